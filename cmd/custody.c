@@ -1,0 +1,65 @@
+/*
+ * custody.c: the entry point.  Parses the global options, then hands the
+ * rest of the command line to the subcommand named first.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static const struct cmd *const cmds[] = {
+	&cmd_collect, &cmd_verify, &cmd_show, &cmd_keygen, &cmd_manifests,
+};
+
+static void
+list(FILE *f)
+{
+	fprintf(f, "usage: custody [-hV] COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-10s %s\n", cmds[i]->name, cmds[i]->summary);
+	fprintf(f, "\n'custody COMMAND --help' describes each command.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	/* A closed stdout must be an error we report, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+	while ((ch = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			list(stdout);
+			return EXIT_DONE;
+		case 'V':
+			printf("custody %s\n", CUSTODY_VERSION);
+			return EXIT_DONE;
+		default:
+			list(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0) {
+		list(stderr);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[0], cmds[i]->name) == 0) {
+			optind = 1;
+			return cmds[i]->run(argc, argv);
+		}
+	warnmsg("%s: unknown command", argv[0]);
+	list(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,2 @@
+/* manifest.c: placeholder. */
+#include "private.h"

@@ -1,0 +1,2 @@
+/* seal.c: placeholder. */
+#include "private.h"
