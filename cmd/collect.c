@@ -1,15 +1,530 @@
-/* collect.c: placeholder while the subcommand is written. */
+/*
+ * collect.c: `custody collect`.  Turns the command line into collection
+ * options, owns the output file (created exclusively, removed if the
+ * collection cannot finish), and tells the responder what was taken, what
+ * was not and how to verify the result.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "cmd.h"
+
+#define MAX_MANIFESTS	64
+
+struct out {
+	char		*path;		/* NULL for stdout */
+	char		*sidecar;	/* PATH.sha256 */
+	int		 fd;
+	int		 dirfd;
+	bool		 zstd;
+	FILE		*tty;		/* where the summary goes */
+};
+
+/* The partial output to remove if a signal ends the collection. */
+static volatile sig_atomic_t partial_set;
+static char partial[4096];
+
+static void
+onsignal(int sig)
+{
+	static const char msg[] = "custody: interrupted: partial bundle "
+	    "removed, nothing was sealed\n";
+
+	if (partial_set)
+		unlink(partial);
+	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	_exit(128 + sig);
+}
+
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = onsignal;
+	sigfillset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static bool
+endswith(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* "<hostname>-<UTC time>.tar" */
+static char *
+default_name(void)
+{
+	char host[256], when[32], *s;
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (gethostname(host, sizeof(host)) != 0)
+		strcpy(host, "host");
+	host[sizeof(host) - 1] = '\0';
+	for (char *p = host; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789.-_", *p))
+			*p = '_';
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", &tm);
+	if (asprintf(&s, "%s-%s.tar", host, when) < 0)
+		return NULL;
+	return s;
+}
+
+/* The bag's top directory: the evidence id, or the output's base name. */
+static char *
+bag_name(const char *evidence, const char *path)
+{
+	char *s, *base;
+
+	if (evidence != NULL)
+		s = strdup(evidence);
+	else if (path == NULL) {
+		if ((s = default_name()) != NULL)
+			s[strlen(s) - 4] = '\0';
+	} else {
+		base = strrchr(path, '/');
+		s = strdup(base != NULL ? base + 1 : path);
+		if (s != NULL && endswith(s, ".tar.zst"))
+			s[strlen(s) - 8] = '\0';
+		else if (s != NULL && endswith(s, ".tar"))
+			s[strlen(s) - 4] = '\0';
+	}
+	if (s == NULL)
+		return NULL;
+	for (char *p = s; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789.-_", *p))
+			*p = '_';
+	if (s[0] == '.' || s[0] == '\0') {
+		free(s);
+		return strdup("bundle");
+	}
+	return s;
+}
+
+static int
+open_output(struct out *o, const char *arg, bool zstd)
+{
+	char *dir;
+
+	o->fd = o->dirfd = -1;
+	o->tty = stdout;
+	o->zstd = zstd;
+	if (arg != NULL && strcmp(arg, "-") == 0) {
+		if (isatty(STDOUT_FILENO)) {
+			warnmsg("-: refusing to write a bundle to a terminal");
+			return EXIT_USAGE;
+		}
+		o->fd = STDOUT_FILENO;
+		o->tty = stderr;
+		return EXIT_DONE;
+	}
+	o->path = arg != NULL ? strdup(arg) : default_name();
+	if (o->path == NULL || asprintf(&o->sidecar, "%s.sha256", o->path) < 0)
+		return warnmsg("out of memory"), EXIT_FATAL;
+	o->zstd = zstd || endswith(o->path, ".zst");
+	if (access(o->sidecar, F_OK) == 0) {
+		warnmsg("%s: %s", o->sidecar, strerror(EEXIST));
+		return EXIT_FATAL;
+	}
+	o->fd = open(o->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644);
+	if (o->fd < 0) {
+		warnmsg("%s: %s", o->path, strerror(errno));
+		return EXIT_FATAL;
+	}
+	snprintf(partial, sizeof(partial), "%s", o->path);
+	partial_set = strlen(o->path) < sizeof(partial);
+	if ((dir = strdup(o->path)) != NULL) {
+		o->dirfd = open(dirname(dir), O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC);
+		free(dir);
+	}
+	return EXIT_DONE;
+}
+
+static void
+close_output(struct out *o, bool keep)
+{
+	if (o->path != NULL && !keep) {
+		partial_set = 0;
+		unlink(o->path);
+	}
+	if (o->fd > STDOUT_FILENO)
+		close(o->fd);
+	if (o->dirfd >= 0)
+		close(o->dirfd);
+	free(o->path);
+	free(o->sidecar);
+}
+
+/* Make the bundle durable and write its checksum beside it. */
+static int
+finish_output(struct out *o, const struct cust_collect_result *res)
+{
+	const char *base = strrchr(o->path, '/');
+	FILE *f;
+	int fd;
+
+	if (fsync(o->fd) != 0) {
+		warnmsg("%s: %s", o->path, strerror(errno));
+		return EXIT_FATAL;
+	}
+	fd = open(o->sidecar, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644);
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
+		warnmsg("%s: %s", o->sidecar, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return EXIT_FATAL;
+	}
+	fprintf(f, "%s  %s\n", res->sha256, base != NULL ? base + 1 : o->path);
+	if (fflush(f) != 0 || fsync(fd) != 0 || fclose(f) != 0) {
+		warnmsg("%s: %s", o->sidecar, strerror(errno));
+		unlink(o->sidecar);
+		return EXIT_FATAL;
+	}
+	return EXIT_DONE;
+}
+
+static void
+notify(void *arg, const char *path, size_t len, const char *status,
+    const char *reason)
+{
+	char *p = strndup(path, len);
+
+	(void)arg;
+	fflush(stdout);
+	fputs("custody: ", stderr);
+	safe_fputs(p != NULL ? p : "?", stderr);
+	fprintf(stderr, ": %s", status);
+	if (strcmp(reason, status) != 0) {
+		fputs(": ", stderr);
+		safe_fputs(reason, stderr);
+	}
+	fputc('\n', stderr);
+	free(p);
+}
+
+static void
+summary(const struct out *o, const struct cust_collect_result *res,
+    const char *keyfile)
+{
+	FILE *f = o->tty;
+	const char *name = o->path != NULL ? o->path : "(standard output)";
+
+	fprintf(f, "bundle:     ");
+	safe_fputs(name, f);
+	fprintf(f, "\nsha256:     %s\n", res->sha256);
+	fprintf(f, "size:       %ju bytes\n", (uintmax_t)res->bundle_bytes);
+	fprintf(f, "seal key:   %s%s\n", res->key_id, res->one_time_key ?
+	    " (one-time key: write this ID on the custody form)" : "");
+	fprintf(f, "collected:  %ju files, %ju bytes; %ju other entries "
+	    "recorded\n", (uintmax_t)res->files,
+	    (uintmax_t)res->payload_bytes, (uintmax_t)res->recorded);
+	fprintf(f, "changed:    %ju (collected, but changed while read)\n",
+	    (uintmax_t)res->changed);
+	fprintf(f, "skipped:    %ju (over a size limit)\n",
+	    (uintmax_t)res->skipped);
+	fprintf(f, "failed:     %ju (could not be taken; see files.jsonl)\n",
+	    (uintmax_t)res->failed);
+	fprintf(f, "artefacts:  %zu run, %zu not run (see acquisition.json)\n",
+	    res->artefacts_run, res->artefacts_skipped);
+	fprintf(f, "verify:     custody verify ");
+	if (res->one_time_key)
+		fprintf(f, "--trusted-key-id %s ", res->key_id);
+	else {
+		fputs("--pubkey ", f);
+		safe_fputs(keyfile, f);
+		fputs(".pub ", f);
+	}
+	safe_fputs(o->path != NULL ? o->path : "BUNDLE", f);
+	fputc('\n', f);
+}
+
+struct args {
+	const char	*manifests[MAX_MANIFESTS];
+	size_t		 nmanifests;
+	const char	*output;
+	const char	*key;
+	const char	*root;
+	const char	*hash;
+	bool		 zstd;
+	char		**paths;
+	size_t		 npaths;
+};
+
+enum { OPT_KEY = 256, OPT_CASE, OPT_EVIDENCE, OPT_EXAMINER, OPT_HASH,
+    OPT_ROOT, OPT_COMPRESS };
+
+static int
+parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
+{
+	static const struct option opts[] = {
+		{ "manifest", required_argument, NULL, 'm' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "key", required_argument, NULL, OPT_KEY },
+		{ "case", required_argument, NULL, OPT_CASE },
+		{ "evidence-id", required_argument, NULL, OPT_EVIDENCE },
+		{ "examiner", required_argument, NULL, OPT_EXAMINER },
+		{ "hash", required_argument, NULL, OPT_HASH },
+		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "compress", required_argument, NULL, OPT_COMPRESS },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "hm:o:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'm':
+			if (a->nmanifests == MAX_MANIFESTS) {
+				warnmsg("-m: at most %d manifests",
+				    MAX_MANIFESTS);
+				return usage(&cmd_collect);
+			}
+			a->manifests[a->nmanifests++] = optarg;
+			break;
+		case 'o': a->output = optarg; break;
+		case OPT_KEY: a->key = optarg; break;
+		case OPT_CASE: co->case_id = optarg; break;
+		case OPT_EVIDENCE: co->evidence_id = optarg; break;
+		case OPT_EXAMINER: co->examiner = optarg; break;
+		case OPT_HASH: a->hash = optarg; break;
+		case OPT_ROOT: a->root = optarg; break;
+		case OPT_COMPRESS:
+			if (strcmp(optarg, "zstd") != 0 &&
+			    strcmp(optarg, "none") != 0) {
+				warnmsg("--compress: %s: use zstd or none",
+				    optarg);
+				return usage(&cmd_collect);
+			}
+			a->zstd = strcmp(optarg, "zstd") == 0;
+			break;
+		case 'h':
+			return help(&cmd_collect), -1;
+		default:
+			return usage(&cmd_collect);
+		}
+	}
+	a->paths = argv + optind;
+	a->npaths = (size_t)(argc - optind);
+	return EXIT_DONE;
+}
+
+/* Absolute, in-root spellings of the PATH arguments. */
+static char **
+absolute_paths(const struct args *a)
+{
+	char **v, cwd[4096];
+
+	if ((v = calloc(a->npaths + 1, sizeof(*v))) == NULL)
+		return NULL;
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		strcpy(cwd, "/");
+	for (size_t i = 0; i < a->npaths; i++) {
+		if (a->paths[i][0] == '/' || a->root != NULL)
+			v[i] = strdup(a->paths[i]);
+		else if (asprintf(&v[i], "%s/%s", cwd, a->paths[i]) < 0)
+			v[i] = NULL;
+		if (v[i] == NULL) {
+			for (size_t j = 0; j < i; j++)
+				free(v[j]);
+			free(v);
+			return NULL;
+		}
+	}
+	return v;
+}
+
+static int
+load_manifests(struct cust_ctx *ctx, const struct args *a,
+    struct cust_manifest **m, size_t *n)
+{
+	*n = 0;
+	if (a->nmanifests == 0 && a->npaths == 0) {
+		if (cust_manifest_load_buffer(ctx, cust_default_manifest_name,
+		    cust_default_manifest, cust_default_manifest_len, &m[0])
+		    != CUST_OK)
+			return warnctx(ctx), EXIT_FATAL;
+		*n = 1;
+	}
+	for (size_t i = 0; i < a->nmanifests; i++) {
+		if (cust_manifest_load_file(ctx, a->manifests[i], &m[*n]) !=
+		    CUST_OK)
+			return warnctx(ctx), EXIT_USAGE;
+		(*n)++;
+	}
+	return EXIT_DONE;
+}
+
+/* The public key file that goes with a secret key file "X.key": "X". */
+static char *
+key_stem(const char *keyfile)
+{
+	char *s = strdup(keyfile);
+
+	if (s != NULL && endswith(s, ".key"))
+		s[strlen(s) - 4] = '\0';
+	return s;
+}
+
+static int
+collect(struct cust_ctx *ctx, struct args *a, struct cust_collect_opts *co,
+    struct out *o)
+{
+	struct cust_collect_result res;
+	struct stat st;
+	char *stem;
+	int r, rc;
+
+	if (o->fd != STDOUT_FILENO && fstat(o->fd, &st) == 0) {
+		co->out_dev = st.st_dev;
+		co->out_ino = st.st_ino;
+	}
+	co->out_fd = o->fd;
+	co->out_name = o->path != NULL ? o->path : "standard output";
+	co->spool_dirfd = o->dirfd;
+	co->zstd_level = o->zstd ? 3 : 0;
+	co->notify = notify;
+	r = cust_collect(ctx, co, &res);
+	if (r == CUST_FAILED || r == CUST_FATAL) {
+		warnctx(ctx);
+		if (o->path != NULL)
+			warnmsg("%s: removed: the bundle was not sealed",
+			    o->path);
+		return r == CUST_FAILED ? EXIT_USAGE : EXIT_FATAL;
+	}
+	rc = r == CUST_WARN ? EXIT_PARTIAL : EXIT_DONE;
+	if (o->path != NULL && finish_output(o, &res) != EXIT_DONE)
+		rc = EXIT_FATAL;
+	else {
+		stem = a->key != NULL ? key_stem(a->key) : NULL;
+		summary(o, &res, stem);
+		free(stem);
+	}
+	cust_collect_result_fini(&res);
+	return rc;
+}
 
 static int
 run(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	warnmsg("collect: not built yet");
-	return EXIT_FATAL;
+	struct cust_manifest *m[MAX_MANIFESTS + 1] = { NULL };
+	struct cust_collect_opts co;
+	struct cust_key *key = NULL;
+	struct cust_ctx *ctx;
+	struct args a;
+	struct out o;
+	char **paths = NULL, *bag = NULL;
+	size_t nm = 0;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	memset(&co, 0, sizeof(co));
+	memset(&o, 0, sizeof(o));
+	o.fd = o.dirfd = -1;
+	if ((rc = parse(argc, argv, &a, &co)) != EXIT_DONE)
+		return rc < 0 ? EXIT_DONE : rc;
+	if ((ctx = ctx_or_die()) == NULL)
+		return EXIT_FATAL;
+	if (a.hash != NULL && cust_alg_parse(ctx, a.hash, &co.algs) != 0) {
+		warnctx(ctx);
+		rc = usage(&cmd_collect);
+		goto out;
+	}
+	if ((rc = load_manifests(ctx, &a, m, &nm)) != EXIT_DONE)
+		goto out;
+	if (a.key != NULL && cust_key_load_secret(ctx, a.key, &key) != 0) {
+		warnctx(ctx);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if ((paths = absolute_paths(&a)) == NULL) {
+		warnmsg("out of memory");
+		rc = EXIT_FATAL;
+		goto out;
+	}
+	co.manifests = (const struct cust_manifest *const *)m;
+	co.nmanifests = nm;
+	co.paths = (const char *const *)paths;
+	co.npaths = a.npaths;
+	co.root = a.root;
+	co.key = key;
+	co.argc = argc;
+	co.argv = argv;
+	if ((rc = open_output(&o, a.output, a.zstd)) != EXIT_DONE)
+		goto out;
+	if ((bag = bag_name(co.evidence_id, o.path)) == NULL) {
+		rc = EXIT_FATAL;
+		goto out;
+	}
+	co.bag_name = bag;
+	catch_signals();
+	rc = collect(ctx, &a, &co, &o);
+out:
+	close_output(&o, rc == EXIT_DONE || rc == EXIT_PARTIAL);
+	free(bag);
+	for (size_t i = 0; paths != NULL && i < a.npaths; i++)
+		free(paths[i]);
+	free(paths);
+	for (size_t i = 0; i < nm; i++)
+		cust_manifest_free(m[i]);
+	cust_key_free(key);
+	cust_ctx_free(ctx);
+	return rc;
 }
 
 const struct cmd cmd_collect = {
-	.name = "collect", .run = run, .synopsis = "", .summary = "collect",
+	.name = "collect",
+	.run = run,
+	.synopsis = "[-m MANIFEST]... [-o OUTPUT] [--key KEYFILE] [--case ID] "
+	    "[--evidence-id ID]\n               [--examiner NAME] "
+	    "[--hash ALG[,ALG...]] [--root DIR] [--compress zstd|none]\n"
+	    "               [PATH...]",
+	.summary = "collect artefacts into a sealed, signed evidence bundle",
+	.help =
+	    "  -m, --manifest FILE   collect what this manifest names "
+	    "(repeatable);\n"
+	    "                        without -m and PATH: the built-in "
+	    "linux-triage manifest\n"
+	    "  -o, --output FILE     write the bundle here: FILE.tar, "
+	    "FILE.tar.zst, or - for\n"
+	    "                        standard output (default: "
+	    "HOSTNAME-UTCTIME.tar)\n"
+	    "      --key KEYFILE     seal with this secret key (custody "
+	    "keygen); default: a\n"
+	    "                        one-time key whose ID is printed\n"
+	    "      --case ID         case identifier, recorded and signed\n"
+	    "      --evidence-id ID  evidence item identifier; also names "
+	    "the bag directory\n"
+	    "      --examiner NAME   who collected, recorded and signed\n"
+	    "      --hash ALG,...    more payload manifests besides sha256: "
+	    "sha512, sha1, md5\n"
+	    "      --root DIR        collect from the image mounted at DIR "
+	    "(paths resolve in it)\n"
+	    "      --compress ALG    zstd or none (default: zstd for *.zst "
+	    "names)\n"
+	    "  -h, --help            show this help\n"
+	    "\nExit status: 0 complete, 1 partial (some artefacts could not "
+	    "be taken),\n2 usage, 3 fatal (no bundle was sealed).\n",
 };

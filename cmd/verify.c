@@ -1,15 +1,271 @@
-/* verify.c: placeholder while the subcommand is written. */
+/*
+ * verify.c: `custody verify`.  Loads the keys the investigator trusts,
+ * runs the library's one-pass verification and prints the report an
+ * auditor would write: what was checked, what was found, and a verdict.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cmd.h"
+
+#define MAX_KEYS	64
+
+struct vargs {
+	struct cust_key	*keys[MAX_KEYS];
+	size_t		 nkeys;
+	const char	*ids[MAX_KEYS];
+	size_t		 nids;
+	bool		 json;
+	const char	*bundle;
+};
+
+static bool
+hexid(const char *s)
+{
+	return strlen(s) == CUST_KEYID_HEXLEN &&
+	    strspn(s, "0123456789abcdefABCDEF") == CUST_KEYID_HEXLEN;
+}
+
+static int
+parse(struct cust_ctx *ctx, int argc, char **argv, struct vargs *a)
+{
+	static const struct option opts[] = {
+		{ "pubkey", required_argument, NULL, 'p' },
+		{ "trusted-key-id", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "hp:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'p':
+			if (a->nkeys == MAX_KEYS)
+				return warnmsg("--pubkey: at most %d keys",
+				    MAX_KEYS), usage(&cmd_verify);
+			if (cust_key_load_public(ctx, optarg,
+			    &a->keys[a->nkeys]) != CUST_OK)
+				return warnctx(ctx), EXIT_USAGE;
+			a->nkeys++;
+			break;
+		case 'i':
+			if (a->nids == MAX_KEYS || !hexid(optarg))
+				return warnmsg("--trusted-key-id: %s: not a "
+				    "16-digit key ID", optarg),
+				    usage(&cmd_verify);
+			a->ids[a->nids++] = optarg;
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		case 'h':
+			return help(&cmd_verify), -1;
+		default:
+			return usage(&cmd_verify);
+		}
+	}
+	if (argc - optind != 1)
+		return usage(&cmd_verify);
+	a->bundle = argv[optind];
+	return EXIT_DONE;
+}
+
+static void
+field(const char *label, const char *value)
+{
+	printf("%-12s ", label);
+	safe_fputs(value != NULL ? value : "(not recorded)", stdout);
+	putchar('\n');
+}
+
+static const char *
+trust_line(const struct cust_report *r, char *buf, size_t n)
+{
+	if (r->key_id[0] == '\0')
+		return "(no signature read)";
+	snprintf(buf, n, "%s, signature %s, %s", r->key_id,
+	    r->signature_valid ? "valid" : "NOT valid",
+	    r->key_trusted ? (strcmp(r->trusted_by, "key ID") == 0 ?
+	    "key trusted by its ID (--trusted-key-id)" :
+	    "key trusted (--pubkey)") : "key NOT trusted by you");
+	return buf;
+}
+
+static void
+verdict_line(const struct cust_report *r)
+{
+	const struct cust_finding *f = r->nfindings > 0 ? &r->findings[0] :
+	    NULL;
+
+	fputs("verdict:     ", stdout);
+	switch (r->verdict) {
+	case CUST_AUTHENTIC:
+		printf("VERIFIED: complete and unaltered, sealed by trusted "
+		    "key %s\n", r->key_id);
+		break;
+	case CUST_UNVERIFIED:
+		printf("INTACT, ORIGIN UNVERIFIED: complete and unaltered, but "
+		    "sealed by key %s, which you have not said you trust "
+		    "(--pubkey or --trusted-key-id)\n", r->key_id);
+		break;
+	default:
+		printf("%s: %s check: ", r->verdict == CUST_UNREADABLE ?
+		    "UNREADABLE" : "FAILED", r->failed_check ?
+		    r->failed_check : "archive");
+		if (f != NULL) {
+			safe_fputs(f->subject, stdout);
+			fputs(": ", stdout);
+			safe_fputs(f->message, stdout);
+		}
+		putchar('\n');
+	}
+}
+
+static void
+human(const char *bundle, const struct cust_report *r)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s (%ju bytes read, sha256 %s)", bundle,
+	    (uintmax_t)r->bytes, r->sha256);
+	field("bundle:", buf);
+	field("bag:", r->bag);
+	field("case:", r->case_id);
+	field("evidence:", r->evidence_id);
+	field("examiner:", r->examiner);
+	field("host:", r->host);
+	snprintf(buf, sizeof(buf), "%s to %s (host clock, UTC)",
+	    r->start_utc ? r->start_utc : "?", r->end_utc ? r->end_utc : "?");
+	field("acquired:", buf);
+	field("tool:", r->tool);
+	field("seal key:", trust_line(r, buf, sizeof(buf)));
+	snprintf(buf, sizeof(buf), "%ju files, %ju bytes: %ju matched, %ju "
+	    "missing, %ju extra, %ju mismatched", (uintmax_t)r->payload_files,
+	    (uintmax_t)r->payload_bytes, (uintmax_t)r->matched,
+	    (uintmax_t)r->missing, (uintmax_t)r->extra,
+	    (uintmax_t)r->mismatched);
+	field("payload:", buf);
+	snprintf(buf, sizeof(buf), "%ju records, %ju artefacts not collected "
+	    "(see metadata/files.jsonl)", (uintmax_t)r->records,
+	    (uintmax_t)r->not_collected);
+	field("records:", buf);
+	snprintf(buf, sizeof(buf), "%ju events", (uintmax_t)r->custody_events);
+	field("custody:", buf);
+	if (r->nfindings > 0)
+		printf("findings:    %zu%s (also on standard error)\n",
+		    r->nfindings, r->more_findings ? " and more" : "");
+	verdict_line(r);
+}
+
+static int
+exit_code(const struct cust_report *r)
+{
+	switch (r->verdict) {
+	case CUST_AUTHENTIC: return EXIT_DONE;
+	case CUST_UNVERIFIED: return EXIT_UNVERIFIED;
+	case CUST_BROKEN: return EXIT_BAD;
+	default: return EXIT_FATAL;
+	}
+}
+
+static int
+report(const struct vargs *a, const struct cust_report *r)
+{
+	char *json;
+
+	for (size_t i = 0; i < r->nfindings; i++) {
+		fflush(stdout);
+		fputs("custody: ", stderr);
+		safe_fputs(r->findings[i].subject, stderr);
+		fputs(": ", stderr);
+		safe_fputs(r->findings[i].message, stderr);
+		fputc('\n', stderr);
+	}
+	if (r->more_findings > 0)
+		warnmsg("%ju more findings not shown",
+		    (uintmax_t)r->more_findings);
+	if (a->json) {
+		if ((json = cust_report_json(r)) == NULL)
+			return warnmsg("out of memory"), EXIT_FATAL;
+		puts(json);
+		free(json);
+	} else
+		human(a->bundle, r);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return warnmsg("standard output: %s", strerror(errno)),
+		    EXIT_FATAL;
+	return exit_code(r);
+}
 
 static int
 run(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	warnmsg("verify: not built yet");
-	return EXIT_FATAL;
+	struct cust_verify_opts o;
+	struct cust_report *r = NULL;
+	struct cust_ctx *ctx;
+	struct vargs a;
+	int rc, fd = -1;
+
+	memset(&a, 0, sizeof(a));
+	if ((ctx = ctx_or_die()) == NULL)
+		return EXIT_FATAL;
+	if ((rc = parse(ctx, argc, argv, &a)) != EXIT_DONE) {
+		rc = rc < 0 ? EXIT_DONE : rc;
+		goto out;
+	}
+	fd = strcmp(a.bundle, "-") == 0 ? STDIN_FILENO :
+	    open(a.bundle, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		warnmsg("%s: %s", a.bundle, strerror(errno));
+		rc = EXIT_FATAL;
+		goto out;
+	}
+	memset(&o, 0, sizeof(o));
+	o.fd = fd;
+	o.name = strcmp(a.bundle, "-") == 0 ? "standard input" : a.bundle;
+	o.keys = (const struct cust_key *const *)a.keys;
+	o.nkeys = a.nkeys;
+	o.key_ids = a.ids;
+	o.nkey_ids = a.nids;
+	if (cust_verify(ctx, &o, &r) != CUST_OK) {
+		warnctx(ctx);
+		rc = EXIT_FATAL;
+		goto out;
+	}
+	rc = report(&a, r);
+out:
+	if (fd > STDIN_FILENO)
+		close(fd);
+	cust_report_free(r);
+	for (size_t i = 0; i < a.nkeys; i++)
+		cust_key_free(a.keys[i]);
+	cust_ctx_free(ctx);
+	return rc;
 }
 
 const struct cmd cmd_verify = {
-	.name = "verify", .run = run, .synopsis = "", .summary = "verify",
+	.name = "verify",
+	.run = run,
+	.synopsis = "[--pubkey FILE]... [--trusted-key-id ID]... [--json] "
+	    "BUNDLE",
+	.summary = "prove a bundle complete, unaltered and sealed by a "
+	    "trusted key",
+	.help =
+	    "  -p, --pubkey FILE        trust this minisign public key "
+	    "(repeatable)\n"
+	    "      --trusted-key-id ID  trust the key recorded in the bundle "
+	    "if its ID,\n"
+	    "                           recomputed from the key, is ID "
+	    "(repeatable)\n"
+	    "      --json               print the report as JSON\n"
+	    "  -h, --help               show this help\n"
+	    "\nBUNDLE is a .tar or .tar.zst file, or - for standard input.\n"
+	    "Exit status: 0 verified and authentic, 1 failed, 2 usage, "
+	    "3 could not read,\n4 intact but origin unverified.\n",
 };

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Return values of every int-returning function. */
 enum cust_status {
@@ -110,8 +111,12 @@ struct cust_manifest;
 
 /*
  * Load a collection manifest (UAC-compatible YAML, see custody-manifest(5))
- * from a file or from memory.  NAME is used in messages ("NAME:LINE:
- * reason").  Malformed YAML, unknown fields and bad values are CUST_FAILED.
+ * from a file or from memory.  NAME (or PATH) is used in messages
+ * ("NAME:LINE: reason").  Malformed YAML, unknown fields, bad values, input
+ * over 1 MiB and a file that cannot be read are CUST_FAILED; running out of
+ * memory is CUST_FATAL.  On success *mp is owned by the caller
+ * (cust_manifest_free); on failure it is NULL.  Artefacts custody will not
+ * run (commands, other systems, ...) load, with a skip reason.
  */
 int	cust_manifest_load_file(struct cust_ctx *, const char *path,
 	    struct cust_manifest **mp);
@@ -125,10 +130,158 @@ const char *cust_manifest_sha256(const struct cust_manifest *);
 /* Number of artefacts, and the description of artefact I. */
 size_t	cust_manifest_count(const struct cust_manifest *);
 const char *cust_manifest_description(const struct cust_manifest *, size_t i);
+/*
+ * What artefact I says, for listings (I < cust_manifest_count; out of range
+ * gives 0, NULL or 0 paths).  Strings are borrowed from the manifest.
+ * cust_manifest_line: its 1-based line in the file.
+ * cust_manifest_collector: "file", "find", "hash", "stat" or "command".
+ * cust_manifest_npaths, cust_manifest_path: its paths, split on blanks and
+ * unquoted as collect uses them (may hold %user_home% and globs).
+ * cust_manifest_skip: why collect will not take it ("not for linux", ...),
+ * or NULL when it will.
+ */
+unsigned cust_manifest_line(const struct cust_manifest *, size_t i);
+const char *cust_manifest_collector(const struct cust_manifest *, size_t i);
+size_t	cust_manifest_npaths(const struct cust_manifest *, size_t i);
+const char *cust_manifest_path(const struct cust_manifest *, size_t i,
+	    size_t j);
+const char *cust_manifest_skip(const struct cust_manifest *, size_t i);
 
 /* The built-in default manifest (manifests/linux-triage.yaml). */
 extern const char cust_default_manifest_name[];
 extern const unsigned char cust_default_manifest[];
 extern const size_t cust_default_manifest_len;
+
+/* ------------------------------------------------------------ collect */
+
+/* A note about one artefact that was not taken whole (for the terminal). */
+typedef void cust_notify_fn(void *arg, const char *path, size_t pathlen,
+    const char *status, const char *reason);
+
+/*
+ * What to collect and how.  A plain value filled by the caller; every
+ * pointer is borrowed for the duration of cust_collect().
+ */
+struct cust_collect_opts {
+	const struct cust_manifest *const *manifests;
+	size_t		 nmanifests;
+	const char *const *paths;	/* extra paths, absolute in the root */
+	size_t		 npaths;
+	const char	*root;		/* collection root; NULL means "/" */
+	int		 out_fd;	/* the bundle goes here (file, pipe) */
+	const char	*out_name;	/* its name for messages */
+	int		 spool_dirfd;	/* scratch space directory; -1: memory */
+	dev_t		 out_dev;	/* the output file, never collected */
+	ino_t		 out_ino;	/* (0/0 when it is a pipe) */
+	const char	*bag_name;	/* top directory of the bag */
+	int		 zstd_level;	/* 0: plain tar */
+	int		 zstd_threads;
+	unsigned	 algs;		/* CUST_ALG_* besides SHA-256 */
+	const struct cust_key *key;	/* NULL: make a one-time key */
+	const char	*case_id;	/* each NULL or one printable line */
+	const char	*evidence_id;
+	const char	*examiner;
+	int		 argc;		/* command line, recorded as is */
+	char *const	*argv;
+	cust_notify_fn	*notify;	/* may be NULL */
+	void		*notify_arg;
+};
+
+struct cust_collect_result {
+	char		 sha256[65];	/* of the bundle bytes written */
+	uint64_t	 bundle_bytes;
+	char		 key_id[CUST_KEYID_HEXLEN + 1];
+	bool		 one_time_key;
+	char		*public_key;	/* owned: minisign public key text */
+	uint64_t	 files;		/* regular files stored */
+	uint64_t	 payload_bytes;
+	uint64_t	 recorded;	/* other entries recorded */
+	uint64_t	 changed;	/* stored, but changed while read */
+	uint64_t	 skipped;	/* left out by policy (too_large) */
+	uint64_t	 failed;	/* could not be taken */
+	size_t		 artefacts_run;
+	size_t		 artefacts_skipped;
+};
+
+/*
+ * Collect into a sealed bundle written to opts->out_fd.  Returns CUST_OK
+ * when every artefact was taken, CUST_WARN when some could not be (each is
+ * in files.jsonl and was passed to notify), CUST_FAILED for bad options and
+ * CUST_FATAL when the bundle could not be written; then the output is not a
+ * valid bundle.  Release the result with cust_collect_result_fini().
+ */
+int	cust_collect(struct cust_ctx *, const struct cust_collect_opts *,
+	    struct cust_collect_result *);
+void	cust_collect_result_fini(struct cust_collect_result *);
+
+/* ------------------------------------------------------------- verify */
+
+/* The outcome of a verification, from best to worst. */
+enum cust_verdict {
+	CUST_AUTHENTIC,		/* intact, and sealed by a trusted key */
+	CUST_UNVERIFIED,	/* intact, but no trusted key sealed it */
+	CUST_BROKEN,		/* a check failed: see the findings */
+	CUST_UNREADABLE,	/* the input could not be read */
+};
+
+/* One thing found wrong, in the check that found it. */
+struct cust_finding {
+	const char	*check;		/* "archive", "structure", "signature",
+					   "tag manifest", "completeness",
+					   "validity", "metadata" */
+	char		*subject;	/* owned: member or file named */
+	char		*message;	/* owned */
+};
+
+/* Who the verifier trusts; every pointer is borrowed. */
+struct cust_verify_opts {
+	int		 fd;		/* the bundle's bytes (file or pipe) */
+	const char	*name;		/* the bundle's name for messages */
+	const struct cust_key *const *keys;	/* trusted public keys */
+	size_t		 nkeys;
+	const char *const *key_ids;	/* trusted key IDs (16 hex digits) */
+	size_t		 nkey_ids;
+};
+
+/* What the verifier found; every string is owned by the report. */
+struct cust_report {
+	enum cust_verdict verdict;
+	const char	*failed_check;	/* first failing check, or NULL */
+	char		 sha256[65];	/* of the input bytes */
+	uint64_t	 bytes;
+	char		*bag;
+	uint64_t	 members;
+	uint64_t	 payload_files;	/* data/ members */
+	uint64_t	 payload_bytes;
+	uint64_t	 matched;	/* payload files matching every manifest */
+	uint64_t	 missing;	/* in a manifest, not in the archive */
+	uint64_t	 extra;		/* in the archive, not in a manifest */
+	uint64_t	 mismatched;	/* digest differs from a manifest */
+	char		 key_id[CUST_KEYID_HEXLEN + 1];	/* "" if unknown */
+	bool		 signature_valid;
+	bool		 key_trusted;
+	const char	*trusted_by;	/* "public key", "key ID", or NULL */
+	char		*trusted_comment;
+	char		*case_id, *evidence_id, *examiner;	/* may be NULL */
+	char		*host, *start_utc, *end_utc, *tool;	/* may be NULL */
+	uint64_t	 records;	/* lines of files.jsonl */
+	uint64_t	 not_collected;	/* records with a failure status */
+	uint64_t	 custody_events;
+	struct cust_finding *findings;
+	size_t		 nfindings;
+	uint64_t	 more_findings;	/* found but not kept (over a limit) */
+};
+
+/*
+ * Verify the bundle read from opts->fd in one streaming pass, extracting
+ * nothing (custody(1) lists the checks and their order).  On CUST_OK
+ * *reportp holds the result, whatever the verdict; CUST_FATAL only when
+ * out of memory.  Free the report with cust_report_free().
+ */
+int	cust_verify(struct cust_ctx *, const struct cust_verify_opts *,
+	    struct cust_report **reportp);
+void	cust_report_free(struct cust_report *);
+/* The report as one JSON document (owned by the caller), or NULL. */
+char	*cust_report_json(const struct cust_report *);
 
 #endif /* CUSTODY_H */

@@ -49,6 +49,9 @@ cust_ctx_clear(struct cust_ctx *ctx)
 	ctx->err = 0;
 }
 
+static void vset(struct cust_ctx *, const char *, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 vset(struct cust_ctx *ctx, const char *reason, const char *fmt, va_list ap)
 {

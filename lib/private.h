@@ -5,12 +5,16 @@
 #ifndef CUSTODY_PRIVATE_H
 #define CUSTODY_PRIVATE_H
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
 
 #include "custody.h"
 
@@ -60,6 +64,202 @@ const unsigned char *cust_digest_raw(const struct cust_digest *, unsigned alg);
 void	cust_hex(const unsigned char *, size_t, char *out);	/* 2n+1 */
 int	cust_sha256_hex(struct cust_ctx *, const void *, size_t,
 	    char out[65]);
+
+/* ------------------------------------------------------------- escape.c */
+
+/* Length of the valid UTF-8 sequence at S (1-4), or 0 if invalid. */
+size_t	cust_utf8_seq(const unsigned char *s, size_t n);
+bool	cust_utf8_valid(const char *, size_t);
+/*
+ * The stored name of raw path bytes: '%', '^', C0 controls, DEL and bytes
+ * of invalid UTF-8 become "^XX".  Returns a NUL-terminated string owned by
+ * the caller and its length in *lenp (may be NULL); NULL when out of memory.
+ */
+char	*cust_escape(const char *raw, size_t n, size_t *lenp);
+/*
+ * Invert cust_escape.  Returns 0 and the raw bytes (owned, NUL-terminated,
+ * length in *lenp) or -1 when S is not a canonical stored name.
+ */
+int	cust_unescape(const char *s, size_t n, char **outp, size_t *lenp);
+
+/* -------------------------------------------------------------- spool.c */
+
+/* An unnamed, append-then-read scratch file. */
+struct cust_spool;
+
+/*
+ * Make a spool in directory DIRFD (an O_TMPFILE) or, when DIRFD is -1 or
+ * the filesystem cannot, in memory.  NAME is for messages.
+ */
+int	cust_spool_new(struct cust_ctx *, int dirfd, const char *name,
+	    struct cust_spool **);
+void	cust_spool_free(struct cust_spool *);
+int	cust_spool_write(struct cust_spool *, const void *, size_t);
+int	cust_spool_puts(struct cust_spool *, const char *);
+uint64_t cust_spool_size(const struct cust_spool *);
+/* Stop writing and go back to the start for reading. */
+int	cust_spool_rewind(struct cust_spool *);
+/* Read up to N bytes: the count, 0 at the end, or a negative status. */
+ssize_t	cust_spool_read(struct cust_spool *, void *, size_t n);
+
+/* --------------------------------------------------------------- sink.c */
+
+/* The bundle's archive stream. */
+struct cust_sink;
+
+/*
+ * Write a pax tar to FD (borrowed), through zstd at ZSTD_LEVEL when it is
+ * above 0 with THREADS worker threads (0: none).  NAME names the output in
+ * messages.
+ */
+int	cust_sink_new(struct cust_ctx *, int fd, const char *name,
+	    int zstd_level, int threads, struct cust_sink **);
+void	cust_sink_free(struct cust_sink *);
+/* Start a regular-file member of SIZE bytes named PATH (UTF-8). */
+int	cust_sink_header(struct cust_sink *, const char *path, uint64_t size,
+	    const struct timespec *mtime);
+/* Member data; the total must equal the size given to the header. */
+int	cust_sink_data(struct cust_sink *, const void *, size_t);
+int	cust_sink_finish(struct cust_sink *);
+/* A whole member from memory. */
+int	cust_sink_write_member(struct cust_sink *, const char *path,
+	    const void *buf, size_t n, const struct timespec *mtime);
+/* End the archive; the SHA-256 and size of every byte written. */
+int	cust_sink_close(struct cust_sink *, char sha256[65], uint64_t *bytes);
+
+/* --------------------------------------------------------------- host.c */
+
+#define CUST_TIMELEN	128	/* room for what snprintf may print */
+
+/* "2026-11-27T21:20:21.123456789Z" */
+void	cust_time_utc(const struct timespec *, char out[CUST_TIMELEN]);
+/* The same instant in the host's zone: "...T22:20:21.123456789+01:00" */
+void	cust_time_local(const struct timespec *, char out[CUST_TIMELEN]);
+/* A new JSON object of host facts (name, kernel, os, boot id), or NULL. */
+json_t	*cust_host_facts(void);
+/* A new JSON object of clock facts for a collection from START to END. */
+json_t	*cust_clock_facts(const struct timespec *start,
+	    const struct timespec *end);
+
+/* --------------------------------------------------------------- walk.c */
+
+/* One name met by the walker. */
+struct cust_entry {
+	const char	*path;		/* in-root path "/a/b", raw bytes */
+	size_t		 pathlen;
+	const char	*name;		/* last component ("." for a start dir) */
+	int		 dirfd;		/* its open parent (borrowed); -1 if
+					   err is set and no parent is open */
+	struct stat	 st;		/* lstat; zero when it failed */
+	struct timespec	 btime;		/* birth time; tv_sec -1: unknown */
+	int		 depth;		/* 0 for a start point */
+	int		 err;		/* errno when it could not be examined,
+					   opened or listed, else 0 */
+	const char	*what;		/* what failed ("lstat", "open",
+					   "list", "directory loop",
+					   "replaced"), or NULL */
+};
+
+struct cust_walk_opts {
+	int		 rootfd;	/* the collection root, open dir */
+	const struct cust_rule *rule;	/* the artefact's tests */
+	/* Called for every matching entry and every failure; a return of
+	 * CUST_FATAL stops the walk. */
+	int		(*visit)(void *arg, const struct cust_entry *);
+	void		*arg;
+};
+
+/*
+ * Walk PATH (may hold globs; leading links resolve inside the root) under
+ * the rule's tests, in byte order.  Returns CUST_OK, or CUST_FATAL when the
+ * visitor or memory says stop.
+ */
+int	cust_walk(struct cust_ctx *, const struct cust_walk_opts *,
+	    const char *path);
+/* statx at DIRFD/NAME into a struct stat and a birth time. */
+int	cust_stat_at(int dirfd, const char *name, int flags, struct stat *,
+	    struct timespec *btime);
+/* Open directory NAME under DIRFD, not following links, without atime. */
+int	cust_open_dir(int dirfd, const char *name);
+
+/* ----------------------------------------------------------- filetype.c */
+
+/* Bytes from the start of a file handed to libmagic. */
+#define CUST_PROBE_BYTES	(8 * 1024)
+
+struct cust_filetype;
+
+/* Load the magic database; its absence is not an error (see below). */
+int	cust_filetype_new(struct cust_ctx *, struct cust_filetype **);
+void	cust_filetype_free(struct cust_filetype *);
+/* Why no types can be given, or NULL when the database loaded. */
+const char *cust_filetype_unavailable(const struct cust_filetype *);
+/* The type of the first N bytes (borrowed until the next call), or NULL. */
+const char *cust_filetype_probe(struct cust_filetype *, const void *,
+	    size_t n);
+
+/* ------------------------------------------------------------- record.c */
+
+/* Everything recorded about one artefact. */
+struct cust_record {
+	const char	*path;		/* raw in-root path (borrowed) */
+	size_t		 pathlen;
+	const char	*stored;	/* "data/..." when stored, else NULL */
+	const struct stat *st;		/* metadata (borrowed); st_mode 0:
+					   unknown */
+	struct timespec	 btime;		/* tv_sec -1: unknown */
+	const char	*status;	/* "ok", "changed", ... (custody(1)) */
+	const char	*reason;	/* "what: strerror" for non-ok, or NULL */
+	const char	*artefact;	/* "manifest:line" that chose it */
+	int64_t		 bytes;		/* bytes read and hashed; -1: none */
+	const char	*target;	/* symlink target (raw), or NULL */
+	size_t		 targetlen;
+	const char	*hex[CUST_NALG];/* digests by algorithm bit index */
+	const char	*magic;		/* libmagic's description, or NULL */
+	const struct stat *after;	/* stat after reading, when changed */
+};
+
+/* "file", "dir", "symlink", "fifo", "socket", "block", "char", "unknown" */
+const char *cust_type_name(mode_t);
+/* The files.jsonl object of R (new reference), or NULL when out of memory. */
+json_t	*cust_record_json(const struct cust_record *r);
+/* Append R's bodyfile line (Sleuth Kit 3.x format) to SP. */
+int	cust_record_bodyfile(const struct cust_record *r, struct cust_spool *);
+
+/* ------------------------------------------------------------ acquire.c */
+
+/* Reads regular files into digests, the type probe and the archive. */
+struct cust_acquirer;
+
+/* What happened to one file. */
+struct cust_taken {
+	const char	*status;	/* "ok", "changed", "vanished",
+					   "denied", "error" */
+	const char	*what;		/* what failed or changed, or NULL */
+	int		 err;		/* errno, or 0 */
+	bool		 read;		/* opened and read (a digest exists) */
+	bool		 stored;	/* a member was written */
+	bool		 moved;		/* stat differs after the read */
+	bool		 capped;	/* a size-0 pseudo file hit the cap */
+	bool		 atime_risk;	/* read without O_NOATIME */
+	int64_t		 bytes;		/* bytes hashed (and archived) */
+	struct stat	 st;		/* fstat when opened */
+	struct timespec	 btime;
+	struct stat	 after;		/* fstat after the read */
+	const char	*magic;		/* borrowed until the next file */
+	const struct cust_digest *d;	/* borrowed: digests, when read */
+};
+
+int	cust_acquirer_new(struct cust_ctx *, unsigned algs,
+	    struct cust_filetype *, struct cust_acquirer **);
+void	cust_acquirer_free(struct cust_acquirer *);
+/*
+ * Take the regular file of entry E: hash it and, when S is not NULL, write
+ * it to S as MEMBER.  Returns CUST_OK whatever happened to the file (see
+ * T->status), or CUST_FATAL when the archive or memory failed.
+ */
+int	cust_acquire(struct cust_acquirer *, const struct cust_entry *e,
+	    struct cust_sink *s, const char *member, struct cust_taken *t);
 
 /* ----------------------------------------------------------- manifest.c */
 
@@ -112,5 +312,183 @@ struct cust_rule {
 /* Artefact I of M (I < cust_manifest_count(M)). */
 const struct cust_rule *cust_manifest_rule(const struct cust_manifest *,
 	    size_t i);
+
+/* ---------------------------------------------------------------- bag.c */
+
+/* The bundle's BagIt layout on top of a sink. */
+struct cust_bag;
+
+/* What the collector hands over to seal the bag. */
+struct cust_bag_seal {
+	const char	*acquisition;	/* metadata/acquisition.json text */
+	const char	*custody;	/* metadata/custody.jsonl text */
+	const char	*info;		/* extra bag-info.txt lines, or NULL */
+	const struct cust_key *key;	/* signing key (secret) */
+	const char	*untrusted;	/* signature comments, one line each */
+	const char	*trusted;
+};
+
+/*
+ * A bag named NAME (its top directory) written to SINK (borrowed), with a
+ * payload manifest per algorithm in ALGS (SHA-256 is always added).  Its
+ * spools live in directory SPOOLDIR (-1: in memory).  MTIME stamps the
+ * tag members.
+ */
+int	cust_bag_new(struct cust_ctx *, struct cust_sink *sink,
+	    const char *name, unsigned algs, int spooldir,
+	    const struct timespec *mtime, struct cust_bag **);
+void	cust_bag_free(struct cust_bag *);
+/* "NAME/REL" (borrowed until the next call), or NULL out of memory. */
+const char *cust_bag_member(struct cust_bag *, const char *rel);
+/* Write bagit.txt and metadata/algorithms.txt: the first members. */
+int	cust_bag_begin(struct cust_bag *);
+/* List a stored payload file ("data/...") in every payload manifest. */
+int	cust_bag_payload(struct cust_bag *, const char *stored, uint64_t bytes,
+	    const struct cust_digest *);
+/* Add a files.jsonl and a bodyfile line. */
+int	cust_bag_record(struct cust_bag *, const struct cust_record *);
+/* Payload-Oxum so far. */
+void	cust_bag_oxum(const struct cust_bag *, uint64_t *bytes,
+	    uint64_t *count);
+/* Write the tag files, the tag manifest and its signature. */
+int	cust_bag_seal(struct cust_bag *, const struct cust_bag_seal *);
+
+/* -------------------------------------------------------- custody_log.c */
+
+/* A hash chain of custody events being written. */
+struct cust_chain {
+	uint64_t	 seq;		/* of the next event */
+	char		 prev[65];	/* SHA-256 hex of the last line */
+	char		*text;		/* owned: the lines so far */
+	size_t		 len;
+};
+
+void	cust_chain_init(struct cust_chain *);
+void	cust_chain_fini(struct cust_chain *);
+/* Append EVENT's fields (borrowed) after "seq" and "prev". */
+int	cust_chain_add(struct cust_ctx *, struct cust_chain *, json_t *event);
+
+/* ------------------------------------------------------------- reader.c */
+
+/* A bundle read as a stream of hostile bytes. */
+struct cust_reader;
+
+/* One member: a regular file with a safe name under the top directory. */
+struct cust_member {
+	const char	*path;		/* full name (borrowed) */
+	const char	*rel;		/* name inside the bag */
+	uint64_t	 size;
+};
+
+/*
+ * Read a tar (plain or zstd) from FD (borrowed).  NAME names it in
+ * messages.
+ */
+int	cust_reader_new(struct cust_ctx *, int fd, const char *name,
+	    struct cust_reader **);
+void	cust_reader_free(struct cust_reader *);
+/*
+ * The next member in *mp (NULL at the end).  CUST_FAILED when the archive
+ * is damaged or has an unsafe member (message names it), CUST_FATAL when
+ * the input could not be read.
+ */
+int	cust_reader_next(struct cust_reader *, const struct cust_member **mp);
+/* The next block of the current member: its length, 0 at its end, or a
+ * negative status. */
+ssize_t	cust_reader_data(struct cust_reader *, const void **bufp);
+/* The top directory, once a member was read. */
+const char *cust_reader_bag(const struct cust_reader *);
+/* SHA-256 and length of every input byte read (call once, at the end). */
+void	cust_reader_digest(struct cust_reader *, char sha256[65],
+	    uint64_t *bytes);
+
+/* ------------------------------------------------------------- report.c */
+
+/* Add a finding to REP (kept up to a bound, counted beyond it). */
+int	cust_report_add(struct cust_report *, const char *check,
+	    const char *subject, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+
+/* ------------------------------------------------------------ pathset.c */
+
+/* A set of byte strings, kept as 128-bit keyed hashes. */
+struct cust_pathset;
+
+int	cust_pathset_new(struct cust_ctx *, struct cust_pathset **);
+void	cust_pathset_free(struct cust_pathset *);
+/* Add PATH: 1 when it is new, 0 when already there, -1 out of memory. */
+int	cust_pathset_add(struct cust_pathset *, const char *path, size_t n);
+/* SipHash-2-4-128 of N bytes under the key (K0, K1). */
+void	cust_siphash128(uint64_t k0, uint64_t k1, const unsigned char *in,
+	    size_t n, uint64_t out[2]);
+
+/* -------------------------------------------------------------- users.c */
+
+/*
+ * The distinct home directories named in ROOTFD's etc/passwd, skipping
+ * users whose shell is nologin or false when SKIP_NOLOGIN.  A missing
+ * passwd file gives an empty list.  Free with cust_strv_free.
+ */
+int	cust_user_homes(struct cust_ctx *, int rootfd, bool skip_nologin,
+	    struct cust_strv *);
+void	cust_strv_free(struct cust_strv *);
+
+/* --------------------------------------------------------------- seal.c */
+
+#define CUST_ED25519_LEN 32	/* bytes in an Ed25519 public key */
+#define CUST_PUBKEY_MAX	4096	/* largest public key text accepted */
+#define CUST_SIG_MAX	8192	/* largest signature file accepted */
+
+/*
+ * A public key from its raw parts: minisign's key ID, taken as given, and
+ * the Ed25519 public key.  *keyp is owned by the caller (cust_key_free).
+ */
+int	cust_key_from_public_raw(struct cust_ctx *,
+	    const unsigned char keyid[CUST_KEYID_LEN],
+	    const unsigned char pk[CUST_ED25519_LEN], struct cust_key **keyp);
+/* The raw Ed25519 public key, CUST_ED25519_LEN bytes (borrowed). */
+const unsigned char *cust_key_public_raw(const struct cust_key *);
+/* true when KEY can sign: made by cust_key_generate or loaded from a .key. */
+bool	cust_key_has_secret(const struct cust_key *);
+
+/* A parsed minisign signature file. */
+struct cust_sig;
+
+/*
+ * Make a minisign signature file (4 lines, "\n" endings) over MSG with the
+ * secret KEY: algorithm "ED" (Ed25519 over BLAKE2b-512 of MSG), the
+ * untrusted comment UNTRUSTED and the trusted comment TRUSTED (each one
+ * line: a "\n" or "\r" in either is CUST_FAILED; so are comments too long
+ * for minisign or for cust_sig_parse).  *outp is owned by the caller
+ * (free()), *lenp its length.
+ */
+int	cust_sig_make(struct cust_ctx *, const struct cust_key *key,
+	    const void *msg, size_t len, const char *untrusted,
+	    const char *trusted, char **outp, size_t *lenp);
+/*
+ * Parse signature file text (bounded: refuse > CUST_SIG_MAX bytes; precise
+ * errors).  Accepts "\r\n" line ends and a missing final newline.  Accept
+ * algorithm "ED" only; "Ed" (unhashed legacy) is refused with a clear
+ * message.  *sigp is owned by the caller (cust_sig_free).
+ */
+int	cust_sig_parse(struct cust_ctx *, const void *text, size_t len,
+	    struct cust_sig **sigp);
+/* Free a signature.  NULL is a no-op. */
+void	cust_sig_free(struct cust_sig *);
+/* Key ID of the signing key, as 16 uppercase hex digits + NUL. */
+void	cust_sig_key_id_hex(const struct cust_sig *,
+	    char out[CUST_KEYID_HEXLEN + 1]);
+/* The trusted comment text (borrowed). */
+const char *cust_sig_trusted_comment(const struct cust_sig *);
+/* true when KEY (public or secret) has the signature's key ID. */
+bool	cust_sig_key_matches(const struct cust_sig *, const struct cust_key *);
+/*
+ * Check SIG over MSG with KEY: key IDs equal, the Ed25519 signature over
+ * BLAKE2b-512(MSG) valid, and the global signature over (signature bytes
+ * || trusted comment) valid.  CUST_OK, or CUST_FAILED with a message that
+ * says which of the three failed.
+ */
+int	cust_sig_verify(struct cust_ctx *, const struct cust_sig *,
+	    const struct cust_key *key, const void *msg, size_t len);
 
 #endif /* CUSTODY_PRIVATE_H */

@@ -1,0 +1,285 @@
+/*
+ * acquire.c: take one regular file.  It is opened relative to its parent
+ * directory without following links and without blocking (a name swapped
+ * for a FIFO cannot hang us), checked to be the file the walker saw, then
+ * read once: each buffer goes to every digest, to libmagic (the first one)
+ * and to the archive.  Whatever happens while reading, the archive holds
+ * exactly the bytes that were hashed, and the result says what happened.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "private.h"
+
+#define READ_BUF	(1024 * 1024)
+/* Files that claim to be empty but are not (/proc, /sys) are buffered whole
+ * up to this size, since a tar header needs the size first. */
+#define PSEUDO_CAP	(16 * 1024 * 1024)
+
+struct cust_acquirer {
+	struct cust_ctx	*ctx;		/* borrowed */
+	struct cust_digest *d;		/* owned */
+	struct cust_filetype *ft;	/* borrowed */
+	unsigned char	*buf;		/* owned, READ_BUF bytes */
+	unsigned char	*pbuf;		/* owned, for pseudo files */
+	size_t		 pcap;
+};
+
+int
+cust_acquirer_new(struct cust_ctx *ctx, unsigned algs,
+    struct cust_filetype *ft, struct cust_acquirer **ap)
+{
+	struct cust_acquirer *a;
+	int r;
+
+	*ap = NULL;
+	if ((a = calloc(1, sizeof(*a))) == NULL ||
+	    (a->buf = malloc(READ_BUF)) == NULL) {
+		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "acquire");
+		goto fail;
+	}
+	a->ctx = ctx;
+	a->ft = ft;
+	if ((r = cust_digest_new(ctx, algs, &a->d)) != CUST_OK)
+		goto fail;
+	*ap = a;
+	return CUST_OK;
+fail:
+	cust_acquirer_free(a);
+	return r;
+}
+
+void
+cust_acquirer_free(struct cust_acquirer *a)
+{
+	if (a == NULL)
+		return;
+	cust_digest_free(a->d);
+	free(a->buf);
+	free(a->pbuf);
+	free(a);
+}
+
+static const char *
+openstatus(int err)
+{
+	switch (err) {
+	case ENOENT:
+		return "vanished";
+	case EACCES:
+	case EPERM:
+		return "denied";
+	case ELOOP:
+		return "changed";	/* replaced by a link */
+	default:
+		return "error";
+	}
+}
+
+static int
+fail(struct cust_taken *t, const char *status, const char *what, int err)
+{
+	t->status = status;
+	t->what = what;
+	t->err = err;
+	return CUST_OK;
+}
+
+static int
+openfile(const struct cust_entry *e, struct cust_taken *t)
+{
+	int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+	int fd;
+
+	/* O_NOATIME needs ownership or CAP_FOWNER; without it a read may
+	 * move atime, which the record will then show. */
+	fd = openat(e->dirfd, e->name, flags | O_NOATIME);
+	if (fd < 0 && errno == EPERM) {
+		t->atime_risk = true;
+		fd = openat(e->dirfd, e->name, flags);
+	}
+	return fd;
+}
+
+static bool
+moved(const struct stat *a, const struct stat *b)
+{
+	return a->st_size != b->st_size || a->st_ino != b->st_ino ||
+	    a->st_dev != b->st_dev ||
+	    a->st_mtim.tv_sec != b->st_mtim.tv_sec ||
+	    a->st_mtim.tv_nsec != b->st_mtim.tv_nsec ||
+	    a->st_ctim.tv_sec != b->st_ctim.tv_sec ||
+	    a->st_ctim.tv_nsec != b->st_ctim.tv_nsec;
+}
+
+/* Feed N bytes to the digests, the type probe (first call) and the sink. */
+static int
+feed(struct cust_acquirer *a, struct cust_sink *s, struct cust_taken *t,
+    const void *p, size_t n)
+{
+	int r;
+
+	if (t->bytes == 0 && n > 0)
+		t->magic = cust_filetype_probe(a->ft, p, n);
+	if ((r = cust_digest_update(a->d, p, n)) != CUST_OK)
+		return r;
+	if (s != NULL && (r = cust_sink_data(s, p, n)) != CUST_OK)
+		return r;
+	t->bytes += (int64_t)n;
+	return CUST_OK;
+}
+
+/* Fill the rest of the member with zeros, hashed like any other bytes. */
+static int
+pad(struct cust_acquirer *a, struct cust_sink *s, struct cust_taken *t,
+    uint64_t left)
+{
+	size_t k;
+	int r;
+
+	memset(a->buf, 0, READ_BUF);
+	while (left > 0) {
+		k = left > READ_BUF ? READ_BUF : (size_t)left;
+		if ((r = feed(a, s, t, a->buf, k)) != CUST_OK)
+			return r;
+		left -= k;
+	}
+	return CUST_OK;
+}
+
+/* Read a file that claims size 0 to its end (capped) into a->pbuf. */
+static int
+slurp(struct cust_acquirer *a, int fd, size_t *np, int *errp)
+{
+	unsigned char *p;
+	size_t n = 0;
+	ssize_t k;
+
+	*errp = 0;
+	for (;;) {
+		if (n == a->pcap) {
+			if (a->pcap == PSEUDO_CAP)
+				break;
+			a->pcap = a->pcap ? a->pcap * 4 : 64 * 1024;
+			if (a->pcap > PSEUDO_CAP)
+				a->pcap = PSEUDO_CAP;
+			if ((p = realloc(a->pbuf, a->pcap)) == NULL)
+				return cust_set_error(a->ctx, ENOMEM,
+				    CUST_FATAL, "acquire");
+			a->pbuf = p;
+		}
+		k = read(fd, a->pbuf + n, a->pcap - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			*errp = k < 0 ? errno : 0;
+			break;
+		}
+		n += (size_t)k;
+	}
+	*np = n;
+	return CUST_OK;
+}
+
+static int
+pseudo(struct cust_acquirer *a, int fd, struct cust_sink *s,
+    const char *member, struct cust_taken *t)
+{
+	size_t n = 0;
+	int err, r;
+
+	if ((r = slurp(a, fd, &n, &err)) != CUST_OK)
+		return r;
+	if (err != 0)
+		fail(t, "error", "read", err);
+	if (n == PSEUDO_CAP)
+		t->capped = true;
+	if (s != NULL && (r = cust_sink_header(s, member, n,
+	    &t->st.st_mtim)) != CUST_OK)
+		return r;
+	if (n > 0 && (r = feed(a, s, t, a->pbuf, n)) != CUST_OK)
+		return r;
+	return s != NULL ? cust_sink_finish(s) : CUST_OK;
+}
+
+static int
+copy(struct cust_acquirer *a, int fd, struct cust_sink *s,
+    const char *member, struct cust_taken *t)
+{
+	uint64_t left = (uint64_t)t->st.st_size;
+	ssize_t k;
+	int r;
+
+	if (s != NULL && (r = cust_sink_header(s, member, left,
+	    &t->st.st_mtim)) != CUST_OK)
+		return r;
+	while (left > 0) {
+		k = read(fd, a->buf, left > READ_BUF ? READ_BUF : left);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			/* The header promised LEFT more bytes: zeros, hashed. */
+			if (k < 0)
+				fail(t, "error", "read", errno);
+			else
+				fail(t, "changed", "shrank while read", 0);
+			if ((r = pad(a, s, t, left)) != CUST_OK)
+				return r;
+			break;
+		}
+		if ((r = feed(a, s, t, a->buf, (size_t)k)) != CUST_OK)
+			return r;
+		left -= (uint64_t)k;
+	}
+	return s != NULL ? cust_sink_finish(s) : CUST_OK;
+}
+
+int
+cust_acquire(struct cust_acquirer *a, const struct cust_entry *e,
+    struct cust_sink *s, const char *member, struct cust_taken *t)
+{
+	struct timespec bt;
+	int fd, fl, r;
+
+	memset(t, 0, sizeof(*t));
+	t->status = "ok";
+	if ((fd = openfile(e, t)) < 0)
+		return fail(t, openstatus(errno), "open", errno);
+	if (cust_stat_at(fd, "", AT_EMPTY_PATH, &t->st, &t->btime) != 0) {
+		r = fail(t, "error", "fstat", errno);
+		goto out;
+	}
+	if (!S_ISREG(t->st.st_mode)) {
+		r = fail(t, "changed", "replaced by a non-regular file", 0);
+		goto out;
+	}
+	if (t->st.st_ino != e->st.st_ino || t->st.st_dev != e->st.st_dev)
+		fail(t, "changed", "replaced after listing", 0);
+	if ((fl = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		r = fail(t, "error", "fcntl", errno);
+		goto out;
+	}
+	t->read = true;
+	if ((r = cust_digest_reset(a->d)) != CUST_OK)
+		goto out;
+	r = t->st.st_size == 0 ? pseudo(a, fd, s, member, t) :
+	    copy(a, fd, s, member, t);
+	if (r != CUST_OK || (r = cust_digest_final(a->d)) != CUST_OK)
+		goto out;
+	t->d = a->d;
+	if (cust_stat_at(fd, "", AT_EMPTY_PATH, &t->after, &bt) == 0 &&
+	    moved(&t->st, &t->after)) {
+		t->moved = true;
+		if (strcmp(t->status, "ok") == 0)
+			fail(t, "changed", "modified while read", 0);
+	}
+out:
+	close(fd);
+	return r;
+}

@@ -1,0 +1,343 @@
+/*
+ * bag.c: the bundle's layout, a BagIt 1.0 bag (RFC 8493) in one tar.  It
+ * knows the member names and their order, spools the per-artefact tag
+ * files while the payload streams past, and at the end writes the tag
+ * files, the tag manifest over them and the signature over that.
+ *
+ * Member order (verify.c checks it):
+ *   bagit.txt, metadata/algorithms.txt, data/..., metadata/acquisition.json,
+ *   metadata/files.jsonl, metadata/bodyfile.txt, metadata/custody.jsonl,
+ *   manifest-<alg>.txt..., bag-info.txt, tagmanifest-sha512.txt,
+ *   signatures/tagmanifest-sha512.txt.minisig
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "private.h"
+
+#define COPY_BUF	(64 * 1024)
+
+struct tag {
+	char	*name;			/* owned: relative to the bag */
+	char	 sha512[129];
+};
+
+struct cust_bag {
+	struct cust_ctx	*ctx;		/* borrowed */
+	struct cust_sink *sink;		/* borrowed */
+	char		*name;		/* owned: top directory */
+	unsigned	 algs;
+	struct timespec	 mtime;		/* of tag members */
+	struct cust_spool *files;	/* owned: files.jsonl */
+	struct cust_spool *body;	/* owned: bodyfile.txt */
+	struct cust_spool *man[CUST_NALG]; /* owned: manifest-<alg>.txt */
+	struct tag	*tags;		/* owned */
+	size_t		 ntags;
+	uint64_t	 oxum_bytes, oxum_count;
+	char		*member;	/* owned: scratch for member names */
+	size_t		 membercap;
+};
+
+void
+cust_bag_free(struct cust_bag *b)
+{
+	if (b == NULL)
+		return;
+	cust_spool_free(b->files);
+	cust_spool_free(b->body);
+	for (size_t i = 0; i < CUST_NALG; i++)
+		cust_spool_free(b->man[i]);
+	for (size_t i = 0; i < b->ntags; i++)
+		free(b->tags[i].name);
+	free(b->tags);
+	free(b->member);
+	free(b->name);
+	free(b);
+}
+
+int
+cust_bag_new(struct cust_ctx *ctx, struct cust_sink *sink, const char *name,
+    unsigned algs, int spooldir, const struct timespec *mtime,
+    struct cust_bag **bp)
+{
+	struct cust_bag *b;
+	int r;
+
+	*bp = NULL;
+	if ((b = calloc(1, sizeof(*b))) == NULL ||
+	    (b->name = strdup(name)) == NULL) {
+		free(b);
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "bag");
+	}
+	b->ctx = ctx;
+	b->sink = sink;
+	b->algs = algs | CUST_ALG_SHA256;
+	b->mtime = *mtime;
+	if ((r = cust_spool_new(ctx, spooldir, "files.jsonl", &b->files)) ||
+	    (r = cust_spool_new(ctx, spooldir, "bodyfile.txt", &b->body)))
+		goto fail;
+	for (unsigned i = 0; i < CUST_NALG; i++)
+		if ((b->algs & (1u << i)) && (r = cust_spool_new(ctx,
+		    spooldir, cust_alg_name(1u << i), &b->man[i])) != CUST_OK)
+			goto fail;
+	*bp = b;
+	return CUST_OK;
+fail:
+	cust_bag_free(b);
+	return r;
+}
+
+const char *
+cust_bag_member(struct cust_bag *b, const char *rel)
+{
+	size_t need = strlen(b->name) + 1 + strlen(rel) + 1;
+	char *p;
+
+	if (need > b->membercap) {
+		if ((p = realloc(b->member, need)) == NULL) {
+			cust_set_error(b->ctx, ENOMEM, CUST_FATAL, "bag");
+			return NULL;
+		}
+		b->member = p;
+		b->membercap = need;
+	}
+	snprintf(b->member, need, "%s/%s", b->name, rel);
+	return b->member;
+}
+
+static int
+addtag(struct cust_bag *b, const char *rel, const unsigned char md[64])
+{
+	struct tag *t;
+
+	if ((t = realloc(b->tags, (b->ntags + 1) * sizeof(*t))) == NULL)
+		return cust_set_error(b->ctx, ENOMEM, CUST_FATAL, "bag");
+	b->tags = t;
+	t += b->ntags;
+	if ((t->name = strdup(rel)) == NULL)
+		return cust_set_error(b->ctx, ENOMEM, CUST_FATAL, "bag");
+	cust_hex(md, 64, t->sha512);
+	b->ntags++;
+	return CUST_OK;
+}
+
+/* A tag file from memory: written, and listed in the tag manifest. */
+static int
+tagmem(struct cust_bag *b, const char *rel, const void *p, size_t n)
+{
+	unsigned char md[64];
+	const char *m;
+	int r;
+
+	if (EVP_Digest(p, n, md, NULL, EVP_sha512(), NULL) != 1)
+		return cust_set_ssl_error(b->ctx, CUST_FATAL, "sha512");
+	if ((m = cust_bag_member(b, rel)) == NULL)
+		return CUST_FATAL;
+	if ((r = cust_sink_write_member(b->sink, m, p, n, &b->mtime)) != 0)
+		return r;
+	return addtag(b, rel, md);
+}
+
+static int
+copyspool(struct cust_bag *b, struct cust_spool *sp, EVP_MD_CTX *md)
+{
+	unsigned char *buf;
+	ssize_t k;
+	int r = CUST_OK;
+
+	if ((buf = malloc(COPY_BUF)) == NULL)
+		return cust_set_error(b->ctx, ENOMEM, CUST_FATAL, "bag");
+	while (r == CUST_OK && (k = cust_spool_read(sp, buf, COPY_BUF)) != 0) {
+		if (k < 0)
+			r = (int)k;
+		else if (EVP_DigestUpdate(md, buf, (size_t)k) != 1)
+			r = cust_set_ssl_error(b->ctx, CUST_FATAL, "sha512");
+		else
+			r = cust_sink_data(b->sink, buf, (size_t)k);
+	}
+	free(buf);
+	return r;
+}
+
+/* A tag file from a spool. */
+static int
+tagspool(struct cust_bag *b, const char *rel, struct cust_spool *sp)
+{
+	unsigned char md[64];
+	EVP_MD_CTX *c;
+	const char *m;
+	int r;
+
+	if ((r = cust_spool_rewind(sp)) != CUST_OK)
+		return r;
+	if ((c = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex2(c, EVP_sha512(), NULL) != 1) {
+		EVP_MD_CTX_free(c);
+		return cust_set_ssl_error(b->ctx, CUST_FATAL, "sha512");
+	}
+	if ((m = cust_bag_member(b, rel)) == NULL)
+		r = CUST_FATAL;
+	else if ((r = cust_sink_header(b->sink, m, cust_spool_size(sp),
+	    &b->mtime)) == CUST_OK && (r = copyspool(b, sp, c)) == CUST_OK &&
+	    (r = cust_sink_finish(b->sink)) == CUST_OK) {
+		if (EVP_DigestFinal_ex(c, md, NULL) != 1)
+			r = cust_set_ssl_error(b->ctx, CUST_FATAL, "sha512");
+		else
+			r = addtag(b, rel, md);
+	}
+	EVP_MD_CTX_free(c);
+	return r;
+}
+
+int
+cust_bag_begin(struct cust_bag *b)
+{
+	static const char bagit[] =
+	    "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
+	char algs[64] = "";
+	int r;
+
+	for (unsigned i = 0; i < CUST_NALG; i++)
+		if (b->algs & (1u << i)) {
+			strcat(algs, cust_alg_name(1u << i));
+			strcat(algs, "\n");
+		}
+	if ((r = tagmem(b, "bagit.txt", bagit, sizeof(bagit) - 1)) != 0)
+		return r;
+	return tagmem(b, "metadata/algorithms.txt", algs, strlen(algs));
+}
+
+int
+cust_bag_payload(struct cust_bag *b, const char *stored, uint64_t bytes,
+    const struct cust_digest *d)
+{
+	const char *hex;
+	int r = CUST_OK;
+
+	for (unsigned i = 0; r == CUST_OK && i < CUST_NALG; i++) {
+		if (b->man[i] == NULL)
+			continue;
+		if ((hex = cust_digest_hex(d, 1u << i)) == NULL)
+			return cust_set_error(b->ctx, 0, CUST_FATAL,
+			    "%s: no %s digest", stored, cust_alg_name(1u << i));
+		if ((r = cust_spool_puts(b->man[i], hex)) == CUST_OK &&
+		    (r = cust_spool_write(b->man[i], "  ", 2)) == CUST_OK &&
+		    (r = cust_spool_puts(b->man[i], stored)) == CUST_OK)
+			r = cust_spool_write(b->man[i], "\n", 1);
+	}
+	b->oxum_bytes += bytes;
+	b->oxum_count++;
+	return r;
+}
+
+int
+cust_bag_record(struct cust_bag *b, const struct cust_record *rec)
+{
+	json_t *o;
+	char *s = NULL;
+	int r;
+
+	if ((o = cust_record_json(rec)) == NULL ||
+	    (s = json_dumps(o, JSON_COMPACT)) == NULL) {
+		json_decref(o);
+		return cust_set_error(b->ctx, ENOMEM, CUST_FATAL, "record");
+	}
+	json_decref(o);
+	if ((r = cust_spool_puts(b->files, s)) == CUST_OK &&
+	    (r = cust_spool_write(b->files, "\n", 1)) == CUST_OK)
+		r = cust_record_bodyfile(rec, b->body);
+	free(s);
+	return r;
+}
+
+void
+cust_bag_oxum(const struct cust_bag *b, uint64_t *bytes, uint64_t *count)
+{
+	*bytes = b->oxum_bytes;
+	*count = b->oxum_count;
+}
+
+static int
+baginfo(struct cust_bag *b, const char *extra)
+{
+	char *text = NULL, date[16];
+	struct tm tm;
+	time_t t = b->mtime.tv_sec;
+	int n, r;
+
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+	n = asprintf(&text, "Bag-Software-Agent: custody %s\n"
+	    "Bagging-Date: %s\nPayload-Oxum: %ju.%ju\n%s", CUSTODY_VERSION,
+	    date, (uintmax_t)b->oxum_bytes, (uintmax_t)b->oxum_count,
+	    extra != NULL ? extra : "");
+	if (n < 0)
+		return cust_set_error(b->ctx, ENOMEM, CUST_FATAL, "bag-info");
+	r = tagmem(b, "bag-info.txt", text, (size_t)n);
+	free(text);
+	return r;
+}
+
+/* The tag manifest over every tag file so far, then its signature. */
+static int
+signoff(struct cust_bag *b, const struct cust_bag_seal *in)
+{
+	char *tm = NULL, *sig = NULL, *p;
+	size_t len = 0, siglen;
+	const char *m;
+	int r;
+
+	for (size_t i = 0; i < b->ntags; i++)
+		len += 128 + 2 + strlen(b->tags[i].name) + 1;
+	if ((tm = malloc(len + 1)) == NULL)
+		return cust_set_error(b->ctx, ENOMEM, CUST_FATAL, "bag");
+	p = tm;
+	for (size_t i = 0; i < b->ntags; i++)
+		p += sprintf(p, "%s  %s\n", b->tags[i].sha512,
+		    b->tags[i].name);
+	if ((m = cust_bag_member(b, "tagmanifest-sha512.txt")) == NULL)
+		r = CUST_FATAL;
+	else if ((r = cust_sink_write_member(b->sink, m, tm, len,
+	    &b->mtime)) == CUST_OK && (r = cust_sig_make(b->ctx, in->key, tm,
+	    len, in->untrusted, in->trusted, &sig, &siglen)) == CUST_OK) {
+		if ((m = cust_bag_member(b,
+		    "signatures/tagmanifest-sha512.txt.minisig")) == NULL)
+			r = CUST_FATAL;
+		else
+			r = cust_sink_write_member(b->sink, m, sig, siglen,
+			    &b->mtime);
+	}
+	free(sig);
+	free(tm);
+	return r;
+}
+
+int
+cust_bag_seal(struct cust_bag *b, const struct cust_bag_seal *in)
+{
+	char rel[64];
+	int r;
+
+	if ((r = tagmem(b, "metadata/acquisition.json", in->acquisition,
+	    strlen(in->acquisition))) != CUST_OK ||
+	    (r = tagspool(b, "metadata/files.jsonl", b->files)) != CUST_OK ||
+	    (r = tagspool(b, "metadata/bodyfile.txt", b->body)) != CUST_OK ||
+	    (r = tagmem(b, "metadata/custody.jsonl", in->custody,
+	    strlen(in->custody))) != CUST_OK)
+		return r;
+	for (unsigned i = 0; i < CUST_NALG; i++) {
+		if (b->man[i] == NULL)
+			continue;
+		snprintf(rel, sizeof(rel), "manifest-%s.txt",
+		    cust_alg_name(1u << i));
+		if ((r = tagspool(b, rel, b->man[i])) != CUST_OK)
+			return r;
+	}
+	if ((r = baginfo(b, in->info)) != CUST_OK)
+		return r;
+	return signoff(b, in);
+}

@@ -1,0 +1,466 @@
+/*
+ * bagcheck.c: the verifier's checks once the stream has ended, in the order
+ * of trust: structure, signature (with keys from the investigator, never
+ * only from the bundle), tag manifest, completeness, metadata.  The verdict
+ * comes last, and findings from checks after the first failed trust check
+ * are dropped: what an untrusted manifest says is not worth reporting.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "verify.h"
+
+#define SIGNAME	"signatures/tagmanifest-sha512.txt.minisig"
+#define TAGNAME	"tagmanifest-sha512.txt"
+
+static const char bagit_text[] =
+    "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
+
+/* acquisition.json, parsed once (untrusted until the tag manifest holds). */
+static json_t *
+acquisition(struct ver *v)
+{
+	json_error_t err;
+
+	if (v->acq.p == NULL)
+		return NULL;
+	return json_loadb(v->acq.p, v->acq.n, JSON_REJECT_DUPLICATES, &err);
+}
+
+static const char *
+jget(json_t *o, const char *a, const char *b)
+{
+	json_t *j = json_object_get(o, a);
+
+	if (b != NULL)
+		j = json_object_get(j, b);
+	return json_string_value(j);
+}
+
+static bool
+listed_id(const struct ver *v, const char *id)
+{
+	for (size_t i = 0; i < v->o->nkey_ids; i++)
+		if (strcasecmp(v->o->key_ids[i], id) == 0)
+			return true;
+	return false;
+}
+
+/* The key recorded in the bundle, with its ID recomputed from the key. */
+static int
+embedded(struct ver *v, json_t *acq, struct cust_key **kp, char derived[17])
+{
+	const char *b64 = jget(acq, "seal", "public_key");
+	struct cust_key *k, *d;
+	int r;
+
+	*kp = NULL;
+	if (b64 == NULL)
+		return FIND(v, C_SIGNATURE, "metadata/acquisition.json", "no "
+		    "public key is recorded; give the sealing key with "
+		    "--pubkey");
+	if (cust_key_parse_public(v->ctx, b64, strlen(b64), &k) != CUST_OK)
+		return FIND(v, C_SIGNATURE, "metadata/acquisition.json",
+		    "%s", cust_ctx_error(v->ctx));
+	if ((r = cust_key_from_public_raw(v->ctx, NULL,
+	    cust_key_public_raw(k), &d)) != CUST_OK) {
+		cust_key_free(k);
+		return r == CUST_FATAL ? r : FIND(v, C_SIGNATURE,
+		    "metadata/acquisition.json", "%s", cust_ctx_error(v->ctx));
+	}
+	cust_key_id_hex(d, derived);
+	cust_key_free(d);
+	*kp = k;
+	return CUST_OK;
+}
+
+static int
+check_given(struct ver *v, const struct cust_sig *sig)
+{
+	const struct cust_key *k = NULL;
+	char id[17], list[512] = "";
+
+	for (size_t i = 0; k == NULL && i < v->o->nkeys; i++)
+		if (cust_sig_key_matches(sig, v->o->keys[i]))
+			k = v->o->keys[i];
+	if (k == NULL) {
+		for (size_t i = 0; i < v->o->nkeys && i < 16; i++) {
+			cust_key_id_hex(v->o->keys[i], id);
+			snprintf(list + strlen(list), sizeof(list) -
+			    strlen(list), "%s%s", i ? ", " : "", id);
+		}
+		return FIND(v, C_SIGNATURE, SIGNAME, "made by key %s, which "
+		    "is not a trusted key (%s)", v->rep->key_id, list);
+	}
+	if (cust_sig_verify(v->ctx, sig, k, v->tagman.p, v->tagman.n) != 0)
+		return FIND(v, C_SIGNATURE, SIGNAME, "%s",
+		    cust_ctx_error(v->ctx));
+	v->rep->signature_valid = v->rep->key_trusted = true;
+	v->rep->trusted_by = "public key";
+	return CUST_OK;
+}
+
+static int
+check_embedded(struct ver *v, const struct cust_sig *sig, json_t *acq)
+{
+	struct cust_key *k;
+	char derived[17];
+	int r;
+
+	if ((r = embedded(v, acq, &k, derived)) != CUST_OK || k == NULL)
+		return r;
+	if (cust_sig_verify(v->ctx, sig, k, v->tagman.p, v->tagman.n) != 0)
+		r = FIND(v, C_SIGNATURE, SIGNAME, "%s (checked with the key "
+		    "recorded in the bundle)", cust_ctx_error(v->ctx));
+	else {
+		v->rep->signature_valid = true;
+		/* A key ID vouches only for a key it was computed from. */
+		if (strcmp(derived, v->rep->key_id) == 0 &&
+		    listed_id(v, derived)) {
+			v->rep->key_trusted = true;
+			v->rep->trusted_by = "key ID";
+		}
+	}
+	cust_key_free(k);
+	return r;
+}
+
+static int
+check_signature(struct ver *v, json_t *acq)
+{
+	struct cust_sig *sig;
+	const char *tc;
+	int r;
+
+	if (cust_sig_parse(v->ctx, v->sig.p, v->sig.n, &sig) != CUST_OK)
+		return FIND(v, C_SIGNATURE, SIGNAME, "%s",
+		    cust_ctx_error(v->ctx));
+	cust_sig_key_id_hex(sig, v->rep->key_id);
+	tc = cust_sig_trusted_comment(sig);
+	if (tc != NULL && (v->rep->trusted_comment = strdup(tc)) == NULL) {
+		cust_sig_free(sig);
+		return CUST_FATAL;
+	}
+	r = v->o->nkeys > 0 ? check_given(v, sig) :
+	    check_embedded(v, sig, acq);
+	cust_sig_free(sig);
+	return r;
+}
+
+static struct tagsum *
+tag_named(struct ver *v, const char *name, size_t n)
+{
+	for (size_t i = 0; i < v->ntags; i++)
+		if (strlen(v->tags[i].name) == n &&
+		    memcmp(v->tags[i].name, name, n) == 0)
+			return &v->tags[i];
+	return NULL;
+}
+
+static int
+tag_line(struct ver *v, const char *s, size_t n, uint64_t lineno)
+{
+	struct tagsum *t;
+	int r;
+
+	if (n < 131 || s[128] != ' ' || s[129] != ' ' ||
+	    strspn(s, "0123456789abcdef") < 128)
+		return FIND(v, C_TAGMAN, TAGNAME, "line %ju is not "
+		    "\"<sha512>  <name>\"", (uintmax_t)lineno);
+	if ((t = tag_named(v, s + 130, n - 130)) == NULL)
+		return FIND(v, C_TAGMAN, TAGNAME, "line %ju names %.*s, which "
+		    "the bundle does not hold as a tag file", (uintmax_t)lineno,
+		    (int)(n - 130), s + 130);
+	if (t->listed)
+		return FIND(v, C_TAGMAN, t->name, "listed twice in " TAGNAME);
+	t->listed = true;
+	if (memcmp(t->sha512, s, 128) != 0 && (r = FIND(v, C_TAGMAN, t->name,
+	    "sha512 differs from " TAGNAME ": the file was altered")) != 0)
+		return r;
+	return CUST_OK;
+}
+
+static int
+check_tagman(struct ver *v)
+{
+	const char *s = v->tagman.p, *end = s + v->tagman.n, *nl;
+	uint64_t lineno = 0;
+	int r;
+
+	while (s < end) {
+		lineno++;
+		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
+			return FIND(v, C_TAGMAN, TAGNAME, "last line does not "
+			    "end with a newline");
+		if ((r = tag_line(v, s, (size_t)(nl - s), lineno)) != 0)
+			return r;
+		s = nl + 1;
+	}
+	for (size_t i = 0; i < v->ntags; i++)
+		if (!v->tags[i].listed && (r = FIND(v, C_TAGMAN,
+		    v->tags[i].name, "not listed in " TAGNAME)) != CUST_OK)
+			return r;
+	return CUST_OK;
+}
+
+/* The value of LABEL in bag-info.txt, or NULL; *dup when given twice. */
+static char *
+info_value(const struct ver *v, const char *label, bool *dup)
+{
+	const char *s = v->baginfo.p, *nl;
+	size_t ln = strlen(label);
+	char *val = NULL;
+
+	*dup = false;
+	for (; s != NULL && *s != '\0'; s = nl != NULL ? nl + 1 : NULL) {
+		nl = strchr(s, '\n');
+		if (strncmp(s, label, ln) != 0 || strncmp(s + ln, ": ", 2))
+			continue;
+		if (val != NULL) {
+			*dup = true;
+			break;
+		}
+		val = nl != NULL ? strndup(s + ln + 2, (size_t)(nl - s) -
+		    ln - 2) : strdup(s + ln + 2);
+	}
+	return val;
+}
+
+static int
+check_oxum(struct ver *v)
+{
+	char want[64], *got;
+	bool dup;
+	int r;
+
+	snprintf(want, sizeof(want), "%ju.%ju",
+	    (uintmax_t)v->rep->payload_bytes, (uintmax_t)v->rep->payload_files);
+	got = info_value(v, "Payload-Oxum", &dup);
+	if (got == NULL || dup)
+		r = FIND(v, C_COMPLETE, "bag-info.txt", "%s Payload-Oxum",
+		    dup ? "more than one" : "no");
+	else if (strcmp(got, want) != 0)
+		r = FIND(v, C_COMPLETE, "bag-info.txt", "Payload-Oxum says %s "
+		    "(bytes.files); the bundle holds %s", got, want);
+	else
+		r = CUST_OK;
+	free(got);
+	return r;
+}
+
+static int
+check_items(struct ver *v)
+{
+	unsigned all = (1u << v->nalg) - 1;
+	size_t k;
+	int r = CUST_OK;
+
+	for (size_t i = 0; r == CUST_OK && i < v->nitems; i++) {
+		struct item *it = &v->items[i];
+
+		if (it->flags & F_BAD)
+			v->rep->mismatched++;
+		else if ((it->flags & all) == all)
+			v->rep->matched++;
+		if ((it->flags & all) != all) {
+			v->rep->extra++;
+			for (k = 0; it->flags & (1u << k); k++)
+				;
+			r = FIND(v, C_COMPLETE, it->rel, "in the bundle but not "
+			    "listed in manifest-%s.txt",
+			    cust_alg_name(v->alg[k]));
+		}
+		if (r == CUST_OK && !(it->flags & F_FILES))
+			r = FIND(v, C_META, it->rel, "no record in "
+			    "metadata/files.jsonl");
+	}
+	return r;
+}
+
+/* metadata/custody.jsonl: seq 0, 1, ...; each prev the SHA-256 of the line
+ * before (64 zeros for the first). */
+static int
+check_custody(struct ver *v)
+{
+	const char *s = v->custody.p, *end = s + v->custody.n, *nl, *prev;
+	char want[65], msg[128];
+	json_error_t err;
+	uint64_t seq = 0;
+	json_t *o;
+
+	memset(want, '0', 64);
+	want[64] = '\0';
+	for (; s < end; s = nl + 1, seq++) {
+		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
+			return FIND(v, C_META, "metadata/custody.jsonl",
+			    "last line does not end with a newline");
+		o = json_loadb(s, (size_t)(nl - s), JSON_REJECT_DUPLICATES,
+		    &err);
+		prev = json_string_value(json_object_get(o, "prev"));
+		msg[0] = '\0';
+		if (!json_is_object(o))
+			snprintf(msg, sizeof(msg), "not a JSON object");
+		else if (!json_is_integer(json_object_get(o, "seq")) ||
+		    (uint64_t)json_integer_value(json_object_get(o, "seq")) !=
+		    seq)
+			snprintf(msg, sizeof(msg), "sequence number is not %ju",
+			    (uintmax_t)seq);
+		else if (prev == NULL || strcmp(prev, want) != 0)
+			snprintf(msg, sizeof(msg), "does not chain to the event "
+			    "before it");
+		json_decref(o);
+		if (msg[0] != '\0')
+			return FIND(v, C_META, "metadata/custody.jsonl",
+			    "event %ju: %s", (uintmax_t)seq, msg);
+		if (cust_sha256_hex(v->ctx, s, (size_t)(nl - s), want) != 0)
+			return CUST_FATAL;
+	}
+	v->rep->custody_events = seq;
+	return seq == 0 ? FIND(v, C_META, "metadata/custody.jsonl",
+	    "no custody events") : CUST_OK;
+}
+
+static int
+dupstr(char **dst, const char *s)
+{
+	if (s == NULL)
+		return CUST_OK;
+	return (*dst = strdup(s)) == NULL ? CUST_FATAL : CUST_OK;
+}
+
+static int
+facts(struct ver *v, json_t *acq)
+{
+	struct cust_report *rep = v->rep;
+
+	if (dupstr(&rep->case_id, jget(acq, "case_id", NULL)) ||
+	    dupstr(&rep->evidence_id, jget(acq, "evidence_id", NULL)) ||
+	    dupstr(&rep->examiner, jget(acq, "examiner", NULL)) ||
+	    dupstr(&rep->host, jget(acq, "host", "hostname")) ||
+	    dupstr(&rep->start_utc, jget(acq, "clock", "start_utc")) ||
+	    dupstr(&rep->end_utc, jget(acq, "clock", "end_utc")) ||
+	    (jget(acq, "tool", "version") != NULL &&
+	    asprintf(&rep->tool, "%s %s", jget(acq, "tool", "name") ?
+	    jget(acq, "tool", "name") : "?", jget(acq, "tool", "version")) < 0))
+		return CUST_FATAL;
+	return CUST_OK;
+}
+
+/* acquisition.json must describe this bag: its name, algorithms, key. */
+static int
+check_acquisition(struct ver *v, json_t *acq)
+{
+	const char *s, *bag = cust_reader_bag(v->rd);
+	json_t *algs = json_object_get(acq, "hash_algorithms");
+	bool same = json_array_size(algs) == v->nalg;
+
+	if (!json_is_object(acq))
+		return FIND(v, C_META, "metadata/acquisition.json",
+		    "not a JSON object");
+	if ((s = jget(acq, "format", NULL)) == NULL ||
+	    strcmp(s, "custody-bundle/1") != 0)
+		return FIND(v, C_META, "metadata/acquisition.json", "format is "
+		    "not custody-bundle/1");
+	if ((s = jget(acq, "bag", NULL)) == NULL || strcmp(s, bag) != 0)
+		return FIND(v, C_META, "metadata/acquisition.json", "names "
+		    "another bag than %s", bag);
+	for (size_t k = 0; same && k < v->nalg; k++)
+		same = (s = json_string_value(json_array_get(algs, k))) !=
+		    NULL && strcmp(s, cust_alg_name(v->alg[k])) == 0;
+	if (!same)
+		return FIND(v, C_META, "metadata/acquisition.json", "hash "
+		    "algorithms differ from metadata/algorithms.txt");
+	if ((s = jget(acq, "seal", "key_id")) == NULL ||
+	    strcmp(s, v->rep->key_id) != 0)
+		return FIND(v, C_META, "metadata/acquisition.json", "records a "
+		    "seal key other than the signature's %s", v->rep->key_id);
+	return facts(v, acq);
+}
+
+static const char *const order[] = { C_ARCHIVE, C_STRUCTURE, C_SIGNATURE,
+    C_TAGMAN, C_COMPLETE, C_VALID, C_META };
+
+static size_t
+rank(const char *check)
+{
+	for (size_t i = 0; i < NELEM(order); i++)
+		if (strcmp(order[i], check) == 0)
+			return i;
+	return NELEM(order);
+}
+
+/* Keep what was found up to the first failed trust check. */
+static void
+verdict(struct ver *v)
+{
+	struct cust_report *rep = v->rep;
+	size_t first = NELEM(order), k = 0;
+
+	for (size_t i = 0; i < rep->nfindings; i++)
+		if (rank(rep->findings[i].check) < first)
+			first = rank(rep->findings[i].check);
+	if (first < NELEM(order)) {
+		for (size_t i = 0; i < rep->nfindings; i++) {
+			struct cust_finding *f = &rep->findings[i];
+
+			if (first <= rank(C_TAGMAN) && rank(f->check) > first) {
+				free(f->subject);
+				free(f->message);
+				continue;
+			}
+			rep->findings[k++] = *f;
+		}
+		rep->nfindings = k;
+		rep->failed_check = order[first];
+	}
+	if (rep->verdict == CUST_UNREADABLE)
+		return;
+	if (rep->nfindings > 0 || rep->more_findings > 0)
+		rep->verdict = CUST_BROKEN;
+	else
+		rep->verdict = rep->key_trusted ? CUST_AUTHENTIC :
+		    CUST_UNVERIFIED;
+}
+
+static int
+checks(struct ver *v, json_t *acq)
+{
+	int r;
+
+	if (v->bagit.n != sizeof(bagit_text) - 1 ||
+	    memcmp(v->bagit.p, bagit_text, v->bagit.n) != 0)
+		if ((r = FIND(v, C_STRUCTURE, "bagit.txt", "not the BagIt 1.0 "
+		    "declaration")) != CUST_OK)
+			return r;
+	if ((r = check_signature(v, acq)) != CUST_OK ||
+	    (r = check_tagman(v)) != CUST_OK ||
+	    (r = check_oxum(v)) != CUST_OK ||
+	    (r = check_items(v)) != CUST_OK ||
+	    (r = check_custody(v)) != CUST_OK)
+		return r;
+	return check_acquisition(v, acq);
+}
+
+int
+ver_finish(struct ver *v)
+{
+	json_t *acq = NULL;
+	int r = CUST_OK;
+
+	if (!v->stop && v->stage != S_END) {
+		v->stop = true;
+		r = FIND(v, C_STRUCTURE, v->o->name, "the bundle ends where %s "
+		    "should be", v->stage == S_DATA ? "metadata/acquisition.json" :
+		    ver_wanted(v));
+	}
+	if (r == CUST_OK && !v->stop) {
+		acq = acquisition(v);
+		r = checks(v, acq);
+		json_decref(acq);
+	}
+	if (r == CUST_OK)
+		verdict(v);
+	return r;
+}

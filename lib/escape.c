@@ -1,0 +1,157 @@
+/*
+ * escape.c: stored names.  A path goes into the bundle under a name that
+ * any tool can handle: every byte that is '%' or '^', a C0 control or DEL,
+ * or part of an invalid UTF-8 sequence is written as "^XX" (uppercase hex).
+ * The mapping is one to one, so the raw path can always be recovered, and a
+ * stored name never holds '%', CR or LF, which keeps manifest lines valid
+ * for both BagIt (RFC 8493 2.1.3) and `sha256sum -c`.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "private.h"
+
+size_t
+cust_utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len;
+	unsigned cp;
+
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+bool
+cust_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t k;
+
+	while (n > 0) {
+		if ((k = cust_utf8_seq(p, n)) == 0)
+			return false;
+		p += k;
+		n -= k;
+	}
+	return true;
+}
+
+static bool
+plain(unsigned char c)
+{
+	return c >= 0x20 && c != 0x7f && c != '%' && c != '^';
+}
+
+/* Escape RAW into OUT (NULL: only count); returns the escaped length. */
+static size_t
+escape(const unsigned char *raw, size_t n, char *out)
+{
+	static const char digits[] = "0123456789ABCDEF";
+	size_t len = 0, k;
+
+	while (n > 0) {
+		k = cust_utf8_seq(raw, n);
+		if (k > 1 || (k == 1 && plain(raw[0]))) {
+			if (out != NULL)
+				memcpy(out + len, raw, k);
+			len += k;
+		} else {
+			k = 1;
+			if (out != NULL) {
+				out[len] = '^';
+				out[len + 1] = digits[raw[0] >> 4];
+				out[len + 2] = digits[raw[0] & 15];
+			}
+			len += 3;
+		}
+		raw += k;
+		n -= k;
+	}
+	return len;
+}
+
+char *
+cust_escape(const char *raw, size_t n, size_t *lenp)
+{
+	const unsigned char *r = (const unsigned char *)raw;
+	size_t len = escape(r, n, NULL);
+	char *out;
+
+	if ((out = malloc(len + 1)) == NULL)
+		return NULL;
+	escape(r, n, out);
+	out[len] = '\0';
+	if (lenp != NULL)
+		*lenp = len;
+	return out;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+cust_unescape(const char *s, size_t n, char **outp, size_t *lenp)
+{
+	char *out, *again;
+	size_t len = 0, alen;
+	int hi, lo;
+
+	*outp = NULL;
+	if ((out = malloc(n + 1)) == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '^') {
+			out[len++] = s[i];
+			continue;
+		}
+		if (i + 2 >= n || (hi = hexval(s[i + 1])) < 0 ||
+		    (lo = hexval(s[i + 2])) < 0)
+			goto bad;
+		out[len++] = (char)(hi << 4 | lo);
+		i += 2;
+	}
+	out[len] = '\0';
+	/* Only the canonical spelling is accepted: escaping must give S. */
+	if ((again = cust_escape(out, len, &alen)) == NULL)
+		goto bad;
+	if (alen != n || memcmp(again, s, n) != 0) {
+		free(again);
+		goto bad;
+	}
+	free(again);
+	*outp = out;
+	if (lenp != NULL)
+		*lenp = len;
+	return 0;
+bad:
+	free(out);
+	return -1;
+}

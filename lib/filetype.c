@@ -1,0 +1,71 @@
+/*
+ * filetype.c: what kind of file an artefact is, by libmagic, from the bytes
+ * already read for hashing.  magic_file() would open the file again and
+ * touch its atime; we only ever hand libmagic a buffer.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <magic.h>
+
+#include "private.h"
+
+/* Checks that cost time and tell a responder little. */
+#define MAGIC_FLAGS	(MAGIC_NO_CHECK_COMPRESS | MAGIC_NO_CHECK_TAR | \
+			 MAGIC_NO_CHECK_CDF | MAGIC_NO_CHECK_CSV | \
+			 MAGIC_NO_CHECK_JSON | MAGIC_NO_CHECK_ENCODING | \
+			 MAGIC_ERROR)
+
+struct cust_filetype {
+	magic_t		 m;		/* owned; NULL: no database */
+	char		*why;		/* owned: why there is none */
+};
+
+int
+cust_filetype_new(struct cust_ctx *ctx, struct cust_filetype **ftp)
+{
+	struct cust_filetype *ft;
+
+	*ftp = NULL;
+	if ((ft = calloc(1, sizeof(*ft))) == NULL)
+		return cust_set_error(ctx, errno, CUST_FATAL, "libmagic");
+	/* No database is not fatal: types are a convenience, not evidence. */
+	if ((ft->m = magic_open(MAGIC_FLAGS)) == NULL)
+		ft->why = strdup("magic_open failed");
+	else if (magic_load(ft->m, NULL) != 0) {
+		ft->why = strdup(magic_error(ft->m) ? magic_error(ft->m) :
+		    "no magic database");
+		magic_close(ft->m);
+		ft->m = NULL;
+	}
+	*ftp = ft;
+	return CUST_OK;
+}
+
+void
+cust_filetype_free(struct cust_filetype *ft)
+{
+	if (ft == NULL)
+		return;
+	if (ft->m != NULL)
+		magic_close(ft->m);
+	free(ft->why);
+	free(ft);
+}
+
+const char *
+cust_filetype_unavailable(const struct cust_filetype *ft)
+{
+	return ft->m == NULL ? (ft->why ? ft->why : "out of memory") : NULL;
+}
+
+const char *
+cust_filetype_probe(struct cust_filetype *ft, const void *buf, size_t n)
+{
+	if (ft->m == NULL)
+		return NULL;
+	if (n > CUST_PROBE_BYTES)
+		n = CUST_PROBE_BYTES;
+	return magic_buffer(ft->m, buf, n);
+}

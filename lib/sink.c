@@ -1,0 +1,201 @@
+/*
+ * sink.c: the bundle's byte stream.  libarchive writes a pax tar, optionally
+ * through zstd, to a file descriptor (a file or a pipe); every byte that
+ * leaves is also hashed, so the bundle's SHA-256 is known the moment it is
+ * closed, without reading it back.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <openssl/evp.h>
+
+#include "private.h"
+
+struct cust_sink {
+	struct cust_ctx	*ctx;		/* borrowed */
+	char		*name;		/* owned: output name for messages */
+	int		 fd;		/* borrowed */
+	struct archive	*a;		/* owned */
+	struct archive_entry *e;	/* owned, reused per member */
+	EVP_MD_CTX	*md;		/* owned: SHA-256 of the output */
+	uint64_t	 bytes;		/* bytes that reached fd */
+	int		 werr;		/* errno of the first failed write */
+	bool		 open;
+};
+
+static la_ssize_t
+out(struct archive *a, void *arg, const void *buf, size_t n)
+{
+	struct cust_sink *s = arg;
+	const char *p = buf;
+	size_t off = 0;
+	ssize_t k;
+
+	while (off < n) {
+		k = write(s->fd, p + off, n - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			s->werr = errno;
+			archive_set_error(a, errno, "write");
+			return -1;
+		}
+		off += (size_t)k;
+	}
+	if (EVP_DigestUpdate(s->md, buf, n) != 1) {
+		archive_set_error(a, EIO, "sha256");
+		return -1;
+	}
+	s->bytes += n;
+	return (la_ssize_t)n;
+}
+
+static int
+aerr(struct cust_sink *s, const char *what)
+{
+	int e = s->werr != 0 ? s->werr : archive_errno(s->a);
+
+	if (s->werr != 0)
+		return cust_set_error(s->ctx, e, CUST_FATAL, "%s", s->name);
+	return cust_set_error(s->ctx, 0, CUST_FATAL, "%s: %s: %s", s->name,
+	    what, archive_error_string(s->a));
+}
+
+void
+cust_sink_free(struct cust_sink *s)
+{
+	if (s == NULL)
+		return;
+	if (s->a != NULL)
+		archive_write_free(s->a);
+	archive_entry_free(s->e);
+	EVP_MD_CTX_free(s->md);
+	free(s->name);
+	free(s);
+}
+
+static int
+setup(struct cust_sink *s, int zstd_level, int threads)
+{
+	char v[16];
+
+	if (archive_write_set_format_pax_restricted(s->a) != ARCHIVE_OK)
+		return aerr(s, "pax");
+	if (zstd_level > 0) {
+		if (archive_write_add_filter_zstd(s->a) != ARCHIVE_OK)
+			return aerr(s, "zstd");
+		snprintf(v, sizeof(v), "%d", zstd_level);
+		if (archive_write_set_filter_option(s->a, "zstd",
+		    "compression-level", v) != ARCHIVE_OK)
+			return aerr(s, "zstd");
+		snprintf(v, sizeof(v), "%d", threads);
+		if (threads > 0 && archive_write_set_filter_option(s->a,
+		    "zstd", "threads", v) != ARCHIVE_OK)
+			return aerr(s, "zstd");
+	}
+	/* A short last block: the stream ends where the archive ends. */
+	archive_write_set_bytes_in_last_block(s->a, 1);
+	if (archive_write_open(s->a, s, NULL, out, NULL) != ARCHIVE_OK)
+		return aerr(s, "open");
+	s->open = true;
+	return CUST_OK;
+}
+
+int
+cust_sink_new(struct cust_ctx *ctx, int fd, const char *name, int zstd_level,
+    int threads, struct cust_sink **sp)
+{
+	struct cust_sink *s;
+	int r;
+
+	*sp = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return cust_set_error(ctx, errno, CUST_FATAL, "sink");
+	s->ctx = ctx;
+	s->fd = fd;
+	if ((s->name = strdup(name)) == NULL || (s->a = archive_write_new())
+	    == NULL || (s->e = archive_entry_new()) == NULL) {
+		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "%s", name);
+		goto fail;
+	}
+	if ((s->md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex2(s->md, EVP_sha256(), NULL) != 1) {
+		r = cust_set_ssl_error(ctx, CUST_FATAL, "%s", name);
+		goto fail;
+	}
+	if ((r = setup(s, zstd_level, threads)) != CUST_OK)
+		goto fail;
+	*sp = s;
+	return CUST_OK;
+fail:
+	cust_sink_free(s);
+	return r;
+}
+
+int
+cust_sink_header(struct cust_sink *s, const char *path, uint64_t size,
+    const struct timespec *mtime)
+{
+	archive_entry_clear(s->e);
+	archive_entry_set_pathname_utf8(s->e, path);
+	archive_entry_set_filetype(s->e, AE_IFREG);
+	archive_entry_set_perm(s->e, 0644);
+	archive_entry_set_size(s->e, (la_int64_t)size);
+	archive_entry_set_mtime(s->e, mtime->tv_sec, mtime->tv_nsec);
+	if (archive_write_header(s->a, s->e) != ARCHIVE_OK)
+		return aerr(s, path);
+	return CUST_OK;
+}
+
+int
+cust_sink_data(struct cust_sink *s, const void *buf, size_t n)
+{
+	la_ssize_t k = archive_write_data(s->a, buf, n);
+
+	if (k < 0 || (size_t)k != n)
+		return aerr(s, "data");
+	return CUST_OK;
+}
+
+int
+cust_sink_finish(struct cust_sink *s)
+{
+	if (archive_write_finish_entry(s->a) != ARCHIVE_OK)
+		return aerr(s, "entry");
+	return CUST_OK;
+}
+
+int
+cust_sink_close(struct cust_sink *s, char sha256[65], uint64_t *bytes)
+{
+	unsigned char md[32];
+
+	if (!s->open)
+		return cust_set_error(s->ctx, 0, CUST_FATAL, "%s: not open",
+		    s->name);
+	s->open = false;
+	if (archive_write_close(s->a) != ARCHIVE_OK)
+		return aerr(s, "close");
+	if (EVP_DigestFinal_ex(s->md, md, NULL) != 1)
+		return cust_set_ssl_error(s->ctx, CUST_FATAL, "%s", s->name);
+	cust_hex(md, sizeof(md), sha256);
+	*bytes = s->bytes;
+	return CUST_OK;
+}
+
+int
+cust_sink_write_member(struct cust_sink *s, const char *path,
+    const void *buf, size_t n, const struct timespec *mtime)
+{
+	int r;
+
+	if ((r = cust_sink_header(s, path, n, mtime)) != CUST_OK)
+		return r;
+	if (n > 0 && (r = cust_sink_data(s, buf, n)) != CUST_OK)
+		return r;
+	return cust_sink_finish(s);
+}

@@ -1,0 +1,107 @@
+/*
+ * users.c: home directories for %user_home%, read from the collection
+ * root's own etc/passwd (so that --root on a mounted image finds the
+ * image's users, not ours).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "private.h"
+
+#define PASSWD_MAX	(16 * 1024 * 1024)
+
+static bool
+nologin(const char *shell)
+{
+	size_t n = strlen(shell);
+
+	return (n >= 7 && strcmp(shell + n - 7, "nologin") == 0) ||
+	    (n >= 5 && strcmp(shell + n - 5, "false") == 0);
+}
+
+static int
+addhome(struct cust_strv *v, const char *home)
+{
+	size_t n = strlen(home);
+	char **nv, *h;
+
+	while (n > 1 && home[n - 1] == '/')
+		n--;
+	if (n == 0 || home[0] != '/')
+		return 0;
+	for (size_t i = 0; i < v->n; i++)
+		if (strlen(v->v[i]) == n && memcmp(v->v[i], home, n) == 0)
+			return 0;
+	if ((nv = realloc(v->v, (v->n + 1) * sizeof(*nv))) == NULL)
+		return -1;
+	v->v = nv;
+	if ((h = strndup(home, n)) == NULL)
+		return -1;
+	v->v[v->n++] = h;
+	return 0;
+}
+
+/* Take "name:pw:uid:gid:gecos:home:shell" fields 6 and 7. */
+static int
+line(struct cust_strv *v, char *s, bool skip_nologin)
+{
+	char *f[7];
+	int i;
+
+	for (i = 0; i < 7 && s != NULL; i++)
+		f[i] = strsep(&s, ":");
+	if (i < 7)
+		return 0;
+	if (skip_nologin && nologin(f[6]))
+		return 0;
+	return addhome(v, f[5]);
+}
+
+int
+cust_user_homes(struct cust_ctx *ctx, int rootfd, bool skip_nologin,
+    struct cust_strv *v)
+{
+	char *buf, *s, *nl;
+	ssize_t k;
+	size_t n = 0;
+	int fd, r = CUST_OK;
+
+	memset(v, 0, sizeof(*v));
+	if ((fd = openat(rootfd, "etc/passwd", O_RDONLY | O_CLOEXEC |
+	    O_NOFOLLOW | O_NOATIME)) < 0 && errno == EPERM)
+		fd = openat(rootfd, "etc/passwd", O_RDONLY | O_CLOEXEC |
+		    O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? CUST_OK :
+		    cust_set_error(ctx, errno, CUST_FAILED, "/etc/passwd");
+	if ((buf = malloc(PASSWD_MAX + 1)) == NULL) {
+		close(fd);
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "/etc/passwd");
+	}
+	while (n < PASSWD_MAX && (k = read(fd, buf + n, PASSWD_MAX - n)) > 0)
+		n += (size_t)k;
+	close(fd);
+	buf[n] = '\0';
+	for (s = buf; r == CUST_OK && s != NULL && *s != '\0'; s = nl) {
+		if ((nl = strchr(s, '\n')) != NULL)
+			*nl++ = '\0';
+		if (line(v, s, skip_nologin) != 0)
+			r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "homes");
+	}
+	free(buf);
+	return r;
+}
+
+void
+cust_strv_free(struct cust_strv *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free(v->v[i]);
+	free(v->v);
+	v->v = NULL;
+	v->n = 0;
+}
