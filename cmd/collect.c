@@ -26,6 +26,7 @@ struct out {
 	char		*sidecar;	/* PATH.sha256 */
 	int		 fd;
 	int		 dirfd;
+	bool		 created;	/* we made PATH: ours to remove */
 	bool		 zstd;
 	FILE		*tty;		/* where the summary goes */
 };
@@ -152,6 +153,7 @@ open_output(struct out *o, const char *arg, bool zstd)
 		warnmsg("%s: %s", o->path, strerror(errno));
 		return EXIT_FATAL;
 	}
+	o->created = true;
 	snprintf(partial, sizeof(partial), "%s", o->path);
 	partial_set = strlen(o->path) < sizeof(partial);
 	if ((dir = strdup(o->path)) != NULL) {
@@ -165,7 +167,7 @@ open_output(struct out *o, const char *arg, bool zstd)
 static void
 close_output(struct out *o, bool keep)
 {
-	if (o->path != NULL && !keep) {
+	if (o->created && !keep) {
 		partial_set = 0;
 		unlink(o->path);
 	}

@@ -3,7 +3,6 @@
  * rest of the command line to the subcommand named first.
  */
 #include <getopt.h>
-#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,9 +33,6 @@ main(int argc, char **argv)
 	};
 	int ch;
 
-	/* Names are UTF-8 bytes whatever the user's locale (libarchive
-	 * converts through the locale). */
-	setlocale(LC_CTYPE, "C.UTF-8");
 	/* A closed stdout must be an error we report, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
 	while ((ch = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {

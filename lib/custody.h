@@ -284,4 +284,19 @@ void	cust_report_free(struct cust_report *);
 /* The report as one JSON document (owned by the caller), or NULL. */
 char	*cust_report_json(const struct cust_report *);
 
+/* --------------------------------------------------------------- scan */
+
+/* Called with a member name and a text: the whole of acquisition.json, or
+ * one line of files.jsonl (without its newline).  Non-zero stops. */
+typedef int cust_scan_fn(void *arg, const char *member, const char *text,
+    size_t len);
+
+/*
+ * Read the records of the bundle on FD without verifying anything: for
+ * display only.  Returns CUST_OK, what FN returned, CUST_FAILED for a
+ * damaged or hostile archive, or CUST_FATAL when it could not be read.
+ */
+int	cust_scan(struct cust_ctx *, int fd, const char *name,
+	    cust_scan_fn *fn, void *arg);
+
 #endif /* CUSTODY_H */

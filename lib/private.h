@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <locale.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -101,6 +102,12 @@ uint64_t cust_spool_size(const struct cust_spool *);
 int	cust_spool_rewind(struct cust_spool *);
 /* Read up to N bytes: the count, 0 at the end, or a negative status. */
 ssize_t	cust_spool_read(struct cust_spool *, void *, size_t n);
+
+/* ------------------------------------------------------------- locale.c */
+
+/* Run the calling thread under C.UTF-8 until cust_locale_leave(old). */
+locale_t cust_locale_enter(void);
+void	cust_locale_leave(locale_t old);
 
 /* --------------------------------------------------------------- sink.c */
 

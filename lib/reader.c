@@ -18,7 +18,8 @@
 
 #define IN_BUF		(256 * 1024)
 #define NAME_MAX_LEN	(64 * 1024)	/* longest member name accepted */
-#define TRAIL_MAX	(1024 * 1024)	/* zero padding accepted after EOF */
+#define TRAIL_MAX	10240		/* zeros after the end (one tar record) */
+#define END_MARKER	1024		/* two zero blocks end a tar */
 
 struct cust_reader {
 	struct cust_ctx	*ctx;		/* borrowed */
@@ -29,6 +30,7 @@ struct cust_reader {
 	unsigned char	*buf;		/* owned: input buffer */
 	EVP_MD_CTX	*md;		/* owned: SHA-256 of the input */
 	uint64_t	 in_bytes;
+	size_t		 lastn;		/* bytes of the last read() */
 	int		 rerr;		/* errno of a failed read() */
 	char		*bag;		/* owned: the top directory */
 	struct cust_member m;
@@ -52,6 +54,7 @@ in(struct archive *a, void *arg, const void **bufp)
 	}
 	EVP_DigestUpdate(r->md, r->buf, (size_t)n);
 	r->in_bytes += (uint64_t)n;
+	r->lastn = (size_t)n;
 	*bufp = r->buf;
 	return n;
 }
@@ -75,9 +78,8 @@ static int
 aerr(struct cust_reader *r)
 {
 	if (r->rerr != 0)
-		return cust_set_error(r->ctx, r->rerr, CUST_FATAL, "%s",
-		    r->name);
-	return cust_set_error(r->ctx, 0, CUST_FAILED, "%s: %s", r->name,
+		return cust_set_error(r->ctx, r->rerr, CUST_FATAL, "read");
+	return cust_set_error(r->ctx, 0, CUST_FAILED, "%s",
 	    archive_error_string(r->a) ? archive_error_string(r->a) :
 	    "unreadable archive");
 }
@@ -159,24 +161,51 @@ safe_rel(const char *s)
 static int
 bad(struct cust_reader *r, const char *path, const char *why)
 {
+	if (path == NULL)
+		return cust_set_error(r->ctx, 0, CUST_FAILED, "%s", why);
 	return cust_set_error(r->ctx, 0, CUST_FAILED, "%s: %s", path, why);
 }
 
-/* Read what follows the end-of-archive marker, so the input hash covers
- * the whole file; only a bounded amount is accepted. */
-static int
-drain(struct cust_reader *r)
+static bool
+zeros(const unsigned char *p, size_t n)
 {
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != 0)
+			return false;
+	return true;
+}
+
+/*
+ * The archive ended: it must end with its full end-of-archive marker, and
+ * anything after it may only be zero padding up to one tar record.  Reading
+ * the rest also makes the input hash cover the whole file.
+ */
+static int
+ended(struct cust_reader *r, int64_t before)
+{
+	int64_t after = archive_filter_bytes(r->a, 0);
+	uint64_t extra;
 	const void *p;
-	uint64_t extra = 0;
 	la_ssize_t n;
+	bool plain = archive_filter_count(r->a) == 1;
 
 	r->done = true;
+	if (r->bag != NULL && after - before < END_MARKER)
+		return bad(r, NULL, "the archive ends without its "
+		    "end-of-archive marker: it was cut short");
+	extra = r->in_bytes - (uint64_t)after;
+	if (plain && (extra > r->lastn ||
+	    !zeros(r->buf + r->lastn - extra, (size_t)extra)))
+		return bad(r, NULL, "data after the end of the archive");
 	while ((n = in(r->a, r, &p)) > 0)
-		if ((extra += (uint64_t)n) > TRAIL_MAX)
-			return bad(r, r->name, "data after the end of the "
+		if ((extra += (uint64_t)n) > TRAIL_MAX || !zeros(p, (size_t)n))
+			return bad(r, NULL, "data after the end of the "
 			    "archive");
-	return n < 0 ? aerr(r) : CUST_OK;
+	if (n < 0)
+		return aerr(r);
+	if (plain && extra > TRAIL_MAX)
+		return bad(r, NULL, "data after the end of the archive");
+	return CUST_OK;
 }
 
 static int
@@ -201,18 +230,16 @@ check_name(struct cust_reader *r, const char *path)
 	return CUST_OK;
 }
 
-int
-cust_reader_next(struct cust_reader *r, const struct cust_member **mp)
+static int
+next(struct cust_reader *r, const struct cust_member **mp)
 {
+	int64_t before = archive_filter_bytes(r->a, 0);
 	const char *path;
 	int rc;
 
-	*mp = NULL;
-	if (r->done)
-		return CUST_OK;
 	rc = archive_read_next_header(r->a, &r->e);
 	if (rc == ARCHIVE_EOF)
-		return drain(r);
+		return ended(r, before);
 	if (rc != ARCHIVE_OK)
 		return aerr(r);
 	if ((path = archive_entry_pathname_utf8(r->e)) == NULL)
@@ -232,6 +259,21 @@ cust_reader_next(struct cust_reader *r, const struct cust_member **mp)
 	r->offset = 0;
 	*mp = &r->m;
 	return CUST_OK;
+}
+
+int
+cust_reader_next(struct cust_reader *r, const struct cust_member **mp)
+{
+	locale_t old;
+	int rc;
+
+	*mp = NULL;
+	if (r->done)
+		return CUST_OK;
+	old = cust_locale_enter();
+	rc = next(r, mp);
+	cust_locale_leave(old);
+	return rc;
 }
 
 ssize_t

@@ -136,8 +136,8 @@ fail:
 	return r;
 }
 
-int
-cust_sink_header(struct cust_sink *s, const char *path, uint64_t size,
+static int
+header(struct cust_sink *s, const char *path, uint64_t size,
     const struct timespec *mtime)
 {
 	archive_entry_clear(s->e);
@@ -149,6 +149,18 @@ cust_sink_header(struct cust_sink *s, const char *path, uint64_t size,
 	if (archive_write_header(s->a, s->e) != ARCHIVE_OK)
 		return aerr(s, path);
 	return CUST_OK;
+}
+
+int
+cust_sink_header(struct cust_sink *s, const char *path, uint64_t size,
+    const struct timespec *mtime)
+{
+	locale_t old = cust_locale_enter();
+	int r;
+
+	r = header(s, path, size, mtime);
+	cust_locale_leave(old);
+	return r;
 }
 
 int

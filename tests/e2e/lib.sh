@@ -1,0 +1,115 @@
+# lib.sh: shared helpers for the end-to-end tests (TAP output).
+# Sourced by each tests/e2e/*.sh; meson sets CUSTODY, TEST_DATA, E2E_LIB.
+set -u
+
+: "${CUSTODY:?CUSTODY must name the custody binary}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/custody-e2e.XXXXXX")
+trap 'chmod -R u+rwx "$T" 2>/dev/null; rm -rf "$T"' EXIT
+cd "$T" || exit 99
+TESTS=0
+FAILS=0
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+ok() {
+	TESTS=$((TESTS + 1))
+	echo "ok $TESTS - $*"
+}
+
+not_ok() {
+	TESTS=$((TESTS + 1))
+	FAILS=$((FAILS + 1))
+	echo "not ok $TESTS - $*"
+}
+
+# check DESCRIPTION COMMAND...: one test, passing when COMMAND succeeds.
+check() {
+	local d=$1
+	shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+
+# run COMMAND...: run it, keeping its stdout, stderr and exit code in
+# $OUT, $ERR and $RC.
+run() {
+	"$@" >"$T/.out" 2>"$T/.err"
+	RC=$?
+	OUT=$(cat "$T/.out")
+	ERR=$(cat "$T/.err")
+}
+
+# expect_rc DESCRIPTION WANT: the last run exited WANT.
+expect_rc() {
+	if [ "$RC" -eq "$2" ]; then
+		ok "$1 (exit $2)"
+	else
+		not_ok "$1 (exit $RC, want $2)"
+		printf '# stdout: %s\n# stderr: %s\n' "$OUT" "$ERR" | head -20
+	fi
+}
+
+# expect_err DESCRIPTION LINE: the last run printed exactly LINE on stderr.
+expect_err() {
+	if grep -qxF -- "$2" "$T/.err"; then
+		ok "$1"
+	else
+		not_ok "$1"
+		printf '# want stderr line: %s\n# got: %s\n' "$2" "$ERR" | head -20
+	fi
+}
+
+# expect_err_match DESCRIPTION REGEX: some stderr line matches REGEX.
+expect_err_match() {
+	if grep -qE -- "$2" "$T/.err"; then
+		ok "$1"
+	else
+		not_ok "$1"
+		printf '# want stderr matching: %s\n# got: %s\n' "$2" "$ERR" |
+		    head -20
+	fi
+}
+
+# expect_out_match DESCRIPTION REGEX: some stdout line matches REGEX.
+expect_out_match() {
+	if grep -qE -- "$2" "$T/.out"; then
+		ok "$1"
+	else
+		not_ok "$1"
+		printf '# want stdout matching: %s\n# got: %s\n' "$2" "$OUT" |
+		    head -20
+	fi
+}
+
+# key_id PUBFILE: the key ID written in a public key's comment.
+key_id() {
+	sed -n '1s/.* //p' "$1"
+}
+
+# bag_dir TARFILE: the bag's top directory.
+bag_dir() {
+	tar -tf "$1" | head -1 | cut -d/ -f1
+}
+
+done_testing() {
+	echo "1..$TESTS"
+	[ "$FAILS" -eq 0 ]
+	exit $?
+}
+
+# make_tree DIR: a small tree with the usual awkward members.
+make_tree() {
+	mkdir -p "$1/sub/deeper" "$1/empty-dir" &&
+	printf 'hello\n' >"$1/a.txt" &&
+	: >"$1/empty" &&
+	printf 'spaced\n' >"$1/with space.txt" &&
+	printf 'utf-8 name\n' >"$1/résumé-ü.txt" &&
+	head -c 100000 /dev/urandom >"$1/sub/random.bin" &&
+	printf 'deep\n' >"$1/sub/deeper/d.txt" &&
+	ln -s a.txt "$1/link-to-a" &&
+	ln -s sub "$1/link-to-dir" &&
+	ln -s /nonexistent/target "$1/dangling"
+}
+
+# tamper OP IN OUT ARGS...: see tamper.py.
+tamper() {
+	python3 "$HERE/tamper.py" "$@"
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# tamper.sh: real bundles, tampered, must fail verification with a message
+# naming what is wrong (core issue, acceptance 4).
+. "$E2E_LIB"
+
+make_tree tree
+"$CUSTODY" keygen -o k >/dev/null 2>&1
+"$CUSTODY" collect --key k.key --evidence-id B -o good.tar tree >/dev/null ||
+    exit 99
+"$CUSTODY" collect --key k.key --evidence-id B -o other.tar tree >/dev/null ||
+    exit 99
+"$CUSTODY" collect --evidence-id B -o onetime.tar tree >/dev/null || exit 99
+D="data$T/tree"
+
+run "$CUSTODY" verify --pubkey k.pub good.tar
+expect_rc "the untouched bundle verifies" 0
+
+# verify_fails NAME BUNDLE STDERR-LINE: exit 1, and the exact finding.
+verify_fails() {
+	run "$CUSTODY" verify --pubkey k.pub "$2"
+	expect_rc "$1: verify fails" 1
+	expect_err "$1: the finding names it" "$3"
+}
+
+tamper flip good.tar t1.tar "$D/a.txt" 0
+verify_fails "one payload byte changed" t1.tar \
+    "custody: $D/a.txt: content sha256 is $(printf 'hello\n' | sed '1s/^h/\x97/' | sha256sum | cut -d' ' -f1); manifest-sha256.txt says $(printf 'hello\n' | sha256sum | cut -d' ' -f1)"
+expect_out_match "one payload byte changed: counted as mismatched" \
+    ' 0 missing, 0 extra, 1 mismatched$'
+
+tamper remove good.tar t2.tar "$D/sub/random.bin"
+verify_fails "a payload file removed" t2.tar \
+    "custody: $D/sub/random.bin: listed in manifest-sha256.txt but not in the bundle"
+expect_out_match "a payload file removed: counted as missing" ' 1 missing, '
+
+tamper add good.tar t3.tar "$D/planted.txt" "planted" \
+    metadata/acquisition.json
+verify_fails "a payload file added" t3.tar \
+    "custody: $D/planted.txt: in the bundle but not listed in manifest-sha256.txt"
+expect_out_match "a payload file added: counted as extra" ' 1 extra, '
+
+tamper add good.tar t3b.tar "$D/late.txt" "late"
+verify_fails "a payload file added after the signature" t3b.tar \
+    "custody: $D/late.txt: unexpected member after the signature"
+
+tamper forge good.tar t4.tar "$D/a.txt" "forged"
+check "forged bundle: manifests and tag manifest agree with the forgery" \
+    bash -c "mkdir f && tar -xf t4.tar -C f && cd f/B &&
+    sha256sum --quiet -c manifest-sha256.txt &&
+    sha512sum --quiet -c tagmanifest-sha512.txt"
+verify_fails "a manifest line changed with the tag manifest" t4.tar \
+    "custody: signatures/tagmanifest-sha512.txt.minisig: signature: invalid signature over the data"
+
+tamper edit good.tar t5.tar bag-info.txt "Custody-Format" "Custody-Formet"
+verify_fails "bag-info.txt edited" t5.tar \
+    "custody: bag-info.txt: sha512 differs from tagmanifest-sha512.txt: the file was altered"
+
+tamper swap good.tar t6.tar signatures/tagmanifest-sha512.txt.minisig other.tar
+verify_fails "the signature of another bundle (same key)" t6.tar \
+    "custody: signatures/tagmanifest-sha512.txt.minisig: signature: invalid signature over the data"
+tamper swap good.tar t6b.tar signatures/tagmanifest-sha512.txt.minisig \
+    onetime.tar
+verify_fails "the signature of another bundle (other key)" t6b.tar \
+    "custody: signatures/tagmanifest-sha512.txt.minisig: made by key $(tar -xOf onetime.tar B/metadata/acquisition.json | python3 -c 'import json,sys; print(json.load(sys.stdin)["seal"]["key_id"])'), which is not a trusted key ($(key_id k.pub))"
+run "$CUSTODY" verify t6b.tar
+expect_rc "another bundle's signature fails even without --pubkey" 1
+
+tamper add good.tar t7.tar "../x" "escape" metadata/acquisition.json
+verify_fails "a member named ../x" t7.tar \
+    "custody: t7.tar: ../x: member is not inside one safe top directory"
+tamper add good.tar t8.tar "/x" "absolute" metadata/acquisition.json
+verify_fails "a member named /x" t8.tar \
+    "custody: t8.tar: /x: member is not inside one safe top directory"
+tamper add good.tar t9.tar "data/../../x" "escape" metadata/acquisition.json
+verify_fails "a member named B/data/../../x" t9.tar \
+    "custody: t9.tar: B/data/../../x: unsafe member name"
+
+size=$(stat -c %s good.tar)
+for cut in 100 1000 $((size / 2)) $((size - 1536)); do
+	head -c $((size - cut)) good.tar >trunc.tar
+	run "$CUSTODY" verify --pubkey k.pub trunc.tar
+	expect_rc "the archive truncated by $cut bytes" 1
+	expect_err_match "truncation by $cut bytes is named" \
+	    '^custody: trunc\.tar: (Truncated tar archive|the archive ends without its end-of-archive marker: it was cut short)$'
+done
+
+run "$CUSTODY" verify --pubkey k.pub /nonexistent.tar
+expect_rc "a missing bundle cannot be read" 3
+expect_err "and says so" "custody: /nonexistent.tar: No such file or directory"
+head -c 5000 /dev/urandom >junk.tar
+run "$CUSTODY" verify --pubkey k.pub junk.tar
+expect_rc "random bytes are not a bundle" 1
+
+done_testing
