@@ -24,6 +24,7 @@
 struct out {
 	char		*path;		/* NULL for stdout */
 	char		*sidecar;	/* PATH.sha256 */
+	const char	*base;		/* PATH's last component */
 	int		 fd;
 	int		 dirfd;
 	bool		 created;	/* we made PATH: ours to remove */
@@ -31,8 +32,14 @@ struct out {
 	FILE		*tty;		/* where the summary goes */
 };
 
-/* The partial output to remove if a signal ends the collection. */
+/*
+ * The partial output to remove if a signal ends the collection.  It is
+ * removed through its directory's descriptor: once the collection has made
+ * the mounts read-only for this process, only descriptors opened before
+ * can still change the output's directory.
+ */
 static volatile sig_atomic_t partial_set;
+static int partial_dirfd = -1;
 static char partial[4096];
 
 static void
@@ -42,7 +49,7 @@ onsignal(int sig)
 	    "removed, nothing was sealed\n";
 
 	if (partial_set)
-		unlink(partial);
+		unlinkat(partial_dirfd, partial, 0);
 	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
 	_exit(128 + sig);
 }
@@ -154,13 +161,18 @@ open_output(struct out *o, const char *arg, bool zstd)
 		return EXIT_FATAL;
 	}
 	o->created = true;
-	snprintf(partial, sizeof(partial), "%s", o->path);
-	partial_set = strlen(o->path) < sizeof(partial);
-	if ((dir = strdup(o->path)) != NULL) {
-		o->dirfd = open(dirname(dir), O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC);
+	o->base = strrchr(o->path, '/') != NULL ? strrchr(o->path, '/') + 1 :
+	    o->path;
+	if ((dir = strdup(o->path)) == NULL || (o->dirfd = open(dirname(dir),
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		warnmsg("%s: %s", o->path, strerror(errno));
 		free(dir);
+		return EXIT_FATAL;
 	}
+	free(dir);
+	snprintf(partial, sizeof(partial), "%s", o->base);
+	partial_dirfd = o->dirfd;
+	partial_set = strlen(o->base) < sizeof(partial);
 	return EXIT_DONE;
 }
 
@@ -169,7 +181,7 @@ close_output(struct out *o, bool keep)
 {
 	if (o->created && !keep) {
 		partial_set = 0;
-		unlink(o->path);
+		unlinkat(o->dirfd, o->base, 0);
 	}
 	if (o->fd > STDOUT_FILENO)
 		close(o->fd);
@@ -183,7 +195,8 @@ close_output(struct out *o, bool keep)
 static int
 finish_output(struct out *o, const struct cust_collect_result *res)
 {
-	const char *base = strrchr(o->path, '/');
+	const char *side = strrchr(o->sidecar, '/') != NULL ?
+	    strrchr(o->sidecar, '/') + 1 : o->sidecar;
 	FILE *f;
 	int fd;
 
@@ -191,7 +204,7 @@ finish_output(struct out *o, const struct cust_collect_result *res)
 		warnmsg("%s: %s", o->path, strerror(errno));
 		return EXIT_FATAL;
 	}
-	fd = open(o->sidecar, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	fd = openat(o->dirfd, side, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0644);
 	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
 		warnmsg("%s: %s", o->sidecar, strerror(errno));
@@ -199,10 +212,10 @@ finish_output(struct out *o, const struct cust_collect_result *res)
 			close(fd);
 		return EXIT_FATAL;
 	}
-	fprintf(f, "%s  %s\n", res->sha256, base != NULL ? base + 1 : o->path);
+	fprintf(f, "%s  %s\n", res->sha256, o->base);
 	if (fflush(f) != 0 || fsync(fd) != 0 || fclose(f) != 0) {
 		warnmsg("%s: %s", o->sidecar, strerror(errno));
-		unlink(o->sidecar);
+		unlinkat(o->dirfd, side, 0);
 		return EXIT_FATAL;
 	}
 	return EXIT_DONE;
@@ -251,6 +264,15 @@ summary(const struct out *o, const struct cust_collect_result *res,
 	    (uintmax_t)res->failed);
 	fprintf(f, "artefacts:  %zu run, %zu not run (see acquisition.json)\n",
 	    res->artefacts_run, res->artefacts_skipped);
+	if (res->guarded)
+		fprintf(f, "protection: mounts read-only and noatime for this "
+		    "collection\n");
+	else {
+		fprintf(f, "protection: NONE (");
+		safe_fputs(res->guard_reason, f);
+		fprintf(f, "): atimes may have moved where files.jsonl says "
+		    "atime_updated\n");
+	}
 	fprintf(f, "verify:     custody verify ");
 	if (res->one_time_key)
 		fprintf(f, "--trusted-key-id %s ", res->key_id);

@@ -273,8 +273,11 @@ cust_acquire(struct cust_acquirer *a, const struct cust_entry *e,
 	if (r != CUST_OK || (r = cust_digest_final(a->d)) != CUST_OK)
 		goto out;
 	t->d = a->d;
-	if (cust_stat_at(fd, "", AT_EMPTY_PATH, &t->after, &bt) == 0 &&
-	    moved(&t->st, &t->after)) {
+	if (cust_stat_at(fd, "", AT_EMPTY_PATH, &t->after, &bt) != 0)
+		goto out;
+	t->atime_moved = t->after.st_atim.tv_sec != t->st.st_atim.tv_sec ||
+	    t->after.st_atim.tv_nsec != t->st.st_atim.tv_nsec;
+	if (moved(&t->st, &t->after)) {
 		t->moved = true;
 		if (strcmp(t->status, "ok") == 0)
 			fail(t, "changed", "modified while read", 0);

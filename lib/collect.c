@@ -106,9 +106,17 @@ static int
 take_link(struct run *run, const struct cust_entry *e, struct cust_record *rec)
 {
 	char target[4096], reason[256];
+	struct timespec bt;
+	struct stat st;
 	ssize_t k;
 
+	/* readlink(2) moves a link's atime; only read-only, noatime mounts
+	 * (guard.c) prevent it, so say when it happened. */
 	k = readlinkat(e->dirfd, e->name, target, sizeof(target));
+	if (k >= 0 && !run->res->guarded &&
+	    cust_stat_at(e->dirfd, e->name, AT_SYMLINK_NOFOLLOW, &st, &bt) == 0)
+		rec->atime_updated = st.st_atim.tv_sec != e->st.st_atim.tv_sec ||
+		    st.st_atim.tv_nsec != e->st.st_atim.tv_nsec;
 	if (k < 0) {
 		rec->status = status_of(errno, "readlink");
 		because(reason, sizeof(reason), "readlink", errno);
@@ -134,6 +142,7 @@ fill_taken(struct cust_record *rec, const struct cust_taken *t)
 	}
 	if (t->moved)
 		rec->after = &t->after;
+	rec->atime_updated = t->atime_moved;
 	rec->status = t->status;
 }
 
@@ -490,6 +499,9 @@ acquisition(struct run *run)
 	bad |= setjson(a, "host", cust_host_facts());
 	bad |= setjson(a, "clock", cust_clock_facts(&run->start, &run->end));
 	bad |= setjson(a, "root", json_string(o->root ? o->root : "/"));
+	bad |= setjson(a, "read_only_mounts", run->res->guarded ?
+	    json_pack("{s:b}", "active", 1) : json_pack("{s:b, s:s}",
+	    "active", 0, "reason", run->res->guard_reason));
 	bad |= setjson(a, "manifests", manifests_json(o));
 	bad |= setjson(a, "hash_algorithms", algs_json(o->algs |
 	    CUST_ALG_SHA256));
@@ -626,6 +638,30 @@ check_opts(struct cust_ctx *ctx, const struct cust_collect_opts *o)
 	return CUST_OK;
 }
 
+/* Read-only, noatime mounts before anything under the root is opened. */
+static int
+guard(struct run *run)
+{
+	struct cust_collect_result *res = run->res;
+	int r;
+
+	if (run->o->no_guard) {
+		snprintf(res->guard_reason, sizeof(res->guard_reason),
+		    "turned off by the caller");
+		return CUST_OK;
+	}
+	r = cust_guard_mounts(run->ctx);
+	if (r == CUST_FATAL)
+		return r;
+	res->guarded = r == CUST_OK;
+	if (!res->guarded) {
+		snprintf(res->guard_reason, sizeof(res->guard_reason), "%s",
+		    cust_ctx_error(run->ctx));
+		cust_ctx_clear(run->ctx);
+	}
+	return CUST_OK;
+}
+
 static int
 setup(struct run *run)
 {
@@ -687,7 +723,8 @@ cust_collect(struct cust_ctx *ctx, const struct cust_collect_opts *o,
 	run.res = res;
 	run.rootfd = -1;
 	clock_gettime(CLOCK_REALTIME, &run.start);
-	if ((r = check_opts(ctx, o)) != CUST_OK || (r = setup(&run)) != 0)
+	if ((r = check_opts(ctx, o)) != CUST_OK || (r = guard(&run)) != 0 ||
+	    (r = setup(&run)) != 0)
 		goto out;
 	if ((r = cust_bag_begin(run.bag)) != CUST_OK ||
 	    (r = run_manifests(&run)) != CUST_OK ||

@@ -174,6 +174,7 @@ struct cust_collect_opts {
 	dev_t		 out_dev;	/* the output file, never collected */
 	ino_t		 out_ino;	/* (0/0 when it is a pipe) */
 	const char	*bag_name;	/* top directory of the bag */
+	bool		 no_guard;	/* do not make mounts read-only */
 	int		 zstd_level;	/* 0: plain tar */
 	int		 zstd_threads;
 	unsigned	 algs;		/* CUST_ALG_* besides SHA-256 */
@@ -201,10 +202,16 @@ struct cust_collect_result {
 	uint64_t	 failed;	/* could not be taken */
 	size_t		 artefacts_run;
 	size_t		 artefacts_skipped;
+	bool		 guarded;	/* mounts were read-only, noatime */
+	char		 guard_reason[256];	/* why not, when not */
 };
 
 /*
- * Collect into a sealed bundle written to opts->out_fd.  Returns CUST_OK
+ * Collect into a sealed bundle written to opts->out_fd.  Unless no_guard,
+ * the calling process first moves into a private mount namespace whose
+ * mounts are read-only and noatime (when it may: root, Linux 5.12 or
+ * later); it stays there.  Descriptors the caller opened before (out_fd,
+ * spool_dirfd) keep their own mounts.  Returns CUST_OK
  * when every artefact was taken, CUST_WARN when some could not be (each is
  * in files.jsonl and was passed to notify), CUST_FAILED for bad options and
  * CUST_FATAL when the bundle could not be written; then the output is not a

@@ -109,6 +109,17 @@ ssize_t	cust_spool_read(struct cust_spool *, void *, size_t n);
 locale_t cust_locale_enter(void);
 void	cust_locale_leave(locale_t old);
 
+/* -------------------------------------------------------------- guard.c */
+
+/*
+ * Move the calling process (it must have one thread) into a private mount
+ * namespace whose mounts are all read-only and noatime.  CUST_FAILED when
+ * not allowed (not root) or not supported (a kernel before 5.12): then
+ * nothing changed and the caller goes on without that protection;
+ * CUST_FATAL when the namespace was made but could not be made private.
+ */
+int	cust_guard_mounts(struct cust_ctx *);
+
 /* --------------------------------------------------------------- sink.c */
 
 /* The bundle's archive stream. */
@@ -224,6 +235,7 @@ struct cust_record {
 	const char	*hex[CUST_NALG];/* digests by algorithm bit index */
 	const char	*magic;		/* libmagic's description, or NULL */
 	const struct stat *after;	/* stat after reading, when changed */
+	bool		 atime_updated;	/* reading it moved its atime */
 };
 
 /* "file", "dir", "symlink", "fifo", "socket", "block", "char", "unknown" */
@@ -249,6 +261,7 @@ struct cust_taken {
 	bool		 moved;		/* stat differs after the read */
 	bool		 capped;	/* a size-0 pseudo file hit the cap */
 	bool		 atime_risk;	/* read without O_NOATIME */
+	bool		 atime_moved;	/* and its atime did move */
 	int64_t		 bytes;		/* bytes hashed (and archived) */
 	struct stat	 st;		/* fstat when opened */
 	struct timespec	 btime;

@@ -146,6 +146,8 @@ cust_record_json(const struct cust_record *r)
 	bad |= setdigests(o, r);
 	if (r->magic != NULL && cust_utf8_valid(r->magic, strlen(r->magic)))
 		bad |= json_object_set_new(o, "magic", json_string(r->magic));
+	if (r->atime_updated)
+		bad |= json_object_set_new(o, "atime_updated", json_true());
 	if (r->after != NULL) {
 		if ((after = json_object()) == NULL ||
 		    setstat(after, r->after, NULL) != 0)
