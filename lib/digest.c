@@ -76,6 +76,9 @@ cust_alg_parse(struct cust_ctx *ctx, const char *list, unsigned *mask)
 			word[end - p] = '\0';
 			bit = cust_alg_lookup(word);
 		}
+		if (end == p)
+			return cust_set_error(ctx, 0, CUST_FAILED, "%s: empty "
+			    "hash algorithm name", list);
 		if (bit == 0)
 			return cust_set_error(ctx, 0, CUST_FAILED,
 			    "%.*s: unknown hash algorithm (use sha256, sha512, "

@@ -237,7 +237,8 @@ readnames(int fd, char ***vp, size_t *np, int *errp)
 	if (k < 0)
 		*errp = errno;
 	free(buf);
-	qsort(v, n, sizeof(*v), cmpname);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmpname);
 	*vp = v;
 	*np = n;
 	return r;

@@ -496,11 +496,13 @@ START_TEST(alg_parse_empty_word_message_has_a_subject)
 
 	/* "subject: reason" (STYLE 3): an empty word must still give the
 	 * message a subject, not ": unknown hash algorithm...". */
-	ck_assert_int_eq(cust_alg_parse(ctx, emptylists[_i], &mask),
-	    CUST_FAILED);
-	ck_assert_msg(cust_ctx_error(ctx)[0] != ':' &&
-	    cust_ctx_error(ctx)[0] != ' ', "\"%s\": message \"%s\"",
-	    emptylists[_i], cust_ctx_error(ctx));
+	for (size_t i = 0; i < NELEM(emptylists); i++) {
+		ck_assert_int_eq(cust_alg_parse(ctx, emptylists[i], &mask),
+		    CUST_FAILED);
+		ck_assert_msg(cust_ctx_error(ctx)[0] != ':' &&
+		    cust_ctx_error(ctx)[0] != ' ', "\"%s\": message \"%s\"",
+		    emptylists[i], cust_ctx_error(ctx));
+	}
 }
 END_TEST
 
@@ -552,8 +554,7 @@ digest_suite(void)
 	    (int)NELEM(badlists));
 	tcase_add_loop_test(names, alg_parse_rejects_empty_word, 0,
 	    (int)NELEM(emptylists));
-	tcase_add_loop_test(names, alg_parse_empty_word_message_has_a_subject,
-	    0, (int)NELEM(emptylists));
+	tcase_add_test(names, alg_parse_empty_word_message_has_a_subject);
 	suite_add_tcase(s, names);
 	return s;
 }

@@ -1,0 +1,90 @@
+#!/bin/sh
+# quickstart.sh: the two commands of the README on a fresh Debian 12 host.
+#
+#   ./quickstart.sh collect   install what is missing, build, and collect
+#                             this machine with the built-in manifest
+#   ./quickstart.sh test      install what is missing, build (plain and
+#                             ASan+UBSan) and run the whole test suite
+#
+# Run as root: packages are installed with apt-get, and a collection of
+# the whole machine needs to read what only root may read.
+set -eu
+cd "$(dirname "$0")"
+
+BUILD_DEPS="gcc pkg-config meson ninja-build libarchive-dev libssl-dev
+libmagic-dev libmagic-mgc libyaml-dev libjansson-dev check"
+TEST_DEPS="python3 zstd minisign sleuthkit openssl util-linux bsdutils
+coreutils tar mandoc"
+
+missing() {
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+		    grep -q '^install ok installed$' || printf '%s ' "$p"
+	done
+}
+
+install() {
+	# shellcheck disable=SC2086
+	need=$(missing $*)
+	[ -z "$need" ] && return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "quickstart: missing Debian packages: $need" >&2
+		echo "quickstart: run as root, or: apt-get install $need" >&2
+		exit 3
+	fi
+	echo "quickstart: installing $need" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $need >/dev/null
+}
+
+build() {
+	dir=$1
+	shift
+	[ -f "$dir/build.ninja" ] || meson setup "$dir" "$@" >/dev/null
+	meson compile -C "$dir" >/dev/null
+}
+
+count() {
+	python3 - "$@" <<'PY'
+import json, sys
+ok = bad = 0
+for path in sys.argv[1:]:
+    for line in open(path):
+        r = json.loads(line)["result"]
+        if r in ("OK", "EXPECTEDFAIL"):
+            ok += 1
+        elif r != "SKIP":
+            bad += 1
+print("%d passed, %d failed" % (ok, bad))
+PY
+}
+
+case "${1:-}" in
+collect)
+	install $BUILD_DEPS
+	build build
+	mkdir -p bundles
+	cd bundles
+	echo "quickstart: collecting this machine into $(pwd)" >&2
+	../build/cmd/custody collect
+	;;
+test)
+	install $BUILD_DEPS $TEST_DEPS
+	build build
+	build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+	    -Dbuildtype=debug
+	rc=0
+	meson test -C build --print-errorlogs || rc=1
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    meson test -C build-asan --print-errorlogs || rc=1
+	count build/meson-logs/testlog.json build-asan/meson-logs/testlog.json
+	exit $rc
+	;;
+*)
+	echo "usage: ./quickstart.sh collect | test" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,871 @@
+/*
+ * test-acquire.c: taking one regular file.  Digests are checked against
+ * OpenSSL's one-shot digests of the bytes written by the test, archive
+ * members are read back with libarchive's reader, and names are swapped
+ * for FIFOs, directories, links and other files between listing and
+ * taking.  A file that claims 4096 bytes but holds fewer (sysfs), one that
+ * claims none but holds some (/proc) and one that grows while it is read
+ * show what the archive holds: exactly the bytes hashed.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <check.h>
+#include <openssl/evp.h>
+
+#include "private.h"
+
+static struct cust_ctx *ctx;
+static struct cust_filetype *ft;
+static struct cust_acquirer *acq;
+static char dir[64];
+static int dirfd_ = -1;
+
+static void
+setup(void)
+{
+	ck_assert_int_eq(cust_ctx_new(&ctx), CUST_OK);
+	snprintf(dir, sizeof(dir), "/tmp/test-acquire.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	dirfd_ = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(dirfd_, 0);
+	ck_assert_int_eq(cust_filetype_new(ctx, &ft), CUST_OK);
+	ck_assert_int_eq(cust_acquirer_new(ctx, CUST_ALG_ALL, ft, &acq),
+	    CUST_OK);
+}
+
+static void
+teardown(void)
+{
+	char cmd[128];
+
+	cust_acquirer_free(acq);
+	cust_filetype_free(ft);
+	close(dirfd_);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	cust_ctx_free(ctx);
+}
+
+static const char *
+path(const char *name)
+{
+	static char buf[4][256];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
+	return buf[i];
+}
+
+static void
+put(const char *name, const void *buf, size_t n)
+{
+	FILE *f = fopen(path(name), "wb");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(buf, 1, n, f), n);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* N bytes of a pattern that does not repeat within a buffer. */
+static unsigned char *
+pattern(size_t n)
+{
+	unsigned char *p = malloc(n ? n : 1);
+
+	ck_assert_ptr_nonnull(p);
+	for (size_t i = 0; i < n; i++)
+		p[i] = (unsigned char)((i * 2654435761u) >> 13);
+	return p;
+}
+
+static void
+hexof(const EVP_MD *md, const void *buf, size_t n, char *out)
+{
+	unsigned char raw[EVP_MAX_MD_SIZE];
+	unsigned len;
+
+	ck_assert_int_eq(EVP_Digest(buf, n, raw, &len, md, NULL), 1);
+	cust_hex(raw, len, out);
+}
+
+/* Every digest of T equals OpenSSL's over BUF. */
+static void
+digests_are(const struct cust_taken *t, const void *buf, size_t n)
+{
+	char want[2 * EVP_MAX_MD_SIZE + 1];
+
+	ck_assert_ptr_nonnull(t->d);
+	hexof(EVP_sha256(), buf, n, want);
+	ck_assert_str_eq(cust_digest_hex(t->d, CUST_ALG_SHA256), want);
+	hexof(EVP_sha512(), buf, n, want);
+	ck_assert_str_eq(cust_digest_hex(t->d, CUST_ALG_SHA512), want);
+	hexof(EVP_sha1(), buf, n, want);
+	ck_assert_str_eq(cust_digest_hex(t->d, CUST_ALG_SHA1), want);
+	hexof(EVP_md5(), buf, n, want);
+	ck_assert_str_eq(cust_digest_hex(t->d, CUST_ALG_MD5), want);
+}
+
+/* The entry the walker would give for NAME in DIRFD. */
+static struct cust_entry
+entry_at(int fd, const char *name)
+{
+	struct cust_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.path = name;
+	e.pathlen = strlen(name);
+	e.name = name;
+	e.dirfd = fd;
+	ck_assert_int_eq(cust_stat_at(fd, name, AT_SYMLINK_NOFOLLOW, &e.st,
+	    &e.btime), 0);
+	return e;
+}
+
+static struct cust_entry
+entry(const char *name)
+{
+	return entry_at(dirfd_, name);
+}
+
+static void
+take(const struct cust_entry *e, struct cust_sink *s, const char *member,
+    struct cust_taken *t)
+{
+	ck_assert_int_eq(cust_acquire(acq, e, s, member, t), CUST_OK);
+}
+
+/* ----------------------------------------------------- reading back */
+
+struct member {
+	char		*name;
+	unsigned char	*data;
+	size_t		 size;
+	time_t		 mtime;
+	long		 mtime_ns;
+};
+
+static struct member mem[16];
+static size_t nmem;
+
+static void
+readback(struct archive *a)
+{
+	struct archive_entry *e;
+	int r;
+
+	nmem = 0;
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		struct member *m = &mem[nmem++];
+		la_ssize_t k;
+		size_t got = 0;
+
+		ck_assert_uint_le(nmem, NELEM(mem));
+		ck_assert_int_eq(archive_entry_filetype(e), AE_IFREG);
+		m->name = strdup(archive_entry_pathname_utf8(e));
+		m->size = (size_t)archive_entry_size(e);
+		m->mtime = archive_entry_mtime(e);
+		m->mtime_ns = archive_entry_mtime_nsec(e);
+		m->data = malloc(m->size + 1);
+		ck_assert_ptr_nonnull(m->data);
+		while ((k = archive_read_data(a, m->data + got,
+		    m->size + 1 - got)) > 0)
+			got += (size_t)k;
+		ck_assert_int_eq(k, 0);
+		ck_assert_uint_eq(got, m->size);
+	}
+	ck_assert_int_eq(r, ARCHIVE_EOF);
+	ck_assert_int_eq(archive_read_free(a), ARCHIVE_OK);
+}
+
+/*
+ * The reference reader runs in a UTF-8 locale (this thread only): in the
+ * C locale libarchive cannot give the UTF-8 form of a non-ASCII name.
+ */
+static locale_t
+utf8_begin(void)
+{
+	locale_t u = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+
+	ck_assert_ptr_nonnull(u);
+	return uselocale(u);
+}
+
+static void
+utf8_end(locale_t old)
+{
+	locale_t u = uselocale(old);
+
+	freelocale(u);
+}
+
+static struct archive *
+reader(void)
+{
+	struct archive *a = archive_read_new();
+
+	ck_assert_ptr_nonnull(a);
+	archive_read_support_format_tar(a);
+	archive_read_support_filter_all(a);
+	return a;
+}
+
+static void
+readback_file(const char *name)
+{
+	struct archive *a = reader();
+
+	locale_t old = utf8_begin();
+
+	ck_assert_int_eq(archive_read_open_filename(a, path(name), 10240),
+	    ARCHIVE_OK);
+	readback(a);
+	utf8_end(old);
+}
+
+static void
+readback_mem(const void *buf, size_t n)
+{
+	struct archive *a = reader();
+
+	locale_t old = utf8_begin();
+
+	ck_assert_int_eq(archive_read_open_memory(a, buf, n), ARCHIVE_OK);
+	readback(a);
+	utf8_end(old);
+}
+
+static void
+forget(void)
+{
+	for (size_t i = 0; i < nmem; i++) {
+		free(mem[i].name);
+		free(mem[i].data);
+	}
+	nmem = 0;
+}
+
+static int
+outfile(const char *name)
+{
+	int fd = open(path(name), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600);
+
+	ck_assert_int_ge(fd, 0);
+	return fd;
+}
+
+static void
+close_sink(struct cust_sink *s)
+{
+	char sha[65];
+	uint64_t n;
+
+	ck_assert_int_eq(cust_sink_close(s, sha, &n), CUST_OK);
+	cust_sink_free(s);
+}
+
+/* ---------------------------------------------------------- content */
+
+START_TEST(acquire_digests_match_openssl)
+{
+	static const char text[] = "Nov 27 21:20:21 host sshd[42]: "
+	    "Accepted publickey for root\n";
+	struct cust_entry e;
+	struct cust_taken t;
+
+	put("auth.log", text, strlen(text));
+	e = entry("auth.log");
+	take(&e, NULL, NULL, &t);
+	ck_assert_str_eq(t.status, "ok");
+	ck_assert_ptr_null(t.what);
+	ck_assert_int_eq(t.err, 0);
+	ck_assert(t.read);
+	ck_assert(!t.moved);
+	ck_assert(!t.capped);
+	ck_assert(!t.atime_risk);
+	ck_assert_int_eq(t.bytes, (int64_t)strlen(text));
+	ck_assert_uint_eq(t.st.st_ino, e.st.st_ino);
+	digests_are(&t, text, strlen(text));
+}
+END_TEST
+
+START_TEST(acquire_computes_only_requested_digests)
+{
+	struct cust_acquirer *a;
+	struct cust_entry e;
+	struct cust_taken t;
+	char want[65];
+
+	put("f", "abc", 3);
+	e = entry("f");
+	ck_assert_int_eq(cust_acquirer_new(ctx, CUST_ALG_SHA256, ft, &a),
+	    CUST_OK);
+	ck_assert_int_eq(cust_acquire(a, &e, NULL, NULL, &t), CUST_OK);
+	hexof(EVP_sha256(), "abc", 3, want);
+	ck_assert_str_eq(cust_digest_hex(t.d, CUST_ALG_SHA256), want);
+	ck_assert_ptr_null(cust_digest_hex(t.d, CUST_ALG_MD5));
+	ck_assert_ptr_null(cust_digest_hex(t.d, CUST_ALG_SHA512));
+	cust_acquirer_free(a);
+}
+END_TEST
+
+START_TEST(acquire_empty_file)
+{
+	struct cust_entry e;
+	struct cust_taken t;
+	struct cust_sink *s;
+	int fd = outfile("out.tar");
+
+	put("empty", "", 0);
+	e = entry("empty");
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, &s), CUST_OK);
+	take(&e, s, "b/data/empty", &t);
+	close_sink(s);
+	close(fd);
+	ck_assert_str_eq(t.status, "ok");
+	ck_assert(t.read);
+	ck_assert_int_eq(t.bytes, 0);
+	digests_are(&t, "", 0);
+	readback_file("out.tar");
+	ck_assert_uint_eq(nmem, 1);
+	ck_assert_str_eq(mem[0].name, "b/data/empty");
+	ck_assert_uint_eq(mem[0].size, 0);
+	forget();
+}
+END_TEST
+
+START_TEST(acquire_file_larger_than_read_buffer)
+{
+	size_t n = 3 * 1024 * 1024 + 7;
+	unsigned char *buf = pattern(n);
+	struct cust_entry e;
+	struct cust_taken t;
+	struct cust_sink *s;
+	int fd = outfile("out.tar");
+
+	put("big", buf, n);
+	e = entry("big");
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, &s), CUST_OK);
+	take(&e, s, "b/data/big", &t);
+	close_sink(s);
+	close(fd);
+	ck_assert_str_eq(t.status, "ok");
+	ck_assert_int_eq(t.bytes, (int64_t)n);
+	digests_are(&t, buf, n);
+	readback_file("out.tar");
+	ck_assert_uint_eq(nmem, 1);
+	ck_assert_uint_eq(mem[0].size, n);
+	ck_assert(memcmp(mem[0].data, buf, n) == 0);
+	ck_assert_int_eq(mem[0].mtime, e.st.st_mtim.tv_sec);
+	forget();
+	free(buf);
+}
+END_TEST
+
+START_TEST(acquire_stores_member_bytes_equal_to_file)
+{
+	static const char *const names[] = { "a", "b c", "é.txt" };
+	char member[64], want[65], got[65];
+	struct cust_taken t[3];
+	struct cust_entry e;
+	struct cust_sink *s;
+	int fd = outfile("out.tar");
+
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, &s), CUST_OK);
+	for (size_t i = 0; i < NELEM(names); i++) {
+		unsigned char *buf = pattern(1000 * i + 1);
+
+		put(names[i], buf, 1000 * i + 1);
+		free(buf);
+		e = entry(names[i]);
+		snprintf(member, sizeof(member), "b/data/%s", names[i]);
+		take(&e, s, member, &t[i]);
+		ck_assert_str_eq(t[i].status, "ok");
+		ck_assert(t[i].read);
+	}
+	close_sink(s);
+	close(fd);
+	readback_file("out.tar");
+	ck_assert_uint_eq(nmem, NELEM(names));
+	for (size_t i = 0; i < NELEM(names); i++) {
+		unsigned char *buf = pattern(1000 * i + 1);
+
+		snprintf(member, sizeof(member), "b/data/%s", names[i]);
+		ck_assert_str_eq(mem[i].name, member);
+		ck_assert_uint_eq(mem[i].size, 1000 * i + 1);
+		ck_assert(memcmp(mem[i].data, buf, mem[i].size) == 0);
+		hexof(EVP_sha256(), buf, 1000 * i + 1, want);
+		hexof(EVP_sha256(), mem[i].data, mem[i].size, got);
+		ck_assert_str_eq(got, want);
+		free(buf);
+	}
+	forget();
+	/* A member was written for each: the result must say so. */
+	for (size_t i = 0; i < NELEM(names); i++)
+		ck_assert_msg(t[i].stored, "%s: stored is false",
+		    names[i]);
+}
+END_TEST
+
+START_TEST(acquire_without_sink_stores_nothing)
+{
+	struct cust_entry e;
+	struct cust_taken t;
+
+	put("f", "x", 1);
+	e = entry("f");
+	take(&e, NULL, "b/data/f", &t);
+	ck_assert(t.read);
+	ck_assert(!t.stored);
+}
+END_TEST
+
+START_TEST(acquire_to_pipe_sink)
+{
+	static const char text[] = "through a pipe\n";
+	static unsigned char out[65536];
+	struct cust_entry e;
+	struct cust_taken t;
+	struct cust_sink *s;
+	size_t n = 0;
+	ssize_t k;
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	put("f", text, strlen(text));
+	e = entry("f");
+	ck_assert_int_eq(cust_sink_new(ctx, p[1], "pipe", 0, 0, &s), CUST_OK);
+	take(&e, s, "b/data/f", &t);
+	close_sink(s);		/* small: it fits in the pipe */
+	close(p[1]);
+	while ((k = read(p[0], out + n, sizeof(out) - n)) > 0)
+		n += (size_t)k;
+	close(p[0]);
+	ck_assert_uint_eq(n % 512, 0);
+	readback_mem(out, n);
+	ck_assert_uint_eq(nmem, 1);
+	ck_assert_str_eq(mem[0].name, "b/data/f");
+	ck_assert_uint_eq(mem[0].size, strlen(text));
+	ck_assert(memcmp(mem[0].data, text, strlen(text)) == 0);
+	forget();
+}
+END_TEST
+
+START_TEST(acquire_write_error_is_fatal)
+{
+	size_t n = 3 * 1024 * 1024;
+	unsigned char *buf = pattern(n);
+	struct cust_entry e;
+	struct cust_taken t;
+	struct cust_sink *s;
+	int fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	put("big", buf, n);
+	free(buf);
+	e = entry("big");
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "full", 0, 0, &s), CUST_OK);
+	ck_assert_int_eq(cust_acquire(acq, &e, s, "b/data/big", &t),
+	    CUST_FATAL);
+	ck_assert_str_eq(cust_ctx_error(ctx), "full: No space left on device");
+	ck_assert_int_eq(cust_ctx_errno(ctx), ENOSPC);
+	cust_sink_free(s);
+	close(fd);
+}
+END_TEST
+
+START_TEST(acquire_probes_file_type_from_first_bytes)
+{
+	static const unsigned char png[] = { 0x89, 'P', 'N', 'G', '\r', '\n',
+	    0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 0, 0, 1, 0, 0, 0,
+	    1, 8, 2, 0, 0, 0 };
+	struct cust_entry e;
+	struct cust_taken t;
+
+	if (cust_filetype_unavailable(ft) != NULL)
+		return;		/* no magic database on this host */
+	put("img", png, sizeof(png));
+	e = entry("img");
+	take(&e, NULL, NULL, &t);
+	ck_assert_ptr_nonnull(t.magic);
+	ck_assert_msg(strstr(t.magic, "PNG image data") != NULL, "%s",
+	    t.magic);
+	put("empty", "", 0);
+	e = entry("empty");
+	take(&e, NULL, NULL, &t);
+	ck_assert_ptr_null(t.magic);
+}
+END_TEST
+
+/* ---------------------------------------------------------- changes */
+
+START_TEST(acquire_reports_vanished)
+{
+	struct cust_entry e;
+	struct cust_taken t;
+
+	put("gone", "x", 1);
+	e = entry("gone");
+	ck_assert_int_eq(unlink(path("gone")), 0);
+	take(&e, NULL, NULL, &t);
+	ck_assert_str_eq(t.status, "vanished");
+	ck_assert_str_eq(t.what, "open");
+	ck_assert_int_eq(t.err, ENOENT);
+	ck_assert(!t.read);
+	ck_assert_ptr_null(t.d);
+	ck_assert_int_eq(t.bytes, 0);
+}
+END_TEST
+
+START_TEST(acquire_reports_fifo_without_blocking)
+{
+	struct cust_entry e;
+	struct cust_taken t;
+	struct cust_sink *s;
+	int fd = outfile("out.tar");
+
+	put("log", "x", 1);
+	e = entry("log");
+	ck_assert_int_eq(unlink(path("log")), 0);
+	ck_assert_int_eq(mkfifo(path("log"), 0600), 0);
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, &s), CUST_OK);
+	alarm(20);	/* a read from the FIFO would hang: die instead */
+	take(&e, s, "b/data/log", &t);
+	alarm(0);
+	ck_assert_str_eq(t.status, "changed");
+	ck_assert_str_eq(t.what, "replaced by a non-regular file");
+	ck_assert(!t.read);
+	ck_assert(!t.stored);
+	ck_assert_ptr_null(t.d);
+	/* Nothing was written for it. */
+	close_sink(s);
+	close(fd);
+	readback_file("out.tar");
+	ck_assert_uint_eq(nmem, 0);
+}
+END_TEST
+
+START_TEST(acquire_reports_directory_in_place)
+{
+	struct cust_entry e;
+	struct cust_taken t;
+
+	put("f", "x", 1);
+	e = entry("f");
+	ck_assert_int_eq(unlink(path("f")), 0);
+	ck_assert_int_eq(mkdir(path("f"), 0700), 0);
+	take(&e, NULL, NULL, &t);
+	ck_assert_str_eq(t.status, "changed");
+	ck_assert_str_eq(t.what, "replaced by a non-regular file");
+	ck_assert(!t.read);
+}
+END_TEST
+
+START_TEST(acquire_does_not_follow_symlink_in_place)
+{
+	struct cust_entry e;
+	struct cust_taken t;
+
+	put("f", "x", 1);
+	put("secret", "not this one", 12);
+	e = entry("f");
+	ck_assert_int_eq(unlink(path("f")), 0);
+	ck_assert_int_eq(symlink("secret", path("f")), 0);
+	take(&e, NULL, NULL, &t);
+	ck_assert_str_eq(t.status, "changed");
+	ck_assert_str_eq(t.what, "open");
+	ck_assert_int_eq(t.err, ELOOP);
+	ck_assert(!t.read);
+	ck_assert_int_eq(t.bytes, 0);
+}
+END_TEST
+
+START_TEST(acquire_reports_replaced_inode)
+{
+	static const char now[] = "the new file's bytes\n";
+	struct cust_entry e;
+	struct cust_taken t;
+
+	put("f", "old", 3);
+	e = entry("f");
+	put("g", now, strlen(now));
+	ck_assert_int_eq(rename(path("g"), path("f")), 0);
+	take(&e, NULL, NULL, &t);
+	ck_assert_str_eq(t.status, "changed");
+	ck_assert_str_eq(t.what, "replaced after listing");
+	ck_assert(t.read);
+	ck_assert_uint_ne(t.st.st_ino, e.st.st_ino);
+	/* What was read is what the digests are of. */
+	ck_assert_int_eq(t.bytes, (int64_t)strlen(now));
+	digests_are(&t, now, strlen(now));
+}
+END_TEST
+
+START_TEST(acquire_reads_size_zero_proc_file)
+{
+	int pfd = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct cust_entry e;
+	struct cust_taken t;
+	struct cust_sink *s;
+	char want[65];
+	int fd = outfile("out.tar");
+
+	ck_assert_int_ge(pfd, 0);
+	e = entry_at(pfd, "status");
+	ck_assert_int_eq(e.st.st_size, 0);
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, &s), CUST_OK);
+	take(&e, s, "b/data/proc/self/status", &t);
+	ck_assert_str_eq(t.status, "ok");
+	ck_assert(t.read);
+	ck_assert(!t.capped);
+	ck_assert_int_gt(t.bytes, 0);
+	snprintf(want, sizeof(want), "%s", cust_digest_hex(t.d,
+	    CUST_ALG_SHA256));
+	close_sink(s);
+	close(fd);
+	close(pfd);
+	/* The member holds exactly the bytes hashed. */
+	readback_file("out.tar");
+	ck_assert_uint_eq(nmem, 1);
+	ck_assert_uint_eq(mem[0].size, (size_t)t.bytes);
+	ck_assert(strncmp((char *)mem[0].data, "Name:", 5) == 0);
+	{
+		char got[65];
+
+		hexof(EVP_sha256(), mem[0].data, mem[0].size, got);
+		ck_assert_str_eq(got, want);
+	}
+	forget();
+}
+END_TEST
+
+START_TEST(acquire_pads_file_shorter_than_it_claims)
+{
+	static const char sys[] = "/sys/devices/system/cpu";
+	unsigned char text[4096];
+	int sfd = open(sys, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd;
+	struct cust_entry e;
+	struct cust_taken t;
+	struct cust_sink *s;
+	ssize_t n;
+
+	if (sfd < 0)
+		return;		/* no sysfs here */
+	e = entry_at(sfd, "online");
+	if (e.st.st_size != 4096) {
+		close(sfd);
+		return;
+	}
+	fd = openat(sfd, "online", O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	n = read(fd, text, sizeof(text));
+	close(fd);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_lt(n, 4096);
+	memset(text + n, 0, sizeof(text) - (size_t)n);
+	fd = outfile("out.tar");
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, &s), CUST_OK);
+	take(&e, s, "b/data/online", &t);
+	close_sink(s);
+	close(fd);
+	close(sfd);
+	/* The header promised 4096 bytes: the rest are zeros, hashed. */
+	ck_assert_str_eq(t.status, "changed");
+	ck_assert_str_eq(t.what, "shrank while read");
+	ck_assert_int_eq(t.bytes, 4096);
+	digests_are(&t, text, sizeof(text));
+	readback_file("out.tar");
+	ck_assert_uint_eq(nmem, 1);
+	ck_assert_uint_eq(mem[0].size, 4096);
+	ck_assert(memcmp(mem[0].data, text, 4096) == 0);
+	forget();
+}
+END_TEST
+
+/* Drain a pipe; after the first bytes, append one byte to a file. */
+struct grower {
+	int		 rfd;
+	const char	*file;
+	unsigned char	*buf;
+	size_t		 n, cap;
+};
+
+static void *
+grow(void *arg)
+{
+	struct grower *g = arg;
+	bool grown = false;
+	ssize_t k;
+
+	while ((k = read(g->rfd, g->buf + g->n, g->cap - g->n)) > 0) {
+		g->n += (size_t)k;
+		if (!grown) {
+			int fd = open(g->file, O_WRONLY | O_APPEND);
+
+			if (fd >= 0) {
+				grown = write(fd, "!", 1) == 1;
+				close(fd);
+			}
+		}
+		if (g->n == g->cap)
+			break;
+	}
+	return NULL;
+}
+
+START_TEST(acquire_reports_file_modified_while_read)
+{
+	size_t n = 3 * 1024 * 1024;
+	unsigned char *buf = pattern(n);
+	struct grower g;
+	struct cust_entry e;
+	struct cust_taken t;
+	struct cust_sink *s;
+	struct stat st;
+	pthread_t th;
+	int p[2];
+
+	put("growing", buf, n);
+	e = entry("growing");
+	ck_assert_int_eq(pipe(p), 0);
+	memset(&g, 0, sizeof(g));
+	g.rfd = p[0];
+	g.file = path("growing");
+	g.cap = n + 1024 * 1024;
+	ck_assert_ptr_nonnull(g.buf = malloc(g.cap));
+	ck_assert_int_eq(pthread_create(&th, NULL, grow, &g), 0);
+	ck_assert_int_eq(cust_sink_new(ctx, p[1], "pipe", 0, 0, &s), CUST_OK);
+	/* The 3 MiB cannot pass a 64 KiB pipe before the reader has
+	 * appended: the file grows while it is read. */
+	take(&e, s, "b/data/growing", &t);
+	close_sink(s);
+	close(p[1]);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	close(p[0]);
+	ck_assert_int_eq(stat(path("growing"), &st), 0);
+	ck_assert_int_eq(st.st_size, (off_t)n + 1);
+	ck_assert_str_eq(t.status, "changed");
+	ck_assert_str_eq(t.what, "modified while read");
+	ck_assert(t.moved);
+	ck_assert_int_eq(t.st.st_size, (off_t)n);
+	ck_assert_int_eq(t.after.st_size, (off_t)n + 1);
+	/* The size given to the header was read and hashed, no more. */
+	ck_assert_int_eq(t.bytes, (int64_t)n);
+	digests_are(&t, buf, n);
+	readback_mem(g.buf, g.n);
+	ck_assert_uint_eq(nmem, 1);
+	ck_assert_uint_eq(mem[0].size, n);
+	ck_assert(memcmp(mem[0].data, buf, n) == 0);
+	forget();
+	free(g.buf);
+	free(buf);
+}
+END_TEST
+
+/* ------------------------------------------------------------ atime */
+
+static void
+age(const char *name)
+{
+	struct timespec ts[2] = {
+		{ .tv_sec = 1000000000, .tv_nsec = 0 },	/* 2001 */
+		{ .tv_sec = 0, .tv_nsec = UTIME_OMIT },
+	};
+
+	ck_assert_int_eq(utimensat(AT_FDCWD, path(name), ts, 0), 0);
+}
+
+START_TEST(acquire_keeps_atime)
+{
+	struct cust_entry e;
+	struct cust_taken t;
+	struct stat st;
+	char c;
+	int fd;
+
+	put("probe", "x", 1);
+	put("f", "evidence\n", 9);
+	age("probe");
+	age("f");
+	/* Here a plain read moves an atime older than the mtime (relatime);
+	 * where it does not, the check below would prove nothing. */
+	fd = open(path("probe"), O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(read(fd, &c, 1), 1);
+	close(fd);
+	ck_assert_int_eq(stat(path("probe"), &st), 0);
+	if (st.st_atim.tv_sec == 1000000000)
+		return;		/* noatime: nothing to see */
+	e = entry("f");
+	take(&e, NULL, NULL, &t);
+	ck_assert_str_eq(t.status, "ok");
+	ck_assert(!t.atime_risk);
+	ck_assert_int_eq(stat(path("f"), &st), 0);
+	ck_assert_int_eq(st.st_atim.tv_sec, 1000000000);
+	ck_assert_int_eq(st.st_atim.tv_nsec, 0);
+}
+END_TEST
+
+static Suite *
+acquire_suite(void)
+{
+	Suite *s = suite_create("acquire");
+	TCase *content = tcase_create("content");
+	TCase *changes = tcase_create("changes");
+	TCase *atime = tcase_create("atime");
+
+	tcase_add_checked_fixture(content, setup, teardown);
+	tcase_set_timeout(content, 60);
+	tcase_add_test(content, acquire_digests_match_openssl);
+	tcase_add_test(content, acquire_computes_only_requested_digests);
+	tcase_add_test(content, acquire_empty_file);
+	tcase_add_test(content, acquire_file_larger_than_read_buffer);
+	tcase_add_test(content, acquire_stores_member_bytes_equal_to_file);
+	tcase_add_test(content, acquire_without_sink_stores_nothing);
+	tcase_add_test(content, acquire_to_pipe_sink);
+	tcase_add_test(content, acquire_write_error_is_fatal);
+	tcase_add_test(content, acquire_probes_file_type_from_first_bytes);
+	suite_add_tcase(s, content);
+
+	tcase_add_checked_fixture(changes, setup, teardown);
+	tcase_set_timeout(changes, 60);
+	tcase_add_test(changes, acquire_reports_vanished);
+	tcase_add_test(changes, acquire_reports_fifo_without_blocking);
+	tcase_add_test(changes, acquire_reports_directory_in_place);
+	tcase_add_test(changes, acquire_does_not_follow_symlink_in_place);
+	tcase_add_test(changes, acquire_reports_replaced_inode);
+	tcase_add_test(changes, acquire_reads_size_zero_proc_file);
+	tcase_add_test(changes, acquire_pads_file_shorter_than_it_claims);
+	tcase_add_test(changes, acquire_reports_file_modified_while_read);
+	suite_add_tcase(s, changes);
+
+	tcase_add_checked_fixture(atime, setup, teardown);
+	tcase_add_test(atime, acquire_keeps_atime);
+	suite_add_tcase(s, atime);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(acquire_suite());
+	int failed;
+
+	srunner_set_tap(sr, "-");
+	srunner_run_all(sr, CK_SILENT);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

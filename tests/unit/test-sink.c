@@ -1,0 +1,602 @@
+/*
+ * test-sink.c: the bundle's archive stream.  What the sink writes is read
+ * back by libarchive's reader and by GNU tar, and its SHA-256 is checked
+ * against OpenSSL's digest of the file on disk.  Write errors (a read-only
+ * descriptor, /dev/full) must be reported as CUST_FATAL with a message.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <check.h>
+#include <openssl/evp.h>
+
+#include "private.h"
+
+static struct cust_ctx *ctx;
+static char dir[64];
+
+static void
+setup(void)
+{
+	ck_assert_int_eq(cust_ctx_new(&ctx), CUST_OK);
+	snprintf(dir, sizeof(dir), "/tmp/test-sink.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void
+teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	cust_ctx_free(ctx);
+}
+
+static const char *
+path(const char *name)
+{
+	static char buf[4][256];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
+	return buf[i];
+}
+
+/* Run shell command CMD in DIR; its exit status, or -1. */
+static int
+sh(const char *cmd)
+{
+	char buf[1024];
+	int st;
+
+	snprintf(buf, sizeof(buf), "cd '%s' && %s", dir, cmd);
+	st = system(buf);
+	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The whole of DIR/NAME (owned), its length in *np. */
+static unsigned char *
+slurp(const char *name, size_t *np)
+{
+	struct stat st;
+	unsigned char *p;
+	FILE *f = fopen(path(name), "rb");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fstat(fileno(f), &st), 0);
+	p = malloc((size_t)st.st_size + 1);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(fread(p, 1, (size_t)st.st_size, f),
+	    (size_t)st.st_size);
+	p[st.st_size] = '\0';
+	fclose(f);
+	*np = (size_t)st.st_size;
+	return p;
+}
+
+static void
+sha256_of(const void *p, size_t n, char out[65])
+{
+	unsigned char md[32];
+
+	ck_assert_int_eq(EVP_Digest(p, n, md, NULL, EVP_sha256(), NULL), 1);
+	cust_hex(md, sizeof(md), out);
+}
+
+static unsigned char *
+pattern(size_t n)
+{
+	unsigned char *p = malloc(n ? n : 1);
+
+	ck_assert_ptr_nonnull(p);
+	for (size_t i = 0; i < n; i++)
+		p[i] = (unsigned char)((i * 2654435761u) >> 11);
+	return p;
+}
+
+static int
+outfile(const char *name, int flags)
+{
+	int fd = open(path(name), flags | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	ck_assert_int_ge(fd, 0);
+	return fd;
+}
+
+/* ----------------------------------------------------- reading back */
+
+struct member {
+	char		*name;
+	unsigned char	*data;
+	size_t		 size;
+	mode_t		 type, perm;
+	time_t		 mtime;
+	long		 mtime_ns;
+};
+
+static struct member mem[16];
+static size_t nmem;
+
+/* Read DIR/NAME with libarchive (any filter), in a UTF-8 locale for this
+ * thread only, so that names come back as UTF-8. */
+static void
+readback(const char *name)
+{
+	locale_t u = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0), old;
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	int r;
+
+	ck_assert_ptr_nonnull(u);
+	ck_assert_ptr_nonnull(a);
+	old = uselocale(u);
+	archive_read_support_format_tar(a);
+	archive_read_support_filter_all(a);
+	ck_assert_int_eq(archive_read_open_filename(a, path(name), 10240),
+	    ARCHIVE_OK);
+	nmem = 0;
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		struct member *m = &mem[nmem++];
+		la_ssize_t k;
+		size_t got = 0;
+
+		ck_assert_uint_le(nmem, NELEM(mem));
+		m->name = strdup(archive_entry_pathname_utf8(e));
+		m->type = archive_entry_filetype(e);
+		m->perm = archive_entry_perm(e);
+		m->size = (size_t)archive_entry_size(e);
+		m->mtime = archive_entry_mtime(e);
+		m->mtime_ns = archive_entry_mtime_nsec(e);
+		ck_assert_ptr_nonnull(m->data = malloc(m->size + 1));
+		while ((k = archive_read_data(a, m->data + got,
+		    m->size + 1 - got)) > 0)
+			got += (size_t)k;
+		ck_assert_int_eq(k, 0);
+		ck_assert_uint_eq(got, m->size);
+	}
+	ck_assert_msg(r == ARCHIVE_EOF, "%s", archive_error_string(a));
+	ck_assert_int_eq(archive_read_free(a), ARCHIVE_OK);
+	uselocale(old);
+	freelocale(u);
+}
+
+static void
+forget(void)
+{
+	for (size_t i = 0; i < nmem; i++) {
+		free(mem[i].name);
+		free(mem[i].data);
+	}
+	nmem = 0;
+}
+
+/* ----------------------------------------------------------- writing */
+
+static const struct timespec t1 = { 1700000000, 123456789 };
+static const struct timespec t2 = { 946684800, 0 };	/* 2000-01-01 */
+
+#define BIG	(200 * 1000 + 3)
+
+/* Write the test members to a sink on DIR/NAME; its digest and size. */
+static void
+write_members(const char *name, int level, int threads, char sha[65],
+    uint64_t *bytes)
+{
+	unsigned char *big = pattern(BIG);
+	struct cust_sink *s;
+	int fd = outfile(name, O_RDWR);
+	size_t off = 0, k = 1;
+
+	ck_assert_int_eq(cust_sink_new(ctx, fd, name, level, threads, &s),
+	    CUST_OK);
+	ck_assert_int_eq(cust_sink_write_member(s, "t/a.txt", "alpha\n", 6,
+	    &t1), CUST_OK);
+	ck_assert_int_eq(cust_sink_write_member(s, "t/é/ü.txt", "umlaut", 6,
+	    &t2), CUST_OK);
+	ck_assert_int_eq(cust_sink_write_member(s, "t/empty", "", 0, &t1),
+	    CUST_OK);
+	/* A member written in uneven pieces. */
+	ck_assert_int_eq(cust_sink_header(s, "t/data/big", BIG, &t2), CUST_OK);
+	while (off < BIG) {
+		if (k > BIG - off)
+			k = BIG - off;
+		ck_assert_int_eq(cust_sink_data(s, big + off, k), CUST_OK);
+		off += k;
+		k = k * 3 + 1;
+	}
+	ck_assert_int_eq(cust_sink_finish(s), CUST_OK);
+	ck_assert_int_eq(cust_sink_close(s, sha, bytes), CUST_OK);
+	cust_sink_free(s);
+	close(fd);
+	free(big);
+}
+
+static void
+check_members(void)
+{
+	unsigned char *big = pattern(BIG);
+
+	ck_assert_uint_eq(nmem, 4);
+	ck_assert_str_eq(mem[0].name, "t/a.txt");
+	ck_assert_str_eq(mem[1].name, "t/é/ü.txt");
+	ck_assert_str_eq(mem[2].name, "t/empty");
+	ck_assert_str_eq(mem[3].name, "t/data/big");
+	ck_assert_uint_eq(mem[0].size, 6);
+	ck_assert_mem_eq(mem[0].data, "alpha\n", 6);
+	ck_assert_uint_eq(mem[1].size, 6);
+	ck_assert_mem_eq(mem[1].data, "umlaut", 6);
+	ck_assert_uint_eq(mem[2].size, 0);
+	ck_assert_uint_eq(mem[3].size, BIG);
+	ck_assert(memcmp(mem[3].data, big, BIG) == 0);
+	for (size_t i = 0; i < nmem; i++) {
+		ck_assert_uint_eq(mem[i].type, AE_IFREG);
+		ck_assert_uint_eq(mem[i].perm, 0644);
+	}
+	ck_assert_int_eq(mem[0].mtime, t1.tv_sec);
+	ck_assert_int_eq(mem[1].mtime, t2.tv_sec);
+	ck_assert_int_eq(mem[2].mtime, t1.tv_sec);
+	ck_assert_int_eq(mem[3].mtime, t2.tv_sec);
+	free(big);
+}
+
+/* ------------------------------------------------------------ tests */
+
+START_TEST(sink_plain_tar_reads_back)
+{
+	char sha[65];
+	uint64_t bytes;
+
+	write_members("out.tar", 0, 0, sha, &bytes);
+	readback("out.tar");
+	check_members();
+	forget();
+}
+END_TEST
+
+START_TEST(sink_zstd_tar_reads_back)
+{
+	static const unsigned char magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+	unsigned char *p;
+	char sha[65];
+	uint64_t bytes;
+	size_t n;
+
+	write_members("out.tar.zst", 3, 0, sha, &bytes);
+	p = slurp("out.tar.zst", &n);
+	ck_assert_uint_ge(n, 4);
+	ck_assert_mem_eq(p, magic, 4);
+	/* Compressed: smaller than the 200 kB member alone. */
+	ck_assert_uint_lt(n, BIG);
+	free(p);
+	ck_assert_int_eq(sh("zstd -q -t out.tar.zst"), 0);
+	readback("out.tar.zst");
+	check_members();
+	forget();
+}
+END_TEST
+
+START_TEST(sink_zstd_with_threads_reads_back)
+{
+	char sha[65];
+	uint64_t bytes;
+
+	write_members("out.tar.zst", 3, 2, sha, &bytes);
+	readback("out.tar.zst");
+	check_members();
+	forget();
+}
+END_TEST
+
+START_TEST(sink_digest_and_size_match_file)
+{
+	static const char *const names[] = { "out.tar", "out.tar.zst" };
+	unsigned char *p;
+	char sha[65], want[65];
+	uint64_t bytes;
+	size_t n;
+
+	for (size_t i = 0; i < NELEM(names); i++) {
+		write_members(names[i], i == 0 ? 0 : 3, 0, sha, &bytes);
+		p = slurp(names[i], &n);
+		sha256_of(p, n, want);
+		ck_assert_str_eq(sha, want);
+		ck_assert_uint_eq(bytes, n);
+		free(p);
+	}
+}
+END_TEST
+
+START_TEST(sink_empty_archive_is_valid)
+{
+	struct cust_sink *s;
+	unsigned char *p;
+	char sha[65], want[65];
+	uint64_t bytes;
+	size_t n;
+	int fd = outfile("empty.tar", O_RDWR);
+
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "empty.tar", 0, 0, &s),
+	    CUST_OK);
+	ck_assert_int_eq(cust_sink_close(s, sha, &bytes), CUST_OK);
+	cust_sink_free(s);
+	close(fd);
+	p = slurp("empty.tar", &n);
+	ck_assert_uint_eq(n, bytes);
+	sha256_of(p, n, want);
+	ck_assert_str_eq(sha, want);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_uint_eq(p[i], 0);
+	free(p);
+	readback("empty.tar");
+	ck_assert_uint_eq(nmem, 0);
+	ck_assert_int_eq(sh("tar -tf empty.tar >list && test ! -s list"), 0);
+}
+END_TEST
+
+START_TEST(sink_stream_ends_with_the_archive)
+{
+	unsigned char *p;
+	char sha[65];
+	uint64_t bytes;
+	size_t n;
+
+	write_members("out.tar", 0, 0, sha, &bytes);
+	p = slurp("out.tar", &n);
+	/* Whole blocks, the end-of-archive marker last, and no padding to
+	 * a 10240-byte record. */
+	ck_assert_uint_eq(n % 512, 0);
+	ck_assert_uint_ge(n, 1024);
+	for (size_t i = n - 1024; i < n; i++)
+		ck_assert_uint_eq(p[i], 0);
+	ck_assert_uint_ne(p[n - 1024 - 512], 0);	/* last data block */
+	free(p);
+}
+END_TEST
+
+START_TEST(sink_output_is_read_by_gnu_tar)
+{
+	char sha[65];
+	uint64_t bytes;
+	size_t n;
+	char *list;
+
+	write_members("out.tar", 0, 0, sha, &bytes);
+	ck_assert_int_eq(sh("LC_ALL=C.UTF-8 tar --quoting-style=literal "
+	    "-tf out.tar >list"), 0);
+	list = (char *)slurp("list", &n);
+	ck_assert_str_eq(list, "t/a.txt\nt/é/ü.txt\nt/empty\nt/data/big\n");
+	free(list);
+	ck_assert_int_eq(sh("tar -xOf out.tar t/a.txt >a"), 0);
+	list = (char *)slurp("a", &n);
+	ck_assert_str_eq(list, "alpha\n");
+	free(list);
+	ck_assert_int_eq(sh("tar -tvf out.tar >list"), 0);
+	list = (char *)slurp("list", &n);
+	ck_assert_msg(strstr(list, "-rw-r--r--") == list, "%s", list);
+	ck_assert_msg(strstr(list, " 200003 2000-01-01 ") != NULL, "%s", list);
+	free(list);
+	ck_assert_int_eq(sh("zstd -q --no-progress out.tar -o out.tar.zst && "
+	    "tar --zstd -tf out.tar.zst >/dev/null"), 0);
+}
+END_TEST
+
+START_TEST(sink_long_name_round_trips)
+{
+	char name[400], sha[65];
+	struct cust_sink *s;
+	uint64_t bytes;
+	int fd = outfile("out.tar", O_RDWR);
+
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	memcpy(name, "t/", 2);
+	name[150] = '/';
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_write_member(s, name, "x", 1, &t1),
+	    CUST_OK);
+	ck_assert_int_eq(cust_sink_close(s, sha, &bytes), CUST_OK);
+	cust_sink_free(s);
+	close(fd);
+	readback("out.tar");
+	ck_assert_uint_eq(nmem, 1);
+	ck_assert_str_eq(mem[0].name, name);
+	forget();
+}
+END_TEST
+
+/* -------------------------------------------------------- failures */
+
+/*
+ * Write members to a sink on FD until a call fails; that call must be
+ * CUST_FATAL with message WANT and errno ERR.  MEMBERS bytes of payload
+ * are offered in all.
+ */
+static void
+fails_writing(int fd, const char *name, int level, size_t members,
+    const char *want, int err)
+{
+	unsigned char *buf = pattern(members);
+	struct cust_sink *s;
+	char sha[65];
+	uint64_t bytes;
+	int r;
+
+	ck_assert_int_eq(cust_sink_new(ctx, fd, name, level, 0, &s), CUST_OK);
+	r = cust_sink_write_member(s, "t/big", buf, members, &t1);
+	if (r == CUST_OK)
+		r = cust_sink_close(s, sha, &bytes);
+	ck_assert_int_eq(r, CUST_FATAL);
+	ck_assert_str_eq(cust_ctx_error(ctx), want);
+	ck_assert_int_eq(cust_ctx_errno(ctx), err);
+	cust_sink_free(s);
+	free(buf);
+}
+
+START_TEST(sink_reports_read_only_descriptor)
+{
+	int fd;
+
+	close(outfile("ro.tar", O_RDWR));
+	fd = open(path("ro.tar"), O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	/* Large: the failure comes while the member is written. */
+	fails_writing(fd, "ro.tar", 0, 1024 * 1024,
+	    "ro.tar: Bad file descriptor", EBADF);
+	close(fd);
+}
+END_TEST
+
+START_TEST(sink_reports_read_only_descriptor_at_close)
+{
+	int fd;
+
+	close(outfile("ro.tar", O_RDWR));
+	fd = open(path("ro.tar"), O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	/* Small: buffered until the archive is closed. */
+	fails_writing(fd, "ro.tar", 0, 10, "ro.tar: Bad file descriptor",
+	    EBADF);
+	close(fd);
+}
+END_TEST
+
+START_TEST(sink_reports_full_device)
+{
+	int fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	fails_writing(fd, "/dev/full", 0, 1024 * 1024,
+	    "/dev/full: No space left on device", ENOSPC);
+	close(fd);
+}
+END_TEST
+
+START_TEST(sink_reports_full_device_through_zstd)
+{
+	int fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	fails_writing(fd, "/dev/full", 3, 100, "/dev/full: No space left on "
+	    "device", ENOSPC);
+	close(fd);
+}
+END_TEST
+
+START_TEST(sink_reports_closed_pipe)
+{
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	close(p[0]);
+	/* SIGPIPE is the caller's business; the write must then fail. */
+	signal(SIGPIPE, SIG_IGN);
+	fails_writing(p[1], "stdout", 0, 1024 * 1024,
+	    "stdout: Broken pipe", EPIPE);
+	close(p[1]);
+}
+END_TEST
+
+START_TEST(sink_refuses_second_close)
+{
+	struct cust_sink *s;
+	char sha[65];
+	uint64_t bytes;
+	int fd = outfile("out.tar", O_RDWR);
+
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_close(s, sha, &bytes), CUST_OK);
+	ck_assert_int_eq(cust_sink_close(s, sha, &bytes), CUST_FATAL);
+	ck_assert_str_eq(cust_ctx_error(ctx), "out.tar: not open");
+	cust_sink_free(s);
+	close(fd);
+}
+END_TEST
+
+START_TEST(sink_refuses_more_data_than_declared)
+{
+	struct cust_sink *s;
+	int fd = outfile("out.tar", O_RDWR);
+	const char *msg;
+
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_header(s, "t/f", 4, &t1), CUST_OK);
+	ck_assert_int_eq(cust_sink_data(s, "12345678", 8), CUST_FATAL);
+	msg = cust_ctx_error(ctx);
+	ck_assert_msg(strncmp(msg, "out.tar: ", 9) == 0, "%s", msg);
+	ck_assert_msg(strstr(msg, "(null)") == NULL, "%s", msg);
+	cust_sink_free(s);
+	close(fd);
+}
+END_TEST
+
+START_TEST(sink_refuses_bad_zstd_level)
+{
+	struct cust_sink *s = (struct cust_sink *)1;
+	int fd = outfile("out.tar.zst", O_RDWR);
+
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar.zst", 99, 0, &s),
+	    CUST_FATAL);
+	ck_assert_ptr_null(s);
+	ck_assert_msg(strncmp(cust_ctx_error(ctx), "out.tar.zst: zstd: ",
+	    19) == 0, "%s", cust_ctx_error(ctx));
+	close(fd);
+}
+END_TEST
+
+static Suite *
+sink_suite(void)
+{
+	Suite *s = suite_create("sink");
+	TCase *rt = tcase_create("round trip");
+	TCase *err = tcase_create("errors");
+
+	tcase_add_checked_fixture(rt, setup, teardown);
+	tcase_set_timeout(rt, 60);
+	tcase_add_test(rt, sink_plain_tar_reads_back);
+	tcase_add_test(rt, sink_zstd_tar_reads_back);
+	tcase_add_test(rt, sink_zstd_with_threads_reads_back);
+	tcase_add_test(rt, sink_digest_and_size_match_file);
+	tcase_add_test(rt, sink_empty_archive_is_valid);
+	tcase_add_test(rt, sink_stream_ends_with_the_archive);
+	tcase_add_test(rt, sink_output_is_read_by_gnu_tar);
+	tcase_add_test(rt, sink_long_name_round_trips);
+	suite_add_tcase(s, rt);
+
+	tcase_add_checked_fixture(err, setup, teardown);
+	tcase_set_timeout(err, 60);
+	tcase_add_test(err, sink_reports_read_only_descriptor);
+	tcase_add_test(err, sink_reports_read_only_descriptor_at_close);
+	tcase_add_test(err, sink_reports_full_device);
+	tcase_add_test(err, sink_reports_full_device_through_zstd);
+	tcase_add_test(err, sink_reports_closed_pipe);
+	tcase_add_test(err, sink_refuses_second_close);
+	tcase_add_test(err, sink_refuses_more_data_than_declared);
+	tcase_add_test(err, sink_refuses_bad_zstd_level);
+	suite_add_tcase(s, err);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(sink_suite());
+	int failed;
+
+	srunner_set_tap(sr, "-");
+	srunner_run_all(sr, CK_SILENT);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
