@@ -4,7 +4,9 @@
  * collection cannot finish), and tells the responder what was taken, what
  * was not and how to verify the result.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -54,6 +56,25 @@ onsignal(int sig)
 	_exit(128 + sig);
 }
 
+/* Lowest CPU priority and idle I/O class: a fragile production host
+ * comes first.  Failures are not fatal; the summary would be wrong to
+ * claim what did not happen, so report them. */
+static void
+be_nice(struct cust_collect_opts *co)
+{
+	enum { WHO_PROCESS = 1, CLASS_IDLE = 3, CLASS_SHIFT = 13 };
+
+	if (setpriority(PRIO_PROCESS, 0, 19) == 0)
+		co->niced = true;
+	else
+		warnmsg("setpriority: %s", strerror(errno));
+	if (syscall(SYS_ioprio_set, WHO_PROCESS, 0,
+	    CLASS_IDLE << CLASS_SHIFT) == 0)
+		co->io_idle = true;
+	else
+		warnmsg("ioprio_set: %s", strerror(errno));
+}
+
 static void
 catch_signals(void)
 {
@@ -65,6 +86,9 @@ catch_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* Over a file size limit, write(2) must fail (EFBIG) so that the
+	 * partial bundle is removed, not kill us and leave it behind. */
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 static bool
@@ -293,12 +317,90 @@ struct args {
 	const char	*root;
 	const char	*hash;
 	bool		 zstd;
+	bool		 no_nice;
 	char		**paths;
 	size_t		 npaths;
 };
 
 enum { OPT_KEY = 256, OPT_CASE, OPT_EVIDENCE, OPT_EXAMINER, OPT_HASH,
-    OPT_ROOT, OPT_COMPRESS };
+    OPT_ROOT, OPT_COMPRESS, OPT_ONEFS, OPT_RATE, OPT_NICE, OPT_NONICE,
+    OPT_START, OPT_END, OPT_FIELDS };
+
+/* "YYYY-MM-DD" (START: its first instant; else its last) or a UTC time
+ * "YYYY-MM-DDTHH:MM:SSZ". */
+static int
+parse_date(const char *s, bool start, struct timespec *ts)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm)) != NULL &&
+	    *end == '\0') {
+		ts->tv_sec = timegm(&tm);
+		ts->tv_nsec = start ? 0 : 999999999;
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL || *end != '\0')
+		return -1;
+	ts->tv_sec = timegm(&tm) + (start ? 0 : 86399);
+	ts->tv_nsec = start ? 0 : 999999999;
+	return 0;
+}
+
+static int
+parse_fields(const char *s, unsigned *fields)
+{
+	char *dup = strdup(s), *tok, *save;
+	int r = 0;
+
+	*fields = 0;
+	for (tok = dup ? strtok_r(dup, ",", &save) : NULL; tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (strcmp(tok, "mtime") == 0)
+			*fields |= CUST_DATE_MTIME;
+		else if (strcmp(tok, "atime") == 0)
+			*fields |= CUST_DATE_ATIME;
+		else if (strcmp(tok, "ctime") == 0)
+			*fields |= CUST_DATE_CTIME;
+		else
+			r = -1;
+	}
+	free(dup);
+	return r == 0 && *fields != 0 ? 0 : -1;
+}
+
+/* Options that take a value to check. */
+static int
+parse_value(int ch, const char *arg, struct cust_collect_opts *co)
+{
+	char *end;
+	double mb;
+
+	switch (ch) {
+	case OPT_RATE:
+		mb = strtod(arg, &end);
+		if (end == arg || *end != '\0' || !(mb > 0) || mb > 1e6)
+			return warnmsg("--max-rate: %s: not a rate in MB/s",
+			    arg), -1;
+		co->max_rate = (uint64_t)(mb * 1e6);
+		return 0;
+	case OPT_START:
+	case OPT_END:
+		if (parse_date(arg, ch == OPT_START, ch == OPT_START ?
+		    &co->since : &co->until) != 0)
+			return warnmsg("%s: %s: not YYYY-MM-DD or "
+			    "YYYY-MM-DDTHH:MM:SSZ", ch == OPT_START ?
+			    "--start-date" : "--end-date", arg), -1;
+		return 0;
+	default:
+		if (parse_fields(arg, &co->date_fields) != 0)
+			return warnmsg("--date-fields: %s: use mtime, atime "
+			    "and ctime, comma-separated", arg), -1;
+		return 0;
+	}
+}
 
 static int
 parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
@@ -313,11 +415,22 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 		{ "hash", required_argument, NULL, OPT_HASH },
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "compress", required_argument, NULL, OPT_COMPRESS },
+		{ "one-file-system", no_argument, NULL, OPT_ONEFS },
+		{ "max-rate", required_argument, NULL, OPT_RATE },
+		{ "nice", no_argument, NULL, OPT_NICE },
+		{ "no-nice", no_argument, NULL, OPT_NONICE },
+		{ "start-date", required_argument, NULL, OPT_START },
+		{ "end-date", required_argument, NULL, OPT_END },
+		{ "date-fields", required_argument, NULL, OPT_FIELDS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	unsigned fields = CUST_DATE_MTIME | CUST_DATE_CTIME;
+	bool dates = false;
 	int ch;
 
+	co->since.tv_sec = co->until.tv_sec = -1;
+	co->date_fields = 0;
 	while ((ch = getopt_long(argc, argv, "hm:o:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
@@ -344,11 +457,33 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 			}
 			a->zstd = strcmp(optarg, "zstd") == 0;
 			break;
+		case OPT_ONEFS: co->one_file_system = true; break;
+		case OPT_NICE: a->no_nice = false; break;
+		case OPT_NONICE: a->no_nice = true; break;
+		case OPT_START:
+		case OPT_END:
+			dates = true;
+			/* FALLTHROUGH */
+		case OPT_RATE:
+			if (parse_value(ch, optarg, co) != 0)
+				return usage(&cmd_collect);
+			break;
+		case OPT_FIELDS:
+			if (parse_value(ch, optarg, co) != 0)
+				return usage(&cmd_collect);
+			fields = co->date_fields;
+			break;
 		case 'h':
 			return help(&cmd_collect), -1;
 		default:
 			return usage(&cmd_collect);
 		}
+	}
+	co->date_fields = dates ? fields : 0;
+	if (dates && co->since.tv_sec >= 0 && co->until.tv_sec >= 0 &&
+	    co->since.tv_sec > co->until.tv_sec) {
+		warnmsg("--start-date: after --end-date");
+		return usage(&cmd_collect);
 	}
 	a->paths = argv + optind;
 	a->npaths = (size_t)(argc - optind);
@@ -436,6 +571,9 @@ collect(struct cust_ctx *ctx, struct args *a, struct cust_collect_opts *co,
 		if (o->path != NULL)
 			warnmsg("%s: removed: the bundle was not sealed",
 			    o->path);
+		else
+			warnmsg("standard output: the bundle stream is "
+			    "incomplete and will not verify");
 		return r == CUST_FAILED ? EXIT_USAGE : EXIT_FATAL;
 	}
 	rc = r == CUST_WARN ? EXIT_PARTIAL : EXIT_DONE;
@@ -504,6 +642,8 @@ run(int argc, char **argv)
 	}
 	co.bag_name = bag;
 	catch_signals();
+	if (!a.no_nice)
+		be_nice(&co);
 	rc = collect(ctx, &a, &co, &o);
 out:
 	close_output(&o, rc == EXIT_DONE || rc == EXIT_PARTIAL);
@@ -524,7 +664,10 @@ const struct cmd cmd_collect = {
 	.synopsis = "[-m MANIFEST]... [-o OUTPUT] [--key KEYFILE] [--case ID] "
 	    "[--evidence-id ID]\n               [--examiner NAME] "
 	    "[--hash ALG[,ALG...]] [--root DIR] [--compress zstd|none]\n"
-	    "               [PATH...]",
+	    "               [--one-file-system] [--start-date DATE] "
+	    "[--end-date DATE]\n"
+	    "               [--date-fields F] [--max-rate MB] "
+	    "[--[no-]nice] [PATH...]",
 	.summary = "collect artefacts into a sealed, signed evidence bundle",
 	.help =
 	    "  -m, --manifest FILE   collect what this manifest names "
@@ -548,6 +691,20 @@ const struct cmd cmd_collect = {
 	    "(paths resolve in it)\n"
 	    "      --compress ALG    zstd or none (default: zstd for *.zst "
 	    "names)\n"
+	    "      --one-file-system never cross into another mounted "
+	    "filesystem\n"
+	    "      --start-date DATE collect only files with a time in the "
+	    "range (YYYY-MM-DD\n"
+	    "      --end-date DATE   or YYYY-MM-DDTHH:MM:SSZ, UTC; artefacts "
+	    "with\n"
+	    "                        ignore_date_range are not filtered)\n"
+	    "      --date-fields F   which times count: mtime, atime, ctime "
+	    "(default mtime,ctime)\n"
+	    "      --max-rate MB     read at most MB megabytes (10^6 bytes) a "
+	    "second\n"
+	    "      --nice            lowest CPU and idle I/O priority (the "
+	    "default)\n"
+	    "      --no-nice         keep the caller's priorities\n"
 	    "  -h, --help            show this help\n"
 	    "\nExit status: 0 complete, 1 partial (some artefacts could not "
 	    "be taken),\n2 usage, 3 fatal (no bundle was sealed).\n",

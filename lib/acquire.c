@@ -28,11 +28,14 @@ struct cust_acquirer {
 	unsigned char	*buf;		/* owned, READ_BUF bytes */
 	unsigned char	*pbuf;		/* owned, for pseudo files */
 	size_t		 pcap;
+	uint64_t	 rate;		/* bytes a second; 0: no limit */
+	uint64_t	 total;		/* bytes read since start */
+	struct timespec	 start;
 };
 
 int
 cust_acquirer_new(struct cust_ctx *ctx, unsigned algs,
-    struct cust_filetype *ft, struct cust_acquirer **ap)
+    struct cust_filetype *ft, uint64_t max_rate, struct cust_acquirer **ap)
 {
 	struct cust_acquirer *a;
 	int r;
@@ -45,6 +48,8 @@ cust_acquirer_new(struct cust_ctx *ctx, unsigned algs,
 	}
 	a->ctx = ctx;
 	a->ft = ft;
+	a->rate = max_rate;
+	clock_gettime(CLOCK_MONOTONIC, &a->start);
 	if ((r = cust_digest_new(ctx, algs, &a->d)) != CUST_OK)
 		goto fail;
 	*ap = a;
@@ -115,6 +120,28 @@ moved(const struct stat *a, const struct stat *b)
 	    a->st_mtim.tv_nsec != b->st_mtim.tv_nsec ||
 	    a->st_ctim.tv_sec != b->st_ctim.tv_sec ||
 	    a->st_ctim.tv_nsec != b->st_ctim.tv_nsec;
+}
+
+/* Sleep as long as reading is ahead of the --max-rate schedule. */
+static void
+throttle(struct cust_acquirer *a, size_t n)
+{
+	struct timespec now, d;
+	double due, spent;
+
+	if (a->rate == 0)
+		return;
+	a->total += n;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	due = (double)a->total / (double)a->rate;
+	spent = (double)(now.tv_sec - a->start.tv_sec) +
+	    (double)(now.tv_nsec - a->start.tv_nsec) / 1e9;
+	if (due <= spent)
+		return;
+	d.tv_sec = (time_t)(due - spent);
+	d.tv_nsec = (long)((due - spent - (double)d.tv_sec) * 1e9);
+	while (nanosleep(&d, &d) != 0 && errno == EINTR)
+		;
 }
 
 /* Feed N bytes to the digests, the type probe (first call) and the sink. */
@@ -234,6 +261,7 @@ copy(struct cust_acquirer *a, int fd, struct cust_sink *s,
 		}
 		if ((r = feed(a, s, t, a->buf, (size_t)k)) != CUST_OK)
 			return r;
+		throttle(a, (size_t)k);
 		left -= (uint64_t)k;
 	}
 	return s != NULL ? cust_sink_finish(s) : CUST_OK;

@@ -16,6 +16,18 @@
 
 #define LABEL_MAX	256	/* case id, evidence id, examiner */
 
+/* Stored files with more than one link, by inode: their stored name. */
+struct link {
+	dev_t		 dev;
+	ino_t		 ino;
+	char		*stored;	/* owned */
+};
+
+struct links {
+	struct link	*v;		/* owned */
+	size_t		 n, cap;
+};
+
 struct run {
 	struct cust_ctx	*ctx;			/* borrowed */
 	const struct cust_collect_opts *o;	/* borrowed */
@@ -26,6 +38,8 @@ struct run {
 	struct cust_filetype *ft;		/* owned */
 	struct cust_acquirer *acq;		/* owned */
 	struct cust_pathset *seen;		/* owned */
+	struct cust_mounts *mounts;		/* owned */
+	struct links	 links;			/* hard links stored */
 	struct cust_key	*onetime;		/* owned, when no key given */
 	const struct cust_key *key;		/* borrowed */
 	json_t		*skipped;		/* owned: artefacts not run */
@@ -129,6 +143,41 @@ take_link(struct run *run, const struct cust_entry *e, struct cust_record *rec)
 	return record(run, rec);
 }
 
+/* Keep the stored name of a file with other links to it. */
+static int
+remember(struct run *run, const struct cust_taken *t, const char *stored)
+{
+	struct links *l = &run->links;
+	struct link *v;
+
+	if (t->st.st_nlink < 2)
+		return CUST_OK;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		if ((v = realloc(l->v, l->cap * sizeof(*v))) == NULL)
+			return cust_set_error(run->ctx, ENOMEM, CUST_FATAL,
+			    "links");
+		l->v = v;
+	}
+	v = &l->v[l->n];
+	v->dev = t->st.st_dev;
+	v->ino = t->st.st_ino;
+	if ((v->stored = strdup(stored)) == NULL)
+		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "links");
+	l->n++;
+	return CUST_OK;
+}
+
+static const char *
+stored_as(const struct run *run, const struct stat *st)
+{
+	for (size_t i = 0; st->st_nlink > 1 && i < run->links.n; i++)
+		if (run->links.v[i].ino == st->st_ino &&
+		    run->links.v[i].dev == st->st_dev)
+			return run->links.v[i].stored;
+	return NULL;
+}
+
 static void
 fill_taken(struct cust_record *rec, const struct cust_taken *t)
 {
@@ -153,18 +202,14 @@ take_file(struct run *run, const struct cust_entry *e, struct cust_record *rec)
 	const struct cust_rule *rule = run->rule;
 	bool store = rule->collector == CUST_COLLECTOR_FILE;
 	struct cust_taken t;
-	char reason[256], *esc = NULL, *stored = NULL;
+	char reason[256], *stored = NULL;
 	const char *member = NULL;
 	int r;
 
 	if (store) {
-		if ((esc = cust_escape(e->path, e->pathlen, NULL)) == NULL ||
-		    asprintf(&stored, "data%s", esc) < 0) {
-			free(esc);
+		if ((stored = cust_stored_name(e->path, e->pathlen)) == NULL)
 			return cust_set_error(run->ctx, ENOMEM, CUST_FATAL,
 			    "record");
-		}
-		free(esc);
 		if ((member = cust_bag_member(run->bag, stored)) == NULL) {
 			free(stored);
 			return CUST_FATAL;
@@ -183,7 +228,7 @@ take_file(struct run *run, const struct cust_entry *e, struct cust_record *rec)
 		run->res->files++;
 		run->res->payload_bytes += (uint64_t)t.bytes;
 		if ((r = cust_bag_payload(run->bag, stored, (uint64_t)t.bytes,
-		    t.d)) != CUST_OK)
+		    t.d)) != CUST_OK || (r = remember(run, &t, stored)) != 0)
 			goto out;
 	} else if (t.read && strcmp(t.status, "ok") == 0)
 		rec->status = "hashed";
@@ -231,6 +276,12 @@ on_entry(void *arg, const struct cust_entry *e)
 		run->res->recorded++;
 		return record(run, &rec);
 	}
+	/* Another name of an inode already stored: its content once. */
+	if (rule->collector == CUST_COLLECTOR_FILE &&
+	    (rec.link_of = stored_as(run, &e->st)) != NULL) {
+		run->res->recorded++;
+		return record(run, &rec);
+	}
 	if (rule->max_size >= 0 && e->st.st_size > rule->max_size) {
 		snprintf(reason, sizeof(reason), "size %jd exceeds "
 		    "max_file_size %jd", (intmax_t)e->st.st_size,
@@ -246,9 +297,12 @@ on_entry(void *arg, const struct cust_entry *e)
 static int
 walk_one(struct run *run, const char *path)
 {
+	const struct cust_collect_opts *o = run->o;
 	struct cust_walk_opts wo = {
 		.rootfd = run->rootfd, .rule = run->rule,
-		.visit = on_entry, .arg = run,
+		.mounts = run->mounts, .one_file_system = o->one_file_system,
+		.date_fields = o->date_fields, .since = o->since,
+		.until = o->until, .visit = on_entry, .arg = run,
 	};
 
 	return cust_walk(run->ctx, &wo, path);
@@ -477,6 +531,24 @@ counts_json(const struct cust_collect_result *res)
 	    "failed", (json_int_t)res->failed);
 }
 
+static json_t *
+filters_json(const struct cust_collect_opts *o)
+{
+	char since[CUST_TIMELEN] = "", until[CUST_TIMELEN] = "";
+
+	if (o->since.tv_sec >= 0)
+		cust_time_utc(&o->since, since);
+	if (o->until.tv_sec >= 0)
+		cust_time_utc(&o->until, until);
+	return json_pack("{s:b, s:o, s:o, s:b, s:b, s:b}",
+	    "one_file_system", o->one_file_system,
+	    "start_date", since[0] ? json_string(since) : json_null(),
+	    "end_date", until[0] ? json_string(until) : json_null(),
+	    "by_mtime", (o->date_fields & CUST_DATE_MTIME) != 0,
+	    "by_atime", (o->date_fields & CUST_DATE_ATIME) != 0,
+	    "by_ctime", (o->date_fields & CUST_DATE_CTIME) != 0);
+}
+
 static char *
 acquisition(struct run *run)
 {
@@ -499,6 +571,10 @@ acquisition(struct run *run)
 	bad |= setjson(a, "host", cust_host_facts());
 	bad |= setjson(a, "clock", cust_clock_facts(&run->start, &run->end));
 	bad |= setjson(a, "root", json_string(o->root ? o->root : "/"));
+	bad |= setjson(a, "resources", json_pack("{s:b, s:b, s:I}", "nice_19",
+	    o->niced, "io_idle", o->io_idle, "max_rate_bytes_per_second",
+	    (json_int_t)o->max_rate));
+	bad |= setjson(a, "filters", filters_json(o));
 	bad |= setjson(a, "read_only_mounts", run->res->guarded ?
 	    json_pack("{s:b}", "active", 1) : json_pack("{s:b, s:s}",
 	    "active", 0, "reason", run->res->guard_reason));
@@ -684,8 +760,9 @@ setup(struct run *run)
 	}
 	if ((r = cust_filetype_new(ctx, &run->ft)) != CUST_OK ||
 	    (r = cust_acquirer_new(ctx, o->algs | CUST_ALG_SHA256, run->ft,
-	    &run->acq)) != CUST_OK ||
+	    o->max_rate, &run->acq)) != CUST_OK ||
 	    (r = cust_pathset_new(ctx, &run->seen)) != CUST_OK ||
+	    (r = cust_mounts_load(ctx, &run->mounts)) != CUST_OK ||
 	    (r = cust_sink_new(ctx, o->out_fd, o->out_name, o->zstd_level,
 	    o->zstd_threads, &run->sink)) != CUST_OK)
 		return r;
@@ -699,6 +776,10 @@ teardown(struct run *run)
 	cust_bag_free(run->bag);
 	cust_sink_free(run->sink);
 	cust_pathset_free(run->seen);
+	cust_mounts_free(run->mounts);
+	for (size_t i = 0; i < run->links.n; i++)
+		free(run->links.v[i].stored);
+	free(run->links.v);
 	cust_acquirer_free(run->acq);
 	cust_filetype_free(run->ft);
 	cust_key_free(run->onetime);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 /* Return values of every int-returning function. */
 enum cust_status {
@@ -154,6 +155,13 @@ extern const size_t cust_default_manifest_len;
 
 /* ------------------------------------------------------------ collect */
 
+/* Which times a date range looks at (UAC: find -mtime, -atime, -ctime). */
+enum {
+	CUST_DATE_MTIME = 1u << 0,
+	CUST_DATE_ATIME = 1u << 1,
+	CUST_DATE_CTIME = 1u << 2,
+};
+
 /* A note about one artefact that was not taken whole (for the terminal). */
 typedef void cust_notify_fn(void *arg, const char *path, size_t pathlen,
     const char *status, const char *reason);
@@ -175,6 +183,16 @@ struct cust_collect_opts {
 	ino_t		 out_ino;	/* (0/0 when it is a pipe) */
 	const char	*bag_name;	/* top directory of the bag */
 	bool		 no_guard;	/* do not make mounts read-only */
+	bool		 one_file_system; /* never cross a mount point */
+	bool		 niced;		/* the caller lowered its priorities: */
+	bool		 io_idle;	/* nice 19, idle I/O (recorded only) */
+	uint64_t	 max_rate;	/* read at most this many bytes/s; 0: any */
+	/* UAC date range: files whose mtime/atime/ctime (CUST_DATE_* bits in
+	 * date_fields) lie in [since, until]; tv_sec -1 leaves an end open;
+	 * date_fields 0: no range.  Artefacts with ignore_date_range and
+	 * directories met on the way are not filtered. */
+	unsigned	 date_fields;
+	struct timespec	 since, until;
 	int		 zstd_level;	/* 0: plain tar */
 	int		 zstd_threads;
 	unsigned	 algs;		/* CUST_ALG_* besides SHA-256 */

@@ -6,6 +6,7 @@
  * stored name never holds '%', CR or LF, which keeps manifest lines valid
  * for both BagIt (RFC 8493 2.1.3) and `sha256sum -c`.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,4 +155,65 @@ cust_unescape(const char *s, size_t n, char **outp, size_t *lenp)
 bad:
 	free(out);
 	return -1;
+}
+
+/*
+ * The name under data/ of a file at raw path P ("/etc/passwd" ->
+ * "data/etc/passwd").  A name too long for tools to handle (a component
+ * over 255 bytes once escaped, or more than CUST_STORED_MAX bytes in all)
+ * is stored as "data/^00/<SHA-256 of the raw path>" instead: "^00" stands
+ * for a NUL byte, which no path holds, so the two forms never meet.  The
+ * raw path is always in files.jsonl.
+ */
+char *
+cust_stored_name(const char *p, size_t n)
+{
+	char *esc, *out, *c, hex[65];
+	size_t len, comp = 0;
+	bool fits;
+
+	if ((esc = cust_escape(p, n, &len)) == NULL)
+		return NULL;
+	fits = len + 4 <= CUST_STORED_MAX;
+	for (c = esc; fits && *c != '\0'; c++) {
+		comp = *c == '/' ? 0 : comp + 1;
+		fits = comp <= 255;
+	}
+	if (fits) {
+		out = malloc(len + 5);
+		if (out != NULL) {
+			memcpy(out, "data", 4);
+			memcpy(out + 4, esc, len + 1);
+		}
+	} else if (cust_sha256_hex(NULL, p, n, hex) != CUST_OK)
+		out = NULL;
+	else if ((out = malloc(9 + 64 + 1)) != NULL)
+		snprintf(out, 9 + 64 + 1, "data/^00/%s", hex);
+	free(esc);
+	return out;
+}
+
+bool
+cust_stored_valid(const char *rel)
+{
+	size_t n = strlen(rel), rawlen;
+	char *raw;
+	bool ok;
+
+	if (strncmp(rel, "data/^00/", 9) == 0)
+		return n == 9 + 64 && strspn(rel + 9, "0123456789abcdef") == 64;
+	if (strncmp(rel, "data/", 5) != 0 || n > CUST_STORED_MAX)
+		return false;
+	if (cust_unescape(rel + 4, n - 4, &raw, &rawlen) != 0)
+		return false;
+	/* What the collector stores: no NUL, and not a long name. */
+	ok = memchr(raw, '\0', rawlen) == NULL;
+	if (ok) {
+		char *again = cust_stored_name(raw, rawlen);
+
+		ok = again != NULL && strcmp(again, rel) == 0;
+		free(again);
+	}
+	free(raw);
+	return ok;
 }

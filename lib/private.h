@@ -83,6 +83,18 @@ char	*cust_escape(const char *raw, size_t n, size_t *lenp);
  */
 int	cust_unescape(const char *s, size_t n, char **outp, size_t *lenp);
 
+/* Longest stored name, "data/..." included, that tools can extract. */
+#define CUST_STORED_MAX	2048
+
+/*
+ * The stored name ("data/...") of the file at raw path P, owned by the
+ * caller; NULL when out of memory.  Too long a name becomes
+ * "data/^00/<SHA-256 of P>".
+ */
+char	*cust_stored_name(const char *p, size_t n);
+/* Is REL a name cust_stored_name can give? */
+bool	cust_stored_valid(const char *rel);
+
 /* -------------------------------------------------------------- spool.c */
 
 /* An unnamed, append-then-read scratch file. */
@@ -159,6 +171,16 @@ json_t	*cust_host_facts(void);
 json_t	*cust_clock_facts(const struct timespec *start,
 	    const struct timespec *end);
 
+/* ------------------------------------------------------------- mounts.c */
+
+/* Filesystem types by mount, as /proc/self/mountinfo gives them. */
+struct cust_mounts;
+
+int	cust_mounts_load(struct cust_ctx *, struct cust_mounts **);
+void	cust_mounts_free(struct cust_mounts *);
+/* The type of the filesystem FD is on ("ext4", "nfs4"), or NULL. */
+const char *cust_mounts_type(const struct cust_mounts *, int fd);
+
 /* --------------------------------------------------------------- walk.c */
 
 /* One name met by the walker. */
@@ -181,6 +203,13 @@ struct cust_entry {
 struct cust_walk_opts {
 	int		 rootfd;	/* the collection root, open dir */
 	const struct cust_rule *rule;	/* the artefact's tests */
+	const struct cust_mounts *mounts; /* for exclude_file_system */
+	bool		 one_file_system; /* stay on the start's filesystem */
+	/* A date range (UAC): a file matches when one of the times in
+	 * date_fields lies in [since, until]; unused when date_fields is 0
+	 * or the rule says ignore_date_range. tv_sec -1: open end. */
+	unsigned	 date_fields;
+	struct timespec	 since, until;
 	/* Called for every matching entry and every failure; a return of
 	 * CUST_FATAL stops the walk. */
 	int		(*visit)(void *arg, const struct cust_entry *);
@@ -223,6 +252,7 @@ struct cust_record {
 	const char	*path;		/* raw in-root path (borrowed) */
 	size_t		 pathlen;
 	const char	*stored;	/* "data/..." when stored, else NULL */
+	const char	*link_of;	/* stored name of the same inode */
 	const struct stat *st;		/* metadata (borrowed); st_mode 0:
 					   unknown */
 	struct timespec	 btime;		/* tv_sec -1: unknown */
@@ -270,8 +300,10 @@ struct cust_taken {
 	const struct cust_digest *d;	/* borrowed: digests, when read */
 };
 
+/* MAX_RATE: read at most this many bytes a second (0: no limit). */
 int	cust_acquirer_new(struct cust_ctx *, unsigned algs,
-	    struct cust_filetype *, struct cust_acquirer **);
+	    struct cust_filetype *, uint64_t max_rate,
+	    struct cust_acquirer **);
 void	cust_acquirer_free(struct cust_acquirer *);
 /*
  * Take the regular file of entry E: hash it and, when S is not NULL, write

@@ -129,6 +129,9 @@ cust_record_json(const struct cust_record *r)
 	bad |= setraw(o, "path", r->path, r->pathlen);
 	if (r->stored != NULL)
 		bad |= json_object_set_new(o, "stored", json_string(r->stored));
+	if (r->link_of != NULL)
+		bad |= json_object_set_new(o, "hardlink_of",
+		    json_string(r->link_of));
 	bad |= json_object_set_new(o, "type", json_string(r->st->st_mode ?
 	    cust_type_name(r->st->st_mode) : "unknown"));
 	bad |= json_object_set_new(o, "status", json_string(r->status));

@@ -440,17 +440,15 @@ payload(struct ver *v, const struct cust_member *m)
 	const unsigned char *d;
 	struct item *it;
 	const void *p;
-	char *raw;
 	size_t off;
 	ssize_t k;
 	bool dup;
 	int r;
 
-	if (cust_unescape(m->rel + 4, strlen(m->rel + 4), &raw, NULL) != 0) {
+	if (!cust_stored_valid(m->rel)) {
 		v->stop = true;
 		return FIND(v, C_ARCHIVE, m->rel, "not a canonical stored name");
 	}
-	free(raw);
 	if (v->nitems == MAX_ITEMS) {
 		v->stop = true;
 		return FIND(v, C_ARCHIVE, m->rel, "more than %u payload files",

@@ -101,11 +101,40 @@ pruned(const struct cust_rule *r, const char *path, const char *name)
 	    any(&r->exclude_name_patterns, name, 0);
 }
 
-/* Does the entry pass the rule's tests (find's -type -name -path -size)? */
 static bool
-matches(const struct cust_rule *r, const struct cust_entry *e)
+within(const struct timespec *t, const struct cust_walk_opts *o)
 {
+	if (o->since.tv_sec >= 0 && (t->tv_sec < o->since.tv_sec ||
+	    (t->tv_sec == o->since.tv_sec && t->tv_nsec < o->since.tv_nsec)))
+		return false;
+	if (o->until.tv_sec >= 0 && (t->tv_sec > o->until.tv_sec ||
+	    (t->tv_sec == o->until.tv_sec && t->tv_nsec > o->until.tv_nsec)))
+		return false;
+	return true;
+}
+
+/* UAC's date range: any of the chosen times inside it. */
+static bool
+dated(const struct cust_walk_opts *o, const struct stat *st)
+{
+	if (o->date_fields == 0 || o->rule->ignore_date_range ||
+	    S_ISDIR(st->st_mode))
+		return true;
+	return ((o->date_fields & CUST_DATE_MTIME) && within(&st->st_mtim, o)) ||
+	    ((o->date_fields & CUST_DATE_ATIME) && within(&st->st_atim, o)) ||
+	    ((o->date_fields & CUST_DATE_CTIME) && within(&st->st_ctim, o));
+}
+
+/* Does the entry pass the rule's tests (find's -type -name -path -size,
+ * and the date range)? */
+static bool
+matches(const struct cust_walk_opts *o, const struct cust_entry *e)
+{
+	const struct cust_rule *r = o->rule;
+
 	if (r->file_types != 0 && (r->file_types & ftype(e->st.st_mode)) == 0)
+		return false;
+	if (!dated(o, &e->st))
 		return false;
 	if (r->name_patterns.n > 0 && !any(&r->name_patterns, e->name, 0))
 		return false;
@@ -163,6 +192,21 @@ cust_open_dir(int dirfd, const char *name)
 	if (fd < 0 && errno == EPERM)
 		fd = openat(dirfd, name, flags);
 	return fd;
+}
+
+/* Network and automount filesystems: a walk does not wander into them
+ * (UAC leaves them out by default too); name them to collect them. */
+static const char *const remote[] = { "9p", "afs", "autofs", "cifs",
+    "davfs", "fuse.sshfs", "ncpfs", "nfs", "nfs4", "rpc_pipefs", "smb3",
+    "smbfs" };
+
+static bool
+is_remote(const char *type)
+{
+	for (size_t i = 0; type != NULL && i < NELEM(remote); i++)
+		if (strcmp(type, remote[i]) == 0)
+			return true;
+	return false;
 }
 
 /* Kernel-made filesystems that are never walked into unless named. */
@@ -369,6 +413,33 @@ onstack(const struct walk *w, const struct stat *st)
 	return false;
 }
 
+enum { GO_ON, STOP_HERE, STOP_PRUNE };
+
+/*
+ * May the walk enter the directory open at FD?  Not into /dev, nor across
+ * into a kernel or network filesystem, unless the walk started there; not
+ * across a mount with --one-file-system; and a filesystem of a type the
+ * rule excludes is not even recorded.
+ */
+static int
+boundary(struct walk *w, int fd, const struct stat *st, int depth)
+{
+	const struct cust_rule *r = w->o->rule;
+	bool crossing = depth > 0 && st->st_dev != w->fr[w->nfr - 1].dev;
+	const char *type = NULL;
+
+	if (crossing || depth == 0)
+		type = cust_mounts_type(w->o->mounts, fd);
+	if (type != NULL && any(&r->exclude_file_systems, type, 0))
+		return STOP_PRUNE;
+	if (depth > 0 && strcmp(w->path, "/dev") == 0)
+		return STOP_HERE;
+	if (crossing && (w->o->one_file_system || pseudo(fd) ||
+	    is_remote(type)))
+		return STOP_HERE;
+	return GO_ON;
+}
+
 /* Open directory NAME for descent and push it; visit it when it matches. */
 static int
 descend(struct walk *w, int dirfd, size_t len, const char *name, int depth,
@@ -389,7 +460,11 @@ descend(struct walk *w, int dirfd, size_t len, const char *name, int depth,
 		close(fd);
 		return visit(w, dirfd, len, name, depth, 0, "replaced");
 	}
-	if (depth > 0 && st.st_dev != w->fr[w->nfr - 1].dev && pseudo(fd)) {
+	switch (boundary(w, fd, &st, depth)) {
+	case STOP_PRUNE:
+		close(fd);
+		return CUST_OK;
+	case STOP_HERE:
 		close(fd);
 		return match ? visit(w, dirfd, len, name, depth, 0, NULL) :
 		    CUST_OK;
@@ -426,7 +501,7 @@ consider(struct walk *w, int dirfd, size_t len, const char *name, int depth)
 	w->e.path = w->path;
 	if (pruned(rule, w->path, name))
 		return CUST_OK;
-	match = matches(rule, &w->e);
+	match = matches(w->o, &w->e);
 	if (S_ISDIR(w->e.st.st_mode) &&
 	    (rule->max_depth < 0 || depth < rule->max_depth))
 		return descend(w, dirfd, len, name, depth, match);

@@ -40,7 +40,7 @@ setup(void)
 	dirfd_ = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ck_assert_int_ge(dirfd_, 0);
 	ck_assert_int_eq(cust_filetype_new(ctx, &ft), CUST_OK);
-	ck_assert_int_eq(cust_acquirer_new(ctx, CUST_ALG_ALL, ft, &acq),
+	ck_assert_int_eq(cust_acquirer_new(ctx, CUST_ALG_ALL, ft, 0, &acq),
 	    CUST_OK);
 }
 
@@ -310,7 +310,7 @@ START_TEST(acquire_computes_only_requested_digests)
 
 	put("f", "abc", 3);
 	e = entry("f");
-	ck_assert_int_eq(cust_acquirer_new(ctx, CUST_ALG_SHA256, ft, &a),
+	ck_assert_int_eq(cust_acquirer_new(ctx, CUST_ALG_SHA256, ft, 0, &a),
 	    CUST_OK);
 	ck_assert_int_eq(cust_acquire(a, &e, NULL, NULL, &t), CUST_OK);
 	hexof(EVP_sha256(), "abc", 3, want);

@@ -221,22 +221,14 @@ tobytes(const uint64_t out[2], unsigned char b[16])
 START_TEST(siphash128_matches_reference_vectors)
 {
 	size_t len = sip128[_i].len;
-	unsigned char *in = malloc(len + 1), b[16];
+	/* Exactly LEN bytes on the heap, so ASan sees any over-read. */
+	unsigned char *in = malloc(len > 0 ? len : 1), b[16];
 	uint64_t out[2];
 
-	/* Exactly LEN bytes on the heap, so ASan sees any over-read. */
 	ck_assert_ptr_nonnull(in);
 	for (size_t i = 0; i < len; i++)
 		in[i] = (unsigned char)i;
-	if (len > 0) {
-		unsigned char *exact = malloc(len);
-
-		ck_assert_ptr_nonnull(exact);
-		memcpy(exact, in, len);
-		cust_siphash128(K0, K1, exact, len, out);
-		free(exact);
-	} else
-		cust_siphash128(K0, K1, in, 0, out);
+	cust_siphash128(K0, K1, in, len, out);
 	tobytes(out, b);
 	ck_assert_mem_eq(b, sip128[_i].out, 16);
 	free(in);

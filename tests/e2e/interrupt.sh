@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# interrupt.sh: a collection stopped by a signal, a full disk or a file
+# size limit never leaves a bundle that verifies as complete, and says
+# what happened (hostile host issue, acceptance 8).
+. "$E2E_LIB"
+
+# 2 GiB to collect: eight 256 MiB files, sparse so that they cost no disk.
+mkdir big
+for i in 1 2 3 4 5 6 7 8; do
+	truncate -s 256M "big/part$i"
+	printf 'marker %d' "$i" | dd of="big/part$i" bs=1 seek=1000 conv=notrunc \
+	    2>/dev/null
+done
+
+# interrupt SIGNAL ROUND: start a collection, signal it at a random moment.
+interrupt() {
+	local out="int-$2.tar" delay pid rc
+	delay=$(python3 -c "import random; print(round(random.uniform(0.05, 2.0), 2))")
+	"$CUSTODY" collect -o "$out" big >"int-$2.out" 2>"int-$2.err" &
+	pid=$!
+	sleep "$delay"
+	kill -s "$1" "$pid" 2>/dev/null
+	wait "$pid"
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		# It finished before the signal: then it must be whole.
+		check "round $2 ($1 after ${delay}s): finished first, and verifies" \
+		    bash -c "'$CUSTODY' verify '$out' >/dev/null 2>&1; test \$? -eq 4"
+		return
+	fi
+	check "round $2 ($1 after ${delay}s): exit 128+signal" \
+	    test "$rc" -eq $((128 + $(kill -l "$1")))
+	check "round $2: no partial bundle is left" test ! -e "$out"
+	check "round $2: no sidecar is left" test ! -e "$out.sha256"
+	check "round $2: the terminal says so" grep -qx \
+	    'custody: interrupted: partial bundle removed, nothing was sealed' \
+	    "int-$2.err"
+}
+for round in 1 2 3; do interrupt INT "$round"; done
+interrupt TERM 4
+
+# Interrupted while streaming: what was sent never verifies.
+"$CUSTODY" collect -o - big 2>/dev/null >stream.tar &
+pid=$!
+sleep 0.5
+kill -INT $pid
+wait $pid
+check "an interrupted stream exits 130" test $? -eq 130
+run "$CUSTODY" verify stream.tar
+expect_rc "and what it sent does not verify" 1
+
+# A full disk: a 2 MiB filesystem of our own, or failing that a file size
+# limit.  Either way the bundle cannot be written whole.
+mkdir small data
+head -c 8000000 /dev/urandom >data/random
+if mount -t tmpfs -o size=2m tmpfs small 2>/dev/null; then
+	trap 'umount "$T/small" 2>/dev/null; rm -rf "$T"' EXIT
+	run "$CUSTODY" collect -o small/b.tar data
+	expect_rc "a full filesystem is fatal" 3
+	expect_err "the terminal names the cause" \
+	    "custody: small/b.tar: No space left on device"
+	expect_err "and says the bundle was removed" \
+	    "custody: small/b.tar: removed: the bundle was not sealed"
+	check "no partial bundle is left on it" test ! -e small/b.tar
+	umount small
+fi
+run bash -c "ulimit -f 2048; exec '$CUSTODY' collect -o capped.tar data"
+expect_rc "a file size limit is fatal" 3
+expect_err "the terminal names the cause" "custody: capped.tar: File too large"
+check "no partial bundle is left" test ! -e capped.tar
+
+done_testing

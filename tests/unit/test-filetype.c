@@ -1,0 +1,288 @@
+/*
+ * test-filetype.c: file types from the bytes already read.  Known headers
+ * give the types file(1) gives for the same bytes; the probe sees only the
+ * first CUST_PROBE_BYTES, which is shown with a buffer that libmagic itself
+ * calls data when it sees all of it; a missing magic database is reported,
+ * not fatal.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <magic.h>
+
+#include "private.h"
+
+static struct cust_ctx *ctx;
+static struct cust_filetype *ft;
+static char dir[64];
+
+static void
+setup(void)
+{
+	ck_assert_int_eq(cust_ctx_new(&ctx), CUST_OK);
+	ck_assert_int_eq(cust_filetype_new(ctx, &ft), CUST_OK);
+	ck_assert_ptr_nonnull(ft);
+	snprintf(dir, sizeof(dir), "/tmp/test-filetype.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void
+teardown(void)
+{
+	char cmd[128];
+
+	cust_filetype_free(ft);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	cust_ctx_free(ctx);
+}
+
+/* A 1x1 RGBA PNG: signature and IHDR chunk (PNG spec, 5.2 and 11.2.2). */
+static const unsigned char png[] = {
+	0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n',
+	0, 0, 0, 13, 'I', 'H', 'D', 'R',
+	0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0,
+	0x1f, 0x15, 0xc4, 0x89,
+};
+
+/* An ELF64 little-endian x86-64 executable header (e_ident, e_type,
+ * e_machine, e_version). */
+static void
+elfheader(unsigned char h[64])
+{
+	memset(h, 0, 64);
+	memcpy(h, "\x7f" "ELF", 4);
+	h[4] = 2;		/* ELFCLASS64 */
+	h[5] = 1;		/* ELFDATA2LSB */
+	h[6] = 1;		/* EV_CURRENT */
+	h[16] = 2;		/* ET_EXEC */
+	h[18] = 0x3e;		/* EM_X86_64 */
+	h[20] = 1;		/* EV_CURRENT */
+}
+
+/* What `file -b` says for N bytes of P. */
+static void
+file1(const void *p, size_t n, char *out, size_t size)
+{
+	char path[128], cmd[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/probe", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "wb"));
+	ck_assert_uint_eq(fwrite(p, 1, n, f), n);
+	ck_assert_int_eq(fclose(f), 0);
+	snprintf(cmd, sizeof(cmd), "file -b '%s'", path);
+	ck_assert_ptr_nonnull(f = popen(cmd, "r"));
+	ck_assert_ptr_nonnull(fgets(out, (int)size, f));
+	ck_assert_int_eq(pclose(f), 0);
+	out[strcspn(out, "\n")] = '\0';
+}
+
+static const char *
+probe(const void *p, size_t n)
+{
+	const char *t = cust_filetype_probe(ft, p, n);
+
+	ck_assert_ptr_nonnull(t);
+	return t;
+}
+
+static bool
+prefix(const char *s, const char *p)
+{
+	return strncmp(s, p, strlen(p)) == 0;
+}
+
+START_TEST(database_loads)
+{
+	ck_assert_ptr_null(cust_filetype_unavailable(ft));
+}
+END_TEST
+
+START_TEST(png_header_is_png_image)
+{
+	char want[256];
+
+	ck_assert_str_eq(probe(png, sizeof(png)),
+	    "PNG image data, 1 x 1, 8-bit/color RGBA, non-interlaced");
+	file1(png, sizeof(png), want, sizeof(want));
+	ck_assert_str_eq(probe(png, sizeof(png)), want);
+}
+END_TEST
+
+START_TEST(ascii_text_is_ascii_text)
+{
+	static const char text[] = "Hello, world.\nA second line.\n";
+	char want[256];
+
+	ck_assert_str_eq(probe(text, strlen(text)), "ASCII text");
+	file1(text, strlen(text), want, sizeof(want));
+	ck_assert_str_eq(want, "ASCII text");
+}
+END_TEST
+
+START_TEST(elf_header_is_elf)
+{
+	unsigned char h[64];
+
+	elfheader(h);
+	ck_assert_msg(prefix(probe(h, sizeof(h)), "ELF 64-bit LSB"), "%s",
+	    probe(h, sizeof(h)));
+	ck_assert_ptr_nonnull(strstr(probe(h, sizeof(h)), "x86-64"));
+	h[5] = 2;		/* ELFDATA2MSB */
+	ck_assert_msg(prefix(probe(h, sizeof(h)), "ELF 64-bit MSB"), "%s",
+	    probe(h, sizeof(h)));
+}
+END_TEST
+
+START_TEST(empty_buffer_is_empty)
+{
+	ck_assert_str_eq(probe("", 0), "empty");
+}
+END_TEST
+
+START_TEST(binary_noise_is_not_text)
+{
+	unsigned char b[512];
+
+	for (size_t i = 0; i < sizeof(b); i++)
+		b[i] = (unsigned char)(i * 131 + 7);
+	b[0] = 0;
+	ck_assert_msg(strstr(probe(b, sizeof(b)), "text") == NULL, "%s",
+	    probe(b, sizeof(b)));
+}
+END_TEST
+
+/* N bytes of text lines, binary from offset AT on; owned. */
+static unsigned char *
+text_then_binary(size_t n, size_t at)
+{
+	unsigned char *b = malloc(n);
+
+	ck_assert_ptr_nonnull(b);
+	for (size_t i = 0; i < n; i++)
+		b[i] = i % 64 == 63 ? '\n' : (unsigned char)('a' + i % 26);
+	for (size_t i = at; i < n; i++)
+		b[i] = (unsigned char)(i % 7 == 0 ? 0 : 0x80 + i % 100);
+	return b;
+}
+
+/* libmagic, with the flags filetype.c documents, on all N bytes. */
+static char *
+whole(const void *p, size_t n)
+{
+	magic_t m = magic_open(MAGIC_NO_CHECK_COMPRESS | MAGIC_NO_CHECK_TAR |
+	    MAGIC_NO_CHECK_CDF | MAGIC_NO_CHECK_CSV | MAGIC_NO_CHECK_JSON |
+	    MAGIC_NO_CHECK_ENCODING);
+	char *s;
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(magic_load(m, NULL), 0);
+	s = strdup(magic_buffer(m, p, n));
+	magic_close(m);
+	ck_assert_ptr_nonnull(s);
+	return s;
+}
+
+START_TEST(probe_looks_only_at_first_probe_bytes)
+{
+	size_t n = CUST_PROBE_BYTES + 4096;
+	unsigned char *b = text_then_binary(n, CUST_PROBE_BYTES);
+	char *all = whole(b, n);
+
+	/* Seen whole it is not text, so the cut is what makes it text. */
+	ck_assert_msg(strstr(all, "text") == NULL, "whole buffer: %s", all);
+	ck_assert_str_eq(probe(b, n), "ASCII text");
+	free(all);
+	free(b);
+}
+END_TEST
+
+START_TEST(probe_sees_binary_just_inside_the_limit)
+{
+	size_t n = CUST_PROBE_BYTES + 4096;
+	unsigned char *b = text_then_binary(n, CUST_PROBE_BYTES - 64);
+
+	ck_assert_msg(strcmp(probe(b, n), "ASCII text") != 0, "%s",
+	    probe(b, n));
+	free(b);
+}
+END_TEST
+
+START_TEST(probe_result_follows_latest_call)
+{
+	const char *a, *b;
+
+	a = probe(png, sizeof(png));
+	ck_assert(prefix(a, "PNG image data"));
+	b = probe("plain\n", 6);
+	ck_assert_str_eq(b, "ASCII text");
+	ck_assert(prefix(probe(png, sizeof(png)), "PNG image data"));
+}
+END_TEST
+
+START_TEST(missing_database_is_reported_not_fatal)
+{
+	struct cust_filetype *none;
+	const char *why;
+
+	/* libmagic takes the default database path from $MAGIC. */
+	ck_assert_int_eq(setenv("MAGIC", "/nonexistent/custody.mgc", 1), 0);
+	ck_assert_int_eq(cust_filetype_new(ctx, &none), CUST_OK);
+	ck_assert_int_eq(unsetenv("MAGIC"), 0);
+	ck_assert_ptr_nonnull(none);
+	ck_assert_ptr_nonnull(why = cust_filetype_unavailable(none));
+	ck_assert_str_ne(why, "");
+	ck_assert_ptr_null(cust_filetype_probe(none, png, sizeof(png)));
+	ck_assert_ptr_null(cust_filetype_probe(none, "", 0));
+	cust_filetype_free(none);
+}
+END_TEST
+
+START_TEST(filetype_free_null_is_noop)
+{
+	cust_filetype_free(NULL);
+}
+END_TEST
+
+static Suite *
+filetype_suite(void)
+{
+	Suite *s = suite_create("filetype");
+	TCase *tc = tcase_create("probe");
+	TCase *db = tcase_create("database");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, database_loads);
+	tcase_add_test(tc, png_header_is_png_image);
+	tcase_add_test(tc, ascii_text_is_ascii_text);
+	tcase_add_test(tc, elf_header_is_elf);
+	tcase_add_test(tc, empty_buffer_is_empty);
+	tcase_add_test(tc, binary_noise_is_not_text);
+	tcase_add_test(tc, probe_looks_only_at_first_probe_bytes);
+	tcase_add_test(tc, probe_sees_binary_just_inside_the_limit);
+	tcase_add_test(tc, probe_result_follows_latest_call);
+	suite_add_tcase(s, tc);
+
+	tcase_add_checked_fixture(db, setup, teardown);
+	tcase_add_test(db, missing_database_is_reported_not_fatal);
+	tcase_add_test(db, filetype_free_null_is_noop);
+	suite_add_tcase(s, db);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(filetype_suite());
+	int failed;
+
+	srunner_set_tap(sr, "-");
+	srunner_run_all(sr, CK_SILENT);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
