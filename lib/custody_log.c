@@ -2,7 +2,8 @@
  * custody_log.c: hash-chained custody events, one JSON object per line.
  * Each event carries its sequence number and the SHA-256 of the previous
  * line's bytes, so that an edited, removed or reordered event breaks the
- * chain.  The first event's "prev" is 64 zeros.
+ * chain.  The first event's "prev" is 64 zeros; an event's own "seq" or
+ * "prev" never overrides the chain's.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -35,7 +36,7 @@ cust_chain_add(struct cust_ctx *ctx, struct cust_chain *c, json_t *event)
 	if ((o = json_object()) == NULL ||
 	    json_object_set_new(o, "seq", json_integer((json_int_t)c->seq)) ||
 	    json_object_set_new(o, "prev", json_string(c->prev)) ||
-	    json_object_update(o, event) ||
+	    json_object_update_missing(o, event) ||
 	    (line = json_dumps(o, JSON_COMPACT)) == NULL) {
 		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "custody event");
 		goto out;

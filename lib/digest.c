@@ -64,7 +64,7 @@ cust_alg_parse(struct cust_ctx *ctx, const char *list, unsigned *mask)
 {
 	const char *p = list, *end;
 	char word[16];
-	unsigned bit;
+	unsigned bit, got = 0;
 
 	for (;;) {
 		end = strchr(p, ',');
@@ -77,15 +77,17 @@ cust_alg_parse(struct cust_ctx *ctx, const char *list, unsigned *mask)
 			bit = cust_alg_lookup(word);
 		}
 		if (end == p)
-			return cust_set_error(ctx, 0, CUST_FAILED, "%s: empty "
-			    "hash algorithm name", list);
+			return cust_set_error(ctx, 0, CUST_FAILED, "\"%s\": "
+			    "empty hash algorithm name", list);
 		if (bit == 0)
 			return cust_set_error(ctx, 0, CUST_FAILED,
 			    "%.*s: unknown hash algorithm (use sha256, sha512, "
 			    "sha1 or md5)", (int)(end - p), p);
-		*mask |= bit;
-		if (*end == '\0')
+		got |= bit;
+		if (*end == '\0') {
+			*mask |= got;	/* nothing changes on failure */
 			return CUST_OK;
+		}
 		p = end + 1;
 	}
 }

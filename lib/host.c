@@ -16,19 +16,27 @@
 
 #include "private.h"
 
+/*
+ * RFC 3339 has room for years 0000 to 9999 only; a hostile filesystem can
+ * hold times outside, which are then written with ISO 8601's expanded,
+ * signed year ("+10000-01-01T...", "-0001-...") rather than misread.
+ */
 void
 cust_time_utc(const struct timespec *ts, char out[CUST_TIMELEN])
 {
 	struct tm tm;
 	time_t t = ts->tv_sec;
+	long long year;
 
 	if (gmtime_r(&t, &tm) == NULL) {
 		snprintf(out, CUST_TIMELEN, "invalid");
 		return;
 	}
-	snprintf(out, CUST_TIMELEN, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (long)ts->tv_nsec);
+	year = (long long)tm.tm_year + 1900;
+	snprintf(out, CUST_TIMELEN, year >= 0 && year <= 9999 ?
+	    "%04lld-%02d-%02dT%02d:%02d:%02d.%09ldZ" :
+	    "%+05lld-%02d-%02dT%02d:%02d:%02d.%09ldZ", year, tm.tm_mon + 1,
+	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)ts->tv_nsec);
 }
 
 void

@@ -3,6 +3,8 @@
  * root's own etc/passwd (so that --root on a mounted image finds the
  * image's users, not ours).
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -61,35 +63,68 @@ line(struct cust_strv *v, char *s, bool skip_nologin)
 	return addhome(v, f[5]);
 }
 
+/* Read all of etc/passwd (bounded) into *bufp; its length in *np. */
+static int
+slurp(struct cust_ctx *ctx, int rootfd, char **bufp, size_t *np)
+{
+	int flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, fd, err;
+	struct stat st;
+	size_t n = 0;
+	ssize_t k = 0;
+	char *buf = NULL;
+
+	if ((fd = openat(rootfd, "etc/passwd", flags | O_NOATIME)) < 0 &&
+	    errno == EPERM)
+		fd = openat(rootfd, "etc/passwd", flags);
+	if (fd < 0)
+		return errno == ENOENT ? CUST_OK :
+		    cust_set_error(ctx, errno, CUST_FAILED, "/etc/passwd");
+	if (fstat(fd, &st) != 0)
+		err = errno;
+	else if (!S_ISREG(st.st_mode))
+		err = EINVAL;
+	else if ((buf = malloc(PASSWD_MAX + 1)) == NULL)
+		err = ENOMEM;
+	else
+		err = 0;
+	if (err != 0) {
+		close(fd);
+		return cust_set_error(ctx, err, CUST_FAILED, "/etc/passwd");
+	}
+	while (n < PASSWD_MAX && (k = read(fd, buf + n, PASSWD_MAX - n)) > 0)
+		n += (size_t)k;
+	err = errno;
+	close(fd);
+	if (k < 0 || n == PASSWD_MAX) {
+		free(buf);
+		return cust_set_error(ctx, k < 0 ? err : EFBIG, CUST_FAILED,
+		    "/etc/passwd");
+	}
+	buf[n] = '\0';
+	*bufp = buf;
+	*np = n;
+	return CUST_OK;
+}
+
 int
 cust_user_homes(struct cust_ctx *ctx, int rootfd, bool skip_nologin,
     struct cust_strv *v)
 {
-	char *buf, *s, *nl;
-	ssize_t k;
+	char *buf = NULL, *s, *end, *nl;
 	size_t n = 0;
-	int fd, r = CUST_OK;
+	int r;
 
 	memset(v, 0, sizeof(*v));
-	if ((fd = openat(rootfd, "etc/passwd", O_RDONLY | O_CLOEXEC |
-	    O_NOFOLLOW | O_NOATIME)) < 0 && errno == EPERM)
-		fd = openat(rootfd, "etc/passwd", O_RDONLY | O_CLOEXEC |
-		    O_NOFOLLOW);
-	if (fd < 0)
-		return errno == ENOENT ? CUST_OK :
-		    cust_set_error(ctx, errno, CUST_FAILED, "/etc/passwd");
-	if ((buf = malloc(PASSWD_MAX + 1)) == NULL) {
-		close(fd);
-		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "/etc/passwd");
-	}
-	while (n < PASSWD_MAX && (k = read(fd, buf + n, PASSWD_MAX - n)) > 0)
-		n += (size_t)k;
-	close(fd);
-	buf[n] = '\0';
-	for (s = buf; r == CUST_OK && s != NULL && *s != '\0'; s = nl) {
-		if ((nl = strchr(s, '\n')) != NULL)
-			*nl++ = '\0';
-		if (line(v, s, skip_nologin) != 0)
+	if ((r = slurp(ctx, rootfd, &buf, &n)) != CUST_OK || buf == NULL)
+		return r;
+	/* Lines end at '\n' only: a NUL inside one (a hostile image) must
+	 * not hide the users after it, so that line alone is skipped. */
+	for (s = buf, end = buf + n; r == CUST_OK && s < end; s = nl + 1) {
+		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
+			nl = end;
+		*nl = '\0';
+		if (memchr(s, '\0', (size_t)(nl - s)) == NULL &&
+		    line(v, s, skip_nologin) != 0)
 			r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "homes");
 	}
 	free(buf);

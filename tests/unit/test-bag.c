@@ -502,7 +502,7 @@ START_TEST(bag_records_one_line_per_artefact)
 	n = lines(text, v, NELEM(v));
 	ck_assert_uint_eq(n, NELEM(payloads));
 	{
-		char want[40];
+		char want[64];
 
 		hexof(EVP_md5(), payloads[0].data, strlen(payloads[0].data),
 		    want);

@@ -687,16 +687,42 @@ END_TEST
 
 START_TEST(collect_write_error_is_fatal)
 {
-	int full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	char msg[256];
+	ssize_t n;
+	int p[2], st;
+	pid_t pid;
 
-	ck_assert_int_ge(full, 0);
-	o.out_fd = full;
-	o.out_name = "/dev/full";
-	ck_assert_int_eq(collect(), CUST_FATAL);
-	ck_assert_str_eq(cust_ctx_error(ctx),
-	    "/dev/full: No space left on device");
-	ck_assert_ptr_null(res.public_key);
-	close(full);
+	/*
+	 * libarchive 3.6 does not free its output buffer when a header
+	 * cannot be written (fixed upstream, libarchive PR 2729): the
+	 * collection runs in a child that leaves with _exit(), so that the
+	 * leak checker of a sanitizer build looks only at our own memory.
+	 */
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int full = open("/dev/full", O_WRONLY | O_CLOEXEC), r;
+		const char *e;
+
+		close(p[0]);
+		o.out_fd = full;
+		o.out_name = "/dev/full";
+		r = cust_collect(ctx, &o, &res);
+		e = cust_ctx_error(ctx);
+		if (write(p[1], e, strlen(e)) != (ssize_t)strlen(e))
+			_exit(3);
+		_exit(r == CUST_FATAL && res.public_key == NULL ? 0 : 1);
+	}
+	close(p[1]);
+	n = read(p[0], msg, sizeof(msg) - 1);
+	close(p[0]);
+	ck_assert_int_ge(n, 0);
+	msg[n] = '\0';
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+	ck_assert_str_eq(msg, "/dev/full: No space left on device");
 }
 END_TEST
 

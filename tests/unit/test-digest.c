@@ -160,13 +160,19 @@ coreutils(const char *tool, const char *file, char *hex, size_t size)
 START_TEST(known_vectors_match_each_algorithm)
 {
 	const struct kat *k = &kats[_i];
-	size_t n = strlen(k->msg);
+	/* A million 'a's go in as a thousand updates of a thousand. */
+	size_t n = strlen(k->msg), per = k->repeat % 1000 == 0 ? 1000 : 1;
+	char *buf = malloc(n * per + 1);
 
+	ck_assert_ptr_nonnull(buf);
+	for (size_t i = 0; i < per; i++)
+		memcpy(buf + i * n, k->msg, n);
 	newdigest(k->alg);
-	for (size_t i = 0; i < k->repeat; i++)
-		update(k->msg, n);
+	for (size_t i = 0; i < k->repeat / per; i++)
+		update(buf, n * per);
 	final();
 	ck_assert_str_eq(cust_digest_hex(d, k->alg), k->hex);
+	free(buf);
 }
 END_TEST
 

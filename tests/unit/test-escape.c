@@ -599,6 +599,7 @@ escape_suite(void)
 	TCase *utf = tcase_create("utf8");
 	TCase *prop = tcase_create("properties");
 
+	tcase_set_timeout(known, 30);
 	tcase_add_loop_test(known, escape_known_cases, 0, (int)NELEM(escapes));
 	tcase_add_test(known, escape_accepts_null_length_pointer);
 	tcase_add_loop_test(known, unescape_known_cases, 0,
@@ -608,6 +609,7 @@ escape_suite(void)
 	tcase_add_test(known, unescape_reads_only_n_bytes);
 	suite_add_tcase(s, known);
 
+	tcase_set_timeout(utf, 30);
 	tcase_add_loop_test(utf, utf8_valid_known_sequences, 0,
 	    (int)NELEM(utf8cases));
 	tcase_add_test(utf, utf8_seq_gives_sequence_length);

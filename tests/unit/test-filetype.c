@@ -256,6 +256,7 @@ filetype_suite(void)
 	TCase *db = tcase_create("database");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, database_loads);
 	tcase_add_test(tc, png_header_is_png_image);
 	tcase_add_test(tc, ascii_text_is_ascii_text);

@@ -447,6 +447,7 @@ host_suite(void)
 	TCase *l = tcase_create("local");
 	TCase *f = tcase_create("facts");
 
+	tcase_set_timeout(u, 30);
 	tcase_add_test(u, time_utc_formats_known_instants);
 	tcase_add_test(u, time_utc_before_epoch);
 	tcase_add_test(u, time_utc_agrees_with_date);

@@ -278,7 +278,11 @@ read_all(char *names, size_t cap)
 static int
 opened(void)
 {
-	int r = cust_reader_new(ctx, fd, "in.tar", &rd);
+	int r;
+
+	cust_reader_free(rd);
+	rd = NULL;
+	r = cust_reader_new(ctx, fd, "in.tar", &rd);
 
 	return r != CUST_OK ? r : read_all(NULL, 0);
 }
@@ -288,6 +292,8 @@ static void
 refused(const char *want)
 {
 	save("in.tar", NULL);
+	if (fd >= 0)
+		close(fd);
 	fd = open(path("in.tar"), O_RDONLY | O_CLOEXEC);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(opened(), CUST_FAILED);

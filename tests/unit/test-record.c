@@ -760,6 +760,7 @@ record_suite(void)
 	TCase *body = tcase_create("bodyfile");
 
 	tcase_add_checked_fixture(js, setup, teardown);
+	tcase_set_timeout(js, 30);
 	tcase_add_test(js, json_regular_file_has_every_field);
 	tcase_add_test(js, json_times_are_rfc3339_utc_nanoseconds);
 	tcase_add_test(js, json_btime_absent_when_unknown);
@@ -783,6 +784,7 @@ record_suite(void)
 	suite_add_tcase(s, js);
 
 	tcase_add_checked_fixture(body, setup, teardown);
+	tcase_set_timeout(body, 30);
 	tcase_add_test(body, bodyfile_regular_file_line);
 	tcase_add_test(body, bodyfile_md5_is_zero_without_md5);
 	tcase_add_test(body, bodyfile_unknown_btime_is_zero);

@@ -299,6 +299,7 @@ users_suite(void)
 	TCase *bad = tcase_create("hostile");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, homes_in_file_order);
 	tcase_add_test(tc, skip_nologin_drops_nologin_and_false_shells);
 	tcase_add_test(tc, duplicate_homes_are_kept_once);
