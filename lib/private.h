@@ -232,7 +232,7 @@ int	cust_open_dir(int dirfd, const char *name);
 /* ----------------------------------------------------------- filetype.c */
 
 /* Bytes from the start of a file handed to libmagic. */
-#define CUST_PROBE_BYTES	(8 * 1024)
+#define CUST_PROBE_BYTES	(4 * 1024)
 
 struct cust_filetype;
 

@@ -862,8 +862,8 @@ START_TEST(walk_deep_tree_beyond_fd_budget)
 	ck_assert_int_eq(maxdepth, DEEP + 1);
 	ck_assert_int_eq(files, DEEP + 1);
 	ck_assert_int_eq(dirs, DEEP + 1);
-	/* Pre-order: the leaf comes before every "z" but the deepest's
-	 * parent's... i.e. right after the deepest directory. */
+	/* Pre-order: all the directories first, then the leaf, then the
+	 * "z" files from the deepest up to t's own. */
 	ck_assert_int_eq(seen[DEEP + 1].depth, DEEP + 1);
 	ck_assert_str_eq(seen[DEEP + 1].name, "leaf");
 	ck_assert_str_eq(seen[nseen - 1].path, "/t/z");
