@@ -301,6 +301,7 @@ cust_acquire(struct cust_acquirer *a, const struct cust_entry *e,
 	if (r != CUST_OK || (r = cust_digest_final(a->d)) != CUST_OK)
 		goto out;
 	t->d = a->d;
+	t->stored = s != NULL;
 	if (cust_stat_at(fd, "", AT_EMPTY_PATH, &t->after, &bt) != 0)
 		goto out;
 	t->atime_moved = t->after.st_atim.tv_sec != t->st.st_atim.tv_sec ||

@@ -121,7 +121,11 @@ check_embedded(struct ver *v, const struct cust_sig *sig, json_t *acq)
 		    listed_id(v, derived)) {
 			v->rep->key_trusted = true;
 			v->rep->trusted_by = "key ID";
-		}
+		} else if (v->o->nkey_ids > 0)
+			r = FIND(v, C_SIGNATURE, SIGNAME, "made by key %s, "
+			    "which is not a trusted key ID (%s%s)",
+			    v->rep->key_id, v->o->key_ids[0],
+			    v->o->nkey_ids > 1 ? ", ..." : "");
 	}
 	cust_key_free(k);
 	return r;

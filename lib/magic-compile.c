@@ -17,6 +17,7 @@ main(int argc, char **argv)
 {
 	char *src, *dir, *out, made[4096];
 	magic_t m;
+	int rc;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: magic-compile SRC OUT\n");
@@ -35,18 +36,20 @@ main(int argc, char **argv)
 		    strerror(errno));
 		return 1;
 	}
+	rc = 0;
 	if (magic_compile(m, src) != 0) {
 		fprintf(stderr, "magic-compile: %s: %s\n", src,
 		    magic_error(m) ? magic_error(m) : "cannot compile");
-		return 1;
+		rc = 1;
 	}
 	snprintf(made, sizeof(made), "%s.mgc", basename(src));
-	if (rename(made, basename(argv[2])) != 0) {
+	if (rc == 0 && rename(made, basename(argv[2])) != 0) {
 		fprintf(stderr, "magic-compile: %s: %s\n", made,
 		    strerror(errno));
-		return 1;
+		rc = 1;
 	}
 	magic_close(m);
 	free(src);
-	return 0;
+	free(out);
+	return rc;
 }

@@ -163,6 +163,10 @@ bad(struct cust_reader *r, const char *path, const char *why)
 {
 	if (path == NULL)
 		return cust_set_error(r->ctx, 0, CUST_FAILED, "%s", why);
+	/* A hostile name may be huge: keep room for the reason. */
+	if (strlen(path) > 256)
+		return cust_set_error(r->ctx, 0, CUST_FAILED, "%.256s...: %s",
+		    path, why);
 	return cust_set_error(r->ctx, 0, CUST_FAILED, "%s: %s", path, why);
 }
 
@@ -208,6 +212,20 @@ ended(struct cust_reader *r, int64_t before)
 	return CUST_OK;
 }
 
+/* A name that is not UTF-8: say which, in the stored-name escape. */
+static int
+unnamed(struct cust_reader *r)
+{
+	const char *raw = archive_entry_pathname(r->e);
+	char *esc = raw != NULL ? cust_escape(raw, strlen(raw), NULL) : NULL;
+	int rc;
+
+	rc = bad(r, esc != NULL ? esc : "(member)", "member name is not "
+	    "UTF-8");
+	free(esc);
+	return rc;
+}
+
 static int
 check_name(struct cust_reader *r, const char *path)
 {
@@ -243,7 +261,7 @@ next(struct cust_reader *r, const struct cust_member **mp)
 	if (rc != ARCHIVE_OK)
 		return aerr(r);
 	if ((path = archive_entry_pathname_utf8(r->e)) == NULL)
-		return bad(r, "(member)", "member name is not UTF-8");
+		return unnamed(r);
 	if ((rc = check_name(r, path)) != CUST_OK)
 		return rc;
 	if (archive_entry_filetype(r->e) != AE_IFREG ||

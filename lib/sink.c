@@ -62,7 +62,8 @@ aerr(struct cust_sink *s, const char *what)
 	if (s->werr != 0)
 		return cust_set_error(s->ctx, e, CUST_FATAL, "%s", s->name);
 	return cust_set_error(s->ctx, 0, CUST_FATAL, "%s: %s: %s", s->name,
-	    what, archive_error_string(s->a));
+	    what, archive_error_string(s->a) != NULL ?
+	    archive_error_string(s->a) : "archive error");
 }
 
 void
@@ -168,8 +169,11 @@ cust_sink_data(struct cust_sink *s, const void *buf, size_t n)
 {
 	la_ssize_t k = archive_write_data(s->a, buf, n);
 
-	if (k < 0 || (size_t)k != n)
+	if (k < 0)
 		return aerr(s, "data");
+	if ((size_t)k != n)
+		return cust_set_error(s->ctx, 0, CUST_FATAL, "%s: %zu bytes "
+		    "beyond the member's size", s->name, n - (size_t)k);
 	return CUST_OK;
 }
 

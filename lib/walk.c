@@ -660,14 +660,14 @@ step(struct walk *w, int dirfd, size_t dlen, const char *name, char **rest,
 
 	if ((len = setpath(w, dlen, name)) < 0)
 		return len;
-	if (nrest == 0)
-		return tree(w, dirfd, (size_t)len, name);
 	if (cust_stat_at(dirfd, name, AT_SYMLINK_NOFOLLOW, &st, &bt) != 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return CUST_OK;	/* not on this host: nothing to say */
 		memset(&w->e.st, 0, sizeof(w->e.st));
 		return visit(w, dirfd, (size_t)len, name, 0, errno, "lstat");
 	}
+	if (nrest == 0)
+		return tree(w, dirfd, (size_t)len, name);
 	if (S_ISLNK(st.st_mode))
 		return follow(w, dirfd, (size_t)len, name, rest, nrest, hops);
 	if (!S_ISDIR(st.st_mode))

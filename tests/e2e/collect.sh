@@ -43,7 +43,10 @@ expect_err "the other key is named" \
     "custody: signatures/tagmanifest-sha512.txt.minisig: made by key $ID, which is not a trusted key ($(key_id other.pub))"
 
 run "$CUSTODY" verify --trusted-key-id "$(key_id other.pub)" b.tar
-expect_rc "trusting another key ID leaves the origin unverified" 4
+expect_rc "trusting another key ID fails" 1
+expect_err "the key trusted is named" \
+    "custody: signatures/tagmanifest-sha512.txt.minisig: made by key $ID, which is not a trusted key ID ($(key_id other.pub))"
+
 
 run "$CUSTODY" verify --json --pubkey k.pub b.tar
 expect_rc "verify --json" 0
@@ -116,5 +119,7 @@ check "default output name is HOST-UTCTIME.tar" \
 
 run "$CUSTODY" collect -o missing.tar /nonexistent/path
 expect_rc "a named path that does not exist still makes a bundle" 0
+expect_err "but the responder is told" \
+    "custody: /nonexistent/path: No such file or directory" 
 
 done_testing

@@ -107,7 +107,7 @@ START_TEST(png_header_is_png_image)
 	char want[256];
 
 	ck_assert_str_eq(probe(png, sizeof(png)),
-	    "PNG image data, 1 x 1, 8-bit/color RGBA, non-interlaced");
+	    "PNG image data, 1 x 1");
 	file1(png, sizeof(png), want, sizeof(want));
 	ck_assert_str_eq(probe(png, sizeof(png)), want);
 }
@@ -224,21 +224,19 @@ START_TEST(probe_result_follows_latest_call)
 }
 END_TEST
 
-START_TEST(missing_database_is_reported_not_fatal)
+START_TEST(host_database_is_never_used)
 {
-	struct cust_filetype *none;
-	const char *why;
+	struct cust_filetype *ft;
 
-	/* libmagic takes the default database path from $MAGIC. */
+	/* libmagic would take its default database from $MAGIC, and a
+	 * suspect host's database may lie: the built-in one is used. */
 	ck_assert_int_eq(setenv("MAGIC", "/nonexistent/custody.mgc", 1), 0);
-	ck_assert_int_eq(cust_filetype_new(ctx, &none), CUST_OK);
+	ck_assert_int_eq(cust_filetype_new(ctx, &ft), CUST_OK);
 	ck_assert_int_eq(unsetenv("MAGIC"), 0);
-	ck_assert_ptr_nonnull(none);
-	ck_assert_ptr_nonnull(why = cust_filetype_unavailable(none));
-	ck_assert_str_ne(why, "");
-	ck_assert_ptr_null(cust_filetype_probe(none, png, sizeof(png)));
-	ck_assert_ptr_null(cust_filetype_probe(none, "", 0));
-	cust_filetype_free(none);
+	ck_assert_ptr_null(cust_filetype_unavailable(ft));
+	ck_assert_str_eq(cust_filetype_probe(ft, png, sizeof(png)),
+	    "PNG image data, 1 x 1");
+	cust_filetype_free(ft);
 }
 END_TEST
 
@@ -269,7 +267,7 @@ filetype_suite(void)
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(db, setup, teardown);
-	tcase_add_test(db, missing_database_is_reported_not_fatal);
+	tcase_add_test(db, host_database_is_never_used);
 	tcase_add_test(db, filetype_free_null_is_noop);
 	suite_add_tcase(s, db);
 	return s;

@@ -874,16 +874,17 @@ START_TEST(verify_finds_untrusted_public_key)
 }
 END_TEST
 
-START_TEST(verify_untrusted_key_id_leaves_origin_unverified)
+START_TEST(verify_untrusted_key_id_fails)
 {
 	/* custody(1): a key ID vouches for the recorded key only when it
-	 * matches; another ID leaves the origin unverified (exit 4), unlike
-	 * --pubkey, where another key fails. */
+	 * matches; trusting another ID fails, as --pubkey with another key
+	 * does: the investigator said which key to expect. */
 	ids[0] = "0123456789ABCDEF";
 	nids = 1;
 	verify("b.tar");
-	ck_assert_msg(rep->verdict == CUST_UNVERIFIED, "verdict %d%s",
+	ck_assert_msg(rep->verdict == CUST_BROKEN, "verdict %d%s",
 	    rep->verdict, findings());
+	ck_assert_str_eq(rep->failed_check, "signature");
 	ck_assert(!rep->key_trusted);
 	ck_assert_ptr_null(rep->trusted_by);
 	ck_assert(rep->signature_valid);
@@ -896,7 +897,7 @@ START_TEST(verify_untrusted_key_id_leaves_origin_unverified)
 		part[15] = '\0';
 		ids[0] = part;
 		verify("b.tar");
-		ck_assert_int_eq(rep->verdict, CUST_UNVERIFIED);
+		ck_assert_int_eq(rep->verdict, CUST_BROKEN);
 	}
 	nids = 0;
 }
@@ -1029,7 +1030,7 @@ verify_suite(void)
 	tcase_add_test(bad, verify_finds_changed_tag_manifest);
 	tcase_add_test(bad, verify_finds_flipped_signature);
 	tcase_add_test(bad, verify_finds_untrusted_public_key);
-	tcase_add_test(bad, verify_untrusted_key_id_leaves_origin_unverified);
+	tcase_add_test(bad, verify_untrusted_key_id_fails);
 	tcase_add_test(bad, verify_finds_bundle_resealed_by_another_key);
 	tcase_add_test(bad, verify_finds_archive_cut_short);
 	tcase_add_test(bad, verify_finds_data_after_the_end);
