@@ -40,6 +40,7 @@ struct cust_bag {
 	uint64_t	 oxum_bytes, oxum_count;
 	char		*member;	/* owned: scratch for member names */
 	size_t		 membercap;
+	struct cust_jw	 jw;		/* owned: scratch for records */
 };
 
 void
@@ -55,6 +56,7 @@ cust_bag_free(struct cust_bag *b)
 		free(b->tags[i].name);
 	free(b->tags);
 	free(b->member);
+	cust_jw_free(&b->jw);
 	free(b->name);
 	free(b);
 }
@@ -237,20 +239,13 @@ cust_bag_payload(struct cust_bag *b, const char *stored, uint64_t bytes,
 int
 cust_bag_record(struct cust_bag *b, const struct cust_record *rec)
 {
-	json_t *o;
-	char *s = NULL;
 	int r;
 
-	if ((o = cust_record_json(rec)) == NULL ||
-	    (s = json_dumps(o, JSON_COMPACT)) == NULL) {
-		json_decref(o);
+	if (cust_record_write(rec, &b->jw) != CUST_OK)
 		return cust_set_error(b->ctx, ENOMEM, CUST_FATAL, "record");
-	}
-	json_decref(o);
-	if ((r = cust_spool_puts(b->files, s)) == CUST_OK &&
-	    (r = cust_spool_write(b->files, "\n", 1)) == CUST_OK)
+	b->jw.p[b->jw.n] = '\n';	/* room for it: the writer keeps a NUL */
+	if ((r = cust_spool_write(b->files, b->jw.p, b->jw.n + 1)) == CUST_OK)
 		r = cust_record_bodyfile(rec, b->body);
-	free(s);
 	return r;
 }
 

@@ -232,7 +232,7 @@ int	cust_open_dir(int dirfd, const char *name);
 /* ----------------------------------------------------------- filetype.c */
 
 /* Bytes from the start of a file handed to libmagic. */
-#define CUST_PROBE_BYTES	(4 * 1024)
+#define CUST_PROBE_BYTES	(2 * 1024)
 
 struct cust_filetype;
 
@@ -244,6 +244,28 @@ const char *cust_filetype_unavailable(const struct cust_filetype *);
 /* The type of the first N bytes (borrowed until the next call), or NULL. */
 const char *cust_filetype_probe(struct cust_filetype *, const void *,
 	    size_t n);
+
+/* -------------------------------------------------------------- jsonw.c */
+
+/* A JSON text being written; zero-initialise, cust_jw_free() at the end. */
+struct cust_jw {
+	char		*p;		/* owned; NUL-terminated */
+	size_t		 n, cap;
+	bool		 first;		/* no member yet in this object */
+	bool		 oom;		/* an allocation failed: p is short */
+};
+
+void	cust_jw_reset(struct cust_jw *);
+void	cust_jw_free(struct cust_jw *);
+void	cust_jw_open(struct cust_jw *);		/* "{" */
+void	cust_jw_close(struct cust_jw *);		/* "}" */
+/* A member name; then exactly one value must follow. */
+void	cust_jw_key(struct cust_jw *, const char *key);
+/* A string value of N bytes of valid UTF-8. */
+void	cust_jw_strn(struct cust_jw *, const char *s, size_t n);
+void	cust_jw_str(struct cust_jw *, const char *key, const char *s);
+void	cust_jw_int(struct cust_jw *, const char *key, intmax_t v);
+void	cust_jw_bool(struct cust_jw *, const char *key, bool v);
 
 /* ------------------------------------------------------------- record.c */
 
@@ -270,10 +292,73 @@ struct cust_record {
 
 /* "file", "dir", "symlink", "fifo", "socket", "block", "char", "unknown" */
 const char *cust_type_name(mode_t);
-/* The files.jsonl object of R (new reference), or NULL when out of memory. */
+/* R's files.jsonl line (no newline) into W; CUST_FATAL out of memory. */
+int	cust_record_write(const struct cust_record *r, struct cust_jw *w);
+/* The same as a JSON object (new reference), or NULL out of memory. */
 json_t	*cust_record_json(const struct cust_record *r);
 /* Append R's bodyfile line (Sleuth Kit 3.x format) to SP. */
 int	cust_record_bodyfile(const struct cust_record *r, struct cust_spool *);
+
+/* -------------------------------------------------------------- relay.c */
+
+/*
+ * A record handed from the reader to the hasher: a deep copy of a
+ * struct cust_record in one allocation (free() it).
+ */
+struct cust_slip {
+	struct cust_record r;		/* pointers into this allocation */
+	struct stat	 st, after;	/* what r.st and r.after point to */
+	bool		 digest;	/* finish the running digest into r.hex */
+	bool		 payload;	/* list r.stored in the payload manifests */
+};
+
+/* Copy R (borrowed) into a new slip; NULL when out of memory. */
+struct cust_slip *cust_slip_new(const struct cust_record *r, bool digest,
+	    bool payload);
+
+enum cust_job_kind {
+	CUST_JOB_START,		/* a file's bytes follow: reset the digest */
+	CUST_JOB_CHUNK,		/* bytes of the current file */
+	CUST_JOB_RECORD,	/* a record to write */
+};
+
+struct cust_job {
+	enum cust_job_kind kind;
+	const void	*data;		/* CHUNK: inside the ring */
+	size_t		 len;
+	struct cust_slip *slip;		/* RECORD: owned by the job */
+};
+
+/* The queue between the reading thread and the hashing thread. */
+struct cust_relay;
+
+int	cust_relay_new(struct cust_ctx *, size_t ring_bytes,
+	    struct cust_relay **);
+/* Free the relay and any slip still queued. */
+void	cust_relay_free(struct cust_relay *);
+/* The largest chunk that may be reserved at once. */
+size_t	cust_relay_max(const struct cust_relay *);
+/*
+ * Reader side.  Reserve N bytes of ring (waits for room); publish them as
+ * a chunk, or announce a file, or hand over a record (the relay owns S
+ * from then on).  Each returns false (reserve: NULL) once the hasher has
+ * aborted: the reader must stop.
+ */
+void	*cust_relay_reserve(struct cust_relay *, size_t n);
+bool	cust_relay_chunk(struct cust_relay *, const void *p, size_t n);
+bool	cust_relay_start(struct cust_relay *);
+bool	cust_relay_record(struct cust_relay *, struct cust_slip *s);
+/* No more jobs will come. */
+void	cust_relay_close(struct cust_relay *);
+/*
+ * Hasher side.  The next job, in order (waits for one); false when the
+ * reader closed the relay and every job was taken.  Chunks must be
+ * released, in order, once used; abort wakes and stops the reader.
+ */
+bool	cust_relay_next(struct cust_relay *, struct cust_job *);
+void	cust_relay_release(struct cust_relay *, const void *p, size_t n);
+void	cust_relay_abort(struct cust_relay *);
+bool	cust_relay_aborted(struct cust_relay *);
 
 /* ------------------------------------------------------------ acquire.c */
 

@@ -30,137 +30,113 @@ cust_type_name(mode_t m)
 	}
 }
 
-/* A JSON string for raw bytes, or NULL when they are not UTF-8. */
-static json_t *
-utf8str(const char *s, size_t n)
+/* KEY (or KEY_b64, base64, when not UTF-8) for raw bytes. */
+static void
+raw(struct cust_jw *w, const char *key, const char *s, size_t n)
 {
-	if (!cust_utf8_valid(s, n) || memchr(s, '\0', n) != NULL)
-		return NULL;
-	return json_stringn(s, n);
-}
+	char k64[32], *out;
 
-static json_t *
-b64str(const char *s, size_t n)
-{
-	char *out;
-	json_t *j;
-
+	if (cust_utf8_valid(s, n) && memchr(s, '\0', n) == NULL) {
+		cust_jw_key(w, key);
+		cust_jw_strn(w, s, n);
+		return;
+	}
+	snprintf(k64, sizeof(k64), "%s_b64", key);
 	if (n > (SIZE_MAX - 4) / 4 * 3 || (out = malloc(4 * ((n + 2) / 3) +
-	    1)) == NULL)
-		return NULL;
+	    1)) == NULL) {
+		w->oom = true;
+		return;
+	}
 	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s,
 	    (int)n);
-	j = json_string(out);
+	cust_jw_str(w, k64, out);
 	free(out);
-	return j;
 }
 
-/* KEY (or KEY_b64 when not UTF-8) for raw bytes. */
-static int
-setraw(json_t *o, const char *key, const char *s, size_t n)
-{
-	char k64[32];
-	json_t *j;
-
-	if ((j = utf8str(s, n)) != NULL)
-		return json_object_set_new(o, key, j);
-	snprintf(k64, sizeof(k64), "%s_b64", key);
-	return json_object_set_new(o, k64, b64str(s, n));
-}
-
-static int
-settime(json_t *o, const char *key, const struct timespec *ts)
+static void
+stamp(struct cust_jw *w, const char *key, const struct timespec *ts)
 {
 	char buf[CUST_TIMELEN];
 
 	cust_time_utc(ts, buf);
-	return json_object_set_new(o, key, json_string(buf));
+	cust_jw_str(w, key, buf);
 }
 
-static int
-setstat(json_t *o, const struct stat *st, const struct timespec *btime)
+static void
+stat_fields(struct cust_jw *w, const struct stat *st,
+    const struct timespec *btime)
 {
-	char mode[8];
-	int bad = 0;
+	char mode[8], rdev[32];
 
 	snprintf(mode, sizeof(mode), "%04o", (unsigned)(st->st_mode & 07777));
-	bad |= json_object_set_new(o, "size", json_integer(st->st_size));
-	bad |= json_object_set_new(o, "mode", json_string(mode));
-	bad |= json_object_set_new(o, "uid", json_integer(st->st_uid));
-	bad |= json_object_set_new(o, "gid", json_integer(st->st_gid));
-	bad |= json_object_set_new(o, "nlink", json_integer(st->st_nlink));
-	bad |= json_object_set_new(o, "dev", json_integer(st->st_dev));
-	bad |= json_object_set_new(o, "ino", json_integer(st->st_ino));
+	cust_jw_int(w, "size", st->st_size);
+	cust_jw_str(w, "mode", mode);
+	cust_jw_int(w, "uid", st->st_uid);
+	cust_jw_int(w, "gid", st->st_gid);
+	cust_jw_int(w, "nlink", (intmax_t)st->st_nlink);
+	cust_jw_int(w, "dev", (intmax_t)st->st_dev);
+	cust_jw_int(w, "ino", (intmax_t)st->st_ino);
 	if (S_ISBLK(st->st_mode) || S_ISCHR(st->st_mode)) {
-		char rdev[32];
-
 		snprintf(rdev, sizeof(rdev), "%u:%u", major(st->st_rdev),
 		    minor(st->st_rdev));
-		bad |= json_object_set_new(o, "rdev", json_string(rdev));
+		cust_jw_str(w, "rdev", rdev);
 	}
-	bad |= settime(o, "atime", &st->st_atim);
-	bad |= settime(o, "mtime", &st->st_mtim);
-	bad |= settime(o, "ctime", &st->st_ctim);
+	stamp(w, "atime", &st->st_atim);
+	stamp(w, "mtime", &st->st_mtim);
+	stamp(w, "ctime", &st->st_ctim);
 	if (btime != NULL && btime->tv_sec >= 0)
-		bad |= settime(o, "btime", btime);
-	return bad;
+		stamp(w, "btime", btime);
 }
 
-static int
-setdigests(json_t *o, const struct cust_record *r)
+int
+cust_record_write(const struct cust_record *r, struct cust_jw *w)
 {
-	int bad = 0;
-
+	cust_jw_reset(w);
+	cust_jw_open(w);
+	raw(w, "path", r->path, r->pathlen);
+	if (r->stored != NULL)
+		cust_jw_str(w, "stored", r->stored);
+	if (r->link_of != NULL)
+		cust_jw_str(w, "hardlink_of", r->link_of);
+	cust_jw_str(w, "type", r->st->st_mode ? cust_type_name(r->st->st_mode) :
+	    "unknown");
+	cust_jw_str(w, "status", r->status);
+	if (r->reason != NULL)
+		raw(w, "reason", r->reason, strlen(r->reason));
+	if (r->artefact != NULL)
+		raw(w, "artefact", r->artefact, strlen(r->artefact));
+	if (r->st->st_mode != 0)
+		stat_fields(w, r->st, &r->btime);
+	if (r->bytes >= 0)
+		cust_jw_int(w, "bytes", r->bytes);
+	if (r->target != NULL)
+		raw(w, "target", r->target, r->targetlen);
 	for (unsigned i = 0; i < CUST_NALG; i++)
 		if (r->hex[i] != NULL)
-			bad |= json_object_set_new(o, cust_alg_name(1u << i),
-			    json_string(r->hex[i]));
-	return bad;
+			cust_jw_str(w, cust_alg_name(1u << i), r->hex[i]);
+	if (r->magic != NULL && cust_utf8_valid(r->magic, strlen(r->magic)))
+		cust_jw_str(w, "magic", r->magic);
+	if (r->atime_updated)
+		cust_jw_bool(w, "atime_updated", true);
+	if (r->after != NULL) {
+		cust_jw_key(w, "after");
+		cust_jw_open(w);
+		stat_fields(w, r->after, NULL);
+		cust_jw_close(w);
+	}
+	cust_jw_close(w);
+	return w->oom ? CUST_FATAL : CUST_OK;
 }
 
 json_t *
 cust_record_json(const struct cust_record *r)
 {
-	json_t *o, *after;
-	int bad = 0;
+	struct cust_jw w = { 0 };
+	json_t *o = NULL;
 
-	if ((o = json_object()) == NULL)
-		return NULL;
-	bad |= setraw(o, "path", r->path, r->pathlen);
-	if (r->stored != NULL)
-		bad |= json_object_set_new(o, "stored", json_string(r->stored));
-	if (r->link_of != NULL)
-		bad |= json_object_set_new(o, "hardlink_of",
-		    json_string(r->link_of));
-	bad |= json_object_set_new(o, "type", json_string(r->st->st_mode ?
-	    cust_type_name(r->st->st_mode) : "unknown"));
-	bad |= json_object_set_new(o, "status", json_string(r->status));
-	if (r->reason != NULL)
-		bad |= setraw(o, "reason", r->reason, strlen(r->reason));
-	if (r->artefact != NULL)
-		bad |= json_object_set_new(o, "artefact",
-		    json_string(r->artefact));
-	if (r->st->st_mode != 0)
-		bad |= setstat(o, r->st, &r->btime);
-	if (r->bytes >= 0)
-		bad |= json_object_set_new(o, "bytes", json_integer(r->bytes));
-	if (r->target != NULL)
-		bad |= setraw(o, "target", r->target, r->targetlen);
-	bad |= setdigests(o, r);
-	if (r->magic != NULL && cust_utf8_valid(r->magic, strlen(r->magic)))
-		bad |= json_object_set_new(o, "magic", json_string(r->magic));
-	if (r->atime_updated)
-		bad |= json_object_set_new(o, "atime_updated", json_true());
-	if (r->after != NULL) {
-		if ((after = json_object()) == NULL ||
-		    setstat(after, r->after, NULL) != 0)
-			bad = 1;
-		bad |= json_object_set_new(o, "after", after);
-	}
-	if (bad != 0) {
-		json_decref(o);
-		return NULL;
-	}
+	if (cust_record_write(r, &w) == CUST_OK)
+		o = json_loadb(w.p, w.n, 0, NULL);
+	cust_jw_free(&w);
 	return o;
 }
 

@@ -108,8 +108,9 @@ START_TEST(png_header_is_png_image)
 
 	ck_assert_str_eq(probe(png, sizeof(png)),
 	    "PNG image data, 1 x 1");
+	/* The built-in database says less than file(1), never otherwise. */
 	file1(png, sizeof(png), want, sizeof(want));
-	ck_assert_str_eq(probe(png, sizeof(png)), want);
+	ck_assert(prefix(want, probe(png, sizeof(png))));
 }
 END_TEST
 
@@ -226,17 +227,17 @@ END_TEST
 
 START_TEST(host_database_is_never_used)
 {
-	struct cust_filetype *ft;
+	struct cust_filetype *own;
 
 	/* libmagic would take its default database from $MAGIC, and a
 	 * suspect host's database may lie: the built-in one is used. */
 	ck_assert_int_eq(setenv("MAGIC", "/nonexistent/custody.mgc", 1), 0);
-	ck_assert_int_eq(cust_filetype_new(ctx, &ft), CUST_OK);
+	ck_assert_int_eq(cust_filetype_new(ctx, &own), CUST_OK);
 	ck_assert_int_eq(unsetenv("MAGIC"), 0);
-	ck_assert_ptr_null(cust_filetype_unavailable(ft));
-	ck_assert_str_eq(cust_filetype_probe(ft, png, sizeof(png)),
+	ck_assert_ptr_null(cust_filetype_unavailable(own));
+	ck_assert_str_eq(cust_filetype_probe(own, png, sizeof(png)),
 	    "PNG image data, 1 x 1");
-	cust_filetype_free(ft);
+	cust_filetype_free(own);
 }
 END_TEST
 
