@@ -26,9 +26,11 @@
 struct out {
 	char		*path;		/* NULL for stdout */
 	char		*sidecar;	/* PATH.sha256 */
+	char		*logname;	/* PATH.custody: the custody log */
 	const char	*base;		/* PATH's last component */
 	int		 fd;
 	int		 dirfd;
+	int		 logfd;		/* the custody log, or -1 */
 	bool		 created;	/* we made PATH: ours to remove */
 	bool		 zstd;
 	FILE		*tty;		/* where the summary goes */
@@ -40,9 +42,9 @@ struct out {
  * the mounts read-only for this process, only descriptors opened before
  * can still change the output's directory.
  */
-static volatile sig_atomic_t partial_set;
+static volatile sig_atomic_t partial_set, partial_log_set;
 static int partial_dirfd = -1;
-static char partial[4096];
+static char partial[4096], partial_log[4096];
 
 static void
 onsignal(int sig)
@@ -52,6 +54,8 @@ onsignal(int sig)
 
 	if (partial_set)
 		unlinkat(partial_dirfd, partial, 0);
+	if (partial_log_set)
+		unlinkat(partial_dirfd, partial_log, 0);
 	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
 	_exit(128 + sig);
 }
@@ -153,12 +157,36 @@ bag_name(const char *evidence, const char *path)
 	return s;
 }
 
+/* The custody log beside the bundle, made now, while the output's
+ * directory can still be written. */
+static int
+open_log(struct out *o)
+{
+	const char *base;
+
+	if (asprintf(&o->logname, "%s.custody", o->path) < 0) {
+		o->logname = NULL;
+		return warnmsg("out of memory"), EXIT_FATAL;
+	}
+	base = strrchr(o->logname, '/') != NULL ?
+	    strrchr(o->logname, '/') + 1 : o->logname;
+	o->logfd = openat(o->dirfd, base, O_RDWR | O_CREAT | O_EXCL |
+	    O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (o->logfd < 0) {
+		warnmsg("%s: %s", o->logname, strerror(errno));
+		return EXIT_FATAL;
+	}
+	snprintf(partial_log, sizeof(partial_log), "%s", base);
+	partial_log_set = strlen(base) < sizeof(partial_log);
+	return EXIT_DONE;
+}
+
 static int
 open_output(struct out *o, const char *arg, bool zstd)
 {
 	char *dir;
 
-	o->fd = o->dirfd = -1;
+	o->fd = o->dirfd = o->logfd = -1;
 	o->tty = stdout;
 	o->zstd = zstd;
 	if (arg != NULL && strcmp(arg, "-") == 0) {
@@ -197,16 +225,29 @@ open_output(struct out *o, const char *arg, bool zstd)
 	snprintf(partial, sizeof(partial), "%s", o->base);
 	partial_dirfd = o->dirfd;
 	partial_set = strlen(o->base) < sizeof(partial);
-	return EXIT_DONE;
+	return open_log(o);
 }
 
 static void
 close_output(struct out *o, bool keep)
 {
+	struct stat st;
+	const char *log = o->logname != NULL && strrchr(o->logname, '/') ?
+	    strrchr(o->logname, '/') + 1 : o->logname;
+
 	if (o->created && !keep) {
 		partial_set = 0;
 		unlinkat(o->dirfd, o->base, 0);
 	}
+	/* A custody log with no event says nothing: never leave one. */
+	if (o->logfd >= 0 && (!keep || (fstat(o->logfd, &st) == 0 &&
+	    st.st_size == 0))) {
+		partial_log_set = 0;
+		unlinkat(o->dirfd, log, 0);
+	}
+	if (o->logfd >= 0)
+		close(o->logfd);
+	free(o->logname);
 	if (o->fd > STDOUT_FILENO)
 		close(o->fd);
 	if (o->dirfd >= 0)
@@ -264,6 +305,31 @@ notify(void *arg, const char *path, size_t len, const char *status,
 	free(p);
 }
 
+/* The X.509 signature, the timestamps and the custody log. */
+static void
+seals(FILE *f, const struct out *o, const struct cust_collect_result *res)
+{
+	if (res->x509)
+		fprintf(f, "x509:       signatures/tagmanifest-sha512.txt.p7s\n");
+	if (res->timestamps > 0 && !res->untimestamped)
+		fprintf(f, "timestamp:  %u token%s from the TSA in "
+		    "timestamps/\n", res->timestamps,
+		    res->timestamps > 1 ? "s" : "");
+	else if (res->untimestamped) {
+		fprintf(f, "timestamp:  UNTIMESTAMPED%s (", res->timestamps ?
+		    " in part" : "");
+		safe_fputs(res->tsa_error, f);
+		fprintf(f, "); add one later: custody timestamp\n");
+	}
+	if (o->logname != NULL && res->log_events > 0) {
+		fprintf(f, "custody:    ");
+		safe_fputs(o->logname, f);
+		fprintf(f, " (%ju event%s, head %s)\n",
+		    (uintmax_t)res->log_events, res->log_events > 1 ? "s" : "",
+		    res->log_head);
+	}
+}
+
 static void
 summary(const struct out *o, const struct cust_collect_result *res,
     const char *keyfile)
@@ -297,14 +363,19 @@ summary(const struct out *o, const struct cust_collect_result *res,
 		fprintf(f, "): atimes may have moved where files.jsonl says "
 		    "atime_updated\n");
 	}
+	seals(f, o, res);
 	fprintf(f, "verify:     custody verify ");
-	if (res->one_time_key)
+	if (res->x509)
+		fputs("--ca ISSUER-CA.pem ", f);
+	else if (res->one_time_key)
 		fprintf(f, "--trusted-key-id %s ", res->key_id);
 	else {
 		fputs("--pubkey ", f);
 		safe_fputs(keyfile, f);
 		fputs(".pub ", f);
 	}
+	if (res->timestamps > 0)
+		fputs("--tsa-ca TSA-CA.pem ", f);
 	safe_fputs(o->path != NULL ? o->path : "BUNDLE", f);
 	fputc('\n', f);
 }
@@ -316,6 +387,8 @@ struct args {
 	const char	*key;
 	const char	*root;
 	const char	*hash;
+	const char	*cert;		/* X.509: --key is its key */
+	const char	*tsa;
 	bool		 zstd;
 	bool		 no_nice;
 	char		**paths;
@@ -324,7 +397,7 @@ struct args {
 
 enum { OPT_KEY = 256, OPT_CASE, OPT_EVIDENCE, OPT_EXAMINER, OPT_HASH,
     OPT_ROOT, OPT_COMPRESS, OPT_ONEFS, OPT_RATE, OPT_NICE, OPT_NONICE,
-    OPT_START, OPT_END, OPT_FIELDS };
+    OPT_START, OPT_END, OPT_FIELDS, OPT_CERT, OPT_TSA, OPT_TSA_TIMEOUT };
 
 /* "YYYY-MM-DD" (START: its first instant; else its last) or a UTC time
  * "YYYY-MM-DDTHH:MM:SSZ". */
@@ -402,6 +475,22 @@ parse_value(int ch, const char *arg, struct cust_collect_opts *co)
 	}
 }
 
+/* A whole number of seconds, 1 to 3600; -1 after a message. */
+static int
+seconds(const char *s)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || n < 1 || n > 3600) {
+		warnmsg("--tsa-timeout: %s: not 1 to 3600 seconds", s);
+		return -1;
+	}
+	return (int)n;
+}
+
 static int
 parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 {
@@ -422,6 +511,9 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 		{ "start-date", required_argument, NULL, OPT_START },
 		{ "end-date", required_argument, NULL, OPT_END },
 		{ "date-fields", required_argument, NULL, OPT_FIELDS },
+		{ "cert", required_argument, NULL, OPT_CERT },
+		{ "tsa", required_argument, NULL, OPT_TSA },
+		{ "tsa-timeout", required_argument, NULL, OPT_TSA_TIMEOUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -443,6 +535,8 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 			break;
 		case 'o': a->output = optarg; break;
 		case OPT_KEY: a->key = optarg; break;
+		case OPT_CERT: a->cert = optarg; break;
+		case OPT_TSA: a->tsa = co->tsa_url = optarg; break;
 		case OPT_CASE: co->case_id = optarg; break;
 		case OPT_EVIDENCE: co->evidence_id = optarg; break;
 		case OPT_EXAMINER: co->examiner = optarg; break;
@@ -473,6 +567,10 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 				return usage(&cmd_collect);
 			fields = co->date_fields;
 			break;
+		case OPT_TSA_TIMEOUT:
+			if ((co->tsa_timeout = seconds(optarg)) < 0)
+				return usage(&cmd_collect);
+			break;
 		case 'h':
 			return help(&cmd_collect), -1;
 		default:
@@ -480,6 +578,14 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 		}
 	}
 	co->date_fields = dates ? fields : 0;
+	if (a->cert != NULL && a->key == NULL) {
+		warnmsg("--cert: needs --key, the certificate's private key");
+		return usage(&cmd_collect);
+	}
+	if (co->tsa_timeout != 0 && a->tsa == NULL) {
+		warnmsg("--tsa-timeout: needs --tsa");
+		return usage(&cmd_collect);
+	}
 	if (dates && co->since.tv_sec >= 0 && co->until.tv_sec >= 0 &&
 	    co->since.tv_sec > co->until.tv_sec) {
 		warnmsg("--start-date: after --end-date");
@@ -569,6 +675,36 @@ key_stem(const char *keyfile)
 	return s;
 }
 
+/* "custody: WHAT" and a message from the library, printed safely. */
+static void
+warn2(const char *what, const char *msg)
+{
+	fflush(stdout);
+	fputs("custody: ", stderr);
+	fputs(what, stderr);
+	safe_fputs(msg, stderr);
+	fputc('\n', stderr);
+}
+
+/* The sealing keys: --key alone, or --cert with --key as its key. */
+static int
+load_keys(struct cust_ctx *ctx, const struct args *a, struct cust_key **key,
+    struct cust_signer **signer)
+{
+	int r;
+
+	if (a->cert != NULL)
+		r = cust_signer_load(ctx, a->cert, a->key, signer);
+	else if (a->key != NULL)
+		r = cust_key_load_secret(ctx, a->key, key);
+	else
+		return EXIT_DONE;
+	if (r == CUST_OK)
+		return EXIT_DONE;
+	warnctx(ctx);
+	return r == CUST_FATAL ? EXIT_FATAL : EXIT_USAGE;
+}
+
 static int
 collect(struct cust_ctx *ctx, struct args *a, struct cust_collect_opts *co,
     struct out *o)
@@ -587,6 +723,10 @@ collect(struct cust_ctx *ctx, struct args *a, struct cust_collect_opts *co,
 	co->spool_dirfd = o->dirfd;
 	co->zstd_level = o->zstd ? 3 : 0;
 	co->notify = notify;
+	if (o->logfd >= 0) {
+		co->log_fd = o->logfd;
+		co->log_name = o->logname;
+	}
 	r = cust_collect(ctx, co, &res);
 	if (r == CUST_FAILED || r == CUST_FATAL) {
 		warnctx(ctx);
@@ -599,6 +739,10 @@ collect(struct cust_ctx *ctx, struct args *a, struct cust_collect_opts *co,
 		return r == CUST_FAILED ? EXIT_USAGE : EXIT_FATAL;
 	}
 	rc = r == CUST_WARN ? EXIT_PARTIAL : EXIT_DONE;
+	if (res.untimestamped)
+		warn2("untimestamped: ", res.tsa_error);
+	if (res.log_error[0] != '\0')
+		warn2("custody log not written: ", res.log_error);
 	if (o->path != NULL && finish_output(o, &res) != EXIT_DONE)
 		rc = EXIT_FATAL;
 	else {
@@ -616,6 +760,7 @@ run(int argc, char **argv)
 	struct cust_manifest *m[MAX_MANIFESTS + 1] = { NULL };
 	struct cust_collect_opts co;
 	struct cust_key *key = NULL;
+	struct cust_signer *signer = NULL;
 	struct cust_ctx *ctx;
 	struct args a;
 	struct out o;
@@ -626,7 +771,7 @@ run(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	memset(&co, 0, sizeof(co));
 	memset(&o, 0, sizeof(o));
-	o.fd = o.dirfd = -1;
+	o.fd = o.dirfd = o.logfd = -1;
 	if ((rc = parse(argc, argv, &a, &co)) != EXIT_DONE)
 		return rc < 0 ? EXIT_DONE : rc;
 	if ((ctx = ctx_or_die()) == NULL)
@@ -638,11 +783,8 @@ run(int argc, char **argv)
 	}
 	if ((rc = load_manifests(ctx, &a, m, &nm)) != EXIT_DONE)
 		goto out;
-	if (a.key != NULL && cust_key_load_secret(ctx, a.key, &key) != 0) {
-		warnctx(ctx);
-		rc = EXIT_USAGE;
+	if ((rc = load_keys(ctx, &a, &key, &signer)) != EXIT_DONE)
 		goto out;
-	}
 	check_paths(&a);
 	if ((paths = absolute_paths(&a)) == NULL) {
 		warnmsg("out of memory");
@@ -655,6 +797,7 @@ run(int argc, char **argv)
 	co.npaths = a.npaths;
 	co.root = a.root;
 	co.key = key;
+	co.signer = signer;
 	co.argc = argc;
 	co.argv = argv;
 	if ((rc = open_output(&o, a.output, a.zstd)) != EXIT_DONE)
@@ -677,6 +820,7 @@ out:
 	for (size_t i = 0; i < nm; i++)
 		cust_manifest_free(m[i]);
 	cust_key_free(key);
+	cust_signer_free(signer);
 	cust_ctx_free(ctx);
 	return rc;
 }
@@ -690,7 +834,9 @@ const struct cmd cmd_collect = {
 	    "               [--one-file-system] [--start-date DATE] "
 	    "[--end-date DATE]\n"
 	    "               [--date-fields F] [--max-rate MB] "
-	    "[--[no-]nice] [PATH...]",
+	    "[--[no-]nice]\n"
+	    "               [--cert CERT.pem --key KEY.pem] [--tsa URL "
+	    "[--tsa-timeout S]] [PATH...]",
 	.summary = "collect artefacts into a sealed, signed evidence bundle",
 	.help =
 	    "  -m, --manifest FILE   collect what this manifest names "
@@ -704,6 +850,19 @@ const struct cmd cmd_collect = {
 	    "      --key KEYFILE     seal with this secret key (custody "
 	    "keygen); default: a\n"
 	    "                        one-time key whose ID is printed\n"
+	    "      --cert CERT.pem   also sign with this X.509 certificate "
+	    "(and chain); --key is\n"
+	    "                        then its private key (ECDSA P-256/P-384 "
+	    "or RSA >= 3072),\n"
+	    "                        and a one-time key makes the minisign "
+	    "signature\n"
+	    "      --tsa URL         ask this RFC 3161 time-stamp authority "
+	    "(http://) for a\n"
+	    "                        token over each signature; if it fails, "
+	    "the bundle is\n"
+	    "                        still sealed, and untimestamped\n"
+	    "      --tsa-timeout S   seconds to wait for the TSA (default "
+	    "30)\n"
 	    "      --case ID         case identifier, recorded and signed\n"
 	    "      --evidence-id ID  evidence item identifier; also names "
 	    "the bag directory\n"

@@ -2,9 +2,11 @@
  * acquire.c: take one regular file.  It is opened relative to its parent
  * directory without following links and without blocking (a name swapped
  * for a FIFO cannot hang us), checked to be the file the walker saw, then
- * read once: each buffer goes to every digest, to libmagic (the first one)
- * and to the archive.  Whatever happens while reading, the archive holds
- * exactly the bytes that were hashed, and the result says what happened.
+ * read once, straight into the relay's ring: each chunk goes to libmagic
+ * (the first one), to the archive, and on to the hashing thread, which
+ * sees the very bytes the archive got.  Whatever happens while reading,
+ * the archive holds exactly the bytes that are hashed, and the result says
+ * what happened.
  */
 #include <sys/stat.h>
 
@@ -16,47 +18,42 @@
 
 #include "private.h"
 
-#define READ_BUF	(1024 * 1024)
 /* Files that claim to be empty but are not (/proc, /sys) are buffered whole
  * up to this size, since a tar header needs the size first. */
 #define PSEUDO_CAP	(16 * 1024 * 1024)
 
 struct cust_acquirer {
 	struct cust_ctx	*ctx;		/* borrowed */
-	struct cust_digest *d;		/* owned */
 	struct cust_filetype *ft;	/* borrowed */
-	unsigned char	*buf;		/* owned, READ_BUF bytes */
+	struct cust_relay *relay;	/* borrowed */
+	size_t		 chunk;		/* largest read */
 	unsigned char	*pbuf;		/* owned, for pseudo files */
 	size_t		 pcap;
+	char		 magic[256];	/* the type of the file being read */
 	uint64_t	 rate;		/* bytes a second; 0: no limit */
 	uint64_t	 total;		/* bytes read since start */
 	struct timespec	 start;
 };
 
 int
-cust_acquirer_new(struct cust_ctx *ctx, unsigned algs,
-    struct cust_filetype *ft, uint64_t max_rate, struct cust_acquirer **ap)
+cust_acquirer_new(struct cust_ctx *ctx, struct cust_filetype *ft,
+    struct cust_relay *relay, uint64_t max_rate, struct cust_acquirer **ap)
 {
 	struct cust_acquirer *a;
-	int r;
 
 	*ap = NULL;
-	if ((a = calloc(1, sizeof(*a))) == NULL ||
-	    (a->buf = malloc(READ_BUF)) == NULL) {
-		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "acquire");
-		goto fail;
-	}
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "acquire");
 	a->ctx = ctx;
 	a->ft = ft;
+	a->relay = relay;
+	a->chunk = cust_relay_max(relay);
+	if (a->chunk > 1024 * 1024)
+		a->chunk = 1024 * 1024;
 	a->rate = max_rate;
 	clock_gettime(CLOCK_MONOTONIC, &a->start);
-	if ((r = cust_digest_new(ctx, algs, &a->d)) != CUST_OK)
-		goto fail;
 	*ap = a;
 	return CUST_OK;
-fail:
-	cust_acquirer_free(a);
-	return r;
 }
 
 void
@@ -64,8 +61,6 @@ cust_acquirer_free(struct cust_acquirer *a)
 {
 	if (a == NULL)
 		return;
-	cust_digest_free(a->d);
-	free(a->buf);
 	free(a->pbuf);
 	free(a);
 }
@@ -144,37 +139,56 @@ throttle(struct cust_acquirer *a, size_t n)
 		;
 }
 
-/* Feed N bytes to the digests, the type probe (first call) and the sink. */
+static int
+aborted(struct cust_acquirer *a)
+{
+	return cust_set_error(a->ctx, 0, CUST_FATAL, "hashing thread stopped");
+}
+
+/* N bytes at P, inside the ring, to the type probe (first call), the
+ * archive and the hashing thread. */
 static int
 feed(struct cust_acquirer *a, struct cust_sink *s, struct cust_taken *t,
     const void *p, size_t n)
 {
+	const char *m;
 	int r;
 
-	if (t->bytes == 0 && n > 0)
-		t->magic = cust_filetype_probe(a->ft, p, n);
-	if ((r = cust_digest_update(a->d, p, n)) != CUST_OK)
-		return r;
+	if (t->bytes == 0 && n > 0 &&
+	    (m = cust_filetype_probe(a->ft, p, n)) != NULL) {
+		snprintf(a->magic, sizeof(a->magic), "%s", m);
+		t->magic = a->magic;
+	}
 	if (s != NULL && (r = cust_sink_data(s, p, n)) != CUST_OK)
 		return r;
+	if (!cust_relay_chunk(a->relay, p, n))
+		return aborted(a);
 	t->bytes += (int64_t)n;
 	return CUST_OK;
 }
 
-/* Fill the rest of the member with zeros, hashed like any other bytes. */
+/* N bytes copied from P into the ring, then fed. */
 static int
-pad(struct cust_acquirer *a, struct cust_sink *s, struct cust_taken *t,
-    uint64_t left)
+feed_copy(struct cust_acquirer *a, struct cust_sink *s, struct cust_taken *t,
+    const void *p, size_t n)
 {
 	size_t k;
+	void *q;
 	int r;
 
-	memset(a->buf, 0, READ_BUF);
-	while (left > 0) {
-		k = left > READ_BUF ? READ_BUF : (size_t)left;
-		if ((r = feed(a, s, t, a->buf, k)) != CUST_OK)
+	while (n > 0) {
+		k = n > a->chunk ? a->chunk : n;
+		if ((q = cust_relay_reserve(a->relay, k)) == NULL)
+			return aborted(a);
+		if (p != NULL)
+			memcpy(q, p, k);
+		else
+			memset(q, 0, k);
+		if ((r = feed(a, s, t, q, k)) != CUST_OK)
 			return r;
-		left -= k;
+		if (p != NULL)
+			p = (const unsigned char *)p + k;
+		n -= k;
 	}
 	return CUST_OK;
 }
@@ -229,37 +243,46 @@ pseudo(struct cust_acquirer *a, int fd, struct cust_sink *s,
 	if (s != NULL && (r = cust_sink_header(s, member, n,
 	    &t->st.st_mtim)) != CUST_OK)
 		return r;
-	if (n > 0 && (r = feed(a, s, t, a->pbuf, n)) != CUST_OK)
+	if ((r = feed_copy(a, s, t, a->pbuf, n)) != CUST_OK)
 		return r;
 	return s != NULL ? cust_sink_finish(s) : CUST_OK;
 }
 
+/* Read the size the header promised, straight into the ring. */
 static int
 copy(struct cust_acquirer *a, int fd, struct cust_sink *s,
     const char *member, struct cust_taken *t)
 {
 	uint64_t left = (uint64_t)t->st.st_size;
+	size_t want;
 	ssize_t k;
+	void *p;
 	int r;
 
 	if (s != NULL && (r = cust_sink_header(s, member, left,
 	    &t->st.st_mtim)) != CUST_OK)
 		return r;
 	while (left > 0) {
-		k = read(fd, a->buf, left > READ_BUF ? READ_BUF : left);
-		if (k < 0 && errno == EINTR)
-			continue;
+		want = left > a->chunk ? a->chunk : (size_t)left;
+		if ((p = cust_relay_reserve(a->relay, want)) == NULL)
+			return aborted(a);
+		do
+			k = read(fd, p, want);
+		while (k < 0 && errno == EINTR);
 		if (k <= 0) {
+			cust_relay_unreserve(a->relay, want);
 			/* The header promised LEFT more bytes: zeros, hashed. */
 			if (k < 0)
 				fail(t, "error", "read", errno);
 			else
 				fail(t, "changed", "shrank while read", 0);
-			if ((r = pad(a, s, t, left)) != CUST_OK)
-				return r;
-			break;
+			return feed_copy(a, s, t, NULL, left) != CUST_OK ?
+			    CUST_FATAL : s != NULL ? cust_sink_finish(s) :
+			    CUST_OK;
 		}
-		if ((r = feed(a, s, t, a->buf, (size_t)k)) != CUST_OK)
+		if ((size_t)k < want)
+			cust_relay_unreserve(a->relay, want - (size_t)k);
+		if ((r = feed(a, s, t, p, (size_t)k)) != CUST_OK)
 			return r;
 		throttle(a, (size_t)k);
 		left -= (uint64_t)k;
@@ -267,43 +290,14 @@ copy(struct cust_acquirer *a, int fd, struct cust_sink *s,
 	return s != NULL ? cust_sink_finish(s) : CUST_OK;
 }
 
-int
-cust_acquire(struct cust_acquirer *a, const struct cust_entry *e,
-    struct cust_sink *s, const char *member, struct cust_taken *t)
+/* After reading: did the file move under us, and did its atime? */
+static void
+settle(int fd, struct cust_taken *t)
 {
 	struct timespec bt;
-	int fd, fl, r;
 
-	memset(t, 0, sizeof(*t));
-	t->status = "ok";
-	if ((fd = openfile(e, t)) < 0)
-		return fail(t, openstatus(errno), "open", errno);
-	if (cust_stat_at(fd, "", AT_EMPTY_PATH, &t->st, &t->btime) != 0) {
-		r = fail(t, "error", "fstat", errno);
-		goto out;
-	}
-	if (!S_ISREG(t->st.st_mode)) {
-		r = fail(t, "changed", "replaced by a non-regular file", 0);
-		goto out;
-	}
-	if (t->st.st_ino != e->st.st_ino || t->st.st_dev != e->st.st_dev)
-		fail(t, "changed", "replaced after listing", 0);
-	if ((fl = fcntl(fd, F_GETFL)) < 0 ||
-	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
-		r = fail(t, "error", "fcntl", errno);
-		goto out;
-	}
-	t->read = true;
-	if ((r = cust_digest_reset(a->d)) != CUST_OK)
-		goto out;
-	r = t->st.st_size == 0 ? pseudo(a, fd, s, member, t) :
-	    copy(a, fd, s, member, t);
-	if (r != CUST_OK || (r = cust_digest_final(a->d)) != CUST_OK)
-		goto out;
-	t->d = a->d;
-	t->stored = s != NULL;
 	if (cust_stat_at(fd, "", AT_EMPTY_PATH, &t->after, &bt) != 0)
-		goto out;
+		return;
 	t->atime_moved = t->after.st_atim.tv_sec != t->st.st_atim.tv_sec ||
 	    t->after.st_atim.tv_nsec != t->st.st_atim.tv_nsec;
 	if (moved(&t->st, &t->after)) {
@@ -311,6 +305,41 @@ cust_acquire(struct cust_acquirer *a, const struct cust_entry *e,
 		if (strcmp(t->status, "ok") == 0)
 			fail(t, "changed", "modified while read", 0);
 	}
+}
+
+int
+cust_acquire(struct cust_acquirer *a, const struct cust_entry *e,
+    struct cust_sink *s, const char *member, struct cust_taken *t)
+{
+	int fd, r = CUST_OK;
+
+	memset(t, 0, sizeof(*t));
+	t->status = "ok";
+	if ((fd = openfile(e, t)) < 0)
+		return fail(t, openstatus(errno), "open", errno);
+	if (cust_stat_at(fd, "", AT_EMPTY_PATH, &t->st, &t->btime) != 0) {
+		fail(t, "error", "fstat", errno);
+		goto out;
+	}
+	/* O_NONBLOCK changes nothing for a regular file; anything else is
+	 * never read. */
+	if (!S_ISREG(t->st.st_mode)) {
+		fail(t, "changed", "replaced by a non-regular file", 0);
+		goto out;
+	}
+	if (t->st.st_ino != e->st.st_ino || t->st.st_dev != e->st.st_dev)
+		fail(t, "changed", "replaced after listing", 0);
+	if (!cust_relay_start(a->relay)) {
+		r = aborted(a);
+		goto out;
+	}
+	t->read = true;
+	r = t->st.st_size == 0 ? pseudo(a, fd, s, member, t) :
+	    copy(a, fd, s, member, t);
+	if (r != CUST_OK)
+		goto out;
+	t->stored = s != NULL;
+	settle(fd, t);
 out:
 	close(fd);
 	return r;

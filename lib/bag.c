@@ -8,7 +8,12 @@
  *   bagit.txt, metadata/algorithms.txt, data/..., metadata/acquisition.json,
  *   metadata/files.jsonl, metadata/bodyfile.txt, metadata/custody.jsonl,
  *   manifest-<alg>.txt..., bag-info.txt, tagmanifest-sha512.txt,
- *   signatures/tagmanifest-sha512.txt.minisig
+ *   signatures/tagmanifest-sha512.txt.minisig, and then, each optional:
+ *   signatures/tagmanifest-sha512.txt.p7s,
+ *   timestamps/tagmanifest-sha512.txt.minisig.tsr,
+ *   timestamps/tagmanifest-sha512.txt.p7s.tsr
+ * The last three sign or timestamp the tag manifest or a signature, so no
+ * manifest lists them; cust_bag_append() keeps them in this order.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -41,6 +46,17 @@ struct cust_bag {
 	char		*member;	/* owned: scratch for member names */
 	size_t		 membercap;
 	struct cust_jw	 jw;		/* owned: scratch for records */
+	char		*tm;		/* owned: the tag manifest, once sealed */
+	size_t		 tmlen;
+	char		*sig;		/* owned: its minisign signature */
+	size_t		 siglen;
+	size_t		 next;		/* trailers[] index allowed next */
+	bool		 p7s;		/* the .p7s was written */
+};
+
+/* What may follow the signature, in this order (see above). */
+static const char *const trailers[] = {
+	CUST_P7S_MEMBER, CUST_TSR_MEMBER, CUST_P7STSR_MEMBER,
 };
 
 void
@@ -58,6 +74,8 @@ cust_bag_free(struct cust_bag *b)
 	free(b->member);
 	cust_jw_free(&b->jw);
 	free(b->name);
+	free(b->tm);
+	free(b->sig);
 	free(b);
 }
 
@@ -299,16 +317,57 @@ signoff(struct cust_bag *b, const struct cust_bag_seal *in)
 	else if ((r = cust_sink_write_member(b->sink, m, tm, len,
 	    &b->mtime)) == CUST_OK && (r = cust_sig_make(b->ctx, in->key, tm,
 	    len, in->untrusted, in->trusted, &sig, &siglen)) == CUST_OK) {
-		if ((m = cust_bag_member(b,
-		    "signatures/tagmanifest-sha512.txt.minisig")) == NULL)
+		if ((m = cust_bag_member(b, CUST_SIG_MEMBER)) == NULL)
 			r = CUST_FATAL;
 		else
 			r = cust_sink_write_member(b->sink, m, sig, siglen,
 			    &b->mtime);
 	}
+	if (r == CUST_OK) {
+		/* Kept: countersignatures and timestamps cover them. */
+		b->tm = tm;
+		b->tmlen = len;
+		b->sig = sig;
+		b->siglen = siglen;
+		return r;
+	}
 	free(sig);
 	free(tm);
 	return r;
+}
+
+int
+cust_bag_sealed(const struct cust_bag *b, const char **tmp, size_t *tmlen,
+    const char **sigp, size_t *siglen)
+{
+	if (b->sig == NULL)
+		return cust_set_error(b->ctx, 0, CUST_FATAL, "bag: not sealed");
+	*tmp = b->tm;
+	*tmlen = b->tmlen;
+	*sigp = b->sig;
+	*siglen = b->siglen;
+	return CUST_OK;
+}
+
+int
+cust_bag_append(struct cust_bag *b, const char *rel, const void *p, size_t n)
+{
+	const char *m;
+	size_t i;
+
+	for (i = b->next; i < NELEM(trailers); i++)
+		if (strcmp(trailers[i], rel) == 0)
+			break;
+	/* A .p7s.tsr timestamps the .p7s: never without it. */
+	if (b->sig == NULL || i == NELEM(trailers) ||
+	    (strcmp(rel, CUST_P7STSR_MEMBER) == 0 && !b->p7s))
+		return cust_set_error(b->ctx, 0, CUST_FATAL, "bag: %s may not "
+		    "come here", rel);
+	if ((m = cust_bag_member(b, rel)) == NULL)
+		return CUST_FATAL;
+	b->next = i + 1;
+	b->p7s = b->p7s || strcmp(rel, CUST_P7S_MEMBER) == 0;
+	return cust_sink_write_member(b->sink, m, p, n, &b->mtime);
 }
 
 int

@@ -61,9 +61,11 @@ embedded(struct ver *v, json_t *acq, struct cust_key **kp, char derived[17])
 		return FIND(v, C_SIGNATURE, "metadata/acquisition.json", "no "
 		    "public key is recorded; give the sealing key with "
 		    "--pubkey");
-	if (cust_key_parse_public(v->ctx, b64, strlen(b64), &k) != CUST_OK)
-		return FIND(v, C_SIGNATURE, "metadata/acquisition.json",
-		    "%s", cust_ctx_error(v->ctx));
+	/* Out of memory is an error, not a finding against the bundle. */
+	if ((r = cust_key_parse_public(v->ctx, b64, strlen(b64), &k)) !=
+	    CUST_OK)
+		return r == CUST_FATAL ? r : FIND(v, C_SIGNATURE,
+		    "metadata/acquisition.json", "%s", cust_ctx_error(v->ctx));
 	if ((r = cust_key_from_public_raw(v->ctx, NULL,
 	    cust_key_public_raw(k), &d)) != CUST_OK) {
 		cust_key_free(k);
@@ -81,6 +83,7 @@ check_given(struct ver *v, const struct cust_sig *sig)
 {
 	const struct cust_key *k = NULL;
 	char id[17], list[512] = "";
+	int r;
 
 	for (size_t i = 0; k == NULL && i < v->o->nkeys; i++)
 		if (cust_sig_key_matches(sig, v->o->keys[i]))
@@ -94,12 +97,14 @@ check_given(struct ver *v, const struct cust_sig *sig)
 		return FIND(v, C_SIGNATURE, SIGNAME, "made by key %s, which "
 		    "is not a trusted key (%s)", v->rep->key_id, list);
 	}
-	if (cust_sig_verify(v->ctx, sig, k, v->tagman.p, v->tagman.n) != 0)
-		return FIND(v, C_SIGNATURE, SIGNAME, "%s",
-		    cust_ctx_error(v->ctx));
+	if ((r = cust_sig_verify(v->ctx, sig, k, v->tagman.p, v->tagman.n)) !=
+	    CUST_OK)
+		return r == CUST_FATAL ? r : FIND(v, C_SIGNATURE, SIGNAME,
+		    "%s", cust_ctx_error(v->ctx));
 	v->rep->signature_valid = v->rep->key_trusted = true;
 	v->rep->trusted_by = "public key";
-	return CUST_OK;
+	return (v->seal_pub = cust_key_public_b64(k)) == NULL ? ver_oom(v) :
+	    CUST_OK;
 }
 
 static int
@@ -111,10 +116,15 @@ check_embedded(struct ver *v, const struct cust_sig *sig, json_t *acq)
 
 	if ((r = embedded(v, acq, &k, derived)) != CUST_OK || k == NULL)
 		return r;
-	if (cust_sig_verify(v->ctx, sig, k, v->tagman.p, v->tagman.n) != 0)
+	/* CUST_FATAL (out of memory) is passed up, its message set. */
+	r = cust_sig_verify(v->ctx, sig, k, v->tagman.p, v->tagman.n);
+	if (r == CUST_FAILED)
 		r = FIND(v, C_SIGNATURE, SIGNAME, "%s (checked with the key "
 		    "recorded in the bundle)", cust_ctx_error(v->ctx));
-	else {
+	else if (r == CUST_OK &&
+	    (v->seal_pub = cust_key_public_b64(k)) == NULL)
+		r = ver_oom(v);
+	else if (r == CUST_OK) {
 		v->rep->signature_valid = true;
 		/* A key ID vouches only for a key it was computed from. */
 		if (strcmp(derived, v->rep->key_id) == 0 &&
@@ -131,6 +141,21 @@ check_embedded(struct ver *v, const struct cust_sig *sig, json_t *acq)
 	return r;
 }
 
+/*
+ * A --pubkey with the signature's key ID decides.  Without one, the key
+ * recorded in the bundle is checked, to be trusted by --trusted-key-id or
+ * an X.509 signature; when only --pubkey keys were given, none of them
+ * made the signature, and that fails.
+ */
+static bool
+use_given(const struct ver *v, const struct cust_sig *sig)
+{
+	for (size_t i = 0; i < v->o->nkeys; i++)
+		if (cust_sig_key_matches(sig, v->o->keys[i]))
+			return true;
+	return v->o->nkeys > 0 && v->o->nkey_ids == 0 && v->o->ca == NULL;
+}
+
 static int
 check_signature(struct ver *v, json_t *acq)
 {
@@ -138,16 +163,16 @@ check_signature(struct ver *v, json_t *acq)
 	const char *tc;
 	int r;
 
-	if (cust_sig_parse(v->ctx, v->sig.p, v->sig.n, &sig) != CUST_OK)
-		return FIND(v, C_SIGNATURE, SIGNAME, "%s",
-		    cust_ctx_error(v->ctx));
+	if ((r = cust_sig_parse(v->ctx, v->sig.p, v->sig.n, &sig)) != CUST_OK)
+		return r == CUST_FATAL ? r : FIND(v, C_SIGNATURE, SIGNAME,
+		    "%s", cust_ctx_error(v->ctx));
 	cust_sig_key_id_hex(sig, v->rep->key_id);
 	tc = cust_sig_trusted_comment(sig);
 	if (tc != NULL && (v->rep->trusted_comment = strdup(tc)) == NULL) {
 		cust_sig_free(sig);
-		return CUST_FATAL;
+		return ver_oom(v);
 	}
-	r = v->o->nkeys > 0 ? check_given(v, sig) :
+	r = use_given(v, sig) ? check_given(v, sig) :
 	    check_embedded(v, sig, acq);
 	cust_sig_free(sig);
 	return r;
@@ -209,13 +234,13 @@ check_tagman(struct ver *v)
 	return CUST_OK;
 }
 
-/* The value of LABEL in bag-info.txt, or NULL; *dup when given twice. */
-static char *
-info_value(const struct ver *v, const char *label, bool *dup)
+/* The value of LABEL in bag-info.txt (borrowed, N bytes), or NULL; *dup
+ * when given twice.  Nothing is copied: no allocation can fail here. */
+static const char *
+info_value(const struct ver *v, const char *label, size_t *n, bool *dup)
 {
-	const char *s = v->baginfo.p, *nl;
+	const char *s = v->baginfo.p, *nl, *val = NULL;
 	size_t ln = strlen(label);
-	char *val = NULL;
 
 	*dup = false;
 	for (; s != NULL && *s != '\0'; s = nl != NULL ? nl + 1 : NULL) {
@@ -226,8 +251,8 @@ info_value(const struct ver *v, const char *label, bool *dup)
 			*dup = true;
 			break;
 		}
-		val = nl != NULL ? strndup(s + ln + 2, (size_t)(nl - s) -
-		    ln - 2) : strdup(s + ln + 2);
+		val = s + ln + 2;
+		*n = nl != NULL ? (size_t)(nl - val) : strlen(val);
 	}
 	return val;
 }
@@ -235,23 +260,22 @@ info_value(const struct ver *v, const char *label, bool *dup)
 static int
 check_oxum(struct ver *v)
 {
-	char want[64], *got;
+	char want[64];
+	const char *got;
+	size_t n = 0;
 	bool dup;
-	int r;
 
 	snprintf(want, sizeof(want), "%ju.%ju",
 	    (uintmax_t)v->rep->payload_bytes, (uintmax_t)v->rep->payload_files);
-	got = info_value(v, "Payload-Oxum", &dup);
+	got = info_value(v, "Payload-Oxum", &n, &dup);
 	if (got == NULL || dup)
-		r = FIND(v, C_COMPLETE, "bag-info.txt", "%s Payload-Oxum",
+		return FIND(v, C_COMPLETE, "bag-info.txt", "%s Payload-Oxum",
 		    dup ? "more than one" : "no");
-	else if (strcmp(got, want) != 0)
-		r = FIND(v, C_COMPLETE, "bag-info.txt", "Payload-Oxum says %s "
-		    "(bytes.files); the bundle holds %s", got, want);
-	else
-		r = CUST_OK;
-	free(got);
-	return r;
+	if (n != strlen(want) || memcmp(got, want, n) != 0)
+		return FIND(v, C_COMPLETE, "bag-info.txt", "Payload-Oxum says "
+		    "%.*s (bytes.files); the bundle holds %s", (int)n, got,
+		    want);
+	return CUST_OK;
 }
 
 static int
@@ -348,7 +372,7 @@ facts(struct ver *v, json_t *acq)
 	    (jget(acq, "tool", "version") != NULL &&
 	    asprintf(&rep->tool, "%s %s", jget(acq, "tool", "name") ?
 	    jget(acq, "tool", "name") : "?", jget(acq, "tool", "version")) < 0))
-		return CUST_FATAL;
+		return ver_oom(v);
 	return CUST_OK;
 }
 
@@ -384,7 +408,7 @@ check_acquisition(struct ver *v, json_t *acq)
 }
 
 static const char *const order[] = { C_ARCHIVE, C_STRUCTURE, C_SIGNATURE,
-    C_TAGMAN, C_COMPLETE, C_VALID, C_META };
+    C_TIMESTAMP, C_TAGMAN, C_COMPLETE, C_VALID, C_META, C_LOG };
 
 static size_t
 rank(const char *check)
@@ -424,8 +448,8 @@ verdict(struct ver *v)
 	if (rep->nfindings > 0 || rep->more_findings > 0)
 		rep->verdict = CUST_BROKEN;
 	else
-		rep->verdict = rep->key_trusted ? CUST_AUTHENTIC :
-		    CUST_UNVERIFIED;
+		rep->verdict = rep->key_trusted || rep->x509_verified ?
+		    CUST_AUTHENTIC : CUST_UNVERIFIED;
 }
 
 static int
@@ -438,13 +462,21 @@ checks(struct ver *v, json_t *acq)
 		if ((r = FIND(v, C_STRUCTURE, "bagit.txt", "not the BagIt 1.0 "
 		    "declaration")) != CUST_OK)
 			return r;
+	/* bagit.txt declares UTF-8 for every tag file (RFC 8493 2.2.2). */
+	if (!cust_utf8_valid(v->baginfo.p, v->baginfo.n) &&
+	    (r = FIND(v, C_STRUCTURE, "bag-info.txt", "not UTF-8")) != CUST_OK)
+		return r;
 	if ((r = check_signature(v, acq)) != CUST_OK ||
+	    (r = ver_stamps(v, acq)) != CUST_OK ||
+	    (r = ver_x509(v)) != CUST_OK ||
 	    (r = check_tagman(v)) != CUST_OK ||
 	    (r = check_oxum(v)) != CUST_OK ||
 	    (r = check_items(v)) != CUST_OK ||
 	    (r = check_custody(v)) != CUST_OK)
 		return r;
-	return check_acquisition(v, acq);
+	if ((r = check_acquisition(v, acq)) != CUST_OK)
+		return r;
+	return ver_log(v);
 }
 
 int
@@ -453,13 +485,13 @@ ver_finish(struct ver *v)
 	json_t *acq = NULL;
 	int r = CUST_OK;
 
-	if (!v->stop && v->stage != S_END) {
+	if (!v->stop && v->stage <= S_SIG) {
 		v->stop = true;
 		r = FIND(v, C_STRUCTURE, v->o->name, "the bundle ends where %s "
 		    "should be", v->stage == S_DATA ? "metadata/acquisition.json" :
 		    ver_wanted(v));
 	}
-	if (r == CUST_OK && !v->stop) {
+	if (r == CUST_OK && !v->stop && (r = ver_log_read(v)) == CUST_OK) {
 		acq = acquisition(v);
 		r = checks(v, acq);
 		json_decref(acq);

@@ -15,6 +15,7 @@
 #include "private.h"
 
 #define LABEL_MAX	256	/* case id, evidence id, examiner */
+#define RING_BYTES	(8 * 1024 * 1024)	/* reader-to-hasher bytes */
 
 /* Stored files with more than one link, by inode: their stored name. */
 struct link {
@@ -37,6 +38,8 @@ struct run {
 	struct cust_bag	*bag;			/* owned */
 	struct cust_filetype *ft;		/* owned */
 	struct cust_acquirer *acq;		/* owned */
+	struct cust_relay *relay;		/* owned */
+	struct cust_ledger *ledger;		/* owned: the hashing thread */
 	struct cust_pathset *seen;		/* owned */
 	struct cust_mounts *mounts;		/* owned */
 	struct links	 links;			/* hard links stored */
@@ -75,11 +78,17 @@ failure(const char *status)
 	    strcmp(status, "denied") == 0 || strcmp(status, "error") == 0;
 }
 
-/* Record REC; tell the caller about everything that is not plainly ok. */
+/*
+ * Record REC: tell the caller about everything that is not plainly ok, and
+ * hand a copy to the hashing thread, which writes it once the file's
+ * digests (DIGEST: its bytes were relayed) are final and, for a stored
+ * file (PAYLOAD), lists it in the payload manifests.
+ */
 static int
-record(struct run *run, struct cust_record *rec)
+record(struct run *run, struct cust_record *rec, bool digest, bool payload)
 {
 	const struct cust_collect_opts *o = run->o;
+	struct cust_slip *slip;
 
 	if (failure(rec->status))
 		run->res->failed++;
@@ -90,7 +99,12 @@ record(struct run *run, struct cust_record *rec)
 	    strcmp(rec->status, "listed") != 0)
 		o->notify(o->notify_arg, rec->path, rec->pathlen, rec->status,
 		    rec->reason != NULL ? rec->reason : rec->status);
-	return cust_bag_record(run->bag, rec);
+	if ((slip = cust_slip_new(rec, digest, payload)) == NULL)
+		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "record");
+	if (!cust_relay_record(run->relay, slip))
+		return cust_set_error(run->ctx, 0, CUST_FATAL,
+		    "hashing thread stopped");
+	return CUST_OK;
 }
 
 static void
@@ -113,7 +127,7 @@ take_failed(struct run *run, const struct cust_entry *e,
 	rec->reason = reason;
 	if (strcmp(rec->status, "loop") == 0)
 		run->res->recorded++;
-	return record(run, rec);
+	return record(run, rec, false, false);
 }
 
 static int
@@ -135,12 +149,12 @@ take_link(struct run *run, const struct cust_entry *e, struct cust_record *rec)
 		rec->status = status_of(errno, "readlink");
 		because(reason, sizeof(reason), "readlink", errno);
 		rec->reason = reason;
-		return record(run, rec);
+		return record(run, rec, false, false);
 	}
 	rec->target = target;
 	rec->targetlen = (size_t)k;
 	run->res->recorded++;
-	return record(run, rec);
+	return record(run, rec, false, false);
 }
 
 /* Keep the stored name of a file with other links to it. */
@@ -186,8 +200,6 @@ fill_taken(struct cust_record *rec, const struct cust_taken *t)
 		rec->btime = t->btime;
 		rec->bytes = t->bytes;
 		rec->magic = t->magic;
-		for (unsigned i = 0; i < CUST_NALG; i++)
-			rec->hex[i] = cust_digest_hex(t->d, 1u << i);
 	}
 	if (t->moved)
 		rec->after = &t->after;
@@ -227,14 +239,13 @@ take_file(struct run *run, const struct cust_entry *e, struct cust_record *rec)
 		rec->stored = stored;
 		run->res->files++;
 		run->res->payload_bytes += (uint64_t)t.bytes;
-		if ((r = cust_bag_payload(run->bag, stored, (uint64_t)t.bytes,
-		    t.d)) != CUST_OK || (r = remember(run, &t, stored)) != 0)
+		if ((r = remember(run, &t, stored)) != CUST_OK)
 			goto out;
 	} else if (t.read && strcmp(t.status, "ok") == 0)
 		rec->status = "hashed";
 	if (t.capped)
 		rec->reason = "size 0 but readable: first 16 MiB taken";
-	r = record(run, rec);
+	r = record(run, rec, t.read, t.read && store);
 out:
 	free(stored);
 	return r;
@@ -274,13 +285,13 @@ on_entry(void *arg, const struct cust_entry *e)
 		return take_link(run, e, &rec);
 	if (!S_ISREG(e->st.st_mode) || strcmp(rec.status, "listed") == 0) {
 		run->res->recorded++;
-		return record(run, &rec);
+		return record(run, &rec, false, false);
 	}
 	/* Another name of an inode already stored: its content once. */
 	if (rule->collector == CUST_COLLECTOR_FILE &&
 	    (rec.link_of = stored_as(run, &e->st)) != NULL) {
 		run->res->recorded++;
-		return record(run, &rec);
+		return record(run, &rec, false, false);
 	}
 	if (rule->max_size >= 0 && e->st.st_size > rule->max_size) {
 		snprintf(reason, sizeof(reason), "size %jd exceeds "
@@ -289,7 +300,7 @@ on_entry(void *arg, const struct cust_entry *e)
 		rec.status = "too_large";
 		rec.reason = reason;
 		run->res->skipped++;
-		return record(run, &rec);
+		return record(run, &rec, false, false);
 	}
 	return take_file(run, e, &rec);
 }
@@ -512,9 +523,11 @@ seal_json(struct run *run)
 	cust_key_id_hex(run->key, id);
 	if ((pub = cust_key_public_b64(run->key)) == NULL)
 		return NULL;
-	o = json_pack("{s:s, s:s, s:s, s:b}", "algorithm",
+	o = json_pack("{s:s, s:s, s:s, s:b, s:o}", "algorithm",
 	    "Ed25519 over BLAKE2b-512 (minisign ED)", "key_id", id,
-	    "public_key", pub, "one_time", run->onetime != NULL);
+	    "public_key", pub, "one_time", run->onetime != NULL,
+	    "x509_signer", run->o->signer != NULL ?
+	    json_string(cust_signer_subject(run->o->signer)) : json_null());
 	free(pub);
 	return o;
 }
@@ -668,7 +681,8 @@ seal(struct run *run)
 	in.key = run->key;
 	in.untrusted = "signature from custody key";
 	in.trusted = trusted;
-	r = cust_bag_seal(run->bag, &in);
+	if ((r = cust_bag_seal(run->bag, &in)) == CUST_OK)
+		r = cust_countersign(run->ctx, run->bag, run->o, run->res);
 out:
 	free(trusted);
 	free(info);
@@ -759,20 +773,26 @@ setup(struct run *run)
 		run->key = run->onetime;
 	}
 	if ((r = cust_filetype_new(ctx, &run->ft)) != CUST_OK ||
-	    (r = cust_acquirer_new(ctx, o->algs | CUST_ALG_SHA256, run->ft,
-	    o->max_rate, &run->acq)) != CUST_OK ||
+	    (r = cust_relay_new(ctx, RING_BYTES, &run->relay)) != CUST_OK ||
+	    (r = cust_acquirer_new(ctx, run->ft, run->relay, o->max_rate,
+	    &run->acq)) != CUST_OK ||
 	    (r = cust_pathset_new(ctx, &run->seen)) != CUST_OK ||
 	    (r = cust_mounts_load(ctx, &run->mounts)) != CUST_OK ||
 	    (r = cust_sink_new(ctx, o->out_fd, o->out_name, o->zstd_level,
 	    o->zstd_threads, &run->sink)) != CUST_OK)
 		return r;
-	return cust_bag_new(ctx, run->sink, o->bag_name, o->algs,
-	    o->spool_dirfd, &run->start, &run->bag);
+	if ((r = cust_bag_new(ctx, run->sink, o->bag_name, o->algs,
+	    o->spool_dirfd, &run->start, &run->bag)) != CUST_OK)
+		return r;
+	return cust_ledger_start(ctx, run->relay, run->bag,
+	    o->algs | CUST_ALG_SHA256, &run->ledger);
 }
 
 static void
 teardown(struct run *run)
 {
+	cust_ledger_free(run->ledger);
+	cust_relay_free(run->relay);
 	cust_bag_free(run->bag);
 	cust_sink_free(run->sink);
 	cust_pathset_free(run->seen);
@@ -809,9 +829,13 @@ cust_collect(struct cust_ctx *ctx, const struct cust_collect_opts *o,
 		goto out;
 	if ((r = cust_bag_begin(run.bag)) != CUST_OK ||
 	    (r = run_manifests(&run)) != CUST_OK ||
-	    (r = run_paths(&run)) != CUST_OK || (r = seal(&run)) != CUST_OK ||
+	    (r = run_paths(&run)) != CUST_OK ||
+	    (r = cust_ledger_finish(run.ledger, ctx)) != CUST_OK ||
+	    (r = seal(&run)) != CUST_OK ||
 	    (r = cust_sink_close(run.sink, res->sha256,
-	    &res->bundle_bytes)) != CUST_OK)
+	    &res->bundle_bytes)) != CUST_OK ||
+	    (r = cust_collect_log(ctx, run.bag, o, run.key,
+	    run.onetime != NULL, res)) != CUST_OK)
 		goto out;
 	cust_key_id_hex(run.key, res->key_id);
 	res->one_time_key = run.onetime != NULL;

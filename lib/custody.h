@@ -204,6 +204,13 @@ struct cust_collect_opts {
 	char *const	*argv;
 	cust_notify_fn	*notify;	/* may be NULL */
 	void		*notify_arg;
+	/* Countersignatures and the custody log (custody(1)): */
+	const struct cust_signer *signer; /* X.509 signer, or NULL */
+	const char	*tsa_url;	/* ask this TSA for tokens; NULL: none */
+	int		 tsa_timeout;	/* seconds; 0: CUST_TSA_TIMEOUT */
+	int		 log_fd;	/* the custody log, open read-write and
+					   O_APPEND, when log_name is set */
+	const char	*log_name;	/* its name; NULL: no custody log */
 };
 
 struct cust_collect_result {
@@ -222,6 +229,13 @@ struct cust_collect_result {
 	size_t		 artefacts_skipped;
 	bool		 guarded;	/* mounts were read-only, noatime */
 	char		 guard_reason[256];	/* why not, when not */
+	bool		 x509;		/* the .p7s signature was added */
+	unsigned	 timestamps;	/* tokens added to the bundle */
+	bool		 untimestamped;	/* a TSA was asked; not every token came */
+	char		 tsa_error[512];	/* why: "URL: reason" */
+	uint64_t	 log_events;	/* events written to the custody log */
+	char		 log_head[65];	/* SHA-256 of its last line, or "" */
+	char		 log_error[512];	/* why the log was not written */
 };
 
 /*
@@ -252,10 +266,23 @@ enum cust_verdict {
 /* One thing found wrong, in the check that found it. */
 struct cust_finding {
 	const char	*check;		/* "archive", "structure", "signature",
-					   "tag manifest", "completeness",
-					   "validity", "metadata" */
+					   "timestamp", "tag manifest",
+					   "completeness", "validity",
+					   "metadata", "custody log" */
 	char		*subject;	/* owned: member or file named */
 	char		*message;	/* owned */
+};
+
+/* One RFC 3161 token met by the verifier; strings owned by the report. */
+struct cust_stamp {
+	char		*where;		/* bundle member, or "custody log event
+					   N" */
+	const char	*over;		/* the member it covers (static) */
+	char		*gen_time;	/* RFC 3339 UTC, or NULL if unreadable */
+	char		*tsa;		/* TSA certificate subject, or NULL */
+	bool		 verified;	/* signature and chain to opts->tsa_ca */
+	bool		 offset_known;
+	int64_t		 offset;	/* genTime minus the host's end time, s */
 };
 
 /* Who the verifier trusts; every pointer is borrowed. */
@@ -266,7 +293,21 @@ struct cust_verify_opts {
 	size_t		 nkeys;
 	const char *const *key_ids;	/* trusted key IDs (16 hex digits) */
 	size_t		 nkey_ids;
+	/* X.509, timestamps and the custody log (custody(1)): */
+	const struct cust_castore *ca;	/* X.509 signers' CA, or NULL */
+	const struct cust_castore *tsa_ca; /* TSAs' CA, or NULL */
+	bool		 require_timestamp; /* a verified token must exist */
+	bool		 require_cms;	/* a verified .p7s must exist */
+	int		 log_fd;	/* the custody log, when log_name is set */
+	const char	*log_name;	/* its name; NULL: no log */
+	const char	*log_head;	/* 64 hex digits: the log must end with
+					   the line of this SHA-256; or NULL */
+	/* A zstd bundle may expand this many times past its first GiB
+	   (0: CUST_MAX_EXPANSION; UINT64_MAX: no bound). */
+	uint64_t	 max_expansion;
 };
+
+#define CUST_MAX_EXPANSION	1000
 
 /* What the verifier found; every string is owned by the report. */
 struct cust_report {
@@ -295,6 +336,25 @@ struct cust_report {
 	struct cust_finding *findings;
 	size_t		 nfindings;
 	uint64_t	 more_findings;	/* found but not kept (over a limit) */
+	/* X.509 signature (signatures/tagmanifest-sha512.txt.p7s) */
+	bool		 x509_present;
+	bool		 x509_verified;	/* valid, and chains to opts->ca */
+	char		*x509_subject;	/* the signer, as the signature says */
+	char		*x509_checked_at; /* when its certificate was checked */
+	const char	*x509_checked_by; /* "token genTime", "signing time" */
+	/* RFC 3161 tokens, in the bundle and in the custody log */
+	struct cust_stamp *stamps;
+	size_t		 nstamps;
+	/* Notes that are not failures (large clock offsets, untrusted
+	 * custody events, ...), each "subject: message". */
+	char		**warnings;
+	size_t		 nwarnings;
+	/* The custody log (BUNDLE.custody) */
+	char		*log_name;	/* NULL: no log was read */
+	uint64_t	 log_events;
+	char		 log_head[65];	/* SHA-256 of its last line */
+	uint64_t	 log_trusted;	/* events signed by a key you trust */
+	uint64_t	 log_unverified;	/* events signed by other keys */
 };
 
 /*
@@ -323,5 +383,156 @@ typedef int cust_scan_fn(void *arg, const char *member, const char *text,
  */
 int	cust_scan(struct cust_ctx *, int fd, const char *name,
 	    cust_scan_fn *fn, void *arg);
+
+/* --------------------------------------------------- X.509 and RFC 3161 */
+
+/* An X.509 signing identity: a certificate, its chain and its key. */
+struct cust_signer;
+
+/*
+ * Load CERT, PEM certificates (the signer's first, then any chain), and
+ * KEY, the certificate's unencrypted PEM private key (read into memory that
+ * is wiped).  Only ECDSA P-256 or P-384 and RSA of 3072 bits or more are
+ * taken (Ed25519 cannot sign CMS in OpenSSL 3.0), and the certificate's key
+ * usage must allow digitalSignature or nonRepudiation.  CUST_FAILED with a
+ * message naming the file otherwise; *sp (owned by the caller,
+ * cust_signer_free) is NULL then.
+ */
+int	cust_signer_load(struct cust_ctx *, const char *cert, const char *key,
+	    struct cust_signer **sp);
+/* Free a signer.  NULL is a no-op. */
+void	cust_signer_free(struct cust_signer *);
+/* The certificate's subject, one line of RFC 2253 text (borrowed). */
+const char *cust_signer_subject(const struct cust_signer *);
+
+/* CA certificates an investigator trusts, for signers or for TSAs. */
+struct cust_castore;
+
+/*
+ * Read PATH, PEM certificates (at most 256).  CUST_FAILED when it cannot be
+ * read or holds none; *sp is owned by the caller (cust_castore_free).
+ */
+int	cust_castore_load(struct cust_ctx *, const char *path,
+	    struct cust_castore **sp);
+/* Free a CA store.  NULL is a no-op. */
+void	cust_castore_free(struct cust_castore *);
+
+/* Seconds allowed for a TSA's connection, and again for its answer. */
+#define CUST_TSA_TIMEOUT	30
+
+/* -------------------------------------------------------- custody log */
+
+/*
+ * One event to append to a custody log (custody(1), THE CUSTODY LOG).
+ * Strings are borrowed; each NULL or one line of printable UTF-8 of at
+ * most 256 bytes.
+ */
+struct cust_event {
+	const char	*type;		/* "transferred", "received", "stored",
+					   "verified", "note" ("sealed",
+					   "timestamped" and "untimestamped"
+					   are written by the library) */
+	const char	*name;		/* the actor, who signs */
+	const char	*role;
+	const char	*organisation;
+	const char	*contact;
+	const char	*location;
+	const char	*purpose;	/* purpose or authority */
+	const char	*from, *to;	/* transferred: both required */
+	const char	*note;		/* free text (note, and others) */
+	const struct cust_key *key;	/* the actor's secret key: signs */
+};
+
+/* What a custody log needs to know of its bundle. */
+struct cust_bundle_ref {
+	char		 bag[129];	/* the top directory */
+	char		 tagmanifest_sha512[129];
+	char		 sha256[65];	/* of the bundle's bytes, or "" */
+	unsigned char	*sig;		/* owned: the minisign signature file */
+	size_t		 siglen;
+	unsigned char	*p7s;		/* owned: the CMS signature, or NULL */
+	size_t		 p7slen;
+};
+
+/*
+ * Read the bundle on FD (borrowed; plain or zstd tar) to the end, with
+ * the verifier's hostile-input reader, for its tag manifest's SHA-512, its
+ * signature files and the SHA-256 of every byte.  Nothing is verified.
+ * CUST_FAILED when it is damaged or not a bundle, CUST_FATAL when it
+ * cannot be read.  Release REF with cust_bundle_ref_fini (also after a
+ * failure).
+ */
+int	cust_bundle_ref_read(struct cust_ctx *, int fd, const char *name,
+	    struct cust_bundle_ref *ref);
+void	cust_bundle_ref_fini(struct cust_bundle_ref *);
+
+/*
+ * Append EV, signed with ev->key, to the custody log on FD (borrowed, open
+ * read-write; NAME for messages), holding an exclusive lock while it reads
+ * the log, checks that its chain and sequence are whole and that the clock
+ * is not before its last event, and writes one line.  REF binds a new
+ * (empty) log to its bundle and may be NULL for a log with events; given
+ * with one, it must be the log's bundle.  On CUST_OK, HEAD holds the new
+ * head digest (SHA-256 of the line written).  CUST_FAILED with a message
+ * when the event or the log is refused (nothing was written), CUST_FATAL
+ * when the log could not be read or written.
+ */
+int	cust_log_append(struct cust_ctx *, int fd, const char *name,
+	    const struct cust_bundle_ref *ref, const struct cust_event *ev,
+	    char head[65]);
+/*
+ * Ask the TSA at URL (http://) for a token over each signature file of
+ * REF (a SHA-256 imprint, a random nonce, certReq; TIMEOUT seconds, 0:
+ * CUST_TSA_TIMEOUT), check that each was granted for that imprint and
+ * nonce, then append one "timestamped" event
+ * holding them, as cust_log_append does (EV gives the actor and key; its
+ * type is ignored).  CUST_FAILED with "URL: reason" when a token did not
+ * come: then nothing is appended.
+ */
+int	cust_log_timestamp(struct cust_ctx *, int fd, const char *name,
+	    const struct cust_bundle_ref *ref, const char *url, int timeout,
+	    const struct cust_event *ev, char head[65]);
+
+/* A custody log read for display: what it says, nothing verified. */
+struct cust_log;
+
+/* One event as the log states it; strings borrowed, NULL when absent. */
+struct cust_log_entry {
+	uint64_t	 seq;
+	const char	*type;
+	const char	*time;		/* UTC, RFC 3339 */
+	const char	*local_time;	/* with the writer's UTC offset */
+	const char	*zone;
+	const char	*name, *role, *organisation, *contact;
+	const char	*location, *purpose;
+	const char	*from, *to, *note;
+	const char	*key_id;	/* of the signing key */
+	const char	*bag;		/* event 0: the bundle it is bound to */
+	const char	*tagmanifest_sha512;
+	const char	*tsa;		/* timestamped, untimestamped */
+	const char	*gen_time;	/* timestamped: the first token's, as
+					   the event records it */
+	size_t		 tokens;
+	char		 hash[65];	/* SHA-256 of the line */
+};
+
+/*
+ * Read and parse the custody log on FD (at most 64 MiB, lines at most
+ * 1 MiB).  Each line must be {"event": TEXT, "minisig": TEXT} with TEXT
+ * a JSON object of the format; chain, signatures and trust are not
+ * checked (cust_verify does).  CUST_FAILED naming the line when it is
+ * malformed.  *logp is owned by the caller (cust_log_free).
+ */
+int	cust_log_read(struct cust_ctx *, int fd, const char *name,
+	    struct cust_log **logp);
+void	cust_log_free(struct cust_log *);
+size_t	cust_log_count(const struct cust_log *);
+/* Event I (I < count), borrowed from the log. */
+const struct cust_log_entry *cust_log_entry(const struct cust_log *,
+	    size_t i);
+/* The head digest: SHA-256 (hex) of the last line, "" when empty. */
+const char *cust_log_head(const struct cust_log *);
+/* The events as one JSON document (owned by the caller), or NULL. */
+char	*cust_log_json(const struct cust_log *);
 
 #endif /* CUSTODY_H */

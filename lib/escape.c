@@ -118,16 +118,14 @@ hexval(char c)
 	return -1;
 }
 
-int
-cust_unescape(const char *s, size_t n, char **outp, size_t *lenp)
+/* Decode the "^XX" of S into OUT (room for N + 1 bytes): 0, or -1 when
+ * an escape is malformed.  Whether S is canonical is not checked. */
+static int
+decode(const char *s, size_t n, char *out, size_t *lenp)
 {
-	char *out, *again;
-	size_t len = 0, alen;
+	size_t len = 0;
 	int hi, lo;
 
-	*outp = NULL;
-	if ((out = malloc(n + 1)) == NULL)
-		return -1;
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] != '^') {
 			out[len++] = s[i];
@@ -135,26 +133,53 @@ cust_unescape(const char *s, size_t n, char **outp, size_t *lenp)
 		}
 		if (i + 2 >= n || (hi = hexval(s[i + 1])) < 0 ||
 		    (lo = hexval(s[i + 2])) < 0)
-			goto bad;
+			return -1;
 		out[len++] = (char)(hi << 4 | lo);
 		i += 2;
 	}
 	out[len] = '\0';
-	/* Only the canonical spelling is accepted: escaping must give S. */
-	if ((again = cust_escape(out, len, &alen)) == NULL)
-		goto bad;
-	if (alen != n || memcmp(again, s, n) != 0) {
-		free(again);
-		goto bad;
+	*lenp = len;
+	return 0;
+}
+
+/* Whether RAW escapes to exactly S; AGAIN has room for N bytes. */
+static bool
+escapes_to(const char *raw, size_t len, const char *s, size_t n,
+    char *again)
+{
+	const unsigned char *r = (const unsigned char *)raw;
+
+	if (escape(r, len, NULL) != n)
+		return false;
+	escape(r, len, again);
+	return memcmp(again, s, n) == 0;
+}
+
+int
+cust_unescape(const char *s, size_t n, char **outp, size_t *lenp)
+{
+	char *out, *again;
+	size_t len;
+	bool ok;
+
+	*outp = NULL;
+	if ((out = malloc(n + 1)) == NULL)
+		return -1;
+	if (decode(s, n, out, &len) != 0 || (again = malloc(n + 1)) == NULL) {
+		free(out);
+		return -1;
 	}
+	/* Only the canonical spelling is accepted: escaping must give S. */
+	ok = escapes_to(out, len, s, n, again);
 	free(again);
+	if (!ok) {
+		free(out);
+		return -1;
+	}
 	*outp = out;
 	if (lenp != NULL)
 		*lenp = len;
 	return 0;
-bad:
-	free(out);
-	return -1;
 }
 
 /*
@@ -193,27 +218,27 @@ cust_stored_name(const char *p, size_t n)
 	return out;
 }
 
+/*
+ * What cust_stored_name gives for a path without NUL: "data" and its
+ * canonical escape, short enough.  Nothing is allocated, so that running
+ * out of memory cannot make the verifier call a good name bad.
+ */
 bool
 cust_stored_valid(const char *rel)
 {
-	size_t n = strlen(rel), rawlen;
-	char *raw;
-	bool ok;
+	char raw[CUST_STORED_MAX + 1], again[CUST_STORED_MAX + 1];
+	size_t n = strlen(rel), rawlen, comp = 0;
 
 	if (strncmp(rel, "data/^00/", 9) == 0)
 		return n == 9 + 64 && strspn(rel + 9, "0123456789abcdef") == 64;
 	if (strncmp(rel, "data/", 5) != 0 || n > CUST_STORED_MAX)
 		return false;
-	if (cust_unescape(rel + 4, n - 4, &raw, &rawlen) != 0)
+	if (decode(rel + 4, n - 4, raw, &rawlen) != 0 ||
+	    memchr(raw, '\0', rawlen) != NULL ||
+	    !escapes_to(raw, rawlen, rel + 4, n - 4, again))
 		return false;
-	/* What the collector stores: no NUL, and not a long name. */
-	ok = memchr(raw, '\0', rawlen) == NULL;
-	if (ok) {
-		char *again = cust_stored_name(raw, rawlen);
-
-		ok = again != NULL && strcmp(again, rel) == 0;
-		free(again);
-	}
-	free(raw);
-	return ok;
+	for (const char *c = rel + 4; *c != '\0'; c++)
+		if ((comp = *c == '/' ? 0 : comp + 1) > 255)
+			return false;
+	return true;
 }

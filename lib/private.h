@@ -346,6 +346,8 @@ size_t	cust_relay_max(const struct cust_relay *);
  */
 void	*cust_relay_reserve(struct cust_relay *, size_t n);
 bool	cust_relay_chunk(struct cust_relay *, const void *p, size_t n);
+/* Give back the last N bytes of the latest reservation, unused. */
+void	cust_relay_unreserve(struct cust_relay *, size_t n);
 bool	cust_relay_start(struct cust_relay *);
 bool	cust_relay_record(struct cust_relay *, struct cust_slip *s);
 /* No more jobs will come. */
@@ -359,6 +361,23 @@ bool	cust_relay_next(struct cust_relay *, struct cust_job *);
 void	cust_relay_release(struct cust_relay *, const void *p, size_t n);
 void	cust_relay_abort(struct cust_relay *);
 bool	cust_relay_aborted(struct cust_relay *);
+
+/* ------------------------------------------------------------- ledger.c */
+
+/* The hashing thread: digests, payload manifests, records. */
+struct cust_ledger;
+struct cust_bag;
+
+/*
+ * Start the thread taking jobs from RELAY (borrowed) into BAG (borrowed:
+ * until cust_ledger_finish, the thread alone writes the bag's spools).
+ */
+int	cust_ledger_start(struct cust_ctx *, struct cust_relay *relay,
+	    struct cust_bag *bag, unsigned algs, struct cust_ledger **);
+/* Close the relay, wait for the thread; its error, if any, goes to CTX. */
+int	cust_ledger_finish(struct cust_ledger *, struct cust_ctx *ctx);
+/* Stop the thread if it runs and free.  NULL is a no-op. */
+void	cust_ledger_free(struct cust_ledger *);
 
 /* ------------------------------------------------------------ acquire.c */
 
@@ -382,18 +401,22 @@ struct cust_taken {
 	struct timespec	 btime;
 	struct stat	 after;		/* fstat after the read */
 	const char	*magic;		/* borrowed until the next file */
-	const struct cust_digest *d;	/* borrowed: digests, when read */
 };
 
-/* MAX_RATE: read at most this many bytes a second (0: no limit). */
-int	cust_acquirer_new(struct cust_ctx *, unsigned algs,
-	    struct cust_filetype *, uint64_t max_rate,
+/*
+ * Read files into RELAY (borrowed), for the hashing thread; at most
+ * MAX_RATE bytes a second (0: no limit).
+ */
+int	cust_acquirer_new(struct cust_ctx *, struct cust_filetype *,
+	    struct cust_relay *relay, uint64_t max_rate,
 	    struct cust_acquirer **);
 void	cust_acquirer_free(struct cust_acquirer *);
 /*
- * Take the regular file of entry E: hash it and, when S is not NULL, write
- * it to S as MEMBER.  Returns CUST_OK whatever happened to the file (see
- * T->status), or CUST_FATAL when the archive or memory failed.
+ * Take the regular file of entry E: relay a START job and its bytes (the
+ * hashing thread digests them) and, when S is not NULL, write it to S as
+ * MEMBER.  Returns CUST_OK whatever happened to the file (see T->status;
+ * T->read says whether its bytes were relayed), or CUST_FATAL when the
+ * archive, the relay or memory failed.
  */
 int	cust_acquire(struct cust_acquirer *, const struct cust_entry *e,
 	    struct cust_sink *s, const char *member, struct cust_taken *t);
@@ -489,6 +512,19 @@ void	cust_bag_oxum(const struct cust_bag *, uint64_t *bytes,
 	    uint64_t *count);
 /* Write the tag files, the tag manifest and its signature. */
 int	cust_bag_seal(struct cust_bag *, const struct cust_bag_seal *);
+/*
+ * After cust_bag_seal: the tag manifest and its signature file, as written
+ * (borrowed from the bag).
+ */
+int	cust_bag_sealed(const struct cust_bag *, const char **tm,
+	    size_t *tmlen, const char **sig, size_t *siglen);
+/*
+ * Write a member that follows the signature: REL is CUST_P7S_MEMBER,
+ * CUST_TSR_MEMBER or CUST_P7STSR_MEMBER, in that order, each at most once
+ * (the last only after the first).  Anything else is CUST_FATAL.
+ */
+int	cust_bag_append(struct cust_bag *, const char *rel, const void *p,
+	    size_t n);
 
 /* -------------------------------------------------------- custody_log.c */
 
@@ -535,6 +571,9 @@ int	cust_reader_next(struct cust_reader *, const struct cust_member **mp);
 ssize_t	cust_reader_data(struct cust_reader *, const void **bufp);
 /* The top directory, once a member was read. */
 const char *cust_reader_bag(const struct cust_reader *);
+/* Refuse a zstd stream that expands more than RATIO times past its first
+ * GiB (0: no bound, the default). */
+void	cust_reader_bound(struct cust_reader *, uint64_t ratio);
 /* SHA-256 and length of every input byte read (call once, at the end). */
 void	cust_reader_digest(struct cust_reader *, char sha256[65],
 	    uint64_t *bytes);
@@ -545,6 +584,11 @@ void	cust_reader_digest(struct cust_reader *, char sha256[65],
 int	cust_report_add(struct cust_report *, const char *check,
 	    const char *subject, const char *fmt, ...)
 	    __attribute__((format(printf, 4, 5)));
+/* Add a warning, "SUBJECT: message", to REP (bounded like findings). */
+int	cust_report_warn(struct cust_report *, const char *subject,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Add a token met (its strings are copied); CUST_FATAL out of memory. */
+int	cust_report_stamp(struct cust_report *, const struct cust_stamp *);
 
 /* ------------------------------------------------------------ pathset.c */
 
@@ -627,5 +671,105 @@ bool	cust_sig_key_matches(const struct cust_sig *, const struct cust_key *);
  */
 int	cust_sig_verify(struct cust_ctx *, const struct cust_sig *,
 	    const struct cust_key *key, const void *msg, size_t len);
+
+/* ---------------------------------------------- x509.c, cms.c, tsa.c */
+
+/* Members after the signature, in the order they come (bag.c). */
+#define CUST_SIG_MEMBER		"signatures/tagmanifest-sha512.txt.minisig"
+#define CUST_P7S_MEMBER		"signatures/tagmanifest-sha512.txt.p7s"
+#define CUST_TSR_MEMBER		"timestamps/tagmanifest-sha512.txt.minisig.tsr"
+#define CUST_P7STSR_MEMBER	"timestamps/tagmanifest-sha512.txt.p7s.tsr"
+#define CUST_P7S_MAX	(64 * 1024)	/* largest .p7s accepted */
+#define CUST_TSR_MAX	(64 * 1024)	/* largest .tsr accepted */
+
+/*
+ * A detached CMS SignedData (DER) over DATA by S: SHA-256 (SHA-384 for a
+ * P-384 key), the certificate and its chain, signing time and
+ * signingCertificateV2.  *derp is owned by the caller (free()).
+ */
+int	cust_cms_sign(struct cust_ctx *, const struct cust_signer *s,
+	    const void *data, size_t len, unsigned char **derp, size_t *lenp);
+
+/* What a checked CMS signature says. */
+struct cust_cms_result {
+	char		*subject;	/* owned: the signer's subject */
+	time_t		 signing_time;	/* claimed by the signer; -1: none */
+	char		 signing_time_text[CUST_TIMELEN];
+	time_t		 checked_at;	/* when the certificate was checked */
+	bool		 at_token;	/* at a token's genTime, not the
+					   signing time */
+	bool		 verified;	/* chain to the CA checked */
+};
+
+/*
+ * Check the CMS signature DER (N bytes, at most CUST_P7S_MAX) over DATA:
+ * one signer, detached, signingCertificateV2 present and matching, the
+ * signature valid, the signer's key usage digitalSignature or
+ * nonRepudiation.  With CA, also the chain to it at *AT (a token's
+ * genTime) or, when AT is NULL, at the signing time; then res->verified.
+ * CUST_OK, or CUST_FAILED with "SUBJECT: reason".  Release RES with
+ * cust_cms_result_fini (also after a failure).
+ */
+int	cust_cms_check(struct cust_ctx *, const char *subject, const void *der,
+	    size_t n, const void *data, size_t len,
+	    const struct cust_castore *ca, const time_t *at,
+	    struct cust_cms_result *res);
+void	cust_cms_result_fini(struct cust_cms_result *);
+
+/*
+ * Ask the TSA at URL (http:// only) for a token over DATA: a SHA-256
+ * imprint, a random 64-bit nonce, certReq.  TIMEOUT seconds (0:
+ * CUST_TSA_TIMEOUT) for the connection and again for the exchange.  The
+ * answer must be granted, for our imprint and our nonce; *derp (owned,
+ * free()) is then the whole DER TimeStampResp.  CUST_FAILED with
+ * "URL: reason" when the TSA cannot be reached or refuses, CUST_FATAL when
+ * out of memory.
+ */
+int	cust_tsa_request(struct cust_ctx *, const char *url, int timeout,
+	    const void *data, size_t len, unsigned char **derp, size_t *lenp);
+
+/* What a checked token says. */
+struct cust_tsa_token {
+	time_t		 gen_time;
+	char		 gen_time_text[CUST_TIMELEN];
+	long		 accuracy;	/* seconds, rounded up; 0: none */
+	char		*tsa;		/* owned: TSA certificate subject (or
+					   its tsa name), or NULL */
+	bool		 verified;	/* signature and chain checked */
+};
+
+/*
+ * Check the DER TimeStampResp (N bytes, at most CUST_TSR_MAX, nothing
+ * after it) against DATA, the file it must cover: status granted, a
+ * SHA-256 imprint of DATA.  With CA, also at genTime: the TSA
+ * certificate's extended key usage critical and timeStamping alone, its
+ * chain to CA, the signature and ESS certificate binding; then
+ * t->verified.  CUST_OK, or CUST_FAILED with "SUBJECT: reason".  Release T
+ * with cust_tsa_token_fini.
+ */
+int	cust_tsa_check(struct cust_ctx *, const char *subject, const void *der,
+	    size_t n, const void *data, size_t len,
+	    const struct cust_castore *ca, struct cust_tsa_token *t);
+void	cust_tsa_token_fini(struct cust_tsa_token *);
+
+/* -------------------------------------------------------- countersign.c */
+
+/*
+ * After cust_bag_seal: the X.509 signature (opts->signer) and the tokens
+ * (opts->tsa_url) as members of BAG.  A TSA that fails leaves
+ * res->untimestamped and res->tsa_error set, and CUST_OK.
+ */
+int	cust_countersign(struct cust_ctx *, struct cust_bag *bag,
+	    const struct cust_collect_opts *o,
+	    struct cust_collect_result *res);
+/*
+ * After the bundle is closed: the "sealed" event (and "untimestamped" when
+ * a TSA failed) in the custody log on opts->log_fd, signed with KEY (the
+ * seal key, ONE_TIME or not).  A log that cannot be written leaves
+ * res->log_error set, and CUST_OK: the bundle is whole.
+ */
+int	cust_collect_log(struct cust_ctx *, const struct cust_bag *bag,
+	    const struct cust_collect_opts *o, const struct cust_key *key,
+	    bool one_time, struct cust_collect_result *res);
 
 #endif /* CUSTODY_PRIVATE_H */

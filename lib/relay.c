@@ -15,6 +15,9 @@
 #include "private.h"
 
 #define JOBS	4096		/* jobs in flight */
+/* A waiting hasher is woken once this much work is queued (or the reader
+ * must wait, or closes): a wake-up per job would cost more than the job. */
+#define WAKE_JOBS	32
 
 struct cust_relay {
 	pthread_mutex_t	 mu;
@@ -29,7 +32,26 @@ struct cust_relay {
 	size_t		 jhead, jtail, njobs;
 	bool		 closed;	/* the reader has no more work */
 	bool		 aborted;	/* the hasher gave up */
+	bool		 cwait;		/* the hasher sleeps on work */
+	bool		 pwait;		/* the reader sleeps on room */
 };
+
+/* Wake the hasher if it sleeps; with the mutex held. */
+static void
+wake(struct cust_relay *r)
+{
+	if (r->cwait)
+		pthread_cond_signal(&r->work);
+}
+
+static void
+wait_room(struct cust_relay *r)
+{
+	wake(r);
+	r->pwait = true;
+	pthread_cond_wait(&r->room, &r->mu);
+	r->pwait = false;
+}
 
 int
 cust_relay_new(struct cust_ctx *ctx, size_t size, struct cust_relay **rp)
@@ -78,15 +100,17 @@ cust_relay_reserve(struct cust_relay *r, size_t n)
 {
 	void *p = NULL;
 	size_t skip;
+	bool wrap;
 
 	pthread_mutex_lock(&r->mu);
 	for (;;) {
 		if (r->aborted)
 			break;
 		/* Chunks never wrap: skip what is left at the ring's end. */
-		skip = r->head + n > r->size ? r->size - r->head : 0;
+		wrap = r->head + n > r->size;
+		skip = wrap ? r->size - r->head : 0;
 		if (r->used + skip + n <= r->size) {
-			if (skip > 0) {
+			if (wrap) {
 				r->used += skip;
 				r->waste = skip;
 				r->head = 0;
@@ -96,10 +120,19 @@ cust_relay_reserve(struct cust_relay *r, size_t n)
 			r->used += n;
 			break;
 		}
-		pthread_cond_wait(&r->room, &r->mu);
+		wait_room(r);
 	}
 	pthread_mutex_unlock(&r->mu);
 	return p;
+}
+
+void
+cust_relay_unreserve(struct cust_relay *r, size_t n)
+{
+	pthread_mutex_lock(&r->mu);
+	r->head -= n;
+	r->used -= n;
+	pthread_mutex_unlock(&r->mu);
 }
 
 static bool
@@ -109,12 +142,13 @@ push(struct cust_relay *r, const struct cust_job *j)
 
 	pthread_mutex_lock(&r->mu);
 	while (!r->aborted && r->njobs == JOBS)
-		pthread_cond_wait(&r->room, &r->mu);
+		wait_room(r);
 	if ((ok = !r->aborted)) {
 		r->jobs[r->jhead] = *j;
 		r->jhead = (r->jhead + 1) % JOBS;
 		r->njobs++;
-		pthread_cond_signal(&r->work);
+		if (r->njobs >= WAKE_JOBS || r->used >= r->size / 8)
+			wake(r);
 	}
 	pthread_mutex_unlock(&r->mu);
 	return ok;
@@ -152,7 +186,7 @@ cust_relay_close(struct cust_relay *r)
 {
 	pthread_mutex_lock(&r->mu);
 	r->closed = true;
-	pthread_cond_signal(&r->work);
+	wake(r);
 	pthread_mutex_unlock(&r->mu);
 }
 
@@ -162,13 +196,17 @@ cust_relay_next(struct cust_relay *r, struct cust_job *j)
 	bool got;
 
 	pthread_mutex_lock(&r->mu);
-	while (r->njobs == 0 && !r->closed)
+	while (r->njobs == 0 && !r->closed) {
+		r->cwait = true;
 		pthread_cond_wait(&r->work, &r->mu);
+		r->cwait = false;
+	}
 	if ((got = r->njobs > 0)) {
 		*j = r->jobs[r->jtail];
 		r->jtail = (r->jtail + 1) % JOBS;
 		r->njobs--;
-		pthread_cond_signal(&r->room);
+		if (r->pwait)
+			pthread_cond_signal(&r->room);
 	}
 	pthread_mutex_unlock(&r->mu);
 	return got;
@@ -184,7 +222,8 @@ cust_relay_release(struct cust_relay *r, const void *p, size_t n)
 		r->waste = 0;
 	}
 	r->used -= n;
-	pthread_cond_signal(&r->room);
+	if (r->pwait)
+		pthread_cond_signal(&r->room);
 	pthread_mutex_unlock(&r->mu);
 }
 
@@ -194,6 +233,7 @@ cust_relay_abort(struct cust_relay *r)
 	pthread_mutex_lock(&r->mu);
 	r->aborted = true;
 	pthread_cond_broadcast(&r->room);
+	pthread_cond_broadcast(&r->work);
 	pthread_mutex_unlock(&r->mu);
 }
 

@@ -12,6 +12,8 @@
 #include "private.h"
 
 #define MAX_FINDINGS	1000
+#define MAX_WARNINGS	1000
+#define MAX_STAMPS	1000
 
 int
 cust_report_add(struct cust_report *rep, const char *check,
@@ -48,11 +50,91 @@ cust_report_add(struct cust_report *rep, const char *check,
 	return CUST_OK;
 }
 
+int
+cust_report_warn(struct cust_report *rep, const char *subject,
+    const char *fmt, ...)
+{
+	char **w, *msg, *line;
+	va_list ap;
+	int n;
+
+	if (rep->nwarnings == MAX_WARNINGS)
+		return CUST_OK;
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return CUST_FATAL;
+	n = asprintf(&line, "%s: %s", subject, msg);
+	free(msg);
+	if (n < 0)
+		return CUST_FATAL;
+	if ((w = realloc(rep->warnings, (rep->nwarnings + 1) *
+	    sizeof(*w))) == NULL) {
+		free(line);
+		return CUST_FATAL;
+	}
+	rep->warnings = w;
+	w[rep->nwarnings++] = line;
+	return CUST_OK;
+}
+
+static char *
+dup_or_null(const char *s, bool *bad)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		*bad = true;
+	return d;
+}
+
+int
+cust_report_stamp(struct cust_report *rep, const struct cust_stamp *in)
+{
+	struct cust_stamp *v, *t;
+	bool bad = false;
+
+	if (rep->nstamps == MAX_STAMPS)
+		return CUST_OK;
+	if ((v = realloc(rep->stamps, (rep->nstamps + 1) * sizeof(*v))) ==
+	    NULL)
+		return CUST_FATAL;
+	rep->stamps = v;
+	t = &v[rep->nstamps];
+	*t = *in;
+	t->where = dup_or_null(in->where, &bad);
+	t->gen_time = dup_or_null(in->gen_time, &bad);
+	t->tsa = dup_or_null(in->tsa, &bad);
+	rep->nstamps++;
+	return bad ? CUST_FATAL : CUST_OK;
+}
+
+static void
+free_extra(struct cust_report *rep)
+{
+	for (size_t i = 0; i < rep->nstamps; i++) {
+		free(rep->stamps[i].where);
+		free(rep->stamps[i].gen_time);
+		free(rep->stamps[i].tsa);
+	}
+	free(rep->stamps);
+	for (size_t i = 0; i < rep->nwarnings; i++)
+		free(rep->warnings[i]);
+	free(rep->warnings);
+	free(rep->x509_subject);
+	free(rep->x509_checked_at);
+	free(rep->log_name);
+}
+
 void
 cust_report_free(struct cust_report *rep)
 {
 	if (rep == NULL)
 		return;
+	free_extra(rep);
 	for (size_t i = 0; i < rep->nfindings; i++) {
 		free(rep->findings[i].subject);
 		free(rep->findings[i].message);
@@ -108,6 +190,61 @@ findings_json(const struct cust_report *rep)
 	return a;
 }
 
+static json_t *
+stamps_json(const struct cust_report *rep)
+{
+	json_t *a = json_array(), *t;
+
+	for (size_t i = 0; a != NULL && i < rep->nstamps; i++) {
+		const struct cust_stamp *st = &rep->stamps[i];
+
+		t = json_pack("{s:o, s:s, s:o, s:o, s:b, s:o}", "where",
+		    jstr(st->where), "over", st->over, "gen_time",
+		    jstr(st->gen_time), "tsa", jstr(st->tsa), "verified",
+		    st->verified, "offset_seconds", st->offset_known ?
+		    json_integer(st->offset) : json_null());
+		if (t == NULL || json_array_append_new(a, t) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static json_t *
+warnings_json(const struct cust_report *rep)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a != NULL && i < rep->nwarnings; i++)
+		if (json_array_append_new(a, jstr(rep->warnings[i])) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+/* X.509, timestamps, custody log and warnings, added to O. */
+static int
+extra_json(json_t *o, const struct cust_report *rep)
+{
+	json_t *x, *l;
+
+	x = rep->x509_present ? json_pack("{s:b, s:o, s:o, s:o}", "verified",
+	    rep->x509_verified, "subject", jstr(rep->x509_subject),
+	    "checked_at", jstr(rep->x509_checked_at), "checked_by",
+	    jstr(rep->x509_checked_by)) : json_null();
+	l = rep->log_name != NULL ? json_pack("{s:o, s:I, s:s, s:I, s:I}",
+	    "name", jstr(rep->log_name), "events",
+	    (json_int_t)rep->log_events, "head", rep->log_head, "trusted",
+	    (json_int_t)rep->log_trusted, "unverified",
+	    (json_int_t)rep->log_unverified) : json_null();
+	return json_object_set_new(o, "x509", x) ||
+	    json_object_set_new(o, "timestamps", stamps_json(rep)) ||
+	    json_object_set_new(o, "custody_log", l) ||
+	    json_object_set_new(o, "warnings", warnings_json(rep));
+}
+
 char *
 cust_report_json(const struct cust_report *rep)
 {
@@ -141,8 +278,10 @@ cust_report_json(const struct cust_report *rep)
 	    "custody_events", (json_int_t)rep->custody_events,
 	    "findings", findings_json(rep),
 	    "more_findings", (json_int_t)rep->more_findings);
-	if (o == NULL)
+	if (o == NULL || extra_json(o, rep) != 0) {
+		json_decref(o);
 		return NULL;
+	}
 	s = json_dumps(o, JSON_INDENT(2));
 	json_decref(o);
 	return s;

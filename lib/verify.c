@@ -28,7 +28,10 @@ static const char *const expect[] = {
 	[S_CUSTODY] = "metadata/custody.jsonl",
 	[S_BAGINFO] = "bag-info.txt",
 	[S_TAGMAN] = "tagmanifest-sha512.txt",
-	[S_SIG] = "signatures/tagmanifest-sha512.txt.minisig",
+	[S_SIG] = CUST_SIG_MEMBER,
+	[S_P7S] = CUST_P7S_MEMBER,
+	[S_TSR] = CUST_TSR_MEMBER,
+	[S_P7STSR] = CUST_P7STSR_MEMBER,
 };
 
 /* Largest size accepted for the members kept in memory. */
@@ -36,7 +39,8 @@ static const uint64_t limit[] = {
 	[S_BAGIT] = 4096, [S_ALGS] = 1024,
 	[S_ACQ] = 16 * 1024 * 1024, [S_CUSTODY] = 16 * 1024 * 1024,
 	[S_BAGINFO] = 1024 * 1024, [S_TAGMAN] = 1024 * 1024,
-	[S_SIG] = CUST_SIG_MAX,
+	[S_SIG] = CUST_SIG_MAX, [S_P7S] = CUST_P7S_MAX,
+	[S_TSR] = CUST_TSR_MAX, [S_P7STSR] = CUST_TSR_MAX,
 };
 
 static const char *const manifest_name[CUST_NALG] = {
@@ -181,8 +185,10 @@ static int
 reader_failed(struct ver *v, int rc)
 {
 	v->stop = true;
-	if (rc == CUST_FATAL && cust_ctx_errno(v->ctx) == 0)
-		return CUST_FATAL;	/* out of memory */
+	/* Out of memory (ENOMEM) or OpenSSL (0) is ours, not the input's. */
+	if (rc == CUST_FATAL && (cust_ctx_errno(v->ctx) == 0 ||
+	    cust_ctx_errno(v->ctx) == ENOMEM))
+		return CUST_FATAL;
 	if (rc == CUST_FATAL)
 		v->rep->verdict = CUST_UNREADABLE;
 	return FIND(v, C_ARCHIVE, v->o->name, "%s", cust_ctx_error(v->ctx));
@@ -288,6 +294,7 @@ lines(struct ver *v, const struct cust_member *m, size_t max, line_fn *fn,
 	v->linelen = 0;
 	v->lineno = 0;
 	v->linemax = max;
+	v->lastidx = 0;
 	if (EVP_DigestInit_ex2(v->tagmd, EVP_sha512(), NULL) != 1)
 		return cust_set_ssl_error(v->ctx, CUST_FATAL, "sha512");
 	while (r == CUST_OK && !v->stop &&
@@ -351,19 +358,30 @@ manifest_line(struct ver *v, size_t k, char *line, size_t n)
 		return FIND(v, C_STRUCTURE, path, "listed twice in %s", mname);
 	it->flags |= 1u << k;
 	/* Members come in manifest order: a member moved breaks it. */
-	if (v->lineno > 0 && idx <= v->lastidx && !v->order_reported) {
+	if (v->lastidx != 0 && idx < v->lastidx && !v->order_reported) {
 		v->order_reported = true;
 		if (FIND(v, C_STRUCTURE, path, "members are not in the order "
 		    "of %s", mname) != CUST_OK)
 			return CUST_FATAL;
 	}
-	v->lastidx = idx;
+	v->lastidx = idx + 1;
 	if (memcmp(want, ver_digest(v, idx, k), dl) == 0)
 		return CUST_OK;
 	it->flags |= F_BAD;
 	cust_hex(ver_digest(v, idx, k), dl, got);
 	return FIND(v, C_VALID, path, "content %s is %s; %s says %.*s",
 	    cust_alg_name(v->alg[k]), got, mname, (int)hl, line);
+}
+
+/* bodyfile.txt holds escaped names only: every line is UTF-8. */
+static int
+body_line(struct ver *v, size_t k, char *line, size_t n)
+{
+	(void)k;
+	if (cust_utf8_valid(line, n))
+		return CUST_OK;
+	return FIND(v, C_META, "metadata/bodyfile.txt", "line %ju is not UTF-8",
+	    (uintmax_t)v->lineno + 1);
 }
 
 static bool
@@ -531,7 +549,7 @@ tagmember(struct ver *v, const struct cust_member *m)
 	case S_FILES:
 		return lines(v, m, LINE_FILES, files_line, 0, name);
 	case S_BODY:
-		return lines(v, m, 0, NULL, 0, name);
+		return lines(v, m, LINE_FILES, body_line, 0, name);
 	case S_MAN:
 		if (++v->curalg < v->nalg)
 			v->stage = S_MAN;
@@ -554,6 +572,17 @@ tagmember(struct ver *v, const struct cust_member *m)
 		return hold(v, m, limit[s], &v->tagman, NULL);
 	case S_SIG:
 		return hold(v, m, limit[s], &v->sig, NULL);
+	case S_P7S:
+		return hold(v, m, limit[s], &v->p7s, NULL);
+	case S_TSR:
+		return hold(v, m, limit[s], &v->tsr, NULL);
+	case S_P7STSR:
+		if (v->p7s.p == NULL) {
+			v->stop = true;
+			return FIND(v, C_STRUCTURE, m->rel, "a timestamp of "
+			    "the .p7s, but the bundle has no .p7s");
+		}
+		return hold(v, m, limit[s], &v->p7stsr, NULL);
 	default:
 		return CUST_OK;
 	}
@@ -569,6 +598,10 @@ member(struct ver *v, const struct cust_member *m)
 			return payload(v, m);
 		v->stage = S_ACQ;
 	}
+	/* After the signature, each optional member in its place. */
+	while (v->stage > S_SIG && v->stage < S_END &&
+	    strcmp(m->rel, expect[v->stage]) != 0)
+		v->stage++;
 	if ((want = ver_wanted(v)) == NULL || strcmp(m->rel, want) != 0) {
 		v->stop = true;
 		if (want == NULL)
@@ -584,7 +617,7 @@ static void
 fini(struct ver *v)
 {
 	struct held *h[] = { &v->bagit, &v->algs, &v->acq, &v->custody,
-	    &v->baginfo, &v->tagman, &v->sig };
+	    &v->baginfo, &v->tagman, &v->sig, &v->p7s, &v->tsr, &v->p7stsr };
 
 	cust_reader_free(v->rd);
 	cust_digest_free(v->dig);
@@ -598,6 +631,8 @@ fini(struct ver *v)
 	for (size_t i = 0; i < NELEM(h); i++)
 		free(h[i]->p);
 	free(v->line);
+	cust_log_free(v->log);
+	free(v->seal_pub);
 }
 
 /* Read the whole stream, member by member. */
@@ -610,6 +645,8 @@ pass(struct ver *v)
 	r = cust_reader_new(v->ctx, v->o->fd, v->o->name, &v->rd);
 	if (r != CUST_OK)
 		return reader_failed(v, r);
+	cust_reader_bound(v->rd, v->o->max_expansion != 0 ?
+	    v->o->max_expansion : CUST_MAX_EXPANSION);
 	for (;;) {
 		if ((r = cust_reader_next(v->rd, &m)) != CUST_OK)
 			return reader_failed(v, r);

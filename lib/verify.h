@@ -5,6 +5,8 @@
 #ifndef CUSTODY_VERIFY_H
 #define CUSTODY_VERIFY_H
 
+#include <errno.h>
+
 #include <openssl/evp.h>
 
 #include "private.h"
@@ -12,17 +14,21 @@
 /* The members of a bag, in the order they must come (see bag.c). */
 enum stage {
 	S_BAGIT, S_ALGS, S_DATA, S_ACQ, S_FILES, S_BODY, S_CUSTODY, S_MAN,
-	S_BAGINFO, S_TAGMAN, S_SIG, S_END,
+	S_BAGINFO, S_TAGMAN, S_SIG,
+	S_P7S, S_TSR, S_P7STSR,		/* each optional, after the signature */
+	S_END,
 };
 
 /* Checks in the order of custody(1); a finding names its check. */
 #define C_ARCHIVE	"archive"
 #define C_STRUCTURE	"structure"
 #define C_SIGNATURE	"signature"
+#define C_TIMESTAMP	"timestamp"
 #define C_TAGMAN	"tag manifest"
 #define C_COMPLETE	"completeness"
 #define C_VALID		"validity"
 #define C_META		"metadata"
+#define C_LOG		"custody log"
 
 #define F_FILES		0x10	/* item flag: claimed by a files.jsonl line */
 #define F_BAD		0x20	/* item flag: a digest mismatched */
@@ -73,13 +79,36 @@ struct ver {
 	char		*line;			/* owned */
 	size_t		 linelen, linemax;
 	uint64_t	 lineno;
-	size_t		 lastidx;		/* item of the last manifest line */
+	size_t		 lastidx;		/* 1 + item of the last manifest
+						   line found; 0: none yet */
 	bool		 order_reported;
+	/* signatures and timestamps after the minisign signature */
+	struct held	 p7s, tsr, p7stsr;
+	struct cust_log	*log;			/* owned: the custody log */
+	char		*seal_pub;		/* owned: base64 of the key that
+						   made the signature */
+	bool		 p7s_stamped;		/* a verified token covers the
+						   .p7s, at p7s_time */
+	time_t		 p7s_time;
 };
 
-/* Record a finding; CUST_FATAL when out of memory. */
+/* Out of memory in the verifier: say so on the context. */
+static inline int
+ver_oom(struct ver *v)
+{
+	return cust_set_error(v->ctx, ENOMEM, CUST_FATAL, "verify");
+}
+
+/* The status of adding a finding: out of memory is said on the context. */
+static inline int
+ver_found(struct ver *v, int r)
+{
+	return r == CUST_FATAL ? ver_oom(v) : r;
+}
+
+/* Record a finding; CUST_FATAL (with a message) when out of memory. */
 #define FIND(v, check, subj, ...) \
-	cust_report_add((v)->rep, (check), (subj), __VA_ARGS__)
+	ver_found((v), cust_report_add((v)->rep, (check), (subj), __VA_ARGS__))
 
 /* The item named REL, or NULL. */
 struct item *ver_lookup(struct ver *, const char *rel, size_t n);
@@ -89,5 +118,13 @@ const unsigned char *ver_digest(const struct ver *, size_t i, size_t k);
 const char *ver_wanted(const struct ver *);
 /* Checks made after the stream ended (bagcheck.c). */
 int	ver_finish(struct ver *);
+/* Every RFC 3161 token, in the bundle and the custody log (stamps.c). */
+int	ver_stamps(struct ver *, json_t *acq);
+/* The X.509 signature, if any, and what --ca requires (stamps.c). */
+int	ver_x509(struct ver *);
+/* Read the custody log, if any (stamps.c). */
+int	ver_log_read(struct ver *);
+/* The custody log against this bundle and the trusted keys (stamps.c). */
+int	ver_log(struct ver *);
 
 #endif

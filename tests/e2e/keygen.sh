@@ -4,6 +4,7 @@
 # sha256sum rather than with custody itself.
 set -u
 : "${CUSTODY:?CUSTODY must name the custody binary}"
+. "$(dirname "$0")/wrapper.sh"
 
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT

@@ -3,6 +3,7 @@
 set -u
 
 : "${CUSTODY:?CUSTODY must name the custody binary}"
+. "$(dirname "${BASH_SOURCE[0]}")/wrapper.sh"
 T=$(mktemp -d "${TMPDIR:-/tmp}/custody-e2e.XXXXXX")
 trap 'chmod -R u+rwx "$T" 2>/dev/null; rm -rf "$T"' EXIT
 cd "$T" || exit 99

@@ -1,15 +1,22 @@
 #!/usr/bin/env python3
-"""tamper.py OP IN OUT [ARGS]: make a tampered copy of a real bundle.
+"""tamper.py OP IN OUT [ARGS] [--sign KEY PUB [--acq]]: make a tampered copy
+of a real bundle.
 
 The copy keeps every other member, its order and its bytes; only the named
-change is made, so that a verifier that notices it noticed that change.
+change is made, so that a verifier that notices it noticed that change.  A
+name ending in .zst is read and written through zstd.  MEMBER names are
+relative to the bag's top directory.
 
+Member operations (the archive is rewritten as a pax tar):
   flip IN OUT MEMBER [OFFSET]     flip the bits of one byte of MEMBER
+                                  (OFFSET may be negative: from the end)
   remove IN OUT MEMBER            drop MEMBER
   add IN OUT NAME TEXT [BEFORE]   add a member NAME (relative to the bag
-                                  unless it starts with '/' or '..'), before
+                                  unless it starts with '/' or '..'; taken
+                                  as it is after a leading '='), before
                                   member BEFORE or at the end
   replace IN OUT MEMBER FILE      MEMBER gets FILE's bytes
+  append IN OUT MEMBER FILE       FILE's bytes are added at MEMBER's end
   swap IN OUT MEMBER OTHER        MEMBER gets the bytes of the same member
                                   of bundle OTHER
   forge IN OUT MEMBER TEXT        MEMBER (under data/) gets TEXT, and every
@@ -17,15 +24,78 @@ change is made, so that a verifier that notices it noticed that change.
                                   recomputed to match; only the signature
                                   is left as it was
   edit IN OUT MEMBER OLD NEW      replace bytes OLD by NEW inside MEMBER
+                                  (\\xNN escapes allowed)
+  rename IN OUT MEMBER NAME       MEMBER is renamed NAME (as for add)
+  dup IN OUT MEMBER               a second copy of MEMBER right after it
+  move IN OUT MEMBER BEFORE       MEMBER moves to just before BEFORE
+  exchange IN OUT MEMBER OTHER    MEMBER and OTHER change places
+  special IN OUT MEMBER KIND      MEMBER becomes a symlink, hardlink (to
+                                  bagit.txt), chr, blk, fifo or dir
+  pax IN OUT MEMBER KEY=VALUE...  MEMBER's pax header gets these records
+                                  (VALUE may hold \\xNN escapes)
+  identity IN OUT                 rewrite without any change
+  digest IN MEMBER ALG            print the hex digest of MEMBER's bytes
+
+Byte operations (the tar stream's own bytes are kept; for .zst, the
+decompressed stream is changed and compressed again):
+  cut IN OUT WHERE                cut the tar stream at WHERE: head:MEMBER
+                                  (inside its header), data:MEMBER (right
+                                  after its header), mid:MEMBER (inside its
+                                  data), pad:MEMBER (inside its padding),
+                                  end (before the end-of-archive marker),
+                                  endmid (inside it)
+  trail IN OUT TEXT               TEXT after the end of the archive
+  concat IN OUT OTHER             the tar stream of OTHER after this one's
+  rawcat IN OUT FILE              FILE's bytes after IN's bytes, as they
+                                  are (after the zstd frame for .zst)
+  rawcut IN OUT N                 keep the first N bytes of IN as it is
+
+--sign KEY PUB recomputes the tag manifest of the result and signs it with
+KEY (a custody secret key) in minisign's format, naming PUB's key ID;
+with --acq, acquisition.json first records PUB as the seal key.  --rehash
+recomputes every payload manifest and Payload-Oxum before that.
 """
+import base64
+import copy
 import hashlib
 import io
+import json
+import os
+import subprocess
 import sys
 import tarfile
+import tempfile
+
+ENC = dict(encoding='utf-8', errors='surrogateescape')
+
+
+def unz(raw):
+    if raw[:4] != b'\x28\xb5\x2f\xfd':
+        return raw
+    return subprocess.run(['zstd', '-q', '-d', '-c'], input=raw,
+                          stdout=subprocess.PIPE, check=True).stdout
+
+
+def z(raw):
+    return subprocess.run(['zstd', '-q', '-c'], input=raw,
+                          stdout=subprocess.PIPE, check=True).stdout
+
+
+def readraw(path):
+    with open(path, 'rb') as f:
+        return f.read()
+
+
+def writeraw(path, raw, compress=None):
+    if compress is None:
+        compress = path.endswith('.zst')
+    with open(path, 'wb') as f:
+        f.write(z(raw) if compress else raw)
 
 
 def load(path):
-    with tarfile.open(path, 'r:*') as t:
+    with tarfile.open(fileobj=io.BytesIO(unz(readraw(path))), mode='r:',
+                      **ENC) as t:
         return [(m, t.extractfile(m).read() if m.isfile() else b'')
                 for m in t.getmembers()]
 
@@ -35,20 +105,12 @@ def bag(members):
 
 
 def save(path, members):
-    mode = 'w:zst' if path.endswith('.zst') else 'w'
-    if mode == 'w:zst':
-        raw = io.BytesIO()
-        with tarfile.open(fileobj=raw, mode='w', format=tarfile.PAX_FORMAT) as t:
-            for m, data in members:
-                t.addfile(m, io.BytesIO(data))
-        import subprocess
-        out = subprocess.run(['zstd', '-q', '-c'], input=raw.getvalue(),
-                             stdout=subprocess.PIPE, check=True).stdout
-        open(path, 'wb').write(out)
-        return
-    with tarfile.open(path, mode, format=tarfile.PAX_FORMAT) as t:
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode='w', format=tarfile.PAX_FORMAT,
+                      **ENC) as t:
         for m, data in members:
-            t.addfile(m, io.BytesIO(data))
+            t.addfile(m, io.BytesIO(data) if m.isfile() else None)
+    writeraw(path, raw.getvalue())
 
 
 def find(members, rel):
@@ -59,32 +121,167 @@ def find(members, rel):
     sys.exit('tamper.py: no member ' + name)
 
 
+def fullname(members, name):
+    if name.startswith('='):
+        return name[1:]
+    if name.startswith('/') or name.startswith('..'):
+        return name
+    return bag(members) + '/' + name
+
+
+def unescape(s):
+    return s.encode('utf-8', 'surrogateescape').decode(
+        'unicode_escape').encode('latin-1')
+
+
 def setdata(members, i, data):
     m = members[i][0]
     m.size = len(data)
     members[i] = (m, data)
 
 
-def rehash(members, rel):
-    """Recompute the lines naming REL in every payload or tag manifest."""
-    data = members[find(members, rel)][1]
+def rel(m):
+    return m.name.split('/', 1)[1] if '/' in m.name else m.name
+
+
+def rehash(members, name):
+    """Recompute the lines naming NAME in every payload or tag manifest."""
+    data = members[find(members, name)][1]
     for i, (m, body) in enumerate(members):
-        short = m.name.split('/', 1)[1]
+        short = rel(m)
         if short.startswith('manifest-') or short.startswith('tagmanifest-'):
             alg = short.split('-', 1)[1].rsplit('.', 1)[0]
             lines = []
             for line in body.decode().splitlines():
                 digest, path = line.split('  ', 1)
-                if path == rel:
+                if path == name:
                     digest = hashlib.new(alg, data).hexdigest()
                 lines.append(digest + '  ' + path)
             setdata(members, i, ('\n'.join(lines) + '\n').encode())
 
 
-def main():
-    op, src, dst = sys.argv[1:4]
-    args = sys.argv[4:]
-    members = load(src)
+def manifests(members):
+    """Rewrite every payload manifest and Payload-Oxum from the payload."""
+    payload = [(rel(m), d) for m, d in members
+               if m.isfile() and rel(m).startswith('data/')]
+    for i, (m, _) in enumerate(members):
+        short = rel(m)
+        if short.startswith('manifest-'):
+            alg = short.split('-', 1)[1].rsplit('.', 1)[0]
+            text = ''.join(hashlib.new(alg, d).hexdigest() + '  ' + n + '\n'
+                           for n, d in payload)
+            setdata(members, i, text.encode('utf-8', 'surrogateescape'))
+    i = find(members, 'bag-info.txt')
+    oxum = '%d.%d' % (sum(len(d) for _, d in payload), len(payload))
+    lines = [('Payload-Oxum: ' + oxum) if line.startswith('Payload-Oxum: ')
+             else line for line in members[i][1].decode().splitlines()]
+    setdata(members, i, ('\n'.join(lines) + '\n').encode())
+
+
+def pubkey(pub):
+    """(key ID as custody prints it, base64 line) of a minisign key file."""
+    line = open(pub).read().splitlines()[1]
+    return base64.b64decode(line)[2:10][::-1].hex().upper(), line
+
+
+def ed25519(key, data):
+    with tempfile.NamedTemporaryFile() as f:
+        f.write(data)
+        f.flush()
+        return subprocess.run(['openssl', 'pkeyutl', '-sign', '-inkey', key,
+                               '-rawin', '-in', f.name],
+                              stdout=subprocess.PIPE, check=True).stdout
+
+
+def sign(members, key, pub, acq):
+    kid, line = pubkey(pub)
+    if acq:
+        i = find(members, 'metadata/acquisition.json')
+        doc = json.loads(members[i][1])
+        doc['seal']['key_id'] = kid
+        doc['seal']['public_key'] = line
+        setdata(members, i, json.dumps(doc, indent=2).encode())
+    tags = [(rel(m), d) for m, d in members if m.isfile() and
+            not rel(m).startswith(('data/', 'signatures/', 'timestamps/',
+                                   'tagmanifest-'))]
+    text = ''.join(hashlib.sha512(d).hexdigest() + '  ' + n + '\n'
+                   for n, d in tags).encode('utf-8', 'surrogateescape')
+    setdata(members, find(members, 'tagmanifest-sha512.txt'), text)
+    i = find(members, 'signatures/tagmanifest-sha512.txt.minisig')
+    old = members[i][1].decode().splitlines()
+    comment = old[2].split(': ', 1)[1]
+    comment = ' '.join('key:' + kid if w.startswith('key:') else w
+                       for w in comment.split(' '))
+    keyid = bytes.fromhex(kid)[::-1]
+    sig = ed25519(key, hashlib.blake2b(text, digest_size=64).digest())
+    glob = ed25519(key, sig + comment.encode())
+    out = ('untrusted comment: re-signed\n' +
+           base64.b64encode(b'ED' + keyid + sig).decode() + '\n' +
+           'trusted comment: ' + comment + '\n' +
+           base64.b64encode(glob).decode() + '\n')
+    setdata(members, i, out.encode())
+
+
+def special(members, i, kind):
+    m = members[i][0]
+    n = tarfile.TarInfo(m.name)
+    n.mtime = m.mtime
+    n.mode = 0o644
+    n.type = {'symlink': tarfile.SYMTYPE, 'hardlink': tarfile.LNKTYPE,
+              'chr': tarfile.CHRTYPE, 'blk': tarfile.BLKTYPE,
+              'fifo': tarfile.FIFOTYPE, 'dir': tarfile.DIRTYPE}[kind]
+    if kind == 'symlink':
+        n.linkname = '/etc/passwd'
+    elif kind == 'hardlink':
+        n.linkname = bag(members) + '/bagit.txt'
+    elif kind in ('chr', 'blk'):
+        n.devmajor, n.devminor = 1, 3
+    elif kind == 'dir':
+        n.mode = 0o755
+    members[i] = (n, b'')
+
+
+def boundaries(tar):
+    """Offsets of each member: (name, header, data, size)."""
+    with tarfile.open(fileobj=io.BytesIO(tar), mode='r:', **ENC) as t:
+        return [(m.name, m.offset, m.offset_data, m.size)
+                for m in t.getmembers()]
+
+
+def cut_at(tar, where):
+    spots = boundaries(tar)
+    last = spots[-1]
+    end = last[2] + (last[3] + 511) // 512 * 512
+    if where == 'end':
+        return end
+    if where == 'endmid':
+        return end + 512
+    kind, member = where.split(':', 1)
+    for name, head, data, size in spots:
+        if name.split('/', 1)[1] == member:
+            if kind == 'pad' and size % 512 == 0:
+                sys.exit('tamper.py: %s has no padding' % member)
+            return {'head': head + 100, 'data': data,
+                    'mid': data + size // 2, 'pad': data + size + 1}[kind]
+    sys.exit('tamper.py: no member ' + member)
+
+
+def byteop(op, src, dst, args):
+    raw = readraw(src)
+    tar = unz(raw)
+    if op == 'cut':
+        writeraw(dst, tar[:cut_at(tar, args[0])], raw is not tar)
+    elif op == 'trail':
+        writeraw(dst, tar + unescape(args[0]), raw is not tar)
+    elif op == 'concat':
+        writeraw(dst, tar + unz(readraw(args[0])), raw is not tar)
+    elif op == 'rawcat':
+        writeraw(dst, raw + readraw(args[0]), False)
+    elif op == 'rawcut':
+        writeraw(dst, raw[:int(args[0])], False)
+
+
+def memberop(op, members, args):
     if op == 'flip':
         i = find(members, args[0])
         data = bytearray(members[i][1])
@@ -94,35 +291,84 @@ def main():
     elif op == 'remove':
         del members[find(members, args[0])]
     elif op == 'add':
-        name = args[0]
-        if not (name.startswith('/') or name.startswith('..')):
-            name = bag(members) + '/' + name
-        m = tarfile.TarInfo(name)
+        m = tarfile.TarInfo(fullname(members, args[0]))
         m.size = len(args[1].encode())
         m.mtime = members[0][0].mtime
         at = find(members, args[2]) if len(args) > 2 else len(members)
         members.insert(at, (m, args[1].encode()))
     elif op == 'replace':
-        setdata(members, find(members, args[0]), open(args[1], 'rb').read())
+        setdata(members, find(members, args[0]), readraw(args[1]))
+    elif op == 'append':
+        i = find(members, args[0])
+        setdata(members, i, members[i][1] + readraw(args[1]))
     elif op == 'swap':
         other = load(args[1])
         setdata(members, find(members, args[0]),
                 other[find(other, args[0])][1])
     elif op == 'forge':
         setdata(members, find(members, args[0]), args[1].encode())
-        manifests = [m.name.split('/', 1)[1] for m, _ in members
-                     if m.name.split('/', 1)[1].startswith('manifest-')]
+        mans = [rel(m) for m, _ in members if rel(m).startswith('manifest-')]
         rehash(members, args[0])
-        for man in manifests:
+        for man in mans:
             rehash(members, man)
     elif op == 'edit':
         i = find(members, args[0])
-        data = members[i][1]
-        if args[1].encode() not in data:
-            sys.exit('tamper.py: %r not in %s' % (args[1], args[0]))
-        setdata(members, i, data.replace(args[1].encode(), args[2].encode(), 1))
-    else:
+        old, new = unescape(args[1]), unescape(args[2])
+        if old not in members[i][1]:
+            sys.exit('tamper.py: %r not in %s' % (old, args[0]))
+        setdata(members, i, members[i][1].replace(old, new, 1))
+    elif op == 'rename':
+        m = members[find(members, args[0])][0]
+        m.pax_headers.pop('path', None)
+        m.name = fullname(members, args[1])
+    elif op == 'dup':
+        i = find(members, args[0])
+        members.insert(i + 1, (copy.copy(members[i][0]), members[i][1]))
+    elif op == 'move':
+        item = members.pop(find(members, args[0]))
+        members.insert(find(members, args[1]), item)
+    elif op == 'exchange':
+        i, j = find(members, args[0]), find(members, args[1])
+        members[i], members[j] = members[j], members[i]
+    elif op == 'special':
+        special(members, find(members, args[0]), args[1])
+    elif op == 'pax':
+        m = members[find(members, args[0])][0]
+        for kv in args[1:]:
+            k, v = kv.split('=', 1)
+            m.pax_headers[k] = unescape(v).decode('utf-8', 'surrogateescape')
+    elif op != 'identity':
         sys.exit(__doc__)
+
+
+def main():
+    argv = sys.argv[1:]
+    signing = None
+    if '--sign' in argv:
+        at = argv.index('--sign')
+        signing = argv[at + 1:at + 3]
+        del argv[at:at + 3]
+    acq = '--acq' in argv
+    redo = '--rehash' in argv
+    argv = [a for a in argv if a not in ('--acq', '--rehash')]
+    if len(argv) < 3:
+        sys.exit(__doc__)
+    if argv[0] == 'digest':
+        members = load(argv[1])
+        print(hashlib.new(argv[3], members[find(members, argv[2])][1])
+              .hexdigest())
+        return
+    op, src, dst = argv[:3]
+    args = argv[3:]
+    if op in ('cut', 'trail', 'concat', 'rawcat', 'rawcut'):
+        byteop(op, src, dst, args)
+        return
+    members = load(src)
+    memberop(op, members, args)
+    if redo:
+        manifests(members)
+    if signing:
+        sign(members, signing[0], signing[1], acq)
     save(dst, members)
 
 

@@ -1,0 +1,744 @@
+/*
+ * chainlog.c: the custody log, a sidecar BUNDLE.custody that records who
+ * held a sealed bundle, when, where and why, without ever rewriting the
+ * bundle.  JSON Lines, append-only, hash-chained and signed, so that
+ * an independent program and stock minisign can check it (custody(1),
+ * THE CUSTODY LOG).  Each line is
+ *
+ *	{"event":"<E>","minisig":"<S>"}
+ *
+ * where E, a JSON string, holds the compact JSON text of the event object
+ * and S the minisign signature file (four lines) over exactly the bytes of
+ * E's value.  Keeping the signed text as a string makes the signed bytes
+ * unambiguous without a canonical JSON form.  An event's "prev" is the
+ * SHA-256 of the previous line's bytes (without its newline), 64 zeros for
+ * the first, and the first event holds "bundle": the tag manifest digest
+ * that binds the log to one bundle.  This file reads and writes the
+ * format; logcheck.c decides what to trust.  Logs come from attackers:
+ * sizes are bounded and every field is checked for its type.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chainlog.h"
+
+#define LABEL_MAX	256
+#define NOTE_MAX	4096
+#define UNTRUSTED	"custody event signature"
+
+static const char *const types[] = {
+	"sealed", "timestamped", "untimestamped", "transferred", "received",
+	"verified", "stored", "note",
+};
+
+static const char zeros[] =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+/* ------------------------------------------------------------- reading */
+
+void
+cust_log_free(struct cust_log *log)
+{
+	if (log == NULL)
+		return;
+	for (size_t i = 0; i < log->n; i++) {
+		json_decref(log->v[i].obj);
+		free(log->v[i].text);
+		free(log->v[i].minisig);
+	}
+	free(log->v);
+	free(log->name);
+	free(log);
+}
+
+bool
+cust_log_known_type(const char *type)
+{
+	for (size_t i = 0; type != NULL && i < NELEM(types); i++)
+		if (strcmp(type, types[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool
+hexof(const char *s, size_t n, const char *digits)
+{
+	return s != NULL && strlen(s) == n && strspn(s, digits) == n;
+}
+
+bool
+cust_log_hex(const char *s, size_t n)
+{
+	return hexof(s, n, "0123456789abcdef");
+}
+
+/* "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ", as cust_time_utc writes it. */
+int
+cust_log_time(const char *s, struct timespec *ts)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddddddddZ";
+	struct tm tm;
+	long ns = 0;
+
+	if (s == NULL || strlen(s) != sizeof(shape) - 1)
+		return -1;
+	for (size_t i = 0; shape[i] != '\0'; i++)
+		if (shape[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != shape[i])
+			return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = atoi(s) - 1900;
+	tm.tm_mon = atoi(s + 5) - 1;
+	tm.tm_mday = atoi(s + 8);
+	tm.tm_hour = atoi(s + 11);
+	tm.tm_min = atoi(s + 14);
+	tm.tm_sec = atoi(s + 17);
+	for (size_t i = 20; i < 29; i++)
+		ns = ns * 10 + (s[i] - '0');
+	if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+		return -1;
+	ts->tv_sec = timegm(&tm);
+	ts->tv_nsec = ns;
+	return 0;
+}
+
+static const char *
+str(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static bool
+eq(const char *a, const char *b)
+{
+	return a != NULL && strcmp(a, b) == 0;
+}
+
+/* K is there, and a string or null (STRONLY: a string). */
+static bool
+strnull(json_t *o, const char *k, bool stronly)
+{
+	json_t *j = json_object_get(o, k);
+
+	return json_is_string(j) || (!stronly && json_is_null(j));
+}
+
+/* The fields every event has, with their types. */
+static const char *
+common(json_t *o, struct cust_log_entry *e, struct timespec *when)
+{
+	json_t *a = json_object_get(o, "actor"), *seq;
+	static const char *const actor[] = { "name", "role", "organisation",
+	    "contact" };
+
+	seq = json_object_get(o, "seq");
+	if (!json_is_integer(seq) || json_integer_value(seq) < 0)
+		return "\"seq\" is not a number from 0";
+	e->seq = (uint64_t)json_integer_value(seq);
+	if (!cust_log_known_type(e->type = str(o, "type")))
+		return "\"type\" is not an event type";
+	if (cust_log_time(e->time = str(o, "time"), when) != 0)
+		return "\"time\" is not an RFC 3339 UTC time";
+	if (!strnull(o, "local_time", true) || !strnull(o, "zone", false) ||
+	    !strnull(o, "location", false) || !strnull(o, "purpose", false))
+		return "\"local_time\", \"zone\", \"location\" or \"purpose\" "
+		    "is missing or not text";
+	for (size_t i = 0; i < NELEM(actor); i++)
+		if (!json_is_object(a) || !strnull(a, actor[i], false))
+			return "\"actor\" is not {name, role, organisation, "
+			    "contact}";
+	if (!cust_log_hex(str(o, "prev"), 64))
+		return "\"prev\" is not 64 lowercase hex digits";
+	if (!hexof(e->key_id = str(o, "key_id"), CUST_KEYID_HEXLEN,
+	    "0123456789ABCDEF") || !strnull(o, "public_key", true))
+		return "\"key_id\" or \"public_key\" is missing";
+	return NULL;
+}
+
+/* "bundle": required in event 0, and its shape wherever it is. */
+static const char *
+binding(json_t *o, struct cust_log_entry *e)
+{
+	json_t *b = json_object_get(o, "bundle");
+
+	if (b == NULL)
+		return e->seq == 0 ? "event 0 does not name its bundle" : NULL;
+	if (!json_is_object(b) || !strnull(b, "bag", true) ||
+	    !cust_log_hex(str(b, "tagmanifest_sha512"), 128) ||
+	    (!json_is_null(json_object_get(b, "sha256")) &&
+	    !cust_log_hex(str(b, "sha256"), 64)))
+		return "\"bundle\" is not {bag, tagmanifest_sha512, sha256}";
+	e->bag = str(b, "bag");
+	e->tagmanifest_sha512 = str(b, "tagmanifest_sha512");
+	return NULL;
+}
+
+static const char *
+tokens(json_t *o, struct cust_log_entry *e)
+{
+	json_t *a = json_object_get(o, "tokens"), *t;
+	size_t i;
+
+	if (!json_is_array(a) || json_array_size(a) == 0)
+		return "\"tokens\" is not a list of tokens";
+	json_array_foreach(a, i, t) {
+		if (!json_is_object(t) || !strnull(t, "token", true) ||
+		    !strnull(t, "tsa", true) || !strnull(t, "gen_time", false) ||
+		    (!eq(str(t, "over"), CUST_SIG_MEMBER) &&
+		    !eq(str(t, "over"), CUST_P7S_MEMBER)))
+			return "a token is not {over, tsa, gen_time, token}";
+	}
+	e->tokens = json_array_size(a);
+	e->tsa = str(json_array_get(a, 0), "tsa");
+	e->gen_time = str(json_array_get(a, 0), "gen_time");
+	return NULL;
+}
+
+/* What each type adds. */
+static const char *
+specific(json_t *o, struct cust_log_entry *e)
+{
+	if (strcmp(e->type, "transferred") == 0) {
+		if (!strnull(o, "from", true) || !strnull(o, "to", true))
+			return "a transfer without \"from\" and \"to\"";
+		e->from = str(o, "from");
+		e->to = str(o, "to");
+	} else if (strcmp(e->type, "timestamped") == 0)
+		return tokens(o, e);
+	else if (strcmp(e->type, "untimestamped") == 0) {
+		if (!strnull(o, "tsa", true) || !strnull(o, "reason", true))
+			return "\"tsa\" or \"reason\" is missing";
+		e->tsa = str(o, "tsa");
+		e->note = str(o, "reason");
+	} else if (json_object_get(o, "note") != NULL) {
+		if (!strnull(o, "note", false))
+			return "\"note\" is not text";
+		e->note = str(o, "note");
+	}
+	return NULL;
+}
+
+static void
+view(json_t *o, struct cust_log_entry *e)
+{
+	json_t *a = json_object_get(o, "actor");
+
+	e->local_time = str(o, "local_time");
+	e->zone = str(o, "zone");
+	e->name = str(a, "name");
+	e->role = str(a, "role");
+	e->organisation = str(a, "organisation");
+	e->contact = str(a, "contact");
+	e->location = str(o, "location");
+	e->purpose = str(o, "purpose");
+}
+
+/* Split line LINENO into the event text, its object and its signature. */
+static int
+parse_line(struct cust_ctx *ctx, struct cust_log *log, const char *p,
+    size_t n, size_t lineno)
+{
+	struct cust_log_ev *ev = &log->v[log->n];
+	json_error_t err;
+	const char *why = NULL;
+	json_t *line;
+
+	memset(ev, 0, sizeof(*ev));
+	line = json_loadb(p, n, JSON_REJECT_DUPLICATES, &err);
+	if (line == NULL || !json_is_object(line) || json_object_size(line) !=
+	    2 || !strnull(line, "event", true) ||
+	    !strnull(line, "minisig", true))
+		why = line == NULL ? err.text : "not {\"event\": TEXT, "
+		    "\"minisig\": TEXT}";
+	else if ((ev->text = strdup(str(line, "event"))) == NULL ||
+	    (ev->minisig = strdup(str(line, "minisig"))) == NULL) {
+		json_decref(line);
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "%s", log->name);
+	}
+	json_decref(line);
+	if (why == NULL) {
+		ev->len = strlen(ev->text);
+		ev->obj = json_loadb(ev->text, ev->len, JSON_REJECT_DUPLICATES,
+		    &err);
+		if (!json_is_object(ev->obj))
+			why = ev->obj == NULL ? err.text : "the event is not "
+			    "a JSON object";
+		else if ((why = common(ev->obj, &ev->e, &ev->when)) == NULL &&
+		    (why = binding(ev->obj, &ev->e)) == NULL &&
+		    (why = specific(ev->obj, &ev->e)) == NULL)
+			view(ev->obj, &ev->e);
+	}
+	log->n++;
+	if (why != NULL)
+		return cust_set_error(ctx, 0, CUST_FAILED, "%s: line %zu: %s",
+		    log->name, lineno, why);
+	return cust_sha256_hex(ctx, p, n, ev->e.hash);
+}
+
+static int
+parse_all(struct cust_ctx *ctx, struct cust_log *log, const char *buf,
+    size_t len)
+{
+	const char *p = buf, *end = buf + len, *nl;
+	size_t cap = 0, lineno = 0;
+	struct cust_log_ev *v;
+	int r;
+
+	for (; p < end; p = nl + 1) {
+		lineno++;
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return cust_set_error(ctx, 0, CUST_FAILED, "%s: line "
+			    "%zu does not end with a newline (cut short?)",
+			    log->name, lineno);
+		if ((size_t)(nl - p) > CUST_LOG_LINE_MAX)
+			return cust_set_error(ctx, 0, CUST_FAILED, "%s: line "
+			    "%zu is longer than %d bytes", log->name, lineno,
+			    CUST_LOG_LINE_MAX);
+		if (log->n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((v = realloc(log->v, cap * sizeof(*v))) == NULL)
+				return cust_set_error(ctx, ENOMEM, CUST_FATAL,
+				    "%s", log->name);
+			log->v = v;
+		}
+		if ((r = parse_line(ctx, log, p, (size_t)(nl - p), lineno)) !=
+		    CUST_OK)
+			return r;
+	}
+	return CUST_OK;
+}
+
+/* All of FD from offset 0, at most CUST_LOG_MAX bytes, in *bufp. */
+static int
+slurp(struct cust_ctx *ctx, int fd, const char *name, char **bufp,
+    size_t *lenp)
+{
+	size_t len = 0, cap = 64 * 1024;
+	char *buf = NULL, *p;
+	ssize_t k;
+
+	*bufp = NULL;
+	for (;;) {
+		if (len == cap || buf == NULL) {
+			cap = buf == NULL ? cap : cap * 2;
+			if ((p = realloc(buf, cap)) == NULL) {
+				free(buf);
+				return cust_set_error(ctx, ENOMEM, CUST_FATAL,
+				    "%s", name);
+			}
+			buf = p;
+		}
+		if ((k = pread(fd, buf + len, cap - len, (off_t)len)) == 0)
+			break;
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 || (len += (size_t)k) > CUST_LOG_MAX) {
+			free(buf);
+			return k < 0 ? cust_set_error(ctx, errno, CUST_FATAL,
+			    "%s", name) : cust_set_error(ctx, 0, CUST_FAILED,
+			    "%s: larger than %d bytes", name, CUST_LOG_MAX);
+		}
+	}
+	*bufp = buf;
+	*lenp = len;
+	return CUST_OK;
+}
+
+int
+cust_log_read(struct cust_ctx *ctx, int fd, const char *name,
+    struct cust_log **logp)
+{
+	struct cust_log *log;
+	char *buf = NULL;
+	size_t len;
+	int r;
+
+	*logp = NULL;
+	if ((log = calloc(1, sizeof(*log))) == NULL ||
+	    (log->name = strdup(name)) == NULL) {
+		free(log);
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "%s", name);
+	}
+	len = 0;
+	if ((r = slurp(ctx, fd, name, &buf, &len)) == CUST_OK)
+		r = parse_all(ctx, log, buf, len);
+	free(buf);
+	if (r != CUST_OK) {
+		cust_log_free(log);
+		return r;
+	}
+	log->size = len;
+	*logp = log;
+	return CUST_OK;
+}
+
+size_t
+cust_log_count(const struct cust_log *log)
+{
+	return log->n;
+}
+
+const struct cust_log_entry *
+cust_log_entry(const struct cust_log *log, size_t i)
+{
+	return i < log->n ? &log->v[i].e : NULL;
+}
+
+const char *
+cust_log_head(const struct cust_log *log)
+{
+	return log->n > 0 ? log->v[log->n - 1].e.hash : "";
+}
+
+char *
+cust_log_json(const struct cust_log *log)
+{
+	json_t *o, *a = json_array(), *e;
+	char *s = NULL;
+
+	for (size_t i = 0; a != NULL && i < log->n; i++) {
+		e = json_pack("{s:O, s:s, s:s}", "event", log->v[i].obj,
+		    "minisig", log->v[i].minisig, "sha256", log->v[i].e.hash);
+		if (e == NULL || json_array_append_new(a, e) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	o = json_pack("{s:s, s:I, s:s, s:o}", "log", log->name, "count",
+	    (json_int_t)log->n, "head", cust_log_head(log), "events", a);
+	if (o != NULL)
+		s = json_dumps(o, JSON_INDENT(2));
+	json_decref(o);
+	return s;
+}
+
+/* ---------------------------------------------------------- the chain */
+
+const char *
+cust_log_link(const struct cust_log *log, size_t i, char *buf, size_t n)
+{
+	const struct cust_log_ev *ev = &log->v[i], *before;
+
+	if (ev->e.seq != i) {
+		snprintf(buf, n, "its sequence number is %ju where %zu was "
+		    "expected: an event before it was removed, or events "
+		    "were reordered", (uintmax_t)ev->e.seq, i);
+		return buf;
+	}
+	if (i == 0) {
+		if (strcmp(str(ev->obj, "prev"), zeros) == 0)
+			return NULL;
+		snprintf(buf, n, "\"prev\" is not 64 zeros, as the first "
+		    "event's must be: events before it were removed");
+		return buf;
+	}
+	before = &log->v[i - 1];
+	if (strcmp(str(ev->obj, "prev"), before->e.hash) != 0) {
+		snprintf(buf, n, "it does not chain to event %zu (its \"prev\" "
+		    "is not the SHA-256 of the line before): that line was "
+		    "altered, removed or moved", i - 1);
+		return buf;
+	}
+	if (ev->when.tv_sec < before->when.tv_sec ||
+	    (ev->when.tv_sec == before->when.tv_sec &&
+	    ev->when.tv_nsec < before->when.tv_nsec)) {
+		snprintf(buf, n, "its time %s is before event %zu's time %s",
+		    ev->e.time, i - 1, before->e.time);
+		return buf;
+	}
+	return NULL;
+}
+
+int
+cust_log_links(struct cust_ctx *ctx, const struct cust_log *log)
+{
+	const char *why;
+	char buf[256];
+
+	for (size_t i = 0; i < log->n; i++)
+		if ((why = cust_log_link(log, i, buf, sizeof(buf))) != NULL)
+			return cust_set_error(ctx, 0, CUST_FAILED, "%s: event "
+			    "%ju (%s): %s", log->name,
+			    (uintmax_t)log->v[i].e.seq, log->v[i].e.type, why);
+	return CUST_OK;
+}
+
+/* ------------------------------------------------------------- writing */
+
+/* NULL, or one line of printable UTF-8 of at most MAX bytes. */
+static int
+label(struct cust_ctx *ctx, const char *what, const char *s, size_t max)
+{
+	if (s == NULL)
+		return CUST_OK;
+	if (*s == '\0' || strlen(s) > max)
+		return cust_set_error(ctx, 0, CUST_FAILED, "%s: must be 1 to "
+		    "%zu bytes", what, max);
+	if (!cust_utf8_valid(s, strlen(s)))
+		return cust_set_error(ctx, 0, CUST_FAILED,
+		    "%s: not valid UTF-8", what);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return cust_set_error(ctx, 0, CUST_FAILED,
+			    "%s: control characters are not allowed", what);
+	return CUST_OK;
+}
+
+static int
+labels(struct cust_ctx *ctx, const struct cust_event *ev)
+{
+	int r;
+
+	if ((r = label(ctx, "name", ev->name, LABEL_MAX)) != CUST_OK ||
+	    (r = label(ctx, "role", ev->role, LABEL_MAX)) != CUST_OK ||
+	    (r = label(ctx, "organisation", ev->organisation, LABEL_MAX)) ||
+	    (r = label(ctx, "contact", ev->contact, LABEL_MAX)) != CUST_OK ||
+	    (r = label(ctx, "location", ev->location, LABEL_MAX)) ||
+	    (r = label(ctx, "purpose", ev->purpose, LABEL_MAX)) != CUST_OK ||
+	    (r = label(ctx, "from", ev->from, LABEL_MAX)) != CUST_OK ||
+	    (r = label(ctx, "to", ev->to, LABEL_MAX)) != CUST_OK ||
+	    (r = label(ctx, "note", ev->note, NOTE_MAX)) != CUST_OK)
+		return r;
+	if (ev->key == NULL || !cust_key_has_secret(ev->key))
+		return cust_set_error(ctx, 0, CUST_FAILED, "custody event: "
+		    "no secret key to sign it with");
+	return CUST_OK;
+}
+
+static json_t *
+opt(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+/* The fields every event has, in the documented order. */
+static json_t *
+skeleton(const struct cust_event *ev, uint64_t seq, const char *prev,
+    const struct timespec *now)
+{
+	char utc[CUST_TIMELEN], loc[CUST_TIMELEN], id[CUST_KEYID_HEXLEN + 1];
+	char zone[64] = "", *pub;
+	time_t t = now->tv_sec;
+	struct tm tm;
+	json_t *o;
+
+	cust_time_utc(now, utc);
+	cust_time_local(now, loc);
+	if (localtime_r(&t, &tm) != NULL && tm.tm_zone != NULL &&
+	    cust_utf8_valid(tm.tm_zone, strlen(tm.tm_zone)))
+		snprintf(zone, sizeof(zone), "%s", tm.tm_zone);
+	cust_key_id_hex(ev->key, id);
+	if ((pub = cust_key_public_b64(ev->key)) == NULL)
+		return NULL;
+	o = json_pack("{s:I, s:s, s:s, s:s, s:o, s:{s:o, s:o, s:o, s:o}, "
+	    "s:o, s:o, s:s, s:s, s:s}", "seq", (json_int_t)seq, "type",
+	    ev->type, "time", utc, "local_time", loc, "zone",
+	    zone[0] ? json_string(zone) : json_null(), "actor", "name",
+	    opt(ev->name), "role", opt(ev->role), "organisation",
+	    opt(ev->organisation), "contact", opt(ev->contact), "location",
+	    opt(ev->location), "purpose", opt(ev->purpose), "prev", prev,
+	    "key_id", id, "public_key", pub);
+	free(pub);
+	return o;
+}
+
+static json_t *
+bundle_json(const struct cust_bundle_ref *ref)
+{
+	return json_pack("{s:s, s:s, s:o}", "bag", ref->bag,
+	    "tagmanifest_sha512", ref->tagmanifest_sha512, "sha256",
+	    ref->sha256[0] ? json_string(ref->sha256) : json_null());
+}
+
+/* The signed line for event O: {"event": TEXT, "minisig": SIG}. */
+static int
+sign_line(struct cust_ctx *ctx, const struct cust_event *ev, json_t *o,
+    char **linep)
+{
+	char *text = NULL, *sig = NULL, *trusted = NULL;
+	json_t *line = NULL;
+	size_t siglen;
+	int r = CUST_FATAL;
+
+	*linep = NULL;
+	if ((text = json_dumps(o, JSON_COMPACT)) == NULL ||
+	    asprintf(&trusted, "custody event seq:%jd type:%s time:%s",
+	    (intmax_t)json_integer_value(json_object_get(o, "seq")), ev->type,
+	    str(o, "time")) < 0) {
+		trusted = NULL;
+		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "custody event");
+		goto out;
+	}
+	if ((r = cust_sig_make(ctx, ev->key, text, strlen(text), UNTRUSTED,
+	    trusted, &sig, &siglen)) != CUST_OK)
+		goto out;
+	if ((line = json_pack("{s:s, s:s}", "event", text, "minisig",
+	    sig)) == NULL || (*linep = json_dumps(line, JSON_COMPACT)) ==
+	    NULL)
+		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "custody event");
+out:
+	json_decref(line);
+	free(sig);
+	free(trusted);
+	free(text);
+	return r;
+}
+
+static int
+writeall(int fd, const char *p, size_t n)
+{
+	ssize_t k;
+
+	while (n > 0) {
+		if ((k = write(fd, p, n)) < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Append LINE and a newline; undo a partial write. */
+static int
+put(struct cust_ctx *ctx, int fd, const char *name, off_t size, char *line)
+{
+	size_t n = strlen(line);
+	int err;
+
+	line[n] = '\n';
+	if (writeall(fd, line, n + 1) != 0 || fsync(fd) != 0) {
+		err = errno;
+		line[n] = '\0';
+		if (ftruncate(fd, size) != 0)
+			return cust_set_error(ctx, err, CUST_FATAL, "%s: the "
+			    "last line may be cut short", name);
+		return cust_set_error(ctx, err, CUST_FATAL, "%s", name);
+	}
+	line[n] = '\0';
+	return CUST_OK;
+}
+
+/* Before writing: the log is whole and ours, and time goes forward. */
+static int
+appendable(struct cust_ctx *ctx, const struct cust_log *log,
+    const struct cust_bundle_ref *ref, const struct timespec *now)
+{
+	const struct cust_log_ev *last = log->n ? &log->v[log->n - 1] : NULL;
+	char when[CUST_TIMELEN];
+	int r;
+
+	if ((r = cust_log_links(ctx, log)) != CUST_OK)
+		return r;
+	if (last == NULL && ref == NULL)
+		return cust_set_error(ctx, 0, CUST_FAILED, "%s: the log is "
+		    "empty and no bundle was read to bind it to", log->name);
+	if (last != NULL && ref != NULL &&
+	    strcmp(log->v[0].e.tagmanifest_sha512, ref->tagmanifest_sha512))
+		return cust_set_error(ctx, 0, CUST_FAILED, "%s: the log "
+		    "belongs to another bundle", log->name);
+	if (last != NULL && (now->tv_sec < last->when.tv_sec ||
+	    (now->tv_sec == last->when.tv_sec &&
+	    now->tv_nsec < last->when.tv_nsec))) {
+		cust_time_utc(now, when);
+		return cust_set_error(ctx, 0, CUST_FAILED, "%s: this clock "
+		    "says %s, before the last event's time %s: set the clock",
+		    log->name, when, last->e.time);
+	}
+	return CUST_OK;
+}
+
+static int
+locked_write(struct cust_ctx *ctx, int fd, const char *name,
+    const struct cust_bundle_ref *ref, const struct cust_event *ev,
+    json_t *extra, char head[65])
+{
+	struct cust_log *log = NULL;
+	struct timespec now;
+	json_t *o = NULL;
+	char *line = NULL, *p;
+	int r;
+
+	if ((r = cust_log_read(ctx, fd, name, &log)) != CUST_OK)
+		goto out;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if ((r = appendable(ctx, log, ref, &now)) != CUST_OK)
+		goto out;
+	if ((o = skeleton(ev, log->n, log->n ? cust_log_head(log) : zeros,
+	    &now)) == NULL || (log->n == 0 && json_object_set_new(o,
+	    "bundle", bundle_json(ref)) != 0) || (extra != NULL &&
+	    json_object_update(o, extra) != 0)) {
+		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "custody event");
+		goto out;
+	}
+	if ((r = sign_line(ctx, ev, o, &line)) != CUST_OK ||
+	    (r = cust_sha256_hex(ctx, line, strlen(line), head)) != CUST_OK)
+		goto out;
+	/* Room for the newline put() adds. */
+	if ((p = realloc(line, strlen(line) + 2)) == NULL) {
+		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "custody event");
+		goto out;
+	}
+	line = p;
+	r = put(ctx, fd, name, (off_t)log->size, line);
+out:
+	free(line);
+	json_decref(o);
+	cust_log_free(log);
+	return r;
+}
+
+int
+cust_log_write(struct cust_ctx *ctx, int fd, const char *name,
+    const struct cust_bundle_ref *ref, const struct cust_event *ev,
+    json_t *extra, char head[65])
+{
+	int r;
+
+	if (!cust_log_known_type(ev->type))
+		return cust_set_error(ctx, 0, CUST_FAILED, "%s: not an event "
+		    "type", ev->type != NULL ? ev->type : "(none)");
+	if ((r = labels(ctx, ev)) != CUST_OK)
+		return r;
+	while (flock(fd, LOCK_EX) != 0)
+		if (errno != EINTR)
+			return cust_set_error(ctx, errno, CUST_FATAL, "%s",
+			    name);
+	r = locked_write(ctx, fd, name, ref, ev, extra, head);
+	flock(fd, LOCK_UN);
+	return r;
+}
+
+int
+cust_log_append(struct cust_ctx *ctx, int fd, const char *name,
+    const struct cust_bundle_ref *ref, const struct cust_event *ev,
+    char head[65])
+{
+	json_t *extra;
+	int r;
+
+	if (ev->type != NULL && (strcmp(ev->type, "sealed") == 0 ||
+	    strcmp(ev->type, "timestamped") == 0 ||
+	    strcmp(ev->type, "untimestamped") == 0))
+		return cust_set_error(ctx, 0, CUST_FAILED, "%s: only custody "
+		    "itself writes this event", ev->type);
+	if (ev->type != NULL && strcmp(ev->type, "transferred") == 0) {
+		if (ev->from == NULL || ev->to == NULL)
+			return cust_set_error(ctx, 0, CUST_FAILED, "transfer: "
+			    "who from and who to are both required");
+		extra = json_pack("{s:s, s:s}", "from", ev->from, "to", ev->to);
+	} else
+		extra = json_pack("{s:o}", "note", opt(ev->note));
+	if (extra == NULL)
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "custody event");
+	r = cust_log_write(ctx, fd, name, ref, ev, extra, head);
+	json_decref(extra);
+	return r;
+}

@@ -1,0 +1,87 @@
+/*
+ * chainlog.h: the custody log's internals, shared by chainlog.c (the
+ * format: reading and appending), logcheck.c (what the verifier trusts)
+ * and their unit tests.
+ */
+#ifndef CUSTODY_CHAINLOG_H
+#define CUSTODY_CHAINLOG_H
+
+#include "private.h"
+
+#define CUST_LOG_MAX		(64 * 1024 * 1024)	/* bytes in a log */
+#define CUST_LOG_LINE_MAX	(1024 * 1024)		/* bytes in a line */
+
+/* One line of a log, parsed. */
+struct cust_log_ev {
+	struct cust_log_entry e;	/* strings borrowed from obj */
+	json_t		*obj;		/* owned: the event object */
+	char		*text;		/* owned: the signed event text */
+	size_t		 len;
+	char		*minisig;	/* owned: its signature file */
+	struct timespec	 when;		/* "time" */
+};
+
+struct cust_log {
+	char		*name;		/* owned */
+	struct cust_log_ev *v;		/* owned */
+	size_t		 n;
+	size_t		 size;		/* bytes read */
+};
+
+/* Is TYPE one of the event types of custody(1)? */
+bool	cust_log_known_type(const char *type);
+/* Is S exactly N lowercase hex digits? */
+bool	cust_log_hex(const char *s, size_t n);
+/* Parse a "time" ("YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ"); 0, or -1. */
+int	cust_log_time(const char *s, struct timespec *ts);
+/*
+ * Why event I does not follow event I-1 (its sequence number, its "prev",
+ * its time), in BUF; NULL when it does.
+ */
+const char *cust_log_link(const struct cust_log *, size_t i, char *buf,
+	    size_t n);
+/* Every event follows the one before: CUST_OK, or CUST_FAILED naming the
+ * first that does not. */
+int	cust_log_links(struct cust_ctx *, const struct cust_log *);
+/*
+ * Append event EV with the type-specific fields of EXTRA (borrowed; may
+ * be NULL) to the log on FD, as cust_log_append() describes.
+ */
+int	cust_log_write(struct cust_ctx *, int fd, const char *name,
+	    const struct cust_bundle_ref *ref, const struct cust_event *ev,
+	    json_t *extra, char head[65]);
+
+/* ----------------------------------------------------------- logcheck.c */
+
+/* What the verifier knows and trusts, for cust_log_check(). */
+struct cust_log_policy {
+	const char	*bag;		/* this bundle's top directory */
+	const char	*tagmanifest_sha512;	/* of this bundle */
+	const char	*sha256;	/* of the bytes read, or NULL */
+	const struct cust_key *const *keys; /* the investigator trusts */
+	size_t		 nkeys;
+	const char	*seal_key;	/* the bundle's seal key (base64), or
+					   NULL; trusted when origin_trusted */
+	bool		 origin_trusted;
+	const char	*head;		/* the log must end here, or NULL */
+};
+
+/*
+ * Check LOG against POL: each line whole and signed by the key it names,
+ * the chain and sequence unbroken, times in order, event 0 bound to this
+ * bundle, and the end at POL->head.  Failures become findings of the
+ * "custody log" check in REP, naming the event (seq and type); events
+ * signed by keys not trusted become warnings.  REP's log counts are set.
+ * CUST_OK, or CUST_FATAL when out of memory.
+ */
+int	cust_log_check(struct cust_ctx *, const struct cust_log *log,
+	    const struct cust_log_policy *pol, struct cust_report *rep);
+/*
+ * Token J of event I (a "timestamped" event): the member it covers
+ * (borrowed) and its DER bytes (owned by the caller, free()).  CUST_FAILED
+ * when it is not canonical base64 of at most CUST_TSR_MAX bytes.
+ */
+int	cust_log_token(struct cust_ctx *, const struct cust_log *, size_t i,
+	    size_t j, const char **over, unsigned char **derp, size_t *lenp);
+
+#endif

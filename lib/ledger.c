@@ -1,0 +1,130 @@
+/*
+ * ledger.c: the hashing thread.  It takes the jobs the reading thread
+ * relays, in order: the bytes of each file go to every digest, and each
+ * record, once its file's digests are final, goes into the payload
+ * manifests, files.jsonl and the bodyfile.  Reading and archiving on one
+ * core, hashing and bookkeeping on the other.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "private.h"
+
+struct cust_ledger {
+	struct cust_ctx	*ctx;		/* owned: this thread's errors */
+	struct cust_relay *relay;	/* borrowed */
+	struct cust_bag	*bag;		/* borrowed: its spools are ours */
+	struct cust_digest *d;		/* owned */
+	pthread_t	 thread;
+	bool		 running;
+	int		 status;
+};
+
+static int
+write_slip(struct cust_ledger *l, struct cust_slip *s)
+{
+	int r;
+
+	if (s->digest) {
+		if ((r = cust_digest_final(l->d)) != CUST_OK)
+			return r;
+		for (unsigned i = 0; i < CUST_NALG; i++)
+			s->r.hex[i] = cust_digest_hex(l->d, 1u << i);
+	}
+	if (s->payload && (r = cust_bag_payload(l->bag, s->r.stored,
+	    (uint64_t)s->r.bytes, l->d)) != CUST_OK)
+		return r;
+	return cust_bag_record(l->bag, &s->r);
+}
+
+static int
+job(struct cust_ledger *l, const struct cust_job *j)
+{
+	int r;
+
+	switch (j->kind) {
+	case CUST_JOB_START:
+		return cust_digest_reset(l->d);
+	case CUST_JOB_CHUNK:
+		r = cust_digest_update(l->d, j->data, j->len);
+		cust_relay_release(l->relay, j->data, j->len);
+		return r;
+	default:
+		r = write_slip(l, j->slip);
+		free(j->slip);
+		return r;
+	}
+}
+
+static void *
+run(void *arg)
+{
+	struct cust_ledger *l = arg;
+	struct cust_job j;
+
+	while (cust_relay_next(l->relay, &j))
+		if ((l->status = job(l, &j)) != CUST_OK) {
+			cust_relay_abort(l->relay);
+			break;
+		}
+	return NULL;
+}
+
+void
+cust_ledger_free(struct cust_ledger *l)
+{
+	if (l == NULL)
+		return;
+	if (l->running) {
+		cust_relay_abort(l->relay);
+		cust_relay_close(l->relay);
+		pthread_join(l->thread, NULL);
+	}
+	cust_digest_free(l->d);
+	cust_ctx_free(l->ctx);
+	free(l);
+}
+
+int
+cust_ledger_start(struct cust_ctx *ctx, struct cust_relay *relay,
+    struct cust_bag *bag, unsigned algs, struct cust_ledger **lp)
+{
+	struct cust_ledger *l;
+	int r;
+
+	*lp = NULL;
+	if ((l = calloc(1, sizeof(*l))) == NULL ||
+	    cust_ctx_new(&l->ctx) != CUST_OK) {
+		free(l);
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "ledger");
+	}
+	l->relay = relay;
+	l->bag = bag;
+	if ((r = cust_digest_new(l->ctx, algs, &l->d)) != CUST_OK) {
+		r = cust_set_error(ctx, 0, r, "%s", cust_ctx_error(l->ctx));
+		cust_ledger_free(l);
+		return r;
+	}
+	if ((errno = pthread_create(&l->thread, NULL, run, l)) != 0) {
+		r = cust_set_error(ctx, errno, CUST_FATAL, "hashing thread");
+		cust_ledger_free(l);
+		return r;
+	}
+	l->running = true;
+	*lp = l;
+	return CUST_OK;
+}
+
+int
+cust_ledger_finish(struct cust_ledger *l, struct cust_ctx *ctx)
+{
+	cust_relay_close(l->relay);
+	pthread_join(l->thread, NULL);
+	l->running = false;
+	if (l->status != CUST_OK)
+		return cust_set_error(ctx, cust_ctx_errno(l->ctx), l->status,
+		    "%s", cust_ctx_error(l->ctx));
+	return CUST_OK;
+}

@@ -1,0 +1,279 @@
+/*
+ * logcheck.c: what the verifier makes of a custody log.  Every event must
+ * follow the one before (sequence, hash chain, time), the first must be
+ * bound to the bundle being verified, and every event must be signed by
+ * the key it names; a log that fails any of these was edited, cut,
+ * reordered or moved, and the failure names the event.  Whether that key
+ * is one the investigator trusts is a separate question: an event by an
+ * unknown key is reported, not failed.  The first failure ends the check,
+ * since nothing after a broken link can be placed in time.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "chainlog.h"
+
+#define C_LOG		"custody log"
+#define MAX_B64		(4 * ((CUST_TSR_MAX + 2) / 3))
+
+/* Which line of event I, for messages: "event 3 (transferred)". */
+static void
+named(const struct cust_log *log, size_t i, char *buf, size_t n)
+{
+	snprintf(buf, n, "event %ju (%s)", (uintmax_t)log->v[i].e.seq,
+	    log->v[i].e.type);
+}
+
+static int
+fail(struct cust_report *rep, const struct cust_log *log, size_t i,
+    const char *why)
+{
+	char ev[96];
+
+	named(log, i, ev, sizeof(ev));
+	return cust_report_add(rep, C_LOG, log->name, "%s: %s", ev, why);
+}
+
+/* Event 0 names this bundle: its bag and its tag manifest digest. */
+static int
+bound(const struct cust_log *log, const struct cust_log_policy *pol,
+    struct cust_report *rep, bool *ok)
+{
+	const struct cust_log_entry *e = &log->v[0].e;
+	char why[512], ev[96];
+	json_t *b = json_object_get(log->v[0].obj, "bundle");
+	const char *sha = json_string_value(json_object_get(b, "sha256"));
+
+	if (strcmp(e->tagmanifest_sha512, pol->tagmanifest_sha512) != 0 ||
+	    strcmp(e->bag, pol->bag) != 0) {
+		snprintf(why, sizeof(why), "bound to another bundle (bag %.64s, "
+		    "tag manifest SHA-512 %.16s...), not to this one (bag "
+		    "%.64s, %.16s...)", e->bag, e->tagmanifest_sha512, pol->bag,
+		    pol->tagmanifest_sha512);
+		return fail(rep, log, 0, why);
+	}
+	*ok = true;
+	named(log, 0, ev, sizeof(ev));
+	if (sha != NULL && pol->sha256 != NULL && strcmp(sha, pol->sha256))
+		return cust_report_warn(rep, log->name, "%s: records the "
+		    "bundle file's SHA-256 as %s; the file read is %s (same "
+		    "bag, other bytes: recompressed or rewritten?)", ev, sha,
+		    pol->sha256);
+	return CUST_OK;
+}
+
+/* The event is signed, by the key it names, over its exact text. */
+static int
+signed_by(struct cust_ctx *ctx, const struct cust_log *log, size_t i,
+    struct cust_key **keyp, const char **why)
+{
+	const struct cust_log_ev *ev = &log->v[i];
+	const char *pub = json_string_value(json_object_get(ev->obj,
+	    "public_key"));
+	char id[CUST_KEYID_HEXLEN + 1];
+	struct cust_sig *sig = NULL;
+	int r;
+
+	*keyp = NULL;
+	*why = NULL;
+	if ((r = cust_key_parse_public(ctx, pub, strlen(pub), keyp)) != 0 ||
+	    (r = cust_sig_parse(ctx, ev->minisig, strlen(ev->minisig),
+	    &sig)) != CUST_OK) {
+		*why = cust_ctx_error(ctx);
+		return r == CUST_FATAL ? r : CUST_OK;
+	}
+	cust_key_id_hex(*keyp, id);
+	if (strcmp(id, ev->e.key_id) != 0)
+		*why = "\"public_key\" is not the key \"key_id\" names";
+	else if (cust_sig_verify(ctx, sig, *keyp, ev->text, ev->len) != 0)
+		*why = "its signature does not verify: the event was altered "
+		    "after it was signed";
+	cust_sig_free(sig);
+	return CUST_OK;
+}
+
+/* Is KEY the key whose public key line is PUB?  -1 when out of memory;
+ * 2 when it has the same ID but is another key. */
+static int
+same_key(const struct cust_key *key, const char *pub, const char *id)
+{
+	char kid[CUST_KEYID_HEXLEN + 1], *b64;
+	int r;
+
+	if ((b64 = cust_key_public_b64(key)) == NULL)
+		return -1;
+	cust_key_id_hex(key, kid);
+	r = strcmp(b64, pub) == 0 ? 1 : strcmp(kid, id) == 0 ? 2 : 0;
+	free(b64);
+	return r;
+}
+
+/* A key the investigator trusts, or the seal key of a trusted bundle. */
+static int
+trust(const struct cust_log *log, size_t i,
+    const struct cust_log_policy *pol, struct cust_report *rep)
+{
+	const struct cust_log_ev *ev = &log->v[i];
+	const char *pub = json_string_value(json_object_get(ev->obj,
+	    "public_key"));
+	char name[96];
+
+	for (size_t k = 0; k < pol->nkeys; k++)
+		switch (same_key(pol->keys[k], pub, ev->e.key_id)) {
+		case -1:
+			return CUST_FATAL;
+		case 1:
+			rep->log_trusted++;
+			return CUST_OK;
+		case 2:
+			/* The same 8-byte ID, another key: an impostor. */
+			return fail(rep, log, i, "signed by a key that takes "
+			    "the ID of a key you trust, but is not that key");
+		}
+	if (pol->seal_key != NULL && pol->origin_trusted &&
+	    strcmp(pub, pol->seal_key) == 0) {
+		rep->log_trusted++;
+		return CUST_OK;
+	}
+	rep->log_unverified++;
+	named(log, i, name, sizeof(name));
+	return cust_report_warn(rep, log->name, "%s by %s: signed by key %s, "
+	    "which you have not said you trust (--pubkey)", name,
+	    ev->e.name != NULL ? ev->e.name : "(no name)", ev->e.key_id);
+}
+
+static int
+event(struct cust_ctx *ctx, const struct cust_log *log, size_t i,
+    const struct cust_log_policy *pol, struct cust_report *rep, bool *stop)
+{
+	struct cust_key *key;
+	const char *why;
+	char buf[256];
+	bool ok = false;
+	int r;
+
+	*stop = true;
+	if ((why = cust_log_link(log, i, buf, sizeof(buf))) != NULL)
+		return fail(rep, log, i, why);
+	if ((r = signed_by(ctx, log, i, &key, &why)) != CUST_OK)
+		return r;
+	cust_key_free(key);
+	if (why != NULL)
+		return fail(rep, log, i, why);
+	if (i == 0 && ((r = bound(log, pol, rep, &ok)) != CUST_OK || !ok))
+		return r;
+	*stop = false;
+	return trust(log, i, pol, rep);
+}
+
+/* --log-head: the log ends exactly at that line. */
+static int
+ends(const struct cust_log *log, const char *head, struct cust_report *rep)
+{
+	char ev[96];
+
+	if (log->n > 0 && strcmp(log->v[log->n - 1].e.hash, head) == 0)
+		return CUST_OK;
+	for (size_t i = 0; i + 1 < log->n; i++)
+		if (strcmp(log->v[i].e.hash, head) == 0) {
+			named(log, i, ev, sizeof(ev));
+			return cust_report_add(rep, C_LOG, log->name, "the log "
+			    "goes on after %s, where --log-head says it ends "
+			    "(%zu events after it)", ev, log->n - 1 - i);
+		}
+	if (log->n == 0)
+		return cust_report_add(rep, C_LOG, log->name, "the log is "
+		    "empty; --log-head names an event");
+	named(log, log->n - 1, ev, sizeof(ev));
+	return cust_report_add(rep, C_LOG, log->name, "the log ends at %s "
+	    "(head %s), and no line of it is the head --log-head names: "
+	    "events were removed from its end, or it was altered", ev,
+	    log->v[log->n - 1].e.hash);
+}
+
+int
+cust_log_check(struct cust_ctx *ctx, const struct cust_log *log,
+    const struct cust_log_policy *pol, struct cust_report *rep)
+{
+	size_t before = rep->nfindings;
+	bool stop = false;
+	int r = CUST_OK;
+
+	if ((rep->log_name = strdup(log->name)) == NULL)
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "verify");
+	rep->log_events = log->n;
+	snprintf(rep->log_head, sizeof(rep->log_head), "%s",
+	    cust_log_head(log));
+	if (log->n == 0)
+		r = cust_report_add(rep, C_LOG, log->name, "the log holds no "
+		    "events");
+	for (size_t i = 0; r == CUST_OK && !stop && i < log->n; i++)
+		r = event(ctx, log, i, pol, rep, &stop);
+	if (r == CUST_OK && rep->nfindings == before && pol->head != NULL)
+		r = ends(log, pol->head, rep);
+	return r == CUST_OK ? CUST_OK : cust_set_error(ctx, ENOMEM,
+	    CUST_FATAL, "verify");
+}
+
+/* Strict, canonical base64 of at most CUST_TSR_MAX bytes. */
+static int
+unb64(const char *s, unsigned char **outp, size_t *lenp)
+{
+	size_t n = strlen(s), pad = 0, len;
+	unsigned char *out;
+	char *again;
+
+	if (n == 0 || n % 4 != 0 || n > MAX_B64)
+		return -1;
+	while (pad < 2 && s[n - 1 - pad] == '=')
+		pad++;
+	if (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789+/") != n - pad)
+		return -1;
+	len = n / 4 * 3 - pad;
+	if ((out = malloc(n / 4 * 3 + 1)) == NULL)
+		return -2;
+	if ((again = malloc(n + 1)) == NULL ||
+	    EVP_DecodeBlock(out, (const unsigned char *)s, (int)n) < 0) {
+		free(again);
+		free(out);
+		return again == NULL ? -2 : -1;
+	}
+	EVP_EncodeBlock((unsigned char *)again, out, (int)len);
+	if (strcmp(again, s) != 0) {
+		free(again);
+		free(out);
+		return -1;
+	}
+	free(again);
+	*outp = out;
+	*lenp = len;
+	return 0;
+}
+
+int
+cust_log_token(struct cust_ctx *ctx, const struct cust_log *log, size_t i,
+    size_t j, const char **over, unsigned char **derp, size_t *lenp)
+{
+	json_t *t = json_array_get(json_object_get(log->v[i].obj, "tokens"),
+	    j);
+	const char *b64 = json_string_value(json_object_get(t, "token"));
+	int k;
+
+	*derp = NULL;
+	*over = json_string_value(json_object_get(t, "over"));
+	if (b64 == NULL || *over == NULL)
+		return cust_set_error(ctx, 0, CUST_FAILED, "token %zu: "
+		    "missing", j + 1);
+	if ((k = unb64(b64, derp, lenp)) == -2)
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "token");
+	if (k != 0)
+		return cust_set_error(ctx, 0, CUST_FAILED, "token %zu: not "
+		    "canonical base64 of at most %d bytes", j + 1,
+		    CUST_TSR_MAX);
+	return CUST_OK;
+}

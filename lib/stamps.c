@@ -1,0 +1,259 @@
+/*
+ * stamps.c: the verifier's checks of what comes after the minisign
+ * signature and beside the bundle: RFC 3161 tokens (check 4, "timestamp"),
+ * the X.509 signature (part of check 3, "signature") and the custody log
+ * (the last check, "custody log").  Tokens may sit in the bundle or in
+ * "timestamped" events of the log; each must cover a signature file of
+ * this bundle, and with --tsa-ca its TSA must chain to the investigator's
+ * CA.  A token's genTime is trusted time only once verified, so only then
+ * does it weigh against the host clock or date the X.509 check.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "chainlog.h"
+#include "verify.h"
+
+#define OFFSET_WARN	600	/* seconds between genTime and the host's end */
+
+/* The acquisition's end by the host clock, from acquisition.json. */
+static bool
+host_end(json_t *acq, struct timespec *end)
+{
+	const char *s = json_string_value(json_object_get(json_object_get(acq,
+	    "clock"), "end_utc"));
+
+	return cust_log_time(s, end) == 0;
+}
+
+/* The bytes of the signature file OVER, or NULL when the bundle lacks it. */
+static const struct held *
+covered(const struct ver *v, const char *over)
+{
+	if (strcmp(over, CUST_SIG_MEMBER) == 0)
+		return &v->sig;
+	if (strcmp(over, CUST_P7S_MEMBER) == 0 && v->p7s.p != NULL)
+		return &v->p7s;
+	return NULL;
+}
+
+/* genTime against the host's end: never before it; warn when far off. */
+static int
+timing(struct ver *v, const char *where, const struct cust_tsa_token *t,
+    const struct timespec *end, bool in_bundle, struct cust_stamp *st)
+{
+	int64_t d = (int64_t)t->gen_time - (int64_t)end->tv_sec;
+	char host[CUST_TIMELEN];
+
+	cust_time_utc(end, host);
+	st->offset_known = true;
+	st->offset = d;
+	/* genTime is truncated to its second; allow that and its accuracy. */
+	if (t->verified && d < -(1 + t->accuracy))
+		return FIND(v, C_TIMESTAMP, where, "genTime %s is %jd s before "
+		    "the acquisition's end by the host clock (%s, "
+		    "acquisition.json): the token cannot cover this sealing",
+		    t->gen_time_text, (intmax_t)-d, host);
+	if (in_bundle && (d > OFFSET_WARN || d < -OFFSET_WARN))
+		return cust_report_warn(v->rep, where, "genTime %s is %jd s "
+		    "%s the acquisition's end by the host clock: the host "
+		    "clock was %s", t->gen_time_text, (intmax_t)(d < 0 ? -d :
+		    d), d < 0 ? "before" : "after", d < 0 ? "fast" : "slow, "
+		    "or the TSA answered late") == CUST_OK ? CUST_OK :
+		    CUST_FATAL;
+	return CUST_OK;
+}
+
+/* One token: checked, recorded in the report, and timed. */
+static int
+stamp(struct ver *v, const char *where, const char *over,
+    const unsigned char *der, size_t n, const struct timespec *end,
+    bool in_bundle, bool *verified)
+{
+	const struct held *data = covered(v, over);
+	struct cust_stamp st = { .over = over };
+	struct cust_tsa_token t;
+	char w[64];
+	int r;
+
+	snprintf(w, sizeof(w), "%s", where);
+	st.where = w;
+	if (data == NULL)
+		return FIND(v, C_TIMESTAMP, where, "covers %s, which the "
+		    "bundle does not hold", over);
+	if ((r = cust_tsa_check(v->ctx, "token", der, n, data->p, data->n,
+	    v->o->tsa_ca, &t)) == CUST_FATAL)
+		return r;
+	if (r != CUST_OK)
+		return FIND(v, C_TIMESTAMP, where, "%s", cust_ctx_error(v->ctx));
+	st.gen_time = t.gen_time_text;
+	st.tsa = t.tsa;
+	st.verified = t.verified;
+	*verified = *verified || t.verified;
+	if (t.verified && strcmp(over, CUST_P7S_MEMBER) == 0 &&
+	    !v->p7s_stamped) {
+		v->p7s_stamped = true;
+		v->p7s_time = t.gen_time;
+	}
+	r = end != NULL ? timing(v, where, &t, end, in_bundle, &st) : CUST_OK;
+	if (r == CUST_OK && cust_report_stamp(v->rep, &st) != CUST_OK)
+		r = CUST_FATAL;
+	cust_tsa_token_fini(&t);
+	return r;
+}
+
+/* The tokens of the log's "timestamped" events. */
+static int
+log_stamps(struct ver *v, const struct timespec *end, bool *verified)
+{
+	const struct cust_log_entry *e;
+	unsigned char *der;
+	const char *over;
+	char where[64];
+	size_t n;
+	int r = CUST_OK;
+
+	for (size_t i = 0; r == CUST_OK && i < cust_log_count(v->log); i++) {
+		e = cust_log_entry(v->log, i);
+		snprintf(where, sizeof(where), "custody log event %ju",
+		    (uintmax_t)e->seq);
+		for (size_t j = 0; r == CUST_OK && j < e->tokens; j++) {
+			r = cust_log_token(v->ctx, v->log, i, j, &over, &der,
+			    &n);
+			if (r == CUST_FAILED)
+				r = FIND(v, C_TIMESTAMP, where, "%s",
+				    cust_ctx_error(v->ctx));
+			else if (r == CUST_OK)
+				r = stamp(v, where, over, der, n, end, false,
+				    verified);
+			free(der);
+		}
+	}
+	return r;
+}
+
+int
+ver_stamps(struct ver *v, json_t *acq)
+{
+	struct timespec end;
+	const struct timespec *e = host_end(acq, &end) ? &end : NULL;
+	bool verified = false;
+	int r = CUST_OK;
+
+	if (v->tsr.p != NULL)
+		r = stamp(v, CUST_TSR_MEMBER, CUST_SIG_MEMBER,
+		    (unsigned char *)v->tsr.p, v->tsr.n, e, true, &verified);
+	if (r == CUST_OK && v->p7stsr.p != NULL)
+		r = stamp(v, CUST_P7STSR_MEMBER, CUST_P7S_MEMBER,
+		    (unsigned char *)v->p7stsr.p, v->p7stsr.n, e, true,
+		    &verified);
+	if (r == CUST_OK && v->log != NULL)
+		r = log_stamps(v, e, &verified);
+	if (r == CUST_OK && v->o->require_timestamp && !verified)
+		r = FIND(v, C_TIMESTAMP, v->o->name, "no token verified "
+		    "against --tsa-ca, in the bundle or its custody log "
+		    "(--require-timestamp)");
+	return r;
+}
+
+/* ---------------------------------------------------------------- X.509 */
+
+static int
+x509_found(struct ver *v, const struct cust_cms_result *res)
+{
+	char when[CUST_TIMELEN];
+	struct timespec ts = { .tv_sec = res->checked_at };
+	struct cust_report *rep = v->rep;
+
+	cust_time_utc(&ts, when);
+	rep->x509_present = true;
+	rep->x509_verified = res->verified;
+	rep->x509_checked_by = res->at_token ? "token genTime" :
+	    "signing time";
+	if ((rep->x509_subject = strdup(res->subject)) == NULL ||
+	    (rep->x509_checked_at = strdup(when)) == NULL)
+		return CUST_FATAL;
+	if (res->verified && !rep->key_trusted)
+		rep->trusted_by = "X.509 certificate";
+	return CUST_OK;
+}
+
+int
+ver_x509(struct ver *v)
+{
+	struct cust_cms_result res;
+	int r;
+
+	if (v->p7s.p == NULL) {
+		if (v->o->ca == NULL && !v->o->require_cms)
+			return CUST_OK;
+		return FIND(v, C_SIGNATURE, CUST_P7S_MEMBER, "no X.509 "
+		    "signature in the bundle, and %s asks for one",
+		    v->o->require_cms ? "--require-cms" : "--ca");
+	}
+	r = cust_cms_check(v->ctx, "X.509 signature", v->p7s.p, v->p7s.n,
+	    v->tagman.p, v->tagman.n, v->o->ca, v->p7s_stamped ?
+	    &v->p7s_time : NULL, &res);
+	if (r == CUST_FAILED)
+		r = FIND(v, C_SIGNATURE, CUST_P7S_MEMBER, "%s",
+		    cust_ctx_error(v->ctx));
+	else if (r == CUST_OK)
+		r = x509_found(v, &res);
+	cust_cms_result_fini(&res);
+	if (r == CUST_OK && v->o->require_cms && !v->rep->x509_verified)
+		r = FIND(v, C_SIGNATURE, CUST_P7S_MEMBER, "the X.509 signature "
+		    "was not verified against --ca (--require-cms)");
+	return r;
+}
+
+/* ---------------------------------------------------------- custody log */
+
+int
+ver_log_read(struct ver *v)
+{
+	int r;
+
+	if (v->o->log_name == NULL) {
+		if (v->o->log_head == NULL)
+			return CUST_OK;
+		return FIND(v, C_LOG, v->o->name, "no custody log was read, "
+		    "but --log-head names its last event");
+	}
+	r = cust_log_read(v->ctx, v->o->log_fd, v->o->log_name, &v->log);
+	if (r == CUST_OK)
+		return r;
+	if (r == CUST_FATAL && cust_ctx_errno(v->ctx) == ENOMEM)
+		return r;
+	if ((v->rep->log_name = strdup(v->o->log_name)) == NULL)
+		return CUST_FATAL;
+	return FIND(v, C_LOG, v->o->log_name, "%s", cust_ctx_error(v->ctx));
+}
+
+int
+ver_log(struct ver *v)
+{
+	struct cust_log_policy pol;
+	unsigned char md[64];
+	char tm[129];
+
+	if (v->log == NULL)
+		return CUST_OK;
+	if (EVP_Digest(v->tagman.p, v->tagman.n, md, NULL, EVP_sha512(),
+	    NULL) != 1)
+		return cust_set_ssl_error(v->ctx, CUST_FATAL, "sha512");
+	cust_hex(md, sizeof(md), tm);
+	memset(&pol, 0, sizeof(pol));
+	pol.bag = cust_reader_bag(v->rd);
+	pol.tagmanifest_sha512 = tm;
+	pol.sha256 = v->rep->sha256[0] ? v->rep->sha256 : NULL;
+	pol.keys = v->o->keys;
+	pol.nkeys = v->o->nkeys;
+	pol.seal_key = v->seal_pub;
+	pol.origin_trusted = v->rep->key_trusted || v->rep->x509_verified;
+	pol.head = v->o->log_head;
+	return cust_log_check(v->ctx, v->log, &pol, v->rep);
+}

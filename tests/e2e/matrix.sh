@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# matrix.sh: the tamper matrix (issue 6).  Real bundles made by the built
+# binary (plain and zstd, several hash algorithms) are changed in one named
+# way each; `custody verify --pubkey` must exit 1 and print the line that
+# names the cause.  Zero false accepts.  A few rewrites that change nothing
+# the seal covers are checked to verify, so that a failure above is the
+# tampering's doing and not the rewriting's.
+. "$E2E_LIB"
+
+KINDS=0
+# The Debian python3: a shim found first in PATH may be slow to start.
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+tamper() {
+	"$PY" "$HERE/tamper.py" "$@"
+}
+make_tree tree
+"$CUSTODY" keygen -o k >/dev/null 2>&1 || exit 99
+"$CUSTODY" keygen -o k2 >/dev/null 2>&1 || exit 99
+c() { "$CUSTODY" collect --key k.key --evidence-id B "$@" >/dev/null; }
+c -o p.tar tree || exit 99
+c --hash sha512,md5 -o z.tar.zst tree || exit 99
+c --hash sha512,md5 -o oz.tar.zst tree || exit 99
+c --hash sha1,sha512 -o s.tar tree || exit 99
+D="data$T/tree"
+K=$(key_id k.pub)
+K2=$(key_id k2.pub)
+NFC=$(printf 'r\303\251sum\303\251-\303\274.txt')
+NFD=$(printf 're\314\201sume\314\201-u\314\210.txt')
+RECORDS=$(tar -xOf p.tar B/metadata/files.jsonl | wc -l)
+BAGINFO=$(tar -xOf p.tar B/bag-info.txt | wc -c)
+SIG=signatures/tagmanifest-sha512.txt.minisig
+
+# dg BUNDLE MEMBER ALG: the digest of a member's bytes.
+dg() {
+	tamper digest "$1" "$2" "$3"
+}
+
+# mk NAME IN OP [ARGS...]: the tampered copy of IN, in $B (NAME.tar or
+# NAME.tar.zst, like IN).
+mk() {
+	NAME=$1
+	B=$1.tar
+	case $2 in *.zst) B=$1.tar.zst ;; esac
+	tamper "$3" "$2" "$B" "${@:4}" || echo "# tamper.py $3 $2 failed"
+}
+
+# judge LINE...: the last run exited 1 and printed every LINE on stderr.
+judge() {
+	local want miss=
+	KINDS=$((KINDS + 1))
+	for want in "$@"; do
+		grep -qxF -- "$want" "$T/.err" || miss=$want
+	done
+	if [ "$RC" -eq 1 ] && [ -z "$miss" ]; then
+		ok "tamper $NAME: exit 1, $1"
+	else
+		not_ok "tamper $NAME: exit $RC"
+		printf '# want: %s\n# got: %s\n' "${miss:-exit 1}" "$ERR" |
+		    head -20
+	fi
+}
+
+# fails LINE...: verify $B with the trusted key; see judge.
+fails() {
+	run "$CUSTODY" verify --pubkey k.pub "$B"
+	judge "$@"
+}
+
+# passes DESCRIPTION: verify $B with the trusted key exits 0.
+passes() {
+	run "$CUSTODY" verify --pubkey k.pub "$B"
+	expect_rc "control: $1 verifies" 0
+}
+
+for b in p.tar z.tar.zst oz.tar.zst s.tar; do
+	B=$b
+	passes "the untouched bundle $b"
+done
+mk identity p.tar identity
+passes "p.tar rewritten by tamper.py without a change"
+mk identity z.tar.zst identity
+passes "z.tar.zst rewritten by tamper.py without a change"
+mk resigned p.tar identity --sign k.key k.pub
+passes "p.tar re-signed by tamper.py with the trusted key"
+mk linkpath p.tar pax "$D/a.txt" linkpath=/etc/shadow
+passes "a pax linkpath on a regular file (libarchive ignores it; the bag is the same)"
+
+# --- payload and tag bytes
+mk payload-first-byte-flipped p.tar flip "$D/a.txt" 0
+fails "custody: $D/a.txt: content sha256 is $(dg "$B" "$D/a.txt" sha256); manifest-sha256.txt says $(dg p.tar "$D/a.txt" sha256)"
+mk payload-middle-byte-flipped-zstd z.tar.zst flip "$D/sub/random.bin"
+fails "custody: $D/sub/random.bin: content sha512 is $(dg "$B" "$D/sub/random.bin" sha512); manifest-sha512.txt says $(dg z.tar.zst "$D/sub/random.bin" sha512)"
+mk payload-last-byte-flipped s.tar flip "$D/sub/random.bin" -1
+fails "custody: $D/sub/random.bin: content sha1 is $(dg "$B" "$D/sub/random.bin" sha1); manifest-sha1.txt says $(dg s.tar "$D/sub/random.bin" sha1)"
+mk tag-file-byte-flipped p.tar flip metadata/acquisition.json 10
+fails "custody: metadata/acquisition.json: sha512 differs from tagmanifest-sha512.txt: the file was altered"
+mk payload-manifest-byte-flipped z.tar.zst flip manifest-md5.txt 0
+fails 'custody: manifest-md5.txt: line 1 is not "<md5>  data/<name>"'
+
+# --- truncation at every structural boundary, plain and zstd
+for b in p.tar z.tar.zst; do
+	for w in head data mid pad end endmid; do
+		case $w in
+		head | data | mid | pad) at=$w:$D/sub/random.bin ;;
+		*) at=$w ;;
+		esac
+		mk "cut-$w-${b%%.*}" "$b" cut "$at"
+		case $w-$b in
+		head-*) want="Truncated tar archive" ;;
+		data-p.tar | mid-p.tar)
+			want="B/$D/sub/random.bin: member claims 100000 bytes, more than the whole bundle holds" ;;
+		data-* | mid-*) want="Truncated tar archive" ;;
+		pad-*) want="Truncated input file (needed 352 bytes, only 1 available)" ;;
+		*) want="the archive ends without its end-of-archive marker: it was cut short" ;;
+		esac
+		fails "custody: $B: $want"
+	done
+done
+mk zstd-frame-cut z.tar.zst rawcut $(($(stat -c %s z.tar.zst) / 2))
+fails "custody: $B: the zstd stream is cut short"
+
+# --- members removed, added, renamed, duplicated, reordered
+mk payload-removed z.tar.zst remove "$D/a.txt"
+fails "custody: $D/a.txt: listed in manifest-sha256.txt but not in the bundle"
+mk tag-file-removed p.tar remove metadata/bodyfile.txt
+fails "custody: metadata/custody.jsonl: unexpected member where metadata/bodyfile.txt should be"
+mk signature-removed p.tar remove $SIG
+fails "custody: $B: the bundle ends where $SIG should be"
+mk payload-added z.tar.zst add "$D/planted.txt" planted metadata/acquisition.json
+fails "custody: $D/planted.txt: in the bundle but not listed in manifest-sha256.txt"
+mk tag-file-added p.tar add metadata/notes.txt notes bag-info.txt
+fails "custody: metadata/notes.txt: unexpected member where bag-info.txt should be"
+mk fetch-added p.tar add fetch.txt "http://x/y 1 data/y" bag-info.txt
+fails "custody: fetch.txt: unexpected member where bag-info.txt should be"
+mk payload-renamed p.tar rename "$D/a.txt" "$D/b.txt"
+fails "custody: $D/a.txt: listed in manifest-sha256.txt but not in the bundle" \
+    "custody: $D/b.txt: in the bundle but not listed in manifest-sha256.txt"
+mk tag-file-renamed p.tar rename metadata/bodyfile.txt metadata/bodyfile.text
+fails "custody: metadata/bodyfile.text: unexpected member where metadata/bodyfile.txt should be"
+mk payload-duplicated p.tar dup "$D/a.txt"
+fails "custody: $D/a.txt: duplicate member"
+mk tag-file-duplicated z.tar.zst dup metadata/files.jsonl
+fails "custody: metadata/files.jsonl: unexpected member where metadata/bodyfile.txt should be"
+mk payloads-swapped p.tar exchange "$D/a.txt" "$D/sub/random.bin"
+fails "custody: $D/empty: members are not in the order of manifest-sha256.txt"
+mk tag-file-moved p.tar move bag-info.txt manifest-sha256.txt
+fails "custody: bag-info.txt: unexpected member where manifest-sha256.txt should be"
+mk payload-moved-among-tags p.tar move "$D/a.txt" metadata/files.jsonl
+fails "custody: $D/a.txt: unexpected member where metadata/files.jsonl should be"
+
+# --- a payload member replaced by something that is not a regular file
+for kind in symlink hardlink chr blk fifo; do
+	mk "payload-replaced-by-$kind" p.tar special "$D/a.txt" $kind
+	fails "custody: $B: B/$D/a.txt: member is not a regular file"
+done
+mk payload-replaced-by-dir p.tar special "$D/a.txt" dir
+fails "custody: $B: B/$D/a.txt/: unsafe member name"
+
+# --- hostile and look-alike names
+mk absolute-name p.tar add /etc/cron.d/x x metadata/acquisition.json
+fails "custody: $B: /etc/cron.d/x: member is not inside one safe top directory"
+mk dotdot-name z.tar.zst add data/../../etc/x x metadata/acquisition.json
+fails "custody: $B: B/data/../../etc/x: unsafe member name"
+mk dot-component p.tar add data/./x x metadata/acquisition.json
+fails "custody: $B: B/data/./x: unsafe member name"
+mk empty-component p.tar add data//x x metadata/acquisition.json
+fails "custody: $B: B/data//x: unsafe member name"
+mk other-top-directory p.tar add =C/data/x x metadata/acquisition.json
+fails "custody: $B: C/data/x: member outside the bundle's top directory"
+mk renamed-to-nfd p.tar rename "$D/$NFC" "$D/$NFD"
+fails "custody: $D/$NFC: listed in manifest-sha256.txt but not in the bundle" \
+    "custody: $D/$NFD: in the bundle but not listed in manifest-sha256.txt"
+mk nfd-twin-added p.tar add "$D/$NFD" twin metadata/acquisition.json
+fails "custody: $D/$NFD: in the bundle but not listed in manifest-sha256.txt"
+mk renamed-to-upper-case p.tar rename "$D/a.txt" "$D/A.txt"
+fails "custody: $D/a.txt: listed in manifest-sha256.txt but not in the bundle" \
+    "custody: $D/A.txt: in the bundle but not listed in manifest-sha256.txt"
+mk case-twin-added p.tar add "$D/A.TXT" twin metadata/acquisition.json
+fails "custody: $D/A.TXT: in the bundle but not listed in manifest-sha256.txt"
+mk non-canonical-escape p.tar add 'data/x^41' x metadata/acquisition.json
+fails "custody: data/x^41: not a canonical stored name"
+
+# --- manifests and signatures
+mk manifest-line-forged z.tar.zst forge "$D/a.txt" forged
+fails "custody: $SIG: signature: invalid signature over the data"
+mk resigned-by-other-key p.tar forge "$D/a.txt" forged --sign k2.key k2.pub
+fails "custody: $SIG: made by key $K2, which is not a trusted key ($K)"
+mk resigned-by-other-key-recorded p.tar forge "$D/a.txt" forged \
+    --sign k2.key k2.pub --acq
+fails "custody: $SIG: made by key $K2, which is not a trusted key ($K)"
+NAME=resigned-by-other-key-recorded-vs-key-id
+run "$CUSTODY" verify --trusted-key-id "$K" "$B"
+judge "custody: $SIG: made by key $K2, which is not a trusted key ID ($K)"
+mk signature-of-other-bundle z.tar.zst swap $SIG oz.tar.zst
+fails "custody: $SIG: signature: invalid signature over the data"
+
+# --- well-formedness, even when signed by the trusted key itself
+"$PY" -c 'print("[" * 100000 + "]" * 100000)' >deep.json
+mk deep-json-in-files-jsonl p.tar append metadata/files.jsonl deep.json \
+    --sign k.key k.pub
+fails "custody: metadata/files.jsonl: line $((RECORDS + 1)): maximum parsing depth reached near '['"
+mk deep-json-acquisition p.tar replace metadata/acquisition.json deep.json \
+    --sign k.key k.pub
+fails "custody: metadata/acquisition.json: not a JSON object"
+printf '{"path":"\377","status":"ok"}\n' >bad.jsonl
+mk invalid-utf8-in-files-jsonl p.tar append metadata/files.jsonl bad.jsonl \
+    --sign k.key k.pub
+fails "custody: metadata/files.jsonl: line $((RECORDS + 1)): unable to decode byte 0xff near '\"'"
+mk invalid-utf8-in-bag-info p.tar edit bag-info.txt Custody-Format \
+    'Custody-\xffFormat' --sign k.key k.pub
+fails "custody: bag-info.txt: not UTF-8"
+mk invalid-utf8-in-bodyfile p.tar edit metadata/bodyfile.txt '|' '|\xff' \
+    --sign k.key k.pub
+fails "custody: metadata/bodyfile.txt: line 1 is not UTF-8"
+mk invalid-utf8-in-custody-jsonl p.tar edit metadata/custody.jsonl '"seq"' \
+    '"\xffseq"'
+fails "custody: metadata/custody.jsonl: sha512 differs from tagmanifest-sha512.txt: the file was altered"
+mk payload-oxum-edited p.tar edit bag-info.txt 'Payload-Oxum: ' \
+    'Payload-Oxum: 1' --sign k.key k.pub
+fails "custody: bag-info.txt: Payload-Oxum says 1$(sed -n 's/^Payload-Oxum: //p' <(tar -xOf p.tar B/bag-info.txt)) (bytes.files); the bundle holds $(sed -n 's/^Payload-Oxum: //p' <(tar -xOf p.tar B/bag-info.txt))"
+h=$(dg p.tar "$D/a.txt" sha256)
+mk files-jsonl-digest-edited p.tar edit metadata/files.jsonl "\"sha256\":\"$h\"" \
+    "\"sha256\":\"${h//[0-9]/0}\"" --sign k.key k.pub
+fails "custody: $D/a.txt: files.jsonl gives sha256 ${h//[0-9]/0}, the content is $h"
+
+# --- after the end of the archive
+mk trailing-garbage p.tar trail garbage
+fails "custody: $B: data after the end of the archive"
+mk trailing-garbage-in-zstd-stream z.tar.zst trail garbage
+fails "custody: $B: data after the end of the archive"
+mk zero-padding-beyond-a-record p.tar trail "$(printf '\\x00%.0s' $(seq 1 10240))"
+fails "custody: $B: data after the end of the archive"
+mk second-archive p.tar concat p.tar
+fails "custody: $B: data after the end of the archive"
+mk second-archive-in-zstd-frame z.tar.zst concat oz.tar.zst
+fails "custody: $B: data after the end of the archive"
+mk second-zstd-frame z.tar.zst rawcat oz.tar.zst
+fails "custody: $B: data after the end of the archive"
+printf 'garbage' >garbage
+mk garbage-after-zstd-frame z.tar.zst rawcat garbage
+fails "custody: $B: the zstd stream is damaged: Unknown frame descriptor"
+
+# --- sizes: refused by the bound, before anything is read
+mk files-jsonl-claims-10GiB p.tar pax metadata/files.jsonl size=10737418240
+fails "custody: $B: B/metadata/files.jsonl: member claims 10737418240 bytes, more than the whole bundle holds"
+mk files-jsonl-claims-10GiB-zstd z.tar.zst pax metadata/files.jsonl \
+    size=10737418240
+fails "custody: $B: B/metadata/files.jsonl: member claims 10737418240 bytes, more than the bundle may expand to (see --max-expansion)"
+NAME=files-jsonl-claims-10GiB-through-a-pipe
+run bash -c "cat files-jsonl-claims-10GiB.tar |
+    \"\$CUSTODY\" verify --pubkey k.pub -"
+judge "custody: standard input: Truncated tar archive"
+head -c 2000000 /dev/zero | tr '\0' x >big.txt
+mk bag-info-over-1MiB p.tar append bag-info.txt big.txt
+fails "custody: bag-info.txt: $((BAGINFO + 2000000)) bytes, more than the 1048576 this member may have"
+head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' x >long.txt
+echo >>long.txt
+mk files-jsonl-line-over-1MiB p.tar append metadata/files.jsonl long.txt
+fails "custody: metadata/files.jsonl: line $((RECORDS + 1)) is longer than 1048576 bytes"
+
+# --- pax headers with hostile keywords
+mk pax-hdrcharset-binary-name p.tar pax "$D/a.txt" hdrcharset=BINARY \
+    'path=B/data/x\xff'
+fails "custody: $B: B/data/x^FF: member name is not UTF-8"
+mk pax-path-escapes p.tar pax "$D/a.txt" path=../../x
+fails "custody: $B: ../../x: member is not inside one safe top directory"
+mk pax-linkpath-on-hard-link p.tar special "$D/a.txt" hardlink
+tamper pax "$B" pax-linkpath.tar "$D/a.txt" linkpath=/etc/shadow
+B=pax-linkpath.tar
+fails "custody: $B: B/$D/a.txt: member is not a regular file"
+mk pax-size-smaller p.tar pax "$D/sub/random.bin" size=10
+fails "custody: $B: Damaged tar archive"
+mk pax-size-larger p.tar pax "$D/a.txt" size=600
+fails "custody: $D/empty: listed in manifest-sha256.txt but not in the bundle"
+mk pax-gnu-sparse p.tar pax "$D/sub/random.bin" GNU.sparse.size=200000 \
+    GNU.sparse.numblocks=1 GNU.sparse.offset=0 GNU.sparse.numbytes=100000
+fails "custody: $B: B/$D/sub/random.bin: member has no plain size"
+
+check "at least 30 distinct tamperings ($KINDS)" test "$KINDS" -ge 30
+done_testing
