@@ -2,9 +2,9 @@
  * acquire.c: take one regular file.  It is opened relative to its parent
  * directory without following links and without blocking (a name swapped
  * for a FIFO cannot hang us), checked to be the file the walker saw, then
- * read once, straight into the relay's ring: each chunk goes to libmagic
- * (the first one), to the archive, and on to the hashing thread, which
- * sees the very bytes the archive got.  Whatever happens while reading,
+ * read once, straight into the relay's ring: each chunk goes to the
+ * archive, and on to the hashing thread, which digests (and, for the first
+ * chunk, types) the very bytes the archive got.  Whatever happens while reading,
  * the archive holds exactly the bytes that are hashed, and the result says
  * what happened.
  */
@@ -24,20 +24,18 @@
 
 struct cust_acquirer {
 	struct cust_ctx	*ctx;		/* borrowed */
-	struct cust_filetype *ft;	/* borrowed */
 	struct cust_relay *relay;	/* borrowed */
 	size_t		 chunk;		/* largest read */
 	unsigned char	*pbuf;		/* owned, for pseudo files */
 	size_t		 pcap;
-	char		 magic[256];	/* the type of the file being read */
 	uint64_t	 rate;		/* bytes a second; 0: no limit */
 	uint64_t	 total;		/* bytes read since start */
 	struct timespec	 start;
 };
 
 int
-cust_acquirer_new(struct cust_ctx *ctx, struct cust_filetype *ft,
-    struct cust_relay *relay, uint64_t max_rate, struct cust_acquirer **ap)
+cust_acquirer_new(struct cust_ctx *ctx, struct cust_relay *relay,
+    uint64_t max_rate, struct cust_acquirer **ap)
 {
 	struct cust_acquirer *a;
 
@@ -45,7 +43,6 @@ cust_acquirer_new(struct cust_ctx *ctx, struct cust_filetype *ft,
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "acquire");
 	a->ctx = ctx;
-	a->ft = ft;
 	a->relay = relay;
 	a->chunk = cust_relay_max(relay);
 	if (a->chunk > 1024 * 1024)
@@ -145,20 +142,13 @@ aborted(struct cust_acquirer *a)
 	return cust_set_error(a->ctx, 0, CUST_FATAL, "hashing thread stopped");
 }
 
-/* N bytes at P, inside the ring, to the type probe (first call), the
- * archive and the hashing thread. */
+/* N bytes at P, inside the ring, to the archive and the hashing thread. */
 static int
 feed(struct cust_acquirer *a, struct cust_sink *s, struct cust_taken *t,
     const void *p, size_t n)
 {
-	const char *m;
 	int r;
 
-	if (t->bytes == 0 && n > 0 &&
-	    (m = cust_filetype_probe(a->ft, p, n)) != NULL) {
-		snprintf(a->magic, sizeof(a->magic), "%s", m);
-		t->magic = a->magic;
-	}
 	if (s != NULL && (r = cust_sink_data(s, p, n)) != CUST_OK)
 		return r;
 	if (!cust_relay_chunk(a->relay, p, n))

@@ -199,7 +199,6 @@ fill_taken(struct cust_record *rec, const struct cust_taken *t)
 		rec->st = &t->st;
 		rec->btime = t->btime;
 		rec->bytes = t->bytes;
-		rec->magic = t->magic;
 	}
 	if (t->moved)
 		rec->after = &t->after;
@@ -774,7 +773,7 @@ setup(struct run *run)
 	}
 	if ((r = cust_filetype_new(ctx, &run->ft)) != CUST_OK ||
 	    (r = cust_relay_new(ctx, RING_BYTES, &run->relay)) != CUST_OK ||
-	    (r = cust_acquirer_new(ctx, run->ft, run->relay, o->max_rate,
+	    (r = cust_acquirer_new(ctx, run->relay, o->max_rate,
 	    &run->acq)) != CUST_OK ||
 	    (r = cust_pathset_new(ctx, &run->seen)) != CUST_OK ||
 	    (r = cust_mounts_load(ctx, &run->mounts)) != CUST_OK ||
@@ -784,7 +783,7 @@ setup(struct run *run)
 	if ((r = cust_bag_new(ctx, run->sink, o->bag_name, o->algs,
 	    o->spool_dirfd, &run->start, &run->bag)) != CUST_OK)
 		return r;
-	return cust_ledger_start(ctx, run->relay, run->bag,
+	return cust_ledger_start(ctx, run->relay, run->bag, run->ft,
 	    o->algs | CUST_ALG_SHA256, &run->ledger);
 }
 

@@ -1,9 +1,9 @@
 /*
  * ledger.c: the hashing thread.  It takes the jobs the reading thread
- * relays, in order: the bytes of each file go to every digest, and each
- * record, once its file's digests are final, goes into the payload
- * manifests, files.jsonl and the bodyfile.  Reading and archiving on one
- * core, hashing and bookkeeping on the other.
+ * relays, in order: the bytes of each file go to every digest (and the
+ * first chunk to libmagic), and each record, once its file's digests are
+ * final, goes into the payload manifests, files.jsonl and the bodyfile.
+ * Reading and archiving on one core, hashing and bookkeeping on the other.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -17,6 +17,9 @@ struct cust_ledger {
 	struct cust_relay *relay;	/* borrowed */
 	struct cust_bag	*bag;		/* borrowed: its spools are ours */
 	struct cust_digest *d;		/* owned */
+	struct cust_filetype *ft;	/* borrowed */
+	char		 magic[256];	/* type of the file being hashed */
+	bool		 first;		/* the next chunk starts a file */
 	pthread_t	 thread;
 	bool		 running;
 	int		 status;
@@ -32,6 +35,8 @@ write_slip(struct cust_ledger *l, struct cust_slip *s)
 			return r;
 		for (unsigned i = 0; i < CUST_NALG; i++)
 			s->r.hex[i] = cust_digest_hex(l->d, 1u << i);
+		if (l->magic[0] != '\0')
+			s->r.magic = l->magic;
 	}
 	if (s->payload && (r = cust_bag_payload(l->bag, s->r.stored,
 	    (uint64_t)s->r.bytes, l->d)) != CUST_OK)
@@ -44,10 +49,18 @@ job(struct cust_ledger *l, const struct cust_job *j)
 {
 	int r;
 
+	const char *m;
+
 	switch (j->kind) {
 	case CUST_JOB_START:
+		l->first = true;
+		l->magic[0] = '\0';
 		return cust_digest_reset(l->d);
 	case CUST_JOB_CHUNK:
+		if (l->first && j->len > 0 &&
+		    (m = cust_filetype_probe(l->ft, j->data, j->len)) != NULL)
+			snprintf(l->magic, sizeof(l->magic), "%s", m);
+		l->first = false;
 		r = cust_digest_update(l->d, j->data, j->len);
 		cust_relay_release(l->relay, j->data, j->len);
 		return r;
@@ -64,6 +77,7 @@ run(void *arg)
 	struct cust_ledger *l = arg;
 	struct cust_job j;
 
+	pthread_setname_np(pthread_self(), "custody-hash");
 	while (cust_relay_next(l->relay, &j))
 		if ((l->status = job(l, &j)) != CUST_OK) {
 			cust_relay_abort(l->relay);
@@ -89,7 +103,8 @@ cust_ledger_free(struct cust_ledger *l)
 
 int
 cust_ledger_start(struct cust_ctx *ctx, struct cust_relay *relay,
-    struct cust_bag *bag, unsigned algs, struct cust_ledger **lp)
+    struct cust_bag *bag, struct cust_filetype *ft, unsigned algs,
+    struct cust_ledger **lp)
 {
 	struct cust_ledger *l;
 	int r;
@@ -102,6 +117,7 @@ cust_ledger_start(struct cust_ctx *ctx, struct cust_relay *relay,
 	}
 	l->relay = relay;
 	l->bag = bag;
+	l->ft = ft;
 	if ((r = cust_digest_new(l->ctx, algs, &l->d)) != CUST_OK) {
 		r = cust_set_error(ctx, 0, r, "%s", cust_ctx_error(l->ctx));
 		cust_ledger_free(l);

@@ -370,10 +370,12 @@ struct cust_bag;
 
 /*
  * Start the thread taking jobs from RELAY (borrowed) into BAG (borrowed:
- * until cust_ledger_finish, the thread alone writes the bag's spools).
+ * until cust_ledger_finish, the thread alone writes the bag's spools); it
+ * types each file's first chunk with FT (borrowed: it alone uses it).
  */
 int	cust_ledger_start(struct cust_ctx *, struct cust_relay *relay,
-	    struct cust_bag *bag, unsigned algs, struct cust_ledger **);
+	    struct cust_bag *bag, struct cust_filetype *ft, unsigned algs,
+	    struct cust_ledger **);
 /* Close the relay, wait for the thread; its error, if any, goes to CTX. */
 int	cust_ledger_finish(struct cust_ledger *, struct cust_ctx *ctx);
 /* Stop the thread if it runs and free.  NULL is a no-op. */
@@ -400,16 +402,14 @@ struct cust_taken {
 	struct stat	 st;		/* fstat when opened */
 	struct timespec	 btime;
 	struct stat	 after;		/* fstat after the read */
-	const char	*magic;		/* borrowed until the next file */
 };
 
 /*
  * Read files into RELAY (borrowed), for the hashing thread; at most
  * MAX_RATE bytes a second (0: no limit).
  */
-int	cust_acquirer_new(struct cust_ctx *, struct cust_filetype *,
-	    struct cust_relay *relay, uint64_t max_rate,
-	    struct cust_acquirer **);
+int	cust_acquirer_new(struct cust_ctx *, struct cust_relay *relay,
+	    uint64_t max_rate, struct cust_acquirer **);
 void	cust_acquirer_free(struct cust_acquirer *);
 /*
  * Take the regular file of entry E: relay a START job and its bytes (the

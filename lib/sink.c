@@ -42,6 +42,7 @@ hash_output(void *arg)
 	struct cust_sink *s = arg;
 	struct cust_job j;
 
+	pthread_setname_np(pthread_self(), "custody-out");
 	while (cust_relay_next(s->relay, &j)) {
 		EVP_DigestUpdate(s->md, j.data, j.len);
 		cust_relay_release(s->relay, j.data, j.len);
@@ -206,7 +207,10 @@ header(struct cust_sink *s, const char *path, uint64_t size,
     const struct timespec *mtime)
 {
 	archive_entry_clear(s->e);
-	archive_entry_set_pathname_utf8(s->e, path);
+	/* Not _utf8: libarchive would turn the name into Unicode NFC on its
+	 * way to the pax header.  In the C.UTF-8 locale the bytes go as they
+	 * are, so an NFD name stays the name in the manifests. */
+	archive_entry_copy_pathname(s->e, path);
 	archive_entry_set_filetype(s->e, AE_IFREG);
 	archive_entry_set_perm(s->e, 0644);
 	archive_entry_set_size(s->e, (la_int64_t)size);

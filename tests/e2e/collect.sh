@@ -4,6 +4,7 @@
 . "$E2E_LIB"
 
 make_tree tree
+printf '\211PNG\r\n\032\n\0\0\0\rIHDR\0\0\0\2\0\0\0\3\10\2\0\0\0' >tree/img.png
 "$CUSTODY" keygen -o k >/dev/null 2>&1
 "$CUSTODY" keygen -o other >/dev/null 2>&1
 ID=$(key_id k.pub)
@@ -13,7 +14,7 @@ run "$CUSTODY" collect --key k.key --case CASE-7 --evidence-id EVD-0042 \
 expect_rc "collect a tree with a key" 0
 expect_out_match "summary names the bundle" '^bundle: +b\.tar$'
 expect_out_match "summary gives the seal key ID" "^seal key: +$ID\$"
-expect_out_match "summary counts the files" '^collected: +6 files'
+expect_out_match "summary counts the files" '^collected: +7 files'
 expect_out_match "summary gives the verify command" \
     '^verify: +custody verify --pubkey k\.pub b\.tar$'
 check "sidecar holds the bundle's sha256" sha256sum --quiet -c b.tar.sha256
@@ -27,7 +28,7 @@ expect_out_match "verdict VERIFIED" "^verdict: +VERIFIED: .* $ID\$"
 expect_out_match "report gives the case" '^case: +CASE-7$'
 expect_out_match "report gives the examiner" '^examiner: +Ana Examiner$'
 expect_out_match "report counts" \
-    '^payload: +6 files, [0-9]+ bytes: 6 matched, 0 missing, 0 extra, 0 mismatched$'
+    '^payload: +7 files, [0-9]+ bytes: 7 matched, 0 missing, 0 extra, 0 mismatched$'
 
 run "$CUSTODY" verify b.tar
 expect_rc "verify without a key: origin unverified" 4
@@ -54,7 +55,7 @@ check "--json is JSON with the verdict" python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["verdict"] == "authentic", r
-assert r["payload"]["matched"] == 6
+assert r["payload"]["matched"] == 7
 assert r["acquisition"]["case_id"] == "CASE-7"' "$T/.out"
 
 # What files.jsonl says about each member of the tree.
@@ -70,6 +71,9 @@ assert recs[root + "/link-to-dir"]["type"] == "symlink"
 assert recs[root + "/empty-dir"]["type"] == "dir"
 assert recs[root + "/résumé-ü.txt"]["stored"] == "data" + root + "/résumé-ü.txt"
 assert recs[root + "/empty"]["size"] == 0
+assert "magic" not in recs[root + "/empty"]
+assert recs[root + "/img.png"]["magic"] == "PNG image data, 2 x 3"
+assert recs[root + "/a.txt"]["magic"] == "ASCII text"
 assert "stored" not in recs[root + "/link-to-a"]
 ' x/EVD-0042/metadata/files.jsonl "$T/tree"
 check "a linked directory is not descended" \

@@ -47,8 +47,7 @@ setup(void)
 	ck_assert_int_eq(cust_relay_new(ctx, 64 * 1024 * 1024, &relay),
 	    CUST_OK);
 	ck_assert_int_eq(cust_digest_new(ctx, CUST_ALG_ALL, &dg), CUST_OK);
-	ck_assert_int_eq(cust_acquirer_new(ctx, ft, relay, 0, &acq),
-	    CUST_OK);
+	ck_assert_int_eq(cust_acquirer_new(ctx, relay, 0, &acq), CUST_OK);
 	started = false;
 }
 
@@ -518,29 +517,6 @@ START_TEST(acquire_write_error_is_fatal)
 }
 END_TEST
 
-START_TEST(acquire_probes_file_type_from_first_bytes)
-{
-	static const unsigned char png[] = { 0x89, 'P', 'N', 'G', '\r', '\n',
-	    0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 0, 0, 1, 0, 0, 0,
-	    1, 8, 2, 0, 0, 0 };
-	struct cust_entry e;
-	struct cust_taken t;
-
-	if (cust_filetype_unavailable(ft) != NULL)
-		return;		/* no magic database on this host */
-	put("img", png, sizeof(png));
-	e = entry("img");
-	take(&e, NULL, NULL, &t);
-	ck_assert_ptr_nonnull(t.magic);
-	ck_assert_msg(strstr(t.magic, "PNG image data") != NULL, "%s",
-	    t.magic);
-	put("empty", "", 0);
-	e = entry("empty");
-	take(&e, NULL, NULL, &t);
-	ck_assert_ptr_null(t.magic);
-}
-END_TEST
-
 /* ---------------------------------------------------------- changes */
 
 START_TEST(acquire_reports_vanished)
@@ -867,7 +843,6 @@ acquire_suite(void)
 	tcase_add_test(content, acquire_without_sink_stores_nothing);
 	tcase_add_test(content, acquire_to_pipe_sink);
 	tcase_add_test(content, acquire_write_error_is_fatal);
-	tcase_add_test(content, acquire_probes_file_type_from_first_bytes);
 	suite_add_tcase(s, content);
 
 	tcase_add_checked_fixture(changes, setup, teardown);
