@@ -35,6 +35,17 @@ int	cust_set_error(struct cust_ctx *, int err, int status,
  */
 int	cust_set_ssl_error(struct cust_ctx *, int status, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+/*
+ * For clang's static analyzer only (clang-tidy, tests/analyze.py): both
+ * return STATUS, which it cannot see from another file; without this,
+ * every error path looks as if it might return CUST_OK and go on.
+ */
+#ifdef __clang_analyzer__
+#define cust_set_error(ctx, err, status, ...) \
+	((void)(cust_set_error)((ctx), (err), (status), __VA_ARGS__), (status))
+#define cust_set_ssl_error(ctx, status, ...) \
+	((void)(cust_set_ssl_error)((ctx), (status), __VA_ARGS__), (status))
+#endif
 /* Wipe N bytes in a way the compiler may not drop. */
 void	cust_wipe(void *, size_t n);
 
@@ -361,6 +372,20 @@ bool	cust_relay_next(struct cust_relay *, struct cust_job *);
 void	cust_relay_release(struct cust_relay *, const void *p, size_t n);
 void	cust_relay_abort(struct cust_relay *);
 bool	cust_relay_aborted(struct cust_relay *);
+
+/* ---------------------------------------------------------------- tap.c */
+
+/* The SHA-256 of a byte stream, computed on a thread of its own. */
+struct cust_tap;
+
+int	cust_tap_new(struct cust_ctx *, struct cust_tap **);
+/* Stop the thread if it runs and free.  NULL is a no-op. */
+void	cust_tap_free(struct cust_tap *);
+/* The next N bytes of the stream (copied): 0, or -1 when it failed. */
+int	cust_tap_write(struct cust_tap *, const void *, size_t n);
+/* Wait for the thread; the digest and the byte count (may be NULL).
+ * Call once, at the end. */
+int	cust_tap_final(struct cust_tap *, char sha256[65], uint64_t *bytes);
 
 /* ------------------------------------------------------------- ledger.c */
 
@@ -763,10 +788,9 @@ int	cust_countersign(struct cust_ctx *, struct cust_bag *bag,
 	    const struct cust_collect_opts *o,
 	    struct cust_collect_result *res);
 /*
- * After the bundle is closed: the "sealed" event (and "untimestamped" when
- * a TSA failed) in the custody log on opts->log_fd, signed with KEY (the
- * seal key, ONE_TIME or not).  A log that cannot be written leaves
- * res->log_error set, and CUST_OK: the bundle is whole.
+ * After the bundle is closed, when opts->custody_log: the custody log's
+ * first lines in res->log_text, the "sealed" event (and "untimestamped"
+ * when a TSA failed), signed with KEY (the seal key, ONE_TIME or not).
  */
 int	cust_collect_log(struct cust_ctx *, const struct cust_bag *bag,
 	    const struct cust_collect_opts *o, const struct cust_key *key,

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <locale.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +23,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <openssl/evp.h>
 #include <zstd.h>
 
 #include "private.h"
@@ -33,6 +34,9 @@
 #define ZSTD_MAGIC	"\x28\xb5\x2f\xfd"
 #define WINDOW_LOG	27		/* zstd window: 128 MiB at most */
 #define FREE_BYTES	((uint64_t)1 << 30)	/* never a bomb below this */
+/* libarchive's warning when it kept a UTF-8 name as it is (see next()). */
+#define KEPT_NAME	\
+	"Pathname can't be converted from UTF-8 to current locale."
 
 struct cust_reader {
 	struct cust_ctx	*ctx;		/* borrowed */
@@ -48,7 +52,7 @@ struct cust_reader {
 	ZSTD_inBuffer	 zin;		/* the input not yet decompressed */
 	size_t		 zleft;		/* 0 when a zstd frame is complete */
 	bool		 eof;		/* read() said the input ended */
-	EVP_MD_CTX	*md;		/* owned: SHA-256 of the input */
+	struct cust_tap	*tap;		/* owned: SHA-256 of the input */
 	uint64_t	 in_bytes;	/* input bytes read */
 	uint64_t	 in_size;	/* input bytes in all (0: unknown) */
 	uint64_t	 out_bytes;	/* tar bytes passed to libarchive */
@@ -76,7 +80,10 @@ fill(struct cust_reader *r, unsigned char *p, size_t n)
 		r->rerr = errno;
 		return -1;
 	}
-	EVP_DigestUpdate(r->md, p, (size_t)k);
+	if (cust_tap_write(r->tap, p, (size_t)k) != 0) {
+		r->rerr = ENOMEM;
+		return -1;
+	}
 	r->in_bytes += (uint64_t)k;
 	return k;
 }
@@ -223,7 +230,7 @@ cust_reader_free(struct cust_reader *r)
 		return;
 	if (r->a != NULL)
 		archive_read_free(r->a);
-	EVP_MD_CTX_free(r->md);
+	cust_tap_free(r->tap);
 	ZSTD_freeDStream(r->zs);
 	free(r->zout);
 	free(r->buf);
@@ -269,11 +276,8 @@ cust_reader_new(struct cust_ctx *ctx, int fd, const char *name,
 		rc = cust_set_error(ctx, ENOMEM, CUST_FATAL, "reader");
 		goto fail;
 	}
-	if ((r->md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex2(r->md, EVP_sha256(), NULL) != 1) {
-		rc = cust_set_ssl_error(ctx, CUST_FATAL, "sha256");
+	if ((rc = cust_tap_new(ctx, &r->tap)) != CUST_OK)
 		goto fail;
-	}
 	/* tar only (ustar, pax, GNU); zstd is undone by in(). */
 	if (archive_read_support_format_tar(r->a) != ARCHIVE_OK ||
 	    archive_read_open(r->a, r, NULL, in, NULL) != ARCHIVE_OK) {
@@ -443,19 +447,31 @@ claims(struct cust_reader *r, const char *path, uint64_t size)
 	return bad(r, path, why);
 }
 
+/*
+ * Names are read in the "C" locale: in a UTF-8 locale libarchive turns a
+ * UTF-8 name into Unicode NFC, so that a name stored in NFD (as macOS
+ * writes them) would not match its manifest line, and a name changed from
+ * one form to the other would go unseen.  In the "C" locale it cannot
+ * convert, keeps the bytes as stored and warns (KEPT_NAME): that warning,
+ * and only that one, is not a failure.
+ */
 static int
 next(struct cust_reader *r, const struct cust_member **mp)
 {
 	int64_t before = archive_filter_bytes(r->a, 0);
-	const char *path;
+	const char *path, *why;
 	int rc;
 
 	rc = archive_read_next_header(r->a, &r->e);
 	if (rc == ARCHIVE_EOF)
 		return ended(r, before);
+	if (rc == ARCHIVE_WARN && (why = archive_error_string(r->a)) != NULL &&
+	    strcmp(why, KEPT_NAME) == 0)
+		rc = ARCHIVE_OK;
 	if (rc != ARCHIVE_OK)
 		return aerr(r);
-	if ((path = archive_entry_pathname_utf8(r->e)) == NULL)
+	if ((path = archive_entry_pathname(r->e)) == NULL ||
+	    !cust_utf8_valid(path, strlen(path)))
 		return unnamed(r);
 	if ((rc = check_name(r, path)) != CUST_OK)
 		return rc;
@@ -476,6 +492,15 @@ next(struct cust_reader *r, const struct cust_member **mp)
 	return CUST_OK;
 }
 
+static locale_t c_locale;
+static pthread_once_t c_once = PTHREAD_ONCE_INIT;
+
+static void
+c_make(void)
+{
+	c_locale = newlocale(LC_CTYPE_MASK, "C", (locale_t)0);
+}
+
 int
 cust_reader_next(struct cust_reader *r, const struct cust_member **mp)
 {
@@ -485,9 +510,12 @@ cust_reader_next(struct cust_reader *r, const struct cust_member **mp)
 	*mp = NULL;
 	if (r->done)
 		return CUST_OK;
-	old = cust_locale_enter();
+	pthread_once(&c_once, c_make);
+	if (c_locale == (locale_t)0)
+		return cust_set_error(r->ctx, ENOMEM, CUST_FATAL, "reader");
+	old = uselocale(c_locale);
 	rc = next(r, mp);
-	cust_locale_leave(old);
+	uselocale(old);
 	return rc;
 }
 
@@ -499,6 +527,9 @@ cust_reader_data(struct cust_reader *r, const void **bufp)
 	int rc;
 
 	rc = archive_read_data_block(r->a, bufp, &n, &off);
+	if (rc == ARCHIVE_EOF && r->offset != r->m.size)
+		return bad(r, r->m.path, "member data is not as long as its "
+		    "size");
 	if (rc == ARCHIVE_EOF)
 		return 0;
 	if (rc != ARCHIVE_OK)
@@ -518,9 +549,7 @@ cust_reader_bag(const struct cust_reader *r)
 void
 cust_reader_digest(struct cust_reader *r, char sha256[65], uint64_t *bytes)
 {
-	unsigned char md[32];
-
-	EVP_DigestFinal_ex(r->md, md, NULL);
-	cust_hex(md, sizeof(md), sha256);
+	if (cust_tap_final(r->tap, sha256, NULL) != 0)
+		sha256[0] = '\0';
 	*bytes = r->in_bytes;
 }

@@ -2,18 +2,16 @@
  * sink.c: the bundle's byte stream.  libarchive writes a pax tar, optionally
  * through zstd, to a file descriptor (a file or a pipe); every byte that
  * leaves is also hashed, so the bundle's SHA-256 is known the moment it is
- * closed, without reading it back.  The hashing runs on a thread of its
- * own: it costs as much as hashing the payload, which another thread does.
+ * closed, without reading it back (tap.c hashes it on a thread of its
+ * own).
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <openssl/evp.h>
 
 #include "private.h"
 
@@ -23,64 +21,13 @@ struct cust_sink {
 	int		 fd;		/* borrowed */
 	struct archive	*a;		/* owned */
 	struct archive_entry *e;	/* owned, reused per member */
-	EVP_MD_CTX	*md;		/* owned: SHA-256 of the output */
-	struct cust_relay *relay;	/* owned: output bytes to the hasher */
-	pthread_t	 hasher;
-	bool		 hashing;	/* the hasher thread runs */
+	struct cust_tap	*tap;		/* owned: SHA-256 of the output */
 	uint64_t	 bytes;		/* bytes that reached fd */
 	int		 werr;		/* errno of the first failed write */
 	bool		 open;
 };
 
 #define BLOCK		(64 * 1024)		/* bytes per write(2) */
-#define OUT_RING	(4 * 1024 * 1024)	/* output bytes in flight */
-
-/* The output hasher: every byte written, in order, into the SHA-256. */
-static void *
-hash_output(void *arg)
-{
-	struct cust_sink *s = arg;
-	struct cust_job j;
-
-	pthread_setname_np(pthread_self(), "custody-out");
-	while (cust_relay_next(s->relay, &j)) {
-		EVP_DigestUpdate(s->md, j.data, j.len);
-		cust_relay_release(s->relay, j.data, j.len);
-	}
-	return NULL;
-}
-
-static void
-stop_hashing(struct cust_sink *s)
-{
-	if (!s->hashing)
-		return;
-	cust_relay_close(s->relay);
-	pthread_join(s->hasher, NULL);
-	s->hashing = false;
-}
-
-/* Hand N written bytes to the hasher (or hash them here without one). */
-static int
-tee(struct cust_sink *s, const void *buf, size_t n)
-{
-	const char *p = buf;
-	size_t k;
-	void *q;
-
-	if (!s->hashing)
-		return EVP_DigestUpdate(s->md, buf, n) == 1 ? 0 : -1;
-	for (; n > 0; p += k, n -= k) {
-		k = n > cust_relay_max(s->relay) ? cust_relay_max(s->relay) : n;
-		if ((q = cust_relay_reserve(s->relay, k)) == NULL)
-			return -1;
-		memcpy(q, p, k);
-		if (!cust_relay_chunk(s->relay, q, k))
-			return -1;
-	}
-	return 0;
-}
-
 static la_ssize_t
 out(struct archive *a, void *arg, const void *buf, size_t n)
 {
@@ -100,7 +47,7 @@ out(struct archive *a, void *arg, const void *buf, size_t n)
 		}
 		off += (size_t)k;
 	}
-	if (tee(s, buf, n) != 0) {
+	if (cust_tap_write(s->tap, buf, n) != 0) {
 		archive_set_error(a, EIO, "sha256");
 		return -1;
 	}
@@ -127,10 +74,8 @@ cust_sink_free(struct cust_sink *s)
 		return;
 	if (s->a != NULL)
 		archive_write_free(s->a);
-	stop_hashing(s);
-	cust_relay_free(s->relay);
+	cust_tap_free(s->tap);
 	archive_entry_free(s->e);
-	EVP_MD_CTX_free(s->md);
 	free(s->name);
 	free(s);
 }
@@ -180,19 +125,8 @@ cust_sink_new(struct cust_ctx *ctx, int fd, const char *name, int zstd_level,
 		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "%s", name);
 		goto fail;
 	}
-	if ((s->md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex2(s->md, EVP_sha256(), NULL) != 1) {
-		r = cust_set_ssl_error(ctx, CUST_FATAL, "%s", name);
+	if ((r = cust_tap_new(ctx, &s->tap)) != CUST_OK)
 		goto fail;
-	}
-	if ((r = cust_relay_new(ctx, OUT_RING, &s->relay)) != CUST_OK)
-		goto fail;
-	if ((errno = pthread_create(&s->hasher, NULL, hash_output, s)) != 0) {
-		r = cust_set_error(ctx, errno, CUST_FATAL, "%s: hashing "
-		    "thread", name);
-		goto fail;
-	}
-	s->hashing = true;
 	if ((r = setup(s, zstd_level, threads)) != CUST_OK)
 		goto fail;
 	*sp = s;
@@ -256,18 +190,14 @@ cust_sink_finish(struct cust_sink *s)
 int
 cust_sink_close(struct cust_sink *s, char sha256[65], uint64_t *bytes)
 {
-	unsigned char md[32];
-
 	if (!s->open)
 		return cust_set_error(s->ctx, 0, CUST_FATAL, "%s: not open",
 		    s->name);
 	s->open = false;
 	if (archive_write_close(s->a) != ARCHIVE_OK)
 		return aerr(s, "close");
-	stop_hashing(s);
-	if (EVP_DigestFinal_ex(s->md, md, NULL) != 1)
+	if (cust_tap_final(s->tap, sha256, NULL) != 0)
 		return cust_set_ssl_error(s->ctx, CUST_FATAL, "%s", s->name);
-	cust_hex(md, sizeof(md), sha256);
 	*bytes = s->bytes;
 	return CUST_OK;
 }
