@@ -4,7 +4,8 @@
 #   ./quickstart.sh collect   install what is missing, build, and collect
 #                             this machine with the built-in manifest
 #   ./quickstart.sh test      install what is missing, build (plain and
-#                             ASan+UBSan) and run the whole test suite
+#                             ASan+UBSan) and run the whole test suite,
+#                             then each fuzz target briefly (clang)
 #
 # Run as root: packages are installed with apt-get, and a collection of
 # the whole machine needs to read what only root may read.
@@ -12,9 +13,11 @@ set -eu
 cd "$(dirname "$0")"
 
 BUILD_DEPS="gcc pkg-config meson ninja-build libarchive-dev libssl-dev
-libmagic-dev libmagic-mgc libyaml-dev libjansson-dev check"
+libmagic-dev libmagic-mgc libyaml-dev libjansson-dev libzstd-dev check"
 TEST_DEPS="python3 zstd minisign sleuthkit openssl util-linux bsdutils
-coreutils tar mandoc"
+coreutils tar mandoc time strace"
+# The libFuzzer targets of tests/fuzz (clang 14 and its runtimes).
+FUZZ_DEPS="clang libclang-rt-14-dev"
 
 missing() {
 	for p in "$@"; do
@@ -42,8 +45,38 @@ install() {
 build() {
 	dir=$1
 	shift
-	[ -f "$dir/build.ninja" ] || meson setup "$dir" "$@" >/dev/null
-	meson compile -C "$dir" >/dev/null
+	# Quiet when all is well; the whole output when something is not.
+	if [ ! -f "$dir/build.ninja" ] &&
+	    ! meson setup "$dir" "$@" >"$dir.log" 2>&1; then
+		cat "$dir.log" >&2
+		echo "quickstart: meson setup $dir failed" >&2
+		exit 3
+	fi
+	if ! meson compile -C "$dir" >"$dir.log" 2>&1; then
+		cat "$dir.log" >&2
+		echo "quickstart: building $dir failed" >&2
+		exit 3
+	fi
+	rm -f "$dir.log"
+}
+
+# A short run of every fuzz target (FUZZ_SECONDS each, default 15) in a
+# clang build; its results join the count.  Long runs: README.md, Fuzzing.
+fuzz() {
+	mkdir -p build-fuzz/fuzz
+	if ! command -v clang >/dev/null ||
+	    ! { [ -f build-fuzz/build.ninja ] || CC=clang meson setup \
+	    build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
+	    -Db_lundef=false >build-fuzz.log 2>&1; } ||
+	    ! meson compile -C build-fuzz >build-fuzz.log 2>&1; then
+		cat build-fuzz.log >&2 2>/dev/null || :
+		echo "quickstart: the fuzz targets did not build" >&2
+		echo '{"name": "fuzz-build", "result": "FAIL"}' \
+		    >build-fuzz/fuzz/results.json
+		return 1
+	fi
+	rm -f build-fuzz.log
+	tests/fuzz/run.sh -t "${FUZZ_SECONDS:-15}" build-fuzz
 }
 
 count() {
@@ -71,16 +104,18 @@ collect)
 	../build/cmd/custody collect
 	;;
 test)
-	install $BUILD_DEPS $TEST_DEPS
+	install $BUILD_DEPS $TEST_DEPS $FUZZ_DEPS
 	build build
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
-	    -Dbuildtype=debug
+	    -Dbuildtype=debugoptimized
 	rc=0
 	meson test -C build --print-errorlogs || rc=1
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    meson test -C build-asan --print-errorlogs || rc=1
-	count build/meson-logs/testlog.json build-asan/meson-logs/testlog.json
+	fuzz || rc=1
+	count build/meson-logs/testlog.json build-asan/meson-logs/testlog.json \
+	    build-fuzz/fuzz/results.json
 	exit $rc
 	;;
 *)

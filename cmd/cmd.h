@@ -28,7 +28,82 @@ struct cmd {
 };
 
 extern const struct cmd cmd_collect, cmd_verify, cmd_show, cmd_keygen,
-    cmd_manifests;
+    cmd_manifests, cmd_timestamp, cmd_transfer, cmd_log;
+
+/* verify's options about X.509, timestamps and the custody log. */
+struct trust_args {
+	struct cust_castore *ca;	/* --ca */
+	struct cust_castore *tsa_ca;	/* --tsa-ca */
+	bool		 require_ts;	/* --require-timestamp */
+	bool		 require_cms;	/* --require-cms */
+	const char	*log;		/* --log FILE */
+	char		 head[65];	/* --log-head, lowercase */
+	bool		 has_head;
+	int		 logfd;		/* the log opened, or -1 */
+	char		*logname;
+};
+
+enum { TRUST_CA = 0x200, TRUST_TSA_CA, TRUST_REQUIRE_TS, TRUST_REQUIRE_CMS,
+    TRUST_LOG, TRUST_LOG_HEAD };
+
+#define TRUST_LONGOPTS \
+	{ "ca", required_argument, NULL, TRUST_CA }, \
+	{ "tsa-ca", required_argument, NULL, TRUST_TSA_CA }, \
+	{ "require-timestamp", no_argument, NULL, TRUST_REQUIRE_TS }, \
+	{ "require-cms", no_argument, NULL, TRUST_REQUIRE_CMS }, \
+	{ "log", required_argument, NULL, TRUST_LOG }, \
+	{ "log-head", required_argument, NULL, TRUST_LOG_HEAD }
+
+/* One of TRUST_LONGOPTS (verify_trust.c): EXIT_DONE or an exit code. */
+int	trust_option(struct cust_ctx *, struct trust_args *, int ch,
+	    const char *arg);
+/* The options agree with each other and with BUNDLE. */
+int	trust_check(const struct trust_args *, const char *bundle);
+/* Open the custody log (--log, or BUNDLE.custody if there is one). */
+int	trust_open(struct trust_args *, const char *bundle,
+	    struct cust_verify_opts *);
+/* The CAs, requirements and --log-head, into O. */
+void	trust_opts(const struct trust_args *, struct cust_verify_opts *o);
+void	trust_close(struct trust_args *);
+/* The report's X.509, timestamp and custody log lines; its warnings on
+ * standard error as "custody: warning: SUBJECT: MESSAGE". */
+void	trust_report(const struct cust_report *);
+void	trust_warnings(const struct cust_report *);
+
+/* A bundle's custody log, opened to append (sidecar.c). */
+struct sidecar {
+	char		*name;		/* owned: BUNDLE.custody or --log */
+	int		 fd;
+	bool		 created;	/* made now: removed unless written */
+	bool		 empty;		/* no event yet */
+};
+
+/* Options that describe who acts, shared by timestamp and transfer. */
+enum { ACTOR_ROLE = 0x300, ACTOR_ORGANISATION, ACTOR_CONTACT,
+    ACTOR_LOCATION, ACTOR_REASON, ACTOR_LOG };
+
+#define ACTOR_LONGOPTS \
+	{ "role", required_argument, NULL, ACTOR_ROLE }, \
+	{ "organisation", required_argument, NULL, ACTOR_ORGANISATION }, \
+	{ "contact", required_argument, NULL, ACTOR_CONTACT }, \
+	{ "location", required_argument, NULL, ACTOR_LOCATION }, \
+	{ "reason", required_argument, NULL, ACTOR_REASON }, \
+	{ "log", required_argument, NULL, ACTOR_LOG }
+
+/* BUNDLE.custody, or LOG when given (owned); NULL for "-" without LOG. */
+char	*sidecar_name(const char *bundle, const char *log);
+/* Open (or make) the custody log of BUNDLE to append to. */
+int	sidecar_open(struct sidecar *, const char *bundle, const char *log);
+/* Close it; a log made now and not WROTE to is removed. */
+void	sidecar_close(struct sidecar *, bool wrote);
+/* Read BUNDLE ("-": standard input) for its custody log's binding. */
+int	sidecar_bundle(struct cust_ctx *, const char *bundle,
+	    struct cust_bundle_ref *);
+/* Set the field of an ACTOR_* option in EV; -1 for another option. */
+int	actor_option(struct cust_event *ev, int ch, const char *arg);
+/* Print the log's name, its last event and its new HEAD. */
+int	sidecar_done(struct cust_ctx *, const struct sidecar *,
+	    const char *head);
 
 /* "custody: <fmt>\n" on stderr. */
 void	warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

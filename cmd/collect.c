@@ -30,8 +30,8 @@ struct out {
 	const char	*base;		/* PATH's last component */
 	int		 fd;
 	int		 dirfd;
-	int		 logfd;		/* the custody log, or -1 */
 	bool		 created;	/* we made PATH: ours to remove */
+	bool		 logged;	/* PATH.custody was written */
 	bool		 zstd;
 	FILE		*tty;		/* where the summary goes */
 };
@@ -42,9 +42,9 @@ struct out {
  * the mounts read-only for this process, only descriptors opened before
  * can still change the output's directory.
  */
-static volatile sig_atomic_t partial_set, partial_log_set;
+static volatile sig_atomic_t partial_set;
 static int partial_dirfd = -1;
-static char partial[4096], partial_log[4096];
+static char partial[4096];
 
 static void
 onsignal(int sig)
@@ -54,8 +54,6 @@ onsignal(int sig)
 
 	if (partial_set)
 		unlinkat(partial_dirfd, partial, 0);
-	if (partial_log_set)
-		unlinkat(partial_dirfd, partial_log, 0);
 	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
 	_exit(128 + sig);
 }
@@ -157,36 +155,12 @@ bag_name(const char *evidence, const char *path)
 	return s;
 }
 
-/* The custody log beside the bundle, made now, while the output's
- * directory can still be written. */
-static int
-open_log(struct out *o)
-{
-	const char *base;
-
-	if (asprintf(&o->logname, "%s.custody", o->path) < 0) {
-		o->logname = NULL;
-		return warnmsg("out of memory"), EXIT_FATAL;
-	}
-	base = strrchr(o->logname, '/') != NULL ?
-	    strrchr(o->logname, '/') + 1 : o->logname;
-	o->logfd = openat(o->dirfd, base, O_RDWR | O_CREAT | O_EXCL |
-	    O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (o->logfd < 0) {
-		warnmsg("%s: %s", o->logname, strerror(errno));
-		return EXIT_FATAL;
-	}
-	snprintf(partial_log, sizeof(partial_log), "%s", base);
-	partial_log_set = strlen(base) < sizeof(partial_log);
-	return EXIT_DONE;
-}
-
 static int
 open_output(struct out *o, const char *arg, bool zstd)
 {
 	char *dir;
 
-	o->fd = o->dirfd = o->logfd = -1;
+	o->fd = o->dirfd = -1;
 	o->tty = stdout;
 	o->zstd = zstd;
 	if (arg != NULL && strcmp(arg, "-") == 0) {
@@ -199,7 +173,8 @@ open_output(struct out *o, const char *arg, bool zstd)
 		return EXIT_DONE;
 	}
 	o->path = arg != NULL ? strdup(arg) : default_name();
-	if (o->path == NULL || asprintf(&o->sidecar, "%s.sha256", o->path) < 0)
+	if (o->path == NULL || asprintf(&o->sidecar, "%s.sha256", o->path) < 0
+	    || asprintf(&o->logname, "%s.custody", o->path) < 0)
 		return warnmsg("out of memory"), EXIT_FATAL;
 	o->zstd = zstd || endswith(o->path, ".zst");
 	if (access(o->sidecar, F_OK) == 0) {
@@ -222,31 +197,23 @@ open_output(struct out *o, const char *arg, bool zstd)
 		return EXIT_FATAL;
 	}
 	free(dir);
+	if (access(o->logname, F_OK) == 0) {
+		warnmsg("%s: %s", o->logname, strerror(EEXIST));
+		return EXIT_FATAL;
+	}
 	snprintf(partial, sizeof(partial), "%s", o->base);
 	partial_dirfd = o->dirfd;
 	partial_set = strlen(o->base) < sizeof(partial);
-	return open_log(o);
+	return EXIT_DONE;
 }
 
 static void
 close_output(struct out *o, bool keep)
 {
-	struct stat st;
-	const char *log = o->logname != NULL && strrchr(o->logname, '/') ?
-	    strrchr(o->logname, '/') + 1 : o->logname;
-
 	if (o->created && !keep) {
 		partial_set = 0;
 		unlinkat(o->dirfd, o->base, 0);
 	}
-	/* A custody log with no event says nothing: never leave one. */
-	if (o->logfd >= 0 && (!keep || (fstat(o->logfd, &st) == 0 &&
-	    st.st_size == 0))) {
-		partial_log_set = 0;
-		unlinkat(o->dirfd, log, 0);
-	}
-	if (o->logfd >= 0)
-		close(o->logfd);
 	free(o->logname);
 	if (o->fd > STDOUT_FILENO)
 		close(o->fd);
@@ -254,6 +221,42 @@ close_output(struct out *o, bool keep)
 		close(o->dirfd);
 	free(o->path);
 	free(o->sidecar);
+}
+
+/*
+ * The custody log's first events beside the bundle, made through the
+ * directory opened before the collection (the mounts are read-only now).
+ * A bundle is whole without it: a failure is reported, not fatal.
+ */
+static int
+write_log(struct out *o, const struct cust_collect_result *res)
+{
+	const char *base = strrchr(o->logname, '/') != NULL ?
+	    strrchr(o->logname, '/') + 1 : o->logname;
+	size_t n = res->log_text != NULL ? strlen(res->log_text) : 0;
+	ssize_t k = 0;
+	int fd;
+
+	if (n == 0)
+		return EXIT_DONE;
+	fd = openat(o->dirfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644);
+	for (size_t off = 0; fd >= 0 && off < n; off += (size_t)k)
+		if ((k = write(fd, res->log_text + off, n - off)) < 0 &&
+		    errno != EINTR)
+			break;
+		else if (k < 0)
+			k = 0;
+	if (fd < 0 || k < 0 || fsync(fd) != 0) {
+		warnmsg("%s: %s: the custody log was not written", o->logname,
+		    strerror(errno));
+		if (fd >= 0)
+			unlinkat(o->dirfd, base, 0);
+	} else
+		o->logged = true;
+	if (fd >= 0)
+		close(fd);
+	return EXIT_DONE;
 }
 
 /* Make the bundle durable and write its checksum beside it. */
@@ -283,7 +286,7 @@ finish_output(struct out *o, const struct cust_collect_result *res)
 		unlinkat(o->dirfd, side, 0);
 		return EXIT_FATAL;
 	}
-	return EXIT_DONE;
+	return write_log(o, res);
 }
 
 static void
@@ -310,7 +313,8 @@ static void
 seals(FILE *f, const struct out *o, const struct cust_collect_result *res)
 {
 	if (res->x509)
-		fprintf(f, "x509:       signatures/tagmanifest-sha512.txt.p7s\n");
+		fprintf(f, "x509:       "
+		    "signatures/tagmanifest-sha512.txt.p7s\n");
 	if (res->timestamps > 0 && !res->untimestamped)
 		fprintf(f, "timestamp:  %u token%s from the TSA in "
 		    "timestamps/\n", res->timestamps,
@@ -321,7 +325,7 @@ seals(FILE *f, const struct out *o, const struct cust_collect_result *res)
 		safe_fputs(res->tsa_error, f);
 		fprintf(f, "); add one later: custody timestamp\n");
 	}
-	if (o->logname != NULL && res->log_events > 0) {
+	if (o->logged) {
 		fprintf(f, "custody:    ");
 		safe_fputs(o->logname, f);
 		fprintf(f, " (%ju event%s, head %s)\n",
@@ -725,10 +729,7 @@ collect(struct cust_ctx *ctx, struct args *a, struct cust_collect_opts *co,
 	co->zstd_level = o->zstd ? 1 : 0;
 	co->zstd_threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	co->notify = notify;
-	if (o->logfd >= 0) {
-		co->log_fd = o->logfd;
-		co->log_name = o->logname;
-	}
+	co->custody_log = o->path != NULL;
 	r = cust_collect(ctx, co, &res);
 	if (r == CUST_FAILED || r == CUST_FATAL) {
 		warnctx(ctx);
@@ -743,8 +744,6 @@ collect(struct cust_ctx *ctx, struct args *a, struct cust_collect_opts *co,
 	rc = r == CUST_WARN ? EXIT_PARTIAL : EXIT_DONE;
 	if (res.untimestamped)
 		warn2("untimestamped: ", res.tsa_error);
-	if (res.log_error[0] != '\0')
-		warn2("custody log not written: ", res.log_error);
 	if (o->path != NULL && finish_output(o, &res) != EXIT_DONE)
 		rc = EXIT_FATAL;
 	else {
@@ -773,7 +772,7 @@ run(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	memset(&co, 0, sizeof(co));
 	memset(&o, 0, sizeof(o));
-	o.fd = o.dirfd = o.logfd = -1;
+	o.fd = o.dirfd = -1;
 	if ((rc = parse(argc, argv, &a, &co)) != EXIT_DONE)
 		return rc < 0 ? EXIT_DONE : rc;
 	if ((ctx = ctx_or_die()) == NULL)

@@ -22,6 +22,8 @@ struct vargs {
 	size_t		 nids;
 	bool		 json;
 	const char	*bundle;
+	uint64_t	 max_expansion;	/* 0: the library's default */
+	struct trust_args trust;	/* X.509, timestamps, custody log */
 };
 
 static bool
@@ -31,6 +33,23 @@ hexid(const char *s)
 	    strspn(s, "0123456789abcdefABCDEF") == CUST_KEYID_HEXLEN;
 }
 
+/* --max-expansion RATIO: a whole number; 0 lifts the bound. */
+static bool
+ratio(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return false;
+	*out = v == 0 ? UINT64_MAX : (uint64_t)v;
+	return true;
+}
+
 static int
 parse(struct cust_ctx *ctx, int argc, char **argv, struct vargs *a)
 {
@@ -38,10 +57,12 @@ parse(struct cust_ctx *ctx, int argc, char **argv, struct vargs *a)
 		{ "pubkey", required_argument, NULL, 'p' },
 		{ "trusted-key-id", required_argument, NULL, 'i' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "max-expansion", required_argument, NULL, 'x' },
+		TRUST_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int ch;
+	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "hp:", opts, NULL)) != -1) {
 		switch (ch) {
@@ -64,8 +85,19 @@ parse(struct cust_ctx *ctx, int argc, char **argv, struct vargs *a)
 		case 'j':
 			a->json = true;
 			break;
+		case 'x':
+			if (!ratio(optarg, &a->max_expansion))
+				return warnmsg("--max-expansion: %s: not a "
+				    "whole number", optarg), usage(&cmd_verify);
+			break;
 		case 'h':
 			return help(&cmd_verify), -1;
+		case TRUST_CA: case TRUST_TSA_CA: case TRUST_REQUIRE_TS:
+		case TRUST_REQUIRE_CMS: case TRUST_LOG: case TRUST_LOG_HEAD:
+			if ((rc = trust_option(ctx, &a->trust, ch, optarg)) !=
+			    EXIT_DONE)
+				return rc;
+			break;
 		default:
 			return usage(&cmd_verify);
 		}
@@ -73,7 +105,7 @@ parse(struct cust_ctx *ctx, int argc, char **argv, struct vargs *a)
 	if (argc - optind != 1)
 		return usage(&cmd_verify);
 	a->bundle = argv[optind];
-	return EXIT_DONE;
+	return trust_check(&a->trust, a->bundle);
 }
 
 static void
@@ -93,7 +125,9 @@ trust_line(const struct cust_report *r, char *buf, size_t n)
 	    r->signature_valid ? "valid" : "NOT valid",
 	    r->key_trusted ? (strcmp(r->trusted_by, "key ID") == 0 ?
 	    "key trusted by its ID (--trusted-key-id)" :
-	    "key trusted (--pubkey)") : "key NOT trusted by you");
+	    "key trusted (--pubkey)") : r->x509_verified ?
+	    "key not trusted by itself; the X.509 signature vouches for "
+	    "the bundle" : "key NOT trusted by you");
 	return buf;
 }
 
@@ -106,8 +140,15 @@ verdict_line(const struct cust_report *r)
 	fputs("verdict:     ", stdout);
 	switch (r->verdict) {
 	case CUST_AUTHENTIC:
-		printf("VERIFIED: complete and unaltered, sealed by trusted "
-		    "key %s\n", r->key_id);
+		if (r->key_trusted)
+			printf("VERIFIED: complete and unaltered, sealed by "
+			    "trusted key %s\n", r->key_id);
+		else {
+			fputs("VERIFIED: complete and unaltered, signed by ",
+			    stdout);
+			safe_fputs(r->x509_subject, stdout);
+			puts(" (X.509, chain to --ca)");
+		}
 		break;
 	case CUST_UNVERIFIED:
 		printf("INTACT, ORIGIN UNVERIFIED: complete and unaltered, but "
@@ -157,6 +198,7 @@ human(const char *bundle, const struct cust_report *r)
 	field("records:", buf);
 	snprintf(buf, sizeof(buf), "%ju events", (uintmax_t)r->custody_events);
 	field("custody:", buf);
+	trust_report(r);
 	if (r->nfindings > 0)
 		printf("findings:    %zu%s (also on standard error)\n",
 		    r->nfindings, r->more_findings ? " and more" : "");
@@ -174,22 +216,39 @@ exit_code(const struct cust_report *r)
 	}
 }
 
+/* One finding, in one write: stderr is unbuffered, and safe_fputs()
+ * writes a byte at a time. */
+static void
+finding(const struct cust_finding *f)
+{
+	FILE *m;
+	char *line = NULL;
+	size_t len = 0;
+
+	fflush(stdout);
+	if ((m = open_memstream(&line, &len)) == NULL)
+		m = stderr;
+	fputs("custody: ", m);
+	safe_fputs(f->subject, m);
+	fputs(": ", m);
+	safe_fputs(f->message, m);
+	fputc('\n', m);
+	if (m != stderr && fclose(m) == 0)
+		fwrite(line, 1, len, stderr);
+	free(line);
+}
+
 static int
 report(const struct vargs *a, const struct cust_report *r)
 {
 	char *json;
 
-	for (size_t i = 0; i < r->nfindings; i++) {
-		fflush(stdout);
-		fputs("custody: ", stderr);
-		safe_fputs(r->findings[i].subject, stderr);
-		fputs(": ", stderr);
-		safe_fputs(r->findings[i].message, stderr);
-		fputc('\n', stderr);
-	}
+	for (size_t i = 0; i < r->nfindings; i++)
+		finding(&r->findings[i]);
 	if (r->more_findings > 0)
 		warnmsg("%ju more findings not shown",
 		    (uintmax_t)r->more_findings);
+	trust_warnings(r);
 	if (a->json) {
 		if ((json = cust_report_json(r)) == NULL)
 			return warnmsg("out of memory"), EXIT_FATAL;
@@ -213,6 +272,7 @@ run(int argc, char **argv)
 	int rc, fd = -1;
 
 	memset(&a, 0, sizeof(a));
+	a.trust.logfd = -1;
 	if ((ctx = ctx_or_die()) == NULL)
 		return EXIT_FATAL;
 	if ((rc = parse(ctx, argc, argv, &a)) != EXIT_DONE) {
@@ -233,6 +293,10 @@ run(int argc, char **argv)
 	o.nkeys = a.nkeys;
 	o.key_ids = a.ids;
 	o.nkey_ids = a.nids;
+	o.max_expansion = a.max_expansion;
+	trust_opts(&a.trust, &o);
+	if ((rc = trust_open(&a.trust, a.bundle, &o)) != EXIT_DONE)
+		goto out;
 	if (cust_verify(ctx, &o, &r) != CUST_OK) {
 		warnctx(ctx);
 		rc = EXIT_FATAL;
@@ -245,6 +309,7 @@ out:
 	cust_report_free(r);
 	for (size_t i = 0; i < a.nkeys; i++)
 		cust_key_free(a.keys[i]);
+	trust_close(&a.trust);
 	cust_ctx_free(ctx);
 	return rc;
 }
@@ -252,8 +317,12 @@ out:
 const struct cmd cmd_verify = {
 	.name = "verify",
 	.run = run,
-	.synopsis = "[--pubkey FILE]... [--trusted-key-id ID]... [--json] "
-	    "BUNDLE",
+	.synopsis = "[--pubkey FILE]... [--trusted-key-id ID]... [--json]\n"
+	    "              [--max-expansion RATIO] [--ca FILE] "
+	    "[--tsa-ca FILE]\n"
+	    "              [--require-cms] [--require-timestamp] [--log FILE] "
+	    "[--log-head HEX]\n"
+	    "              BUNDLE",
 	.summary = "prove a bundle complete, unaltered and sealed by a "
 	    "trusted key",
 	.help =
@@ -264,6 +333,32 @@ const struct cmd cmd_verify = {
 	    "                           recomputed from the key, is ID "
 	    "(repeatable)\n"
 	    "      --json               print the report as JSON\n"
+	    "      --max-expansion RATIO\n"
+	    "                           refuse a zstd bundle that expands "
+	    "more than RATIO\n"
+	    "                           times past its first GiB (default "
+	    "1000; 0: none)\n"
+	    "      --ca FILE            check the X.509 signature against "
+	    "these CA\n"
+	    "                           certificates (PEM); one verified "
+	    "makes the origin\n"
+	    "                           trusted, and without one the bundle "
+	    "fails\n"
+	    "      --tsa-ca FILE        check RFC 3161 tokens against these "
+	    "TSA CA\n"
+	    "                           certificates (PEM); without it, "
+	    "tokens are unchecked\n"
+	    "      --require-cms        fail without an X.509 signature "
+	    "verified by --ca\n"
+	    "      --require-timestamp  fail without a token verified by "
+	    "--tsa-ca (in the\n"
+	    "                           bundle or its custody log)\n"
+	    "      --log FILE           the custody log (default: "
+	    "BUNDLE.custody, if there)\n"
+	    "      --log-head HEX       the custody log must end with the "
+	    "event of this\n"
+	    "                           head digest (custody transfer prints "
+	    "it)\n"
 	    "  -h, --help               show this help\n"
 	    "\nBUNDLE is a .tar or .tar.zst file, or - for standard input.\n"
 	    "Exit status: 0 verified and authentic, 1 failed, 2 usage, "

@@ -26,7 +26,7 @@ acquisition(struct ver *v)
 
 	if (v->acq.p == NULL)
 		return NULL;
-	return json_loadb(v->acq.p, v->acq.n, JSON_REJECT_DUPLICATES, &err);
+	return ver_json(v->acq.p, v->acq.n, &err);
 }
 
 static const char *
@@ -245,7 +245,7 @@ info_value(const struct ver *v, const char *label, size_t *n, bool *dup)
 	*dup = false;
 	for (; s != NULL && *s != '\0'; s = nl != NULL ? nl + 1 : NULL) {
 		nl = strchr(s, '\n');
-		if (strncmp(s, label, ln) != 0 || strncmp(s + ln, ": ", 2))
+		if (strncmp(s, label, ln) != 0 || strncmp(s + ln, ": ", 2) != 0)
 			continue;
 		if (val != NULL) {
 			*dup = true;
@@ -324,8 +324,7 @@ check_custody(struct ver *v)
 		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
 			return FIND(v, C_META, "metadata/custody.jsonl",
 			    "last line does not end with a newline");
-		o = json_loadb(s, (size_t)(nl - s), JSON_REJECT_DUPLICATES,
-		    &err);
+		o = ver_json(s, (size_t)(nl - s), &err);
 		prev = json_string_value(json_object_get(o, "prev"));
 		msg[0] = '\0';
 		if (!json_is_object(o))

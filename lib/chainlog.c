@@ -30,6 +30,7 @@
 
 #define LABEL_MAX	256
 #define NOTE_MAX	4096
+#define EVENT_VALUES	1024	/* JSON values in one event */
 #define UNTRUSTED	"custody event signature"
 
 static const char *const types[] = {
@@ -89,15 +90,18 @@ cust_log_time(const char *s, struct timespec *ts)
 	if (s == NULL || strlen(s) != sizeof(shape) - 1)
 		return -1;
 	for (size_t i = 0; shape[i] != '\0'; i++)
-		if (shape[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != shape[i])
+		if (shape[i] == 'd' ? s[i] < '0' || s[i] > '9' :
+		    s[i] != shape[i])
 			return -1;
 	memset(&tm, 0, sizeof(tm));
+	/* NOLINTBEGIN(cert-err34-c): every field is digits, checked above */
 	tm.tm_year = atoi(s) - 1900;
 	tm.tm_mon = atoi(s + 5) - 1;
 	tm.tm_mday = atoi(s + 8);
 	tm.tm_hour = atoi(s + 11);
 	tm.tm_min = atoi(s + 14);
 	tm.tm_sec = atoi(s + 17);
+	/* NOLINTEND(cert-err34-c) */
 	for (size_t i = 20; i < 29; i++)
 		ns = ns * 10 + (s[i] - '0');
 	if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
@@ -187,9 +191,11 @@ tokens(json_t *o, struct cust_log_entry *e)
 
 	if (!json_is_array(a) || json_array_size(a) == 0)
 		return "\"tokens\" is not a list of tokens";
-	json_array_foreach(a, i, t) {
+	for (i = 0; i < json_array_size(a); i++) {
+		t = json_array_get(a, i);
 		if (!json_is_object(t) || !strnull(t, "token", true) ||
-		    !strnull(t, "tsa", true) || !strnull(t, "gen_time", false) ||
+		    !strnull(t, "tsa", true) ||
+		    !strnull(t, "gen_time", false) ||
 		    (!eq(str(t, "over"), CUST_SIG_MEMBER) &&
 		    !eq(str(t, "over"), CUST_P7S_MEMBER)))
 			return "a token is not {over, tsa, gen_time, token}";
@@ -250,7 +256,8 @@ parse_line(struct cust_ctx *ctx, struct cust_log *log, const char *p,
 	json_t *line;
 
 	memset(ev, 0, sizeof(*ev));
-	line = json_loadb(p, n, JSON_REJECT_DUPLICATES, &err);
+	log->n++;		/* the log owns what EV holds from now on */
+	line = cust_json_bounded(p, n, 8, &err);
 	if (line == NULL || !json_is_object(line) || json_object_size(line) !=
 	    2 || !strnull(line, "event", true) ||
 	    !strnull(line, "minisig", true))
@@ -264,7 +271,7 @@ parse_line(struct cust_ctx *ctx, struct cust_log *log, const char *p,
 	json_decref(line);
 	if (why == NULL) {
 		ev->len = strlen(ev->text);
-		ev->obj = json_loadb(ev->text, ev->len, JSON_REJECT_DUPLICATES,
+		ev->obj = cust_json_bounded(ev->text, ev->len, EVENT_VALUES,
 		    &err);
 		if (!json_is_object(ev->obj))
 			why = ev->obj == NULL ? err.text : "the event is not "
@@ -274,7 +281,6 @@ parse_line(struct cust_ctx *ctx, struct cust_log *log, const char *p,
 		    (why = specific(ev->obj, &ev->e)) == NULL)
 			view(ev->obj, &ev->e);
 	}
-	log->n++;
 	if (why != NULL)
 		return cust_set_error(ctx, 0, CUST_FAILED, "%s: line %zu: %s",
 		    log->name, lineno, why);
@@ -641,7 +647,8 @@ appendable(struct cust_ctx *ctx, const struct cust_log *log,
 		return cust_set_error(ctx, 0, CUST_FAILED, "%s: the log is "
 		    "empty and no bundle was read to bind it to", log->name);
 	if (last != NULL && ref != NULL &&
-	    strcmp(log->v[0].e.tagmanifest_sha512, ref->tagmanifest_sha512))
+	    strcmp(log->v[0].e.tagmanifest_sha512, ref->tagmanifest_sha512) !=
+	    0)
 		return cust_set_error(ctx, 0, CUST_FAILED, "%s: the log "
 		    "belongs to another bundle", log->name);
 	if (last != NULL && (now->tv_sec < last->when.tv_sec ||
@@ -655,6 +662,48 @@ appendable(struct cust_ctx *ctx, const struct cust_log *log,
 	return CUST_OK;
 }
 
+/* Checked by labels(): the type is known and the fields are lines. */
+static int
+valid(struct cust_ctx *ctx, const struct cust_event *ev)
+{
+	if (!cust_log_known_type(ev->type))
+		return cust_set_error(ctx, 0, CUST_FAILED, "%s: not an event "
+		    "type", ev->type != NULL ? ev->type : "(none)");
+	return labels(ctx, ev);
+}
+
+int
+cust_log_line(struct cust_ctx *ctx, uint64_t seq, const char *prev,
+    const struct timespec *now, const struct cust_bundle_ref *ref,
+    const struct cust_event *ev, json_t *extra, char **linep)
+{
+	json_t *o;
+	char *line = NULL, *p;
+	int r;
+
+	*linep = NULL;
+	if ((r = valid(ctx, ev)) != CUST_OK)
+		return r;
+	if ((o = skeleton(ev, seq, prev != NULL ? prev : zeros, now)) ==
+	    NULL || (seq == 0 && json_object_set_new(o, "bundle",
+	    bundle_json(ref)) != 0) || (extra != NULL &&
+	    json_object_update(o, extra) != 0)) {
+		json_decref(o);
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "custody event");
+	}
+	r = sign_line(ctx, ev, o, &line);
+	json_decref(o);
+	if (r != CUST_OK)
+		return r;
+	/* Room for the newline a writer adds. */
+	if ((p = realloc(line, strlen(line) + 2)) == NULL) {
+		free(line);
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "custody event");
+	}
+	*linep = p;
+	return CUST_OK;
+}
+
 static int
 locked_write(struct cust_ctx *ctx, int fd, const char *name,
     const struct cust_bundle_ref *ref, const struct cust_event *ev,
@@ -662,35 +711,20 @@ locked_write(struct cust_ctx *ctx, int fd, const char *name,
 {
 	struct cust_log *log = NULL;
 	struct timespec now;
-	json_t *o = NULL;
-	char *line = NULL, *p;
+	char *line = NULL;
 	int r;
 
 	if ((r = cust_log_read(ctx, fd, name, &log)) != CUST_OK)
 		goto out;
 	clock_gettime(CLOCK_REALTIME, &now);
-	if ((r = appendable(ctx, log, ref, &now)) != CUST_OK)
-		goto out;
-	if ((o = skeleton(ev, log->n, log->n ? cust_log_head(log) : zeros,
-	    &now)) == NULL || (log->n == 0 && json_object_set_new(o,
-	    "bundle", bundle_json(ref)) != 0) || (extra != NULL &&
-	    json_object_update(o, extra) != 0)) {
-		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "custody event");
-		goto out;
-	}
-	if ((r = sign_line(ctx, ev, o, &line)) != CUST_OK ||
+	if ((r = appendable(ctx, log, ref, &now)) != CUST_OK ||
+	    (r = cust_log_line(ctx, log->n, log->n ? cust_log_head(log) : NULL,
+	    &now, ref, ev, extra, &line)) != CUST_OK ||
 	    (r = cust_sha256_hex(ctx, line, strlen(line), head)) != CUST_OK)
 		goto out;
-	/* Room for the newline put() adds. */
-	if ((p = realloc(line, strlen(line) + 2)) == NULL) {
-		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "custody event");
-		goto out;
-	}
-	line = p;
 	r = put(ctx, fd, name, (off_t)log->size, line);
 out:
 	free(line);
-	json_decref(o);
 	cust_log_free(log);
 	return r;
 }
@@ -702,10 +736,7 @@ cust_log_write(struct cust_ctx *ctx, int fd, const char *name,
 {
 	int r;
 
-	if (!cust_log_known_type(ev->type))
-		return cust_set_error(ctx, 0, CUST_FAILED, "%s: not an event "
-		    "type", ev->type != NULL ? ev->type : "(none)");
-	if ((r = labels(ctx, ev)) != CUST_OK)
+	if ((r = valid(ctx, ev)) != CUST_OK)
 		return r;
 	while (flock(fd, LOCK_EX) != 0)
 		if (errno != EINTR)

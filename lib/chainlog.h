@@ -44,6 +44,16 @@ const char *cust_log_link(const struct cust_log *, size_t i, char *buf,
  * first that does not. */
 int	cust_log_links(struct cust_ctx *, const struct cust_log *);
 /*
+ * Make the signed line (no newline; room is left for one) of event EV,
+ * number SEQ, chained to PREV (the previous line's SHA-256; NULL for the
+ * first), at time NOW, with the type-specific fields of EXTRA (borrowed;
+ * may be NULL) and, for SEQ 0, REF's binding.  *linep is owned by the
+ * caller.
+ */
+int	cust_log_line(struct cust_ctx *, uint64_t seq, const char *prev,
+	    const struct timespec *now, const struct cust_bundle_ref *ref,
+	    const struct cust_event *ev, json_t *extra, char **linep);
+/*
  * Append event EV with the type-specific fields of EXTRA (borrowed; may
  * be NULL) to the log on FD, as cust_log_append() describes.
  */

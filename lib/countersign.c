@@ -97,13 +97,46 @@ bundle_of(struct cust_ctx *ctx, const struct cust_bag *bag,
 	return CUST_OK;
 }
 
+/* Add a line to the log text being made; its hash is the new head. */
+static int
+push(struct cust_ctx *ctx, struct cust_collect_result *res, char *line)
+{
+	size_t old = res->log_text != NULL ? strlen(res->log_text) : 0;
+	size_t n = strlen(line);
+	char *p;
+	int r;
+
+	if ((r = cust_sha256_hex(ctx, line, n, res->log_head)) != CUST_OK)
+		return r;
+	if ((p = realloc(res->log_text, old + n + 2)) == NULL)
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "custody log");
+	memcpy(p + old, line, n);
+	p[old + n] = '\n';
+	p[old + n + 1] = '\0';
+	res->log_text = p;
+	res->log_events++;
+	return CUST_OK;
+}
+
+/* A hostile host's name may hold anything: only a plain line is kept. */
+static bool
+printable(const char *s)
+{
+	if (*s == '\0' || !cust_utf8_valid(s, strlen(s)))
+		return false;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
 /* "sealed": who sealed, with which key, and what the bundle holds. */
 static int
 sealed(struct cust_ctx *ctx, const struct cust_collect_opts *o,
     const struct cust_bundle_ref *ref, struct cust_event *ev, bool one_time,
-    struct cust_collect_result *res)
+    const struct timespec *now, struct cust_collect_result *res)
 {
-	char id[CUST_KEYID_HEXLEN + 1];
+	char id[CUST_KEYID_HEXLEN + 1], *line = NULL;
 	json_t *extra;
 	int r;
 
@@ -115,16 +148,21 @@ sealed(struct cust_ctx *ctx, const struct cust_collect_opts *o,
 	if (extra == NULL)
 		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "custody log");
 	ev->type = "sealed";
-	r = cust_log_write(ctx, o->log_fd, o->log_name, ref, ev, extra,
-	    res->log_head);
+	if ((r = cust_log_line(ctx, 0, NULL, now, ref, ev, extra, &line)) ==
+	    CUST_OK)
+		r = push(ctx, res, line);
+	free(line);
 	json_decref(extra);
 	return r;
 }
 
+/* "untimestamped": the TSA that failed, and why. */
 static int
 untimestamped(struct cust_ctx *ctx, const struct cust_collect_opts *o,
-    struct cust_event *ev, struct cust_collect_result *res)
+    struct cust_event *ev, const struct timespec *now,
+    struct cust_collect_result *res)
 {
+	char *line = NULL, prev[65];
 	json_t *extra;
 	int r;
 
@@ -133,8 +171,11 @@ untimestamped(struct cust_ctx *ctx, const struct cust_collect_opts *o,
 	if (extra == NULL)
 		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "custody log");
 	ev->type = "untimestamped";
-	r = cust_log_write(ctx, o->log_fd, o->log_name, NULL, ev, extra,
-	    res->log_head);
+	memcpy(prev, res->log_head, sizeof(prev));
+	if ((r = cust_log_line(ctx, res->log_events, prev, now, NULL, ev,
+	    extra, &line)) == CUST_OK)
+		r = push(ctx, res, line);
+	free(line);
 	json_decref(extra);
 	return r;
 }
@@ -146,10 +187,11 @@ cust_collect_log(struct cust_ctx *ctx, const struct cust_bag *bag,
 {
 	struct cust_bundle_ref ref;
 	struct cust_event ev;
+	struct timespec now;
 	char host[256] = "";
 	int r;
 
-	if (o->log_name == NULL)
+	if (!o->custody_log)
 		return CUST_OK;
 	if ((r = bundle_of(ctx, bag, o, res, &ref)) != CUST_OK)
 		return r;
@@ -158,24 +200,15 @@ cust_collect_log(struct cust_ctx *ctx, const struct cust_bag *bag,
 	memset(&ev, 0, sizeof(ev));
 	ev.name = o->examiner;
 	ev.role = "collector";
-	ev.location = host[0] != '\0' && cust_utf8_valid(host, strlen(host)) ?
-	    host : NULL;
+	ev.location = printable(host) ? host : NULL;
 	ev.purpose = o->case_id;
 	ev.key = key;
-	if ((r = sealed(ctx, o, &ref, &ev, one_time, res)) == CUST_OK)
-		res->log_events++;
-	if (r == CUST_OK && res->untimestamped &&
-	    (r = untimestamped(ctx, o, &ev, res)) == CUST_OK)
-		res->log_events++;
-	if (r == CUST_FATAL && cust_ctx_errno(ctx) == ENOMEM)
-		return r;
-	/* The bundle is sealed and whole: a log that failed is reported. */
-	if (r != CUST_OK) {
-		snprintf(res->log_error, sizeof(res->log_error), "%s",
-		    cust_ctx_error(ctx));
-		cust_ctx_clear(ctx);
-	}
-	return CUST_OK;
+	/* One instant for both events: their times cannot go backwards. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	if ((r = sealed(ctx, o, &ref, &ev, one_time, &now, res)) == CUST_OK &&
+	    res->untimestamped)
+		r = untimestamped(ctx, o, &ev, &now, res);
+	return r;
 }
 
 /* ------------------------------------------------------ custody timestamp */

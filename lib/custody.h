@@ -206,11 +206,10 @@ struct cust_collect_opts {
 	void		*notify_arg;
 	/* Countersignatures and the custody log (custody(1)): */
 	const struct cust_signer *signer; /* X.509 signer, or NULL */
-	const char	*tsa_url;	/* ask this TSA for tokens; NULL: none */
+	const char	*tsa_url;	/* ask this TSA for tokens, or NULL */
 	int		 tsa_timeout;	/* seconds; 0: CUST_TSA_TIMEOUT */
-	int		 log_fd;	/* the custody log, open read-write and
-					   O_APPEND, when log_name is set */
-	const char	*log_name;	/* its name; NULL: no custody log */
+	bool		 custody_log;	/* make the first events of the
+					   custody log (res->log_text) */
 };
 
 struct cust_collect_result {
@@ -231,11 +230,13 @@ struct cust_collect_result {
 	char		 guard_reason[256];	/* why not, when not */
 	bool		 x509;		/* the .p7s signature was added */
 	unsigned	 timestamps;	/* tokens added to the bundle */
-	bool		 untimestamped;	/* a TSA was asked; not every token came */
+	bool		 untimestamped;	/* a TSA failed: a token lacks */
 	char		 tsa_error[512];	/* why: "URL: reason" */
-	uint64_t	 log_events;	/* events written to the custody log */
+	char		*log_text;	/* owned: the custody log's first lines
+					   (opts->custody_log), for the caller
+					   to write to BUNDLE.custody */
+	uint64_t	 log_events;	/* events in log_text */
 	char		 log_head[65];	/* SHA-256 of its last line, or "" */
-	char		 log_error[512];	/* why the log was not written */
 };
 
 /*
@@ -278,11 +279,11 @@ struct cust_stamp {
 	char		*where;		/* bundle member, or "custody log event
 					   N" */
 	const char	*over;		/* the member it covers (static) */
-	char		*gen_time;	/* RFC 3339 UTC, or NULL if unreadable */
+	char		*gen_time;	/* RFC 3339 UTC, or NULL */
 	char		*tsa;		/* TSA certificate subject, or NULL */
-	bool		 verified;	/* signature and chain to opts->tsa_ca */
+	bool		 verified;	/* signed, and chains to opts->tsa_ca */
 	bool		 offset_known;
-	int64_t		 offset;	/* genTime minus the host's end time, s */
+	int64_t		 offset;	/* genTime - the host clock's end, s */
 };
 
 /* Who the verifier trusts; every pointer is borrowed. */
@@ -298,7 +299,7 @@ struct cust_verify_opts {
 	const struct cust_castore *tsa_ca; /* TSAs' CA, or NULL */
 	bool		 require_timestamp; /* a verified token must exist */
 	bool		 require_cms;	/* a verified .p7s must exist */
-	int		 log_fd;	/* the custody log, when log_name is set */
+	int		 log_fd;	/* the custody log, when log_name */
 	const char	*log_name;	/* its name; NULL: no log */
 	const char	*log_head;	/* 64 hex digits: the log must end with
 					   the line of this SHA-256; or NULL */
@@ -326,7 +327,8 @@ struct cust_report {
 	char		 key_id[CUST_KEYID_HEXLEN + 1];	/* "" if unknown */
 	bool		 signature_valid;
 	bool		 key_trusted;
-	const char	*trusted_by;	/* "public key", "key ID", or NULL */
+	const char	*trusted_by;	/* "public key", "key ID", "X.509
+					   certificate", or NULL */
 	char		*trusted_comment;
 	char		*case_id, *evidence_id, *examiner;	/* may be NULL */
 	char		*host, *start_utc, *end_utc, *tool;	/* may be NULL */
@@ -354,7 +356,7 @@ struct cust_report {
 	uint64_t	 log_events;
 	char		 log_head[65];	/* SHA-256 of its last line */
 	uint64_t	 log_trusted;	/* events signed by a key you trust */
-	uint64_t	 log_unverified;	/* events signed by other keys */
+	uint64_t	 log_unverified; /* events signed by other keys */
 };
 
 /*
@@ -525,7 +527,9 @@ struct cust_log_entry {
  */
 int	cust_log_read(struct cust_ctx *, int fd, const char *name,
 	    struct cust_log **logp);
+/* Free a log read by cust_log_read.  NULL is a no-op. */
 void	cust_log_free(struct cust_log *);
+/* The number of events (lines) in the log. */
 size_t	cust_log_count(const struct cust_log *);
 /* Event I (I < count), borrowed from the log. */
 const struct cust_log_entry *cust_log_entry(const struct cust_log *,

@@ -50,15 +50,15 @@ bound(const struct cust_log *log, const struct cust_log_policy *pol,
 
 	if (strcmp(e->tagmanifest_sha512, pol->tagmanifest_sha512) != 0 ||
 	    strcmp(e->bag, pol->bag) != 0) {
-		snprintf(why, sizeof(why), "bound to another bundle (bag %.64s, "
-		    "tag manifest SHA-512 %.16s...), not to this one (bag "
-		    "%.64s, %.16s...)", e->bag, e->tagmanifest_sha512, pol->bag,
-		    pol->tagmanifest_sha512);
+		snprintf(why, sizeof(why), "bound to another bundle (bag "
+		    "%.64s, tag manifest SHA-512 %.16s...), not to this one "
+		    "(bag %.64s, %.16s...)", e->bag, e->tagmanifest_sha512,
+		    pol->bag, pol->tagmanifest_sha512);
 		return fail(rep, log, 0, why);
 	}
 	*ok = true;
 	named(log, 0, ev, sizeof(ev));
-	if (sha != NULL && pol->sha256 != NULL && strcmp(sha, pol->sha256))
+	if (sha != NULL && pol->sha256 != NULL && strcmp(sha, pol->sha256) != 0)
 		return cust_report_warn(rep, log->name, "%s: records the "
 		    "bundle file's SHA-256 as %s; the file read is %s (same "
 		    "bag, other bytes: recompressed or rewritten?)", ev, sha,
@@ -89,11 +89,13 @@ signed_by(struct cust_ctx *ctx, const struct cust_log *log, size_t i,
 	cust_key_id_hex(*keyp, id);
 	if (strcmp(id, ev->e.key_id) != 0)
 		*why = "\"public_key\" is not the key \"key_id\" names";
-	else if (cust_sig_verify(ctx, sig, *keyp, ev->text, ev->len) != 0)
+	/* Out of memory (CUST_FATAL) is an error, not an altered event. */
+	else if ((r = cust_sig_verify(ctx, sig, *keyp, ev->text, ev->len)) ==
+	    CUST_FAILED)
 		*why = "its signature does not verify: the event was altered "
 		    "after it was signed";
 	cust_sig_free(sig);
-	return CUST_OK;
+	return r == CUST_FATAL ? r : CUST_OK;
 }
 
 /* Is KEY the key whose public key line is PUB?  -1 when out of memory;
@@ -159,9 +161,10 @@ event(struct cust_ctx *ctx, const struct cust_log *log, size_t i,
 	*stop = true;
 	if ((why = cust_log_link(log, i, buf, sizeof(buf))) != NULL)
 		return fail(rep, log, i, why);
-	if ((r = signed_by(ctx, log, i, &key, &why)) != CUST_OK)
-		return r;
+	r = signed_by(ctx, log, i, &key, &why);
 	cust_key_free(key);
+	if (r != CUST_OK)
+		return r;
 	if (why != NULL)
 		return fail(rep, log, i, why);
 	if (i == 0 && ((r = bound(log, pol, rep, &ok)) != CUST_OK || !ok))

@@ -559,6 +559,7 @@ one_perm(struct load *l, struct art *a, const struct field *f)
 	size_t n = strspn(d, "0123456789");
 
 	(void)a;
+	/* NOLINTNEXTLINE(cert-err34-c): one to four digits, checked */
 	if (n == 0 || n > 4 || d[n] != '\0' || atoi(d) > 7777)
 		return fail(l, "%s: '%.64s' is not an integer from -7777 to "
 		    "7777", f->name, s);
@@ -872,9 +873,12 @@ artefact(struct load *l)
 			goto out;
 		if (is(l, YAML_MAPPING_END_EVENT))
 			break;
+		/* lookup() sets F when it returns CUST_OK:
+		 * NOLINTBEGIN(clang-analyzer-core.NullDereference) */
 		if ((r = lookup(l, &a, &f)) != CUST_OK ||
 		    (r = f->parse(l, &a, f)) != CUST_OK)
 			goto out;
+		/* NOLINTEND(clang-analyzer-core.NullDereference) */
 	}
 	r = finish(l, &a);
 out:
@@ -992,6 +996,7 @@ document(struct load *l)
 {
 	int r;
 
+	/* Two events in turn: NOLINTNEXTLINE(misc-redundant-expression) */
 	if ((r = next(l)) != CUST_OK || (r = next(l)) != CUST_OK)
 		return r;		/* stream start, then document start */
 	if (is(l, YAML_STREAM_END_EVENT))
@@ -1002,6 +1007,7 @@ document(struct load *l)
 		return fail(l, "top level: expected a mapping");
 	if ((r = top(l)) != CUST_OK)
 		return r;
+	/* Two events in turn: NOLINTNEXTLINE(misc-redundant-expression) */
 	if ((r = next(l)) != CUST_OK || (r = next(l)) != CUST_OK)
 		return r;		/* document end, then what follows */
 	if (!is(l, YAML_STREAM_END_EVENT))

@@ -42,6 +42,8 @@ parse(struct cust_mounts *ms, char *line)
 	char *sep, type[256];
 	struct mnt *m;
 
+	/* Any number will do as an ID:
+	 * NOLINTNEXTLINE(cert-err34-c) */
 	if (sscanf(line, "%llu", &id) != 1 ||
 	    (sep = strstr(line, " - ")) == NULL ||
 	    sscanf(sep + 3, "%255s", type) != 1)

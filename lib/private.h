@@ -307,6 +307,9 @@ const char *cust_type_name(mode_t);
 int	cust_record_write(const struct cust_record *r, struct cust_jw *w);
 /* The same as a JSON object (new reference), or NULL out of memory. */
 json_t	*cust_record_json(const struct cust_record *r);
+/* json_loadb, rejecting duplicate keys and texts of more than MAX values. */
+json_t	*cust_json_bounded(const char *p, size_t n, size_t max,
+	    json_error_t *err);
 /* Append R's bodyfile line (Sleuth Kit 3.x format) to SP. */
 int	cust_record_bodyfile(const struct cust_record *r, struct cust_spool *);
 

@@ -269,3 +269,30 @@ cust_slip_new(const struct cust_record *r, bool digest, bool payload)
 	s->payload = payload;
 	return s;
 }
+
+/*
+ * Parse the JSON text P of N bytes, refusing one of more than MAX values
+ * before jansson builds it: an attacker's line of "[0,0,0,..." would
+ * otherwise cost some fifty bytes of memory for each two bytes read.
+ */
+json_t *
+cust_json_bounded(const char *p, size_t n, size_t max, json_error_t *err)
+{
+	size_t k = 1;
+	bool str = false;
+
+	for (size_t i = 0; i < n && k <= max; i++) {
+		if (str && p[i] == '\\')
+			i++;
+		else if (p[i] == '"')
+			str = !str;
+		else if (!str && (p[i] == '[' || p[i] == '{' || p[i] == ',' ||
+		    p[i] == ':'))
+			k++;
+	}
+	if (k <= max)
+		return json_loadb(p, n, JSON_REJECT_DUPLICATES, err);
+	snprintf(err->text, sizeof(err->text), "more than %zu JSON values",
+	    max);
+	return NULL;
+}

@@ -12,6 +12,24 @@
 #include "private.h"
 
 #define MAX_FINDINGS	1000
+#define MAX_TEXT	4096	/* bytes kept of a subject or a message */
+
+/* Cut S (owned) to MAX_TEXT bytes at a UTF-8 boundary, marked "...",
+ * and give back the rest of its memory. */
+static char *
+cut(char *s)
+{
+	size_t n = strlen(s);
+	char *t;
+
+	if (n <= MAX_TEXT)
+		return s;
+	n = MAX_TEXT - 3;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	memcpy(s + n, "...", 4);
+	return (t = realloc(s, n + 4)) != NULL ? t : s;
+}
 #define MAX_WARNINGS	1000
 #define MAX_STAMPS	1000
 
@@ -41,11 +59,13 @@ cust_report_add(struct cust_report *rep, const char *check,
 	rep->findings = f;
 	f += rep->nfindings;
 	f->check = check;
-	f->message = msg;
-	if ((f->subject = strdup(subject != NULL ? subject : "")) == NULL) {
-		free(msg);
+	f->message = cut(msg);		/* msg may have moved */
+	if ((f->subject = strndup(subject != NULL ? subject : "",
+	    MAX_TEXT + 1)) == NULL) {
+		free(f->message);
 		return CUST_FATAL;
 	}
+	f->subject = cut(f->subject);
 	rep->nfindings++;
 	return CUST_OK;
 }

@@ -84,6 +84,7 @@ cust_scan(struct cust_ctx *ctx, int fd, const char *name, cust_scan_fn *fn,
 		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "scan");
 	if ((r = cust_reader_new(ctx, fd, name, &s.rd)) != CUST_OK)
 		goto out;
+	cust_reader_bound(s.rd, CUST_MAX_EXPANSION);
 	while ((r = cust_reader_next(s.rd, &m)) == CUST_OK && m != NULL) {
 		if (strcmp(m->rel, "metadata/acquisition.json") == 0)
 			r = whole(&s, m);

@@ -64,7 +64,7 @@ timing(struct ver *v, const char *where, const struct cust_tsa_token *t,
 		    "clock was %s", t->gen_time_text, (intmax_t)(d < 0 ? -d :
 		    d), d < 0 ? "before" : "after", d < 0 ? "fast" : "slow, "
 		    "or the TSA answered late") == CUST_OK ? CUST_OK :
-		    CUST_FATAL;
+		    ver_oom(v);
 	return CUST_OK;
 }
 
@@ -89,19 +89,21 @@ stamp(struct ver *v, const char *where, const char *over,
 	    v->o->tsa_ca, &t)) == CUST_FATAL)
 		return r;
 	if (r != CUST_OK)
-		return FIND(v, C_TIMESTAMP, where, "%s", cust_ctx_error(v->ctx));
+		return FIND(v, C_TIMESTAMP, where, "%s",
+		    cust_ctx_error(v->ctx));
 	st.gen_time = t.gen_time_text;
 	st.tsa = t.tsa;
 	st.verified = t.verified;
 	*verified = *verified || t.verified;
+	/* The earliest: the certificate must have been valid by then. */
 	if (t.verified && strcmp(over, CUST_P7S_MEMBER) == 0 &&
-	    !v->p7s_stamped) {
+	    (!v->p7s_stamped || t.gen_time < v->p7s_time)) {
 		v->p7s_stamped = true;
 		v->p7s_time = t.gen_time;
 	}
 	r = end != NULL ? timing(v, where, &t, end, in_bundle, &st) : CUST_OK;
 	if (r == CUST_OK && cust_report_stamp(v->rep, &st) != CUST_OK)
-		r = CUST_FATAL;
+		r = ver_oom(v);
 	cust_tsa_token_fini(&t);
 	return r;
 }
@@ -176,7 +178,7 @@ x509_found(struct ver *v, const struct cust_cms_result *res)
 	    "signing time";
 	if ((rep->x509_subject = strdup(res->subject)) == NULL ||
 	    (rep->x509_checked_at = strdup(when)) == NULL)
-		return CUST_FATAL;
+		return ver_oom(v);
 	if (res->verified && !rep->key_trusted)
 		rep->trusted_by = "X.509 certificate";
 	return CUST_OK;
@@ -215,6 +217,8 @@ ver_x509(struct ver *v)
 int
 ver_log_read(struct ver *v)
 {
+	const char *msg;
+	size_t n;
 	int r;
 
 	if (v->o->log_name == NULL) {
@@ -229,8 +233,14 @@ ver_log_read(struct ver *v)
 	if (r == CUST_FATAL && cust_ctx_errno(v->ctx) == ENOMEM)
 		return r;
 	if ((v->rep->log_name = strdup(v->o->log_name)) == NULL)
-		return CUST_FATAL;
-	return FIND(v, C_LOG, v->o->log_name, "%s", cust_ctx_error(v->ctx));
+		return ver_oom(v);
+	/* The message names the log already: the finding's subject does. */
+	msg = cust_ctx_error(v->ctx);
+	n = strlen(v->o->log_name);
+	if (strncmp(msg, v->o->log_name, n) == 0 && strncmp(msg + n, ": ", 2)
+	    == 0)
+		msg += n + 2;
+	return FIND(v, C_LOG, v->o->log_name, "%s", msg);
 }
 
 int

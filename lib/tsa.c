@@ -80,8 +80,8 @@ parse_url(struct cust_ctx *ctx, const char *url, struct http *h)
 	if (h->ssl)
 		return cust_set_error(ctx, 0, CUST_FAILED, "%s: https is not "
 		    "supported; use http (the token is signed)", url);
-	if (asprintf(&h->target, "%s%s%s", h->path, h->query ? "?" : "",
-	    h->query ? h->query : "") < 0) {
+	if (asprintf(&h->target, "%s%s%s", h->path, h->query && *h->query ?
+	    "?" : "", h->query ? h->query : "") < 0) {
 		h->target = NULL;
 		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "%s", url);
 	}

@@ -9,6 +9,7 @@
 #include <sys/random.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@
 #define MAX_ITEMS	(64u * 1024 * 1024)	/* payload files accepted */
 #define LINE_FILES	(1024 * 1024)		/* files.jsonl line */
 #define LINE_MANIFEST	(72 * 1024)		/* manifest line */
+#define JSON_VALUES	(256u * 1024)		/* values in one JSON text */
 
 static const char *const expect[] = {
 	[S_BAGIT] = "bagit.txt",
@@ -384,6 +386,12 @@ body_line(struct ver *v, size_t k, char *line, size_t n)
 	    (uintmax_t)v->lineno + 1);
 }
 
+json_t *
+ver_json(const char *p, size_t n, json_error_t *err)
+{
+	return cust_json_bounded(p, n, JSON_VALUES, err);
+}
+
 static bool
 failure_status(const char *s)
 {
@@ -428,7 +436,7 @@ files_line(struct ver *v, size_t k, char *line, size_t n)
 	int r = CUST_OK;
 
 	(void)k;
-	o = json_loadb(line, n, JSON_REJECT_DUPLICATES, &err);
+	o = ver_json(line, n, &err);
 	if (o == NULL || !json_is_object(o)) {
 		json_decref(o);
 		return FIND(v, C_META, "metadata/files.jsonl", "line %ju: %s",
@@ -456,7 +464,6 @@ static int
 payload(struct ver *v, const struct cust_member *m)
 {
 	const unsigned char *d;
-	struct item *it;
 	const void *p;
 	size_t off;
 	ssize_t k;
@@ -472,7 +479,7 @@ payload(struct ver *v, const struct cust_member *m)
 		return FIND(v, C_ARCHIVE, m->rel, "more than %u payload files",
 		    MAX_ITEMS);
 	}
-	if ((it = add_item(v, m->rel, m->size, &dup)) == NULL) {
+	if (add_item(v, m->rel, m->size, &dup) == NULL) {
 		if (!dup)
 			return oom(v);
 		v->stop = true;

@@ -114,8 +114,13 @@ ver_found(struct ver *v, int r)
 struct item *ver_lookup(struct ver *, const char *rel, size_t n);
 /* The digest of item I for the manifest at position K. */
 const unsigned char *ver_digest(const struct ver *, size_t i, size_t k);
-/* The member expected now, or NULL after the signature. */
+/* The member expected now (after the signature, the next optional one),
+ * or NULL past the last member a bag may have. */
 const char *ver_wanted(const struct ver *);
+/* json_loadb() of a text from the bundle, refused (NULL, ERR's text says
+ * why) when it holds more than 262,144 values: jansson's tree for one costs
+ * up to about 120 bytes a value. */
+json_t	*ver_json(const char *p, size_t n, json_error_t *err);
 /* Checks made after the stream ended (bagcheck.c). */
 int	ver_finish(struct ver *);
 /* Every RFC 3161 token, in the bundle and the custody log (stamps.c). */

@@ -23,6 +23,7 @@
 #include "private.h"
 
 #define MAX_LINK_HOPS	40
+#define MAX_RESOLVE	512	/* components met resolving one path */
 #define FD_BUDGET	64	/* directory fds kept open at once */
 #define DIRBUF		(32 * 1024)
 
@@ -46,6 +47,7 @@ struct walk {
 	size_t		 nfr, frcap;
 	int		 base;		/* borrowed: parent of the start */
 	int		 open;		/* frame fds open */
+	int		 resolving;	/* expand() calls under way */
 	struct cust_entry e;
 };
 
@@ -601,6 +603,12 @@ reopen(struct walk *w, size_t len)
 	return fd;
 }
 
+/*
+ * NOLINTBEGIN(misc-no-recursion): follow(), step(), glob() and expand()
+ * recurse once per component of the path; expand() stops them at
+ * MAX_RESOLVE components, and follow() at MAX_LINK_HOPS links.
+ */
+
 /* Continue the expansion at a symbolic link met on the way. */
 static int
 follow(struct walk *w, int dirfd, size_t len, const char *name,
@@ -698,9 +706,8 @@ glob(struct walk *w, int dirfd, size_t len, char **comps, size_t n, int hops)
 	return r;
 }
 
-/* Expand the components COMPS below the directory DIRFD at w->path[..len]. */
 static int
-expand(struct walk *w, int dirfd, size_t len, char **comps, size_t n,
+expand_one(struct walk *w, int dirfd, size_t len, char **comps, size_t n,
     int hops)
 {
 	size_t plen = len;
@@ -715,7 +722,8 @@ expand(struct walk *w, int dirfd, size_t len, char **comps, size_t n,
 		if (plen > 1)
 			plen--;
 		if ((fd = reopen(w, plen)) < 0)
-			return CUST_OK;
+			return errno == ENOENT || errno == ENOTDIR ? CUST_OK :
+			    visit(w, -1, plen, "..", 0, errno, "open");
 		r = expand(w, fd, plen, comps + 1, n - 1, hops);
 		close(fd);
 		return r;
@@ -724,6 +732,33 @@ expand(struct walk *w, int dirfd, size_t len, char **comps, size_t n,
 		return glob(w, dirfd, len, comps, n, hops);
 	return step(w, dirfd, len, comps[0], comps + 1, n - 1, hops);
 }
+
+/*
+ * Expand the components COMPS below the directory DIRFD at w->path[..len].
+ * Each level keeps a directory open until the levels below it are done,
+ * so a path that links back into itself ("../a/../a/...", 40 links deep)
+ * would run out of descriptors, and be dropped without a word, long
+ * before the link limit: stop it at MAX_RESOLVE components and say so.
+ */
+static int
+expand(struct walk *w, int dirfd, size_t len, char **comps, size_t n,
+    int hops)
+{
+	int at, r;
+
+	if (n > 0 && w->resolving == MAX_RESOLVE) {
+		if ((at = setpath(w, len, comps[0])) < 0)
+			return at;
+		return visit(w, dirfd, (size_t)at, comps[0], 0, ELOOP,
+		    "resolve");
+	}
+	w->resolving++;
+	r = expand_one(w, dirfd, len, comps, n, hops);
+	w->resolving--;
+	return r;
+}
+
+/* NOLINTEND(misc-no-recursion) */
 
 int
 cust_walk(struct cust_ctx *ctx, const struct cust_walk_opts *o,
@@ -743,6 +778,8 @@ cust_walk(struct cust_ctx *ctx, const struct cust_walk_opts *o,
 		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "walk");
 		goto out;
 	}
+	/* 2 of pathcap bytes:
+	 * NOLINTNEXTLINE(clang-analyzer-security.insecureAPI.strcpy) */
 	strcpy(w.path, "/");
 	if ((fd = dup(o->rootfd)) < 0) {
 		r = cust_set_error(ctx, errno, CUST_FATAL, "walk");

@@ -21,6 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <archive.h>
+#include <archive_entry.h>
+
 #include "alloc.h"
 #include "private.h"
 
@@ -41,6 +44,15 @@ static struct {
 	char		 key_id[CUST_KEYID_HEXLEN + 1];
 	struct cust_report *report;	/* of the tampered bundle */
 	json_t		*event;		/* a custody event */
+	/* from tests/fuzz: the template bundle, its log and member files, a
+	 * token and a CMS signature over them, the test key, the test CA */
+	unsigned char	*tpl, *log, *x509, *tsr, *p7s;
+	size_t		 tpllen, loglen, x509len, tsrlen, p7slen;
+	unsigned char	*tplsig, *tplman;
+	size_t		 tplsiglen, tplmanlen;
+	struct cust_key	*fuzzkey;
+	char		 fuzzid[CUST_KEYID_HEXLEN + 1];
+	struct cust_castore *ca;
 	unsigned long	 saves;
 } S;
 
@@ -319,7 +331,7 @@ collect_to(struct cust_ctx *ctx, int fd, struct cust_collect_result *res)
 	struct cust_collect_opts o = {
 		.paths = paths, .npaths = 1, .root = S.dir, .out_fd = fd,
 		.out_name = "sweep.tar", .spool_dirfd = -1, .bag_name = "SWEEP",
-		.no_guard = true, .argc = 2, .argv = argv, .log_fd = -1,
+		.no_guard = true, .argc = 2, .argv = argv,
 	};
 
 	return cust_collect(ctx, &o, res);
@@ -412,6 +424,26 @@ e_report_json(struct cust_ctx *ctx)
 	return s != NULL ? CUST_OK : CUST_FATAL;
 }
 
+/* A finding longer than a report keeps, as a hostile name can make. */
+static int
+e_report_add(struct cust_ctx *ctx)
+{
+	struct cust_report *rep;
+	char long_text[6000];
+	int r;
+
+	(void)ctx;
+	memset(long_text, 'x', sizeof(long_text) - 1);
+	long_text[sizeof(long_text) - 1] = '\0';
+	if ((rep = calloc(1, sizeof(*rep))) == NULL)
+		return CUST_FATAL;
+	if ((r = cust_report_add(rep, "archive", long_text, "%s: %s",
+	    long_text, "too long")) == CUST_OK)
+		r = cust_report_add(rep, "metadata", "short", "short");
+	cust_report_free(rep);
+	return r;
+}
+
 static int
 e_chain(struct cust_ctx *ctx)
 {
@@ -422,6 +454,150 @@ e_chain(struct cust_ctx *ctx)
 	if ((r = cust_chain_add(ctx, &c, S.event)) == CUST_OK)
 		r = cust_chain_add(ctx, &c, S.event);
 	cust_chain_fini(&c);
+	return r;
+}
+
+/* A file of tests/fuzz/ (FUZZ_DIR), read whole; *np its size. */
+static unsigned char *
+fuzz_file(const char *rel, size_t *np)
+{
+	char path[512];
+	unsigned char *buf;
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", FUZZ_DIR, rel);
+	if ((fd = open(path, O_RDONLY)) == -1 || fstat(fd, &st) == -1 ||
+	    (buf = malloc((size_t)st.st_size + 1)) == NULL ||
+	    read(fd, buf, (size_t)st.st_size) != st.st_size)
+		die("%s: %s", path, strerror(errno));
+	close(fd);
+	*np = (size_t)st.st_size;
+	return buf;
+}
+
+static int
+e_log_read(struct cust_ctx *ctx)
+{
+	struct cust_log *log;
+	int fd = memfd(S.log, S.loglen), r;
+	char *json;
+
+	r = cust_log_read(ctx, fd, "sweep.custody", &log);
+	close(fd);
+	if (r == CUST_OK && (json = cust_log_json(log)) != NULL)
+		free(json);
+	else if (r == CUST_OK)
+		r = CUST_FATAL;
+	cust_log_free(log);
+	return r;
+}
+
+static int
+e_bundle_ref(struct cust_ctx *ctx)
+{
+	struct cust_bundle_ref ref;
+	int fd = memfd(S.tpl, S.tpllen), r;
+
+	r = cust_bundle_ref_read(ctx, fd, "template.tar", &ref);
+	close(fd);
+	cust_bundle_ref_fini(&ref);
+	return r;
+}
+
+/* A note appended to a copy of the template's log, by the test key. */
+static int
+e_log_append(struct cust_ctx *ctx)
+{
+	struct cust_event ev = { .type = "note", .name = "sweep",
+	    .note = "allocation failure", .key = S.fuzzkey };
+	char head[65];
+	int fd = memfd(S.log, S.loglen), r;
+
+	r = cust_log_append(ctx, fd, "sweep.custody", NULL, &ev, head);
+	close(fd);
+	return r;
+}
+
+static int
+e_castore(struct cust_ctx *ctx)
+{
+	struct cust_castore *ca;
+	char path[512];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/pki/ca.pem", FUZZ_DIR);
+	r = cust_castore_load(ctx, path, &ca);
+	cust_castore_free(ca);
+	return r;
+}
+
+static int
+e_tsa_check(struct cust_ctx *ctx)
+{
+	struct cust_tsa_token t;
+	int r;
+
+	r = cust_tsa_check(ctx, "granted.tsr", S.tsr, S.tsrlen, S.tplsig,
+	    S.tplsiglen, S.ca, &t);
+	if (r == CUST_OK && !t.verified)
+		r = violated("the token did not verify");
+	cust_tsa_token_fini(&t);
+	return r;
+}
+
+static int
+e_cms_check(struct cust_ctx *ctx)
+{
+	struct cust_cms_result res;
+	int r;
+
+	r = cust_cms_check(ctx, "cades.p7s", S.p7s, S.p7slen, S.tplman,
+	    S.tplmanlen, S.ca, NULL, &res);
+	if (r == CUST_OK && !res.verified)
+		r = violated("the signature did not verify");
+	cust_cms_result_fini(&res);
+	return r;
+}
+
+/* The template and its custody log, trusted by the test key's ID. */
+static int
+e_verify_log(struct cust_ctx *ctx)
+{
+	const char *ids[] = { S.fuzzid };
+	struct cust_verify_opts o = { .name = "template.tar", .key_ids = ids,
+	    .nkey_ids = 1, .log_name = "template.tar.custody" };
+	struct cust_report *rep;
+	int r;
+
+	o.fd = memfd(S.tpl, S.tpllen);
+	o.log_fd = memfd(S.log, S.loglen);
+	r = cust_verify(ctx, &o, &rep);
+	close(o.fd);
+	close(o.log_fd);
+	if (r == CUST_OK && rep->verdict != CUST_AUTHENTIC)
+		r = violated("a finding: %s", rep->nfindings > 0 ?
+		    rep->findings[0].message : "none");
+	cust_report_free(rep);
+	return r;
+}
+
+/* A bundle with an X.509 signature and tokens, trusted by the CA. */
+static int
+e_verify_x509(struct cust_ctx *ctx)
+{
+	struct cust_verify_opts o = { .name = "x509.tar", .ca = S.ca,
+	    .tsa_ca = S.ca, .log_fd = -1 };
+	struct cust_report *rep;
+	int r;
+
+	o.fd = memfd(S.x509, S.x509len);
+	r = cust_verify(ctx, &o, &rep);
+	close(o.fd);
+	if (r == CUST_OK && rep->verdict != CUST_AUTHENTIC)
+		r = violated("a finding: %s", rep->nfindings > 0 ?
+		    rep->findings[0].message : "none");
+	cust_report_free(rep);
 	return r;
 }
 
@@ -452,7 +628,16 @@ static const struct entry entries[] = {
 	{ "cust_verify (tampered)", e_verify_tampered, true },
 	{ "cust_scan", e_scan, true },
 	{ "cust_report_json", e_report_json, false },
+	{ "cust_report_add", e_report_add, false },
 	{ "cust_chain_add", e_chain, true },
+	{ "cust_log_read", e_log_read, true },
+	{ "cust_log_append", e_log_append, true },
+	{ "cust_bundle_ref_read", e_bundle_ref, true },
+	{ "cust_castore_load", e_castore, true },
+	{ "cust_tsa_check", e_tsa_check, true },
+	{ "cust_cms_check", e_cms_check, true },
+	{ "cust_verify (custody log)", e_verify_log, true },
+	{ "cust_verify (X.509, tokens)", e_verify_x509, true },
 };
 
 /* -------------------------------------------------------------- setup */
@@ -545,6 +730,60 @@ make_bundle(struct cust_ctx *ctx)
 	close(o.fd);
 }
 
+/* A copy of member NAME of the tar BUF (NUL-terminated), or die. */
+static unsigned char *
+member(const unsigned char *buf, size_t len, const char *name, size_t *np)
+{
+	struct archive *a;
+	struct archive_entry *e;
+	unsigned char *out = NULL;
+	const char *path, *slash;
+
+	if ((a = archive_read_new()) == NULL ||
+	    archive_read_support_format_tar(a) != ARCHIVE_OK ||
+	    archive_read_open_memory(a, buf, len) != ARCHIVE_OK)
+		die("template: cannot read");
+	while (out == NULL && archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		path = archive_entry_pathname(e);
+		if ((slash = strchr(path, '/')) == NULL ||
+		    strcmp(slash + 1, name) != 0)
+			continue;
+		*np = (size_t)archive_entry_size(e);
+		if ((out = malloc(*np + 1)) == NULL ||
+		    archive_read_data(a, out, *np) != (la_ssize_t)*np)
+			die("template: %s", name);
+		out[*np] = '\0';
+	}
+	archive_read_free(a);
+	if (out == NULL)
+		die("template: no %s", name);
+	return out;
+}
+
+/* The seeds of tests/fuzz: made by make-seeds.sh with the test key. */
+static void
+load_seeds(struct cust_ctx *ctx)
+{
+	char path[512];
+
+	S.tpl = fuzz_file("template.tar", &S.tpllen);
+	S.log = fuzz_file("seeds/custody_log/template", &S.loglen);
+	S.x509 = fuzz_file("seeds/bundles/x509.tar", &S.x509len);
+	S.tsr = fuzz_file("seeds/tsa/granted", &S.tsrlen);
+	S.p7s = fuzz_file("seeds/cms/cades", &S.p7slen);
+	S.tplsig = member(S.tpl, S.tpllen,
+	    "signatures/tagmanifest-sha512.txt.minisig", &S.tplsiglen);
+	S.tplman = member(S.tpl, S.tpllen, "tagmanifest-sha512.txt",
+	    &S.tplmanlen);
+	snprintf(path, sizeof(path), "%s/fuzz.key", FUZZ_DIR);
+	if (cust_key_load_secret(ctx, path, &S.fuzzkey) != CUST_OK)
+		die("%s", cust_ctx_error(ctx));
+	cust_key_id_hex(S.fuzzkey, S.fuzzid);
+	snprintf(path, sizeof(path), "%s/pki/ca.pem", FUZZ_DIR);
+	if (cust_castore_load(ctx, path, &S.ca) != CUST_OK)
+		die("%s", cust_ctx_error(ctx));
+}
+
 static int
 rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -568,6 +807,15 @@ teardown(void)
 	free(S.tampered);
 	cust_report_free(S.report);
 	json_decref(S.event);
+	free(S.tpl);
+	free(S.log);
+	free(S.x509);
+	free(S.tsr);
+	free(S.p7s);
+	free(S.tplsig);
+	free(S.tplman);
+	cust_key_free(S.fuzzkey);
+	cust_castore_free(S.ca);
 }
 
 /* ------------------------------------------------------------- sweep */
@@ -578,8 +826,9 @@ struct tally {
 	unsigned long	 absorbed;	/* runs that succeeded all the same */
 };
 
-/* Run E with allocation N failing; false (and WHY set) when it misbehaved. */
-static bool
+/* Run E with allocation N failing: 0, or VIOLATION (and WHY) when it
+ * misbehaved. */
+static int
 run_one(const struct entry *e, struct cust_ctx *ctx, unsigned long n,
     struct tally *t, bool *done)
 {
@@ -595,27 +844,24 @@ run_one(const struct entry *e, struct cust_ctx *ctx, unsigned long n,
 	count = alloc_count();
 	alloc_fail_at(0);
 	if (r == VIOLATION)
-		return false;
+		return r;
 	if (alloc_live() != live)
-		return violated("%zd blocks leaked: %s", (ssize_t)(alloc_live() -
-		    live), r < 0 ? cust_ctx_error(ctx) : "no error"), false;
+		return violated("%ld blocks leaked: %s", (long)alloc_live() -
+		    (long)live, r < 0 ? cust_ctx_error(ctx) : "no error");
 	if (count_fds() != fds)
-		return violated("%d descriptors leaked", count_fds() - fds),
-		    false;
+		return violated("%d descriptors leaked", count_fds() - fds);
 	if (*done) {
 		t->allocs = count;
-		if (r < 0)
-			return violated("fails with no failure injected: %s",
-			    cust_ctx_error(ctx)), false;
-		return true;
+		return r < 0 ? violated("fails with no failure injected: %s",
+		    cust_ctx_error(ctx)) : 0;
 	}
+	if (r < 0 && e->message && cust_ctx_error(ctx)[0] == '\0')
+		return violated("status %d without a message", r);
 	if (r >= 0)
 		t->absorbed++;
-	else if (e->message && cust_ctx_error(ctx)[0] == '\0')
-		return violated("status %d without a message", r), false;
 	else
 		t->errors++;
-	return true;
+	return 0;
 }
 
 static bool
@@ -626,7 +872,7 @@ sweep(const struct entry *e, struct cust_ctx *ctx, unsigned num)
 	unsigned long n;
 
 	for (n = 1; !done; n++)
-		if (!run_one(e, ctx, n, &t, &done)) {
+		if (run_one(e, ctx, n, &t, &done) != 0) {
 			printf("not ok %u - %s: allocation %lu failing: %s\n",
 			    num, e->name, n, why);
 			return false;
@@ -655,6 +901,7 @@ main(void)
 	make_bundle(ctx);
 	if ((S.event = json_pack("{s:s}", "type", "acquired")) == NULL)
 		die("json_pack");
+	load_seeds(ctx);
 	printf("1..%zu\n", NELEM(entries));
 	for (size_t i = 0; i < NELEM(entries); i++)
 		failed += !sweep(&entries[i], ctx, (unsigned)i + 1);

@@ -108,8 +108,10 @@ untrack(void *p)
 	for (j = (i + 1) & (cap - 1); slots[j] != NULL;
 	    j = (j + 1) & (cap - 1)) {
 		k = slot(slots[j]);
-		/* Move j back to i unless its home lies cyclically in (i, j]. */
-		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
+		/* Move j back to i unless its home k is cyclically in
+		 * (i, j]. */
+		if ((j > i && (k <= i || k > j)) ||
+		    (j < i && k <= i && k > j)) {
 			slots[i] = slots[j];
 			slots[j] = NULL;
 			i = j;

@@ -5,7 +5,7 @@
 
 MAN="$SOURCE_ROOT/man/custody.1"
 sed 's/\\//g' "$MAN" >man.txt	# mdoc escapes hyphens: \-
-for c in collect verify show keygen manifests; do
+for c in collect verify show keygen manifests timestamp transfer log; do
 	run "$CUSTODY" "$c" --help
 	expect_rc "custody $c --help" 0
 	for opt in $(grep -oE -- '--[a-z][a-z-]+' "$T/.out" | sort -u); do

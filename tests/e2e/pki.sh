@@ -26,6 +26,9 @@ basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature,nonRepudiation
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+[nosign]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,keyEncipherment
 EOF
 }
 

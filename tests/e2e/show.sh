@@ -14,7 +14,7 @@ expect_out_match "shows the examiner" '^examiner: +E\. Xaminer$'
 expect_out_match "lists a file with its sha256" \
     "^ok +6 $(printf 'hello\n' | sha256sum | cut -d' ' -f1) $T/tree/a\\.txt  \\[file\\]\$"
 expect_out_match "lists a symlink" "^ok .* $T/tree/link-to-a  \\[symlink\\]\$"
-check "nothing was extracted" test "$(ls | sort | tr '\n' ' ')" = "b.tar b.tar.sha256 tree "
+check "nothing was extracted" test "$(ls | sort | tr '\n' ' ')" = "b.tar b.tar.custody b.tar.sha256 tree "
 run "$CUSTODY" show - <b.tar
 expect_rc "show from standard input" 0
 run "$CUSTODY" show missing.tar

@@ -64,7 +64,7 @@ def main():
     mode = sys.argv[3] if len(sys.argv) > 3 else 'good'
     parent = os.getppid()
     server = http.server.HTTPServer(('127.0.0.1', 0), Handler)
-    server.dir = tsadir
+    server.dir = os.path.abspath(tsadir)
     server.mode = mode
     server.timeout = 1
     with open(portfile + '.tmp', 'w') as f:

@@ -260,7 +260,7 @@ check_authentic(const struct cust_report *rep, const void *p, size_t n)
 
 	if (rep->nfindings > 0 || rep->more_findings > 0 ||
 	    rep->failed_check != NULL || !rep->signature_valid ||
-	    !rep->key_trusted)
+	    !(rep->key_trusted || rep->x509_verified))
 		fuzz_fail("authentic verdict with findings or no trust");
 	if (EVP_Digest(p, n, md, NULL, EVP_sha256(), NULL) != 1)
 		fuzz_fail("sha256");
@@ -305,14 +305,19 @@ struct logbytes {
 	size_t		 n;
 };
 
-/* The verdict, and whether the checks after the stream ran. */
-static enum cust_verdict
+/* What a run found, for the runs after it. */
+struct outcome {
+	enum cust_verdict verdict;
+	bool		 streamed;	/* the checks after the stream ran */
+	bool		 pki;		/* an X.509 signature or a token */
+};
+
+static void
 verify_once(const void *p, size_t n, const struct cust_verify_opts *base,
-    const struct logbytes *lb, bool *streamed)
+    const struct logbytes *lb, struct outcome *out)
 {
 	struct cust_verify_opts o = *base;
 	struct cust_report *rep;
-	enum cust_verdict v;
 
 	o.fd = fuzz_memfd(p, n);
 	o.name = "fuzz";
@@ -324,35 +329,59 @@ verify_once(const void *p, size_t n, const struct cust_verify_opts *base,
 	if (o.log_fd != -1)
 		close(o.log_fd);
 	check_report(rep, p, n);
-	v = rep->verdict;
-	*streamed = rep->failed_check == NULL ||
+	out->verdict = rep->verdict;
+	out->streamed = rep->failed_check == NULL ||
 	    strcmp(rep->failed_check, "archive") != 0;
+	out->pki = rep->x509_present || rep->nstamps > 0;
 	cust_report_free(rep);
 	cust_ctx_clear(ctx);
-	return v;
 }
 
+/*
+ * Trust the test key by its public key, then by its ID; when the bundle
+ * holds an X.509 signature or a token, trust the test CA alone as well
+ * (a CA given makes an X.509 signature required).
+ */
 static enum cust_verdict
-verify_twice(const void *p, size_t n, const struct logbytes *lb)
+verify_all(const void *p, size_t n, const struct logbytes *lb)
 {
 	const struct cust_key *keys[1] = { fuzz_key() };
 	const char *ids[1] = { fuzz_key_id() };
-	struct cust_verify_opts bykey = { .keys = keys, .nkeys = 1,
-	    .ca = fuzz_ca(), .tsa_ca = fuzz_ca() };
-	struct cust_verify_opts byid = { .key_ids = ids, .nkey_ids = 1,
-	    .ca = fuzz_ca(), .tsa_ca = fuzz_ca() };
-	enum cust_verdict v;
-	bool streamed;
+	struct cust_verify_opts bykey = { .keys = keys, .nkeys = 1 };
+	struct cust_verify_opts byid = { .key_ids = ids, .nkey_ids = 1 };
+	struct cust_verify_opts byca = { .ca = fuzz_ca(),
+	    .tsa_ca = fuzz_ca() };
+	struct outcome first, o;
 
-	v = verify_once(p, n, &bykey, lb, &streamed);
+	verify_once(p, n, &bykey, lb, &first);
 	/* An archive that failed is read no further, whatever the keys. */
-	if (!streamed)
-		return v;
+	if (!first.streamed)
+		return first.verdict;
+	verify_once(p, n, &byid, lb, &o);
 	/* A key ID vouches only for the key it was computed from. */
-	if (verify_once(p, n, &byid, lb, &streamed) == CUST_AUTHENTIC &&
-	    v != CUST_AUTHENTIC)
+	if (o.verdict == CUST_AUTHENTIC && first.verdict != CUST_AUTHENTIC)
 		fuzz_fail("authentic by key ID, not by the same public key");
-	return v;
+	if (first.pki)
+		verify_once(p, n, &byca, lb, &o);
+	return first.verdict;
+}
+
+void
+fuzz_explain(const void *p, size_t n)
+{
+	const struct cust_key *keys[1] = { fuzz_key() };
+	struct cust_verify_opts o = { .keys = keys, .nkeys = 1,
+	    .name = "fuzz", .log_fd = -1 };
+	struct cust_report *rep;
+
+	o.fd = fuzz_memfd(p, n);
+	if (cust_verify(fuzz_ctx(), &o, &rep) != CUST_OK)
+		fuzz_fail("cust_verify: %s", cust_ctx_error(ctx));
+	close(o.fd);
+	for (size_t i = 0; i < rep->nfindings; i++)
+		fprintf(stderr, "fuzz: %s: %s: %s\n", rep->findings[i].check,
+		    rep->findings[i].subject, rep->findings[i].message);
+	cust_report_free(rep);
 }
 
 enum cust_verdict
@@ -360,7 +389,7 @@ fuzz_verify(const void *p, size_t n)
 {
 	struct logbytes none = { NULL, 0 };
 
-	return verify_twice(p, n, &none);
+	return verify_all(p, n, &none);
 }
 
 enum cust_verdict
@@ -369,5 +398,5 @@ fuzz_verify_log(const void *p, size_t n, const void *log, size_t logn)
 	/* A memfd of an empty log: never a NULL pointer. */
 	struct logbytes lb = { log != NULL ? log : "", logn };
 
-	return verify_twice(p, n, &lb);
+	return verify_all(p, n, &lb);
 }

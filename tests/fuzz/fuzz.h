@@ -63,24 +63,25 @@ const struct fuzz_member *fuzz_template_members(size_t *np);
 const char *fuzz_template_bag(void);
 /* The template's member NAME, or NULL. */
 const struct fuzz_member *fuzz_template_find(const char *name);
-/* The template bundle's bytes, and those of its custody log. */
+/* The template bundle's bytes. */
 extern const unsigned char fuzz_template[];
 extern const size_t fuzz_template_len;
-extern const unsigned char fuzz_template_log[];
-extern const size_t fuzz_template_log_len;
 
 /* The test CA (tests/fuzz/pki/ca.pem), which issued the seeds' X.509
  * signer and TSA certificates.  Borrowed. */
 const struct cust_castore *fuzz_ca(void);
 
 /*
- * Verify the bundle of N bytes at P twice: trusting the test key by its
- * public key, then by its key ID (so that the key recorded in the bundle
- * is parsed).  Checks what the report must always satisfy and returns the
- * verdict of the first run.
+ * Verify the bundle of N bytes at P trusting the test key by its public
+ * key, then by its key ID (so that the key recorded in the bundle is
+ * parsed), then, when it holds an X.509 signature or a token, trusting the
+ * test CA.  Checks what every report must satisfy and returns the verdict
+ * of the first run.
  */
 enum cust_verdict fuzz_verify(const void *p, size_t n);
-/* The same, with the custody log of LOGN bytes at LOG read too. */
+/* Print the findings of a verification by the test key, to say why. */
+void	fuzz_explain(const void *p, size_t n);
+/* fuzz_verify(), with the custody log of LOGN bytes at LOG read too. */
 enum cust_verdict fuzz_verify_log(const void *p, size_t n, const void *log,
 	    size_t logn);
 

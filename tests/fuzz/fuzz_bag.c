@@ -187,10 +187,10 @@ build(int fd, const struct fuzz_part *part)
 	cust_sink_free(s);
 }
 
-static enum cust_verdict
-run(const struct fuzz_part *part)
+/* The bundle of this run (owned by the caller), its size in *np. */
+static unsigned char *
+bundle(const struct fuzz_part *part, size_t *np)
 {
-	enum cust_verdict v;
 	unsigned char *buf;
 	off_t size;
 	int fd;
@@ -202,23 +202,28 @@ run(const struct fuzz_part *part)
 	    pread(fd, buf, (size_t)size, 0) != size)
 		fuzz_fail("reading the bundle back");
 	close(fd);
-	v = fuzz_verify(buf, (size_t)size);
-	free(buf);
-	return v;
+	*np = (size_t)size;
+	return buf;
 }
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct fuzz_part none[NFUZZED];
+	unsigned char *b;
+	size_t n;
 
 	(void)argc;
 	(void)argv;
 	load_template();
 	fuzz_split(NULL, 0, none, NFUZZED);
-	if (run(none) != CUST_AUTHENTIC)
+	b = bundle(none, &n);
+	if (fuzz_verify(b, n) != CUST_AUTHENTIC) {
+		fuzz_explain(b, n);
 		fuzz_fail("the template bundle does not verify as rebuilt: "
 		    "run tests/fuzz/make-seeds.sh to make it again");
+	}
+	free(b);
 	return 0;
 }
 
@@ -227,7 +232,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_part part[NFUZZED];
 
+	unsigned char *b;
+	size_t n;
+
 	fuzz_split(data, size, part, NFUZZED);
-	run(part);
+	b = bundle(part, &n);
+	fuzz_verify(b, n);
+	free(b);
 	return 0;
 }

@@ -51,11 +51,93 @@ collect odd.tar --evidence-id ODD /t2
 collect odd.tar.zst --evidence-id ODDZ --compress zstd /t2
 collect plain.tar --evidence-id PLAIN /t1/a.txt
 
+# A test PKI: a CA (pki/ca.pem, committed: the targets trust it), a TSA
+# with a critical timeStamping EKU and an X.509 signer, P-256 all.
+P=$T/pki
+mkdir -p "$P"
+cat >"$P/pki.cnf" <<'CNF'
+[req]
+distinguished_name = dn
+[dn]
+[ca]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+[tsa_ext]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = critical,timeStamping
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[signer]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,nonRepudiation
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[tsa]
+default_tsa = tsa_config
+[tsa_config]
+serial = ./tsaserial
+crypto_device = builtin
+signer_cert = ./tsa.pem
+signer_key = ./tsa.key
+signer_digest = sha256
+default_policy = 1.3.6.1.4.1.99999.1
+digests = sha256
+accuracy = secs:1
+ordering = yes
+tsa_name = yes
+ess_cert_id_alg = sha256
+CNF
+(
+	cd "$P"
+	ec="-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+	# shellcheck disable=SC2086
+	openssl req -x509 $ec -keyout ca.key -out ca.pem -days 36500 \
+	    -subj "/CN=Fuzz CA/O=Custody Tests" -config pki.cnf -extensions ca
+	for c in tsa signer; do
+		# shellcheck disable=SC2086
+		openssl req -new $ec -keyout $c.key -out $c.csr \
+		    -subj "/CN=Fuzz $c/O=Custody Tests" -config pki.cnf
+		openssl x509 -req -in $c.csr -CA ca.pem -CAkey ca.key \
+		    -CAcreateserial -days 36500 -extfile pki.cnf \
+		    -extensions "$(echo $c | sed s/tsa/tsa_ext/)" -out $c.pem
+	done
+	cp pki.cnf tsa.cnf	# what tests/e2e/tsa-server.py reads
+) >/dev/null 2>&1
+mkdir -p "$HERE/pki"
+cp "$P/ca.pem" "$HERE/pki/ca.pem"
+
+# token DATA OUT: an RFC 3161 answer over DATA from the test TSA.
+token() {
+	openssl ts -query -data "$1" -sha256 -cert -out "$P/q.tsq" \
+	    2>/dev/null &&
+	(cd "$P" && openssl ts -reply -config pki.cnf -queryfile q.tsq \
+	    -out "$2" 2>/dev/null)
+}
+
+# A bundle with an X.509 signature and tokens, from the e2e tests' TSA.
+python3 "$SRC/tests/e2e/tsa-server.py" "$P" "$P/port" &
+tsa_pid=$!
+for _ in $(seq 100); do
+	[ -s "$P/port" ] && break
+	sleep 0.1
+done
+collect x509.tar --evidence-id X509 --cert "$P/signer.pem" \
+    --key "$P/signer.key" --tsa "http://127.0.0.1:$(cat "$P/port")/tsa" \
+    /t1/a.txt
+kill $tsa_pid
+wait $tsa_pid 2>/dev/null || :
+
 rm -rf "$SEEDS"
 mkdir -p "$SEEDS"/{bundles,records,taglines,minisign,manifest,escape}
+mkdir -p "$SEEDS"/{custody_log,tsa,cms}
 cp "$T/template.tar" "$HERE/template.tar"
 cp "$T/template.tar" "$T/odd.tar" "$T/odd.tar.zst" "$T/plain.tar" \
-    "$SEEDS/bundles/"
+    "$T/x509.tar" "$SEEDS/bundles/"
+for b in template odd plain; do
+	cp "$T/$b.tar.custody" "$SEEDS/custody_log/$b"
+done
 
 # cat0 OUT FILE...: the files joined by NUL bytes (a missing one is empty).
 cat0() {
@@ -94,6 +176,20 @@ for b in template odd plain; do
 	cat0 "$SEEDS/minisign/$b-crlf" "$HERE/fuzz.pub" "$T/crlf" \
 	    "$B/tagmanifest-sha512.txt"
 	(cd "$B" && find data -type f | LC_ALL=C sort) >"$T/names-$b"
+done
+# Tokens over the template's signature file, CMS over its tag manifest.
+X=$T/x-template/FUZZ
+token "$X/signatures/tagmanifest-sha512.txt.minisig" "$SEEDS/tsa/granted"
+token "$X/tagmanifest-sha512.txt" "$SEEDS/tsa/other-data"
+printf '\060\005\060\003\002\001\002' >"$SEEDS/tsa/rejection"
+openssl cms -sign -binary -cades -md sha256 -in "$X/tagmanifest-sha512.txt" \
+    -signer "$P/signer.pem" -inkey "$P/signer.key" -outform DER \
+    -out "$SEEDS/cms/cades" 2>/dev/null
+openssl cms -sign -binary -md sha256 -in "$X/tagmanifest-sha512.txt" \
+    -signer "$P/signer.pem" -inkey "$P/signer.key" -outform DER \
+    -out "$SEEDS/cms/plain" 2>/dev/null
+for f in "$SEEDS"/tsa/* "$SEEDS"/cms/*; do
+	[ -s "$f" ] || { echo "make-seeds: $f is empty" >&2; exit 1; }
 done
 sed -n 2p "$HERE/fuzz.pub" >"$T/b64"
 cat0 "$SEEDS/minisign/bare-key" "$T/b64" \

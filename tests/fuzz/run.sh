@@ -26,7 +26,8 @@ shift $((OPTIND - 1))
     "[TARGET...]" >&2; exit 2; }
 BUILD=$(cd "$1" && pwd)
 shift
-ALL="verify verify_zstd scan manifest records taglines minisign escape"
+ALL="verify verify_zstd scan manifest records taglines minisign escape
+custody_log tsa cms"
 [ $# -gt 0 ] || set -- $ALL
 
 # name -> seed directory and dictionary

@@ -1,0 +1,171 @@
+/*
+ * log.c: `custody log`, a bundle's custody log printed as a custody form:
+ * who held the bundle, when, where and why.  It says what the log says and
+ * checks only its form: the chain, the signatures and whom to trust are
+ * custody verify's work, and the form says so.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+static void
+row(const char *label, const char *value)
+{
+	if (value == NULL)
+		return;
+	printf("    %-13s", label);
+	safe_fputs(value, stdout);
+	putchar('\n');
+}
+
+static void
+who(const struct cust_log_entry *e)
+{
+	printf("    %-13s", "by");
+	safe_fputs(e->name != NULL ? e->name : "(no name)", stdout);
+	if (e->role != NULL) {
+		fputs(", ", stdout);
+		safe_fputs(e->role, stdout);
+	}
+	if (e->organisation != NULL) {
+		fputs(", ", stdout);
+		safe_fputs(e->organisation, stdout);
+	}
+	putchar('\n');
+}
+
+static void
+entry(const struct cust_log_entry *e)
+{
+	printf("#%-3ju %-14s", (uintmax_t)e->seq, e->type);
+	safe_fputs(e->time, stdout);
+	if (e->local_time != NULL) {
+		fputs("  (local ", stdout);
+		safe_fputs(e->local_time, stdout);
+		if (e->zone != NULL) {
+			putchar(' ');
+			safe_fputs(e->zone, stdout);
+		}
+		putchar(')');
+	}
+	putchar('\n');
+	who(e);
+	row("contact", e->contact);
+	row("from", e->from);
+	row("to", e->to);
+	row("location", e->location);
+	row("purpose", e->purpose);
+	row("note", e->note);
+	row("tsa", e->tsa);
+	row("genTime", e->gen_time);
+	row("key", e->key_id);
+	row("bag", e->bag);
+	row("tag manifest", e->tagmanifest_sha512);
+	row("line sha256", e->hash);
+}
+
+static void
+form(const struct sidecar *sc, const struct cust_log *log)
+{
+	fputs("custody log: ", stdout);
+	safe_fputs(sc->name, stdout);
+	printf("\nevents:      %zu\nhead:        %s\n", cust_log_count(log),
+	    cust_log_head(log)[0] ? cust_log_head(log) : "(none)");
+	puts("NOT VERIFIED: this is what the log says.  custody verify checks "
+	    "its chain,\nits signatures, its bundle and whom you trust.\n");
+	for (size_t i = 0; i < cust_log_count(log); i++)
+		entry(cust_log_entry(log, i));
+}
+
+static int
+show(struct cust_ctx *ctx, const struct sidecar *sc, bool json)
+{
+	struct cust_log *log;
+	char *s;
+	int rc = EXIT_DONE;
+
+	if (cust_log_read(ctx, sc->fd, sc->name, &log) != CUST_OK) {
+		warnctx(ctx);
+		return cust_ctx_errno(ctx) != 0 ? EXIT_FATAL : EXIT_BAD;
+	}
+	if (!json)
+		form(sc, log);
+	else if ((s = cust_log_json(log)) == NULL) {
+		warnmsg("out of memory");
+		rc = EXIT_FATAL;
+	} else {
+		puts(s);
+		free(s);
+	}
+	cust_log_free(log);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return warnmsg("standard output: %s", strerror(errno)),
+		    EXIT_FATAL;
+	return rc;
+}
+
+static int
+run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sidecar sc = { .fd = -1 };
+	struct cust_ctx *ctx;
+	const char *log = NULL;
+	bool json = false;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (ch == 'h')
+			return help(&cmd_log);
+		if (ch == 'j')
+			json = true;
+		else if (ch == 'l')
+			log = optarg;
+		else
+			return usage(&cmd_log);
+	}
+	if (argc - optind != 1)
+		return usage(&cmd_log);
+	if ((sc.name = sidecar_name(argv[optind], log)) == NULL)
+		return warnmsg("-: give the custody log with --log"),
+		    EXIT_USAGE;
+	if ((ctx = ctx_or_die()) == NULL) {
+		free(sc.name);
+		return EXIT_FATAL;
+	}
+	if ((sc.fd = open(sc.name, O_RDONLY | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC)) < 0) {
+		warnmsg("%s: %s", sc.name, strerror(errno));
+		rc = EXIT_FATAL;
+	} else
+		rc = show(ctx, &sc, json);
+	sidecar_close(&sc, true);
+	cust_ctx_free(ctx);
+	return rc;
+}
+
+const struct cmd cmd_log = {
+	.name = "log",
+	.run = run,
+	.synopsis = "[--json] [--log FILE] BUNDLE",
+	.summary = "print the bundle's custody log as a custody form "
+	    "(unverified)",
+	.help =
+	    "      --json      print the events as JSON\n"
+	    "      --log FILE  the custody log (default: BUNDLE.custody)\n"
+	    "  -h, --help      show this help\n"
+	    "\nNothing is verified here: custody verify checks the log's "
+	    "chain, signatures\nand bundle.  Exit status: 0 shown, 1 "
+	    "malformed, 2 usage, 3 could not read.\n",
+};

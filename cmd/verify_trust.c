@@ -1,0 +1,205 @@
+/*
+ * verify_trust.c: the part of `custody verify` about what comes after the
+ * minisign signature and beside the bundle: the investigator's CAs for
+ * X.509 signatures and time-stamp authorities, what they require, the
+ * custody log and where it ends; and the lines of the report that tell of
+ * them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+static int
+castore(struct cust_ctx *ctx, struct cust_castore **sp, const char *opt,
+    const char *path)
+{
+	if (*sp != NULL)
+		return warnmsg("%s: given twice", opt), usage(&cmd_verify);
+	if (cust_castore_load(ctx, path, sp) != CUST_OK)
+		return warnctx(ctx), EXIT_USAGE;
+	return EXIT_DONE;
+}
+
+int
+trust_option(struct cust_ctx *ctx, struct trust_args *t, int ch,
+    const char *arg)
+{
+	switch (ch) {
+	case TRUST_CA:
+		return castore(ctx, &t->ca, "--ca", arg);
+	case TRUST_TSA_CA:
+		return castore(ctx, &t->tsa_ca, "--tsa-ca", arg);
+	case TRUST_REQUIRE_TS:
+		t->require_ts = true;
+		return EXIT_DONE;
+	case TRUST_REQUIRE_CMS:
+		t->require_cms = true;
+		return EXIT_DONE;
+	case TRUST_LOG:
+		t->log = arg;
+		return EXIT_DONE;
+	default:
+		if (strlen(arg) != 64 ||
+		    strspn(arg, "0123456789abcdefABCDEF") != 64)
+			return warnmsg("--log-head: %s: not 64 hex digits (a "
+			    "SHA-256)", arg), usage(&cmd_verify);
+		for (size_t i = 0; i < 64; i++)
+			t->head[i] = arg[i] >= 'A' && arg[i] <= 'F' ?
+			    (char)(arg[i] - 'A' + 'a') : arg[i];
+		t->head[64] = '\0';
+		t->has_head = true;
+		return EXIT_DONE;
+	}
+}
+
+int
+trust_check(const struct trust_args *t, const char *bundle)
+{
+	if (t->require_ts && t->tsa_ca == NULL)
+		return warnmsg("--require-timestamp: needs --tsa-ca, the CA "
+		    "that the TSA's certificate must chain to"),
+		    usage(&cmd_verify);
+	if (t->require_cms && t->ca == NULL)
+		return warnmsg("--require-cms: needs --ca, the CA that the "
+		    "signer's certificate must chain to"), usage(&cmd_verify);
+	if (t->has_head && t->log == NULL && strcmp(bundle, "-") == 0)
+		return warnmsg("--log-head: needs --log when the bundle is "
+		    "read from standard input"), usage(&cmd_verify);
+	return EXIT_DONE;
+}
+
+/* The custody log: --log FILE, or BUNDLE.custody when there is one. */
+int
+trust_open(struct trust_args *t, const char *bundle,
+    struct cust_verify_opts *o)
+{
+	t->logfd = -1;
+	if (t->log == NULL && strcmp(bundle, "-") == 0)
+		return EXIT_DONE;
+	if (t->log != NULL)
+		t->logname = strdup(t->log);
+	else if (asprintf(&t->logname, "%s.custody", bundle) < 0)
+		t->logname = NULL;
+	if (t->logname == NULL)
+		return warnmsg("out of memory"), EXIT_FATAL;
+	t->logfd = open(t->logname, O_RDONLY | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC);
+	if (t->logfd < 0 && errno == ENOENT && t->log == NULL)
+		return EXIT_DONE;
+	if (t->logfd < 0)
+		return warnmsg("%s: %s", t->logname, strerror(errno)),
+		    EXIT_FATAL;
+	o->log_fd = t->logfd;
+	o->log_name = t->logname;
+	return EXIT_DONE;
+}
+
+void
+trust_opts(const struct trust_args *t, struct cust_verify_opts *o)
+{
+	o->ca = t->ca;
+	o->tsa_ca = t->tsa_ca;
+	o->require_timestamp = t->require_ts;
+	o->require_cms = t->require_cms;
+	o->log_head = t->has_head ? t->head : NULL;
+}
+
+void
+trust_close(struct trust_args *t)
+{
+	if (t->logfd >= 0)
+		close(t->logfd);
+	free(t->logname);
+	cust_castore_free(t->ca);
+	cust_castore_free(t->tsa_ca);
+}
+
+/* ------------------------------------------------------------- report */
+
+static void
+label(const char *l)
+{
+	printf("%-12s ", l);
+}
+
+static void
+x509_line(const struct cust_report *r)
+{
+	label("x509:");
+	if (!r->x509_present) {
+		puts("none");
+		return;
+	}
+	safe_fputs(r->x509_subject != NULL ? r->x509_subject : "?", stdout);
+	if (r->x509_verified) {
+		fputs(": signature valid, chain to --ca verified at ", stdout);
+		safe_fputs(r->x509_checked_at, stdout);
+		printf(" (%s)\n", r->x509_checked_by);
+	} else
+		puts(": signature valid, NOT checked against a CA you trust "
+		    "(no --ca)");
+}
+
+static void
+stamp_line(const struct cust_stamp *s, bool first)
+{
+	label(first ? "timestamp:" : "");
+	safe_fputs(s->where, stdout);
+	fputs(": genTime ", stdout);
+	safe_fputs(s->gen_time != NULL ? s->gen_time : "?", stdout);
+	fputs(" by ", stdout);
+	safe_fputs(s->tsa != NULL ? s->tsa : "(TSA not named)", stdout);
+	fputs(s->verified ? ", verified (--tsa-ca)" :
+	    ", UNCHECKED (no --tsa-ca): not trusted", stdout);
+	if (s->offset_known)
+		printf("; %+jd s from the host clock's end",
+		    (intmax_t)s->offset);
+	putchar('\n');
+}
+
+static void
+log_line(const struct cust_report *r)
+{
+	label("custody log:");
+	if (r->log_name == NULL) {
+		puts("none");
+		return;
+	}
+	safe_fputs(r->log_name, stdout);
+	printf(": %ju event%s, head %s; %ju signed by keys you trust, %ju by "
+	    "others\n", (uintmax_t)r->log_events, r->log_events == 1 ? "" :
+	    "s", r->log_head[0] ? r->log_head : "(none)",
+	    (uintmax_t)r->log_trusted, (uintmax_t)r->log_unverified);
+}
+
+void
+trust_report(const struct cust_report *r)
+{
+	x509_line(r);
+	if (r->nstamps == 0) {
+		label("timestamp:");
+		puts("none");
+	}
+	for (size_t i = 0; i < r->nstamps; i++)
+		stamp_line(&r->stamps[i], i == 0);
+	log_line(r);
+	if (r->nwarnings > 0)
+		printf("warnings:    %zu (also on standard error)\n",
+		    r->nwarnings);
+}
+
+void
+trust_warnings(const struct cust_report *r)
+{
+	for (size_t i = 0; i < r->nwarnings; i++) {
+		fflush(stdout);
+		fputs("custody: warning: ", stderr);
+		safe_fputs(r->warnings[i], stderr);
+		fputc('\n', stderr);
+	}
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# bomb.sh: zstd bombs (issue 6, acceptance 4).  A zstd stream of RLE blocks
+# expands 32768 times, the most zstd allows: 100 GiB fit in 3.2 MB, and a
+# 1 KiB file holds about 25 MiB.  The verifier refuses a member that claims
+# more than the bundle may expand to before reading it, and any stream that
+# expands more than 1000 times past its first GiB while reading it
+# (--max-expansion sets the ratio, 0 lifts the bound); its memory stays
+# small, and nothing takes long.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$E2E_LIB"
+
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+craft() {
+	"$PY" "$HERE/craft.py" "$@"
+}
+ASAN=
+if ldd "$CUSTODY" 2>/dev/null | grep -q libasan; then
+	ASAN=yes
+fi
+GiB=$((1 << 30))
+BOMB='^custody: standard input: decompression bomb: the zstd stream expands more than 1000 times past its first GiB \([0-9]+ bytes from [0-9]+\); see --max-expansion$'
+
+# pipe FILE ARGS...: verify FILE read from a pipe (its size unknown), with
+# a generous "did not hang" timeout; peak RSS in KiB in $KB.
+pipe() {
+	local f=$1
+	shift
+	KB=0
+	if [ -z "$ASAN" ] && [ -x /usr/bin/time ]; then
+		run bash -c "cat $f | /usr/bin/time -f %M -o .rss timeout 300 \
+		    \"\$CUSTODY\" verify $*"
+		KB=$(tail -1 .rss)
+		grep -v '^Command exited with non-zero status' "$T/.err" \
+		    >"$T/.err2"
+		mv "$T/.err2" "$T/.err"
+		ERR=$(cat "$T/.err")
+	else
+		run bash -c "cat $f | timeout 300 \"\$CUSTODY\" verify $*"
+	fi
+}
+
+# small DESCRIPTION: peak RSS stayed under 64 MiB (not measured under ASan).
+small() {
+	if [ -n "$ASAN" ] || [ ! -x /usr/bin/time ]; then
+		ok "$1 # SKIP sanitizer build or no /usr/bin/time"
+	else
+		check "$1 ($KB KiB)" test "$KB" -le 65536
+	fi
+}
+
+# --- 100 GiB of zeros in a 3.2 MB stream
+craft bomb b100.tar.zst $((100 * GiB)) $((100 * GiB)) || exit 99
+size=$(stat -c %s b100.tar.zst)
+ok "100 GiB in $size bytes: $((100 * GiB / size)):1, the densest zstd stream"
+run timeout 300 "$CUSTODY" verify b100.tar.zst
+expect_rc "a 100 GiB bomb" 1
+expect_err "is refused by its claimed size, before its data is read" \
+    "custody: b100.tar.zst: H/data/zeros.img: member claims 107374182400 bytes, more than the bundle may expand to (see --max-expansion)"
+pipe b100.tar.zst -
+expect_rc "the same bomb from a pipe (its size unknown)" 1
+expect_err_match "is refused by the expansion bound after 1 GiB" "$BOMB"
+small "in little memory"
+run bash -c "cat b100.tar.zst | timeout 300 \"\$CUSTODY\" show -"
+expect_rc "custody show refuses the bomb from a pipe too" 1
+expect_err_match "with the same bound" "$BOMB"
+rm -f b100.tar.zst
+
+# --- a 1 KiB file: its prefix compressed, then 194 RLE blocks
+craft bomb b1k.tar.zst $((100 * GiB)) $((194 * 131072)) --small || exit 99
+size=$(stat -c %s b1k.tar.zst)
+check "the 1 KiB bomb is at most 1024 bytes ($size)" test "$size" -le 1024
+ok "it expands to $(zstd -dc b1k.tar.zst | wc -c) bytes: $(($(zstd -dc b1k.tar.zst | wc -c) / size)):1; its member claims 100 GiB"
+run timeout 300 "$CUSTODY" verify b1k.tar.zst
+expect_rc "a 1 KiB file claiming 100 GiB" 1
+expect_err "is refused by its claimed size" \
+    "custody: b1k.tar.zst: H/data/zeros.img: member claims 107374182400 bytes, more than the bundle may expand to (see --max-expansion)"
+pipe b1k.tar.zst -
+expect_rc "from a pipe" 1
+expect_err "it ends where its zeros do" \
+    "custody: standard input: Truncated tar archive"
+
+# --- the bound can be raised or lifted
+craft bomb b2.tar.zst $((3 * GiB / 2)) $((3 * GiB / 2)) || exit 99
+pipe b2.tar.zst -
+expect_rc "1.5 GiB of zeros from a pipe" 1
+expect_err_match "trips the default bound" "$BOMB"
+pipe b2.tar.zst --max-expansion 100000 -
+expect_rc "with --max-expansion 100000" 1
+expect_err "reads it all, and finds what is really wrong" \
+    "custody: standard input: the archive ends without its end-of-archive marker: it was cut short"
+small "in little memory"
+run "$CUSTODY" verify --max-expansion 2x b2.tar.zst
+expect_rc "--max-expansion takes a whole number" 2
+expect_err "and says so" "custody: --max-expansion: 2x: not a whole number"
+rm -f b2.tar.zst
+
+# --- a real bundle of zeros: the bound's price, and the way out
+"$CUSTODY" keygen -o k >/dev/null 2>&1 || exit 99
+mkdir img && truncate -s $((5 * GiB / 4)) img/wiped.img
+"$CUSTODY" collect --no-nice --key k.key --evidence-id Z -o zeros.tar.zst img \
+    >/dev/null || exit 99
+rm -rf img
+run timeout 300 "$CUSTODY" verify --pubkey k.pub zeros.tar.zst
+expect_rc "a genuine bundle holding a 1.25 GiB file of zeros" 1
+expect_err "exceeds the default bound, and says which option lifts it" \
+    "custody: zeros.tar.zst: Z/data$T/img/wiped.img: member claims 1342177280 bytes, more than the bundle may expand to (see --max-expansion)"
+run timeout 300 "$CUSTODY" verify --pubkey k.pub --max-expansion 0 \
+    zeros.tar.zst
+expect_rc "and verifies with --max-expansion 0" 0
+rm -f zeros.tar.zst
+
+# --- the zstd window: 128 MiB at most
+craft bomb bw.tar.zst $((64 << 20)) $((64 << 20)) --window 28 || exit 99
+pipe bw.tar.zst -
+expect_rc "a frame asking for a 256 MiB window" 1
+expect_err "is refused" \
+    "custody: standard input: the zstd stream is damaged: Frame requires too much memory for decoding"
+rm -f bw.tar.zst
+
+done_testing

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# bounds.sh: the verifier's resource bounds, as custody(1) states them
+# (issue 6).  Hostile bundles with many payload members, huge names, many
+# long findings and JSON made to swell must end with exit 1 and the finding
+# that names the cause, within the memory the man page promises; and the
+# verifier writes nothing, anywhere.  Memory is measured as peak RSS and
+# capped with prlimit --as, except in a sanitizer build (its shadow memory
+# is not ours).
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$E2E_LIB"
+
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+tamper() {
+	"$PY" "$HERE/tamper.py" "$@"
+}
+craft() {
+	"$PY" "$HERE/craft.py" "$@"
+}
+ASAN=
+if ldd "$CUSTODY" 2>/dev/null | grep -q libasan; then
+	ASAN=yes
+fi
+TIME=/usr/bin/time
+[ -x "$TIME" ] || TIME=
+
+# measured DESCRIPTION: a test that needs peak RSS, or a skip saying why.
+measured() {
+	if [ -n "$ASAN" ]; then
+		ok "$1 # SKIP sanitizer build: RSS is not the verifier's"
+	elif [ -z "$TIME" ]; then
+		ok "$1 # SKIP no /usr/bin/time"
+	else
+		return 1
+	fi
+}
+
+# peak CMD...: run CMD (stdin from $IN) like run, its peak RSS in KiB in
+# $KB (0 when not measured).
+peak() {
+	KB=0
+	if [ -n "$ASAN" ] || [ -z "$TIME" ]; then
+		run "$@" <"$IN"
+		return
+	fi
+	run "$TIME" -f %M -o "$T/.rss" "$@" <"$IN"
+	KB=$(tail -1 "$T/.rss")
+	grep -v '^Command exited with non-zero status' "$T/.err" >"$T/.err2"
+	mv "$T/.err2" "$T/.err"
+	ERR=$(cat "$T/.err")
+}
+
+make_tree tree
+"$CUSTODY" keygen -o k >/dev/null 2>&1 || exit 99
+"$CUSTODY" collect --no-nice --key k.key --evidence-id B -o p.tar tree \
+    >/dev/null || exit 99
+"$CUSTODY" collect --no-nice --key k.key --evidence-id B -o z.tar.zst tree \
+    >/dev/null || exit 99
+
+IN=p.tar
+peak "$CUSTODY" verify --pubkey k.pub -
+expect_rc "a small bundle verifies" 0
+BASE=$KB
+
+# --- payload members: memory per file is its name and about 500 bytes
+N=20000
+[ -n "$ASAN" ] && N=5000
+craft members "$N" >many.tar || exit 99
+IN=many.tar
+peak timeout 300 "$CUSTODY" verify -
+expect_rc "$N payload members with 2,013-byte names" 1
+expect_err "and the stream ends where the metadata should be" \
+    "custody: standard input: the bundle ends where metadata/acquisition.json should be"
+PER=$(((2048 + 512) * N / 1024))
+measured "memory grows by at most 2.5 KiB a payload file" ||
+    check "memory grows by at most 2.5 KiB a payload file ($((KB - BASE)) KiB for $N, bound $PER)" \
+    test $((KB - BASE)) -le "$PER"
+if [ -z "$ASAN" ]; then
+	AS=$(((128 << 20) + PER * 1024))
+	run prlimit --as=$AS "$CUSTODY" verify - <many.tar
+	expect_rc "the same under prlimit --as=$AS" 1
+	expect_err "with the same finding, not out of memory" \
+	    "custody: standard input: the bundle ends where metadata/acquisition.json should be"
+else
+	ok "prlimit --as # SKIP sanitizer build"
+fi
+rm -f many.tar
+
+# --- names: 2,048 bytes at most under data/, 64 KiB at most at all
+for len in 3000 60000; do
+	craft name $len >name.tar || exit 99
+	run "$CUSTODY" verify name.tar
+	expect_rc "a $len-byte payload name" 1
+	check "is refused as not a canonical stored name, shown in 4 KiB" \
+	    bash -c "grep -qE '^custody: data/n{20}.*: not a canonical stored name\$' \"$T/.err\" &&
+	    test \$(wc -L <\"$T/.err\") -le 4200"
+done
+craft name 900000 >name.tar || exit 99
+run "$CUSTODY" verify name.tar
+expect_rc "a 900,000-byte member name" 1
+expect_err "is refused before it is kept" \
+    "custody: name.tar: H/data/$(printf 'n%.0s' $(seq 1 249))...: member name is not UTF-8 or too long"
+rm -f name.tar
+
+# --- findings: 1,000 kept, 4 KiB each at most; the rest counted
+long=$(head -c 50000 /dev/zero | tr '\0' L)
+"$PY" -c 'import sys
+for i in range(1200):
+    sys.stdout.write("%064x  data/%04d%s\n" % (i, i, sys.argv[1]))' "$long" \
+    >lines.txt
+tamper append p.tar findings.tar manifest-sha256.txt lines.txt \
+    --sign k.key k.pub || exit 99
+rm -f lines.txt
+IN=findings.tar
+peak timeout 300 "$CUSTODY" verify --pubkey k.pub -
+expect_rc "1,200 manifest lines naming 50 KB names not in the bundle" 1
+expect_err "200 findings are counted, not kept" \
+    "custody: 200 more findings not shown"
+check "1,000 are shown, each cut to 4 KiB" bash -c "
+    test \$(grep -c ': listed in manifest-sha256.txt but not in the bundle\$' \"$T/.err\") -eq 1000 &&
+    test \$(wc -L <\"$T/.err\") -le 4200"
+measured "findings cost at most 16 MiB" ||
+    check "findings cost at most 16 MiB ($((KB - BASE)) KiB)" \
+    test $((KB - BASE)) -le 16384
+rm -f findings.tar
+
+# --- JSON: at most 262,144 values in one text, whatever its size
+"$PY" -c 'print("[" + "{}," * (5 * 1024 * 1024) + "{}]")' >swell.json
+tamper replace p.tar swell.tar metadata/acquisition.json swell.json \
+    --sign k.key k.pub || exit 99
+IN=swell.tar
+peak timeout 300 "$CUSTODY" verify --pubkey k.pub -
+expect_rc "a 15 MiB acquisition.json of 5 million empty objects" 1
+expect_err "is not parsed" \
+    "custody: metadata/acquisition.json: not a JSON object"
+measured "and does not swell (jansson would take 1.2 GB)" ||
+    check "and does not swell (jansson would take 1.2 GB): $((KB - BASE)) KiB" \
+    test $((KB - BASE)) -le 65536
+"$PY" -c 'print("[" + "0," * 300000 + "0]")' >swell.json
+tamper append p.tar swell.tar metadata/files.jsonl swell.json \
+    --sign k.key k.pub || exit 99
+run "$CUSTODY" verify --pubkey k.pub swell.tar
+expect_rc "a files.jsonl line of 300,001 values" 1
+expect_err "is refused by the count" \
+    "custody: metadata/files.jsonl: line $(($(tar -xOf p.tar B/metadata/files.jsonl | wc -l) + 1)): more than 262144 JSON values"
+rm -f swell.json swell.tar
+
+# --- no temporary files: nothing is created or opened for writing
+mkdir tmp empty
+for b in p.tar z.tar.zst; do
+	run bash -c "cd empty && TMPDIR=\"$T/tmp\" \"\$CUSTODY\" verify --pubkey ../k.pub ../$b"
+	expect_rc "verify $b" 0
+	check "leaves TMPDIR and the working directory empty" \
+	    test -z "$(find tmp empty -mindepth 1)"
+done
+if command -v strace >/dev/null; then
+	for b in p.tar z.tar.zst; do
+		# LeakSanitizer cannot run under ptrace.
+		run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		    strace -f -qq -o trace.txt -e trace=%file "$CUSTODY" verify \
+		    --pubkey k.pub "$b"
+		expect_rc "verify $b under strace" 0
+		check "opens nothing for writing, creates nothing" bash -c "
+		    ! grep -E 'O_(WRONLY|RDWR|CREAT|TMPFILE)|^[0-9]+ +(creat|mkdir|mkdirat|unlink|unlinkat|rename|renameat2?|link|linkat|symlink|symlinkat|mknod|mknodat)\\(' trace.txt"
+	done
+else
+	ok "strace # SKIP no strace"
+fi
+
+done_testing

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""logtool.py OP LOG [ARGS]: read or damage a custody log (BUNDLE.custody)
+without custody's code, from its documented format alone (custody(1), THE
+CUSTODY LOG).  Events are numbered from 0, as their "seq".
+
+  chain LOG                  check the hash chain and the sequence as an
+                             independent verifier would; print the head
+  event LOG N                the signed bytes of event N (the "event" text)
+  minisig LOG N              event N's minisign signature file
+  pub LOG N                  a minisign public key file for event N's key
+  field LOG N KEY            the value of KEY in event N
+  token LOG N J              token J of event N, as DER bytes
+  edit LOG N OLD NEW         replace OLD by NEW in event N's text, keeping
+                             the line valid JSON (the signature now fails)
+  drop LOG N                 remove line N
+  swap LOG N M               exchange lines N and M
+"""
+import base64
+import hashlib
+import json
+import sys
+
+
+def lines(path):
+    with open(path, 'rb') as f:
+        data = f.read()
+    assert data.endswith(b'\n'), 'the log does not end with a newline'
+    return data[:-1].split(b'\n')
+
+
+def parsed(line):
+    outer = json.loads(line)
+    assert sorted(outer) == ['event', 'minisig'], sorted(outer)
+    return outer, json.loads(outer['event'])
+
+
+def chain(path):
+    prev = '0' * 64
+    for i, line in enumerate(lines(path)):
+        _, ev = parsed(line)
+        assert ev['seq'] == i, 'event %d: seq %r' % (i, ev['seq'])
+        assert ev['prev'] == prev, 'event %d: prev does not chain' % i
+        prev = hashlib.sha256(line).hexdigest()
+    print(prev)
+
+
+def out(data):
+    sys.stdout.buffer.write(data if isinstance(data, bytes)
+                            else data.encode())
+
+
+def write(path, ls):
+    with open(path, 'wb') as f:
+        f.write(b'\n'.join(ls) + b'\n')
+
+
+def main():
+    op, path = sys.argv[1], sys.argv[2]
+    args = sys.argv[3:]
+    if op == 'chain':
+        return chain(path)
+    ls = lines(path)
+    n = int(args[0])
+    outer, ev = parsed(ls[n])
+    if op == 'event':
+        out(outer['event'])
+    elif op == 'minisig':
+        out(outer['minisig'])
+    elif op == 'pub':
+        out('untrusted comment: key of event %d\n%s\n' %
+            (n, ev['public_key']))
+    elif op == 'field':
+        v = ev[args[1]]
+        out(v if isinstance(v, str) else json.dumps(v))
+    elif op == 'token':
+        out(base64.b64decode(ev['tokens'][int(args[1])]['token']))
+    elif op == 'edit':
+        assert args[1] in outer['event'], 'no such text in the event'
+        outer['event'] = outer['event'].replace(args[1], args[2], 1)
+        ls[n] = json.dumps(outer, separators=(',', ':'),
+                           ensure_ascii=False).encode()
+        write(path, ls)
+    elif op == 'drop':
+        del ls[n]
+        write(path, ls)
+    elif op == 'swap':
+        m = int(args[1])
+        ls[n], ls[m] = ls[m], ls[n]
+        write(path, ls)
+    else:
+        sys.exit('logtool.py: unknown operation ' + op)
+
+
+if __name__ == '__main__':
+    main()

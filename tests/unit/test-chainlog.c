@@ -1,0 +1,697 @@
+/*
+ * test-chainlog.c: the custody log (chainlog.c, its format; logcheck.c,
+ * what the verifier trusts).  Logs are written to memory files with the
+ * library, read back, damaged line by line as an attacker would, and
+ * checked; hostile lines must be refused with the line named, never
+ * crash.  Every signature is checked again with the seal code on the
+ * exact bytes the format says are signed.
+ */
+#include <sys/mman.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "chainlog.h"
+
+static struct cust_ctx *ctx;
+static struct cust_key *k1, *k2, *k3;
+static struct cust_bundle_ref ref;
+static struct cust_report *rep;
+static int fd;
+
+static void
+setup(void)
+{
+	ck_assert_int_eq(cust_ctx_new(&ctx), CUST_OK);
+	ck_assert_int_eq(cust_key_generate(ctx, &k1), CUST_OK);
+	ck_assert_int_eq(cust_key_generate(ctx, &k2), CUST_OK);
+	ck_assert_int_eq(cust_key_generate(ctx, &k3), CUST_OK);
+	memset(&ref, 0, sizeof(ref));
+	snprintf(ref.bag, sizeof(ref.bag), "EVD-1");
+	memset(ref.tagmanifest_sha512, 'a', 128);
+	memset(ref.sha256, 'b', 64);
+	ck_assert_int_ge(fd = memfd_create("log", 0), 0);
+	ck_assert_ptr_nonnull(rep = calloc(1, sizeof(*rep)));
+}
+
+static void
+teardown(void)
+{
+	cust_report_free(rep);
+	close(fd);
+	cust_key_free(k1);
+	cust_key_free(k2);
+	cust_key_free(k3);
+	cust_ctx_free(ctx);
+}
+
+static void
+append(const char *type, const char *from, const char *to,
+    struct cust_key *k, char head[65])
+{
+	struct cust_event ev = { .type = type, .name = from, .from = from,
+	    .to = to, .location = "Room 4", .purpose = "case 7", .key = k };
+
+	ck_assert_msg(cust_log_append(ctx, fd, "t.custody", &ref, &ev, head) ==
+	    CUST_OK, "%s", cust_ctx_error(ctx));
+}
+
+/* Three events by three keys; the head of the last. */
+static void
+three(char head[65])
+{
+	append("transferred", "A", "B", k1, head);
+	append("received", "B", NULL, k2, head);
+	append("transferred", "B", "C", k3, head);
+}
+
+static struct cust_log *
+reread(void)
+{
+	struct cust_log *log;
+
+	ck_assert_msg(cust_log_read(ctx, fd, "t.custody", &log) == CUST_OK,
+	    "%s", cust_ctx_error(ctx));
+	return log;
+}
+
+/* The log's bytes (owned, NUL-terminated). */
+static char *
+text(size_t *np)
+{
+	off_t n = lseek(fd, 0, SEEK_END);
+	char *s = calloc(1, (size_t)n + 16);	/* room for damage */
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(pread(fd, s, (size_t)n, 0), n);
+	s[n] = '\0';
+	*np = (size_t)n;
+	return s;
+}
+
+/* Replace the log's bytes. */
+static void
+put(const char *s)
+{
+	ck_assert_int_eq(ftruncate(fd, 0), 0);
+	ck_assert_int_eq(pwrite(fd, s, strlen(s), 0), (ssize_t)strlen(s));
+}
+
+static struct cust_log_policy
+policy(const struct cust_key *const *keys, size_t n)
+{
+	struct cust_log_policy p = {
+		.bag = "EVD-1", .tagmanifest_sha512 = ref.tagmanifest_sha512,
+		.sha256 = ref.sha256, .keys = keys, .nkeys = n,
+	};
+
+	return p;
+}
+
+/* Check the log against P; the first finding's message, or "". */
+static const char *
+verdict(const struct cust_log_policy *p)
+{
+	struct cust_log *log = reread();
+
+	ck_assert_int_eq(cust_log_check(ctx, log, p, rep), CUST_OK);
+	cust_log_free(log);
+	if (rep->nfindings == 0)
+		return "";
+	ck_assert_str_eq(rep->findings[0].check, "custody log");
+	return rep->findings[0].message;
+}
+
+START_TEST(events_chain_and_read_back)
+{
+	const struct cust_log_entry *e;
+	struct cust_log *log;
+	char head[65], want[65], *s;
+	size_t n;
+
+	three(head);
+	log = reread();
+	ck_assert_uint_eq(cust_log_count(log), 3);
+	ck_assert_str_eq(cust_log_head(log), head);
+	e = cust_log_entry(log, 0);
+	ck_assert_uint_eq(e->seq, 0);
+	ck_assert_str_eq(e->type, "transferred");
+	ck_assert_str_eq(e->from, "A");
+	ck_assert_str_eq(e->to, "B");
+	ck_assert_str_eq(e->name, "A");
+	ck_assert_str_eq(e->location, "Room 4");
+	ck_assert_str_eq(e->purpose, "case 7");
+	ck_assert_str_eq(e->bag, "EVD-1");
+	ck_assert_str_eq(e->tagmanifest_sha512, ref.tagmanifest_sha512);
+	ck_assert_ptr_null(cust_log_entry(log, 1)->bag);
+	ck_assert_ptr_null(cust_log_entry(log, 3));
+	/* The head is the SHA-256 of the last line, without its newline. */
+	s = text(&n);
+	ck_assert_int_eq(s[n - 1], '\n');
+	s[n - 1] = '\0';
+	ck_assert_int_eq(cust_sha256_hex(ctx, strrchr(s, '\n') + 1,
+	    strlen(strrchr(s, '\n') + 1), want), CUST_OK);
+	ck_assert_str_eq(head, want);
+	free(s);
+	ck_assert_int_eq(cust_log_links(ctx, log), CUST_OK);
+	cust_log_free(log);
+}
+END_TEST
+
+/* The signed bytes are exactly the "event" string, as minisign sees it. */
+START_TEST(each_minisig_covers_the_event_text)
+{
+	struct cust_log *log;
+	struct cust_sig *sig;
+	char head[65];
+
+	three(head);
+	log = reread();
+	ck_assert_int_eq(cust_sig_parse(ctx, log->v[2].minisig,
+	    strlen(log->v[2].minisig), &sig), CUST_OK);
+	ck_assert_int_eq(cust_sig_verify(ctx, sig, k3, log->v[2].text,
+	    log->v[2].len), CUST_OK);
+	ck_assert_int_ne(cust_sig_verify(ctx, sig, k2, log->v[2].text,
+	    log->v[2].len), CUST_OK);
+	ck_assert(strstr(cust_sig_trusted_comment(sig), "custody event seq:2 "
+	    "type:transferred time:") != NULL);
+	cust_sig_free(sig);
+	cust_log_free(log);
+}
+END_TEST
+
+START_TEST(trusted_keys_and_warnings)
+{
+	const struct cust_key *all[] = { k1, k2, k3 }, *one[] = { k1 };
+	struct cust_log_policy p = policy(all, 3);
+	char head[65];
+
+	three(head);
+	ck_assert_str_eq(verdict(&p), "");
+	ck_assert_uint_eq(rep->log_trusted, 3);
+	ck_assert_uint_eq(rep->log_events, 3);
+	ck_assert_str_eq(rep->log_head, head);
+	ck_assert_uint_eq(rep->nwarnings, 0);
+	cust_report_free(rep);
+	ck_assert_ptr_nonnull(rep = calloc(1, sizeof(*rep)));
+	p = policy(one, 1);
+	ck_assert_str_eq(verdict(&p), "");
+	ck_assert_uint_eq(rep->log_trusted, 1);
+	ck_assert_uint_eq(rep->log_unverified, 2);
+	ck_assert_uint_eq(rep->nwarnings, 2);
+	ck_assert_msg(strstr(rep->warnings[0], "t.custody: event 1 (received) "
+	    "by B: signed by key ") != NULL, "%s", rep->warnings[0]);
+}
+END_TEST
+
+/* The seal key counts only when the bundle's origin is trusted. */
+START_TEST(the_seal_key_counts_with_a_trusted_origin)
+{
+	struct cust_log_policy p = policy(NULL, 0);
+	char head[65], *b64 = cust_key_public_b64(k1);
+
+	append("note", "A", NULL, k1, head);
+	p.seal_key = b64;
+	ck_assert_str_eq(verdict(&p), "");
+	ck_assert_uint_eq(rep->log_unverified, 1);
+	cust_report_free(rep);
+	ck_assert_ptr_nonnull(rep = calloc(1, sizeof(*rep)));
+	p.origin_trusted = true;
+	ck_assert_str_eq(verdict(&p), "");
+	ck_assert_uint_eq(rep->log_trusted, 1);
+	free(b64);
+}
+END_TEST
+
+START_TEST(a_key_with_a_trusted_id_but_another_key_fails)
+{
+	unsigned char id[CUST_KEYID_LEN], pk[CUST_ED25519_LEN];
+	char hex[CUST_KEYID_HEXLEN + 1], head[65];
+	struct cust_key *fake;
+	const struct cust_key *keys[1];
+	struct cust_log_policy p;
+
+	append("note", "A", NULL, k1, head);
+	cust_key_id_hex(k1, hex);
+	for (int i = 0; i < CUST_KEYID_LEN; i++)
+		sscanf(hex + 2 * (CUST_KEYID_LEN - 1 - i), "%2hhx", &id[i]);
+	memcpy(pk, cust_key_public_raw(k2), sizeof(pk));
+	ck_assert_int_eq(cust_key_from_public_raw(ctx, id, pk, &fake),
+	    CUST_OK);
+	keys[0] = fake;
+	p = policy(keys, 1);
+	ck_assert_str_eq(verdict(&p), "event 0 (note): signed by a key that "
+	    "takes the ID of a key you trust, but is not that key");
+	cust_key_free(fake);
+}
+END_TEST
+
+START_TEST(a_log_of_another_bundle_fails)
+{
+	const struct cust_key *all[] = { k1, k2, k3 };
+	struct cust_log_policy p = policy(all, 3);
+	char head[65], other[129];
+
+	three(head);
+	memset(other, 'c', 128);
+	other[128] = '\0';
+	p.tagmanifest_sha512 = other;
+	ck_assert_msg(strncmp(verdict(&p), "event 0 (transferred): bound to "
+	    "another bundle (bag EVD-1, tag manifest SHA-512 aaaaaaaaaaaaaaaa"
+	    "...), not to this one (bag EVD-1, cccccccccccccccc...)", 100) ==
+	    0, "%s", rep->findings[0].message);
+}
+END_TEST
+
+/* Damage one line of a three-event log; the finding it must give. */
+static void
+damaged(void (*damage)(char *s), const char *want)
+{
+	const struct cust_key *all[] = { k1, k2, k3 };
+	struct cust_log_policy p = policy(all, 3);
+	char head[65], *s;
+	size_t n;
+
+	three(head);
+	s = text(&n);
+	damage(s);
+	put(s);
+	free(s);
+	ck_assert_str_eq(verdict(&p), want);
+}
+
+/* Line I (0-based) of S, and the line after it. */
+static char *
+line(char *s, int i)
+{
+	while (i-- > 0)
+		s = strchr(s, '\n') + 1;
+	return s;
+}
+
+static void
+drop1(char *s)
+{
+	char *a = line(s, 1), *b = line(s, 2);
+
+	memmove(a, b, strlen(b) + 1);
+}
+
+static void
+swap12(char *s)
+{
+	char *a = line(s, 1), *b = line(s, 2), *c = line(s, 3);
+	char *tmp = strndup(a, (size_t)(b - a));
+
+	memmove(a, b, (size_t)(c - b));
+	memcpy(a + (c - b), tmp, strlen(tmp));
+	free(tmp);
+}
+
+static void
+edit2(char *s)
+{
+	char *p = strstr(line(s, 2), "\\\"to\\\":\\\"C\\\"");
+
+	ck_assert_ptr_nonnull(p);
+	p[9] = 'X';
+}
+
+static void
+space1(char *s)
+{
+	char *a = line(s, 1);
+
+	/* {"event" -> {"event" with its first byte changed to a space is
+	 * not JSON; a space after the brace keeps it JSON. */
+	memmove(a + 2, a + 1, strlen(a + 1) + 1);
+	a[1] = ' ';
+}
+
+START_TEST(removed_reordered_or_edited_events_are_named)
+{
+	damaged(drop1, "event 2 (transferred): its sequence number is 2 "
+	    "where 1 was expected: an event before it was removed, or events "
+	    "were reordered");
+}
+END_TEST
+
+START_TEST(reordered_events_are_named)
+{
+	damaged(swap12, "event 2 (transferred): its sequence number is 2 "
+	    "where 1 was expected: an event before it was removed, or events "
+	    "were reordered");
+}
+END_TEST
+
+START_TEST(an_edited_event_is_named)
+{
+	damaged(edit2, "event 2 (transferred): its signature does not verify: "
+	    "the event was altered after it was signed");
+}
+END_TEST
+
+START_TEST(a_line_changed_outside_its_event_breaks_the_chain)
+{
+	damaged(space1, "event 2 (transferred): it does not chain to event 1 "
+	    "(its \"prev\" is not the SHA-256 of the line before): that line "
+	    "was altered, removed or moved");
+}
+END_TEST
+
+START_TEST(the_head_must_be_the_last_line)
+{
+	const struct cust_key *all[] = { k1, k2, k3 };
+	struct cust_log_policy p = policy(all, 3);
+	char h0[65], h1[65], h2[65], zeros[65];
+
+	append("transferred", "A", "B", k1, h0);
+	append("received", "B", NULL, k2, h1);
+	append("transferred", "B", "C", k3, h2);
+	p.head = h2;
+	ck_assert_str_eq(verdict(&p), "");
+	cust_report_free(rep);
+	ck_assert_ptr_nonnull(rep = calloc(1, sizeof(*rep)));
+	p.head = h1;
+	ck_assert_str_eq(verdict(&p), "the log goes on after event 1 "
+	    "(received), where --log-head says it ends (1 events after it)");
+	cust_report_free(rep);
+	ck_assert_ptr_nonnull(rep = calloc(1, sizeof(*rep)));
+	memset(zeros, '0', 64);
+	zeros[64] = '\0';
+	p.head = zeros;
+	ck_assert_msg(strncmp(verdict(&p), "the log ends at event 2 "
+	    "(transferred)", 37) == 0, "%s", rep->findings[0].message);
+}
+END_TEST
+
+/* A log of one line LINE (a newline is added) must be refused naming
+ * line 1 and saying WANT. */
+static void
+refused(const char *l, const char *want)
+{
+	struct cust_log *log;
+	char *s;
+
+	ck_assert_int_gt(asprintf(&s, "%s\n", l), 0);
+	put(s);
+	free(s);
+	ck_assert_int_eq(cust_log_read(ctx, fd, "t.custody", &log),
+	    CUST_FAILED);
+	ck_assert_ptr_null(log);
+	ck_assert_msg(strstr(cust_ctx_error(ctx), want) != NULL,
+	    "%s: got \"%s\", want \"%s\"", l, cust_ctx_error(ctx), want);
+}
+
+START_TEST(hostile_lines_are_refused)
+{
+	static const struct { const char *line, *want; } v[] = {
+		{ "", "t.custody: line 1: " },
+		{ "not json", "t.custody: line 1: " },
+		{ "[]", "not {\"event\": TEXT, \"minisig\": TEXT}" },
+		{ "{\"event\":\"{}\"}", "not {\"event\": TEXT" },
+		{ "{\"event\":1,\"minisig\":\"x\"}", "not {\"event\": TEXT" },
+		{ "{\"event\":\"{}\",\"minisig\":\"x\",\"x\":1}",
+		    "not {\"event\": TEXT" },
+		{ "{\"event\":\"{}\",\"event\":\"{}\"}", "duplicate" },
+		{ "{\"event\":\"a\\u0000b\",\"minisig\":\"x\"}", "line 1: " },
+		{ "{\"event\":\"[]\",\"minisig\":\"x\"}",
+		    "the event is not a JSON object" },
+		{ "{\"event\":\"{\\\"seq\\\":-1}\",\"minisig\":\"x\"}",
+		    "\"seq\" is not a number from 0" },
+		{ "{\"event\":\"{\\\"seq\\\":0,\\\"type\\\":\\\"stolen\\\"}\","
+		    "\"minisig\":\"x\"}", "\"type\" is not an event type" },
+		{ "{\"event\":\"{\\\"seq\\\":0,\\\"type\\\":\\\"note\\\","
+		    "\\\"time\\\":\\\"yesterday\\\"}\",\"minisig\":\"x\"}",
+		    "\"time\" is not an RFC 3339 UTC time" },
+		{ "{\"event\":\"{\\\"seq\\\":0,\\\"type\\\":\\\"note\\\","
+		    "\\\"time\\\":\\\"2026-13-01T00:00:00.000000000Z\\\"}\","
+		    "\"minisig\":\"x\"}", "\"time\" is not an RFC 3339" },
+		{ "{\"event\":\"{\\\"seq\\\":0,\\\"type\\\":\\\"note\\\","
+		    "\\\"time\\\":\\\"2026-01-01T00:00:00.000000000Z\\\"}\","
+		    "\"minisig\":\"x\"}", "is missing or not text" },
+	};
+
+	for (size_t i = 0; i < NELEM(v); i++)
+		refused(v[i].line, v[i].want);
+}
+END_TEST
+
+/* Each field of a real event removed or given the wrong type. */
+START_TEST(every_field_is_checked)
+{
+	static const char *const fields[] = { "type", "time",
+	    "local_time", "zone", "actor", "location", "purpose", "prev",
+	    "key_id", "public_key", "bundle", "from", "to" };
+	struct cust_log *log;
+	json_t *o, *line;
+	char head[65], *ev, *s;
+
+	append("transferred", "A", "B", k1, head);
+	log = reread();
+	/* "seq" as text, every other field as a number: all wrong. */
+	o = json_deep_copy(log->v[0].obj);
+	json_object_set_new(o, "seq", json_string("0"));
+	ev = json_dumps(o, JSON_COMPACT);
+	line = json_pack("{s:s, s:s}", "event", ev, "minisig",
+	    log->v[0].minisig);
+	s = json_dumps(line, JSON_COMPACT);
+	refused(s, "\"seq\" is not a number from 0");
+	free(s);
+	json_decref(line);
+	free(ev);
+	json_decref(o);
+	for (size_t i = 0; i < NELEM(fields); i++) {
+		o = json_deep_copy(log->v[0].obj);
+		json_object_set_new(o, fields[i], json_integer(7));
+		ck_assert_ptr_nonnull(ev = json_dumps(o, JSON_COMPACT));
+		line = json_pack("{s:s, s:s}", "event", ev, "minisig",
+		    log->v[0].minisig);
+		s = json_dumps(line, JSON_COMPACT);
+		refused(s, "t.custody: line 1: ");
+		free(s);
+		json_decref(line);
+		free(ev);
+		json_decref(o);
+	}
+	cust_log_free(log);
+}
+END_TEST
+
+START_TEST(bounds_are_kept)
+{
+	struct cust_log *log;
+	char *big, head[65];
+	size_t n = CUST_LOG_LINE_MAX + 10;
+
+	ck_assert_ptr_nonnull(big = malloc(n + 2));
+	memset(big, 'x', n);
+	big[n] = '\n';
+	big[n + 1] = '\0';
+	put(big);
+	free(big);
+	ck_assert_int_eq(cust_log_read(ctx, fd, "t.custody", &log),
+	    CUST_FAILED);
+	ck_assert_str_eq(cust_ctx_error(ctx), "t.custody: line 1 is longer "
+	    "than 1048576 bytes");
+	/* Well under the line bound, but far more values than an event. */
+	n = 2 + 2 * 5000;
+	ck_assert_ptr_nonnull(big = malloc(n + 64));
+	strcpy(big, "{\"event\":\"[");
+	for (size_t i = 0; i < 5000; i++)
+		strcat(big, i ? ",0" : "0");
+	strcat(big, "]\",\"minisig\":\"x\"}");
+	refused(big, "t.custody: line 1: more than 1024 JSON values");
+	free(big);
+	ck_assert_int_eq(ftruncate(fd, 0), 0);
+	append("note", "A", NULL, k1, head);
+	ck_assert_int_eq(ftruncate(fd, lseek(fd, 0, SEEK_END) - 1), 0);
+	ck_assert_int_eq(cust_log_read(ctx, fd, "t.custody", &log),
+	    CUST_FAILED);
+	ck_assert_str_eq(cust_ctx_error(ctx), "t.custody: line 1 does not end "
+	    "with a newline (cut short?)");
+	ck_assert_int_eq(ftruncate(fd, CUST_LOG_MAX + 1), 0);
+	ck_assert_int_eq(cust_log_read(ctx, fd, "t.custody", &log),
+	    CUST_FAILED);
+	ck_assert_str_eq(cust_ctx_error(ctx), "t.custody: larger than "
+	    "67108864 bytes");
+}
+END_TEST
+
+START_TEST(appending_refuses_what_would_break_the_log)
+{
+	struct cust_event ev = { .type = "transferred", .name = "A",
+	    .from = "A", .to = "B", .key = k1 };
+	struct cust_bundle_ref other = ref;
+	struct cust_log *log;
+	struct cust_key *pub;
+	char head[65], *pubtext;
+
+	/* An empty log must be bound to a bundle. */
+	ck_assert_int_eq(cust_log_append(ctx, fd, "t.custody", NULL, &ev,
+	    head), CUST_FAILED);
+	ck_assert_str_eq(cust_ctx_error(ctx), "t.custody: the log is empty "
+	    "and no bundle was read to bind it to");
+	append("transferred", "A", "B", k1, head);
+	memset(other.tagmanifest_sha512, 'd', 128);
+	ck_assert_int_eq(cust_log_append(ctx, fd, "t.custody", &other, &ev,
+	    head), CUST_FAILED);
+	ck_assert_str_eq(cust_ctx_error(ctx), "t.custody: the log belongs to "
+	    "another bundle");
+	ev.to = NULL;
+	ck_assert_int_eq(cust_log_append(ctx, fd, "t.custody", NULL, &ev,
+	    head), CUST_FAILED);
+	ev.to = "B\nC";
+	ck_assert_int_eq(cust_log_append(ctx, fd, "t.custody", NULL, &ev,
+	    head), CUST_FAILED);
+	ck_assert_str_eq(cust_ctx_error(ctx), "to: control characters are not "
+	    "allowed");
+	ev.to = "B";
+	ev.type = "sealed";
+	ck_assert_int_eq(cust_log_append(ctx, fd, "t.custody", NULL, &ev,
+	    head), CUST_FAILED);
+	ev.type = "stolen";
+	ck_assert_int_eq(cust_log_append(ctx, fd, "t.custody", NULL, &ev,
+	    head), CUST_FAILED);
+	ev.type = "transferred";
+	ck_assert_ptr_nonnull(pubtext = cust_key_public_text(ctx, k1));
+	ck_assert_int_eq(cust_key_parse_public(ctx, pubtext, strlen(pubtext),
+	    &pub), CUST_OK);
+	ev.key = pub;
+	ck_assert_int_eq(cust_log_append(ctx, fd, "t.custody", NULL, &ev,
+	    head), CUST_FAILED);
+	ck_assert_str_eq(cust_ctx_error(ctx), "custody event: no secret key "
+	    "to sign it with");
+	cust_key_free(pub);
+	free(pubtext);
+	log = reread();
+	ck_assert_uint_eq(cust_log_count(log), 1);
+	cust_log_free(log);
+}
+END_TEST
+
+/* A last event later than this clock: set the clock, do not append. */
+START_TEST(time_never_goes_backwards)
+{
+	struct cust_event ev = { .type = "note", .name = "A", .key = k1 };
+	struct timespec later;
+	char head[65], *l;
+
+	clock_gettime(CLOCK_REALTIME, &later);
+	later.tv_sec += 3600;
+	ck_assert_int_eq(cust_log_line(ctx, 0, NULL, &later, &ref, &ev, NULL,
+	    &l), CUST_OK);
+	strcat(l, "\n");
+	put(l);
+	free(l);
+	ck_assert_int_eq(cust_log_append(ctx, fd, "t.custody", NULL, &ev,
+	    head), CUST_FAILED);
+	ck_assert_msg(strstr(cust_ctx_error(ctx), ", before the last event's "
+	    "time ") != NULL, "%s", cust_ctx_error(ctx));
+}
+END_TEST
+
+START_TEST(tokens_must_be_canonical_base64)
+{
+	static const struct { const char *b64; int r; size_t n; } v[] = {
+		{ "AAAA", CUST_OK, 3 }, { "AAA=", CUST_OK, 2 },
+		{ "AAB=", CUST_FAILED, 0 }, { "A===", CUST_FAILED, 0 },
+		{ "AA", CUST_FAILED, 0 }, { "AA A", CUST_FAILED, 0 },
+		{ "", CUST_FAILED, 0 },
+	};
+	struct cust_event ev = { .type = "timestamped", .key = k1 };
+	struct cust_log *log;
+	unsigned char *der;
+	const char *over;
+	json_t *extra;
+	char head[65];
+	size_t n;
+
+	for (size_t i = 0; i < NELEM(v); i++) {
+		extra = json_pack("{s:[{s:s, s:s, s:s, s:s}]}", "tokens",
+		    "over", CUST_SIG_MEMBER, "tsa", "http://t/", "gen_time",
+		    "x", "token", v[i].b64);
+		ck_assert_int_eq(cust_log_write(ctx, fd, "t.custody", &ref,
+		    &ev, extra, head), CUST_OK);
+		json_decref(extra);
+	}
+	log = reread();
+	for (size_t i = 0; i < NELEM(v); i++) {
+		ck_assert_int_eq(cust_log_token(ctx, log, i, 0, &over, &der,
+		    &n), v[i].r);
+		if (v[i].r == CUST_OK)
+			ck_assert_uint_eq(n, v[i].n);
+		free(der);
+	}
+	cust_log_free(log);
+}
+END_TEST
+
+START_TEST(the_json_form_lists_every_event)
+{
+	json_t *doc;
+	char head[65], *s;
+	struct cust_log *log;
+
+	three(head);
+	log = reread();
+	ck_assert_ptr_nonnull(s = cust_log_json(log));
+	ck_assert_ptr_nonnull(doc = json_loads(s, 0, NULL));
+	ck_assert_int_eq(json_integer_value(json_object_get(doc, "count")), 3);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "head")),
+	    head);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
+	    json_array_get(json_object_get(doc, "events"), 1), "event"),
+	    "type")), "received");
+	json_decref(doc);
+	free(s);
+	cust_log_free(log);
+}
+END_TEST
+
+static Suite *
+chainlog_suite(void)
+{
+	Suite *s = suite_create("chainlog");
+	TCase *tc = tcase_create("chainlog");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, events_chain_and_read_back);
+	tcase_add_test(tc, each_minisig_covers_the_event_text);
+	tcase_add_test(tc, trusted_keys_and_warnings);
+	tcase_add_test(tc, the_seal_key_counts_with_a_trusted_origin);
+	tcase_add_test(tc, a_key_with_a_trusted_id_but_another_key_fails);
+	tcase_add_test(tc, a_log_of_another_bundle_fails);
+	tcase_add_test(tc, removed_reordered_or_edited_events_are_named);
+	tcase_add_test(tc, reordered_events_are_named);
+	tcase_add_test(tc, an_edited_event_is_named);
+	tcase_add_test(tc, a_line_changed_outside_its_event_breaks_the_chain);
+	tcase_add_test(tc, the_head_must_be_the_last_line);
+	tcase_add_test(tc, hostile_lines_are_refused);
+	tcase_add_test(tc, every_field_is_checked);
+	tcase_add_test(tc, bounds_are_kept);
+	tcase_add_test(tc, appending_refuses_what_would_break_the_log);
+	tcase_add_test(tc, time_never_goes_backwards);
+	tcase_add_test(tc, tokens_must_be_canonical_base64);
+	tcase_add_test(tc, the_json_form_lists_every_event);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(chainlog_suite());
+	int failed;
+
+	srunner_set_tap(sr, "-");
+	srunner_run_all(sr, CK_SILENT);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
