@@ -60,7 +60,7 @@ build() {
 	rm -f "$dir.log"
 }
 
-# A short run of every fuzz target (FUZZ_SECONDS each, default 15) in a
+# A short run of every fuzz target (FUZZ_SECONDS each, default 10) in a
 # clang build; its results join the count.  Long runs: README.md, Fuzzing.
 fuzz() {
 	mkdir -p build-fuzz/fuzz
@@ -76,7 +76,7 @@ fuzz() {
 		return 1
 	fi
 	rm -f build-fuzz.log
-	tests/fuzz/run.sh -t "${FUZZ_SECONDS:-15}" build-fuzz
+	tests/fuzz/run.sh -t "${FUZZ_SECONDS:-10}" build-fuzz
 }
 
 count() {

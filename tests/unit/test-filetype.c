@@ -139,6 +139,20 @@ START_TEST(elf_header_is_elf)
 }
 END_TEST
 
+/* The deepest test of the database: the probe must reach offset 1080. */
+START_TEST(ext_superblock_is_within_the_probe)
+{
+	unsigned char *img = calloc(1, 4096);
+
+	ck_assert_ptr_nonnull(img);
+	img[1080] = 0x53;
+	img[1081] = 0xef;
+	ck_assert_str_eq(probe(img, 4096),
+	    "Linux ext2/ext3/ext4 filesystem data");
+	free(img);
+}
+END_TEST
+
 START_TEST(empty_buffer_is_empty)
 {
 	ck_assert_str_eq(probe("", 0), "empty");
@@ -260,6 +274,7 @@ filetype_suite(void)
 	tcase_add_test(tc, png_header_is_png_image);
 	tcase_add_test(tc, ascii_text_is_ascii_text);
 	tcase_add_test(tc, elf_header_is_elf);
+	tcase_add_test(tc, ext_superblock_is_within_the_probe);
 	tcase_add_test(tc, empty_buffer_is_empty);
 	tcase_add_test(tc, binary_noise_is_not_text);
 	tcase_add_test(tc, probe_looks_only_at_first_probe_bytes);
