@@ -28,7 +28,7 @@ struct cmd {
 };
 
 extern const struct cmd cmd_collect, cmd_verify, cmd_show, cmd_keygen,
-    cmd_manifests, cmd_timestamp, cmd_transfer, cmd_log;
+    cmd_manifests, cmd_timestamp, cmd_transfer, cmd_log, cmd_extract;
 
 /* verify's options about X.509, timestamps and the custody log. */
 struct trust_args {
@@ -105,10 +105,15 @@ int	actor_option(struct cust_event *ev, int ch, const char *arg);
 int	sidecar_done(struct cust_ctx *, const struct sidecar *,
 	    const char *head);
 
+/* --max-expansion RATIO: a whole number into *OUT; 0 lifts the bound
+ * (UINT64_MAX). */
+bool	expansion_ratio(const char *s, uint64_t *out);
 /* "custody: <fmt>\n" on stderr. */
 void	warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print the library's last error as "custody: <message>". */
 void	warnctx(const struct cust_ctx *);
+/* The same for an error about bundle NAME: "custody: NAME: <message>". */
+void	warnbundle(const struct cust_ctx *, const char *name);
 /* The synopsis on stderr; returns EXIT_USAGE. */
 int	usage(const struct cmd *);
 /* The synopsis and option list on stdout; returns EXIT_DONE. */

@@ -122,7 +122,7 @@ run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cust_ctx *ctx;
-	const char *name, *msg;
+	const char *name;
 	int ch, fd, r, rc;
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -141,14 +141,8 @@ run(int argc, char **argv)
 		return EXIT_FATAL;
 	r = cust_scan(ctx, fd, name, each, NULL);
 	if (r == CUST_FATAL || r == CUST_FAILED) {
-		msg = cust_ctx_error(ctx);
-		/* Name the bundle, as every message does, once. */
-		if (strncmp(msg, name, strlen(name)) == 0 &&
-		    msg[strlen(name)] == ':')
-			warnctx(ctx);
-		else if (*msg != '\0')
-			warnmsg("%s: %s", strcmp(name, "-") == 0 ?
-			    "standard input" : name, msg);
+		warnbundle(ctx, strcmp(name, "-") == 0 ? "standard input" :
+		    name);
 		rc = r == CUST_FATAL ? EXIT_FATAL : EXIT_BAD;
 	} else
 		rc = EXIT_DONE;

@@ -2,8 +2,10 @@
  * util.c: terminal helpers shared by the subcommands.  Only cmd/ writes to
  * the terminal; everything here is about saying things safely.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -109,4 +111,36 @@ ctx_or_die(void)
 	if (cust_ctx_new(&ctx) != CUST_OK)
 		warnmsg("out of memory");
 	return ctx;
+}
+
+/* --max-expansion RATIO: a whole number; 0 lifts the bound. */
+bool
+expansion_ratio(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return false;
+	*out = v == 0 ? UINT64_MAX : (uint64_t)v;
+	return true;
+}
+
+/* The library's last error about bundle NAME, which it names once. */
+void
+warnbundle(const struct cust_ctx *ctx, const char *name)
+{
+	const char *msg = cust_ctx_error(ctx);
+	size_t n = strlen(name);
+
+	if (*msg == '\0')
+		return;
+	if (strncmp(msg, name, n) == 0 && msg[n] == ':')
+		warnctx(ctx);
+	else
+		warnmsg("%s: %s", name, msg);
 }

@@ -33,23 +33,6 @@ hexid(const char *s)
 	    strspn(s, "0123456789abcdefABCDEF") == CUST_KEYID_HEXLEN;
 }
 
-/* --max-expansion RATIO: a whole number; 0 lifts the bound. */
-static bool
-ratio(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return false;
-	*out = v == 0 ? UINT64_MAX : (uint64_t)v;
-	return true;
-}
-
 static int
 parse(struct cust_ctx *ctx, int argc, char **argv, struct vargs *a)
 {
@@ -86,7 +69,7 @@ parse(struct cust_ctx *ctx, int argc, char **argv, struct vargs *a)
 			a->json = true;
 			break;
 		case 'x':
-			if (!ratio(optarg, &a->max_expansion))
+			if (!expansion_ratio(optarg, &a->max_expansion))
 				return warnmsg("--max-expansion: %s: not a "
 				    "whole number", optarg), usage(&cmd_verify);
 			break;

@@ -386,6 +386,29 @@ typedef int cust_scan_fn(void *arg, const char *member, const char *text,
 int	cust_scan(struct cust_ctx *, int fd, const char *name,
 	    cust_scan_fn *fn, void *arg);
 
+/* ------------------------------------------------------------ extract */
+
+struct cust_extract_stats {
+	uint64_t	 files;		/* regular files written */
+	uint64_t	 dirs;		/* directories created */
+	uint64_t	 bytes;		/* bytes written */
+	char		 bag[256];	/* the bag directory made, or "" */
+};
+
+/*
+ * Write the members of the bundle on FD (NAME in messages) under the
+ * directory DIRFD, unverified: the bag's directory must not exist there
+ * yet; only directories and regular files (mode 0700, 0600) are made;
+ * no symbolic link is followed and no file is overwritten.  A zstd
+ * stream may expand MAX_EXPANSION times past its first GiB (0: the
+ * default, UINT64_MAX: no bound).  Returns CUST_OK, CUST_FAILED for a
+ * damaged or hostile bundle (what was written before it stays, and the
+ * message names the member), or CUST_FATAL when it could not be read or
+ * written.  *ST counts what was written either way.
+ */
+int	cust_extract(struct cust_ctx *, int fd, const char *name, int dirfd,
+	    uint64_t max_expansion, struct cust_extract_stats *st);
+
 /* --------------------------------------------------- X.509 and RFC 3161 */
 
 /* An X.509 signing identity: a certificate, its chain and its key. */

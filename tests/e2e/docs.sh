@@ -5,7 +5,12 @@
 
 MAN="$SOURCE_ROOT/man/custody.1"
 sed 's/\\//g' "$MAN" >man.txt	# mdoc escapes hyphens: \-
-for c in collect verify show keygen manifests timestamp transfer log; do
+# Every command the binary lists, so that a new one cannot go undocumented.
+cmds=$("$CUSTODY" --help | sed -n '/^commands:/,/^$/s/^  \([a-z]*\) .*/\1/p')
+check "custody --help lists the commands" test "$(echo $cmds | wc -w)" -ge 9
+for c in $cmds; do
+	check "custody $c has its section in custody(1)" \
+	    grep -qx "\.Ss custody $c" "$MAN"
 	run "$CUSTODY" "$c" --help
 	expect_rc "custody $c --help" 0
 	for opt in $(grep -oE -- '--[a-z][a-z-]+' "$T/.out" | sort -u); do

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# extract.sh: custody extract copies the bag out so that stock tools can
+# check it, and a hostile bundle cannot make it write anywhere else:
+# no "..", absolute or foreign names, no links or devices made, no link
+# followed, nothing overwritten.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$E2E_LIB"
+
+"$CUSTODY" keygen -o k >/dev/null 2>&1 || exit 99
+make_tree tree
+"$CUSTODY" collect --no-nice --key k.key --evidence-id EXT -o b.tar.zst tree \
+    >/dev/null 2>&1 || exit 99
+
+# --- a real bundle, checked with stock tools after extraction
+mkdir out
+run "$CUSTODY" extract -C out b.tar.zst
+expect_rc "extract a sealed .tar.zst bundle" 0
+expect_out_match "says what it wrote, and that it did not verify" \
+    '^extracted out/EXT: [0-9]+ files, [0-9]+ directories, [0-9]+ bytes \(not verified: run custody verify on the bundle\)$'
+check "sha256sum -c passes in the extracted bag" \
+    bash -c "cd out/EXT && sha256sum --strict --quiet -c manifest-sha256.txt"
+check "sha512sum -c passes on the tag manifest" \
+    bash -c "cd out/EXT && sha512sum --strict --quiet -c tagmanifest-sha512.txt"
+check "minisign verifies the seal" bash -c "cd out/EXT && minisign -q -Vm \
+    tagmanifest-sha512.txt -x signatures/tagmanifest-sha512.txt.minisig \
+    -p $T/k.pub"
+check "the same bytes as tar -x" bash -c "mkdir tx && zstd -dcq b.tar.zst |
+    tar -xf - -C tx && diff -r tx/EXT out/EXT"
+check "files are 0600 and directories 0700" test \
+    "$(find out/EXT -type f ! -perm 600 -o -type d ! -perm 700 | wc -l)" = 0
+check "no link was made (the bundle's symlinks are records, not members)" \
+    test "$(find out -type l | wc -l)" = 0
+run "$CUSTODY" extract -C out b.tar.zst
+expect_rc "the bag directory already there" 3
+expect_err "is refused" "custody: b.tar.zst: EXT: the bag directory cannot be created (it must not exist yet): File exists"
+run "$CUSTODY" extract -C out - <b.tar.zst
+expect_rc "from standard input, likewise" 3
+rm -rf out
+mkdir out elsewhere
+ln -s "$T/elsewhere" out/EXT
+run "$CUSTODY" extract -C out b.tar.zst
+expect_rc "a symlink planted where the bag goes" 3
+check "is not followed" test -z "$(ls elsewhere)"
+rm -rf out tx
+
+# --- hostile bundles: each refused, nothing written outside out/
+# hostile NAME: a tar whose members python3 lays out below.
+hostile() {
+	python3 - "$1" <<'PY'
+import io, sys, tarfile
+kind = sys.argv[1]
+def reg(t, name, data=b"x\n"):
+    i = tarfile.TarInfo(name)
+    i.size = len(data)
+    t.addfile(i, io.BytesIO(data))
+def special(t, name, typ, target=""):
+    i = tarfile.TarInfo(name)
+    i.type = typ
+    i.linkname = target
+    t.addfile(i)
+with tarfile.open(kind + ".tar", "w", format=tarfile.PAX_FORMAT) as t:
+    reg(t, "H/bagit.txt")
+    if kind == "dotdot":
+        reg(t, "H/../escaped")
+    elif kind == "absolute":
+        reg(t, "/tmp/escaped-absolute")
+    elif kind == "foreign":
+        reg(t, "G/escaped")
+    elif kind == "symlink-then-file":
+        special(t, "H/data", tarfile.SYMTYPE, "../../elsewhere")
+        reg(t, "H/data/escaped")
+    elif kind == "hardlink":
+        special(t, "H/data", tarfile.LNKTYPE, "H/bagit.txt")
+    elif kind == "device":
+        special(t, "H/data", tarfile.CHRTYPE)
+    elif kind == "fifo":
+        special(t, "H/data", tarfile.FIFOTYPE)
+    elif kind == "directory":
+        special(t, "H/data", tarfile.DIRTYPE)
+    elif kind == "twice":
+        reg(t, "H/bagit.txt", b"second\n")
+    elif kind == "file-then-dir":
+        reg(t, "H/bagit.txt/escaped")
+    elif kind == "control":
+        reg(t, "H/data/a\nb")
+PY
+}
+for kind in dotdot absolute foreign symlink-then-file hardlink device fifo \
+    directory twice file-then-dir control; do
+	hostile "$kind" || exit 99
+	mkdir out
+	run "$CUSTODY" extract -C out "$kind.tar"
+	expect_rc "hostile bundle: $kind" 1
+	expect_err_match "names the bundle and the member" "^custody: $kind\\.tar: "
+	check "nothing outside out/ ($kind)" test \
+	    "$(ls | sort | tr '\n' ' ')" = "$(printf '%s\n' "$kind.tar" b.tar.zst \
+	    b.tar.zst.custody b.tar.zst.sha256 elsewhere k.key k.pub out tree |
+	    sort | tr '\n' ' ')"
+	check "elsewhere/ and /tmp untouched ($kind)" bash -c \
+	    "test -z \"\$(ls elsewhere)\" && ! test -e /tmp/escaped-absolute"
+	check "no link or device made ($kind)" test \
+	    "$(find out ! -type f ! -type d | wc -l)" = 0
+	if [ "$kind" = twice ]; then
+		check "the first of a member named twice is kept, not overwritten" \
+		    test "$(cat out/H/bagit.txt)" = x
+	fi
+	rm -rf out "$kind.tar"
+done
+
+# --- the expansion bound is the verifier's
+run "$CUSTODY" extract --max-expansion 2x b.tar.zst
+expect_rc "--max-expansion takes a whole number" 2
+run "$CUSTODY" extract
+expect_rc "no bundle is a usage error" 2
+run "$CUSTODY" extract -C missing-dir b.tar.zst
+expect_rc "a missing target directory" 3
+expect_err "is named" "custody: missing-dir: No such file or directory"
+
+done_testing

@@ -1,0 +1,213 @@
+/*
+ * test-extract.c: cust_extract writes a bundle's members under the target
+ * directory and nowhere else.  Archives are written here with libarchive
+ * to a memory file: a plain bag comes out byte for byte; a symlink, a
+ * "..", a member named twice or a bag directory already there is refused
+ * with the member named, and leaves nothing outside the target.
+ */
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <check.h>
+
+#include "custody.h"
+
+static struct cust_ctx *ctx;
+static char dir[64];
+static int dfd, tfd;
+static struct archive *w;
+static struct cust_extract_stats st;
+
+static void
+setup(void)
+{
+	ck_assert_int_eq(cust_ctx_new(&ctx), CUST_OK);
+	snprintf(dir, sizeof(dir), "/tmp/test-extract.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_ge(dfd = open(dir, O_RDONLY | O_DIRECTORY), 0);
+	ck_assert_int_ge(tfd = memfd_create("bundle", 0), 0);
+	ck_assert_ptr_nonnull(w = archive_write_new());
+	ck_assert_int_eq(archive_write_set_format_pax_restricted(w),
+	    ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_open_fd(w, tfd), ARCHIVE_OK);
+}
+
+static void
+teardown(void)
+{
+	char cmd[128];
+
+	close(tfd);
+	close(dfd);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	cust_ctx_free(ctx);
+}
+
+/* Add a member NAME of type TYPE (AE_IFREG: with TEXT; AE_IFLNK: to TEXT). */
+static void
+add(const char *name, unsigned type, const char *text)
+{
+	struct archive_entry *e = archive_entry_new();
+
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_filetype(e, type);
+	archive_entry_set_perm(e, 0644);
+	if (type == AE_IFLNK)
+		archive_entry_set_symlink(e, text);
+	archive_entry_set_size(e, type == AE_IFREG ? (la_int64_t)strlen(text) :
+	    0);
+	ck_assert_int_eq(archive_write_header(w, e), ARCHIVE_OK);
+	if (type == AE_IFREG)
+		ck_assert_int_eq(archive_write_data(w, text, strlen(text)),
+		    (la_ssize_t)strlen(text));
+	archive_entry_free(e);
+}
+
+/* Close the archive and extract it into the target directory. */
+static int
+extract(void)
+{
+	ck_assert_int_eq(archive_write_close(w), ARCHIVE_OK);
+	archive_write_free(w);
+	ck_assert_int_eq(lseek(tfd, 0, SEEK_SET), 0);
+	return cust_extract(ctx, tfd, "b.tar", dfd, 0, &st);
+}
+
+static const char *
+slurp(const char *rel)
+{
+	static char buf[256];
+	char p[256];
+	ssize_t n;
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	if ((fd = open(p, O_RDONLY | O_NOFOLLOW)) < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n < 0 ? 0 : n] = '\0';
+	return buf;
+}
+
+static mode_t
+mode(const char *rel)
+{
+	char p[256];
+	struct stat sb;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	ck_assert_int_eq(lstat(p, &sb), 0);
+	return sb.st_mode;
+}
+
+START_TEST(a_bag_comes_out_byte_for_byte)
+{
+	add("B/bagit.txt", AE_IFREG, "BagIt-Version: 1.0\n");
+	add("B/data/x/y/z.txt", AE_IFREG, "zed\n");
+	add("B/data/x/empty", AE_IFREG, "");
+	ck_assert_msg(extract() == CUST_OK, "%s", cust_ctx_error(ctx));
+	ck_assert_str_eq(slurp("B/bagit.txt"), "BagIt-Version: 1.0\n");
+	ck_assert_str_eq(slurp("B/data/x/y/z.txt"), "zed\n");
+	ck_assert_str_eq(slurp("B/data/x/empty"), "");
+	ck_assert_uint_eq(st.files, 3);
+	ck_assert_uint_eq(st.dirs, 4);
+	ck_assert_uint_eq(st.bytes, 23);
+	ck_assert_str_eq(st.bag, "B");
+	ck_assert_uint_eq(mode("B/data/x/y/z.txt"), S_IFREG | 0600);
+	ck_assert_uint_eq(mode("B/data/x"), S_IFDIR | 0700);
+}
+END_TEST
+
+START_TEST(a_symlink_member_is_refused_and_not_made)
+{
+	add("B/bagit.txt", AE_IFREG, "x");
+	add("B/data", AE_IFLNK, "/etc");
+	add("B/data/passwd", AE_IFREG, "owned");
+	ck_assert_int_eq(extract(), CUST_FAILED);
+	ck_assert_str_eq(cust_ctx_error(ctx), "B/data: member is not a "
+	    "regular file");
+	ck_assert_ptr_null(slurp("B/data"));
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_uint_eq(st.files, 1);
+}
+END_TEST
+
+START_TEST(dot_dot_is_refused)
+{
+	add("B/bagit.txt", AE_IFREG, "x");
+	add("B/../escaped", AE_IFREG, "x");
+	ck_assert_int_eq(extract(), CUST_FAILED);
+	ck_assert_ptr_nonnull(strstr(cust_ctx_error(ctx), "B/../escaped"));
+	ck_assert_ptr_null(slurp("escaped"));
+}
+END_TEST
+
+START_TEST(a_member_named_twice_does_not_overwrite)
+{
+	add("B/bagit.txt", AE_IFREG, "first");
+	add("B/bagit.txt", AE_IFREG, "second");
+	ck_assert_int_eq(extract(), CUST_FAILED);
+	ck_assert_str_eq(cust_ctx_error(ctx), "b.tar: B/bagit.txt: member "
+	    "named twice (or a file is already there): File exists");
+	ck_assert_str_eq(slurp("B/bagit.txt"), "first");
+}
+END_TEST
+
+START_TEST(a_planted_symlink_is_not_followed)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/B", dir);
+	ck_assert_int_eq(symlink("/tmp", p), 0);
+	add("B/bagit.txt", AE_IFREG, "x");
+	ck_assert_int_eq(extract(), CUST_FATAL);
+	ck_assert_str_eq(cust_ctx_error(ctx), "B: the bag directory cannot "
+	    "be created (it must not exist yet): File exists");
+	ck_assert_uint_eq(st.files, 0);
+}
+END_TEST
+
+START_TEST(a_file_where_a_directory_goes_is_the_bundles_fault)
+{
+	add("B/bagit.txt", AE_IFREG, "x");
+	add("B/bagit.txt/y", AE_IFREG, "y");
+	ck_assert_int_eq(extract(), CUST_FAILED);
+	ck_assert_str_eq(cust_ctx_error(ctx), "b.tar: B/bagit.txt/y: open "
+	    "directory: Not a directory");
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("extract");
+	TCase *tc = tcase_create("extract");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, a_bag_comes_out_byte_for_byte);
+	tcase_add_test(tc, a_symlink_member_is_refused_and_not_made);
+	tcase_add_test(tc, dot_dot_is_refused);
+	tcase_add_test(tc, a_member_named_twice_does_not_overwrite);
+	tcase_add_test(tc, a_planted_symlink_is_not_followed);
+	tcase_add_test(tc, a_file_where_a_directory_goes_is_the_bundles_fault);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_set_tap(sr, "-");
+	srunner_run_all(sr, CK_SILENT);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
