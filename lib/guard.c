@@ -28,7 +28,7 @@ cust_guard_mounts(struct cust_ctx *ctx)
 		return cust_set_error(ctx, errno, CUST_FAILED,
 		    "private mount namespace");
 	/* Our changes must never propagate back to the host. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0)
 		return cust_set_error(ctx, errno, CUST_FATAL,
 		    "private mount propagation");
 	if (mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &attr,

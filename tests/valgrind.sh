@@ -27,6 +27,11 @@ VG="valgrind --quiet --error-exitcode=99 --leak-check=full \
 --show-leak-kinds=definite --errors-for-leak-kinds=definite \
 --child-silent-after-fork=no --log-file=$LOGS/%p.log"
 
+# Valgrind 3.19 does not implement mount_setattr(2) (syscall 442): the
+# unit case of the collection guard, which needs it, is left out here; it
+# runs in the plain and sanitizer builds.
+export CK_EXCLUDE_TAGS=mount-namespace
+
 rc=0
 for suite in "$@"; do
 	if [ "$suite" = e2e ]; then

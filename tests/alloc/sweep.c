@@ -413,6 +413,31 @@ e_scan(struct cust_ctx *ctx)
 	return r;
 }
 
+/* Extract the bundle into a new directory under the scratch one; every
+ * run starts from an empty target. */
+static int
+e_extract(struct cust_ctx *ctx)
+{
+	static unsigned runs;
+	struct cust_extract_stats st;
+	char path[128], cmd[160];
+	int fd = memfd(S.bundle, S.bundlelen), dfd, r;
+
+	snprintf(path, sizeof(path), "%s/x%u", S.dir, runs++);
+	if (mkdir(path, 0700) == -1 ||
+	    (dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		die("%s: %s", path, strerror(errno));
+	r = cust_extract(ctx, fd, "sweep.tar", dfd, 0, &st);
+	if (r == CUST_OK && st.files < 3)
+		r = violated("extracted %ju files", (uintmax_t)st.files);
+	close(dfd);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+	if (system(cmd) != 0)
+		die("%s: could not remove", path);
+	return r;
+}
+
 static int
 e_report_json(struct cust_ctx *ctx)
 {
@@ -627,6 +652,7 @@ static const struct entry entries[] = {
 	{ "cust_verify", e_verify, true },
 	{ "cust_verify (tampered)", e_verify_tampered, true },
 	{ "cust_scan", e_scan, true },
+	{ "cust_extract", e_extract, true },
 	{ "cust_report_json", e_report_json, false },
 	{ "cust_report_add", e_report_add, false },
 	{ "cust_chain_add", e_chain, true },
