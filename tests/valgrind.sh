@@ -22,7 +22,7 @@ LOGS=$BUILD/valgrind
 rm -rf "$LOGS"
 mkdir -p "$LOGS/tmp"
 # Tests that drop to an unprivileged user (setpriv) run valgrind too.
-chmod 1777 "$LOGS/tmp"
+chmod 1777 "$LOGS" "$LOGS/tmp"
 # Check runs each unit test in a child it forks: the child is checked too,
 # and its report goes to a log of its own.
 VG="valgrind --quiet --error-exitcode=99 --leak-check=full \

@@ -48,7 +48,17 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	printf 'private\n' >v/secret/key
 	chmod 0755 v && chmod 0644 v/a-big v/b-gone && chmod 0700 v/secret
 	chmod 0777 "$T"
-	( sleep 0.5; rm -f v/b-gone ) &
+	# Removed once the collection is reading a-big (throttled to 2 MB/s),
+	# so after the walk met v/ and before it reaches b-gone, however
+	# slowly the binary starts (valgrind).
+	(
+		for _ in $(seq 600); do
+			find /proc/[0-9]*/fd -lname "$T/v/a-big" 2>/dev/null |
+			    grep -q . && break
+			sleep 0.1
+		done
+		rm -f v/b-gone
+	) &
 	run setpriv --reuid=65534 --regid=65534 --clear-groups \
 	    "$CUSTODY" collect --max-rate 2 -o v.tar v
 	wait
