@@ -477,39 +477,20 @@ cust_log_links(struct cust_ctx *ctx, const struct cust_log *log)
 
 /* ------------------------------------------------------------- writing */
 
-/* NULL, or one line of printable UTF-8 of at most MAX bytes. */
-static int
-label(struct cust_ctx *ctx, const char *what, const char *s, size_t max)
-{
-	if (s == NULL)
-		return CUST_OK;
-	if (*s == '\0' || strlen(s) > max)
-		return cust_set_error(ctx, 0, CUST_FAILED, "%s: must be 1 to "
-		    "%zu bytes", what, max);
-	if (!cust_utf8_valid(s, strlen(s)))
-		return cust_set_error(ctx, 0, CUST_FAILED,
-		    "%s: not valid UTF-8", what);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return cust_set_error(ctx, 0, CUST_FAILED,
-			    "%s: control characters are not allowed", what);
-	return CUST_OK;
-}
-
 static int
 labels(struct cust_ctx *ctx, const struct cust_event *ev)
 {
 	int r;
 
-	if ((r = label(ctx, "name", ev->name, LABEL_MAX)) != CUST_OK ||
-	    (r = label(ctx, "role", ev->role, LABEL_MAX)) != CUST_OK ||
-	    (r = label(ctx, "organisation", ev->organisation, LABEL_MAX)) ||
-	    (r = label(ctx, "contact", ev->contact, LABEL_MAX)) != CUST_OK ||
-	    (r = label(ctx, "location", ev->location, LABEL_MAX)) ||
-	    (r = label(ctx, "purpose", ev->purpose, LABEL_MAX)) != CUST_OK ||
-	    (r = label(ctx, "from", ev->from, LABEL_MAX)) != CUST_OK ||
-	    (r = label(ctx, "to", ev->to, LABEL_MAX)) != CUST_OK ||
-	    (r = label(ctx, "note", ev->note, NOTE_MAX)) != CUST_OK)
+	if ((r = cust_check_label(ctx, "name", ev->name, LABEL_MAX)) != CUST_OK ||
+	    (r = cust_check_label(ctx, "role", ev->role, LABEL_MAX)) != CUST_OK ||
+	    (r = cust_check_label(ctx, "organisation", ev->organisation, LABEL_MAX)) ||
+	    (r = cust_check_label(ctx, "contact", ev->contact, LABEL_MAX)) != CUST_OK ||
+	    (r = cust_check_label(ctx, "location", ev->location, LABEL_MAX)) ||
+	    (r = cust_check_label(ctx, "purpose", ev->purpose, LABEL_MAX)) != CUST_OK ||
+	    (r = cust_check_label(ctx, "from", ev->from, LABEL_MAX)) != CUST_OK ||
+	    (r = cust_check_label(ctx, "to", ev->to, LABEL_MAX)) != CUST_OK ||
+	    (r = cust_check_label(ctx, "note", ev->note, NOTE_MAX)) != CUST_OK)
 		return r;
 	if (ev->key == NULL || !cust_key_has_secret(ev->key))
 		return cust_set_error(ctx, 0, CUST_FAILED, "custody event: "

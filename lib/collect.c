@@ -700,34 +700,16 @@ out:
 	return r;
 }
 
-/* A label is one line of printable UTF-8. */
-static int
-check_label(struct cust_ctx *ctx, const char *what, const char *s)
-{
-	if (s == NULL)
-		return CUST_OK;
-	if (*s == '\0' || strlen(s) > LABEL_MAX)
-		return cust_set_error(ctx, 0, CUST_FAILED,
-		    "%s: must be 1 to %d bytes", what, LABEL_MAX);
-	if (!cust_utf8_valid(s, strlen(s)))
-		return cust_set_error(ctx, 0, CUST_FAILED,
-		    "%s: not valid UTF-8", what);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return cust_set_error(ctx, 0, CUST_FAILED,
-			    "%s: control characters are not allowed", what);
-	return CUST_OK;
-}
-
 static int
 check_opts(struct cust_ctx *ctx, const struct cust_collect_opts *o)
 {
 	const char *n = o->bag_name;
 	int r;
 
-	if ((r = check_label(ctx, "case id", o->case_id)) ||
-	    (r = check_label(ctx, "evidence id", o->evidence_id)) ||
-	    (r = check_label(ctx, "examiner", o->examiner)))
+	if ((r = cust_check_label(ctx, "case id", o->case_id, LABEL_MAX)) ||
+	    (r = cust_check_label(ctx, "evidence id", o->evidence_id,
+	    LABEL_MAX)) ||
+	    (r = cust_check_label(ctx, "examiner", o->examiner, LABEL_MAX)))
 		return r;
 	if (n == NULL || *n == '\0' || strlen(n) > 128 || n[0] == '.' ||
 	    strspn(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

@@ -242,3 +242,23 @@ cust_stored_valid(const char *rel)
 			return false;
 	return true;
 }
+
+/* NULL, or one line of printable UTF-8 of at most MAX bytes. */
+int
+cust_check_label(struct cust_ctx *ctx, const char *what, const char *s,
+    size_t max)
+{
+	if (s == NULL)
+		return CUST_OK;
+	if (*s == '\0' || strlen(s) > max)
+		return cust_set_error(ctx, 0, CUST_FAILED, "%s: must be 1 to "
+		    "%zu bytes", what, max);
+	if (!cust_utf8_valid(s, strlen(s)))
+		return cust_set_error(ctx, 0, CUST_FAILED,
+		    "%s: not valid UTF-8", what);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return cust_set_error(ctx, 0, CUST_FAILED,
+			    "%s: control characters are not allowed", what);
+	return CUST_OK;
+}

@@ -82,6 +82,10 @@ int	cust_sha256_hex(struct cust_ctx *, const void *, size_t,
 /* Length of the valid UTF-8 sequence at S (1-4), or 0 if invalid. */
 size_t	cust_utf8_seq(const unsigned char *s, size_t n);
 bool	cust_utf8_valid(const char *, size_t);
+/* NULL, or a label: one line of printable UTF-8 of 1 to MAX bytes;
+ * CUST_FAILED with a message naming WHAT otherwise. */
+int	cust_check_label(struct cust_ctx *, const char *what, const char *s,
+	    size_t max);
 /*
  * The stored name of raw path bytes: '%', '^', C0 controls, DEL and bytes
  * of invalid UTF-8 become "^XX".  Returns a NUL-terminated string owned by
