@@ -112,16 +112,6 @@ readkey(struct cust_ctx *ctx, const char *path, BIO **biop)
 	return r;
 }
 
-static int
-nopass(char *buf, int size, int rwflag, void *arg)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)arg;
-	return -1;
-}
-
 /* ECDSA P-256 or P-384, or RSA of 3072 bits or more; nothing else. */
 static int
 usable(struct cust_ctx *ctx, const char *path, struct cust_signer *s)
@@ -167,7 +157,7 @@ load_key(struct cust_ctx *ctx, const char *path, struct cust_signer *s)
 		BIO_free(bio);
 		return r;
 	}
-	s->key = PEM_read_bio_PrivateKey_ex(bio, NULL, nopass, NULL, NULL,
+	s->key = PEM_read_bio_PrivateKey_ex(bio, NULL, cust_pem_nopass, NULL, NULL,
 	    NULL);
 	BIO_free(bio);
 	if (s->key == NULL) {

@@ -653,6 +653,10 @@ void	cust_strv_free(struct cust_strv *);
 
 /* --------------------------------------------------------------- seal.c */
 
+/* A pem_password_cb that refuses: no PEM reader ever asks for a password
+ * on the terminal. */
+int	cust_pem_nopass(char *buf, int size, int rwflag, void *arg);
+
 #define CUST_ED25519_LEN 32	/* bytes in an Ed25519 public key */
 #define CUST_PUBKEY_MAX	4096	/* largest public key text accepted */
 #define CUST_SIG_MAX	8192	/* largest signature file accepted */

@@ -377,8 +377,8 @@ out:
 }
 
 /* The PEM reader must never prompt on the terminal for a password. */
-static int
-nopass(char *buf, int size, int rwflag, void *arg)
+int
+cust_pem_nopass(char *buf, int size, int rwflag, void *arg)
 {
 	(void)buf;
 	(void)size;
@@ -419,7 +419,7 @@ cust_key_load_secret(struct cust_ctx *ctx, const char *path,
 		r = cust_set_ssl_error(ctx, CUST_FATAL, "%s", path);
 		goto out;
 	}
-	pkey = PEM_read_bio_PrivateKey_ex(bio, NULL, nopass, NULL, NULL, NULL);
+	pkey = PEM_read_bio_PrivateKey_ex(bio, NULL, cust_pem_nopass, NULL, NULL, NULL);
 	if (pkey == NULL)
 		r = badpem(ctx, path, buf, len);
 	else if (!EVP_PKEY_is_a(pkey, "ED25519"))

@@ -35,17 +35,6 @@ cust_castore_free(struct cust_castore *s)
 	free(s);
 }
 
-/* The PEM reader must never ask for a password on the terminal. */
-static int
-nopass(char *buf, int size, int rwflag, void *arg)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)arg;
-	return -1;
-}
-
 /*
  * Push every certificate in the PEM text of BIO onto SK, at most MAX.
  * Returns the count read, or -1 (OpenSSL's error queue says why).
@@ -56,7 +45,7 @@ cust_pem_certs(BIO *bio, STACK_OF(X509) *sk, int max)
 	X509 *x;
 	int n = 0;
 
-	while (n <= max && (x = PEM_read_bio_X509(bio, NULL, nopass,
+	while (n <= max && (x = PEM_read_bio_X509(bio, NULL, cust_pem_nopass,
 	    NULL)) != NULL) {
 		if (n == max || !sk_X509_push(sk, x)) {
 			X509_free(x);
