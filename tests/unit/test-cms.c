@@ -21,18 +21,6 @@ static X509 *cacert, *cert;
 static struct cust_castore *ca, *otherca;
 static char dir[] = "/tmp/test-cms.XXXXXX";
 
-static struct cust_castore *
-store_of(X509 *root, const char *name)
-{
-	struct cust_castore *s;
-	char *path = tk_pem(dir, name, &root, 1, NULL);
-
-	ck_assert_msg(cust_castore_load(ctx, path, &s) == CUST_OK, "%s",
-	    cust_ctx_error(ctx));
-	free(path);
-	return s;
-}
-
 static void
 setup(void)
 {
@@ -47,11 +35,11 @@ setup(void)
 	key = tk_ec("P-256");
 	cert = tk_cert("A. Investigator", "Lab", key, cacert, cakey, -86400,
 	    86400 * 30, 2, tk_signer_exts);
-	ca = store_of(cacert, "ca.pem");
+	ca = tk_store(ctx, dir, cacert, "ca.pem");
 	ok = tk_ec("P-256");
 	oc = tk_cert("Other Root", NULL, ok, NULL, NULL, -86400, 86400, 1,
 	    tk_ca_exts);
-	otherca = store_of(oc, "other.pem");
+	otherca = tk_store(ctx, dir, oc, "other.pem");
 	X509_free(oc);
 	EVP_PKEY_free(ok);
 }

@@ -30,18 +30,6 @@ static struct cust_castore *ca, *otherca;
 static char dir[] = "/tmp/test-tsa.XXXXXX";
 static time_t now;
 
-static struct cust_castore *
-store_of(X509 *root, const char *name)
-{
-	struct cust_castore *s;
-	char *path = tk_pem(dir, name, &root, 1, NULL);
-
-	ck_assert_msg(cust_castore_load(ctx, path, &s) == CUST_OK, "%s",
-	    cust_ctx_error(ctx));
-	free(path);
-	return s;
-}
-
 static void
 setup(void)
 {
@@ -57,8 +45,8 @@ setup(void)
 	otherkey = tk_ec("P-256");
 	othercert = tk_cert("Other Root", NULL, otherkey, NULL, NULL, -86400,
 	    86400 * 30, 1, tk_ca_exts);
-	ca = store_of(cacert, "ca.pem");
-	otherca = store_of(othercert, "other.pem");
+	ca = tk_store(ctx, dir, cacert, "ca.pem");
+	otherca = tk_store(ctx, dir, othercert, "other.pem");
 }
 
 static void

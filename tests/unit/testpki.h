@@ -138,6 +138,19 @@ tk_pem(const char *dir, const char *name, X509 *const *certs, size_t n,
 	return path;
 }
 
+/* A CA store of the one certificate ROOT, through the file DIR/NAME. */
+static inline struct cust_castore *
+tk_store(struct cust_ctx *ctx, const char *dir, X509 *root, const char *name)
+{
+	struct cust_castore *s;
+	char *path = tk_pem(dir, name, &root, 1, NULL);
+
+	ck_assert_msg(cust_castore_load(ctx, path, &s) == CUST_OK, "%s",
+	    cust_ctx_error(ctx));
+	free(path);
+	return s;
+}
+
 static inline int
 tk_time_cb(TS_RESP_CTX *rc, void *arg, long *sec, long *usec)
 {
