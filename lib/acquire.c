@@ -2,10 +2,10 @@
  * acquire.c: take one regular file.  It is opened relative to its parent
  * directory without following links and without blocking (a name swapped
  * for a FIFO cannot hang us), checked to be the file the walker saw, then
- * read once, straight into the relay's ring: each chunk goes to the
- * archive, and on to the hashing thread, which digests (and, for the first
- * chunk, types) the very bytes the archive got.  Whatever happens while reading,
- * the archive holds exactly the bytes that are hashed, and the result says
+ * read once, straight into the relay's ring: the hashing thread digests
+ * (and, for the first chunk, types) each chunk, then hands the very same
+ * bytes to the archive writer.  Whatever happens while reading, the
+ * archive holds exactly the bytes that are hashed, and the result says
  * what happened.
  */
 #include <sys/stat.h>
@@ -142,15 +142,10 @@ aborted(struct cust_acquirer *a)
 	return cust_set_error(a->ctx, 0, CUST_FATAL, "hashing thread stopped");
 }
 
-/* N bytes at P, inside the ring, to the archive and the hashing thread. */
+/* N bytes at P, inside the ring, to the hashing thread and the archive. */
 static int
-feed(struct cust_acquirer *a, struct cust_sink *s, struct cust_taken *t,
-    const void *p, size_t n)
+feed(struct cust_acquirer *a, struct cust_taken *t, const void *p, size_t n)
 {
-	int r;
-
-	if (s != NULL && (r = cust_sink_data(s, p, n)) != CUST_OK)
-		return r;
 	if (!cust_relay_chunk(a->relay, p, n))
 		return aborted(a);
 	t->bytes += (int64_t)n;
@@ -159,8 +154,8 @@ feed(struct cust_acquirer *a, struct cust_sink *s, struct cust_taken *t,
 
 /* N bytes copied from P into the ring, then fed. */
 static int
-feed_copy(struct cust_acquirer *a, struct cust_sink *s, struct cust_taken *t,
-    const void *p, size_t n)
+feed_copy(struct cust_acquirer *a, struct cust_taken *t, const void *p,
+    size_t n)
 {
 	size_t k;
 	void *q;
@@ -174,7 +169,7 @@ feed_copy(struct cust_acquirer *a, struct cust_sink *s, struct cust_taken *t,
 			memcpy(q, p, k);
 		else
 			memset(q, 0, k);
-		if ((r = feed(a, s, t, q, k)) != CUST_OK)
+		if ((r = feed(a, t, q, k)) != CUST_OK)
 			return r;
 		if (p != NULL)
 			p = (const unsigned char *)p + k;
@@ -217,9 +212,28 @@ slurp(struct cust_acquirer *a, int fd, size_t *np, int *errp)
 	return CUST_OK;
 }
 
+/* The member's header, when the file is stored. */
 static int
-pseudo(struct cust_acquirer *a, int fd, struct cust_sink *s,
-    const char *member, struct cust_taken *t)
+header(struct cust_acquirer *a, const char *member, uint64_t size,
+    const struct cust_taken *t)
+{
+	if (member != NULL && !cust_relay_header(a->relay, member, size,
+	    &t->st.st_mtim))
+		return aborted(a);
+	return CUST_OK;
+}
+
+static int
+finish(struct cust_acquirer *a, const char *member)
+{
+	if (member != NULL && !cust_relay_finish(a->relay))
+		return aborted(a);
+	return CUST_OK;
+}
+
+static int
+pseudo(struct cust_acquirer *a, int fd, const char *member,
+    struct cust_taken *t)
 {
 	size_t n = 0;
 	int err, r;
@@ -230,18 +244,16 @@ pseudo(struct cust_acquirer *a, int fd, struct cust_sink *s,
 		fail(t, "error", "read", err);
 	if (n == PSEUDO_CAP)
 		t->capped = true;
-	if (s != NULL && (r = cust_sink_header(s, member, n,
-	    &t->st.st_mtim)) != CUST_OK)
+	if ((r = header(a, member, n, t)) != CUST_OK ||
+	    (r = feed_copy(a, t, a->pbuf, n)) != CUST_OK)
 		return r;
-	if ((r = feed_copy(a, s, t, a->pbuf, n)) != CUST_OK)
-		return r;
-	return s != NULL ? cust_sink_finish(s) : CUST_OK;
+	return finish(a, member);
 }
 
 /* Read the size the header promised, straight into the ring. */
 static int
-copy(struct cust_acquirer *a, int fd, struct cust_sink *s,
-    const char *member, struct cust_taken *t)
+copy(struct cust_acquirer *a, int fd, const char *member,
+    struct cust_taken *t)
 {
 	uint64_t left = (uint64_t)t->st.st_size;
 	size_t want;
@@ -249,8 +261,7 @@ copy(struct cust_acquirer *a, int fd, struct cust_sink *s,
 	void *p;
 	int r;
 
-	if (s != NULL && (r = cust_sink_header(s, member, left,
-	    &t->st.st_mtim)) != CUST_OK)
+	if ((r = header(a, member, left, t)) != CUST_OK)
 		return r;
 	while (left > 0) {
 		want = left > a->chunk ? a->chunk : (size_t)left;
@@ -266,18 +277,18 @@ copy(struct cust_acquirer *a, int fd, struct cust_sink *s,
 				fail(t, "error", "read", errno);
 			else
 				fail(t, "changed", "shrank while read", 0);
-			return feed_copy(a, s, t, NULL, left) != CUST_OK ?
-			    CUST_FATAL : s != NULL ? cust_sink_finish(s) :
-			    CUST_OK;
+			if ((r = feed_copy(a, t, NULL, left)) != CUST_OK)
+				return r;
+			return finish(a, member);
 		}
 		if ((size_t)k < want)
 			cust_relay_unreserve(a->relay, want - (size_t)k);
-		if ((r = feed(a, s, t, p, (size_t)k)) != CUST_OK)
+		if ((r = feed(a, t, p, (size_t)k)) != CUST_OK)
 			return r;
 		throttle(a, (size_t)k);
 		left -= (uint64_t)k;
 	}
-	return s != NULL ? cust_sink_finish(s) : CUST_OK;
+	return finish(a, member);
 }
 
 /* After reading: did the file move under us, and did its atime? */
@@ -298,19 +309,30 @@ settle(int fd, struct cust_taken *t)
 }
 
 int
-cust_acquire(struct cust_acquirer *a, const struct cust_entry *e,
-    struct cust_sink *s, const char *member, struct cust_taken *t)
+cust_acquire_open(const struct cust_entry *e, struct cust_taken *t)
 {
-	int fd, r = CUST_OK;
+	int fd;
 
 	memset(t, 0, sizeof(*t));
 	t->status = "ok";
-	if ((fd = openfile(e, t)) < 0)
-		return fail(t, openstatus(errno), "open", errno);
+	if ((fd = openfile(e, t)) < 0) {
+		fail(t, openstatus(errno), "open", errno);
+		return -1;
+	}
 	if (cust_stat_at(fd, "", AT_EMPTY_PATH, &t->st, &t->btime) != 0) {
 		fail(t, "error", "fstat", errno);
-		goto out;
+		close(fd);
+		return -1;
 	}
+	return fd;
+}
+
+int
+cust_acquire_fd(struct cust_acquirer *a, const struct cust_entry *e, int fd,
+    const char *member, struct cust_taken *t)
+{
+	int r = CUST_OK;
+
 	/* O_NONBLOCK changes nothing for a regular file; anything else is
 	 * never read. */
 	if (!S_ISREG(t->st.st_mode)) {
@@ -324,13 +346,24 @@ cust_acquire(struct cust_acquirer *a, const struct cust_entry *e,
 		goto out;
 	}
 	t->read = true;
-	r = t->st.st_size == 0 ? pseudo(a, fd, s, member, t) :
-	    copy(a, fd, s, member, t);
+	r = t->st.st_size == 0 ? pseudo(a, fd, member, t) :
+	    copy(a, fd, member, t);
 	if (r != CUST_OK)
 		goto out;
-	t->stored = s != NULL;
+	t->stored = member != NULL;
 	settle(fd, t);
 out:
 	close(fd);
 	return r;
+}
+
+int
+cust_acquire(struct cust_acquirer *a, const struct cust_entry *e,
+    const char *member, struct cust_taken *t)
+{
+	int fd;
+
+	if ((fd = cust_acquire_open(e, t)) < 0)
+		return CUST_OK;
+	return cust_acquire_fd(a, e, fd, member, t);
 }

@@ -38,8 +38,10 @@ struct run {
 	struct cust_bag	*bag;			/* owned */
 	struct cust_filetype *ft;		/* owned */
 	struct cust_acquirer *acq;		/* owned */
-	struct cust_relay *relay;		/* owned */
+	struct cust_relay *relay;		/* owned: reader to hasher */
+	struct cust_relay *forward;		/* owned: hasher to writer */
 	struct cust_ledger *ledger;		/* owned: the hashing thread */
+	struct cust_writer *writer;		/* owned: the archive's */
 	struct cust_pathset *seen;		/* owned */
 	struct cust_mounts *mounts;		/* owned */
 	struct links	 links;			/* hard links stored */
@@ -212,27 +214,42 @@ fill_taken(struct cust_record *rec, const struct cust_taken *t)
 	rec->status = t->status;
 }
 
-/* Read a regular file; store it unless the rule only asks for a hash. */
+/*
+ * Read a regular file; store it unless the rule only asks for a hash.  FD
+ * is the file when the caller opened it already (T says what it found),
+ * or -1.
+ */
 static int
-take_file(struct run *run, const struct cust_entry *e, struct cust_record *rec)
+take_file(struct run *run, const struct cust_entry *e, struct cust_record *rec,
+    int fd, struct cust_taken *tp)
 {
 	const struct cust_rule *rule = run->rule;
 	bool store = rule->collector == CUST_COLLECTOR_FILE;
 	struct cust_taken t;
 	char reason[256], *stored = NULL;
 	const char *member = NULL;
-	int r;
+	int r = CUST_OK;
 
 	if (store) {
-		if ((stored = cust_stored_name(e->path, e->pathlen)) == NULL)
+		if ((stored = cust_stored_name(e->path, e->pathlen)) == NULL) {
+			if (fd >= 0)
+				close(fd);
 			return cust_set_error(run->ctx, ENOMEM, CUST_FATAL,
 			    "record");
+		}
 		if ((member = cust_bag_member(run->bag, stored)) == NULL) {
 			free(stored);
+			if (fd >= 0)
+				close(fd);
 			return CUST_FATAL;
 		}
 	}
-	r = cust_acquire(run->acq, e, store ? run->sink : NULL, member, &t);
+	if (fd >= 0)
+		t = *tp;
+	else
+		fd = cust_acquire_open(e, &t);
+	if (fd >= 0)
+		r = cust_acquire_fd(run->acq, e, fd, member, &t);
 	if (r != CUST_OK)
 		goto out;
 	fill_taken(rec, &t);
@@ -258,34 +275,40 @@ out:
 	return r;
 }
 
-static int
-on_entry(void *arg, const struct cust_entry *e)
+/* The bundle being written, never collected. */
+static bool
+ours(const struct run *run, const struct stat *st)
 {
-	struct run *run = arg;
-	const struct cust_collect_opts *o = run->o;
+	return run->o->out_ino != 0 && st->st_ino == run->o->out_ino &&
+	    st->st_dev == run->o->out_dev;
+}
+
+static void
+begin_record(const struct run *run, const struct cust_entry *e,
+    struct cust_record *rec)
+{
+	const struct cust_rule *rule = run->rule;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->path = e->path;
+	rec->pathlen = e->pathlen;
+	rec->st = &e->st;
+	rec->btime = e->btime;
+	rec->bytes = -1;
+	rec->artefact = run->artefact;
+	rec->status = rule->collector == CUST_COLLECTOR_FILE ||
+	    rule->collector == CUST_COLLECTOR_HASH ? "ok" : "listed";
+}
+
+/* An entry, stat'ed, that is not the bundle and was not met before. */
+static int
+judge(struct run *run, const struct cust_entry *e)
+{
 	const struct cust_rule *rule = run->rule;
 	struct cust_record rec;
 	char reason[128];
 
-	/* Never the bundle being written. */
-	if (e->err == 0 && o->out_ino != 0 && e->st.st_ino == o->out_ino &&
-	    e->st.st_dev == o->out_dev)
-		return CUST_OK;
-	switch (cust_pathset_add(run->seen, e->path, e->pathlen)) {
-	case -1:
-		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "walk");
-	case 0:
-		return CUST_OK;		/* recorded already */
-	}
-	memset(&rec, 0, sizeof(rec));
-	rec.path = e->path;
-	rec.pathlen = e->pathlen;
-	rec.st = &e->st;
-	rec.btime = e->btime;
-	rec.bytes = -1;
-	rec.artefact = run->artefact;
-	rec.status = rule->collector == CUST_COLLECTOR_FILE ||
-	    rule->collector == CUST_COLLECTOR_HASH ? "ok" : "listed";
+	begin_record(run, e, &rec);
 	if (e->err != 0 || e->what != NULL)
 		return take_failed(run, e, &rec);
 	if (S_ISLNK(e->st.st_mode))
@@ -309,7 +332,69 @@ on_entry(void *arg, const struct cust_entry *e)
 		run->res->skipped++;
 		return record(run, &rec, false, false);
 	}
-	return take_file(run, e, &rec);
+	return take_file(run, e, &rec, -1, NULL);
+}
+
+/* Nothing about the file opened for lazy entry E needs a closer look. */
+static bool
+plain(const struct run *run, const struct cust_entry *e, const struct stat *st)
+{
+	const struct cust_rule *rule = run->rule;
+
+	return S_ISREG(st->st_mode) && st->st_ino == e->st.st_ino &&
+	    st->st_dev == e->st.st_dev && !ours(run, st) &&
+	    (st->st_nlink < 2 || rule->collector != CUST_COLLECTOR_FILE) &&
+	    (rule->max_size < 0 || st->st_size <= rule->max_size);
+}
+
+/*
+ * A regular file the walker did not stat (most files): open it, and take
+ * it at once when it is the file the directory listed and nothing about it
+ * needs a closer look (other links, a size cap, the bundle itself).
+ * Otherwise, or when it cannot be opened, stat it by name and judge it as
+ * the walker would have.
+ */
+static int
+take_lazy(struct run *run, const struct cust_entry *e)
+{
+	struct cust_entry again;
+	struct cust_record rec;
+	struct cust_taken t;
+	int fd;
+
+	if ((fd = cust_acquire_open(e, &t)) >= 0) {
+		if (plain(run, e, &t.st)) {
+			begin_record(run, e, &rec);
+			return take_file(run, e, &rec, fd, &t);
+		}
+		close(fd);
+	}
+	again = *e;
+	again.lazy = false;
+	if (cust_stat_at(e->dirfd, e->name, AT_SYMLINK_NOFOLLOW, &again.st,
+	    &again.btime) != 0) {
+		memset(&again.st, 0, sizeof(again.st));
+		again.err = errno;
+		again.what = "lstat";
+	} else if (ours(run, &again.st))
+		return CUST_OK;
+	return judge(run, &again);
+}
+
+static int
+on_entry(void *arg, const struct cust_entry *e)
+{
+	struct run *run = arg;
+
+	if (e->err == 0 && !e->lazy && ours(run, &e->st))
+		return CUST_OK;
+	switch (cust_pathset_add(run->seen, e->path, e->pathlen)) {
+	case -1:
+		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "walk");
+	case 0:
+		return CUST_OK;		/* recorded already */
+	}
+	return e->lazy ? take_lazy(run, e) : judge(run, e);
 }
 
 static int
@@ -321,6 +406,9 @@ walk_one(struct run *run, const char *path)
 		.mounts = run->mounts, .one_file_system = o->one_file_system,
 		.date_fields = o->date_fields, .since = o->since,
 		.until = o->until, .visit = on_entry, .arg = run,
+		/* Files read anyway are stat'ed once, when opened. */
+		.lazy_files = run->rule->collector == CUST_COLLECTOR_FILE ||
+		    run->rule->collector == CUST_COLLECTOR_HASH,
 	};
 
 	return cust_walk(run->ctx, &wo, path);
@@ -765,6 +853,7 @@ setup(struct run *run)
 	}
 	if ((r = cust_filetype_new(ctx, &run->ft)) != CUST_OK ||
 	    (r = cust_relay_new(ctx, RING_BYTES, &run->relay)) != CUST_OK ||
+	    (r = cust_relay_new(ctx, 0, &run->forward)) != CUST_OK ||
 	    (r = cust_acquirer_new(ctx, run->relay, o->max_rate,
 	    &run->acq)) != CUST_OK ||
 	    (r = cust_pathset_new(ctx, &run->seen)) != CUST_OK ||
@@ -775,14 +864,33 @@ setup(struct run *run)
 	if ((r = cust_bag_new(ctx, run->sink, o->bag_name, o->algs,
 	    o->spool_dirfd, &run->start, &run->bag)) != CUST_OK)
 		return r;
-	return cust_ledger_start(ctx, run->relay, run->bag, run->ft,
-	    o->algs | CUST_ALG_SHA256, &run->ledger);
+	return cust_ledger_start(ctx, run->relay, run->forward, run->bag,
+	    run->ft, o->algs | CUST_ALG_SHA256, &run->ledger);
+}
+
+/*
+ * Wait for the hashing and writing threads to finish what they were given.
+ * When one of them failed, the reader only saw the relay stop: the
+ * thread's own error, the writer's last since it is the one at the end of
+ * the line, is the one to report.
+ */
+static int
+join(struct run *run, int r)
+{
+	int lr, wr;
+
+	lr = cust_ledger_finish(run->ledger, run->ctx);
+	wr = run->writer != NULL ? cust_writer_finish(run->writer, run->ctx) :
+	    CUST_OK;
+	return wr != CUST_OK ? wr : lr != CUST_OK ? lr : r;
 }
 
 static void
 teardown(struct run *run)
 {
+	cust_writer_free(run->writer);
 	cust_ledger_free(run->ledger);
+	cust_relay_free(run->forward);
 	cust_relay_free(run->relay);
 	cust_bag_free(run->bag);
 	cust_sink_free(run->sink);
@@ -819,9 +927,12 @@ cust_collect(struct cust_ctx *ctx, const struct cust_collect_opts *o,
 	    (r = setup(&run)) != 0)
 		goto out;
 	if ((r = cust_bag_begin(run.bag)) != CUST_OK ||
-	    (r = run_manifests(&run)) != CUST_OK ||
-	    (r = run_paths(&run)) != CUST_OK ||
-	    (r = cust_ledger_finish(run.ledger, ctx)) != CUST_OK ||
+	    (r = cust_writer_start(ctx, run.forward, run.relay, run.sink,
+	    &run.writer)) != CUST_OK)
+		goto out;
+	if ((r = run_manifests(&run)) == CUST_OK)
+		r = run_paths(&run);
+	if ((r = join(&run, r)) != CUST_OK ||
 	    (r = seal(&run)) != CUST_OK ||
 	    (r = cust_sink_close(run.sink, res->sha256,
 	    &res->bundle_bytes)) != CUST_OK ||

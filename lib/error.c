@@ -53,6 +53,14 @@ cust_ctx_clear(struct cust_ctx *ctx)
 	ctx->err = 0;
 }
 
+int
+cust_ctx_pass(struct cust_ctx *to, const struct cust_ctx *from, int status)
+{
+	memcpy(to->msg, from->msg, sizeof(to->msg));
+	to->err = from->err;
+	return status;
+}
+
 static void vset(struct cust_ctx *, const char *, const char *, va_list)
     __attribute__((format(printf, 3, 0)));
 

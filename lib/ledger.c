@@ -1,9 +1,9 @@
 /*
  * ledger.c: the hashing thread.  It takes the jobs the reading thread
  * relays, in order: the bytes of each file go to every digest (and the
- * first chunk to libmagic), and each record, once its file's digests are
- * final, goes into the payload manifests, files.jsonl and the bodyfile.
- * Reading and archiving on one core, hashing and bookkeeping on the other.
+ * first chunk to libmagic), then on to the archive writer; each record,
+ * once its file's digests are final, goes into the payload manifests,
+ * files.jsonl and the bodyfile.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -12,14 +12,20 @@
 
 #include "private.h"
 
+/* Jobs taken at once: one lock for many. */
+#define BATCH	64
+
 struct cust_ledger {
 	struct cust_ctx	*ctx;		/* owned: this thread's errors */
 	struct cust_relay *relay;	/* borrowed */
+	struct cust_relay *next;	/* borrowed: to the writer, or NULL */
 	struct cust_bag	*bag;		/* borrowed: its spools are ours */
 	struct cust_digest *d;		/* owned */
 	struct cust_filetype *ft;	/* borrowed */
 	char		 magic[256];	/* type of the file being hashed */
 	bool		 first;		/* the next chunk starts a file */
+	struct cust_job	 out[BATCH];	/* for the writer, not yet sent */
+	size_t		 nout;
 	pthread_t	 thread;
 	bool		 running;
 	int		 status;
@@ -44,12 +50,36 @@ write_slip(struct cust_ledger *l, struct cust_slip *s)
 	return cust_bag_record(l->bag, &s->r);
 }
 
+/* Hand J on to the writer (in a batch), or, without one, give its bytes
+ * back. */
+static int
+pass(struct cust_ledger *l, const struct cust_job *j)
+{
+	if (l->next == NULL) {
+		cust_relay_release_jobs(l->relay, j, 1);
+		return CUST_OK;
+	}
+	l->out[l->nout++] = *j;
+	return CUST_OK;
+}
+
+static int
+send(struct cust_ledger *l)
+{
+	size_t n = l->nout;
+
+	l->nout = 0;
+	if (n > 0 && !cust_relay_push(l->next, l->out, n))
+		return cust_set_error(l->ctx, 0, CUST_FATAL,
+		    "archive writer stopped");
+	return CUST_OK;
+}
+
 static int
 job(struct cust_ledger *l, const struct cust_job *j)
 {
-	int r;
-
 	const char *m;
+	int r;
 
 	switch (j->kind) {
 	case CUST_JOB_START:
@@ -61,9 +91,12 @@ job(struct cust_ledger *l, const struct cust_job *j)
 		    (m = cust_filetype_probe(l->ft, j->data, j->len)) != NULL)
 			snprintf(l->magic, sizeof(l->magic), "%s", m);
 		l->first = false;
-		r = cust_digest_update(l->d, j->data, j->len);
-		cust_relay_release(l->relay, j->data, j->len);
-		return r;
+		if ((r = cust_digest_update(l->d, j->data, j->len)) != CUST_OK)
+			return r;
+		return pass(l, j);
+	case CUST_JOB_HEADER:
+	case CUST_JOB_FINISH:
+		return pass(l, j);
 	default:
 		r = write_slip(l, j->slip);
 		free(j->slip);
@@ -75,14 +108,34 @@ static void *
 run(void *arg)
 {
 	struct cust_ledger *l = arg;
-	struct cust_job j;
+	struct cust_job v[BATCH];
+	size_t n;
 
 	pthread_setname_np(pthread_self(), "custody-hash");
-	while (cust_relay_next(l->relay, &j))
-		if ((l->status = job(l, &j)) != CUST_OK) {
+	for (;;) {
+		/* About to wait for work: let the writer have what we
+		 * passed it, or the reader may wait for room it frees. */
+		if (l->next != NULL && cust_relay_empty(l->relay))
+			cust_relay_flush(l->next);
+		if ((n = cust_relay_take(l->relay, v, BATCH)) == 0)
+			break;
+		for (size_t i = 0; i < n; i++)
+			if (l->status == CUST_OK)
+				l->status = job(l, &v[i]);
+			else if (v[i].kind == CUST_JOB_RECORD)
+				free(v[i].slip);	/* never to be written */
+		if (l->status == CUST_OK)
+			l->status = send(l);
+		if (l->status != CUST_OK) {
 			cust_relay_abort(l->relay);
+			if (l->next != NULL)
+				cust_relay_abort(l->next);
 			break;
 		}
+	}
+	/* No more jobs for the writer, whether all went well or not. */
+	if (l->next != NULL)
+		cust_relay_close(l->next);
 	return NULL;
 }
 
@@ -93,6 +146,8 @@ cust_ledger_free(struct cust_ledger *l)
 		return;
 	if (l->running) {
 		cust_relay_abort(l->relay);
+		if (l->next != NULL)
+			cust_relay_abort(l->next);
 		cust_relay_close(l->relay);
 		pthread_join(l->thread, NULL);
 	}
@@ -103,8 +158,8 @@ cust_ledger_free(struct cust_ledger *l)
 
 int
 cust_ledger_start(struct cust_ctx *ctx, struct cust_relay *relay,
-    struct cust_bag *bag, struct cust_filetype *ft, unsigned algs,
-    struct cust_ledger **lp)
+    struct cust_relay *next, struct cust_bag *bag, struct cust_filetype *ft,
+    unsigned algs, struct cust_ledger **lp)
 {
 	struct cust_ledger *l;
 	int r;
@@ -116,6 +171,7 @@ cust_ledger_start(struct cust_ctx *ctx, struct cust_relay *relay,
 		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "ledger");
 	}
 	l->relay = relay;
+	l->next = next;
 	l->bag = bag;
 	l->ft = ft;
 	if ((r = cust_digest_new(l->ctx, algs, &l->d)) != CUST_OK) {
@@ -140,7 +196,6 @@ cust_ledger_finish(struct cust_ledger *l, struct cust_ctx *ctx)
 	pthread_join(l->thread, NULL);
 	l->running = false;
 	if (l->status != CUST_OK)
-		return cust_set_error(ctx, cust_ctx_errno(l->ctx), l->status,
-		    "%s", cust_ctx_error(l->ctx));
+		return cust_ctx_pass(ctx, l->ctx, l->status);
 	return CUST_OK;
 }

@@ -605,7 +605,7 @@ f_flag(struct load *l, struct art *a, const struct field *f)
 static int
 f_depth(struct load *l, struct art *a, const struct field *f)
 {
-	int64_t v;
+	int64_t v = 0;
 	int r;
 
 	if ((r = scalar(l, f->name)) != CUST_OK ||

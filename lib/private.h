@@ -46,6 +46,9 @@ int	cust_set_ssl_error(struct cust_ctx *, int status, const char *fmt, ...)
 #define cust_set_ssl_error(ctx, status, ...) \
 	((void)(cust_set_ssl_error)((ctx), (status), __VA_ARGS__), (status))
 #endif
+/* Another thread's error, as it stands, onto TO; returns STATUS. */
+int	cust_ctx_pass(struct cust_ctx *to, const struct cust_ctx *from,
+	    int status);
 /* Wipe N bytes in a way the compiler may not drop. */
 void	cust_wipe(void *, size_t n);
 
@@ -171,6 +174,9 @@ int	cust_sink_write_member(struct cust_sink *, const char *path,
 	    const void *buf, size_t n, const struct timespec *mtime);
 /* End the archive; the SHA-256 and size of every byte written. */
 int	cust_sink_close(struct cust_sink *, char sha256[65], uint64_t *bytes);
+/* Report errors to CTX (borrowed) from now on, for the thread that uses
+ * the sink; the context used until now is returned. */
+struct cust_ctx *cust_sink_use_ctx(struct cust_sink *, struct cust_ctx *ctx);
 
 /* --------------------------------------------------------------- host.c */
 
@@ -213,6 +219,10 @@ struct cust_entry {
 	const char	*what;		/* what failed ("lstat", "open",
 					   "list", "directory loop",
 					   "replaced"), or NULL */
+	bool		 lazy;		/* a regular file by its directory
+					   entry alone (lazy_files): st holds
+					   S_IFREG, the entry's inode number
+					   and the directory's device */
 };
 
 struct cust_walk_opts {
@@ -225,6 +235,9 @@ struct cust_walk_opts {
 	 * or the rule says ignore_date_range. tv_sec -1: open end. */
 	unsigned	 date_fields;
 	struct timespec	 since, until;
+	/* Regular files may come lazy, unstat'ed (a visitor that opens
+	 * them stats them itself), when the rule's tests need no stat. */
+	bool		 lazy_files;
 	/* Called for every matching entry and every failure; a return of
 	 * CUST_FATAL stops the walk. */
 	int		(*visit)(void *arg, const struct cust_entry *);
@@ -341,18 +354,27 @@ struct cust_slip *cust_slip_new(const struct cust_record *r, bool digest,
 
 enum cust_job_kind {
 	CUST_JOB_START,		/* a file's bytes follow: reset the digest */
+	CUST_JOB_HEADER,	/* an archive member begins */
 	CUST_JOB_CHUNK,		/* bytes of the current file */
+	CUST_JOB_FINISH,	/* the archive member ends */
 	CUST_JOB_RECORD,	/* a record to write */
 };
 
 struct cust_job {
 	enum cust_job_kind kind;
-	const void	*data;		/* CHUNK: inside the ring */
+	const void	*data;		/* CHUNK: bytes, HEADER: the member's
+					   name with its NUL; in the ring */
 	size_t		 len;
+	uint64_t	 size;		/* HEADER: the member's size */
+	struct timespec	 mtime;		/* HEADER: and its time */
 	struct cust_slip *slip;		/* RECORD: owned by the job */
 };
 
-/* The queue between the reading thread and the hashing thread. */
+/*
+ * The queue from the reading thread to the hashing thread (with a ring for
+ * the bytes), and from the hashing thread to the archive writer (RING_BYTES
+ * 0: it carries jobs whose bytes stay in the first relay's ring).
+ */
 struct cust_relay;
 
 int	cust_relay_new(struct cust_ctx *, size_t ring_bytes,
@@ -372,16 +394,35 @@ bool	cust_relay_chunk(struct cust_relay *, const void *p, size_t n);
 /* Give back the last N bytes of the latest reservation, unused. */
 void	cust_relay_unreserve(struct cust_relay *, size_t n);
 bool	cust_relay_start(struct cust_relay *);
+/* An archive member named MEMBER (copied into the ring) of SIZE bytes
+ * begins; its chunks follow, then cust_relay_finish. */
+bool	cust_relay_header(struct cust_relay *, const char *member,
+	    uint64_t size, const struct timespec *mtime);
+bool	cust_relay_finish(struct cust_relay *);
 bool	cust_relay_record(struct cust_relay *, struct cust_slip *s);
+/* Pass on N jobs taken from another relay, as they are. */
+bool	cust_relay_push(struct cust_relay *, const struct cust_job *v,
+	    size_t n);
 /* No more jobs will come. */
 void	cust_relay_close(struct cust_relay *);
+/* Wake the consumer for whatever is queued, however little. */
+void	cust_relay_flush(struct cust_relay *);
+/* No job is queued (the consumer's next call would wait). */
+bool	cust_relay_empty(struct cust_relay *);
 /*
- * Hasher side.  The next job, in order (waits for one); false when the
- * reader closed the relay and every job was taken.  Chunks must be
- * released, in order, once used; abort wakes and stops the reader.
+ * Consumer side.  The next job, in order (waits for one); false when the
+ * producer closed the relay and every job was taken, or when the relay was
+ * aborted.  Chunks and headers must be released, in order, once used, to
+ * the relay whose ring holds them; abort wakes and stops both sides.
  */
 bool	cust_relay_next(struct cust_relay *, struct cust_job *);
+/* Up to MAX jobs at once, into V (waits for one); 0 when next would be
+ * false.  One lock for many jobs. */
+size_t	cust_relay_take(struct cust_relay *, struct cust_job *v, size_t max);
 void	cust_relay_release(struct cust_relay *, const void *p, size_t n);
+/* Release the bytes of the chunks and headers among N jobs, in order. */
+void	cust_relay_release_jobs(struct cust_relay *, const struct cust_job *v,
+	    size_t n);
 void	cust_relay_abort(struct cust_relay *);
 bool	cust_relay_aborted(struct cust_relay *);
 
@@ -408,15 +449,47 @@ struct cust_bag;
 /*
  * Start the thread taking jobs from RELAY (borrowed) into BAG (borrowed:
  * until cust_ledger_finish, the thread alone writes the bag's spools); it
- * types each file's first chunk with FT (borrowed: it alone uses it).
+ * types each file's first chunk with FT (borrowed: it alone uses it) and
+ * passes headers and chunks on to NEXT (borrowed; it closes NEXT when it
+ * stops), or, when NEXT is NULL, releases them.
  */
 int	cust_ledger_start(struct cust_ctx *, struct cust_relay *relay,
-	    struct cust_bag *bag, struct cust_filetype *ft, unsigned algs,
-	    struct cust_ledger **);
+	    struct cust_relay *next, struct cust_bag *bag,
+	    struct cust_filetype *ft, unsigned algs, struct cust_ledger **);
 /* Close the relay, wait for the thread; its error, if any, goes to CTX. */
 int	cust_ledger_finish(struct cust_ledger *, struct cust_ctx *ctx);
 /* Stop the thread if it runs and free.  NULL is a no-op. */
 void	cust_ledger_free(struct cust_ledger *);
+
+/* ------------------------------------------------------------- writer.c */
+
+/* The archive-writing thread. */
+struct cust_writer;
+
+/*
+ * Start the thread writing the members that arrive through IN (borrowed)
+ * to S (borrowed: the thread's alone until cust_writer_finish), releasing
+ * their bytes to RING (borrowed), the relay whose ring holds them.
+ */
+int	cust_writer_start(struct cust_ctx *, struct cust_relay *in,
+	    struct cust_relay *ring, struct cust_sink *s,
+	    struct cust_writer **);
+/* Wait for the thread to write all it was given (IN must be closed); its
+ * error, if any, goes to CTX. */
+int	cust_writer_finish(struct cust_writer *, struct cust_ctx *ctx);
+/* Abort both relays, stop the thread if it runs and free.  NULL: no-op. */
+void	cust_writer_free(struct cust_writer *);
+/*
+ * One job's part in the archive: a header starts a member, chunks inside
+ * a member are its data, finish ends it (*IN_MEMBER tracks which); the
+ * bytes of chunks and headers go back to RING.  The writer thread's loop,
+ * and a test's.
+ */
+int	cust_writer_job(struct cust_sink *, struct cust_relay *ring,
+	    const struct cust_job *, bool *in_member);
+/* The same, leaving the bytes to the caller to release. */
+int	cust_writer_put(struct cust_sink *, const struct cust_job *,
+	    bool *in_member);
 
 /* ------------------------------------------------------------ acquire.c */
 
@@ -450,13 +523,20 @@ int	cust_acquirer_new(struct cust_ctx *, struct cust_relay *relay,
 void	cust_acquirer_free(struct cust_acquirer *);
 /*
  * Take the regular file of entry E: relay a START job and its bytes (the
- * hashing thread digests them) and, when S is not NULL, write it to S as
- * MEMBER.  Returns CUST_OK whatever happened to the file (see T->status;
- * T->read says whether its bytes were relayed), or CUST_FATAL when the
- * archive, the relay or memory failed.
+ * hashing thread digests them) and, when MEMBER is not NULL, a header and
+ * a finish around them, so that the writer stores it as MEMBER.  Returns
+ * CUST_OK whatever happened to the file (see T->status; T->read says
+ * whether its bytes were relayed), or CUST_FATAL when the relay was
+ * aborted or memory failed.
  */
 int	cust_acquire(struct cust_acquirer *, const struct cust_entry *e,
-	    struct cust_sink *s, const char *member, struct cust_taken *t);
+	    const char *member, struct cust_taken *t);
+/* The same in two steps: open E and fstat it into T (-1: T says why it
+ * failed), so that the caller may look at T->st; then take it from FD,
+ * which is closed. */
+int	cust_acquire_open(const struct cust_entry *e, struct cust_taken *t);
+int	cust_acquire_fd(struct cust_acquirer *, const struct cust_entry *e,
+	    int fd, const char *member, struct cust_taken *t);
 
 /* ----------------------------------------------------------- manifest.c */
 

@@ -1,10 +1,11 @@
 /*
- * relay.c: hands work from the reading thread to the hashing thread, in
- * order.  The reader reserves room in a byte ring, reads a file's bytes
- * straight into it, writes them to the archive from there and passes the
- * chunk on; the hasher feeds the same bytes to the digests and releases
- * them.  Records travel the same queue, so they come out in the order the
- * files were read.  One producer, one consumer; a mutex and two condition
+ * relay.c: hands work from one thread to the next, in order.  The reader
+ * reserves room in a byte ring, reads a file's bytes straight into it and
+ * passes the chunk on; the hasher feeds the same bytes to the digests and
+ * passes them on again, through a relay without a ring of its own, to the
+ * archive writer, which releases them.  Records and member headers travel
+ * the same queues, so everything comes out in the order the files were
+ * read.  One producer, one consumer per relay; a mutex and two condition
  * variables are all the synchronisation there is.
  */
 #include <errno.h>
@@ -15,9 +16,11 @@
 #include "private.h"
 
 #define JOBS	4096		/* jobs in flight */
-/* A waiting hasher is woken once this much work is queued (or the reader
- * must wait, or closes): a wake-up per job would cost more than the job. */
-#define WAKE_JOBS	32
+/* A waiting consumer is woken once this much work is queued (or the
+ * producer must wait, or closes): a wake-up per job would cost more than
+ * the job. */
+#define WAKE_JOBS	64
+#define WAKE_BYTES	(1024 * 1024)
 
 struct cust_relay {
 	pthread_mutex_t	 mu;
@@ -28,6 +31,7 @@ struct cust_relay {
 	size_t		 head;		/* where the reader writes next */
 	size_t		 used;		/* bytes reserved, not yet released */
 	size_t		 waste;		/* bytes skipped at the ring's end */
+	size_t		 queued;	/* bytes of the jobs not yet taken */
 	struct cust_job	 jobs[JOBS];
 	size_t		 jhead, jtail, njobs;
 	bool		 closed;	/* the reader has no more work */
@@ -36,12 +40,25 @@ struct cust_relay {
 	bool		 pwait;		/* the reader sleeps on room */
 };
 
-/* Wake the hasher if it sleeps; with the mutex held. */
+/* Wake the consumer if it sleeps; with the mutex held. */
 static void
 wake(struct cust_relay *r)
 {
 	if (r->cwait)
 		pthread_cond_signal(&r->work);
+}
+
+/*
+ * Wake the producer if it sleeps and half the jobs and half the ring are
+ * free, whichever it waits for; with the mutex held.  Waking it as soon
+ * as one job is free would have the two threads take turns, one job at a
+ * time, each turn a pair of context switches.
+ */
+static void
+room(struct cust_relay *r)
+{
+	if (r->pwait && r->njobs <= JOBS / 2 && r->used <= r->size / 2)
+		pthread_cond_signal(&r->room);
 }
 
 static void
@@ -60,7 +77,7 @@ cust_relay_new(struct cust_ctx *ctx, size_t size, struct cust_relay **rp)
 
 	*rp = NULL;
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
-	    (r->ring = malloc(size)) == NULL) {
+	    (size > 0 && (r->ring = malloc(size)) == NULL)) {
 		free(r);
 		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "relay");
 	}
@@ -147,9 +164,32 @@ push(struct cust_relay *r, const struct cust_job *j)
 		r->jobs[r->jhead] = *j;
 		r->jhead = (r->jhead + 1) % JOBS;
 		r->njobs++;
-		if (r->njobs >= WAKE_JOBS || r->used >= r->size / 8)
+		r->queued += j->len;
+		if (r->njobs >= WAKE_JOBS || r->queued >= WAKE_BYTES)
 			wake(r);
 	}
+	pthread_mutex_unlock(&r->mu);
+	return ok;
+}
+
+bool
+cust_relay_push(struct cust_relay *r, const struct cust_job *v, size_t n)
+{
+	bool ok = true;
+
+	pthread_mutex_lock(&r->mu);
+	for (size_t i = 0; ok && i < n; i++) {
+		while (!r->aborted && r->njobs == JOBS)
+			wait_room(r);
+		if ((ok = !r->aborted)) {
+			r->jobs[r->jhead] = v[i];
+			r->jhead = (r->jhead + 1) % JOBS;
+			r->njobs++;
+			r->queued += v[i].len;
+		}
+	}
+	if (ok && (r->njobs >= WAKE_JOBS || r->queued >= WAKE_BYTES))
+		wake(r);
 	pthread_mutex_unlock(&r->mu);
 	return ok;
 }
@@ -171,6 +211,32 @@ cust_relay_start(struct cust_relay *r)
 }
 
 bool
+cust_relay_header(struct cust_relay *r, const char *member, uint64_t size,
+    const struct timespec *mtime)
+{
+	struct cust_job j = { .kind = CUST_JOB_HEADER, .size = size,
+	    .mtime = *mtime };
+	size_t n = strlen(member) + 1;
+	void *p;
+
+	/* The name travels in the ring: no allocation per member. */
+	if (n > cust_relay_max(r) || (p = cust_relay_reserve(r, n)) == NULL)
+		return false;
+	memcpy(p, member, n);
+	j.data = p;
+	j.len = n;
+	return push(r, &j);
+}
+
+bool
+cust_relay_finish(struct cust_relay *r)
+{
+	struct cust_job j = { .kind = CUST_JOB_FINISH };
+
+	return push(r, &j);
+}
+
+bool
 cust_relay_record(struct cust_relay *r, struct cust_slip *s)
 {
 	struct cust_job j = { .kind = CUST_JOB_RECORD, .slip = s };
@@ -182,6 +248,26 @@ cust_relay_record(struct cust_relay *r, struct cust_slip *s)
 }
 
 void
+cust_relay_flush(struct cust_relay *r)
+{
+	pthread_mutex_lock(&r->mu);
+	if (r->njobs > 0)
+		wake(r);
+	pthread_mutex_unlock(&r->mu);
+}
+
+bool
+cust_relay_empty(struct cust_relay *r)
+{
+	bool empty;
+
+	pthread_mutex_lock(&r->mu);
+	empty = r->njobs == 0;
+	pthread_mutex_unlock(&r->mu);
+	return empty;
+}
+
+void
 cust_relay_close(struct cust_relay *r)
 {
 	pthread_mutex_lock(&r->mu);
@@ -190,40 +276,69 @@ cust_relay_close(struct cust_relay *r)
 	pthread_mutex_unlock(&r->mu);
 }
 
-bool
-cust_relay_next(struct cust_relay *r, struct cust_job *j)
+size_t
+cust_relay_take(struct cust_relay *r, struct cust_job *v, size_t max)
 {
-	bool got;
+	size_t k = 0, bytes = 0;
 
 	pthread_mutex_lock(&r->mu);
-	while (r->njobs == 0 && !r->closed) {
+	while (r->njobs == 0 && !r->closed && !r->aborted) {
 		r->cwait = true;
 		pthread_cond_wait(&r->work, &r->mu);
 		r->cwait = false;
 	}
-	if ((got = r->njobs > 0)) {
-		*j = r->jobs[r->jtail];
+	/* Many small jobs, but not many large ones: a batch's bytes stay
+	 * out of the ring until its last job is done. */
+	for (; !r->aborted && r->njobs > 0 && k < max && bytes < WAKE_BYTES;
+	    k++) {
+		v[k] = r->jobs[r->jtail];
 		r->jtail = (r->jtail + 1) % JOBS;
 		r->njobs--;
-		if (r->pwait)
-			pthread_cond_signal(&r->room);
+		r->queued -= v[k].len;
+		bytes += v[k].len;
 	}
+	room(r);
 	pthread_mutex_unlock(&r->mu);
-	return got;
+	return k;
 }
 
-void
-cust_relay_release(struct cust_relay *r, const void *p, size_t n)
+bool
+cust_relay_next(struct cust_relay *r, struct cust_job *j)
 {
-	pthread_mutex_lock(&r->mu);
+	return cust_relay_take(r, j, 1) == 1;
+}
+
+/* With the mutex held. */
+static void
+give_back(struct cust_relay *r, const void *p, size_t n)
+{
 	/* Bytes skipped at the ring's end go with the chunk after them. */
 	if ((const unsigned char *)p == r->ring && r->waste > 0) {
 		r->used -= r->waste;
 		r->waste = 0;
 	}
 	r->used -= n;
-	if (r->pwait)
-		pthread_cond_signal(&r->room);
+}
+
+void
+cust_relay_release(struct cust_relay *r, const void *p, size_t n)
+{
+	pthread_mutex_lock(&r->mu);
+	give_back(r, p, n);
+	room(r);
+	pthread_mutex_unlock(&r->mu);
+}
+
+void
+cust_relay_release_jobs(struct cust_relay *r, const struct cust_job *v,
+    size_t n)
+{
+	pthread_mutex_lock(&r->mu);
+	for (size_t i = 0; i < n; i++)
+		if ((v[i].kind == CUST_JOB_CHUNK ||
+		    v[i].kind == CUST_JOB_HEADER) && v[i].len > 0)
+			give_back(r, v[i].data, v[i].len);
+	room(r);
 	pthread_mutex_unlock(&r->mu);
 }
 

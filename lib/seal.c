@@ -590,7 +590,7 @@ parsepub(struct cust_ctx *ctx, const char *subject, const char *text,
 {
 	unsigned char blob[PUBBLOB];
 	struct line v[2];
-	size_t n;
+	size_t n = 0;
 	int r;
 
 	*keyp = NULL;
@@ -828,7 +828,7 @@ cust_sig_parse(struct cust_ctx *ctx, const void *text, size_t len,
 {
 	struct cust_sig *sig = NULL;
 	struct line v[4];
-	size_t n;
+	size_t n = 0;
 	int r;
 
 	*sigp = NULL;

@@ -1,9 +1,10 @@
 /*
  * sink.c: the bundle's byte stream.  libarchive writes a pax tar, optionally
  * through zstd, to a file descriptor (a file or a pipe); every byte that
- * leaves is also hashed, so the bundle's SHA-256 is known the moment it is
- * closed, without reading it back (tap.c hashes it on a thread of its
- * own).
+ * leaves is also hashed, straight from libarchive's buffer, so the
+ * bundle's SHA-256 is known the moment it is closed, without reading it
+ * back.  During a collection the writer thread (writer.c) does this, beside
+ * the hashing of the payload.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <openssl/evp.h>
 
 #include "private.h"
 
@@ -21,7 +23,7 @@ struct cust_sink {
 	int		 fd;		/* borrowed */
 	struct archive	*a;		/* owned */
 	struct archive_entry *e;	/* owned, reused per member */
-	struct cust_tap	*tap;		/* owned: SHA-256 of the output */
+	EVP_MD_CTX	*md;		/* owned: SHA-256 of the output */
 	uint64_t	 bytes;		/* bytes that reached fd */
 	int		 werr;		/* errno of the first failed write */
 	bool		 open;
@@ -47,7 +49,7 @@ out(struct archive *a, void *arg, const void *buf, size_t n)
 		}
 		off += (size_t)k;
 	}
-	if (cust_tap_write(s->tap, buf, n) != 0) {
+	if (EVP_DigestUpdate(s->md, buf, n) != 1) {
 		archive_set_error(a, EIO, "sha256");
 		return -1;
 	}
@@ -74,7 +76,7 @@ cust_sink_free(struct cust_sink *s)
 		return;
 	if (s->a != NULL)
 		archive_write_free(s->a);
-	cust_tap_free(s->tap);
+	EVP_MD_CTX_free(s->md);
 	archive_entry_free(s->e);
 	free(s->name);
 	free(s);
@@ -125,8 +127,11 @@ cust_sink_new(struct cust_ctx *ctx, int fd, const char *name, int zstd_level,
 		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "%s", name);
 		goto fail;
 	}
-	if ((r = cust_tap_new(ctx, &s->tap)) != CUST_OK)
+	if ((s->md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex2(s->md, EVP_sha256(), NULL) != 1) {
+		r = cust_set_ssl_error(ctx, CUST_FATAL, "sha256");
 		goto fail;
+	}
 	if ((r = setup(s, zstd_level, threads)) != CUST_OK)
 		goto fail;
 	*sp = s;
@@ -190,16 +195,28 @@ cust_sink_finish(struct cust_sink *s)
 int
 cust_sink_close(struct cust_sink *s, char sha256[65], uint64_t *bytes)
 {
+	unsigned char md[32];
+
 	if (!s->open)
 		return cust_set_error(s->ctx, 0, CUST_FATAL, "%s: not open",
 		    s->name);
 	s->open = false;
 	if (archive_write_close(s->a) != ARCHIVE_OK)
 		return aerr(s, "close");
-	if (cust_tap_final(s->tap, sha256, NULL) != 0)
+	if (EVP_DigestFinal_ex(s->md, md, NULL) != 1)
 		return cust_set_ssl_error(s->ctx, CUST_FATAL, "%s", s->name);
+	cust_hex(md, sizeof(md), sha256);
 	*bytes = s->bytes;
 	return CUST_OK;
+}
+
+struct cust_ctx *
+cust_sink_use_ctx(struct cust_sink *s, struct cust_ctx *ctx)
+{
+	struct cust_ctx *old = s->ctx;
+
+	s->ctx = ctx;
+	return old;
 }
 
 int

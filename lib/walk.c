@@ -241,11 +241,48 @@ cmpname(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * Each name read from a directory is kept with its entry's inode number
+ * and type just in front of it, so that a regular file can be taken
+ * without a stat of its own (cust_walk_opts.lazy_files).
+ */
+#define NAMEHDR		(sizeof(ino_t) + 1)
+
+static char *
+keepname(const struct dirent64 *d)
+{
+	size_t n = strlen(d->d_name);
+	ino_t ino = (ino_t)d->d_ino;
+	char *p;
+
+	if ((p = malloc(NAMEHDR + n + 1)) == NULL)
+		return NULL;
+	memcpy(p, &ino, sizeof(ino));
+	p[sizeof(ino)] = (char)d->d_type;
+	memcpy(p + NAMEHDR, d->d_name, n + 1);
+	return p + NAMEHDR;
+}
+
+static unsigned char
+nametype(const char *name)
+{
+	return (unsigned char)name[-1];
+}
+
+static ino_t
+nameino(const char *name)
+{
+	ino_t ino;
+
+	memcpy(&ino, name - NAMEHDR, sizeof(ino));
+	return ino;
+}
+
 static void
 freenames(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		free(v[i]);
+		free(v[i] - NAMEHDR);
 	free(v);
 }
 
@@ -275,7 +312,7 @@ readnames(int fd, char ***vp, size_t *np, int *errp)
 					goto oom;
 				v = nv;
 			}
-			if ((v[n] = strdup(d->d_name)) == NULL)
+			if ((v[n] = keepname(d)) == NULL)
 				goto oom;
 			n++;
 		}
@@ -298,6 +335,7 @@ static int
 visit(struct walk *w, int dirfd, size_t len, const char *name, int depth,
     int err, const char *what)
 {
+	w->e.lazy = false;
 	w->e.path = w->path;
 	w->e.pathlen = len;
 	w->e.name = name;
@@ -487,6 +525,48 @@ descend(struct walk *w, int dirfd, size_t len, const char *name, int depth,
 	return push(w, fd, &st, name, len, depth, names, n);
 }
 
+/*
+ * A regular file, by its directory entry, for a visitor that stats it
+ * itself (it opens it anyway): when no test of the rule needs a stat, the
+ * entry carries only its type, its inode number and its directory's
+ * device, and the visitor checks them against the file it opens.
+ */
+static int
+consider_file(struct walk *w, int dirfd, size_t len, const char *name,
+    int depth)
+{
+	struct cust_entry *e = &w->e;
+
+	memset(&e->st, 0, sizeof(e->st));
+	e->st.st_mode = S_IFREG;
+	e->st.st_ino = nameino(name);
+	e->st.st_dev = w->fr[w->nfr - 1].dev;
+	e->btime.tv_sec = -1;
+	e->btime.tv_nsec = 0;
+	e->name = name;
+	e->path = w->path;
+	if (pruned(w->o->rule, w->path, name) || !matches(w->o, e))
+		return CUST_OK;
+	e->pathlen = len;
+	e->dirfd = dirfd;
+	e->depth = depth;
+	e->err = 0;
+	e->what = NULL;
+	e->lazy = true;
+	return w->o->visit(w->o->arg, e);
+}
+
+/* May a regular file of this walk be taken by its directory entry? */
+static bool
+lazy(const struct walk *w, const char *name, int depth)
+{
+	const struct cust_walk_opts *o = w->o;
+
+	return o->lazy_files && depth > 0 && nametype(name) == DT_REG &&
+	    o->rule->min_size < 0 &&
+	    (o->date_fields == 0 || o->rule->ignore_date_range);
+}
+
 /* Look at one name: visit it when it matches, descend when a directory. */
 static int
 consider(struct walk *w, int dirfd, size_t len, const char *name, int depth)
@@ -540,7 +620,9 @@ tree(struct walk *w, int parent, size_t len, const char *name)
 			f->i = f->n;
 			continue;
 		}
-		r = consider(w, fd, (size_t)n, child, f->depth + 1);
+		r = lazy(w, child, f->depth + 1) ?
+		    consider_file(w, fd, (size_t)n, child, f->depth + 1) :
+		    consider(w, fd, (size_t)n, child, f->depth + 1);
 	}
 	while (w->nfr > 0)
 		pop(w);
