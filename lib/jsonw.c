@@ -4,7 +4,6 @@
  * jansson.  Strings must be valid UTF-8 (callers base64 anything else);
  * quotes, backslashes and control characters are escaped as RFC 8259 says.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,15 +28,31 @@ grow(struct cust_jw *w, size_t need)
 	w->cap = cap;
 }
 
+/* Where N more bytes (and the NUL after them) go, or NULL out of memory. */
+static char *
+room(struct cust_jw *w, size_t n)
+{
+	grow(w, n);
+	return w->oom ? NULL : w->p + w->n;
+}
+
+/* Take the N bytes written at room(), keeping the text NUL-terminated. */
+static void
+done(struct cust_jw *w, size_t n)
+{
+	w->n += n;
+	w->p[w->n] = '\0';
+}
+
 static void
 put(struct cust_jw *w, const char *s, size_t n)
 {
-	grow(w, n);
-	if (w->oom)
+	char *p;
+
+	if ((p = room(w, n)) == NULL)
 		return;
-	memcpy(w->p + w->n, s, n);
-	w->n += n;
-	w->p[w->n] = '\0';
+	memcpy(p, s, n);
+	done(w, n);
 }
 
 void
@@ -70,15 +85,15 @@ cust_jw_close(struct cust_jw *w)
 	w->first = false;
 }
 
-void
-cust_jw_strn(struct cust_jw *w, const char *s, size_t n)
+/* The escaped form of S, which holds a byte that needs escaping. */
+static void
+escaped(struct cust_jw *w, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
 	char esc[6] = { '\\', 'u', '0', '0' };
 	size_t run = 0;
 
-	put(w, "\"", 1);
 	for (size_t i = 0; i < n; i++) {
 		if (p[i] >= 0x20 && p[i] != '"' && p[i] != '\\')
 			continue;
@@ -95,7 +110,40 @@ cust_jw_strn(struct cust_jw *w, const char *s, size_t n)
 		put(w, esc, 6);
 	}
 	put(w, s + run, n - run);
-	put(w, "\"", 1);
+}
+
+static bool
+plain(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i < n; i++)
+		if (p[i] < 0x20 || p[i] == '"' || p[i] == '\\')
+			return false;
+	return true;
+}
+
+/*
+ * Most strings (keys, times, digests, paths) need no escaping: those are
+ * copied with one check for room rather than a put() for each piece.
+ */
+void
+cust_jw_strn(struct cust_jw *w, const char *s, size_t n)
+{
+	char *p;
+
+	if (!plain(s, n)) {
+		put(w, "\"", 1);
+		escaped(w, s, n);
+		put(w, "\"", 1);
+		return;
+	}
+	if ((p = room(w, n + 2)) == NULL)
+		return;
+	*p++ = '"';
+	memcpy(p, s, n);
+	p[n] = '"';
+	done(w, n + 2);
 }
 
 void
@@ -118,11 +166,11 @@ cust_jw_str(struct cust_jw *w, const char *key, const char *s)
 void
 cust_jw_int(struct cust_jw *w, const char *key, intmax_t v)
 {
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%jd", v);
+	char *p;
 
 	cust_jw_key(w, key);
-	put(w, buf, (size_t)n);
+	if ((p = room(w, CUST_INTLEN)) != NULL)
+		done(w, cust_fmt_int(p, v));
 }
 
 void

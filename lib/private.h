@@ -278,6 +278,16 @@ const char *cust_filetype_unavailable(const struct cust_filetype *);
 const char *cust_filetype_probe(struct cust_filetype *, const void *,
 	    size_t n);
 
+/* ---------------------------------------------------------------- fmt.c */
+
+/* Room for any intmax_t in decimal, with its sign (no NUL). */
+#define CUST_INTLEN	(3 * sizeof(uintmax_t) + 2)
+
+/* V in decimal at OUT (CUST_INTLEN bytes), as "%ju" and "%jd" print it
+ * but not NUL-terminated; the length. */
+size_t	cust_fmt_uint(char *out, uintmax_t v);
+size_t	cust_fmt_int(char *out, intmax_t v);
+
 /* -------------------------------------------------------------- jsonw.c */
 
 /* A JSON text being written; zero-initialise, cust_jw_free() at the end. */

@@ -62,13 +62,28 @@ stamp(struct cust_jw *w, const char *key, const struct timespec *ts)
 	cust_jw_str(w, key, buf);
 }
 
+/* MAJOR:MINOR of a device, as "%u:%u"; the text at OUT. */
+static char *
+devno(dev_t rdev, char out[2 * CUST_INTLEN + 2])
+{
+	size_t n = cust_fmt_uint(out, major(rdev));
+
+	out[n++] = ':';
+	n += cust_fmt_uint(out + n, minor(rdev));
+	out[n] = '\0';
+	return out;
+}
+
 static void
 stat_fields(struct cust_jw *w, const struct stat *st,
     const struct timespec *btime)
 {
-	char mode[8], rdev[32];
+	char mode[5], rdev[2 * CUST_INTLEN + 2];
 
-	snprintf(mode, sizeof(mode), "%04o", (unsigned)(st->st_mode & 07777));
+	/* "%04o" of the permission bits, which fit in four octal digits. */
+	for (int i = 0; i < 4; i++)
+		mode[i] = (char)('0' + ((st->st_mode >> (9 - 3 * i)) & 7));
+	mode[4] = '\0';
 	cust_jw_int(w, "size", st->st_size);
 	cust_jw_str(w, "mode", mode);
 	cust_jw_int(w, "uid", st->st_uid);
@@ -76,11 +91,8 @@ stat_fields(struct cust_jw *w, const struct stat *st,
 	cust_jw_int(w, "nlink", (intmax_t)st->st_nlink);
 	cust_jw_int(w, "dev", (intmax_t)st->st_dev);
 	cust_jw_int(w, "ino", (intmax_t)st->st_ino);
-	if (S_ISBLK(st->st_mode) || S_ISCHR(st->st_mode)) {
-		snprintf(rdev, sizeof(rdev), "%u:%u", major(st->st_rdev),
-		    minor(st->st_rdev));
-		cust_jw_str(w, "rdev", rdev);
-	}
+	if (S_ISBLK(st->st_mode) || S_ISCHR(st->st_mode))
+		cust_jw_str(w, "rdev", devno(st->st_rdev, rdev));
 	stamp(w, "atime", &st->st_atim);
 	stamp(w, "mtime", &st->st_mtim);
 	stamp(w, "ctime", &st->st_ctim);
@@ -175,17 +187,38 @@ tskmode(mode_t m, char out[13])
 static int
 putname(struct cust_spool *sp, const char *s, size_t n)
 {
-	char *e, *p;
+	char *e, *end, *p, *bar;
+	size_t len;
 	int r;
 
-	if ((e = cust_escape(s, n, NULL)) == NULL)
+	if ((e = cust_escape(s, n, &len)) == NULL)
 		return CUST_FATAL;
+	/* In runs between bars: a write per byte cost more than the line. */
 	r = CUST_OK;
-	for (p = e; r == CUST_OK && *p != '\0'; p++)
-		r = *p == '|' ? cust_spool_write(sp, "^7C", 3) :
-		    cust_spool_write(sp, p, 1);
+	for (p = e, end = e + len; r == CUST_OK && p < end; p = bar + 1) {
+		if ((bar = memchr(p, '|', (size_t)(end - p))) == NULL)
+			bar = end;
+		r = cust_spool_write(sp, p, (size_t)(bar - p));
+		if (r == CUST_OK && bar < end)
+			r = cust_spool_write(sp, "^7C", 3);
+	}
 	free(e);
 	return r;
+}
+
+/* "|N" for each field after the name, as "%ju" and "%jd" print them. */
+static char *
+num(char *p, intmax_t v)
+{
+	*p++ = '|';
+	return p + cust_fmt_int(p, v);
+}
+
+static char *
+unum(char *p, uintmax_t v)
+{
+	*p++ = '|';
+	return p + cust_fmt_uint(p, v);
 }
 
 int
@@ -193,10 +226,10 @@ cust_record_bodyfile(const struct cust_record *r, struct cust_spool *sp)
 {
 	const struct stat *st = r->st;
 	const char *md5 = r->hex[3];
-	char mode[13], tail[256];
+	/* Eight "|N", "|" and the mode, and the newline. */
+	char tail[8 * (1 + CUST_INTLEN) + 1 + 12 + 1], *p;
 	int rr;
 
-	tskmode(st->st_mode, mode);
 	if ((rr = cust_spool_puts(sp, md5 != NULL ? md5 : "0")) != CUST_OK ||
 	    (rr = cust_spool_write(sp, "|", 1)) != CUST_OK ||
 	    (rr = putname(sp, r->path, r->pathlen)) != CUST_OK)
@@ -204,13 +237,18 @@ cust_record_bodyfile(const struct cust_record *r, struct cust_spool *sp)
 	if (r->target != NULL && ((rr = cust_spool_puts(sp, " -> ")) !=
 	    CUST_OK || (rr = putname(sp, r->target, r->targetlen)) != CUST_OK))
 		return rr;
-	snprintf(tail, sizeof(tail), "|%ju|%s|%ju|%ju|%jd|%jd|%jd|%jd|%jd\n",
-	    (uintmax_t)st->st_ino, mode, (uintmax_t)st->st_uid,
-	    (uintmax_t)st->st_gid, (intmax_t)st->st_size,
-	    (intmax_t)st->st_atim.tv_sec, (intmax_t)st->st_mtim.tv_sec,
-	    (intmax_t)st->st_ctim.tv_sec,
-	    (intmax_t)(r->btime.tv_sec > 0 ? r->btime.tv_sec : 0));
-	return cust_spool_puts(sp, tail);
+	p = unum(tail, (uintmax_t)st->st_ino);
+	*p++ = '|';
+	tskmode(st->st_mode, p);
+	p = unum(p + 12, (uintmax_t)st->st_uid);
+	p = unum(p, (uintmax_t)st->st_gid);
+	p = num(p, (intmax_t)st->st_size);
+	p = num(p, (intmax_t)st->st_atim.tv_sec);
+	p = num(p, (intmax_t)st->st_mtim.tv_sec);
+	p = num(p, (intmax_t)st->st_ctim.tv_sec);
+	p = num(p, (intmax_t)(r->btime.tv_sec > 0 ? r->btime.tv_sec : 0));
+	*p++ = '\n';
+	return cust_spool_write(sp, tail, (size_t)(p - tail));
 }
 
 /* Copy N bytes of S to *at and NUL-terminate; return the copy. */

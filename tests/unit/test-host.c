@@ -8,7 +8,9 @@
 #include <sys/utsname.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <regex.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +171,145 @@ START_TEST(time_utc_out_of_range_is_not_a_date)
 	cust_time_utc(&ts, out);
 	ck_assert_ptr_nonnull(memchr(out, '\0', sizeof(out)));
 	ck_assert(out[0] < '0' || out[0] > '9');
+}
+END_TEST
+
+/* cust_time_utc as it was written on gmtime_r and snprintf, for TZ=UTC. */
+static const char *
+ref(time_t s, long ns)
+{
+	static char out[CUST_TIMELEN];
+	struct tm tm;
+	long long y;
+
+	if (gmtime_r(&s, &tm) == NULL)
+		return "invalid";
+	y = (long long)tm.tm_year + 1900;
+	snprintf(out, sizeof(out), y >= 0 && y <= 9999 ?
+	    "%04lld-%02d-%02dT%02d:%02d:%02d.%09ldZ" :
+	    "%+05lld-%02d-%02dT%02d:%02d:%02d.%09ldZ", y, tm.tm_mon + 1,
+	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ns);
+	return out;
+}
+
+START_TEST(time_utc_calendar_edges)
+{
+	ck_assert_str_eq(utc(951868799, 999999999),
+	    "2000-02-29T23:59:59.999999999Z");
+	ck_assert_str_eq(utc(951868800, 0), "2000-03-01T00:00:00.000000000Z");
+	ck_assert_str_eq(utc(4107542399, 0), "2100-02-28T23:59:59.000000000Z");
+	ck_assert_str_eq(utc(4107542400, 0), "2100-03-01T00:00:00.000000000Z");
+	ck_assert_str_eq(utc(-2203891201, 0), "1900-02-28T23:59:59.000000000Z");
+	ck_assert_str_eq(utc(-11670998400, 0),
+	    "1600-02-29T00:00:00.000000000Z");
+	ck_assert_str_eq(utc(13574606400, 0), "2400-02-29T12:00:00.000000000Z");
+	ck_assert_str_eq(utc(253402300799, 999999999),
+	    "9999-12-31T23:59:59.999999999Z");
+	ck_assert_str_eq(utc(-62167219200, 0),
+	    "0000-01-01T00:00:00.000000000Z");
+}
+END_TEST
+
+START_TEST(time_utc_expanded_years_outside_0000_9999)
+{
+	ck_assert_str_eq(utc(253402300800, 0),
+	    "+10000-01-01T00:00:00.000000000Z");
+	ck_assert_str_eq(utc(-62167219201, 999999999),
+	    "-0001-12-31T23:59:59.999999999Z");
+	ck_assert_str_eq(utc(-62198755200, 0),
+	    "-0001-01-01T00:00:00.000000000Z");
+	ck_assert_str_eq(utc(-377705116800, 0),
+	    "-9999-01-01T00:00:00.000000000Z");
+	ck_assert_str_eq(utc(-377705116801, 0),
+	    "-10000-12-31T23:59:59.000000000Z");
+	/* The last instants a struct tm holds, and the first it does not. */
+	ck_assert_str_eq(utc(67768036191676799, 1),
+	    "+2147485547-12-31T23:59:59.000000001Z");
+	ck_assert_str_eq(utc(-67768040609740800, 0),
+	    "-2147481748-01-01T00:00:00.000000000Z");
+	ck_assert_str_eq(utc(67768036191676800, 0), "invalid");
+	ck_assert_str_eq(utc(-67768040609740801, 0), "invalid");
+	ck_assert_str_eq(utc((time_t)INT64_MIN, 0), "invalid");
+	ck_assert_str_eq(utc((time_t)INT64_MAX, 999999999), "invalid");
+}
+END_TEST
+
+/* Not from a kernel, but spelt as "%09ld" always spelt them. */
+START_TEST(time_utc_odd_nanoseconds)
+{
+	ck_assert_str_eq(utc(0, -1), "1970-01-01T00:00:00.-00000001Z");
+	ck_assert_str_eq(utc(0, 1000000000), "1970-01-01T00:00:00.1000000000Z");
+	ck_assert_str_eq(utc(-1, LONG_MAX),
+	    "1969-12-31T23:59:59.9223372036854775807Z");
+	ck_assert_str_eq(utc(-1, LONG_MIN),
+	    "1969-12-31T23:59:59.-9223372036854775808Z");
+}
+END_TEST
+
+/* Check's asserts each leave a mark in a file; a sweep checks quietly. */
+static void
+agree(time_t t, long ns)
+{
+	char got[CUST_TIMELEN];
+	struct timespec ts = { t, ns };
+	const char *want;
+
+	cust_time_utc(&ts, got);
+	want = ref(t, ns);
+	if (strcmp(got, want) != 0)
+		ck_abort_msg("%jd.%09ld: \"%s\", not \"%s\"", (intmax_t)t, ns,
+		    got, want);
+}
+
+/* The first instant of DAY and one later, at a time and nanosecond that
+ * vary from day to day. */
+static void
+agree_on(int64_t day)
+{
+	uint64_t u = (uint64_t)day;
+
+	agree((time_t)(day * 86400), 0);
+	agree((time_t)(day * 86400 + (int64_t)(u * 7919 % 86400)),
+	    (long)(u * 104729 % 1000000000));
+}
+
+/* Every day where the calendar turns (years 0 to 4, 1896 to 2104, 9995 to
+ * 10000), every 29th day between, and random instants of every size. */
+START_TEST(time_utc_agrees_with_gmtime)
+{
+	static const int64_t each[][2] = { { -719528 - 400, -717701 },
+	    { -27028, 49308 }, { 2931071, 2932897 + 400 } };
+	static const time_t edge[] = { INT64_MIN, INT64_MIN + 1,
+	    -67768040609740801, -67768040609740800, 67768036191676799,
+	    67768036191676800, INT64_MAX - 1, INT64_MAX };
+	uint64_t x = 88172645463325252ULL;
+	time_t t;
+
+	zone("UTC");
+	for (size_t i = 0; i < NELEM(each); i++)
+		for (int64_t d = each[i][0]; d <= each[i][1]; d++)
+			agree_on(d);
+	for (int64_t d = -719528; d <= 2932897; d += 29)
+		agree_on(d);
+	for (size_t i = 0; i < NELEM(edge); i++)
+		agree(edge[i], 5);
+	for (int i = 0; i < 100000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;	/* xorshift64 */
+		t = (time_t)(x >> (x % 64));
+		agree(t, 999999999);
+		agree(-t, 1);
+	}
+}
+END_TEST
+
+/* time_t counts no leap seconds, whatever zone the host is set to. */
+START_TEST(time_utc_ignores_leap_second_zones)
+{
+	if (!have_zone("right/UTC"))
+		return;
+	zone("right/UTC");
+	ck_assert_str_eq(utc(1700000000, 0), "2023-11-14T22:13:20.000000000Z");
+	ck_assert_str_eq(utc(1483228800, 0), "2017-01-01T00:00:00.000000000Z");
 }
 END_TEST
 
@@ -453,6 +594,11 @@ host_suite(void)
 	tcase_add_test(u, time_utc_agrees_with_date);
 	tcase_add_test(u, time_utc_does_not_depend_on_tz);
 	tcase_add_test(u, time_utc_out_of_range_is_not_a_date);
+	tcase_add_test(u, time_utc_calendar_edges);
+	tcase_add_test(u, time_utc_expanded_years_outside_0000_9999);
+	tcase_add_test(u, time_utc_odd_nanoseconds);
+	tcase_add_test(u, time_utc_agrees_with_gmtime);
+	tcase_add_test(u, time_utc_ignores_leap_second_zones);
 	suite_add_tcase(s, u);
 
 	tcase_set_timeout(l, 60);

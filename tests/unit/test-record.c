@@ -752,12 +752,194 @@ START_TEST(bodyfile_without_btime_gives_no_dated_birth_event)
 }
 END_TEST
 
+/* ------------------------------------------------------------- pinned */
+
+/* Exact files.jsonl and bodyfile bytes for crafted metadata at the edges. */
+struct pin {
+	mode_t		 mode;
+	dev_t		 rdev;
+	off_t		 size;
+	uid_t		 uid;
+	gid_t		 gid;
+	nlink_t		 nlink;
+	dev_t		 dev;
+	ino_t		 ino;
+	struct timespec	 a, m, c, b;
+	const char	*path;
+	bool		 changed;	/* with an "after" stat */
+	const char	*json;
+	const char	*body;
+};
+
+#define NS	999999999L
+#define SMAX	((time_t)INT64_MAX)
+#define SMIN	((time_t)INT64_MIN)
+
+static const struct pin pins[] = {
+	/* Before the epoch, the last nanosecond, btime unknown. */
+	{ S_IFREG | 0644, 0, 0, 0, 0, 1, 2049, 12, { -1, NS }, { -86400, 0 },
+	    { -1, 0 }, { -1, 0 }, "/etc/passwd", false,
+	    "{\"path\":\"/etc/passwd\",\"type\":\"file\",\"status\":\"ok\","
+	    "\"size\":0,\"mode\":\"0644\",\"uid\":0,\"gid\":0,\"nlink\":1,"
+	    "\"dev\":2049,\"ino\":12,\"atime\":\"1969-12-31T23:59:59.999999999"
+	    "Z\",\"mtime\":\"1969-12-31T00:00:00.000000000Z\","
+	    "\"ctime\":\"1969-12-31T23:59:59.000000000Z\",\"bytes\":0,"
+	    "\"md5\":\"900150983cd24fb0d6963f7d28e17f72\"}",
+	    "900150983cd24fb0d6963f7d28e17f72|/etc/passwd|12|r/rrw-r--r--|0|0|"
+	    "0|-1|-86400|-1|0" },
+	/* The largest ids, size and counters; btime 0 is known. */
+	{ S_IFREG | 07777, 0, INT64_MAX, UINT32_MAX, UINT32_MAX - 1,
+	    UINT64_MAX, UINT64_MAX, UINT64_MAX, { 0, 0 }, { 0, 1 },
+	    { 1, NS }, { 0, 0 }, "/a\"b\\c\x01\x1f\x7f \xc3\xa9|x", true,
+	    "{\"path\":\"/a\\\"b\\\\c\\u0001\\u001f\177 \303\251|x\","
+	    "\"type\":\"file\",\"status\":\"changed\","
+	    "\"size\":9223372036854775807,\"mode\":\"7777\","
+	    "\"uid\":4294967295,\"gid\":4294967294,\"nlink\":-1,\"dev\":-1,"
+	    "\"ino\":-1,\"atime\":\"1970-01-01T00:00:00.000000000Z\","
+	    "\"mtime\":\"1970-01-01T00:00:00.000000001Z\","
+	    "\"ctime\":\"1970-01-01T00:00:01.999999999Z\","
+	    "\"btime\":\"1970-01-01T00:00:00.000000000Z\","
+	    "\"bytes\":9223372036854775807,\"md5\":\"900150983cd24fb0d6963f7d2"
+	    "8e17f72\",\"after\":{\"size\":9223372036854775806,"
+	    "\"mode\":\"7777\",\"uid\":4294967295,\"gid\":4294967294,"
+	    "\"nlink\":-1,\"dev\":-1,\"ino\":-1,\"atime\":\"1970-01-01T00:00:0"
+	    "0.000000000Z\",\"mtime\":\"1970-01-01T00:00:01.999999999Z\","
+	    "\"ctime\":\"1970-01-01T00:00:00.000000000Z\"}}",
+	    "900150983cd24fb0d6963f7d28e17f72|/a\"b\\c^01^1F^7F \303\251^7Cx|"
+	    "18446744073709551615|r/rrwsrwsrwt|4294967295|4294967294|"
+	    "9223372036854775807|0|0|1|0" },
+	/* Devices, rdev up to the largest; leap days; 9999's last instant. */
+	{ S_IFBLK | 0660, 0x10300010007, 0, 6, 6, 1, 5, 300,
+	    { 1700000000, 123456789 }, { 1700000000, 0 }, { 1700000000, 5 },
+	    { 1300000000, 5 }, "/dev/sda", false,
+	    "{\"path\":\"/dev/sda\",\"type\":\"block\",\"status\":\"ok\","
+	    "\"size\":0,\"mode\":\"0660\",\"uid\":6,\"gid\":6,\"nlink\":1,"
+	    "\"dev\":5,\"ino\":300,\"rdev\":\"256:271581191\","
+	    "\"atime\":\"2023-11-14T22:13:20.123456789Z\","
+	    "\"mtime\":\"2023-11-14T22:13:20.000000000Z\","
+	    "\"ctime\":\"2023-11-14T22:13:20.000000005Z\","
+	    "\"btime\":\"2011-03-13T07:06:40.000000005Z\",\"bytes\":0,"
+	    "\"md5\":\"900150983cd24fb0d6963f7d28e17f72\"}",
+	    "900150983cd24fb0d6963f7d28e17f72|/dev/sda|300|b/brw-rw----|6|6|0|"
+	    "1700000000|1700000000|1700000000|1300000000" },
+	{ S_IFCHR | 0666, UINT64_MAX, 0, 0, 5, 1, 5, 301, { 951782400, 0 },
+	    { 951868799, NS }, { 4107542400, 0 }, { 253402300799, NS },
+	    "/dev/null", true,
+	    "{\"path\":\"/dev/null\",\"type\":\"char\",\"status\":\"changed\","
+	    "\"size\":0,\"mode\":\"0666\",\"uid\":0,\"gid\":5,\"nlink\":1,"
+	    "\"dev\":5,\"ino\":301,\"rdev\":\"4294967295:4294967295\","
+	    "\"atime\":\"2000-02-29T00:00:00.000000000Z\","
+	    "\"mtime\":\"2000-02-29T23:59:59.999999999Z\","
+	    "\"ctime\":\"2100-03-01T00:00:00.000000000Z\","
+	    "\"btime\":\"9999-12-31T23:59:59.999999999Z\",\"bytes\":0,"
+	    "\"md5\":\"900150983cd24fb0d6963f7d28e17f72\","
+	    "\"after\":{\"size\":1,\"mode\":\"0666\",\"uid\":0,\"gid\":5,"
+	    "\"nlink\":1,\"dev\":5,\"ino\":301,\"rdev\":\"4294967295:429496729"
+	    "5\",\"atime\":\"2000-02-29T00:00:00.000000000Z\","
+	    "\"mtime\":\"2100-03-01T00:00:00.000000000Z\","
+	    "\"ctime\":\"2000-02-29T00:00:00.000000000Z\"}}",
+	    "900150983cd24fb0d6963f7d28e17f72|/dev/null|301|c/crw-rw-rw-|0|5|"
+	    "0|951782400|951868799|4107542400|253402300799" },
+	/* Years 0000 and 9999, and just outside them. */
+	{ S_IFDIR | 01777, 0, 4096, 0, 0, 2, 1, 2, { -62167219200, 0 },
+	    { -62167219201, NS }, { 253402300800, 0 }, { -2, 0 }, "/tmp",
+	    false,
+	    "{\"path\":\"/tmp\",\"type\":\"dir\",\"status\":\"ok\","
+	    "\"size\":4096,\"mode\":\"1777\",\"uid\":0,\"gid\":0,\"nlink\":2,"
+	    "\"dev\":1,\"ino\":2,\"atime\":\"0000-01-01T00:00:00.000000000Z\","
+	    "\"mtime\":\"-0001-12-31T23:59:59.999999999Z\","
+	    "\"ctime\":\"+10000-01-01T00:00:00.000000000Z\",\"bytes\":4096,"
+	    "\"md5\":\"900150983cd24fb0d6963f7d28e17f72\"}",
+	    "900150983cd24fb0d6963f7d28e17f72|/tmp|2|d/drwxrwxrwt|0|0|4096|"
+	    "-62167219200|-62167219201|253402300800|0" },
+	/* The ends of what a struct tm holds; int64 extremes. */
+	{ S_IFLNK | 0777, 0, 7, 1, 1, 1, 1, 3, { SMAX, NS }, { SMIN, 0 },
+	    { -67768040609740800, 0 }, { SMIN, 0 }, "/l", true,
+	    "{\"path\":\"/l\",\"type\":\"symlink\",\"status\":\"changed\","
+	    "\"size\":7,\"mode\":\"0777\",\"uid\":1,\"gid\":1,\"nlink\":1,"
+	    "\"dev\":1,\"ino\":3,\"atime\":\"invalid\",\"mtime\":\"invalid\","
+	    "\"ctime\":\"-2147481748-01-01T00:00:00.000000000Z\",\"bytes\":7,"
+	    "\"target\":\"t|\\u000a\",\"md5\":\"900150983cd24fb0d6963f7d28e17f"
+	    "72\",\"after\":{\"size\":6,\"mode\":\"0777\",\"uid\":1,\"gid\":1,"
+	    "\"nlink\":1,\"dev\":1,\"ino\":3,\"atime\":\"invalid\","
+	    "\"mtime\":\"-2147481748-01-01T00:00:00.000000000Z\","
+	    "\"ctime\":\"invalid\"}}",
+	    "900150983cd24fb0d6963f7d28e17f72|/l -> t^7C^0A|3|l/lrwxrwxrwx|1|"
+	    "1|7|9223372036854775807|-9223372036854775808|"
+	    "-67768040609740800|0" },
+	{ S_IFIFO | 0600, 0, INT64_MIN, 1, 1, 0, 0, 0,
+	    { 67768036191676799, 0 }, { 67768036191676800, 0 },
+	    { -67768040609740801, 0 }, { 67768036191676799, 1 }, "/\xff",
+	    false,
+	    "{\"path_b64\":\"L/8=\",\"type\":\"fifo\",\"status\":\"ok\","
+	    "\"size\":-9223372036854775808,\"mode\":\"0600\",\"uid\":1,"
+	    "\"gid\":1,\"nlink\":0,\"dev\":0,\"ino\":0,"
+	    "\"atime\":\"+2147485547-12-31T23:59:59.000000000Z\","
+	    "\"mtime\":\"invalid\",\"ctime\":\"invalid\","
+	    "\"btime\":\"+2147485547-12-31T23:59:59.000000001Z\","
+	    "\"md5\":\"900150983cd24fb0d6963f7d28e17f72\"}",
+	    "900150983cd24fb0d6963f7d28e17f72|/^FF|0|p/prw-------|1|1|"
+	    "-9223372036854775808|67768036191676799|67768036191676800|"
+	    "-67768040609740801|67768036191676799" },
+};
+
+static void
+pinned(const struct pin *p)
+{
+	st.st_mode = p->mode;
+	st.st_rdev = p->rdev;
+	st.st_size = p->size;
+	st.st_uid = p->uid;
+	st.st_gid = p->gid;
+	st.st_nlink = p->nlink;
+	st.st_dev = p->dev;
+	st.st_ino = p->ino;
+	st.st_atim = p->a;
+	st.st_mtim = p->m;
+	st.st_ctim = p->c;
+	rec.btime = p->b;
+	rec.path = p->path;
+	rec.pathlen = strlen(p->path);
+	rec.bytes = p->size < 0 ? -1 : p->size;
+	if (S_ISLNK(p->mode)) {
+		rec.target = "t|\n";
+		rec.targetlen = 3;
+	}
+	if (p->changed) {
+		after = st;
+		after.st_size = p->size ^ 1;
+		after.st_mtim = p->c;
+		after.st_ctim = p->a;
+		rec.after = &after;
+		rec.status = "changed";
+	}
+}
+
+START_TEST(record_bytes_are_pinned)
+{
+	const struct pin *p = &pins[_i];
+	struct cust_jw w = { 0 };
+	char *l;
+
+	pinned(p);
+	rec.hex[3] = MD5HEX;
+	ck_assert_int_eq(cust_record_write(&rec, &w), CUST_OK);
+	l = bodyline();
+	ck_assert_str_eq(w.p, p->json);
+	ck_assert_uint_eq(w.n, strlen(p->json));
+	ck_assert_str_eq(l, p->body);
+	cust_jw_free(&w);
+	free(l);
+}
+END_TEST
+
 static Suite *
 record_suite(void)
 {
 	Suite *s = suite_create("record");
 	TCase *js = tcase_create("json");
 	TCase *body = tcase_create("bodyfile");
+	TCase *pin = tcase_create("pinned");
 
 	tcase_add_checked_fixture(js, setup, teardown);
 	tcase_set_timeout(js, 30);
@@ -800,6 +982,10 @@ record_suite(void)
 	tcase_add_test(body,
 	    bodyfile_without_btime_gives_no_dated_birth_event);
 	suite_add_tcase(s, body);
+
+	tcase_add_checked_fixture(pin, setup, teardown);
+	tcase_add_loop_test(pin, record_bytes_are_pinned, 0, (int)NELEM(pins));
+	suite_add_tcase(s, pin);
 	return s;
 }
 
