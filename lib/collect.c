@@ -216,58 +216,45 @@ fill_taken(struct cust_record *rec, const struct cust_taken *t)
 
 /*
  * Read a regular file; store it unless the rule only asks for a hash.  FD
- * is the file when the caller opened it already (T says what it found),
- * or -1.
+ * and T come from cust_acquire_open(): the file, or -1 and why not.
  */
 static int
 take_file(struct run *run, const struct cust_entry *e, struct cust_record *rec,
-    int fd, struct cust_taken *tp)
+    int fd, struct cust_taken *t)
 {
 	const struct cust_rule *rule = run->rule;
 	bool store = rule->collector == CUST_COLLECTOR_FILE;
-	struct cust_taken t;
 	char reason[256], *stored = NULL;
 	const char *member = NULL;
 	int r = CUST_OK;
 
-	if (store) {
-		if ((stored = cust_stored_name(e->path, e->pathlen)) == NULL) {
-			if (fd >= 0)
-				close(fd);
-			return cust_set_error(run->ctx, ENOMEM, CUST_FATAL,
-			    "record");
-		}
-		if ((member = cust_bag_member(run->bag, stored)) == NULL) {
-			free(stored);
-			if (fd >= 0)
-				close(fd);
-			return CUST_FATAL;
-		}
-	}
-	if (fd >= 0)
-		t = *tp;
-	else
-		fd = cust_acquire_open(e, &t);
-	if (fd >= 0)
-		r = cust_acquire_fd(run->acq, e, fd, member, &t);
-	if (r != CUST_OK)
+	if (store && ((stored = cust_stored_name(e->path, e->pathlen)) ==
+	    NULL || (member = cust_bag_member(run->bag, stored)) == NULL)) {
+		r = stored == NULL ? cust_set_error(run->ctx, ENOMEM,
+		    CUST_FATAL, "record") : CUST_FATAL;
+		if (fd >= 0)
+			close(fd);
 		goto out;
-	fill_taken(rec, &t);
-	if (t.what != NULL || t.err != 0) {
-		because(reason, sizeof(reason), t.what, t.err);
+	}
+	if (fd >= 0 && (r = cust_acquire_fd(run->acq, e, fd, member, t)) !=
+	    CUST_OK)
+		goto out;
+	fill_taken(rec, t);
+	if (t->what != NULL || t->err != 0) {
+		because(reason, sizeof(reason), t->what, t->err);
 		rec->reason = reason;
 	}
-	if (t.read && store) {
+	if (t->read && store) {
 		rec->stored = stored;
 		run->res->files++;
-		run->res->payload_bytes += (uint64_t)t.bytes;
-		if ((r = remember(run, &t, stored)) != CUST_OK)
+		run->res->payload_bytes += (uint64_t)t->bytes;
+		if ((r = remember(run, t, stored)) != CUST_OK)
 			goto out;
-	} else if (t.read && strcmp(t.status, "ok") == 0)
+	} else if (t->read && strcmp(t->status, "ok") == 0)
 		rec->status = "hashed";
-	if (t.capped)
+	if (t->capped)
 		rec->reason = "size 0 but readable: first 16 MiB taken";
-	r = record(run, rec, t.read, t.read && store);
+	r = record(run, rec, t->read, t->read && store);
 out:
 	free(stored);
 	/* on_entry() returns at once, and REC with it:
@@ -306,6 +293,7 @@ judge(struct run *run, const struct cust_entry *e)
 {
 	const struct cust_rule *rule = run->rule;
 	struct cust_record rec;
+	struct cust_taken t;
 	char reason[128];
 
 	begin_record(run, e, &rec);
@@ -332,7 +320,7 @@ judge(struct run *run, const struct cust_entry *e)
 		run->res->skipped++;
 		return record(run, &rec, false, false);
 	}
-	return take_file(run, e, &rec, -1, NULL);
+	return take_file(run, e, &rec, cust_acquire_open(e, &t), &t);
 }
 
 /* Nothing about the file opened for lazy entry E needs a closer look. */

@@ -85,6 +85,13 @@ cust_jw_close(struct cust_jw *w)
 	w->first = false;
 }
 
+/* RFC 8259: these bytes must be escaped in a string. */
+static bool
+special(unsigned char c)
+{
+	return c < 0x20 || c == '"' || c == '\\';
+}
+
 /* The escaped form of S, which holds a byte that needs escaping. */
 static void
 escaped(struct cust_jw *w, const char *s, size_t n)
@@ -95,7 +102,7 @@ escaped(struct cust_jw *w, const char *s, size_t n)
 	size_t run = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (p[i] >= 0x20 && p[i] != '"' && p[i] != '\\')
+		if (!special(p[i]))
 			continue;
 		put(w, s + run, i - run);
 		run = i + 1;
@@ -118,7 +125,7 @@ plain(const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 
 	for (size_t i = 0; i < n; i++)
-		if (p[i] < 0x20 || p[i] == '"' || p[i] == '\\')
+		if (special(p[i]))
 			return false;
 	return true;
 }

@@ -18,7 +18,7 @@
 struct cust_ledger {
 	struct cust_ctx	*ctx;		/* owned: this thread's errors */
 	struct cust_relay *relay;	/* borrowed */
-	struct cust_relay *next;	/* borrowed: to the writer, or NULL */
+	struct cust_relay *next;	/* borrowed: to the writer */
 	struct cust_bag	*bag;		/* borrowed: its spools are ours */
 	struct cust_digest *d;		/* owned */
 	struct cust_filetype *ft;	/* borrowed */
@@ -50,17 +50,11 @@ write_slip(struct cust_ledger *l, struct cust_slip *s)
 	return cust_bag_record(l->bag, &s->r);
 }
 
-/* Hand J on to the writer (in a batch), or, without one, give its bytes
- * back. */
-static int
+/* Jobs for the writer go in a batch, sent after the batch taken. */
+static void
 pass(struct cust_ledger *l, const struct cust_job *j)
 {
-	if (l->next == NULL) {
-		cust_relay_release_jobs(l->relay, j, 1);
-		return CUST_OK;
-	}
 	l->out[l->nout++] = *j;
-	return CUST_OK;
 }
 
 static int
@@ -93,10 +87,12 @@ job(struct cust_ledger *l, const struct cust_job *j)
 		l->first = false;
 		if ((r = cust_digest_update(l->d, j->data, j->len)) != CUST_OK)
 			return r;
-		return pass(l, j);
+		pass(l, j);
+		return CUST_OK;
 	case CUST_JOB_HEADER:
 	case CUST_JOB_FINISH:
-		return pass(l, j);
+		pass(l, j);
+		return CUST_OK;
 	default:
 		r = write_slip(l, j->slip);
 		free(j->slip);
@@ -115,7 +111,7 @@ run(void *arg)
 	for (;;) {
 		/* About to wait for work: let the writer have what we
 		 * passed it, or the reader may wait for room it frees. */
-		if (l->next != NULL && cust_relay_empty(l->relay))
+		if (cust_relay_empty(l->relay))
 			cust_relay_flush(l->next);
 		if ((n = cust_relay_take(l->relay, v, BATCH)) == 0)
 			break;
@@ -128,14 +124,12 @@ run(void *arg)
 			l->status = send(l);
 		if (l->status != CUST_OK) {
 			cust_relay_abort(l->relay);
-			if (l->next != NULL)
-				cust_relay_abort(l->next);
+			cust_relay_abort(l->next);
 			break;
 		}
 	}
 	/* No more jobs for the writer, whether all went well or not. */
-	if (l->next != NULL)
-		cust_relay_close(l->next);
+	cust_relay_close(l->next);
 	return NULL;
 }
 
@@ -146,8 +140,7 @@ cust_ledger_free(struct cust_ledger *l)
 		return;
 	if (l->running) {
 		cust_relay_abort(l->relay);
-		if (l->next != NULL)
-			cust_relay_abort(l->next);
+		cust_relay_abort(l->next);
 		cust_relay_close(l->relay);
 		pthread_join(l->thread, NULL);
 	}

@@ -460,8 +460,8 @@ struct cust_bag;
  * Start the thread taking jobs from RELAY (borrowed) into BAG (borrowed:
  * until cust_ledger_finish, the thread alone writes the bag's spools); it
  * types each file's first chunk with FT (borrowed: it alone uses it) and
- * passes headers and chunks on to NEXT (borrowed; it closes NEXT when it
- * stops), or, when NEXT is NULL, releases them.
+ * passes headers and chunks on to NEXT (borrowed), the writer's relay,
+ * which it closes when it stops.
  */
 int	cust_ledger_start(struct cust_ctx *, struct cust_relay *relay,
 	    struct cust_relay *next, struct cust_bag *bag,
@@ -491,13 +491,9 @@ int	cust_writer_finish(struct cust_writer *, struct cust_ctx *ctx);
 void	cust_writer_free(struct cust_writer *);
 /*
  * One job's part in the archive: a header starts a member, chunks inside
- * a member are its data, finish ends it (*IN_MEMBER tracks which); the
- * bytes of chunks and headers go back to RING.  The writer thread's loop,
- * and a test's.
+ * a member are its data, finish ends it (*IN_MEMBER tracks which).  The
+ * caller releases the bytes.  The writer thread's loop, and a test's.
  */
-int	cust_writer_job(struct cust_sink *, struct cust_relay *ring,
-	    const struct cust_job *, bool *in_member);
-/* The same, leaving the bytes to the caller to release. */
 int	cust_writer_put(struct cust_sink *, const struct cust_job *,
 	    bool *in_member);
 

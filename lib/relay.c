@@ -152,26 +152,6 @@ cust_relay_unreserve(struct cust_relay *r, size_t n)
 	pthread_mutex_unlock(&r->mu);
 }
 
-static bool
-push(struct cust_relay *r, const struct cust_job *j)
-{
-	bool ok;
-
-	pthread_mutex_lock(&r->mu);
-	while (!r->aborted && r->njobs == JOBS)
-		wait_room(r);
-	if ((ok = !r->aborted)) {
-		r->jobs[r->jhead] = *j;
-		r->jhead = (r->jhead + 1) % JOBS;
-		r->njobs++;
-		r->queued += j->len;
-		if (r->njobs >= WAKE_JOBS || r->queued >= WAKE_BYTES)
-			wake(r);
-	}
-	pthread_mutex_unlock(&r->mu);
-	return ok;
-}
-
 bool
 cust_relay_push(struct cust_relay *r, const struct cust_job *v, size_t n)
 {
@@ -192,6 +172,12 @@ cust_relay_push(struct cust_relay *r, const struct cust_job *v, size_t n)
 		wake(r);
 	pthread_mutex_unlock(&r->mu);
 	return ok;
+}
+
+static bool
+push(struct cust_relay *r, const struct cust_job *j)
+{
+	return cust_relay_push(r, j, 1);
 }
 
 bool

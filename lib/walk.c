@@ -331,11 +331,12 @@ oom:
 	return -1;
 }
 
+/* Hand the entry at NAME to the visitor; LAZY: see consider_file(). */
 static int
-visit(struct walk *w, int dirfd, size_t len, const char *name, int depth,
-    int err, const char *what)
+deliver(struct walk *w, int dirfd, size_t len, const char *name, int depth,
+    int err, const char *what, bool lazy)
 {
-	w->e.lazy = false;
+	w->e.lazy = lazy;
 	w->e.path = w->path;
 	w->e.pathlen = len;
 	w->e.name = name;
@@ -344,6 +345,13 @@ visit(struct walk *w, int dirfd, size_t len, const char *name, int depth,
 	w->e.err = err;
 	w->e.what = what;
 	return w->o->visit(w->o->arg, &w->e);
+}
+
+static int
+visit(struct walk *w, int dirfd, size_t len, const char *name, int depth,
+    int err, const char *what)
+{
+	return deliver(w, dirfd, len, name, depth, err, what, false);
 }
 
 static void
@@ -547,13 +555,7 @@ consider_file(struct walk *w, int dirfd, size_t len, const char *name,
 	e->path = w->path;
 	if (pruned(w->o->rule, w->path, name) || !matches(w->o, e))
 		return CUST_OK;
-	e->pathlen = len;
-	e->dirfd = dirfd;
-	e->depth = depth;
-	e->err = 0;
-	e->what = NULL;
-	e->lazy = true;
-	return w->o->visit(w->o->arg, e);
+	return deliver(w, dirfd, len, name, depth, 0, NULL, true);
 }
 
 /* May a regular file of this walk be taken by its directory entry? */

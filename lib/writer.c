@@ -52,16 +52,6 @@ cust_writer_put(struct cust_sink *s, const struct cust_job *j,
 	return r;
 }
 
-int
-cust_writer_job(struct cust_sink *s, struct cust_relay *ring,
-    const struct cust_job *j, bool *in_member)
-{
-	int r = cust_writer_put(s, j, in_member);
-
-	cust_relay_release_jobs(ring, j, 1);
-	return r;
-}
-
 static void *
 run(void *arg)
 {

@@ -153,9 +153,8 @@ drain_to_marker(struct cust_sink *s)
 			if (s == NULL)
 				ck_assert(j.kind == CUST_JOB_CHUNK);
 			if (s != NULL && r == CUST_OK)
-				r = cust_writer_job(s, relay, &j, &in_member);
-			else if (j.len > 0)
-				cust_relay_release(relay, j.data, j.len);
+				r = cust_writer_put(s, &j, &in_member);
+			cust_relay_release_jobs(relay, &j, 1);
 		} else {
 			ck_assert_str_eq(j.slip->r.path, "marker");
 			free(j.slip);
