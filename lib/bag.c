@@ -163,7 +163,7 @@ tagmem(struct cust_bag *b, const char *rel, const void *p, size_t n)
 }
 
 static int
-copyspool(struct cust_bag *b, struct cust_spool *sp, EVP_MD_CTX *md)
+copyspool(struct cust_bag *b, struct cust_spool *sp)
 {
 	unsigned char *buf;
 	ssize_t k;
@@ -171,46 +171,28 @@ copyspool(struct cust_bag *b, struct cust_spool *sp, EVP_MD_CTX *md)
 
 	if ((buf = malloc(COPY_BUF)) == NULL)
 		return cust_set_error(b->ctx, ENOMEM, CUST_FATAL, "bag");
-	while (r == CUST_OK && (k = cust_spool_read(sp, buf, COPY_BUF)) != 0) {
-		if (k < 0)
-			r = (int)k;
-		else if (EVP_DigestUpdate(md, buf, (size_t)k) != 1)
-			r = cust_set_ssl_error(b->ctx, CUST_FATAL, "sha512");
-		else
-			r = cust_sink_data(b->sink, buf, (size_t)k);
-	}
+	while (r == CUST_OK && (k = cust_spool_read(sp, buf, COPY_BUF)) != 0)
+		r = k < 0 ? (int)k : cust_sink_data(b->sink, buf, (size_t)k);
 	free(buf);
 	return r;
 }
 
-/* A tag file from a spool. */
+/* A tag file from a spool, whose SHA-512 the spool took as it grew. */
 static int
 tagspool(struct cust_bag *b, const char *rel, struct cust_spool *sp)
 {
-	unsigned char md[64];
-	EVP_MD_CTX *c;
 	const char *m;
 	int r;
 
 	if ((r = cust_spool_rewind(sp)) != CUST_OK)
 		return r;
-	if ((c = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex2(c, EVP_sha512(), NULL) != 1) {
-		EVP_MD_CTX_free(c);
-		return cust_set_ssl_error(b->ctx, CUST_FATAL, "sha512");
-	}
 	if ((m = cust_bag_member(b, rel)) == NULL)
-		r = CUST_FATAL;
-	else if ((r = cust_sink_header(b->sink, m, cust_spool_size(sp),
-	    &b->mtime)) == CUST_OK && (r = copyspool(b, sp, c)) == CUST_OK &&
-	    (r = cust_sink_finish(b->sink)) == CUST_OK) {
-		if (EVP_DigestFinal_ex(c, md, NULL) != 1)
-			r = cust_set_ssl_error(b->ctx, CUST_FATAL, "sha512");
-		else
-			r = addtag(b, rel, md);
-	}
-	EVP_MD_CTX_free(c);
-	return r;
+		return CUST_FATAL;
+	if ((r = cust_sink_header(b->sink, m, cust_spool_size(sp),
+	    &b->mtime)) != CUST_OK || (r = copyspool(b, sp)) != CUST_OK ||
+	    (r = cust_sink_finish(b->sink)) != CUST_OK)
+		return r;
+	return addtag(b, rel, cust_spool_sha512(sp));
 }
 
 int

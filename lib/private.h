@@ -132,6 +132,8 @@ uint64_t cust_spool_size(const struct cust_spool *);
 int	cust_spool_rewind(struct cust_spool *);
 /* Read up to N bytes: the count, 0 at the end, or a negative status. */
 ssize_t	cust_spool_read(struct cust_spool *, void *, size_t n);
+/* The SHA-512 of all that was written; NULL until rewound. */
+const unsigned char *cust_spool_sha512(const struct cust_spool *);
 
 /* ------------------------------------------------------------- locale.c */
 

@@ -4,6 +4,11 @@
  * only written into the bundle at the end.  A spool has no name: it lives
  * in the output's directory as an O_TMPFILE, or in memory (memfd) when the
  * bundle goes to a pipe, so nothing is ever left on the evidence host.
+ *
+ * Each spool's SHA-512 (for the tag manifest) is taken as it is written,
+ * by the hashing thread while the payload streams, not in the serial seal
+ * at the end.  It covers the bytes we meant to write: were the scratch file
+ * altered in between, the bundle would fail verification, not pass.
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -13,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include "private.h"
 
@@ -25,6 +32,8 @@ struct cust_spool {
 	unsigned char	*buf;		/* owned */
 	size_t		 len;		/* bytes waiting in buf */
 	uint64_t	 size;		/* bytes written in all */
+	EVP_MD_CTX	*md;		/* owned: SHA-512 of what is written */
+	unsigned char	 sha512[64];	/* final once reading */
 	bool		 reading;
 };
 
@@ -35,6 +44,7 @@ cust_spool_free(struct cust_spool *sp)
 		return;
 	if (sp->fd >= 0)
 		close(sp->fd);
+	EVP_MD_CTX_free(sp->md);
 	free(sp->buf);
 	free(sp->name);
 	free(sp);
@@ -70,6 +80,11 @@ cust_spool_new(struct cust_ctx *ctx, int dirfd, const char *name,
 		r = cust_set_error(ctx, errno, CUST_FATAL, "spool");
 		goto fail;
 	}
+	if ((sp->md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex2(sp->md, EVP_sha512(), NULL) != 1) {
+		r = cust_set_ssl_error(ctx, CUST_FATAL, "%s: sha512", name);
+		goto fail;
+	}
 	if ((sp->fd = tmpfd(dirfd, name)) < 0) {
 		r = cust_set_error(ctx, errno, CUST_FATAL,
 		    "%s: scratch file", name);
@@ -88,6 +103,9 @@ flush(struct cust_spool *sp)
 	size_t off = 0;
 	ssize_t n;
 
+	if (EVP_DigestUpdate(sp->md, sp->buf, sp->len) != 1)
+		return cust_set_ssl_error(sp->ctx, CUST_FATAL, "%s: sha512",
+		    sp->name);
 	while (off < sp->len) {
 		n = write(sp->fd, sp->buf + off, sp->len - off);
 		if (n < 0 && errno == EINTR)
@@ -140,13 +158,24 @@ cust_spool_rewind(struct cust_spool *sp)
 {
 	int r;
 
-	if (!sp->reading && (r = flush(sp)) != CUST_OK)
-		return r;
+	if (!sp->reading) {
+		if ((r = flush(sp)) != CUST_OK)
+			return r;
+		if (EVP_DigestFinal_ex(sp->md, sp->sha512, NULL) != 1)
+			return cust_set_ssl_error(sp->ctx, CUST_FATAL,
+			    "%s: sha512", sp->name);
+	}
 	if (lseek(sp->fd, 0, SEEK_SET) < 0)
 		return cust_set_error(sp->ctx, errno, CUST_FATAL,
 		    "%s: scratch file", sp->name);
 	sp->reading = true;
 	return CUST_OK;
+}
+
+const unsigned char *
+cust_spool_sha512(const struct cust_spool *sp)
+{
+	return sp->reading ? sp->sha512 : NULL;
 }
 
 ssize_t

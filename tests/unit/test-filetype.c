@@ -255,6 +255,56 @@ START_TEST(host_database_is_never_used)
 }
 END_TEST
 
+/* Signatures that share a prefix hang under one entry of the database:
+ * each child still names its own format, and a prefix no child matches
+ * is no match at all (the file goes on to the text test). */
+static const struct {
+	const char	*head;
+	size_t		 len;
+	const char	*type;
+} grouped[] = {
+#define G(h, t)	{ h, sizeof(h) - 1, t }
+	G("#!/bin/sh\necho\n", "POSIX shell script text executable"),
+	G("#!/bin/bash\n", "Bourne-Again shell script text executable"),
+	G("#!/usr/bin/env python3\n", "script text executable (env)"),
+	G("#!/usr/bin/perl -w\n", "Perl script text executable"),
+	G("#!/bin/zsh\n", "script text executable"),
+	G("%PDF-1.7\n", "PDF document, version 1.7"),
+	G("%!PS-Adobe-3.0\n", "PostScript document text"),
+	G("% not a format\n", "ASCII text"),
+	G("<?xml version=\"1.0\"?>\n", "XML document text"),
+	G("<?php echo 1; ?>\n", "PHP script text"),
+	G("<!DOCTYPE html>\n", "HTML document text"),
+	G("<HTML><body></body>\n", "HTML document text"),
+	G("< less than\n", "ASCII text"),
+	G("GIF87a\1\0\1\0", "GIF image data, version 87a"),
+	G("GIF89a\1\0\1\0", "GIF image data, version 89a"),
+	G("PK\5\6\0\0\0\0", "Zip archive data (empty)"),
+	G("PK\3\4\24\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
+	    "\0\0\10\0\0\0mimetype", "Zip archive data, OpenDocument"),
+	G("070701000000", "ASCII cpio archive (SVR4)"),
+	G("070707000000", "ASCII cpio archive (pre-SVR4)"),
+	G("\xce\xfa\xed\xfe\7\0\0\0", "Mach-O 32-bit executable"),
+	G("\xcf\xfa\xed\xfe\7\0\0\1", "Mach-O 64-bit executable"),
+	G("-----BEGIN CERTIFICATE-----\n", "PEM certificate"),
+	G("-----BEGIN CERTIFICATE REQUEST-----\n", "PEM certificate request"),
+	G("-----BEGIN PRIVATE KEY-----\n", "PEM private key (PKCS#8)"),
+	G("-----BEGIN EC PRIVATE KEY-----\n", "PEM EC private key"),
+	G("-----BEGIN PGP MESSAGE-----\n", "PGP armored data"),
+	G("-----BEGIN NOTHING-----\n", "ASCII text"),
+	G("ssh-ed25519 AAAA key\n", "OpenSSH ED25519 public key"),
+	G("ssh-rsa AAAA key\n", "OpenSSH RSA public key"),
+	G("ssh-agent is not a key\n", "ASCII text"),
+#undef G
+};
+
+START_TEST(grouped_signatures_keep_their_names)
+{
+	ck_assert_str_eq(probe(grouped[_i].head, grouped[_i].len),
+	    grouped[_i].type);
+}
+END_TEST
+
 START_TEST(filetype_free_null_is_noop)
 {
 	cust_filetype_free(NULL);
@@ -280,6 +330,8 @@ filetype_suite(void)
 	tcase_add_test(tc, probe_looks_only_at_first_probe_bytes);
 	tcase_add_test(tc, probe_sees_binary_just_inside_the_limit);
 	tcase_add_test(tc, probe_result_follows_latest_call);
+	tcase_add_loop_test(tc, grouped_signatures_keep_their_names, 0,
+	    (int)(sizeof(grouped) / sizeof(grouped[0])));
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(db, setup, teardown);

@@ -2,7 +2,8 @@
  * test-spool.c: unnamed scratch files.  What goes in comes back out, byte
  * for byte, across the 64 KiB write buffer and for several MiB; a spool in
  * a directory is an O_TMPFILE that never shows a name there, and one without
- * a directory (or with one that cannot hold it) lives in memory.
+ * a directory (or with one that cannot hold it) lives in memory.  The
+ * SHA-512 it takes while written is that of the bytes that come back.
  */
 #include <sys/stat.h>
 
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <openssl/evp.h>
 
 #include "private.h"
 
@@ -352,6 +354,43 @@ START_TEST(spools_are_independent)
 }
 END_TEST
 
+/* The digest taken while writing is the SHA-512 of the bytes read back,
+ * for writes that straddle the buffer, and is there only once rewound. */
+START_TEST(sha512_taken_while_writing_matches_bytes_read_back)
+{
+	static const size_t sizes[] = { 0, 1, 65535, 65536, 65537, 3 << 20 };
+	unsigned char *p, *back, md[64];
+	size_t n, off;
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		newspool(i % 2 ? dirfd_ : -1);
+		ck_assert_ptr_nonnull(p = malloc(sizes[i] + 1));
+		fill(p, sizes[i], 0x5eed + i);
+		for (off = 0; off < sizes[i]; off += n) {
+			n = 1 + (off * 7919 % 100003);
+			if (n > sizes[i] - off)
+				n = sizes[i] - off;
+			put(p + off, n);
+		}
+		ck_assert_ptr_null(cust_spool_sha512(sp));
+		ck_assert_int_eq(cust_spool_rewind(sp), CUST_OK);
+		back = slurp(1 << 16, &n);
+		ck_assert_uint_eq(n, sizes[i]);
+		ck_assert_int_eq(EVP_Digest(back, n, md, NULL, EVP_sha512(),
+		    NULL), 1);
+		ck_assert_ptr_nonnull(cust_spool_sha512(sp));
+		ck_assert_mem_eq(cust_spool_sha512(sp), md, 64);
+		/* A second rewind does not hash again. */
+		ck_assert_int_eq(cust_spool_rewind(sp), CUST_OK);
+		ck_assert_mem_eq(cust_spool_sha512(sp), md, 64);
+		free(back);
+		free(p);
+		cust_spool_free(sp);
+		sp = NULL;
+	}
+}
+END_TEST
+
 START_TEST(spool_free_null_is_noop)
 {
 	cust_spool_free(NULL);
@@ -387,6 +426,7 @@ spool_suite(void)
 	tcase_add_test(rd, size_counts_bytes_still_buffered);
 	tcase_add_test(rd, read_after_end_keeps_returning_zero);
 	tcase_add_test(rd, spools_are_independent);
+	tcase_add_test(rd, sha512_taken_while_writing_matches_bytes_read_back);
 	tcase_add_test(rd, spool_free_null_is_noop);
 	suite_add_tcase(s, rd);
 	return s;
