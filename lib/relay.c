@@ -19,7 +19,7 @@
 /* A waiting consumer is woken once this much work is queued (or the
  * producer must wait, or closes): a wake-up per job would cost more than
  * the job. */
-#define WAKE_JOBS	64
+#define WAKE_JOBS	256
 #define WAKE_BYTES	(1024 * 1024)
 
 struct cust_relay {
