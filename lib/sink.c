@@ -5,8 +5,18 @@
  * bundle's SHA-256 is known the moment it is closed, without reading it
  * back.  During a collection the writer thread (writer.c) does this, beside
  * the hashing of the payload.
+ *
+ * A bundle written to a file is fsync'ed before collect says it is sealed.
+ * Left alone, the kernel would hold the whole bundle as dirty pages until
+ * then (its background writeback starts at a tenth of memory), and the
+ * fsync would wait for all of it: 1.5 s of a 5.5 s collection of 2 GiB.
+ * So the sink asks for writeback of every MiB as it goes, and the disk
+ * works while we hash; the host also never holds much of our output dirty.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,11 +35,25 @@ struct cust_sink {
 	struct archive_entry *e;	/* owned, reused per member */
 	EVP_MD_CTX	*md;		/* owned: SHA-256 of the output */
 	uint64_t	 bytes;		/* bytes that reached fd */
+	uint64_t	 pushed;	/* bytes when writeback was last started */
 	int		 werr;		/* errno of the first failed write */
+	bool		 file;		/* fd is a regular file */
 	bool		 open;
 };
 
 #define BLOCK		(64 * 1024)		/* bytes per write(2) */
+#define WRITEBACK	(1024 * 1024)		/* start writeback this often */
+
+/* Start writing the dirty pages of a regular file out, without waiting.
+ * Advisory: a failure here changes nothing, the final fsync decides. */
+static void
+writeback(struct cust_sink *s)
+{
+	if (!s->file || s->bytes - s->pushed < WRITEBACK)
+		return;
+	s->pushed = s->bytes;
+	(void)sync_file_range(s->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
 static la_ssize_t
 out(struct archive *a, void *arg, const void *buf, size_t n)
 {
@@ -54,6 +78,7 @@ out(struct archive *a, void *arg, const void *buf, size_t n)
 		return -1;
 	}
 	s->bytes += n;
+	writeback(s);
 	return (la_ssize_t)n;
 }
 
@@ -115,6 +140,7 @@ cust_sink_new(struct cust_ctx *ctx, int fd, const char *name, int zstd_level,
     int threads, struct cust_sink **sp)
 {
 	struct cust_sink *s;
+	struct stat st;
 	int r;
 
 	*sp = NULL;
@@ -122,6 +148,7 @@ cust_sink_new(struct cust_ctx *ctx, int fd, const char *name, int zstd_level,
 		return cust_set_error(ctx, errno, CUST_FATAL, "sink");
 	s->ctx = ctx;
 	s->fd = fd;
+	s->file = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 	if ((s->name = strdup(name)) == NULL || (s->a = archive_write_new())
 	    == NULL || (s->e = archive_entry_new()) == NULL) {
 		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "%s", name);

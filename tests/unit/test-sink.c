@@ -3,8 +3,11 @@
  * back by libarchive's reader and by GNU tar, and its SHA-256 is checked
  * against OpenSSL's digest of the file on disk.  Write errors (a read-only
  * descriptor, /dev/full) must be reported as CUST_FATAL with a message.
+ * A bundle written to a regular file has its writeback started as it grows
+ * (counted here by standing in for sync_file_range); other outputs do not.
  */
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -24,6 +27,16 @@
 
 static struct cust_ctx *ctx;
 static char dir[64];
+static int writebacks;		/* calls to sync_file_range */
+
+/* The library's calls land here (it is linked statically), then go on to
+ * the kernel. */
+int
+sync_file_range(int fd, off_t off, off_t n, unsigned int flags)
+{
+	writebacks++;
+	return (int)syscall(SYS_sync_file_range, fd, off, n, flags);
+}
 
 static void
 setup(void)
@@ -541,6 +554,59 @@ START_TEST(sink_refuses_more_data_than_declared)
 }
 END_TEST
 
+/* One member of MIB MiB through a sink on FD; the sink's SHA-256 in SHA. */
+static void
+write_mib(int fd, size_t mib, char sha[65])
+{
+	static unsigned char chunk[64 * 1024];
+	struct timespec t = { 1700000000, 0 };
+	struct cust_sink *s;
+	uint64_t bytes;
+
+	memset(chunk, 'w', sizeof(chunk));
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out", 0, 0, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_header(s, "big", mib << 20, &t), CUST_OK);
+	for (size_t i = 0; i < (mib << 20) / sizeof(chunk); i++)
+		ck_assert_int_eq(cust_sink_data(s, chunk, sizeof(chunk)),
+		    CUST_OK);
+	ck_assert_int_eq(cust_sink_finish(s), CUST_OK);
+	ck_assert_int_eq(cust_sink_close(s, sha, &bytes), CUST_OK);
+	ck_assert_uint_gt(bytes, mib << 20);
+	cust_sink_free(s);
+}
+
+START_TEST(sink_starts_writeback_of_a_file_as_it_grows)
+{
+	unsigned char *p;
+	char sha[65], want[65];
+	size_t n;
+	int fd = outfile("out.tar", O_RDWR);
+
+	writebacks = 0;
+	write_mib(fd, 6, sha);
+	close(fd);
+	/* Once a MiB at least: the fsync at the end finds little left. */
+	ck_assert_int_ge(writebacks, 5);
+	p = slurp("out.tar", &n);
+	sha256_of(p, n, want);
+	ck_assert_str_eq(sha, want);
+	free(p);
+}
+END_TEST
+
+START_TEST(sink_leaves_writeback_alone_for_other_outputs)
+{
+	char sha[65];
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	writebacks = 0;
+	write_mib(fd, 6, sha);
+	close(fd);
+	ck_assert_int_eq(writebacks, 0);
+}
+END_TEST
+
 START_TEST(sink_refuses_bad_zstd_level)
 {
 	struct cust_sink *s = (struct cust_sink *)1;
@@ -572,6 +638,8 @@ sink_suite(void)
 	tcase_add_test(rt, sink_stream_ends_with_the_archive);
 	tcase_add_test(rt, sink_output_is_read_by_gnu_tar);
 	tcase_add_test(rt, sink_long_name_round_trips);
+	tcase_add_test(rt, sink_starts_writeback_of_a_file_as_it_grows);
+	tcase_add_test(rt, sink_leaves_writeback_alone_for_other_outputs);
 	suite_add_tcase(s, rt);
 
 	tcase_add_checked_fixture(err, setup, teardown);
