@@ -22,6 +22,7 @@
 #include "cmd.h"
 
 #define MAX_MANIFESTS	64
+#define ZSTD_WORKERS_MAX	4	/* zstd threads, whatever the cores */
 
 struct out {
 	char		*path;		/* NULL for stdout */
@@ -725,9 +726,13 @@ collect(struct cust_ctx *ctx, struct args *a, struct cust_collect_opts *co,
 	co->out_fd = o->fd;
 	co->out_name = o->path != NULL ? o->path : "standard output";
 	co->spool_dirfd = o->dirfd;
-	/* zstd level 1 on every core: as fast as the reading, or nearly. */
+	/* zstd level 1 on every core, as fast as the reading or nearly, up
+	 * to four: more would only take memory (2-3 MiB a worker) from a
+	 * host we must not crowd. */
 	co->zstd_level = o->zstd ? 1 : 0;
 	co->zstd_threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (co->zstd_threads > ZSTD_WORKERS_MAX)
+		co->zstd_threads = ZSTD_WORKERS_MAX;
 	co->notify = notify;
 	co->custody_log = o->path != NULL;
 	r = cust_collect(ctx, co, &res);

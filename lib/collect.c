@@ -15,7 +15,9 @@
 #include "private.h"
 
 #define LABEL_MAX	256	/* case id, evidence id, examiner */
-#define RING_BYTES	(8 * 1024 * 1024)	/* reader-to-hasher bytes */
+/* Bytes read, not yet hashed and written: four of the largest reads.  8
+ * MiB was no faster on 2 GiB or on 50,000 files, and 4 MiB more RSS. */
+#define RING_BYTES	(4 * 1024 * 1024)
 
 /* Stored files with more than one link, by inode: their stored name. */
 struct link {

@@ -12,6 +12,12 @@
  * fsync would wait for all of it: 1.5 s of a 5.5 s collection of 2 GiB.
  * So the sink asks for writeback of every MiB as it goes, and the disk
  * works while we hash; the host also never holds much of our output dirty.
+ *
+ * zstd is ours, not libarchive's filter, for one setting libarchive does
+ * not pass on: the size of a job given to a zstd worker.  With zstd's own
+ * choice, the buffers of the jobs in flight took 17 MiB (and libarchive's
+ * filter 10 more); 1 MiB jobs take 10 MiB and compress as fast on two
+ * cores.  512 KiB jobs took 6 MiB, and 20% longer.
  */
 #include <sys/stat.h>
 
@@ -24,6 +30,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <openssl/evp.h>
+#include <zstd.h>
 
 #include "private.h"
 
@@ -34,6 +41,9 @@ struct cust_sink {
 	struct archive	*a;		/* owned */
 	struct archive_entry *e;	/* owned, reused per member */
 	EVP_MD_CTX	*md;		/* owned: SHA-256 of the output */
+	ZSTD_CCtx	*z;		/* owned; NULL: no compression */
+	unsigned char	*zout;		/* owned: compressed, not yet written */
+	size_t		 zcap;
 	uint64_t	 bytes;		/* bytes that reached fd */
 	uint64_t	 pushed;	/* bytes when writeback was last started */
 	int		 werr;		/* errno of the first failed write */
@@ -43,6 +53,7 @@ struct cust_sink {
 
 #define BLOCK		(64 * 1024)		/* bytes per write(2) */
 #define WRITEBACK	(1024 * 1024)		/* start writeback this often */
+#define ZSTD_JOB	(1024 * 1024)		/* bytes a zstd worker takes */
 
 /* Start writing the dirty pages of a regular file out, without waiting.
  * Advisory: a failure here changes nothing, the final fsync decides. */
@@ -54,10 +65,12 @@ writeback(struct cust_sink *s)
 	s->pushed = s->bytes;
 	(void)sync_file_range(s->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 }
-static la_ssize_t
-out(struct archive *a, void *arg, const void *buf, size_t n)
+
+/* N bytes at BUF leave: written whole, hashed, counted.  -1: see werr, or
+ * the archive's error. */
+static int
+emit(struct cust_sink *s, const void *buf, size_t n)
 {
-	struct cust_sink *s = arg;
 	const char *p = buf;
 	size_t off = 0;
 	ssize_t k;
@@ -68,17 +81,52 @@ out(struct archive *a, void *arg, const void *buf, size_t n)
 			continue;
 		if (k < 0) {
 			s->werr = errno;
-			archive_set_error(a, errno, "write");
+			archive_set_error(s->a, errno, "write");
 			return -1;
 		}
 		off += (size_t)k;
 	}
 	if (EVP_DigestUpdate(s->md, buf, n) != 1) {
-		archive_set_error(a, EIO, "sha256");
+		archive_set_error(s->a, EIO, "sha256");
 		return -1;
 	}
 	s->bytes += n;
 	writeback(s);
+	return 0;
+}
+
+/* Run N bytes at BUF (none at the end) through zstd, and emit what comes
+ * out.  With worker threads, zstd blocks here only when all are busy. */
+static int
+squeeze(struct cust_sink *s, const void *buf, size_t n, ZSTD_EndDirective e)
+{
+	ZSTD_inBuffer in = { buf, n, 0 };
+	ZSTD_outBuffer o;
+	size_t left;
+
+	do {
+		o = (ZSTD_outBuffer){ s->zout, s->zcap, 0 };
+		left = ZSTD_compressStream2(s->z, &o, &in, e);
+		if (ZSTD_isError(left)) {
+			archive_set_error(s->a, EIO, "zstd: %s",
+			    ZSTD_getErrorName(left));
+			return -1;
+		}
+		if (o.pos > 0 && emit(s, s->zout, o.pos) != 0)
+			return -1;
+	} while (e == ZSTD_e_continue ? in.pos < in.size : left > 0);
+	return 0;
+}
+
+static la_ssize_t
+out(struct archive *a, void *arg, const void *buf, size_t n)
+{
+	struct cust_sink *s = arg;
+
+	(void)a;
+	if ((s->z != NULL ? squeeze(s, buf, n, ZSTD_e_continue) :
+	    emit(s, buf, n)) != 0)
+		return -1;
 	return (la_ssize_t)n;
 }
 
@@ -102,30 +150,59 @@ cust_sink_free(struct cust_sink *s)
 	if (s->a != NULL)
 		archive_write_free(s->a);
 	EVP_MD_CTX_free(s->md);
+	ZSTD_freeCCtx(s->z);
+	free(s->zout);
 	archive_entry_free(s->e);
 	free(s->name);
 	free(s);
 }
 
 static int
+zerr(struct cust_sink *s, size_t z, const char *what)
+{
+	return cust_set_error(s->ctx, 0, CUST_FATAL, "%s: zstd: %s: %s",
+	    s->name, what, ZSTD_getErrorName(z));
+}
+
+/* A zstd stream at LEVEL, with THREADS workers (0: compress in the
+ * caller), and a content checksum as the zstd tool writes one. */
+static int
+zsetup(struct cust_sink *s, int level, int threads)
+{
+	size_t z;
+
+	if (level < ZSTD_minCLevel() || level > ZSTD_maxCLevel())
+		return cust_set_error(s->ctx, 0, CUST_FATAL, "%s: zstd: "
+		    "compression level %d is not between %d and %d", s->name,
+		    level, ZSTD_minCLevel(), ZSTD_maxCLevel());
+	s->zcap = ZSTD_CStreamOutSize();
+	if ((s->z = ZSTD_createCCtx()) == NULL ||
+	    (s->zout = malloc(s->zcap)) == NULL)
+		return cust_set_error(s->ctx, ENOMEM, CUST_FATAL, "%s: zstd",
+		    s->name);
+	if (ZSTD_isError(z = ZSTD_CCtx_setParameter(s->z,
+	    ZSTD_c_compressionLevel, level)) ||
+	    ZSTD_isError(z = ZSTD_CCtx_setParameter(s->z,
+	    ZSTD_c_checksumFlag, 1)))
+		return zerr(s, z, "parameters");
+	if (threads > 0 && (ZSTD_isError(z = ZSTD_CCtx_setParameter(s->z,
+	    ZSTD_c_nbWorkers, threads)) ||
+	    ZSTD_isError(z = ZSTD_CCtx_setParameter(s->z, ZSTD_c_jobSize,
+	    ZSTD_JOB))))
+		return zerr(s, z, "threads");
+	return CUST_OK;
+}
+
+static int
 setup(struct cust_sink *s, int zstd_level, int threads)
 {
-	char v[16];
+	int r;
 
 	if (archive_write_set_format_pax_restricted(s->a) != ARCHIVE_OK)
 		return aerr(s, "pax");
-	if (zstd_level > 0) {
-		if (archive_write_add_filter_zstd(s->a) != ARCHIVE_OK)
-			return aerr(s, "zstd");
-		snprintf(v, sizeof(v), "%d", zstd_level);
-		if (archive_write_set_filter_option(s->a, "zstd",
-		    "compression-level", v) != ARCHIVE_OK)
-			return aerr(s, "zstd");
-		snprintf(v, sizeof(v), "%d", threads);
-		if (threads > 0 && archive_write_set_filter_option(s->a,
-		    "zstd", "threads", v) != ARCHIVE_OK)
-			return aerr(s, "zstd");
-	}
+	if (zstd_level > 0 && (r = zsetup(s, zstd_level, threads)) !=
+	    CUST_OK)
+		return r;
 	/* A short last block: the stream ends where the archive ends. */
 	archive_write_set_bytes_per_block(s->a, BLOCK);
 	archive_write_set_bytes_in_last_block(s->a, 1);
@@ -228,7 +305,8 @@ cust_sink_close(struct cust_sink *s, char sha256[65], uint64_t *bytes)
 		return cust_set_error(s->ctx, 0, CUST_FATAL, "%s: not open",
 		    s->name);
 	s->open = false;
-	if (archive_write_close(s->a) != ARCHIVE_OK)
+	if (archive_write_close(s->a) != ARCHIVE_OK ||
+	    (s->z != NULL && squeeze(s, NULL, 0, ZSTD_e_end) != 0))
 		return aerr(s, "close");
 	if (EVP_DigestFinal_ex(s->md, md, NULL) != 1)
 		return cust_set_ssl_error(s->ctx, CUST_FATAL, "%s", s->name);
