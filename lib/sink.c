@@ -51,7 +51,7 @@ struct cust_sink {
 	bool		 open;
 };
 
-#define BLOCK		(64 * 1024)		/* bytes per write(2) */
+#define BLOCK		(64 * 1024)		/* tar bytes handed on at once */
 #define WRITEBACK	(1024 * 1024)		/* start writeback this often */
 #define ZSTD_JOB	(1024 * 1024)		/* bytes a zstd worker takes */
 
@@ -164,17 +164,18 @@ zerr(struct cust_sink *s, size_t z, const char *what)
 	    s->name, what, ZSTD_getErrorName(z));
 }
 
-/* A zstd stream at LEVEL, with THREADS workers (0: compress in the
+/* A zstd stream at LEVEL (above 0), with THREADS workers (0: compress in the
  * caller), and a content checksum as the zstd tool writes one. */
 static int
 zsetup(struct cust_sink *s, int level, int threads)
 {
 	size_t z;
 
-	if (level < ZSTD_minCLevel() || level > ZSTD_maxCLevel())
+	/* zstd would clamp it without a word. */
+	if (level > ZSTD_maxCLevel())
 		return cust_set_error(s->ctx, 0, CUST_FATAL, "%s: zstd: "
-		    "compression level %d is not between %d and %d", s->name,
-		    level, ZSTD_minCLevel(), ZSTD_maxCLevel());
+		    "compression level %d is above %d", s->name, level,
+		    ZSTD_maxCLevel());
 	s->zcap = ZSTD_CStreamOutSize();
 	if ((s->z = ZSTD_createCCtx()) == NULL ||
 	    (s->zout = malloc(s->zcap)) == NULL)
