@@ -438,6 +438,22 @@ void	cust_relay_release_jobs(struct cust_relay *, const struct cust_job *v,
 void	cust_relay_abort(struct cust_relay *);
 bool	cust_relay_aborted(struct cust_relay *);
 
+/* ------------------------------------------------------------ flusher.c */
+
+/* fdatasync(2) of a growing file, on a thread of its own, when asked. */
+struct cust_flusher;
+
+/* FD is borrowed, and must stay open until cust_flusher_end. */
+int	cust_flusher_new(struct cust_ctx *, int fd, struct cust_flusher **);
+/* Ask for an fdatasync of what is written so far, without waiting.
+ * Returns the errno of an earlier fdatasync that failed, or 0. */
+int	cust_flusher_kick(struct cust_flusher *);
+/* Wait for a flush under way, and stop the thread.  Returns the errno of
+ * the first fdatasync that failed, or 0; the caller's fsync comes after. */
+int	cust_flusher_end(struct cust_flusher *);
+/* End if need be, and free.  NULL is a no-op. */
+void	cust_flusher_free(struct cust_flusher *);
+
 /* ---------------------------------------------------------------- tap.c */
 
 /* The SHA-256 of a byte stream, computed on a thread of its own. */

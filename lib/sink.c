@@ -12,6 +12,8 @@
  * fsync would wait for all of it: 1.5 s of a 5.5 s collection of 2 GiB.
  * So the sink asks for writeback of every MiB as it goes, and the disk
  * works while we hash; the host also never holds much of our output dirty.
+ * Every 32 MiB it also asks the flusher (flusher.c) for an fdatasync, which
+ * empties the disk's cache on another thread, so the last fsync is short.
  *
  * zstd is ours, not libarchive's filter, for one setting libarchive does
  * not pass on: the size of a job given to a zstd worker.  With zstd's own
@@ -46,6 +48,8 @@ struct cust_sink {
 	size_t		 zcap;
 	uint64_t	 bytes;		/* bytes that reached fd */
 	uint64_t	 pushed;	/* bytes when writeback was last started */
+	uint64_t	 flushed;	/* bytes when a flush was last asked for */
+	struct cust_flusher *flusher;	/* owned; NULL unless fd is a file */
 	int		 werr;		/* errno of the first failed write */
 	bool		 file;		/* fd is a regular file */
 	bool		 open;
@@ -53,17 +57,23 @@ struct cust_sink {
 
 #define BLOCK		(64 * 1024)		/* tar bytes handed on at once */
 #define WRITEBACK	(1024 * 1024)		/* start writeback this often */
+#define FLUSH		(32 * 1024 * 1024)	/* ask for an fdatasync this often */
 #define ZSTD_JOB	(1024 * 1024)		/* bytes a zstd worker takes */
 
-/* Start writing the dirty pages of a regular file out, without waiting.
- * Advisory: a failure here changes nothing, the final fsync decides. */
-static void
+/* Start writing the dirty pages of a regular file out, and now and then
+ * flushing them, without waiting.  Starting is advisory (the final fsync
+ * decides), but a flush that failed fails the bundle: 0, or an errno. */
+static int
 writeback(struct cust_sink *s)
 {
 	if (!s->file || s->bytes - s->pushed < WRITEBACK)
-		return;
+		return 0;
 	s->pushed = s->bytes;
 	(void)sync_file_range(s->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	if (s->flusher == NULL || s->bytes - s->flushed < FLUSH)
+		return 0;
+	s->flushed = s->bytes;
+	return cust_flusher_kick(s->flusher);
 }
 
 /* N bytes at BUF leave: written whole, hashed, counted.  -1: see werr, or
@@ -91,7 +101,10 @@ emit(struct cust_sink *s, const void *buf, size_t n)
 		return -1;
 	}
 	s->bytes += n;
-	writeback(s);
+	if ((s->werr = writeback(s)) != 0) {
+		archive_set_error(s->a, s->werr, "fdatasync");
+		return -1;
+	}
 	return 0;
 }
 
@@ -147,6 +160,7 @@ cust_sink_free(struct cust_sink *s)
 {
 	if (s == NULL)
 		return;
+	cust_flusher_free(s->flusher);
 	if (s->a != NULL)
 		archive_write_free(s->a);
 	EVP_MD_CTX_free(s->md);
@@ -239,6 +253,8 @@ cust_sink_new(struct cust_ctx *ctx, int fd, const char *name, int zstd_level,
 	}
 	if ((r = setup(s, zstd_level, threads)) != CUST_OK)
 		goto fail;
+	if (s->file && (r = cust_flusher_new(ctx, fd, &s->flusher)) != CUST_OK)
+		goto fail;
 	*sp = s;
 	return CUST_OK;
 fail:
@@ -301,6 +317,7 @@ int
 cust_sink_close(struct cust_sink *s, char sha256[65], uint64_t *bytes)
 {
 	unsigned char md[32];
+	int e;
 
 	if (!s->open)
 		return cust_set_error(s->ctx, 0, CUST_FATAL, "%s: not open",
@@ -309,6 +326,8 @@ cust_sink_close(struct cust_sink *s, char sha256[65], uint64_t *bytes)
 	if (archive_write_close(s->a) != ARCHIVE_OK ||
 	    (s->z != NULL && squeeze(s, NULL, 0, ZSTD_e_end) != 0))
 		return aerr(s, "close");
+	if (s->flusher != NULL && (e = cust_flusher_end(s->flusher)) != 0)
+		return cust_set_error(s->ctx, e, CUST_FATAL, "%s", s->name);
 	if (EVP_DigestFinal_ex(s->md, md, NULL) != 1)
 		return cust_set_ssl_error(s->ctx, CUST_FATAL, "%s", s->name);
 	cust_hex(md, sizeof(md), sha256);
