@@ -70,7 +70,8 @@ writeback(struct cust_sink *s)
 		return 0;
 	s->pushed = s->bytes;
 	(void)sync_file_range(s->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-	if (s->flusher == NULL || s->bytes - s->flushed < FLUSH)
+	/* A file's sink always has a flusher. */
+	if (s->bytes - s->flushed < FLUSH)
 		return 0;
 	s->flushed = s->bytes;
 	return cust_flusher_kick(s->flusher);
@@ -84,6 +85,7 @@ emit(struct cust_sink *s, const void *buf, size_t n)
 	const char *p = buf;
 	size_t off = 0;
 	ssize_t k;
+	int e;
 
 	while (off < n) {
 		k = write(s->fd, p + off, n - off);
@@ -101,8 +103,9 @@ emit(struct cust_sink *s, const void *buf, size_t n)
 		return -1;
 	}
 	s->bytes += n;
-	if ((s->werr = writeback(s)) != 0) {
-		archive_set_error(s->a, s->werr, "fdatasync");
+	if ((e = writeback(s)) != 0) {
+		s->werr = e;
+		archive_set_error(s->a, e, "fdatasync");
 		return -1;
 	}
 	return 0;
