@@ -109,7 +109,10 @@ hexof(const EVP_MD *md, const void *buf, size_t n, char *out)
 	cust_hex(raw, len, out);
 }
 
-/* A record job that marks the end of what was relayed so far. */
+/* A record job that marks the end of what was relayed so far.  The relay
+ * wakes a sleeping consumer only for 256 jobs or 1 MiB; a producer thread
+ * that stops after its marker, as collect's reader never does without
+ * closing the relay, must wake it, or the consumer may sleep for ever. */
 static void
 push_marker(void)
 {
@@ -124,6 +127,7 @@ push_marker(void)
 	rec.st = &st;
 	ck_assert_ptr_nonnull(marker = cust_slip_new(&rec, false, false));
 	ck_assert(cust_relay_record(relay, marker));
+	cust_relay_flush(relay);
 }
 
 /*
