@@ -1,7 +1,7 @@
 /*
  * test-flusher.c: fdatasync on a thread of its own.  A kick makes the
- * thread flush; a flush that fails is remembered and told to the next
- * kick and to the end, since the kernel tells a failed writeback only
+ * thread flush; the first flush that fails is remembered and told to the
+ * next kick and to the end, since the kernel tells a failed writeback only
  * once; ending waits, and never hangs, kicked or not.  fdatasync fails on
  * a pipe with EINVAL, which stands in for a disk that fails.
  */
@@ -86,6 +86,34 @@ START_TEST(failed_flush_is_told_to_next_kick_and_end)
 }
 END_TEST
 
+START_TEST(first_failed_flush_is_the_one_told)
+{
+	struct timespec ms = { 0, 1000000 };
+	struct cust_flusher *f;
+	int p[2], path;
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(cust_flusher_new(ctx, p[1], &f), CUST_OK);
+	ck_assert_int_eq(kick_until_error(f), EINVAL);
+	/* The same descriptor now fails otherwise: fdatasync on an O_PATH
+	 * descriptor gives EBADF.  The flushes it makes fail must not
+	 * replace the first error.  (Correct code can never fail this; on a
+	 * machine too busy to run the flusher in a second, a wrong one could
+	 * pass.) */
+	ck_assert_int_ge(path = open("/", O_PATH | O_CLOEXEC), 0);
+	ck_assert_int_eq(dup2(path, p[1]), p[1]);
+	for (int i = 0; i < 1000; i++) {
+		ck_assert_int_eq(cust_flusher_kick(f), EINVAL);
+		nanosleep(&ms, NULL);
+	}
+	ck_assert_int_eq(cust_flusher_end(f), EINVAL);
+	cust_flusher_free(f);
+	close(path);
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
 START_TEST(unkicked_flusher_does_not_flush)
 {
 	struct cust_flusher *f;
@@ -127,6 +155,7 @@ flusher_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, file_flushes_without_error);
 	tcase_add_test(tc, failed_flush_is_told_to_next_kick_and_end);
+	tcase_add_test(tc, first_failed_flush_is_the_one_told);
 	tcase_add_test(tc, unkicked_flusher_does_not_flush);
 	tcase_add_test(tc, free_without_end_stops_the_thread);
 	suite_add_tcase(s, tc);
