@@ -454,6 +454,28 @@ int	cust_flusher_end(struct cust_flusher *);
 /* End if need be, and free.  NULL is a no-op. */
 void	cust_flusher_free(struct cust_flusher *);
 
+/* -------------------------------------------------------------- spout.c */
+
+/* Takes N bytes at BUF, in order: 0, or an errno that stops the spout. */
+typedef int (*cust_spout_fn)(void *arg, const void *buf, size_t n);
+
+/* A stream handed to DRAIN (called with ARG) on a thread of its own. */
+struct cust_spout;
+
+int	cust_spout_new(struct cust_ctx *, cust_spout_fn drain, void *arg,
+	    struct cust_spout **);
+/* Room for the next bytes, *N of them (waits for it); NULL once the drain
+ * has failed (cust_spout_end tells why). */
+void	*cust_spout_room(struct cust_spout *, size_t *n);
+/* USED bytes of the room were filled: they are sent (none: the room stays
+ * for the next call).  false once the drain has failed. */
+bool	cust_spout_wrote(struct cust_spout *, size_t used);
+/* Send what is filled, wait until everything is drained, and stop the
+ * thread.  Returns 0, or the errno of the drain that failed. */
+int	cust_spout_end(struct cust_spout *);
+/* Stop without draining what is left, and free.  NULL is a no-op. */
+void	cust_spout_free(struct cust_spout *);
+
 /* ---------------------------------------------------------------- tap.c */
 
 /* The SHA-256 of a byte stream, computed on a thread of its own. */

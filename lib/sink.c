@@ -19,7 +19,9 @@
  * not pass on: the size of a job given to a zstd worker.  With zstd's own
  * choice, the buffers of the jobs in flight took 17 MiB (and libarchive's
  * filter 10 more); 1 MiB jobs take 10 MiB and compress as fast on two
- * cores.  512 KiB jobs took 6 MiB, and 20% longer.
+ * cores.  512 KiB jobs took 6 MiB, and 20% longer.  zstd writes its output
+ * into a spout (spout.c), whose thread emits it: the thread that feeds
+ * zstd's workers does not wait on the write and the hash.
  */
 #include <sys/stat.h>
 
@@ -44,15 +46,16 @@ struct cust_sink {
 	struct archive_entry *e;	/* owned, reused per member */
 	EVP_MD_CTX	*md;		/* owned: SHA-256 of the output */
 	ZSTD_CCtx	*z;		/* owned; NULL: no compression */
-	unsigned char	*zout;		/* owned: compressed, not yet written */
-	size_t		 zcap;
+	struct cust_spout *spout;	/* owned; with z: emit runs there */
 	uint64_t	 bytes;		/* bytes that reached fd */
 	uint64_t	 pushed;	/* bytes when writeback was last started */
 	uint64_t	 flushed;	/* bytes when a flush was last asked for */
 	struct cust_flusher *flusher;	/* owned; NULL unless fd is a file */
-	int		 werr;		/* errno of the first failed write */
+	int		 werr;		/* errno of the first failed write;
+					   the writer's thread's */
 	bool		 file;		/* fd is a regular file */
 	bool		 open;
+	bool		 dropped;	/* being freed: out() writes nothing */
 };
 
 #define BLOCK		(64 * 1024)		/* tar bytes handed on at once */
@@ -77,59 +80,67 @@ writeback(struct cust_sink *s)
 	return cust_flusher_kick(s->flusher);
 }
 
-/* N bytes at BUF leave: written whole, hashed, counted.  -1: see werr, or
- * the archive's error. */
+/* N bytes at BUF leave: written whole, hashed, counted.  0, or an errno.
+ * Without zstd the writer's thread calls it, with zstd the spout's only:
+ * it touches nothing of the archive's. */
 static int
 emit(struct cust_sink *s, const void *buf, size_t n)
 {
 	const char *p = buf;
 	size_t off = 0;
 	ssize_t k;
-	int e;
 
 	while (off < n) {
 		k = write(s->fd, p + off, n - off);
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k < 0) {
-			s->werr = errno;
-			archive_set_error(s->a, errno, "write");
-			return -1;
-		}
+		if (k < 0)
+			return errno;
 		off += (size_t)k;
 	}
-	if (EVP_DigestUpdate(s->md, buf, n) != 1) {
-		archive_set_error(s->a, EIO, "sha256");
-		return -1;
-	}
+	if (EVP_DigestUpdate(s->md, buf, n) != 1)
+		return EIO;
 	s->bytes += n;
-	if ((e = writeback(s)) != 0) {
-		s->werr = e;
-		archive_set_error(s->a, e, "fdatasync");
-		return -1;
-	}
-	return 0;
+	return writeback(s);
 }
 
-/* Run N bytes at BUF (none at the end) through zstd, and emit what comes
- * out.  With worker threads, zstd blocks here only when all are busy. */
+static int
+drain(void *arg, const void *buf, size_t n)
+{
+	return emit(arg, buf, n);
+}
+
+/* A write that failed: remembered for aerr(), and told to libarchive. */
+static int
+failed(struct cust_sink *s, int e)
+{
+	s->werr = e;
+	archive_set_error(s->a, e, "write");
+	return -1;
+}
+
+/* Run N bytes at BUF (none at the end) through zstd, straight into the
+ * spout.  With worker threads, zstd blocks here only when all are busy. */
 static int
 squeeze(struct cust_sink *s, const void *buf, size_t n, ZSTD_EndDirective e)
 {
 	ZSTD_inBuffer in = { buf, n, 0 };
 	ZSTD_outBuffer o;
-	size_t left;
+	size_t left, room;
+	void *p;
 
 	do {
-		o = (ZSTD_outBuffer){ s->zout, s->zcap, 0 };
+		if ((p = cust_spout_room(s->spout, &room)) == NULL)
+			return failed(s, cust_spout_end(s->spout));
+		o = (ZSTD_outBuffer){ p, room, 0 };
 		left = ZSTD_compressStream2(s->z, &o, &in, e);
 		if (ZSTD_isError(left)) {
 			archive_set_error(s->a, EIO, "zstd: %s",
 			    ZSTD_getErrorName(left));
 			return -1;
 		}
-		if (o.pos > 0 && emit(s, s->zout, o.pos) != 0)
-			return -1;
+		if (!cust_spout_wrote(s->spout, o.pos))
+			return failed(s, cust_spout_end(s->spout));
 	} while (e == ZSTD_e_continue ? in.pos < in.size : left > 0);
 	return 0;
 }
@@ -138,11 +149,16 @@ static la_ssize_t
 out(struct archive *a, void *arg, const void *buf, size_t n)
 {
 	struct cust_sink *s = arg;
+	int e;
 
 	(void)a;
-	if ((s->z != NULL ? squeeze(s, buf, n, ZSTD_e_continue) :
-	    emit(s, buf, n)) != 0)
+	if (s->dropped)
 		return -1;
+	if (s->z != NULL) {
+		if (squeeze(s, buf, n, ZSTD_e_continue) != 0)
+			return -1;
+	} else if ((e = emit(s, buf, n)) != 0)
+		return failed(s, e);
 	return (la_ssize_t)n;
 }
 
@@ -163,12 +179,17 @@ cust_sink_free(struct cust_sink *s)
 {
 	if (s == NULL)
 		return;
-	cust_flusher_free(s->flusher);
+	/* A sink freed open is given up: the close that libarchive's free
+	 * runs must write nothing more, and must not reach the spout and the
+	 * flusher once they are gone. */
+	s->dropped = true;
 	if (s->a != NULL)
 		archive_write_free(s->a);
+	/* The spout's thread may kick the flusher: it stops first. */
+	cust_spout_free(s->spout);
+	cust_flusher_free(s->flusher);
 	EVP_MD_CTX_free(s->md);
 	ZSTD_freeCCtx(s->z);
-	free(s->zout);
 	archive_entry_free(s->e);
 	free(s->name);
 	free(s);
@@ -193,9 +214,7 @@ zsetup(struct cust_sink *s, int level, int threads)
 		return cust_set_error(s->ctx, 0, CUST_FATAL, "%s: zstd: "
 		    "compression level %d is above %d", s->name, level,
 		    ZSTD_maxCLevel());
-	s->zcap = ZSTD_CStreamOutSize();
-	if ((s->z = ZSTD_createCCtx()) == NULL ||
-	    (s->zout = malloc(s->zcap)) == NULL)
+	if ((s->z = ZSTD_createCCtx()) == NULL)
 		return cust_set_error(s->ctx, ENOMEM, CUST_FATAL, "%s: zstd",
 		    s->name);
 	if (ZSTD_isError(z = ZSTD_CCtx_setParameter(s->z,
@@ -208,7 +227,7 @@ zsetup(struct cust_sink *s, int level, int threads)
 	    ZSTD_isError(z = ZSTD_CCtx_setParameter(s->z, ZSTD_c_jobSize,
 	    ZSTD_JOB))))
 		return zerr(s, z, "threads");
-	return CUST_OK;
+	return cust_spout_new(s->ctx, drain, s, &s->spout);
 }
 
 static int
@@ -254,9 +273,10 @@ cust_sink_new(struct cust_ctx *ctx, int fd, const char *name, int zstd_level,
 		r = cust_set_ssl_error(ctx, CUST_FATAL, "sha256");
 		goto fail;
 	}
-	if ((r = setup(s, zstd_level, threads)) != CUST_OK)
-		goto fail;
+	/* Before setup: the spout's thread may kick the flusher. */
 	if (s->file && (r = cust_flusher_new(ctx, fd, &s->flusher)) != CUST_OK)
+		goto fail;
+	if ((r = setup(s, zstd_level, threads)) != CUST_OK)
 		goto fail;
 	*sp = s;
 	return CUST_OK;
@@ -329,6 +349,8 @@ cust_sink_close(struct cust_sink *s, char sha256[65], uint64_t *bytes)
 	if (archive_write_close(s->a) != ARCHIVE_OK ||
 	    (s->z != NULL && squeeze(s, NULL, 0, ZSTD_e_end) != 0))
 		return aerr(s, "close");
+	if (s->spout != NULL && (e = cust_spout_end(s->spout)) != 0)
+		return cust_set_error(s->ctx, e, CUST_FATAL, "%s", s->name);
 	if (s->flusher != NULL && (e = cust_flusher_end(s->flusher)) != 0)
 		return cust_set_error(s->ctx, e, CUST_FATAL, "%s", s->name);
 	if (EVP_DigestFinal_ex(s->md, md, NULL) != 1)

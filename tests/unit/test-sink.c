@@ -432,13 +432,13 @@ END_TEST
 /* -------------------------------------------------------- failures */
 
 /*
- * Write members to a sink on FD until a call fails; that call must be
- * CUST_FATAL with message WANT and errno ERR.  MEMBERS bytes of payload
- * are offered in all.
+ * Write members to a sink on FD (zstd LEVEL with THREADS workers) until a
+ * call fails; that call must be CUST_FATAL with message WANT and errno
+ * ERR.  MEMBERS bytes of payload are offered in all.
  */
 static void
-fails_writing(int fd, const char *name, int level, size_t members,
-    const char *want, int err)
+fails_writing_with(int fd, const char *name, int level, int threads,
+    size_t members, const char *want, int err)
 {
 	unsigned char *buf = pattern(members);
 	struct cust_sink *s;
@@ -446,7 +446,8 @@ fails_writing(int fd, const char *name, int level, size_t members,
 	uint64_t bytes;
 	int r;
 
-	ck_assert_int_eq(cust_sink_new(ctx, fd, name, level, 0, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, fd, name, level, threads, &s),
+	    CUST_OK);
 	r = cust_sink_write_member(s, "t/big", buf, members, &t1);
 	if (r == CUST_OK)
 		r = cust_sink_close(s, sha, &bytes);
@@ -455,6 +456,13 @@ fails_writing(int fd, const char *name, int level, size_t members,
 	ck_assert_int_eq(cust_ctx_errno(ctx), err);
 	cust_sink_free(s);
 	free(buf);
+}
+
+static void
+fails_writing(int fd, const char *name, int level, size_t members,
+    const char *want, int err)
+{
+	fails_writing_with(fd, name, level, 0, members, want, err);
 }
 
 START_TEST(sink_reports_read_only_descriptor)
@@ -507,6 +515,32 @@ START_TEST(sink_reports_full_device_through_zstd)
 }
 END_TEST
 
+/* Many zstd jobs: the failure comes from the spout's thread while the
+ * member is still being written, not at the end. */
+START_TEST(sink_reports_full_device_through_zstd_workers)
+{
+	int fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	fails_writing_with(fd, "/dev/full", 1, 2, 16 * 1024 * 1024,
+	    "/dev/full: No space left on device", ENOSPC);
+	close(fd);
+}
+END_TEST
+
+START_TEST(sink_reports_closed_pipe_through_zstd_workers)
+{
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	close(p[0]);
+	signal(SIGPIPE, SIG_IGN);
+	fails_writing_with(p[1], "stdout", 1, 2, 16 * 1024 * 1024,
+	    "stdout: Broken pipe", EPIPE);
+	close(p[1]);
+}
+END_TEST
+
 START_TEST(sink_reports_closed_pipe)
 {
 	int p[2];
@@ -518,6 +552,32 @@ START_TEST(sink_reports_closed_pipe)
 	fails_writing(p[1], "stdout", 0, 1024 * 1024,
 	    "stdout: Broken pipe", EPIPE);
 	close(p[1]);
+}
+END_TEST
+
+/* A sink freed before its close is given up: what libarchive still holds
+ * (a small member, the end of the archive) is not written. */
+static void
+freed_open_writes_nothing_more(const char *name, int level, int threads)
+{
+	struct cust_sink *s;
+	struct stat st;
+	int fd = outfile(name, O_RDWR);
+
+	ck_assert_int_eq(cust_sink_new(ctx, fd, name, level, threads, &s),
+	    CUST_OK);
+	ck_assert_int_eq(cust_sink_write_member(s, "t/small", "abc", 3, &t1),
+	    CUST_OK);
+	cust_sink_free(s);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_int_eq(st.st_size, 0);
+	close(fd);
+}
+
+START_TEST(sink_freed_open_writes_nothing_more)
+{
+	freed_open_writes_nothing_more("out.tar", 0, 0);
+	freed_open_writes_nothing_more("out.tar.zst", 1, 2);
 }
 END_TEST
 
@@ -648,6 +708,9 @@ sink_suite(void)
 	tcase_add_test(err, sink_reports_read_only_descriptor_at_close);
 	tcase_add_test(err, sink_reports_full_device);
 	tcase_add_test(err, sink_reports_full_device_through_zstd);
+	tcase_add_test(err, sink_reports_full_device_through_zstd_workers);
+	tcase_add_test(err, sink_reports_closed_pipe_through_zstd_workers);
+	tcase_add_test(err, sink_freed_open_writes_nothing_more);
 	tcase_add_test(err, sink_reports_closed_pipe);
 	tcase_add_test(err, sink_refuses_second_close);
 	tcase_add_test(err, sink_refuses_more_data_than_declared);
