@@ -12,9 +12,10 @@ for i in 1 2 3 4 5 6 7 8; do
 	    2>/dev/null
 done
 
-# interrupt SIGNAL ROUND: start a collection, signal it at a random moment.
+# interrupt SIGNAL ROUND [EXT]: start a collection into int-ROUND.EXT (tar
+# by default), signal it at a random moment.
 interrupt() {
-	local out="int-$2.tar" delay pid rc
+	local out="int-$2.${3:-tar}" delay pid rc
 	delay=$(python3 -c "import random; print(round(random.uniform(0.05, 2.0), 2))")
 	"$CUSTODY" collect -o "$out" big >"int-$2.out" 2>"int-$2.err" &
 	pid=$!
@@ -38,6 +39,9 @@ interrupt() {
 }
 for round in 1 2 3; do interrupt INT "$round"; done
 interrupt TERM 4
+# Through zstd, whose output is written by a thread of its own.
+interrupt INT 5 tar.zst
+interrupt TERM 6 tar.zst
 
 # Interrupted while streaming: what was sent never verifies.
 "$CUSTODY" collect -o - big 2>/dev/null >stream.tar &
@@ -55,18 +59,23 @@ mkdir small data
 head -c 8000000 /dev/urandom >data/random
 if mount -t tmpfs -o size=2m tmpfs small 2>/dev/null; then
 	trap 'umount "$T/small" 2>/dev/null; rm -rf "$T"' EXIT
-	run "$CUSTODY" collect -o small/b.tar data
-	expect_rc "a full filesystem is fatal" 3
-	expect_err "the terminal names the cause" \
-	    "custody: small/b.tar: No space left on device"
-	expect_err "and says the bundle was removed" \
-	    "custody: small/b.tar: removed: the bundle was not sealed"
-	check "no partial bundle is left on it" test ! -e small/b.tar
+	for b in b.tar b.tar.zst; do
+		run "$CUSTODY" collect -o "small/$b" data
+		expect_rc "$b: a full filesystem is fatal" 3
+		expect_err "$b: the terminal names the cause" \
+		    "custody: small/$b: No space left on device"
+		expect_err "$b: and says the bundle was removed" \
+		    "custody: small/$b: removed: the bundle was not sealed"
+		check "$b: no partial bundle is left on it" test ! -e "small/$b"
+	done
 	umount small
 fi
-run bash -c "ulimit -f 2048; exec '$CUSTODY' collect -o capped.tar data"
-expect_rc "a file size limit is fatal" 3
-expect_err "the terminal names the cause" "custody: capped.tar: File too large"
-check "no partial bundle is left" test ! -e capped.tar
+for b in capped.tar capped.tar.zst; do
+	run bash -c "ulimit -f 2048; exec '$CUSTODY' collect -o $b data"
+	expect_rc "$b: a file size limit is fatal" 3
+	expect_err "$b: the terminal names the cause" \
+	    "custody: $b: File too large"
+	check "$b: no partial bundle is left" test ! -e "$b"
+done
 
 done_testing
