@@ -53,6 +53,15 @@ byte(size_t i)
 	return (unsigned char)((i * 2654435761u) >> 13);
 }
 
+/* The bytes drained are the first of those sent, in order. */
+static void
+in_order(const struct seen *s)
+{
+	for (size_t i = 0; i < s->len; i++)
+		if (s->buf[i] != byte(i))
+			ck_abort_msg("byte %zu differs", i);
+}
+
 /* Fill and send K bytes (at most the room), numbering them from *AT. */
 static bool
 put(struct cust_spout *sp, size_t k, size_t *at)
@@ -97,9 +106,7 @@ START_TEST(every_byte_arrives_once_in_order)
 	ck_assert_int_eq(cust_spout_end(sp), 0);
 	ck_assert_uint_gt(at, 16 * 1024 * 1024);
 	ck_assert_uint_eq(s.len, at);
-	for (size_t i = 0; i < s.len; i++)
-		if (s.buf[i] != byte(i))
-			ck_abort_msg("byte %zu differs", i);
+	in_order(&s);
 	cust_spout_free(sp);
 	free(s.buf);
 }
@@ -178,9 +185,7 @@ START_TEST(free_without_end_stops_the_thread)
 	cust_spout_free(sp);
 	/* Whatever was drained came in order. */
 	ck_assert_uint_le(s.len, at);
-	for (size_t i = 0; i < s.len; i++)
-		if (s.buf[i] != byte(i))
-			ck_abort_msg("byte %zu differs", i);
+	in_order(&s);
 	cust_spout_free(NULL);
 	free(s.buf);
 }
