@@ -1,9 +1,9 @@
 /*
  * tap.c: the SHA-256 of a byte stream, computed on a thread of its own.
- * Both the bundle written by collect and the bundle read by verify are
- * hashed whole, and that costs as much as hashing the payload, which
- * another thread does; so the stream's bytes are copied into a relay and
- * hashed beside the work, not in its way.
+ * verify hashes the bundle it reads whole, and that costs as much as
+ * hashing the payload, which another thread does; so the stream's bytes
+ * are copied into a relay and hashed beside the work, not in its way.
+ * (collect hashes the bundle it writes in sink.c, as it leaves.)
  */
 #include <errno.h>
 #include <pthread.h>
