@@ -3,7 +3,10 @@
  * give the types file(1) gives for the same bytes; the probe sees only the
  * first CUST_PROBE_BYTES, which is shown with a buffer that libmagic itself
  * calls data when it sees all of it; a missing magic database is reported,
- * not fatal.
+ * not fatal.  The gates that let the probe skip the database give the
+ * answer libmagic gives with the database, for a sample of every entry
+ * cut at every length, every byte at every gated offset, and random
+ * buffers.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,6 +308,189 @@ START_TEST(grouped_signatures_keep_their_names)
 }
 END_TEST
 
+/* libmagic as filetype.c sets it up, always with the database (or never:
+ * MAGIC_NO_CHECK_SOFT), to hold the probe's gates against.  libmagic keeps
+ * using the copy of the database it loads: it lives as long as the test. */
+static magic_t
+reference(int flags)
+{
+	static void *db[2];
+	static int next;
+	magic_t m = magic_open(flags);
+	size_t len = cust_magic_db_len;
+
+	ck_assert_ptr_nonnull(m);
+	free(db[next]);
+	ck_assert_ptr_nonnull(db[next] = malloc(len));
+	memcpy(db[next], cust_magic_db, len);
+	ck_assert_int_eq(magic_load_buffers(m, &db[next], &len, 1), 0);
+	next = (next + 1) % 2;
+	return m;
+}
+
+/* The probe and libmagic with the whole database agree on N bytes of B. */
+static void
+agree(magic_t whole, const unsigned char *b, size_t n)
+{
+	size_t k = n < CUST_PROBE_BYTES ? n : CUST_PROBE_BYTES;
+	const char *want = magic_buffer(whole, b, k);
+	const char *got = cust_filetype_probe(ft, b, n);
+
+	ck_assert_ptr_nonnull(want);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_msg(strcmp(want, got) == 0,
+	    "%zu bytes from %02x: database says \"%s\", probe \"%s\"",
+	    n, n > 0 ? b[0] : 0, want, got);
+}
+
+/* One sample for every top-level entry of lib/custody.magic, HEAD at AT
+ * in a buffer of zeros: each is named by the database, not by the text
+ * test (the test checks that too). */
+static const struct {
+	const char	*head;
+	size_t		 len;
+	size_t		 at;
+} sample[] = {
+#define S(h)		{ h, sizeof(h) - 1, 0 }
+#define SAT(h, at)	{ h, sizeof(h) - 1, at }
+	S("\177ELF\2\1\1\0\0\0\0\0\0\0\0\0\2\0\76\0"),
+	S("MZ\220\0\3\0\0\0"),
+	S("\xcf\xfa\xed\xfe\7\0\0\1"),
+	S("\xca\xfe\xba\xbe\0\0\0\2"),
+	S("!<arch>\ndebian-binary   "),
+	S("#!/bin/sh\necho\n"),
+	S("\x89PNG\r\n\x1a\n\0\0\0\15IHDR\0\0\0\1\0\0\0\1"),
+	S("\xff\xd8\xff\xe0\0\x10JFIF\0"),
+	S("GIF89a\1\0\1\0"),
+	S("II*\0\10\0\0\0"),
+	S("MM\0*\0\0\0\10"),
+	S("RIFF\0\0\0\0WEBPVP8 "),
+	S("%PDF-1.7\n"),
+	S("<?xml version=\"1.0\"?>\n"),
+	S("\320\317\021\340\241\261\032\341\0\0"),
+	S("PK\3\4\24\0\0\0\10\0"),
+	S("\037\213\10\0\0\0\0\0"),
+	S("BZh91AY&SY"),
+	S("\3757zXZ\0\0\4"),
+	S("\x28\xb5\x2f\xfd\4\0"),
+	S("\4\x22\x4d\x18\x64\x40"),
+	S("7z\274\257\047\034\0\4"),
+	S("Rar!\032\007\0"),
+	SAT("ustar", 257),
+	S("070701000000"),
+	S("\355\253\356\333\3\0"),
+	S("SQLite format 3\0"),
+	S("LPKSHHRH\0\0\0\0"),
+	S("ElfFile\0"),
+	S("regf\0\0\0\0"),
+	S("L\0\0\0\001\024\002\0\0\0\0\0\300\0\0\0\0\0\0F"),
+	S("\xd4\xc3\xb2\xa1\2\0\4\0"),
+	S("\xa1\xb2\xc3\xd4\0\2\0\4"),
+	S("\x0a\x0d\x0d\x0a\x1c\0\0\0"),
+	S("-----BEGIN CERTIFICATE-----\n"),
+	S("ssh-ed25519 AAAA\n"),
+	S("ecdsa-sha2-nistp256 AAAA\n"),
+	S("QFI\373\0\0\0\3"),
+	S("KDMV\1\0\0\0"),
+	S("conectix\0\0\0\2"),
+	S("vhdxfile"),
+	S("LUKS\272\276\0\1"),
+	S("hsqs\0\0\0\0"),
+	SAT("\x53\xef", 1080),
+#undef S
+#undef SAT
+};
+
+START_TEST(every_database_entry_has_a_sample)
+{
+	char line[512];
+	FILE *f = fopen(TEST_DATA "/../../lib/custody.magic", "r");
+	int entries = 0;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strchr("#>!\n", line[0]) == NULL)
+			entries++;
+	fclose(f);
+	ck_assert_int_eq(entries, (int)(sizeof(sample) / sizeof(sample[0])));
+}
+END_TEST
+
+START_TEST(gates_agree_with_the_database_on_every_entry)
+{
+	magic_t whole = reference(CUST_MAGIC_FLAGS);
+	magic_t none = reference(CUST_MAGIC_FLAGS | MAGIC_NO_CHECK_SOFT);
+	size_t n = sample[_i].at + sample[_i].len;
+	unsigned char *b = calloc(1, n);
+	char *bare;
+
+	ck_assert_ptr_nonnull(b);
+	memcpy(b + sample[_i].at, sample[_i].head, sample[_i].len);
+	/* The sample is one the database names, or it would prove nothing. */
+	ck_assert_ptr_nonnull(bare = strdup(magic_buffer(none, b, n)));
+	ck_assert_msg(strcmp(bare, magic_buffer(whole, b, n)) != 0,
+	    "sample %d is not named by the database: %s", _i, bare);
+	/* Whole, and cut short anywhere, as a file of that size would be. */
+	for (size_t k = 0; k <= n; k++)
+		agree(whole, b, k);
+	free(bare);
+	free(b);
+	magic_close(none);
+	magic_close(whole);
+}
+END_TEST
+
+/* Every byte at every gated offset, in text and in zeros, the buffer
+ * ending just after it or running on. */
+START_TEST(gates_agree_with_the_database_on_every_byte)
+{
+	magic_t whole = reference(CUST_MAGIC_FLAGS);
+	size_t n = CUST_PROBE_BYTES + 16, off;
+	unsigned char *b = malloc(n);
+
+	ck_assert_ptr_nonnull(b);
+	for (size_t g = 0; g < cust_magic_ngates; g++) {
+		off = cust_magic_gates[g].off;
+		for (int fill = 0; fill < 2; fill++) {
+			for (size_t i = 0; i < n; i++)
+				b[i] = fill ? 0 : i % 40 == 39 ? '\n' :
+				    (unsigned char)('a' + i % 26);
+			for (int v = 0; v < 256; v++) {
+				b[off] = (unsigned char)v;
+				agree(whole, b, off + 1);
+				agree(whole, b, off + 5);
+				agree(whole, b, n);
+			}
+		}
+	}
+	free(b);
+	magic_close(whole);
+}
+END_TEST
+
+/* Random lines and random bytes, some led by a gated byte. */
+START_TEST(gates_agree_with_the_database_on_random_buffers)
+{
+	magic_t whole = reference(CUST_MAGIC_FLAGS);
+	unsigned char b[2048];
+	unsigned seed = 20261129;
+	size_t n;
+
+	for (int r = 0; r < 20000; r++) {
+		n = (size_t)rand_r(&seed) % sizeof(b);
+		for (size_t i = 0; i < n; i++)
+			b[i] = r % 2 ? (unsigned char)rand_r(&seed) :
+			    rand_r(&seed) % 30 == 0 ? '\n' :
+			    (unsigned char)(' ' + rand_r(&seed) % 95);
+		if (n > 0 && r % 4 < 2)
+			b[0] = (unsigned char)sample[r / 4 %
+			    (sizeof(sample) / sizeof(sample[0]))].head[0];
+		agree(whole, b, n);
+	}
+	magic_close(whole);
+}
+END_TEST
+
 START_TEST(filetype_free_null_is_noop)
 {
 	cust_filetype_free(NULL);
@@ -332,6 +518,11 @@ filetype_suite(void)
 	tcase_add_test(tc, probe_result_follows_latest_call);
 	tcase_add_loop_test(tc, grouped_signatures_keep_their_names, 0,
 	    (int)(sizeof(grouped) / sizeof(grouped[0])));
+	tcase_add_test(tc, every_database_entry_has_a_sample);
+	tcase_add_loop_test(tc, gates_agree_with_the_database_on_every_entry, 0,
+	    (int)(sizeof(sample) / sizeof(sample[0])));
+	tcase_add_test(tc, gates_agree_with_the_database_on_every_byte);
+	tcase_add_test(tc, gates_agree_with_the_database_on_random_buffers);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(db, setup, teardown);
