@@ -25,7 +25,6 @@ struct cust_filetype {
 	void		*db;		/* owned: the database m uses */
 	size_t		 dblen;
 	char		*why;		/* owned: why there is none */
-	bool		 soft;		/* m runs the database */
 };
 
 int
@@ -52,7 +51,6 @@ cust_filetype_new(struct cust_ctx *ctx, struct cust_filetype **ftp)
 		magic_close(ft->m);
 		ft->m = NULL;
 	}
-	ft->soft = true;
 	*ftp = ft;
 	return CUST_OK;
 }
@@ -93,17 +91,13 @@ gated_in(const unsigned char *b, size_t n)
 const char *
 cust_filetype_probe(struct cust_filetype *ft, const void *buf, size_t n)
 {
-	bool soft;
-
 	if (ft->m == NULL)
 		return NULL;
 	if (n > CUST_PROBE_BYTES)
 		n = CUST_PROBE_BYTES;
-	if ((soft = gated_in(buf, n)) != ft->soft) {
-		if (magic_setflags(ft->m, CUST_MAGIC_FLAGS |
-		    (soft ? 0 : MAGIC_NO_CHECK_SOFT)) != 0)
-			return NULL;
-		ft->soft = soft;
-	}
+	/* Only flags magic_open took: this cannot fail, and costs nothing. */
+	if (magic_setflags(ft->m, CUST_MAGIC_FLAGS |
+	    (gated_in(buf, n) ? 0 : MAGIC_NO_CHECK_SOFT)) != 0)
+		return NULL;
 	return magic_buffer(ft->m, buf, n);
 }

@@ -48,14 +48,17 @@ def number(text, line_no):
         fail(line_no, 'cannot read the number %r' % text)
 
 
+def equal_to(value, line_no):
+    """The value of an equality test; any other relation stops the build."""
+    if value[:1] in ('<', '>', '!', '&', '^', '~') or value == 'x':
+        fail(line_no, 'a relation (%s) at top level' % value)
+    return value[1:] if value[:1] == '=' else value
+
+
 def string_bytes(kind, value, line_no):
     """Bytes a string test's value may start with."""
     flags = kind.partition('/')[2]
-    if value[:1] in ('<', '>', '!', '&', '^', '~') or value == 'x':
-        fail(line_no, 'a string relation at top level')
-    if value[:1] == '=':
-        value = value[1:]
-    b = first_byte(value, line_no)
+    b = first_byte(equal_to(value, line_no), line_no)
     if b == 0:
         # libmagic compares a string beyond the buffer's end with zeros.
         fail(line_no, 'a string starting with NUL at top level')
@@ -78,11 +81,7 @@ def numeric_bytes(kind, value, line_no):
     order, width, mask = m.group(1), WIDTH[m.group(2)], m.group(3)
     if width > 1 and order is None:
         fail(line_no, 'native byte order is not handled')
-    if value[:1] in ('<', '>', '!', '&', '^', '~') or value == 'x':
-        fail(line_no, 'a numeric relation at top level')
-    if value[:1] == '=':
-        value = value[1:]
-    v = number(value, line_no)
+    v = number(equal_to(value, line_no), line_no)
     k = number(mask, line_no) if mask else (1 << 8 * width) - 1
     shift = 8 * (width - 1) if order == 'be' else 0
     want, keep = (v >> shift) & 0xff, (k >> shift) & 0xff

@@ -310,21 +310,17 @@ END_TEST
 
 /* libmagic as filetype.c sets it up, always with the database (or never:
  * MAGIC_NO_CHECK_SOFT), to hold the probe's gates against.  libmagic keeps
- * using the copy of the database it loads: it lives as long as the test. */
+ * using the copy of the database it loads: *DB, freed after magic_close. */
 static magic_t
-reference(int flags)
+reference(int flags, void **db)
 {
-	static void *db[2];
-	static int next;
 	magic_t m = magic_open(flags);
 	size_t len = cust_magic_db_len;
 
 	ck_assert_ptr_nonnull(m);
-	free(db[next]);
-	ck_assert_ptr_nonnull(db[next] = malloc(len));
-	memcpy(db[next], cust_magic_db, len);
-	ck_assert_int_eq(magic_load_buffers(m, &db[next], &len, 1), 0);
-	next = (next + 1) % 2;
+	ck_assert_ptr_nonnull(*db = malloc(len));
+	memcpy(*db, cust_magic_db, len);
+	ck_assert_int_eq(magic_load_buffers(m, db, &len, 1), 0);
 	return m;
 }
 
@@ -418,8 +414,9 @@ END_TEST
 
 START_TEST(gates_agree_with_the_database_on_every_entry)
 {
-	magic_t whole = reference(CUST_MAGIC_FLAGS);
-	magic_t none = reference(CUST_MAGIC_FLAGS | MAGIC_NO_CHECK_SOFT);
+	void *db[2];
+	magic_t whole = reference(CUST_MAGIC_FLAGS, &db[0]);
+	magic_t none = reference(CUST_MAGIC_FLAGS | MAGIC_NO_CHECK_SOFT, &db[1]);
 	size_t n = sample[_i].at + sample[_i].len;
 	unsigned char *b = calloc(1, n);
 	char *bare;
@@ -437,6 +434,8 @@ START_TEST(gates_agree_with_the_database_on_every_entry)
 	free(b);
 	magic_close(none);
 	magic_close(whole);
+	free(db[1]);
+	free(db[0]);
 }
 END_TEST
 
@@ -444,7 +443,8 @@ END_TEST
  * ending just after it or running on. */
 START_TEST(gates_agree_with_the_database_on_every_byte)
 {
-	magic_t whole = reference(CUST_MAGIC_FLAGS);
+	void *db;
+	magic_t whole = reference(CUST_MAGIC_FLAGS, &db);
 	size_t n = CUST_PROBE_BYTES + 16, off;
 	unsigned char *b = malloc(n);
 
@@ -465,13 +465,15 @@ START_TEST(gates_agree_with_the_database_on_every_byte)
 	}
 	free(b);
 	magic_close(whole);
+	free(db);
 }
 END_TEST
 
 /* Random lines and random bytes, some led by a gated byte. */
 START_TEST(gates_agree_with_the_database_on_random_buffers)
 {
-	magic_t whole = reference(CUST_MAGIC_FLAGS);
+	void *db;
+	magic_t whole = reference(CUST_MAGIC_FLAGS, &db);
 	unsigned char b[2048];
 	unsigned seed = 20261129;
 	size_t n;
@@ -488,6 +490,7 @@ START_TEST(gates_agree_with_the_database_on_random_buffers)
 		agree(whole, b, n);
 	}
 	magic_close(whole);
+	free(db);
 }
 END_TEST
 
