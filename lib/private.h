@@ -787,6 +787,9 @@ int	cust_pathset_new(struct cust_ctx *, struct cust_pathset **);
 void	cust_pathset_free(struct cust_pathset *);
 /* Add PATH: 1 when it is new, 0 when already there, -1 out of memory. */
 int	cust_pathset_add(struct cust_pathset *, const char *path, size_t n);
+/* The same for a path already hashed to (A, B); a slot's home is A's low
+ * bits, so tests can choose where entries collide. */
+int	cust_pathset_add_hash(struct cust_pathset *, uint64_t a, uint64_t b);
 /* SipHash-2-4-128 of N bytes under the key (K0, K1). */
 void	cust_siphash128(uint64_t k0, uint64_t k1, const unsigned char *in,
 	    size_t n, uint64_t out[2]);

@@ -153,6 +153,113 @@ START_TEST(many_inserts_survive_growth)
 }
 END_TEST
 
+/* ------------------------------------------------ growth, by hash */
+
+/* splitmix64: spreads a counter over 64 bits, the same every run. */
+static uint64_t
+mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/*
+ * Add N entries whose first words (the homes) come from HOME, checking at
+ * each size in CHECKS that every entry added so far is still there.  The
+ * set starts at 1,024 slots and doubles at the first add that finds 768,
+ * 1,536, 3,072 or 6,144 entries in it (a lookup is an add), so the checks
+ * at those sizes run just after each doubling, and the others before.
+ */
+static const int checks[] = { 700, 768, 769, 1536, 1537, 3072, 3073, 6144,
+    6145, 7000 };
+
+static void
+fill(uint64_t (*home)(int), int n)
+{
+	size_t c = 0;
+
+	for (int i = 0; i < n; i++) {
+		ck_assert_msg(cust_pathset_add_hash(ps, home(i),
+		    (uint64_t)i + 1) == 1, "entry %d not new", i);
+		if (c < NELEM(checks) && i + 1 == checks[c]) {
+			for (int j = 0; j <= i; j++)
+				ck_assert_msg(cust_pathset_add_hash(ps,
+				    home(j), (uint64_t)j + 1) == 0,
+				    "entry %d lost at %d entries", j, i + 1);
+			c++;
+		}
+	}
+	ck_assert_uint_eq(c, NELEM(checks));
+	ck_assert_int_eq(cust_pathset_add_hash(ps, home(0), (uint64_t)n + 1),
+	    1);
+}
+
+/* All homes in the last four slots of a 1,024-slot table, so the one
+ * cluster runs past the end and on from slot 0; each doubling splits it
+ * by the next bit up. */
+static uint64_t
+home_at_end(int i)
+{
+	return mix((uint64_t)i) << 10 | (uint64_t)(1020 + i % 4);
+}
+
+START_TEST(a_cluster_that_wraps_survives_growth)
+{
+	fill(home_at_end, 7000);
+}
+END_TEST
+
+/* Sixteen homes in a 1,024-slot table, twice as many at each doubling:
+ * long clusters that run into each other. */
+static uint64_t
+home_skewed(int i)
+{
+	return (mix((uint64_t)i) & ~(uint64_t)0x3ff) |
+	    (mix((uint64_t)(i % 16)) & 0x3ff);
+}
+
+START_TEST(skewed_homes_survive_growth)
+{
+	fill(home_skewed, 7000);
+}
+END_TEST
+
+/* Spread homes: the common case, and more entries than the clusters
+ * above allow in a unit test's time. */
+START_TEST(spread_homes_survive_growth)
+{
+	enum { N = 100000 };
+
+	for (uint64_t i = 0; i < N; i++)
+		ck_assert_int_eq(cust_pathset_add_hash(ps, mix(i), i), 1);
+	for (uint64_t i = 0; i < N; i++)
+		ck_assert_msg(cust_pathset_add_hash(ps, mix(i), i) == 0,
+		    "entry %ju lost", (uintmax_t)i);
+}
+END_TEST
+
+START_TEST(same_home_differs_by_second_word)
+{
+	for (uint64_t b = 1; b <= 2000; b++)
+		ck_assert_int_eq(cust_pathset_add_hash(ps, 42, b), 1);
+	for (uint64_t b = 1; b <= 2000; b++)
+		ck_assert_int_eq(cust_pathset_add_hash(ps, 42, b), 0);
+	ck_assert_int_eq(cust_pathset_add_hash(ps, 42 + 1024, 1), 1);
+}
+END_TEST
+
+/* The all-zero hash marks an empty slot, so it is kept as (0, 1). */
+START_TEST(the_zero_hash_is_a_member)
+{
+	ck_assert_int_eq(cust_pathset_add_hash(ps, 0, 0), 1);
+	ck_assert_int_eq(cust_pathset_add_hash(ps, 0, 0), 0);
+	ck_assert_int_eq(cust_pathset_add_hash(ps, 0, 1), 0);
+	ck_assert_int_eq(cust_pathset_add_hash(ps, 0, 2), 1);
+}
+END_TEST
+
 START_TEST(sets_are_independent)
 {
 	struct cust_pathset *other;
@@ -282,6 +389,11 @@ pathset_suite(void)
 	tcase_add_test(set, empty_string_is_a_member_like_any_other);
 	tcase_add_test(set, long_strings_differing_in_one_byte_are_distinct);
 	tcase_add_test(set, many_inserts_survive_growth);
+	tcase_add_test(set, a_cluster_that_wraps_survives_growth);
+	tcase_add_test(set, skewed_homes_survive_growth);
+	tcase_add_test(set, spread_homes_survive_growth);
+	tcase_add_test(set, same_home_differs_by_second_word);
+	tcase_add_test(set, the_zero_hash_is_a_member);
 	tcase_add_test(set, sets_are_independent);
 	tcase_add_test(set, pathset_free_null_is_noop);
 	suite_add_tcase(s, set);
