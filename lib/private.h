@@ -479,27 +479,29 @@ int	cust_flusher_end(struct cust_flusher *);
 /* End if need be, and free.  NULL is a no-op. */
 void	cust_flusher_free(struct cust_flusher *);
 
-/* -------------------------------------------------------------- spout.c */
+/* -------------------------------------------------------------- press.c */
 
-/* Takes N bytes at BUF, in order: 0, or an errno that stops the spout. */
-typedef int (*cust_spout_fn)(void *arg, const void *buf, size_t n);
+/* Takes N bytes at BUF, in order: 0, or an errno that stops the press. */
+typedef int (*cust_drain_fn)(void *arg, const void *buf, size_t n);
 
-/* A stream handed to DRAIN (called with ARG) on a thread of its own. */
-struct cust_spout;
+#define CUST_PRESS_WORKERS_MAX	4
+#define CUST_PRESS_PIECE	(512 * 1024)	/* bytes in one frame */
 
-int	cust_spout_new(struct cust_ctx *, cust_spout_fn drain, void *arg,
-	    struct cust_spout **);
-/* Room for the next bytes, *N of them (waits for it); NULL once the drain
- * has failed (cust_spout_end tells why). */
-void	*cust_spout_room(struct cust_spout *, size_t *n);
-/* USED bytes of the room were filled: they are sent (none: the room stays
- * for the next call).  false once the drain has failed. */
-bool	cust_spout_wrote(struct cust_spout *, size_t used);
-/* Send what is filled, wait until everything is drained, and stop the
- * thread.  Returns 0, or the errno of the drain that failed. */
-int	cust_spout_end(struct cust_spout *);
+/* A byte stream compressed by zstd at LEVEL, one frame a piece, on WORKERS
+ * threads (0: by the caller), the frames handed in order to DRAIN (called
+ * with ARG) on a thread of its own.  NAME (borrowed) is for messages. */
+struct cust_press;
+
+int	cust_press_new(struct cust_ctx *, const char *name, int level,
+	    int workers, cust_drain_fn drain, void *arg, struct cust_press **);
+/* Take N bytes at BUF: 0, or the errno of the drain or zstd once either
+ * has failed. */
+int	cust_press_write(struct cust_press *, const void *buf, size_t n);
+/* Compress what is left, wait until every frame is drained, and stop the
+ * threads: 0, or the first errno.  Nothing can be written after. */
+int	cust_press_end(struct cust_press *);
 /* Stop without draining what is left, and free.  NULL is a no-op. */
-void	cust_spout_free(struct cust_spout *);
+void	cust_press_free(struct cust_press *);
 
 /* ---------------------------------------------------------------- tap.c */
 

@@ -15,13 +15,12 @@
  * Every 32 MiB it also asks the flusher (flusher.c) for an fdatasync, which
  * empties the disk's cache on another thread, so the last fsync is short.
  *
- * zstd is ours, not libarchive's filter, for one setting libarchive does
- * not pass on: the size of a job given to a zstd worker.  With zstd's own
- * choice, the buffers of the jobs in flight took 17 MiB (and libarchive's
- * filter 10 more); 1 MiB jobs take 10 MiB and compress as fast on two
- * cores.  512 KiB jobs took 6 MiB, and 20% longer.  zstd writes its output
- * into a spout (spout.c), whose thread emits it: the thread that feeds
- * zstd's workers does not wait on the write and the hash.
+ * zstd is ours (press.c), not libarchive's filter: the press cuts the
+ * stream into frames of 1 MiB that its workers compress side by side, and
+ * a thread of its own emits them.  libarchive's filter would hand zstd's
+ * own workers jobs of its choosing (17 MiB in flight, and 10 more of the
+ * filter's), and the thread that feeds them would also wait on the write
+ * and the hash.
  */
 #include <sys/stat.h>
 
@@ -34,7 +33,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <openssl/evp.h>
-#include <zstd.h>
 
 #include "private.h"
 
@@ -45,8 +43,8 @@ struct cust_sink {
 	struct archive	*a;		/* owned */
 	struct archive_entry *e;	/* owned, reused per member */
 	EVP_MD_CTX	*md;		/* owned: SHA-256 of the output */
-	ZSTD_CCtx	*z;		/* owned; NULL: no compression */
-	struct cust_spout *spout;	/* owned; with z: emit runs there */
+	struct cust_press *press;	/* owned; NULL: no compression.
+					   With it, emit runs on its thread */
 	uint64_t	 bytes;		/* bytes that reached fd */
 	uint64_t	 pushed;	/* bytes when writeback was last started */
 	uint64_t	 flushed;	/* bytes when a flush was last asked for */
@@ -61,7 +59,6 @@ struct cust_sink {
 #define BLOCK		(64 * 1024)		/* tar bytes handed on at once */
 #define WRITEBACK	(1024 * 1024)		/* start writeback this often */
 #define FLUSH		(32 * 1024 * 1024)	/* ask for an fdatasync this often */
-#define ZSTD_JOB	(1024 * 1024)		/* bytes a zstd worker takes */
 
 /* Start writing the dirty pages of a regular file out, and now and then
  * flushing them, without waiting.  Starting is advisory (the final fsync
@@ -81,7 +78,7 @@ writeback(struct cust_sink *s)
 }
 
 /* N bytes at BUF leave: written whole, hashed, counted.  0, or an errno.
- * Without zstd the writer's thread calls it, with zstd the spout's only:
+ * Without zstd the writer's thread calls it, with zstd the press's only:
  * it touches nothing of the archive's. */
 static int
 emit(struct cust_sink *s, const void *buf, size_t n)
@@ -119,32 +116,6 @@ failed(struct cust_sink *s, int e)
 	return -1;
 }
 
-/* Run N bytes at BUF (none at the end) through zstd, straight into the
- * spout.  With worker threads, zstd blocks here only when all are busy. */
-static int
-squeeze(struct cust_sink *s, const void *buf, size_t n, ZSTD_EndDirective e)
-{
-	ZSTD_inBuffer in = { buf, n, 0 };
-	ZSTD_outBuffer o;
-	size_t left, room;
-	void *p;
-
-	do {
-		if ((p = cust_spout_room(s->spout, &room)) == NULL)
-			return failed(s, cust_spout_end(s->spout));
-		o = (ZSTD_outBuffer){ p, room, 0 };
-		left = ZSTD_compressStream2(s->z, &o, &in, e);
-		if (ZSTD_isError(left)) {
-			archive_set_error(s->a, EIO, "zstd: %s",
-			    ZSTD_getErrorName(left));
-			return -1;
-		}
-		if (!cust_spout_wrote(s->spout, o.pos))
-			return failed(s, cust_spout_end(s->spout));
-	} while (e == ZSTD_e_continue ? in.pos < in.size : left > 0);
-	return 0;
-}
-
 static la_ssize_t
 out(struct archive *a, void *arg, const void *buf, size_t n)
 {
@@ -154,10 +125,8 @@ out(struct archive *a, void *arg, const void *buf, size_t n)
 	(void)a;
 	if (s->dropped)
 		return -1;
-	if (s->z != NULL) {
-		if (squeeze(s, buf, n, ZSTD_e_continue) != 0)
-			return -1;
-	} else if ((e = emit(s, buf, n)) != 0)
+	if ((e = s->press != NULL ? cust_press_write(s->press, buf, n) :
+	    emit(s, buf, n)) != 0)
 		return failed(s, e);
 	return (la_ssize_t)n;
 }
@@ -180,54 +149,18 @@ cust_sink_free(struct cust_sink *s)
 	if (s == NULL)
 		return;
 	/* A sink freed open is given up: the close that libarchive's free
-	 * runs must write nothing more, and must not reach the spout and the
+	 * runs must write nothing more, and must not reach the press and the
 	 * flusher once they are gone. */
 	s->dropped = true;
 	if (s->a != NULL)
 		archive_write_free(s->a);
-	/* The spout's thread may kick the flusher: it stops first. */
-	cust_spout_free(s->spout);
+	/* The press's thread may kick the flusher: it stops first. */
+	cust_press_free(s->press);
 	cust_flusher_free(s->flusher);
 	EVP_MD_CTX_free(s->md);
-	ZSTD_freeCCtx(s->z);
 	archive_entry_free(s->e);
 	free(s->name);
 	free(s);
-}
-
-static int
-zerr(struct cust_sink *s, size_t z, const char *what)
-{
-	return cust_set_error(s->ctx, 0, CUST_FATAL, "%s: zstd: %s: %s",
-	    s->name, what, ZSTD_getErrorName(z));
-}
-
-/* A zstd stream at LEVEL (above 0), with THREADS workers (0: compress in the
- * caller), and a content checksum as the zstd tool writes one. */
-static int
-zsetup(struct cust_sink *s, int level, int threads)
-{
-	size_t z;
-
-	/* zstd would clamp it without a word. */
-	if (level > ZSTD_maxCLevel())
-		return cust_set_error(s->ctx, 0, CUST_FATAL, "%s: zstd: "
-		    "compression level %d is above %d", s->name, level,
-		    ZSTD_maxCLevel());
-	if ((s->z = ZSTD_createCCtx()) == NULL)
-		return cust_set_error(s->ctx, ENOMEM, CUST_FATAL, "%s: zstd",
-		    s->name);
-	if (ZSTD_isError(z = ZSTD_CCtx_setParameter(s->z,
-	    ZSTD_c_compressionLevel, level)) ||
-	    ZSTD_isError(z = ZSTD_CCtx_setParameter(s->z,
-	    ZSTD_c_checksumFlag, 1)))
-		return zerr(s, z, "parameters");
-	if (threads > 0 && (ZSTD_isError(z = ZSTD_CCtx_setParameter(s->z,
-	    ZSTD_c_nbWorkers, threads)) ||
-	    ZSTD_isError(z = ZSTD_CCtx_setParameter(s->z, ZSTD_c_jobSize,
-	    ZSTD_JOB))))
-		return zerr(s, z, "threads");
-	return cust_spout_new(s->ctx, drain, s, &s->spout);
 }
 
 static int
@@ -237,8 +170,8 @@ setup(struct cust_sink *s, int zstd_level, int threads)
 
 	if (archive_write_set_format_pax_restricted(s->a) != ARCHIVE_OK)
 		return aerr(s, "pax");
-	if (zstd_level > 0 && (r = zsetup(s, zstd_level, threads)) !=
-	    CUST_OK)
+	if (zstd_level > 0 && (r = cust_press_new(s->ctx, s->name,
+	    zstd_level, threads, drain, s, &s->press)) != CUST_OK)
 		return r;
 	/* A short last block: the stream ends where the archive ends. */
 	archive_write_set_bytes_per_block(s->a, BLOCK);
@@ -273,7 +206,7 @@ cust_sink_new(struct cust_ctx *ctx, int fd, const char *name, int zstd_level,
 		r = cust_set_ssl_error(ctx, CUST_FATAL, "sha256");
 		goto fail;
 	}
-	/* Before setup: the spout's thread may kick the flusher. */
+	/* Before setup: the press's thread may kick the flusher. */
 	if (s->file && (r = cust_flusher_new(ctx, fd, &s->flusher)) != CUST_OK)
 		goto fail;
 	if ((r = setup(s, zstd_level, threads)) != CUST_OK)
@@ -346,10 +279,9 @@ cust_sink_close(struct cust_sink *s, char sha256[65], uint64_t *bytes)
 		return cust_set_error(s->ctx, 0, CUST_FATAL, "%s: not open",
 		    s->name);
 	s->open = false;
-	if (archive_write_close(s->a) != ARCHIVE_OK ||
-	    (s->z != NULL && squeeze(s, NULL, 0, ZSTD_e_end) != 0))
+	if (archive_write_close(s->a) != ARCHIVE_OK)
 		return aerr(s, "close");
-	if (s->spout != NULL && (e = cust_spout_end(s->spout)) != 0)
+	if (s->press != NULL && (e = cust_press_end(s->press)) != 0)
 		return cust_set_error(s->ctx, e, CUST_FATAL, "%s", s->name);
 	if (s->flusher != NULL && (e = cust_flusher_end(s->flusher)) != 0)
 		return cust_set_error(s->ctx, e, CUST_FATAL, "%s", s->name);

@@ -515,8 +515,8 @@ START_TEST(sink_reports_full_device_through_zstd)
 }
 END_TEST
 
-/* Many zstd jobs: the failure comes from the spout's thread while the
- * member is still being written, not at the end. */
+/* Many zstd frames: the failure comes from the press's output thread
+ * while the member is still being written, not at the end. */
 START_TEST(sink_reports_full_device_through_zstd_workers)
 {
 	int fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
