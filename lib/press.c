@@ -77,6 +77,7 @@ struct cust_press {
 	bool		 ending;	/* no more pieces will be queued */
 	bool		 stopped;	/* an error: everyone leaves */
 	int		 err;		/* the first error's errno */
+	int		 told;		/* the feeder's: err, once it saw it */
 };
 
 /* The slot of piece N. */
@@ -280,7 +281,7 @@ submit(struct cust_press *p)
 		if ((e = squeeze(p->crew[0].z, s, p->bound)) != 0 ||
 		    (e = p->drain(p->arg, s->out, s->out_len)) != 0) {
 			stop(p, e);
-			return e;
+			return p->told = e;
 		}
 		p->queued++;
 		s->in_len = 0;
@@ -292,9 +293,9 @@ submit(struct cust_press *p)
 	pthread_cond_signal(&p->work);
 	while (!p->stopped && at(p, p->queued)->state != FREE)
 		pthread_cond_wait(&p->room, &p->mu);
-	e = p->err;
+	p->told = p->err;
 	pthread_mutex_unlock(&p->mu);
-	return e;
+	return p->told;
 }
 
 int
@@ -305,11 +306,11 @@ cust_press_write(struct cust_press *p, const void *buf, size_t n)
 	size_t k;
 	int e;
 
-	pthread_mutex_lock(&p->mu);
-	e = p->stopped || p->ending ? (p->err != 0 ? p->err : EINVAL) : 0;
-	pthread_mutex_unlock(&p->mu);
-	if (e != 0)
-		return e;
+	/* Both are the feeder's own: no lock for the many small writes. */
+	if (p->told != 0)
+		return p->told;
+	if (p->ending)
+		return p->err != 0 ? p->err : EINVAL;
 	while (n > 0) {
 		s = at(p, p->queued);
 		k = PIECE - s->in_len < n ? PIECE - s->in_len : n;
@@ -344,21 +345,18 @@ join(struct cust_press *p, bool stop_them)
 int
 cust_press_end(struct cust_press *p)
 {
-	struct slot *s;
-	bool over;
+	struct slot *s = at(p, p->queued);
 	int e;
 
-	pthread_mutex_lock(&p->mu);
-	over = p->ending || p->stopped;
-	e = p->err;
-	pthread_mutex_unlock(&p->mu);
-	if (over)
-		return e;
-	s = at(p, p->queued);
-	/* An empty stream is still one frame: a decoder sees zstd. */
-	if ((s->in_len > 0 || p->queued == 0) && (e = submit(p)) != 0)
-		return e;
-	join(p, false);
+	if (p->told != 0)
+		return p->told;
+	if (!p->ending) {
+		/* An empty stream is still one frame: a decoder sees zstd. */
+		if ((s->in_len > 0 || p->queued == 0) && (e = submit(p)) != 0)
+			return e;
+		join(p, false);
+	}
+	/* The threads are gone: no one else touches err now. */
 	return p->err;
 }
 
