@@ -50,6 +50,12 @@ decompressed stream is changed and compressed again):
                                   are (after the zstd frame for .zst)
   rawcut IN OUT N                 keep the first N bytes of IN as it is
 
+zstd frame operations (a compressed bundle is a series of whole frames,
+each of which decodes alone; the frames are kept byte for byte):
+  frames IN                       print how many frames IN has
+  framedrop IN OUT K              leave out frame K (from 0)
+  frameswap IN OUT K              frames K and K+1 change places
+
 --sign KEY PUB recomputes the tag manifest of the result and signs it with
 KEY (a custody secret key) in minisign's format, naming PUB's key ID;
 with --acq, acquisition.json first records PUB as the seal key.  --rehash
@@ -266,6 +272,42 @@ def cut_at(tar, where):
     sys.exit('tamper.py: no member ' + member)
 
 
+def frames(raw):
+    """The (start, end) of every zstd frame of RAW (RFC 8878, 3.1.1)."""
+    spans, i = [], 0
+    while i < len(raw):
+        if raw[i:i + 4] != b'\x28\xb5\x2f\xfd':
+            sys.exit('tamper.py: no zstd frame at byte %d' % i)
+        fhd = raw[i + 4]
+        single = fhd >> 5 & 1
+        j = i + 5 + (0 if single else 1) + (0, 1, 2, 4)[fhd & 3]
+        j += (single, 2, 4, 8)[fhd >> 6]
+        last = 0
+        while not last:
+            head = int.from_bytes(raw[j:j + 3], 'little')
+            last, kind, size = head & 1, head >> 1 & 3, head >> 3
+            j += 3 + (1 if kind == 1 else size)
+        j += 4 if fhd >> 2 & 1 else 0
+        spans.append((i, j))
+        i = j
+    return spans
+
+
+def frameop(op, src, dst, args):
+    raw = readraw(src)
+    spans = frames(raw)
+    if op == 'frames':
+        print(len(spans))
+        return
+    parts = [raw[a:b] for a, b in spans]
+    k = int(args[0])
+    if op == 'framedrop':
+        del parts[k]
+    elif op == 'frameswap':
+        parts[k], parts[k + 1] = parts[k + 1], parts[k]
+    writeraw(dst, b''.join(parts), False)
+
+
 def byteop(op, src, dst, args):
     raw = readraw(src)
     tar = unz(raw)
@@ -351,6 +393,9 @@ def main():
     acq = '--acq' in argv
     redo = '--rehash' in argv
     argv = [a for a in argv if a not in ('--acq', '--rehash')]
+    if len(argv) == 2 and argv[0] == 'frames':
+        frameop('frames', argv[1], None, [])
+        return
     if len(argv) < 3:
         sys.exit(__doc__)
     if argv[0] == 'digest':
@@ -360,6 +405,9 @@ def main():
         return
     op, src, dst = argv[:3]
     args = argv[3:]
+    if op in ('framedrop', 'frameswap'):
+        frameop(op, src, dst, args)
+        return
     if op in ('cut', 'trail', 'concat', 'rawcat', 'rawcut'):
         byteop(op, src, dst, args)
         return

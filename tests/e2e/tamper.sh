@@ -75,6 +75,27 @@ tamper add good.tar t9.tar "data/../../x" "escape" metadata/acquisition.json
 verify_fails "a member named B/data/../../x" t9.tar \
     "custody: t9.tar: B/data/../../x: unsafe member name"
 
+# A .tar.zst is a series of whole zstd frames, each of which decodes
+# alone: with one left out, or two swapped, the stream is still valid zstd,
+# and verify must not take it for the bundle.
+mkdir ztree
+python3 -c 'import random, sys; random.seed(5)
+sys.stdout.buffer.write(random.randbytes(3 << 20))' >ztree/noise
+"$CUSTODY" collect --key k.key --evidence-id B -o z.tar.zst ztree \
+    >/dev/null 2>&1 || exit 99
+check "3 MiB that do not compress make at least six zstd frames" \
+    test "$(tamper frames z.tar.zst)" -ge 6
+tamper frameswap z.tar.zst zs.tar.zst 2
+check "two frames swapped: still valid zstd" zstd -tq zs.tar.zst
+verify_fails "two zstd frames swapped" zs.tar.zst \
+    "custody: data$T/ztree/noise: content sha256 is $(tamper digest zs.tar.zst "data$T/ztree/noise" sha256); manifest-sha256.txt says $(sha256sum <ztree/noise | cut -d' ' -f1)"
+tamper framedrop z.tar.zst zd.tar.zst 2
+check "a frame left out: still valid zstd" zstd -tq zd.tar.zst
+run "$CUSTODY" verify --pubkey k.pub zd.tar.zst
+expect_rc "a zstd frame left out: verify fails" 1
+expect_err "a zstd frame left out: the tar ends too soon" \
+    "custody: zd.tar.zst: Truncated tar archive"
+
 size=$(stat -c %s good.tar)
 for cut in 100 1000 $((size / 2)) $((size - 1536)); do
 	head -c $((size - cut)) good.tar >trunc.tar
