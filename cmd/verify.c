@@ -156,8 +156,13 @@ human(const char *bundle, const struct cust_report *r)
 {
 	char buf[512];
 
-	snprintf(buf, sizeof(buf), "%s (%ju bytes read, sha256 %s)", bundle,
-	    (uintmax_t)r->bytes, r->sha256);
+	if (r->sha256[0] != '\0')
+		snprintf(buf, sizeof(buf), "%s (%ju bytes read, sha256 %s)",
+		    bundle, (uintmax_t)r->bytes, r->sha256);
+	else
+		snprintf(buf, sizeof(buf), "%s (reading stopped after %ju "
+		    "bytes: no sha256 of the whole)", bundle,
+		    (uintmax_t)r->bytes);
 	field("bundle:", buf);
 	field("bag:", r->bag);
 	field("case:", r->case_id);

@@ -767,6 +767,8 @@ void	cust_reader_bound(struct cust_reader *, uint64_t ratio);
 /* SHA-256 and length of every input byte read (call once, at the end). */
 void	cust_reader_digest(struct cust_reader *, char sha256[65],
 	    uint64_t *bytes);
+/* Input bytes read so far. */
+uint64_t cust_reader_bytes(const struct cust_reader *);
 
 /* ------------------------------------------------------------- report.c */
 

@@ -546,6 +546,12 @@ cust_reader_bag(const struct cust_reader *r)
 	return r->bag;
 }
 
+uint64_t
+cust_reader_bytes(const struct cust_reader *r)
+{
+	return r->in_bytes;
+}
+
 void
 cust_reader_digest(struct cust_reader *r, char sha256[65], uint64_t *bytes)
 {

@@ -655,16 +655,22 @@ pass(struct ver *v)
 	cust_reader_bound(v->rd, v->o->max_expansion != 0 ?
 	    v->o->max_expansion : CUST_MAX_EXPANSION);
 	for (;;) {
-		if ((r = cust_reader_next(v->rd, &m)) != CUST_OK)
-			return reader_failed(v, r);
-		if (m == NULL)
+		if ((r = cust_reader_next(v->rd, &m)) != CUST_OK) {
+			r = reader_failed(v, r);
 			break;
+		}
+		if (m == NULL) {
+			cust_reader_digest(v->rd, v->rep->sha256,
+			    &v->rep->bytes);
+			return CUST_OK;
+		}
 		v->rep->members++;
 		if ((r = member(v, m)) != CUST_OK || v->stop)
-			return r;
+			break;
 	}
-	cust_reader_digest(v->rd, v->rep->sha256, &v->rep->bytes);
-	return CUST_OK;
+	/* Stopped before the end: how far it read; no digest of a part. */
+	v->rep->bytes = cust_reader_bytes(v->rd);
+	return r;
 }
 
 int

@@ -95,6 +95,8 @@ run "$CUSTODY" verify --pubkey k.pub zd.tar.zst
 expect_rc "a zstd frame left out: verify fails" 1
 expect_err "a zstd frame left out: the tar ends too soon" \
     "custody: zd.tar.zst: Truncated tar archive"
+expect_out_match "and the report says how far the reading got" \
+    "^bundle: +zd\\.tar\\.zst \\(reading stopped after $(stat -c %s zd.tar.zst) bytes: no sha256 of the whole\\)\$"
 
 size=$(stat -c %s good.tar)
 for cut in 100 1000 $((size / 2)) $((size - 1536)); do
