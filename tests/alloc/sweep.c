@@ -322,8 +322,10 @@ e_walk(struct cust_ctx *ctx)
 	return r;
 }
 
+/* Collect /t into FD; with LEVEL above 0, through zstd on two workers. */
 static int
-collect_to(struct cust_ctx *ctx, int fd, struct cust_collect_result *res)
+collect_zstd(struct cust_ctx *ctx, int fd, int level,
+    struct cust_collect_result *res)
 {
 	static const char *const paths[] = { "/t" };
 	static char a0[] = "collect", a1[] = "/t";
@@ -332,9 +334,16 @@ collect_to(struct cust_ctx *ctx, int fd, struct cust_collect_result *res)
 		.paths = paths, .npaths = 1, .root = S.dir, .out_fd = fd,
 		.out_name = "sweep.tar", .spool_dirfd = -1, .bag_name = "SWEEP",
 		.no_guard = true, .argc = 2, .argv = argv,
+		.zstd_level = level, .zstd_threads = level > 0 ? 2 : 0,
 	};
 
 	return cust_collect(ctx, &o, res);
+}
+
+static int
+collect_to(struct cust_ctx *ctx, int fd, struct cust_collect_result *res)
+{
+	return collect_zstd(ctx, fd, 0, res);
 }
 
 static int
@@ -344,6 +353,20 @@ e_collect(struct cust_ctx *ctx)
 	int fd = memfd(NULL, 0), r;
 
 	r = collect_to(ctx, fd, &res);
+	if (r == CUST_OK && res.files < 3)
+		r = violated("collected %ju files", (uintmax_t)res.files);
+	cust_collect_result_fini(&res);
+	close(fd);
+	return r;
+}
+
+static int
+e_collect_zstd(struct cust_ctx *ctx)
+{
+	struct cust_collect_result res;
+	int fd = memfd(NULL, 0), r;
+
+	r = collect_zstd(ctx, fd, 1, &res);
 	if (r == CUST_OK && res.files < 3)
 		r = violated("collected %ju files", (uintmax_t)res.files);
 	cust_collect_result_fini(&res);
@@ -649,6 +672,7 @@ static const struct entry entries[] = {
 	{ "cust_stored_name/cust_stored_valid", e_stored, false },
 	{ "cust_walk", e_walk, true },
 	{ "cust_collect", e_collect, true },
+	{ "cust_collect (zstd, two workers)", e_collect_zstd, true },
 	{ "cust_verify", e_verify, true },
 	{ "cust_verify (tampered)", e_verify_tampered, true },
 	{ "cust_scan", e_scan, true },
