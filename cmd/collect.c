@@ -727,7 +727,7 @@ collect(struct cust_ctx *ctx, struct args *a, struct cust_collect_opts *co,
 	co->out_name = o->path != NULL ? o->path : "standard output";
 	co->spool_dirfd = o->dirfd;
 	/* zstd level 1 on every core, as fast as the reading or nearly, up
-	 * to four: more would only take memory (2-3 MiB a worker) from a
+	 * to four: more would only take memory (1.6 MiB a worker) from a
 	 * host we must not crowd. */
 	co->zstd_level = o->zstd ? 1 : 0;
 	co->zstd_threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
