@@ -1,6 +1,6 @@
 /*
  * press.c: zstd on worker threads, one frame a piece.  The bytes written
- * are cut into pieces of 512 KiB; a worker compresses each piece into a
+ * are cut into pieces of 1 MiB; a worker compresses each piece into a
  * whole zstd frame (content size and checksum in it), and a thread of its
  * own hands the frames, in order, to a drain function (the sink's: write,
  * hash, count, flush).  Frames one after another are one zstd stream to
@@ -10,13 +10,19 @@
  * a job only when a worker is idle, so with both busy the feeding thread
  * slept on the oldest job and woke only as that one progressed; a worker
  * done with a younger job sat idle until then, and the reading stopped on
- * a full ring.  Here the feeder queues up to SPARE pieces beyond one a
- * worker, and a worker takes the next as soon as it is free.  Triage to
- * .tar.zst took 0.51 s instead of 0.61 (medians of nine alternating
- * rounds); the bundle is 0.1 to 0.7% larger, since no frame draws on the
- * one before it.  The queue's depth matters: with 1 MiB pieces, two spare
- * slots took 0.55 s and five 0.51 s; pieces of 512 KiB with eight spare
- * are as fast, and hold 10 MiB in flight on two cores instead of 14.
+ * a full ring.  Here the feeder queues up to SLOTS pieces, and a worker
+ * takes the next as soon as it is free.  Triage to .tar.zst took 0.51 s
+ * instead of 0.61 (medians of nine alternating rounds); the bundle is a
+ * little larger, since no frame draws on the one before it.
+ *
+ * Why 1 MiB: zstd spends less a byte on larger frames (level 1 on the tar
+ * of many-small, one core: 575 MB/s in frames of 512 KiB, 597 in 1 MiB,
+ * 609 in 2 MiB), and the queue must still be deep enough that a worker
+ * never waits for the oldest frame to leave.  Eight pieces of 1 MiB took
+ * triage from 0.52 to 0.49 s against ten of 512 KiB, and many-small from
+ * 1.08 to 1.05 s (medians of nine and seven rounds), in the same 10 MiB on
+ * two workers: a slot now has one buffer, for the piece and then its
+ * frame (see struct slot), where it had one for each.
  *
  * With no workers the feeder compresses and drains each piece itself.
  * The drain's first error, or zstd's, stops the press: nothing after it is
@@ -33,8 +39,10 @@
 #include "private.h"
 
 #define PIECE		CUST_PRESS_PIECE
-#define SPARE		8	/* slots beyond one a worker */
-#define SLOTS		(CUST_PRESS_WORKERS_MAX + SPARE)
+#define SLOTS		8	/* pieces in flight, whatever the workers */
+
+_Static_assert(CUST_PRESS_WORKERS_MAX < SLOTS,
+    "the feeder fills a slot while every worker has one");
 
 enum state { FREE, QUEUED, DONE };
 
@@ -44,13 +52,16 @@ struct cust_press;
 struct worker {
 	struct cust_press *p;		/* borrowed */
 	ZSTD_CCtx	*z;		/* owned: the worker's own */
+	unsigned char	*spare;		/* owned: bound bytes, where its next
+					   frame goes */
 };
 
+/* A slot's buffer holds its piece, then the piece's frame: the worker
+ * compresses into its spare and swaps the two, so a slot needs one buffer
+ * and nothing is copied. */
 struct slot {
-	unsigned char	*in;		/* owned: PIECE bytes */
-	unsigned char	*out;		/* owned: a frame's bound */
-	size_t		 in_len;
-	size_t		 out_len;
+	unsigned char	*buf;		/* owned: bound bytes */
+	size_t		 len;
 	enum state	 state;
 };
 
@@ -60,7 +71,7 @@ struct cust_press {
 	struct worker	 crew[CUST_PRESS_WORKERS_MAX];	/* with no
 					   workers, crew[0].z is the feeder's */
 	int		 workers;
-	int		 slots;		/* in use: workers + SPARE, or 1 */
+	int		 slots;		/* in use: SLOTS, or 1 without workers */
 	size_t		 bound;		/* ZSTD_compressBound(PIECE) */
 	struct slot	 slot[SLOTS];
 	/* Pieces by number: the feeder fills piece `queued`; workers have
@@ -99,24 +110,28 @@ stop(struct cust_press *p, int e)
 	pthread_cond_broadcast(&p->room);
 }
 
-/* Piece S into one frame: 0, or an errno. */
+/* Piece S into one frame, left in S in place of the piece: 0, or an
+ * errno. */
 static int
-squeeze(ZSTD_CCtx *z, struct slot *s, size_t bound)
+squeeze(struct worker *w, struct slot *s, size_t bound)
 {
-	size_t k = ZSTD_compress2(z, s->out, bound, s->in, s->in_len);
+	size_t k = ZSTD_compress2(w->z, w->spare, bound, s->buf, s->len);
+	unsigned char *piece = s->buf;
 
 	if (ZSTD_isError(k))
 		return ZSTD_getErrorCode(k) == ZSTD_error_memory_allocation ?
 		    ENOMEM : EIO;
-	s->out_len = k;
+	s->buf = w->spare;
+	s->len = k;
+	w->spare = piece;
 	return 0;
 }
 
 static void *
 work(void *arg)
 {
-	struct cust_press *p = ((struct worker *)arg)->p;
-	ZSTD_CCtx *z = ((struct worker *)arg)->z;
+	struct worker *w = arg;
+	struct cust_press *p = w->p;
 	struct slot *s;
 	int e;
 
@@ -129,7 +144,7 @@ work(void *arg)
 			break;
 		s = at(p, p->taken++);
 		pthread_mutex_unlock(&p->mu);
-		e = squeeze(z, s, p->bound);
+		e = squeeze(w, s, p->bound);
 		pthread_mutex_lock(&p->mu);
 		if (e != 0) {
 			stop(p, e);
@@ -160,14 +175,14 @@ emit(void *arg)
 		if (p->stopped || s->state != DONE)
 			break;
 		pthread_mutex_unlock(&p->mu);
-		e = p->drain(p->arg, s->out, s->out_len);
+		e = p->drain(p->arg, s->buf, s->len);
 		pthread_mutex_lock(&p->mu);
 		if (e != 0) {
 			stop(p, e);
 			break;
 		}
 		s->state = FREE;
-		s->in_len = 0;
+		s->len = 0;
 		p->emitted++;
 		pthread_cond_signal(&p->room);
 	}
@@ -212,7 +227,8 @@ contexts(struct cust_ctx *ctx, const char *name, struct cust_press *p,
 
 	for (i = 0; i < (p->workers > 0 ? p->workers : 1); i++) {
 		p->crew[i].p = p;
-		if ((p->crew[i].z = ZSTD_createCCtx()) == NULL)
+		if ((p->crew[i].spare = malloc(p->bound)) == NULL ||
+		    (p->crew[i].z = ZSTD_createCCtx()) == NULL)
 			return cust_set_error(ctx, ENOMEM, CUST_FATAL,
 			    "%s: zstd", name);
 		if (ZSTD_isError(z = ZSTD_CCtx_setParameter(p->crew[i].z,
@@ -251,10 +267,9 @@ cust_press_new(struct cust_ctx *ctx, const char *name, int level,
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
 	pthread_cond_init(&p->room, NULL);
-	p->slots = workers > 0 ? workers + SPARE : 1;
+	p->slots = workers > 0 ? SLOTS : 1;
 	for (i = 0; i < p->slots; i++)
-		if ((p->slot[i].in = malloc(PIECE)) == NULL ||
-		    (p->slot[i].out = malloc(p->bound)) == NULL) {
+		if ((p->slot[i].buf = malloc(p->bound)) == NULL) {
 			r = cust_set_error(ctx, errno, CUST_FATAL, "%s: zstd",
 			    name);
 			goto fail;
@@ -278,13 +293,13 @@ submit(struct cust_press *p)
 	int e;
 
 	if (p->workers == 0) {
-		if ((e = squeeze(p->crew[0].z, s, p->bound)) != 0 ||
-		    (e = p->drain(p->arg, s->out, s->out_len)) != 0) {
+		if ((e = squeeze(&p->crew[0], s, p->bound)) != 0 ||
+		    (e = p->drain(p->arg, s->buf, s->len)) != 0) {
 			stop(p, e);
 			return p->told = e;
 		}
 		p->queued++;
-		s->in_len = 0;
+		s->len = 0;
 		return 0;
 	}
 	pthread_mutex_lock(&p->mu);
@@ -313,12 +328,12 @@ cust_press_write(struct cust_press *p, const void *buf, size_t n)
 		return p->err != 0 ? p->err : EINVAL;
 	while (n > 0) {
 		s = at(p, p->queued);
-		k = PIECE - s->in_len < n ? PIECE - s->in_len : n;
-		memcpy(s->in + s->in_len, b, k);
-		s->in_len += k;
+		k = PIECE - s->len < n ? PIECE - s->len : n;
+		memcpy(s->buf + s->len, b, k);
+		s->len += k;
 		b += k;
 		n -= k;
-		if (s->in_len == PIECE && (e = submit(p)) != 0)
+		if (s->len == PIECE && (e = submit(p)) != 0)
 			return e;
 	}
 	return 0;
@@ -352,7 +367,7 @@ cust_press_end(struct cust_press *p)
 		return p->told;
 	if (!p->ending) {
 		/* An empty stream is still one frame: a decoder sees zstd. */
-		if ((s->in_len > 0 || p->queued == 0) && (e = submit(p)) != 0)
+		if ((s->len > 0 || p->queued == 0) && (e = submit(p)) != 0)
 			return e;
 		join(p, false);
 	}
@@ -369,12 +384,12 @@ cust_press_free(struct cust_press *p)
 		return;
 	if (p->threads > 0)
 		join(p, true);
-	for (i = 0; i < CUST_PRESS_WORKERS_MAX; i++)
+	for (i = 0; i < CUST_PRESS_WORKERS_MAX; i++) {
 		ZSTD_freeCCtx(p->crew[i].z);
-	for (i = 0; i < SLOTS; i++) {
-		free(p->slot[i].in);
-		free(p->slot[i].out);
+		free(p->crew[i].spare);
 	}
+	for (i = 0; i < SLOTS; i++)
+		free(p->slot[i].buf);
 	pthread_cond_destroy(&p->room);
 	pthread_cond_destroy(&p->done);
 	pthread_cond_destroy(&p->work);

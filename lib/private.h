@@ -485,7 +485,7 @@ void	cust_flusher_free(struct cust_flusher *);
 typedef int (*cust_drain_fn)(void *arg, const void *buf, size_t n);
 
 #define CUST_PRESS_WORKERS_MAX	4
-#define CUST_PRESS_PIECE	(512 * 1024)	/* bytes in one frame */
+#define CUST_PRESS_PIECE	(1024 * 1024)	/* bytes in one frame */
 
 /* A byte stream compressed by zstd at LEVEL, one frame a piece, on WORKERS
  * threads (0: by the caller), the frames handed in order to DRAIN (called
