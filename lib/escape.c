@@ -50,7 +50,8 @@ cust_utf8_valid(const char *s, size_t n)
 	size_t k;
 
 	while (n > 0) {
-		if ((k = cust_utf8_seq(p, n)) == 0)
+		/* ASCII, most of every path, without the call. */
+		if ((k = p[0] < 0x80 ? 1 : cust_utf8_seq(p, n)) == 0)
 			return false;
 		p += k;
 		n -= k;
@@ -72,7 +73,7 @@ escape(const unsigned char *raw, size_t n, char *out)
 	size_t len = 0, k;
 
 	while (n > 0) {
-		k = cust_utf8_seq(raw, n);
+		k = raw[0] < 0x80 ? 1 : cust_utf8_seq(raw, n);
 		if (k > 1 || (k == 1 && plain(raw[0]))) {
 			if (out != NULL)
 				memcpy(out + len, raw, k);
