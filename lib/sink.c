@@ -16,7 +16,7 @@
  * empties the disk's cache on another thread, so the last fsync is short.
  *
  * zstd is ours (press.c), not libarchive's filter: the press cuts the
- * stream into frames of 512 KiB that its workers compress side by side, and
+ * stream into frames of 1 MiB that its workers compress side by side, and
  * a thread of its own emits them.  libarchive's filter would hand zstd's
  * own workers jobs of its choosing (17 MiB in flight, and 10 more of the
  * filter's), and the thread that feeds them would also wait on the write
