@@ -110,6 +110,11 @@ int	sidecar_done(struct cust_ctx *, const struct sidecar *,
 bool	expansion_ratio(const char *s, uint64_t *out);
 /* "custody: <fmt>\n" on stderr. */
 void	warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* --nice: go on in a child alone in a session, and so in an autogroup,
+ * of its own, at nice 19; the parent waits and ends as the child did.
+ * true in the child when the group was lowered; false where the kernel
+ * has no autogroups, or it failed (said on stderr). */
+bool	own_session(void);
 /* Print the library's last error as "custody: <message>". */
 void	warnctx(const struct cust_ctx *);
 /* The same for an error about bundle NAME: "custody: NAME: <message>". */

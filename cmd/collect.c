@@ -67,6 +67,7 @@ be_nice(struct cust_collect_opts *co)
 {
 	enum { WHO_PROCESS = 1, CLASS_IDLE = 3, CLASS_SHIFT = 13 };
 
+	co->autogroup = own_session();
 	if (setpriority(PRIO_PROCESS, 0, 19) == 0)
 		co->niced = true;
 	else

@@ -671,8 +671,9 @@ acquisition(struct run *run)
 	bad |= setjson(a, "host", cust_host_facts());
 	bad |= setjson(a, "clock", cust_clock_facts(&run->start, &run->end));
 	bad |= setjson(a, "root", json_string(o->root ? o->root : "/"));
-	bad |= setjson(a, "resources", json_pack("{s:b, s:b, s:I}", "nice_19",
-	    o->niced, "io_idle", o->io_idle, "max_rate_bytes_per_second",
+	bad |= setjson(a, "resources", json_pack("{s:b, s:b, s:b, s:I}",
+	    "nice_19", o->niced, "io_idle", o->io_idle, "autogroup_nice_19",
+	    o->autogroup, "max_rate_bytes_per_second",
 	    (json_int_t)o->max_rate));
 	bad |= setjson(a, "filters", filters_json(o));
 	bad |= setjson(a, "read_only_mounts", run->res->guarded ?

@@ -186,6 +186,8 @@ struct cust_collect_opts {
 	bool		 one_file_system; /* never cross a mount point */
 	bool		 niced;		/* the caller lowered its priorities: */
 	bool		 io_idle;	/* nice 19, idle I/O (recorded only) */
+	bool		 autogroup;	/* in an autogroup of its own, at nice
+					   19 (recorded only) */
 	uint64_t	 max_rate;	/* read at most this many bytes/s; 0: any */
 	/* UAC date range: files whose mtime/atime/ctime (CUST_DATE_* bits in
 	 * date_fields) lie in [since, until]; tv_sec -1 leaves an end open;
