@@ -59,9 +59,10 @@ onsignal(int sig)
 	_exit(128 + sig);
 }
 
-/* Lowest CPU priority and idle I/O class: a fragile production host
- * comes first.  Failures are not fatal; the summary would be wrong to
- * claim what did not happen, so report them. */
+/* Lowest CPU priority and idle I/O class, in a scheduling group of its
+ * own (session.c): a fragile production host comes first.  Failures are
+ * not fatal; the summary would be wrong to claim what did not happen, so
+ * report them. */
 static void
 be_nice(struct cust_collect_opts *co)
 {
