@@ -83,14 +83,19 @@ be_nice(struct cust_collect_opts *co)
 static void
 catch_signals(void)
 {
-	struct sigaction sa;
+	struct sigaction sa, hup;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = onsignal;
 	sigfillset(&sa.sa_mask);
+	/* SIGINT is caught even where the shell ignores it (a background
+	 * job), so that a caller can still interrupt; a hang-up that the
+	 * caller ignores (nohup) is ignored, and the collection outlives the
+	 * terminal, as asked. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	if (sigaction(SIGHUP, NULL, &hup) == 0 && hup.sa_handler != SIG_IGN)
+		sigaction(SIGHUP, &sa, NULL);
 	/* Over a file size limit, write(2) must fail (EFBIG) so that the
 	 * partial bundle is removed, not kill us and leave it behind. */
 	signal(SIGXFSZ, SIG_IGN);

@@ -85,7 +85,7 @@ lower_group(void)
 static void
 wait_child(pid_t pid, const sigset_t *was)
 {
-	struct sigaction sa;
+	struct sigaction sa, old;
 	int status, sig;
 
 	memset(&sa, 0, sizeof(sa));
@@ -93,8 +93,15 @@ wait_child(pid_t pid, const sigset_t *was)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
 	child = pid;
+	/* A signal is passed on when the child would act on it: SIGINT and
+	 * SIGTERM always (collect catches them), the others unless the
+	 * caller ignores them, as the child then does too (nohup: SIGHUP;
+	 * a shell's background job: SIGQUIT). */
 	for (size_t i = 0; i < sizeof(passed) / sizeof(passed[0]); i++)
-		sigaction(passed[i], &sa, NULL);
+		if (passed[i] == SIGINT || passed[i] == SIGTERM ||
+		    (sigaction(passed[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN))
+			sigaction(passed[i], &sa, NULL);
 	sigprocmask(SIG_SETMASK, was, NULL);
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR) {

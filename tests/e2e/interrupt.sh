@@ -56,6 +56,29 @@ check "an interrupted stream exits 130" test $? -eq 130
 run "$CUSTODY" verify stream.tar
 expect_rc "and what it sent does not verify" 1
 
+# A hang-up that the caller ignores, as nohup has it, is ignored: the
+# collection goes on to the end, niced (custody and its child) or not.
+mkdir calm
+head -c 3000000 /dev/urandom >calm/random
+for nice in --nice --no-nice; do
+	bash -c "trap '' HUP; exec '$CUSTODY' collect $nice --max-rate 3 \
+	    -o hup$nice.tar calm" >hup.out 2>hup.err &
+	pid=$!
+	child=
+	if [ $nice = --nice ] &&
+	    [ "$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null)" = 1 ]
+	then
+		child=$(child_of $pid)
+	else
+		sleep 0.3
+	fi
+	kill -HUP $pid $child
+	wait $pid
+	check "$nice: a hang-up the caller ignores: exit 0" test $? -eq 0
+	check "$nice: and the bundle is whole" \
+	    bash -c "sha256sum -c hup$nice.tar.sha256 >/dev/null"
+done
+
 # A full disk: a 2 MiB filesystem of our own, or failing that a file size
 # limit.  Either way the bundle cannot be written whole.
 mkdir small data

@@ -13,31 +13,6 @@ then
 	exit
 fi
 
-# field PID N: field N of /proc/PID/stat (3 is the state, 4 the parent, 6
-# the session, 19 the nice value), read after the name.
-field() {
-	local s
-	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	s=${s##*) }
-	echo "$s" | cut -d' ' -f$(($2 - 2))
-}
-
-# child_of PID: the process whose parent is PID, once it exists (5 s).
-child_of() {
-	local i p
-	for i in $(seq 50); do
-		for p in /proc/[0-9]*; do
-			p=${p#/proc/}
-			if [ "$(field "$p" 4)" = "$1" ]; then
-				echo "$p"
-				return 0
-			fi
-		done
-		sleep 0.1
-	done
-	return 1
-}
-
 # gone PID: true once PID has ended (5 s).
 gone() {
 	local i
