@@ -108,6 +108,8 @@ int	sidecar_done(struct cust_ctx *, const struct sidecar *,
 /* --max-expansion RATIO: a whole number into *OUT; 0 lifts the bound
  * (UINT64_MAX). */
 bool	expansion_ratio(const char *s, uint64_t *out);
+/* SIG is ignored as inherited (nohup ignores SIGHUP): it stays so. */
+bool	caller_ignores(int sig);
 /* "custody: <fmt>\n" on stderr. */
 void	warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* --nice: go on in a child alone in a session, and so in an autogroup,

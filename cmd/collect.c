@@ -83,7 +83,7 @@ be_nice(struct cust_collect_opts *co)
 static void
 catch_signals(void)
 {
-	struct sigaction sa, hup;
+	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = onsignal;
@@ -94,7 +94,7 @@ catch_signals(void)
 	 * terminal, as asked. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (sigaction(SIGHUP, NULL, &hup) == 0 && hup.sa_handler != SIG_IGN)
+	if (!caller_ignores(SIGHUP))
 		sigaction(SIGHUP, &sa, NULL);
 	/* Over a file size limit, write(2) must fail (EFBIG) so that the
 	 * partial bundle is removed, not kill us and leave it behind. */
@@ -734,7 +734,7 @@ collect(struct cust_ctx *ctx, struct args *a, struct cust_collect_opts *co,
 	co->out_name = o->path != NULL ? o->path : "standard output";
 	co->spool_dirfd = o->dirfd;
 	/* zstd level 1 on every core, as fast as the reading or nearly, up
-	 * to four: more would only take memory (1.6 MiB a worker) from a
+	 * to four: more would only take memory (1.4 MiB a worker) from a
 	 * host we must not crowd. */
 	co->zstd_level = o->zstd ? 1 : 0;
 	co->zstd_threads = (int)sysconf(_SC_NPROCESSORS_ONLN);

@@ -85,7 +85,7 @@ lower_group(void)
 static void
 wait_child(pid_t pid, const sigset_t *was)
 {
-	struct sigaction sa, old;
+	struct sigaction sa;
 	int status, sig;
 
 	memset(&sa, 0, sizeof(sa));
@@ -99,8 +99,7 @@ wait_child(pid_t pid, const sigset_t *was)
 	 * a shell's background job: SIGQUIT). */
 	for (size_t i = 0; i < sizeof(passed) / sizeof(passed[0]); i++)
 		if (passed[i] == SIGINT || passed[i] == SIGTERM ||
-		    (sigaction(passed[i], NULL, &old) == 0 &&
-		    old.sa_handler != SIG_IGN))
+		    !caller_ignores(passed[i]))
 			sigaction(passed[i], &sa, NULL);
 	sigprocmask(SIG_SETMASK, was, NULL);
 	while (waitpid(pid, &status, 0) == -1)

@@ -3,12 +3,21 @@
  * the terminal; everything here is about saying things safely.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+
+bool
+caller_ignores(int sig)
+{
+	struct sigaction was;
+
+	return sigaction(sig, NULL, &was) == 0 && was.sa_handler == SIG_IGN;
+}
 
 void
 warnmsg(const char *fmt, ...)
