@@ -876,6 +876,19 @@ join(struct run *run, int r)
 	return wr != CUST_OK ? wr : lr != CUST_OK ? lr : r;
 }
 
+/*
+ * On a full disk the bundle and the spools beside it fail alike, in an
+ * order the threads decide: a spool can be flushed before the press's
+ * thread has told anyone of the bundle's write.  The bundle's error, once
+ * met, is the one to report.
+ */
+static int
+output_first(struct run *run, int r)
+{
+	return r == CUST_FATAL && cust_sink_pending(run->sink) != CUST_OK ?
+	    CUST_FATAL : r;
+}
+
 static void
 teardown(struct run *run)
 {
@@ -923,8 +936,8 @@ cust_collect(struct cust_ctx *ctx, const struct cust_collect_opts *o,
 		goto out;
 	if ((r = run_manifests(&run)) == CUST_OK)
 		r = run_paths(&run);
-	if ((r = join(&run, r)) != CUST_OK ||
-	    (r = seal(&run)) != CUST_OK ||
+	if ((r = output_first(&run, join(&run, r))) != CUST_OK ||
+	    (r = output_first(&run, seal(&run))) != CUST_OK ||
 	    (r = cust_sink_close(run.sink, res->sha256,
 	    &res->bundle_bytes)) != CUST_OK ||
 	    (r = cust_collect_log(ctx, run.bag, o, run.key,

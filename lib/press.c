@@ -358,6 +358,17 @@ join(struct cust_press *p, bool stop_them)
 }
 
 int
+cust_press_error(struct cust_press *p)
+{
+	int e;
+
+	pthread_mutex_lock(&p->mu);
+	e = p->err;
+	pthread_mutex_unlock(&p->mu);
+	return e;
+}
+
+int
 cust_press_end(struct cust_press *p)
 {
 	struct slot *s = at(p, p->queued);

@@ -176,6 +176,9 @@ int	cust_sink_write_member(struct cust_sink *, const char *path,
 	    const void *buf, size_t n, const struct timespec *mtime);
 /* End the archive; the SHA-256 and size of every byte written. */
 int	cust_sink_close(struct cust_sink *, char sha256[65], uint64_t *bytes);
+/* CUST_OK, or the output's error that the press's thread met and no call
+ * here has reported yet (a full disk, say). */
+int	cust_sink_pending(struct cust_sink *);
 /* Report errors to CTX (borrowed) from now on, for the thread that uses
  * the sink; the context used until now is returned. */
 struct cust_ctx *cust_sink_use_ctx(struct cust_sink *, struct cust_ctx *ctx);
@@ -500,6 +503,8 @@ int	cust_press_write(struct cust_press *, const void *buf, size_t n);
 /* Compress what is left, wait until every frame is drained, and stop the
  * threads: 0, or the first errno.  Nothing can be written after. */
 int	cust_press_end(struct cust_press *);
+/* The first errno met so far by the drain or zstd, or 0. */
+int	cust_press_error(struct cust_press *);
 /* Stop without draining what is left, and free.  NULL is a no-op. */
 void	cust_press_free(struct cust_press *);
 

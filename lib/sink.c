@@ -270,6 +270,15 @@ cust_sink_finish(struct cust_sink *s)
 }
 
 int
+cust_sink_pending(struct cust_sink *s)
+{
+	int e = s->press != NULL ? cust_press_error(s->press) : 0;
+
+	return e != 0 ? cust_set_error(s->ctx, e, CUST_FATAL, "%s", s->name) :
+	    CUST_OK;
+}
+
+int
 cust_sink_close(struct cust_sink *s, char sha256[65], uint64_t *bytes)
 {
 	unsigned char md[32];

@@ -228,7 +228,7 @@ START_TEST(the_zstd_tool_reads_the_stream)
 END_TEST
 
 /* The third frame fails to drain: the two before it are all that left,
- * the writer is told, and so is every end after. */
+ * the writer is told, and so is every end after, and whoever asks. */
 static void
 stops_at_first_error(int workers)
 {
@@ -241,9 +241,11 @@ stops_at_first_error(int workers)
 
 	ck_assert_int_eq(cust_press_new(ctx, "out", 1, workers, drain, &s,
 	    &p), CUST_OK);
+	ck_assert_int_eq(cust_press_error(p), 0);
 	for (off = 0; off < n && e == 0; off += PIECE / 4)
 		e = cust_press_write(p, b + off, PIECE / 4);
 	ck_assert_int_eq(e, EIO);
+	ck_assert_int_eq(cust_press_error(p), EIO);
 	ck_assert_uint_lt(off, n);
 	ck_assert_int_eq(cust_press_write(p, b, 1), EIO);
 	ck_assert_int_eq(cust_press_end(p), EIO);
