@@ -111,26 +111,51 @@ make_tree() {
 }
 
 # field PID N: field N of /proc/PID/stat (3 is the state, 4 the parent, 6
-# the session, 19 the nice value), read after the name.
+# the session, 19 the nice value), read after the name.  Builtins only:
+# a scan of every process must take milliseconds, not seconds, or a test
+# that looks for a child would be racing the child.
 field() {
-	local s
-	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	s=${s##*) }
-	echo "$s" | cut -d' ' -f$(($2 - 2))
+	local s a
+	{ read -r s <"/proc/$1/stat"; } 2>/dev/null || return 1
+	read -ra a <<<"${s##*) }"
+	echo "${a[$2 - 3]}"
 }
 
-# child_of PID: the process whose parent is PID, once it exists (5 s).
+# parent_is PID PARENT: true when PID's parent is PARENT.
+parent_is() {
+	local s a
+	{ read -r s <"/proc/$1/stat"; } 2>/dev/null || return 1
+	read -ra a <<<"${s##*) }"
+	[ "${a[1]}" = "$2" ]
+}
+
+# wait_for SECONDS COMMAND...: true once COMMAND succeeds, polled every
+# 50 ms; false if it never did.  The bound only keeps a broken build from
+# hanging the suite: it is never what a test's verdict turns on.
+wait_for() {
+	local n=$(($1 * 20))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.05
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# child_of PID: the process whose parent is PID, once it exists (60 s).
 child_of() {
 	local i p
-	for i in $(seq 50); do
+	for i in $(seq 1200); do
 		for p in /proc/[0-9]*; do
 			p=${p#/proc/}
-			if [ "$(field "$p" 4)" = "$1" ]; then
+			if parent_is "$p" "$1"; then
 				echo "$p"
 				return 0
 			fi
 		done
-		sleep 0.1
+		[ -e "/proc/$1" ] || return 1
+		sleep 0.05
 	done
 	return 1
 }

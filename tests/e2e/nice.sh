@@ -13,13 +13,24 @@ then
 	exit
 fi
 
-# gone PID: true once PID has ended (5 s).
+# gone PID: true once PID has ended or is a zombie.
 gone() {
-	local i
-	for i in $(seq 50); do
-		[ -e "/proc/$1" ] || return 0
-		[ "$(field "$1" 3)" = Z ] && return 0
-		sleep 0.1
+	[ ! -e "/proc/$1" ] || [ "$(field "$1" 3)" = Z ]
+}
+# state_is PID S: true when PID is in state S (T stopped, S sleeping...).
+state_is() {
+	[ "$(field "$1" 3)" = "$2" ]
+}
+state_not() {
+	local s
+	s=$(field "$1" 3) && [ "$s" != "$2" ]
+}
+# reading PID FILE: true while PID holds FILE open, that is while the
+# collection is under way.
+reading() {
+	local fd
+	for fd in /proc/"$1"/fd/*; do
+		[ "$(readlink "$fd" 2>/dev/null)" = "$2" ] && return 0
 	done
 	return 1
 }
@@ -30,12 +41,17 @@ started=
 trap 'kill -KILL $started 2>/dev/null; chmod -R u+rwx "$T" 2>/dev/null
 rm -rf "$T"' EXIT
 
-mkdir tree
-head -c 3000000 /dev/urandom >tree/a
+# The collections this test signals read slow/big, 1 GB at 1 MB/s: they
+# cannot end by themselves during the test however fast or slow the
+# machine is, so every signal finds them at work, and the test waits for
+# states, never for a length of time.  Sparse, so it costs no disk.
+mkdir tree slow
+head -c 3000 /dev/urandom >tree/a
+truncate -s 1G slow/big
+big=$(readlink -f slow/big)
 ours=$(cat /proc/$$/autogroup)
 
-# --max-rate 1 makes the 3 MB take about three seconds.
-"$CUSTODY" collect --max-rate 1 -o n.tar tree >n.out 2>n.err &
+"$CUSTODY" collect --max-rate 1 -o n.tar slow >n.out 2>n.err &
 pid=$!
 child=$(child_of $pid)
 started="$started $pid $child"
@@ -45,30 +61,31 @@ check "its autogroup at nice 19" grep -q ' nice 19$' "/proc/$child/autogroup"
 check "and it at nice 19" test "$(field "$child" 19)" = 19
 check "the caller's autogroup is not touched" \
     test "$(cat /proc/$$/autogroup)" = "$ours"
+wait_for 60 reading "$child" "$big"
 kill -TSTP $pid
-sleep 0.3
-check "SIGTSTP pauses the collection" test "$(field "$child" 3)" = T
-check "and custody" test "$(field $pid 3)" = T
+check "SIGTSTP pauses the collection" wait_for 60 state_is "$child" T
+check "and custody" wait_for 60 state_is $pid T
 kill -CONT $pid
-sleep 0.3
-check "SIGCONT has it go on" test "$(field "$child" 3)" != T
+check "SIGCONT has it go on" wait_for 60 state_not "$child" T
+check "still at work" reading "$child" "$big"
 kill -INT $pid
 wait $pid
 check "SIGINT to custody ends the collection: exit 130" test $? -eq 130
-check "the child is gone" gone "$child"
+check "the child is gone" wait_for 60 gone "$child"
 check "no partial bundle is left" test ! -e n.tar
 check "the terminal says so" grep -qx \
     'custody: interrupted: partial bundle removed, nothing was sealed' n.err
 
 # Killed outright, custody cannot pass anything on: the child stops as
 # on SIGTERM.
-"$CUSTODY" collect --max-rate 1 -o k.tar tree >k.out 2>k.err &
+"$CUSTODY" collect --max-rate 1 -o k.tar slow >k.out 2>k.err &
 pid=$!
 child=$(child_of $pid)
 started="$started $pid $child"
+check "a second collection is at work" wait_for 60 reading "$child" "$big"
 kill -KILL $pid
 wait $pid 2>/dev/null
-check "custody killed: the collection stops too" gone "$child"
+check "custody killed: the collection stops too" wait_for 60 gone "$child"
 check "and leaves no partial bundle" test ! -e k.tar
 
 run "$CUSTODY" collect -o done.tar tree
@@ -78,14 +95,14 @@ check "acquisition.json records the autogroup" bash -c "tar -xOf done.tar \
 r = json.load(sys.stdin)[\"resources\"]
 sys.exit(not (r[\"autogroup_nice_19\"] is True and r[\"nice_19\"] is True))'"
 
-"$CUSTODY" collect --no-nice --max-rate 1 -o p.tar tree >p.out 2>p.err &
+"$CUSTODY" collect --no-nice --max-rate 1 -o p.tar slow >p.out 2>p.err &
 pid=$!
 started="$started $pid"
-sleep 0.5
+check "--no-nice: the collection is at work" wait_for 60 reading $pid "$big"
 check "--no-nice: in the caller's session" \
     test "$(field $pid 6)" = "$(field $$ 6)"
 check "--no-nice: no child" test -z "$(for p in /proc/[0-9]*; do
-    [ "$(field "${p#/proc/}" 4)" = $pid ] && echo x; done)"
+    parent_is "${p#/proc/}" $pid && echo x; done)"
 kill -INT $pid
 wait $pid
 check "--no-nice: SIGINT, exit 130" test $? -eq 130
