@@ -36,7 +36,7 @@ struct cust_bag {
 	struct cust_sink *sink;		/* borrowed */
 	char		*name;		/* owned: top directory */
 	unsigned	 algs;
-	struct timespec	 mtime;		/* of tag members */
+	struct timespec	 mtime;		/* the collection's start: Bagging-Date */
 	struct cust_spool *files;	/* owned: files.jsonl */
 	struct cust_spool *body;	/* owned: bodyfile.txt */
 	struct cust_spool *man[CUST_NALG]; /* owned: manifest-<alg>.txt */
@@ -157,7 +157,7 @@ tagmem(struct cust_bag *b, const char *rel, const void *p, size_t n)
 		return cust_set_ssl_error(b->ctx, CUST_FATAL, "sha512");
 	if ((m = cust_bag_member(b, rel)) == NULL)
 		return CUST_FATAL;
-	if ((r = cust_sink_write_member(b->sink, m, p, n, &b->mtime)) != 0)
+	if ((r = cust_sink_write_member(b->sink, m, p, n)) != 0)
 		return r;
 	return addtag(b, rel, md);
 }
@@ -188,8 +188,8 @@ tagspool(struct cust_bag *b, const char *rel, struct cust_spool *sp)
 		return r;
 	if ((m = cust_bag_member(b, rel)) == NULL)
 		return CUST_FATAL;
-	if ((r = cust_sink_header(b->sink, m, cust_spool_size(sp),
-	    &b->mtime)) != CUST_OK || (r = copyspool(b, sp)) != CUST_OK ||
+	if ((r = cust_sink_header(b->sink, m, cust_spool_size(sp))) !=
+	    CUST_OK || (r = copyspool(b, sp)) != CUST_OK ||
 	    (r = cust_sink_finish(b->sink)) != CUST_OK)
 		return r;
 	return addtag(b, rel, cust_spool_sha512(sp));
@@ -299,14 +299,13 @@ signoff(struct cust_bag *b, const struct cust_bag_seal *in)
 		    b->tags[i].name);
 	if ((m = cust_bag_member(b, "tagmanifest-sha512.txt")) == NULL)
 		r = CUST_FATAL;
-	else if ((r = cust_sink_write_member(b->sink, m, tm, len,
-	    &b->mtime)) == CUST_OK && (r = cust_sig_make(b->ctx, in->key, tm,
-	    len, in->untrusted, in->trusted, &sig, &siglen)) == CUST_OK) {
+	else if ((r = cust_sink_write_member(b->sink, m, tm, len)) ==
+	    CUST_OK && (r = cust_sig_make(b->ctx, in->key, tm, len,
+	    in->untrusted, in->trusted, &sig, &siglen)) == CUST_OK) {
 		if ((m = cust_bag_member(b, CUST_SIG_MEMBER)) == NULL)
 			r = CUST_FATAL;
 		else
-			r = cust_sink_write_member(b->sink, m, sig, siglen,
-			    &b->mtime);
+			r = cust_sink_write_member(b->sink, m, sig, siglen);
 	}
 	if (r == CUST_OK) {
 		/* Kept: countersignatures and timestamps cover them. */
@@ -352,7 +351,7 @@ cust_bag_append(struct cust_bag *b, const char *rel, const void *p, size_t n)
 		return CUST_FATAL;
 	b->next = i + 1;
 	b->p7s = b->p7s || strcmp(rel, CUST_P7S_MEMBER) == 0;
-	return cust_sink_write_member(b->sink, m, p, n, &b->mtime);
+	return cust_sink_write_member(b->sink, m, p, n);
 }
 
 int

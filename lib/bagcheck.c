@@ -375,11 +375,28 @@ facts(struct ver *v, json_t *acq)
 	return CUST_OK;
 }
 
-/* acquisition.json must describe this bag: its name, algorithms, key. */
+/* The whole seconds of an RFC 3339 UTC time "YYYY-MM-DDTHH:MM:SS...Z". */
+static bool
+start_seconds(const char *s, int64_t *t)
+{
+	struct tm tm;
+	const char *e;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((e = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL ||
+	    (*e != '.' && *e != 'Z'))
+		return false;
+	*t = (int64_t)timegm(&tm);
+	return true;
+}
+
+/* acquisition.json must describe this bag: its name, algorithms, key, and
+ * the start that every member's mtime gives. */
 static int
 check_acquisition(struct ver *v, json_t *acq)
 {
 	const char *s, *bag = cust_reader_bag(v->rd);
+	int64_t start;
 	json_t *algs = json_object_get(acq, "hash_algorithms");
 	bool same = json_array_size(algs) == v->nalg;
 
@@ -387,9 +404,9 @@ check_acquisition(struct ver *v, json_t *acq)
 		return FIND(v, C_META, "metadata/acquisition.json",
 		    "not a JSON object");
 	if ((s = jget(acq, "format", NULL)) == NULL ||
-	    strcmp(s, "custody-bundle/1") != 0)
+	    strcmp(s, CUST_FORMAT) != 0)
 		return FIND(v, C_META, "metadata/acquisition.json", "format is "
-		    "not custody-bundle/1");
+		    "not " CUST_FORMAT);
 	if ((s = jget(acq, "bag", NULL)) == NULL || strcmp(s, bag) != 0)
 		return FIND(v, C_META, "metadata/acquisition.json", "names "
 		    "another bag than %s", bag);
@@ -403,6 +420,13 @@ check_acquisition(struct ver *v, json_t *acq)
 	    strcmp(s, v->rep->key_id) != 0)
 		return FIND(v, C_META, "metadata/acquisition.json", "records a "
 		    "seal key other than the signature's %s", v->rep->key_id);
+	if ((s = jget(acq, "clock", "start_utc")) == NULL ||
+	    !start_seconds(s, &start) ||
+	    cust_tar_mtime(start) != cust_reader_mtime(v->rd))
+		return FIND(v, C_META, "metadata/acquisition.json", "the tar "
+		    "headers' mtime %ju is not the acquisition's start %s "
+		    "(custody-bundle(5))", (uintmax_t)cust_reader_mtime(v->rd),
+		    s != NULL ? s : "(none)");
 	return facts(v, acq);
 }
 

@@ -660,7 +660,7 @@ acquisition(struct run *run)
 
 	if ((a = json_object()) == NULL)
 		return NULL;
-	bad |= setjson(a, "format", json_string("custody-bundle/1"));
+	bad |= setjson(a, "format", json_string(CUST_FORMAT));
 	bad |= setjson(a, "bag", json_string(o->bag_name));
 	bad |= setjson(a, "case_id", opt_string(o->case_id));
 	bad |= setjson(a, "evidence_id", opt_string(o->evidence_id));
@@ -729,7 +729,7 @@ info_lines(const struct cust_collect_opts *o, const char *keyid)
 	int n;
 
 	n = asprintf(&s, "%s%s%s%s%s%s%s%s%s"
-	    "Custody-Format: custody-bundle/1\nCustody-Key-ID: %s\n",
+	    "Custody-Format: " CUST_FORMAT "\nCustody-Key-ID: %s\n",
 	    o->case_id ? "External-Identifier: " : "",
 	    o->case_id ? o->case_id : "", o->case_id ? "\n" : "",
 	    o->evidence_id ? "Internal-Sender-Identifier: " : "",
@@ -852,6 +852,7 @@ setup(struct run *run)
 	    (r = cust_sink_new(ctx, o->out_fd, o->out_name, o->zstd_level,
 	    o->zstd_threads, &run->sink)) != CUST_OK)
 		return r;
+	cust_sink_set_mtime(run->sink, run->start.tv_sec);
 	if ((r = cust_bag_new(ctx, run->sink, o->bag_name, o->algs,
 	    o->spool_dirfd, &run->start, &run->bag)) != CUST_OK)
 		return r;

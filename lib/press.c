@@ -39,6 +39,9 @@
 #include "private.h"
 
 #define PIECE		CUST_PRESS_PIECE
+#define PIECE_LOG	20
+
+_Static_assert(PIECE == 1 << PIECE_LOG, "a frame's window is its piece");
 #define SLOTS		8	/* pieces in flight, whatever the workers */
 
 _Static_assert(CUST_PRESS_WORKERS_MAX < SLOTS,
@@ -234,7 +237,12 @@ contexts(struct cust_ctx *ctx, const char *name, struct cust_press *p,
 		if (ZSTD_isError(z = ZSTD_CCtx_setParameter(p->crew[i].z,
 		    ZSTD_c_compressionLevel, level)) ||
 		    ZSTD_isError(z = ZSTD_CCtx_setParameter(p->crew[i].z,
-		    ZSTD_c_checksumFlag, 1)))
+		    ZSTD_c_checksumFlag, 1)) ||
+		    /* A window as large as a piece: zstd then writes each
+		     * frame as one segment, with no window descriptor, as
+		     * custody-bundle(5) has it, whatever the level. */
+		    ZSTD_isError(z = ZSTD_CCtx_setParameter(p->crew[i].z,
+		    ZSTD_c_windowLog, PIECE_LOG)))
 			return cust_set_error(ctx, 0, CUST_FATAL, "%s: zstd: "
 			    "%s", name, ZSTD_getErrorName(z));
 	}

@@ -152,28 +152,52 @@ void	cust_locale_leave(locale_t old);
  */
 int	cust_guard_mounts(struct cust_ctx *);
 
+/* ------------------------------------------------------------- tarfmt.c */
+
+/* The format's name and version, in acquisition.json and bag-info.txt:
+ * version 2 is the canonical tar below. */
+#define CUST_FORMAT		"custody-bundle/2"
+/* The canonical tar of custody-bundle(5): one encoding of each member. */
+#define CUST_TAR_BLOCK		512
+#define CUST_TAR_FIELD_MAX	077777777777ULL	/* most an 11-digit field holds */
+/* Bytes of the headers of member PATH (PLEN bytes) of SIZE bytes. */
+size_t	cust_tar_header_len(const char *path, size_t plen, uint64_t size);
+/* Bytes of its pax records (0: it has no 'x' header). */
+size_t	cust_tar_records_len(const char *path, size_t plen, uint64_t size);
+/* Write those headers (cust_tar_header_len bytes) to OUT. */
+void	cust_tar_header(unsigned char *out, const char *path, size_t plen,
+	    uint64_t size, uint64_t mtime);
+/* Every member's mtime: the collection's start, or 0 when the ustar field
+ * cannot hold it. */
+uint64_t cust_tar_mtime(int64_t seconds);
+/* The name of the ustar field at byte I of a header block. */
+const char *cust_tar_field(size_t i);
+
 /* --------------------------------------------------------------- sink.c */
 
 /* The bundle's archive stream. */
 struct cust_sink;
 
 /*
- * Write a pax tar to FD (borrowed), through zstd at ZSTD_LEVEL when it is
- * above 0 with THREADS worker threads (0: none).  NAME names the output in
- * messages.
+ * Write the canonical tar of custody-bundle(5) to FD (borrowed), through
+ * zstd at ZSTD_LEVEL when it is above 0 with THREADS worker threads (0:
+ * none).  NAME names the output in messages.
  */
 int	cust_sink_new(struct cust_ctx *, int fd, const char *name,
 	    int zstd_level, int threads, struct cust_sink **);
 void	cust_sink_free(struct cust_sink *);
+/* Every member's mtime from now on: SECONDS, or 0 when the ustar field
+ * cannot hold it (tarfmt.c).  0 until set. */
+void	cust_sink_set_mtime(struct cust_sink *, int64_t seconds);
 /* Start a regular-file member of SIZE bytes named PATH (UTF-8). */
-int	cust_sink_header(struct cust_sink *, const char *path, uint64_t size,
-	    const struct timespec *mtime);
+int	cust_sink_header(struct cust_sink *, const char *path, uint64_t size);
 /* Member data; the total must equal the size given to the header. */
 int	cust_sink_data(struct cust_sink *, const void *, size_t);
+/* End the member: what it still owes, and its last block, are zeros. */
 int	cust_sink_finish(struct cust_sink *);
 /* A whole member from memory. */
 int	cust_sink_write_member(struct cust_sink *, const char *path,
-	    const void *buf, size_t n, const struct timespec *mtime);
+	    const void *buf, size_t n);
 /* End the archive; the SHA-256 and size of every byte written. */
 int	cust_sink_close(struct cust_sink *, char sha256[65], uint64_t *bytes);
 /* CUST_OK, or the output's error that the press's thread met and no call
@@ -749,7 +773,8 @@ struct cust_member {
 };
 
 /*
- * Read a tar (plain or zstd) from FD (borrowed).  NAME names it in
+ * Read a bundle (plain or zstd) from FD (borrowed), accepting only the
+ * canonical tar and framing of custody-bundle(5).  NAME names it in
  * messages.
  */
 int	cust_reader_new(struct cust_ctx *, int fd, const char *name,
@@ -766,6 +791,9 @@ int	cust_reader_next(struct cust_reader *, const struct cust_member **mp);
 ssize_t	cust_reader_data(struct cust_reader *, const void **bufp);
 /* The top directory, once a member was read. */
 const char *cust_reader_bag(const struct cust_reader *);
+/* Every member's mtime (custody-bundle(5): the collection's start), once a
+ * member was read. */
+uint64_t cust_reader_mtime(const struct cust_reader *);
 /* Refuse a zstd stream that expands more than RATIO times past its first
  * GiB (0: no bound, the default). */
 void	cust_reader_bound(struct cust_reader *, uint64_t ratio);

@@ -1,70 +1,82 @@
 /*
- * reader.c: a bundle read as a stream of hostile bytes.  libarchive parses
- * the tar (plain or zstd) and nothing else; every member must be a plain
- * regular file under one top directory with a safe, canonical name.  Any
- * other shape ends the read with a message that names the member.  Nothing
- * is ever written to disk.
+ * reader.c: a bundle read as a stream of hostile bytes, and accepted only
+ * in the canonical form of custody-bundle(5).  This is a strict parser of
+ * that one form, not a general tar reader: it takes a member's name and
+ * size from its headers, encodes them again as collect would (tarfmt.c),
+ * and compares every header byte; data padding must be zeros; two zero
+ * blocks end the archive and nothing follows them.  So every byte of the
+ * bundle is either sealed content, checked by verify against the
+ * manifests, or a byte this file predicted: no tar reader, GNU tar or
+ * bsdtar or another, can find in it a member, a name, a mode or an owner
+ * that verify did not see.  The first byte that breaks a rule ends the
+ * read, with its offset in the tar stream and the rule.
  *
- * A zstd bundle is decompressed here, not by libarchive, so that the bytes
- * after the tar's end (a second archive, or garbage inside the stream) are
- * seen and refused as they are for a plain tar, and so that the stream's
- * expansion can be bounded while it is read.
+ * A zstd bundle is decompressed here too, and its framing is canonical as
+ * well: standard frames only (no skippable frames, no dictionary), each
+ * with its content size and checksum, each but the last holding exactly
+ * CUST_PRESS_PIECE bytes, and nothing after the last.  The expansion is
+ * bounded while it is read.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <locale.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <zstd.h>
 
 #include "private.h"
 
 #define IN_BUF		(256 * 1024)
 #define NAME_MAX_LEN	(64 * 1024)	/* longest member name accepted */
-#define TRAIL_MAX	10240		/* zeros after the end (one tar record) */
-#define END_MARKER	1024		/* two zero blocks end a tar */
-#define ZSTD_MAGIC	"\x28\xb5\x2f\xfd"
+#define RECORDS_MAX	(NAME_MAX_LEN + 64)	/* a path and a size record */
+#define ZSTD_MAGIC	0xFD2FB528u
+#define ZSTD_SKIP_MASK	0xFFFFFFF0u
+#define ZSTD_SKIP	0x184D2A50u
+#define FRAME_HEAD_MAX	13		/* magic, descriptor, 8-byte size */
 #define WINDOW_LOG	27		/* zstd window: 128 MiB at most */
 #define FREE_BYTES	((uint64_t)1 << 30)	/* never a bomb below this */
-/* libarchive's warning when it kept a UTF-8 name as it is (see next()). */
-#define KEPT_NAME	\
-	"Pathname can't be converted from UTF-8 to current locale."
 
 struct cust_reader {
 	struct cust_ctx	*ctx;		/* borrowed */
 	char		*name;		/* owned: the bundle, for messages */
 	int		 fd;		/* borrowed */
-	struct archive	*a;		/* owned */
-	struct archive_entry *e;	/* borrowed from a */
 	unsigned char	*buf;		/* owned: input buffer */
 	size_t		 pending;	/* input read, not yet passed on */
 	bool		 started;
 	ZSTD_DStream	*zs;		/* owned: NULL for a plain tar */
 	unsigned char	*zout;		/* owned: decompressed bytes */
 	ZSTD_inBuffer	 zin;		/* the input not yet decompressed */
-	size_t		 zleft;		/* 0 when a zstd frame is complete */
+	bool		 in_frame;	/* a zstd frame is being decoded */
+	uint64_t	 frames;	/* zstd frames begun */
+	uint64_t	 frame_size;	/* the current frame's content size */
 	bool		 eof;		/* read() said the input ended */
 	struct cust_tap	*tap;		/* owned: SHA-256 of the input */
 	uint64_t	 in_bytes;	/* input bytes read */
 	uint64_t	 in_size;	/* input bytes in all (0: unknown) */
-	uint64_t	 out_bytes;	/* tar bytes passed to libarchive */
-	uint64_t	 tail_zeros;	/* how many of them end in zeros */
+	uint64_t	 out_bytes;	/* tar bytes produced */
 	uint64_t	 ratio;		/* zstd expansion bound (0: none) */
 	int		 rerr;		/* errno of a failed read() */
-	char		 why[192];	/* why the stream stopped otherwise */
+	char		 why[256];	/* why the stream stopped otherwise */
+	const unsigned char *cur;	/* borrowed: tar bytes not yet used */
+	size_t		 avail;
+	uint64_t	 pos;		/* tar offset of *cur */
+	unsigned char	*hdr;		/* owned: a member's header bytes */
+	unsigned char	*want;		/* owned: the same, as predicted */
+	char		*path;		/* owned: the current member's name */
 	char		*bag;		/* owned: the top directory */
+	bool		 have_mtime;
+	uint64_t	 mtime;		/* every member's, from the first */
 	struct cust_member m;
-	uint64_t	 offset;	/* next data offset in the member */
+	uint64_t	 left;		/* data bytes of the member not read */
+	bool		 in_member;
 	bool		 done;
 };
+
+/* ------------------------------------------------------------ the input */
 
 /* Read input into P, hashing and counting it: the bytes read, 0 at the
  * end, -1 when read() failed. */
@@ -85,6 +97,7 @@ fill(struct cust_reader *r, unsigned char *p, size_t n)
 		return -1;
 	}
 	r->in_bytes += (uint64_t)k;
+	r->eof = k == 0;
 	return k;
 }
 
@@ -93,10 +106,19 @@ stop(struct cust_reader *r, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (r->why[0] != '\0')
+		return -1;
 	va_start(ap, fmt);
 	vsnprintf(r->why, sizeof(r->why), fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+static uint32_t
+le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
 }
 
 /* Sniff the first bytes: zstd's magic number, or a plain tar. */
@@ -111,7 +133,10 @@ start(struct cust_reader *r)
 		r->pending += (size_t)k;
 	if (k < 0)
 		return -1;
-	if (r->pending < 4 || memcmp(r->buf, ZSTD_MAGIC, 4) != 0)
+	if (r->pending >= 4 && (le32(r->buf) & ZSTD_SKIP_MASK) == ZSTD_SKIP)
+		return stop(r, "zstd frame 0, offset 0: a skippable frame is "
+		    "not allowed (custody-bundle(5))");
+	if (r->pending < 4 || le32(r->buf) != ZSTD_MAGIC)
 		return 0;
 	if ((r->zs = ZSTD_createDStream()) == NULL ||
 	    (r->zout = malloc(IN_BUF)) == NULL)
@@ -123,7 +148,6 @@ start(struct cust_reader *r)
 	r->zin.size = r->pending;
 	r->zin.pos = 0;
 	r->pending = 0;
-	r->zleft = 1;
 	return 0;
 }
 
@@ -133,40 +157,149 @@ plain(struct cust_reader *r)
 	size_t n = r->pending;
 
 	if (n == 0)
-		return fill(r, r->buf, IN_BUF);
+		return r->eof ? 0 : fill(r, r->buf, IN_BUF);
 	r->pending = 0;
 	return (ssize_t)n;
 }
 
+/* The compressed offset of the next input byte. */
+static uint64_t
+zoffset(const struct cust_reader *r)
+{
+	return r->in_bytes - (r->zin.size - r->zin.pos);
+}
+
+/* At least N input bytes ahead of zin.pos, unless the input ends first:
+ * what is left is moved to the buffer's start and more is read after it. */
+static int
+ahead(struct cust_reader *r, size_t n)
+{
+	size_t have = r->zin.size - r->zin.pos;
+	ssize_t k;
+
+	while (have < n && !r->eof) {
+		memmove(r->buf, r->buf + r->zin.pos, have);
+		r->zin.src = r->buf;
+		r->zin.pos = 0;
+		r->zin.size = have;
+		if ((k = fill(r, r->buf + have, IN_BUF - have)) < 0)
+			return -1;
+		have += (size_t)k;
+		r->zin.size = have;
+	}
+	return 0;
+}
+
+/* The smallest frame content size field zstd writes for SIZE (RFC 8878
+ * 3.1.1.1.1 with Single_Segment_flag set): its code and width. */
+static unsigned
+fcs_code(uint64_t size)
+{
+	if (size < 256)
+		return 0;
+	if (size < 65536 + 256)
+		return 1;
+	if (size <= 0xFFFFFFFFu)
+		return 2;
+	return 3;
+}
+
+/*
+ * A frame begins at zin.pos: its header must be the one the press's
+ * ZSTD_compress2 writes, and nothing else (no window descriptor, no
+ * dictionary, no skippable frame).  The frame before it must have been a
+ * full piece.  1 when a frame begins, 0 when the input has ended.
+ */
+static int
+frame(struct cust_reader *r)
+{
+	static const unsigned width[] = { 1, 2, 4, 8 };
+	const unsigned char *p;
+	uint64_t at, k = r->frames, fcs = 0;
+	unsigned char fhd;
+	unsigned code;
+
+	if (ahead(r, FRAME_HEAD_MAX) != 0)
+		return -1;
+	if (r->zin.pos == r->zin.size)
+		return 0;
+	p = (const unsigned char *)r->zin.src + r->zin.pos;
+	at = zoffset(r);
+	if (r->zin.size - r->zin.pos < 6)
+		return stop(r, "zstd frame %ju, offset %ju: the zstd stream is "
+		    "cut short", (uintmax_t)k, (uintmax_t)at);
+	if ((le32(p) & ZSTD_SKIP_MASK) == ZSTD_SKIP)
+		return stop(r, "zstd frame %ju, offset %ju: a skippable frame "
+		    "is not allowed (custody-bundle(5))", (uintmax_t)k,
+		    (uintmax_t)at);
+	if (le32(p) != ZSTD_MAGIC)
+		return stop(r, "zstd frame %ju, offset %ju: not a zstd frame: "
+		    "data after the last frame", (uintmax_t)k, (uintmax_t)at);
+	if (k > 0 && r->frame_size != CUST_PRESS_PIECE)
+		return stop(r, "zstd frame %ju, offset %ju: frame %ju holds %ju "
+		    "bytes; only the last may hold fewer than %u",
+		    (uintmax_t)k, (uintmax_t)at, (uintmax_t)(k - 1),
+		    (uintmax_t)r->frame_size, CUST_PRESS_PIECE);
+	fhd = p[4];
+	code = fhd >> 6;
+	if ((fhd & 0x3F) != 0x24)	/* single segment, checksum, nothing else */
+		return stop(r, "zstd frame %ju, offset %ju: frame header "
+		    "descriptor 0x%02x is not canonical (it must have a single "
+		    "segment and a checksum, and no dictionary)",
+		    (uintmax_t)k, (uintmax_t)(at + 4), fhd);
+	if (r->zin.size - r->zin.pos < 5 + width[code])
+		return stop(r, "zstd frame %ju, offset %ju: the zstd stream is "
+		    "cut short", (uintmax_t)k, (uintmax_t)at);
+	for (unsigned i = width[code]; i-- > 0;)
+		fcs = fcs << 8 | p[5 + i];
+	if (code == 1)
+		fcs += 256;
+	if (fcs == 0 || fcs > CUST_PRESS_PIECE || fcs_code(fcs) != code)
+		return stop(r, "zstd frame %ju, offset %ju: content size %ju is "
+		    "not canonical", (uintmax_t)k, (uintmax_t)(at + 5),
+		    (uintmax_t)fcs);
+	r->frame_size = fcs;
+	r->frames++;
+	r->in_frame = true;
+	return 1;
+}
+
 /* The next decompressed bytes: 0 once every frame is complete and the
- * input has ended; a frame cut short or any byte that is not zstd stops. */
+ * input has ended; a frame cut short or any byte that is not a canonical
+ * frame stops. */
 static ssize_t
 inflate(struct cust_reader *r)
 {
 	ZSTD_outBuffer o = { r->zout, IN_BUF, 0 };
 	ssize_t k;
 	size_t z;
+	int f;
 
 	for (;;) {
-		if (r->zin.pos == r->zin.size && !r->eof) {
+		if (!r->in_frame && (f = frame(r)) <= 0)
+			return f;
+		if (r->zin.pos == r->zin.size) {
+			if (r->eof)
+				return stop(r, "zstd frame %ju, offset %ju: the "
+				    "zstd stream is cut short",
+				    (uintmax_t)(r->frames - 1),
+				    (uintmax_t)zoffset(r));
 			if ((k = fill(r, r->buf, IN_BUF)) < 0)
 				return -1;
 			r->zin.src = r->buf;
 			r->zin.size = (size_t)k;
 			r->zin.pos = 0;
-			r->eof = k == 0;
+			continue;
 		}
-		if (r->zin.pos == r->zin.size && r->eof && r->zleft == 0)
-			return 0;
 		z = ZSTD_decompressStream(r->zs, &o, &r->zin);
 		if (ZSTD_isError(z))
-			return stop(r, "the zstd stream is damaged: %s",
-			    ZSTD_getErrorName(z));
-		r->zleft = z;
+			return stop(r, "zstd frame %ju, offset %ju: the zstd "
+			    "stream is damaged: %s", (uintmax_t)(r->frames - 1),
+			    (uintmax_t)zoffset(r), ZSTD_getErrorName(z));
+		if (z == 0)
+			r->in_frame = false;
 		if (o.pos > 0)
 			return (ssize_t)o.pos;
-		if (r->zin.pos == r->zin.size && r->eof && z != 0)
-			return stop(r, "the zstd stream is cut short");
 	}
 }
 
@@ -176,7 +309,7 @@ static bool
 bomb(struct cust_reader *r, size_t n)
 {
 	uint64_t out = r->out_bytes + n;
-	uint64_t used = r->in_bytes - (r->zin.size - r->zin.pos);
+	uint64_t used = zoffset(r);
 
 	if (r->zs == NULL || r->ratio == 0 || out <= FREE_BYTES ||
 	    out / r->ratio <= used)
@@ -188,114 +321,104 @@ bomb(struct cust_reader *r, size_t n)
 	return true;
 }
 
-/* Count the zeros that end what was passed on, for ended(). */
-static void
-track(struct cust_reader *r, const unsigned char *p, size_t n)
+/* More tar bytes in cur/avail: 1, 0 at the end of the input, -1 when the
+ * stream stopped (rerr or why says why). */
+static int
+more(struct cust_reader *r)
 {
-	size_t i = n;
+	ssize_t n = 0;
 
-	while (i > 0 && p[i - 1] == 0)
-		i--;
-	r->tail_zeros = i == 0 ? r->tail_zeros + n : n - i;
-	r->out_bytes += n;
-}
-
-static la_ssize_t
-in(struct archive *a, void *arg, const void **bufp)
-{
-	struct cust_reader *r = arg;
-	ssize_t n;
-
-	n = !r->started ? start(r) : 0;
+	if (r->avail > 0)
+		return 1;
+	if (!r->started)
+		n = start(r);
 	if (n == 0)
 		n = r->zs != NULL ? inflate(r) : plain(r);
 	if (n > 0 && bomb(r, (size_t)n))
 		n = -1;
-	if (n < 0) {
-		if (r->rerr != 0)
-			archive_set_error(a, r->rerr, "read");
-		else
-			archive_set_error(a, -1, "%s", r->why);
-		return -1;
-	}
-	*bufp = r->zs != NULL ? r->zout : r->buf;
-	track(r, *bufp, (size_t)n);
-	return n;
+	if (n <= 0)
+		return (int)n;
+	r->cur = r->zs != NULL ? r->zout : r->buf;
+	r->avail = (size_t)n;
+	r->out_bytes += (uint64_t)n;
+	return 1;
 }
 
-void
-cust_reader_free(struct cust_reader *r)
+static void
+used(struct cust_reader *r, size_t n)
 {
-	if (r == NULL)
-		return;
-	if (r->a != NULL)
-		archive_read_free(r->a);
-	cust_tap_free(r->tap);
-	ZSTD_freeDStream(r->zs);
-	free(r->zout);
-	free(r->buf);
-	free(r->bag);
-	free(r->name);
-	free(r);
+	r->cur += n;
+	r->avail -= n;
+	r->pos += n;
 }
 
-/* A damaged or unreadable archive: CUST_FATAL when read() failed. */
+/* ------------------------------------------------------------- messages */
+
+/* A stream that stopped: CUST_FATAL when read() failed. */
 static int
-aerr(struct cust_reader *r)
+failed(struct cust_reader *r)
 {
 	if (r->rerr != 0)
 		return cust_set_error(r->ctx, r->rerr, CUST_FATAL, "read");
-	if (r->why[0] != '\0')
-		return cust_set_error(r->ctx, 0, CUST_FAILED, "%s", r->why);
-	return cust_set_error(r->ctx, 0, CUST_FAILED, "%s",
-	    archive_error_string(r->a) ? archive_error_string(r->a) :
-	    "unreadable archive");
+	return cust_set_error(r->ctx, 0, CUST_FAILED, "%s", r->why[0] != '\0' ?
+	    r->why : "unreadable bundle");
 }
 
-int
-cust_reader_new(struct cust_ctx *ctx, int fd, const char *name,
-    struct cust_reader **rp)
+static int
+bad(struct cust_reader *r, const char *path, const char *why)
 {
-	struct cust_reader *r;
-	struct stat st;
-	off_t at;
-	int rc;
+	if (path == NULL)
+		return cust_set_error(r->ctx, 0, CUST_FAILED, "%s", why);
+	/* A hostile name may be huge: keep room for the reason. */
+	if (strlen(path) > 256)
+		return cust_set_error(r->ctx, 0, CUST_FAILED, "%.256s...: %s",
+		    path, why);
+	return cust_set_error(r->ctx, 0, CUST_FAILED, "%s: %s", path, why);
+}
 
-	*rp = NULL;
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "reader");
-	r->ctx = ctx;
-	r->fd = fd;
-	/* A regular file's size bounds what its members may claim. */
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (at = lseek(fd, 0, SEEK_CUR)) >= 0 && st.st_size > at)
-		r->in_size = (uint64_t)(st.st_size - at);
-	if ((r->name = strdup(name)) == NULL ||
-	    (r->buf = malloc(IN_BUF)) == NULL ||
-	    (r->a = archive_read_new()) == NULL) {
-		rc = cust_set_error(ctx, ENOMEM, CUST_FATAL, "reader");
-		goto fail;
+/* A canonical rule broken at tar offset AT. */
+static int __attribute__((format(printf, 3, 4)))
+rule(struct cust_reader *r, uint64_t at, const char *fmt, ...)
+{
+	char why[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return cust_set_error(r->ctx, 0, CUST_FAILED, "offset %ju: %s "
+	    "(custody-bundle(5))", (uintmax_t)at, why);
+}
+
+/* The input stopped or ended where N more bytes were due. */
+static int
+short_of(struct cust_reader *r, int k, const char *where)
+{
+	if (k < 0)
+		return failed(r);
+	return rule(r, r->pos, "the archive is cut short %s", where);
+}
+
+/* N tar bytes into P; a short read is an error naming WHERE. */
+static int
+take(struct cust_reader *r, unsigned char *p, size_t n, const char *where)
+{
+	size_t k;
+	int m;
+
+	while (n > 0) {
+		if ((m = more(r)) <= 0)
+			return short_of(r, m, where);
+		k = r->avail < n ? r->avail : n;
+		memcpy(p, r->cur, k);
+		used(r, k);
+		p += k;
+		n -= k;
 	}
-	if ((rc = cust_tap_new(ctx, &r->tap)) != CUST_OK)
-		goto fail;
-	/* tar only (ustar, pax, GNU); zstd is undone by in(). */
-	if (archive_read_support_format_tar(r->a) != ARCHIVE_OK ||
-	    archive_read_open(r->a, r, NULL, in, NULL) != ARCHIVE_OK) {
-		rc = aerr(r);
-		goto fail;
-	}
-	*rp = r;
 	return CUST_OK;
-fail:
-	cust_reader_free(r);
-	return rc;
 }
 
-void
-cust_reader_bound(struct cust_reader *r, uint64_t ratio)
-{
-	r->ratio = ratio;
-}
+/* -------------------------------------------------------------- names */
 
 static bool
 bagchars(const char *s, size_t n)
@@ -335,78 +458,19 @@ safe_rel(const char *s)
 }
 
 static int
-bad(struct cust_reader *r, const char *path, const char *why)
-{
-	if (path == NULL)
-		return cust_set_error(r->ctx, 0, CUST_FAILED, "%s", why);
-	/* A hostile name may be huge: keep room for the reason. */
-	if (strlen(path) > 256)
-		return cust_set_error(r->ctx, 0, CUST_FAILED, "%.256s...: %s",
-		    path, why);
-	return cust_set_error(r->ctx, 0, CUST_FAILED, "%s: %s", path, why);
-}
-
-static bool
-zeros(const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != 0)
-			return false;
-	return true;
-}
-
-/*
- * The archive ended: it must end with its full end-of-archive marker, and
- * anything after it (what libarchive read ahead, and the rest of the
- * stream, decompressed for zstd) may only be zero padding up to one tar
- * record.  Reading the rest also makes the input hash cover the whole file.
- */
-static int
-ended(struct cust_reader *r, int64_t before)
-{
-	int64_t after = archive_filter_bytes(r->a, 0);
-	uint64_t extra = r->out_bytes - (uint64_t)after;
-	const void *p;
-	la_ssize_t n;
-
-	r->done = true;
-	if (r->bag != NULL && after - before < END_MARKER)
-		return bad(r, NULL, "the archive ends without its "
-		    "end-of-archive marker: it was cut short");
-	if (extra > r->tail_zeros || extra > TRAIL_MAX)
-		return bad(r, NULL, "data after the end of the archive");
-	while ((n = in(r->a, r, &p)) > 0)
-		if ((extra += (uint64_t)n) > TRAIL_MAX || !zeros(p, (size_t)n))
-			return bad(r, NULL, "data after the end of the "
-			    "archive");
-	if (n < 0)
-		return aerr(r);
-	return CUST_OK;
-}
-
-/* A name that is not UTF-8: say which, in the stored-name escape. */
-static int
-unnamed(struct cust_reader *r)
-{
-	const char *raw = archive_entry_pathname(r->e);
-	char *esc = raw != NULL ? cust_escape(raw, strlen(raw), NULL) : NULL;
-	int rc;
-
-	rc = bad(r, esc != NULL ? esc : "(member)", "member name is not "
-	    "UTF-8");
-	free(esc);
-	return rc;
-}
-
-static int
 check_name(struct cust_reader *r, const char *path)
 {
 	const char *slash = strchr(path, '/');
 	size_t n;
 
-	if (!cust_utf8_valid(path, strlen(path)) ||
-	    strlen(path) > NAME_MAX_LEN)
-		return bad(r, path, "member name is not UTF-8 or too long");
+	if (!cust_utf8_valid(path, strlen(path))) {
+		char *esc = cust_escape(path, strlen(path), NULL);
+		int rc = bad(r, esc != NULL ? esc : "(member)",
+		    "member name is not UTF-8");
+
+		free(esc);
+		return rc;
+	}
 	if (slash == NULL || !bagchars(path, (size_t)(slash - path)))
 		return bad(r, path, "member is not inside one safe top "
 		    "directory");
@@ -418,6 +482,39 @@ check_name(struct cust_reader *r, const char *path)
 	if (!safe_rel(slash + 1))
 		return bad(r, path, "unsafe member name");
 	return CUST_OK;
+}
+
+/* ------------------------------------------------------------ headers */
+
+static int	claims(struct cust_reader *, const char *, uint64_t);
+
+static bool
+zeros(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != 0)
+			return false;
+	return true;
+}
+
+/* An octal field of N bytes as a number, read leniently (the comparison
+ * with the canonical encoding judges its form): false when it holds none. */
+static bool
+octal(const unsigned char *f, size_t n, uint64_t *v)
+{
+	size_t i = 0;
+
+	*v = 0;
+	while (i < n && f[i] == ' ')
+		i++;
+	if (i == n || f[i] < '0' || f[i] > '7')
+		return false;
+	for (; i < n && f[i] >= '0' && f[i] <= '7'; i++) {
+		if (*v > (UINT64_MAX >> 3))
+			return false;
+		*v = *v << 3 | (uint64_t)(f[i] - '0');
+	}
+	return true;
 }
 
 /* The most a member can hold: the input's size for a plain tar, what the
@@ -435,6 +532,203 @@ room(const struct cust_reader *r)
 	    FREE_BYTES;
 }
 
+/*
+ * The pax records of an 'x' header, N bytes at P (tar offset AT): each
+ * "LEN KEY=VALUE\n"; only `path` and `size` are read here, and any other
+ * key is refused by name.  Their form and order are judged by the
+ * comparison with the canonical encoding.
+ */
+static int
+records(struct cust_reader *r, const unsigned char *p, size_t n, uint64_t at,
+    bool *has_size, uint64_t *size)
+{
+	size_t i = 0, len, k, eq;
+
+	while (i < n) {
+		len = 0;
+		for (k = i; k < n && p[k] >= '0' && p[k] <= '9' && k - i < 7; k++)
+			len = len * 10 + (size_t)(p[k] - '0');
+		if (k == i || k >= n || p[k] != ' ' || len <= k - i + 1 ||
+		    len > n - i || p[i + len - 1] != '\n')
+			return rule(r, at + i, "malformed pax record");
+		for (eq = k + 1; eq < i + len - 1 && p[eq] != '='; eq++)
+			;
+		if (eq == i + len - 1)
+			return rule(r, at + i, "malformed pax record");
+		if (eq - k - 1 == 4 && memcmp(p + k + 1, "path", 4) == 0) {
+			size_t vlen = i + len - 1 - (eq + 1);
+
+			free(r->path);
+			if ((r->path = malloc(vlen + 1)) == NULL)
+				return cust_set_error(r->ctx, ENOMEM,
+				    CUST_FATAL, "reader");
+			memcpy(r->path, p + eq + 1, vlen);
+			r->path[vlen] = '\0';
+			if (strlen(r->path) != vlen)
+				return rule(r, at + eq + 1, "a pax path holds "
+				    "a NUL byte");
+		} else if (eq - k - 1 == 4 && memcmp(p + k + 1, "size", 4) == 0) {
+			*has_size = true;
+			*size = 0;
+			for (size_t j = eq + 1; j < i + len - 1; j++) {
+				if (p[j] < '0' || p[j] > '9' ||
+				    *size > UINT64_MAX / 10 - 1)
+					return rule(r, at + j, "malformed pax "
+					    "size");
+				*size = *size * 10 + (uint64_t)(p[j] - '0');
+			}
+		} else
+			return rule(r, at + k + 1, "pax record '%.*s' is not "
+			    "allowed", (int)(eq - k - 1 > 40 ? 40 : eq - k - 1),
+			    (const char *)p + k + 1);
+		i += len;
+	}
+	return CUST_OK;
+}
+
+/* A header block that is neither a member's nor the end: say which. */
+static int
+not_member(struct cust_reader *r, const unsigned char *b, uint64_t at)
+{
+	unsigned char t = b[156];
+
+	if (t >= 0x21 && t <= 0x7e)
+		return rule(r, at + 156, "header type '%c' is not allowed (only "
+		    "'0', and 'x' before it)", t);
+	return rule(r, at + 156, "header type 0x%02x is not allowed (only "
+	    "'0', and 'x' before it)", t);
+}
+
+/* The end of the archive: B, at AT, was a zero block; the next must be
+ * one too, and the stream must end there. */
+static int
+end(struct cust_reader *r, uint64_t at)
+{
+	unsigned char b[CUST_TAR_BLOCK];
+	int k, rc;
+
+	r->done = true;
+	if (r->bag == NULL)
+		return rule(r, at, "the archive holds no member");
+	if ((rc = take(r, b, sizeof(b), "in its end-of-archive marker")) !=
+	    CUST_OK)
+		return rc;
+	if (!zeros(b, sizeof(b)))
+		return rule(r, at + CUST_TAR_BLOCK, "the end-of-archive marker "
+		    "is one zero block, not two");
+	if ((k = more(r)) < 0)
+		return failed(r);
+	if (k > 0)
+		return rule(r, r->pos, "data after the end-of-archive marker");
+	return CUST_OK;
+}
+
+/* Whether byte I of a member's N header bytes is a checksum's. */
+static bool
+checksum(size_t i, size_t n)
+{
+	size_t b = i < CUST_TAR_BLOCK ? i : i - (n - CUST_TAR_BLOCK);
+
+	return (i < CUST_TAR_BLOCK || i >= n - CUST_TAR_BLOCK) && b >= 148 &&
+	    b < 156;
+}
+
+/* Compare the N header bytes read at AT with the canonical ones: the
+ * first that differs names its rule, the checksums last, so that the
+ * message names the field that was changed, not the sum that follows. */
+static int
+compare(struct cust_reader *r, size_t n, size_t rec, uint64_t at)
+{
+	size_t i = 0;
+
+	while (i < n && (r->hdr[i] == r->want[i] || checksum(i, n)))
+		i++;
+	if (i == n)
+		for (i = 0; i < n && r->hdr[i] == r->want[i]; i++)
+			;
+	if (i == n)
+		return CUST_OK;
+	if (rec > 0 && i >= CUST_TAR_BLOCK && i < n - CUST_TAR_BLOCK)
+		return rule(r, at + i, "the pax records are not canonical");
+	return rule(r, at + i, "header field %s is not canonical",
+	    cust_tar_field(i));
+}
+
+/*
+ * One member's headers, from the block B already read at AT: an optional
+ * 'x' header with its records, then the ustar header.  The name and size
+ * they give are encoded again and every byte compared.
+ */
+static int
+headers(struct cust_reader *r, const unsigned char *b, uint64_t at)
+{
+	uint64_t size = 0, xsize = 0, mtime = 0;
+	size_t n = CUST_TAR_BLOCK, rec = 0, pad, plen;
+	unsigned char *u;
+	bool has_size = false;
+	int rc;
+
+	memcpy(r->hdr, b, CUST_TAR_BLOCK);
+	free(r->path);
+	r->path = NULL;
+	if (at == 0 && memcmp(b + 257, "ustar", 5) != 0)
+		return rule(r, 0, "not a custody bundle: neither a ustar tar "
+		    "nor zstd");
+	if (b[156] == 'x') {
+		if (!octal(b + 124, 12, &xsize) || xsize == 0)
+			return rule(r, at + 124, "pax header size is not "
+			    "canonical");
+		if (xsize > RECORDS_MAX)
+			return rule(r, at + 124, "pax records of %ju bytes: "
+			    "more than the longest name allows",
+			    (uintmax_t)xsize);
+		rec = (size_t)xsize;
+		pad = (rec + CUST_TAR_BLOCK - 1) / CUST_TAR_BLOCK *
+		    CUST_TAR_BLOCK;
+		if ((rc = take(r, r->hdr + n, pad + CUST_TAR_BLOCK,
+		    "in a member's headers")) != CUST_OK)
+			return rc;
+		if ((rc = records(r, r->hdr + n, rec, at + n, &has_size,
+		    &size)) != CUST_OK)
+			return rc;
+		n += pad + CUST_TAR_BLOCK;
+	} else if (b[156] != '0')
+		return not_member(r, b, at);
+	u = r->hdr + n - CUST_TAR_BLOCK;
+	if (u[156] != '0')
+		return not_member(r, u, at + n - CUST_TAR_BLOCK);
+	if (r->path == NULL &&
+	    (r->path = strndup((const char *)u, 100)) == NULL)
+		return cust_set_error(r->ctx, ENOMEM, CUST_FATAL, "reader");
+	if (!has_size && !octal(u + 124, 12, &size))
+		return rule(r, at + n - CUST_TAR_BLOCK + 124, "header field "
+		    "size is not canonical");
+	if (!octal(u + 136, 12, &mtime))
+		return rule(r, at + n - CUST_TAR_BLOCK + 136, "header field "
+		    "mtime is not canonical");
+	if (!r->have_mtime) {
+		r->mtime = mtime;
+		r->have_mtime = true;
+	}
+	plen = strlen(r->path);
+	if (plen > NAME_MAX_LEN)
+		return bad(r, NULL, "a member name is too long");
+	if (cust_tar_header_len(r->path, plen, size) != n)
+		return rule(r, at, "the member's headers are not canonical (a "
+		    "pax header where none is due, or none where one is)");
+	cust_tar_header(r->want, r->path, plen, size, r->mtime);
+	if ((rc = compare(r, n, rec, at)) != CUST_OK)
+		return rc;
+	if ((rc = check_name(r, r->path)) != CUST_OK)
+		return rc;
+	if (size > room(r))
+		return claims(r, r->path, size);
+	r->m.path = r->path;
+	r->m.rel = r->path + strlen(r->bag) + 1;
+	r->m.size = size;
+	return CUST_OK;
+}
+
 /* A size claimed in a header is refused before any of it is read. */
 static int
 claims(struct cust_reader *r, const char *path, uint64_t size)
@@ -447,96 +741,157 @@ claims(struct cust_reader *r, const char *path, uint64_t size)
 	return bad(r, path, why);
 }
 
-/*
- * Names are read in the "C" locale: in a UTF-8 locale libarchive turns a
- * UTF-8 name into Unicode NFC, so that a name stored in NFD (as macOS
- * writes them) would not match its manifest line, and a name changed from
- * one form to the other would go unseen.  In the "C" locale it cannot
- * convert, keeps the bytes as stored and warns (KEPT_NAME): that warning,
- * and only that one, is not a failure.
- */
+/* What the current member still holds, and its padding (zeros). */
+static int
+skip_rest(struct cust_reader *r)
+{
+	const void *p;
+	ssize_t k;
+
+	while ((k = cust_reader_data(r, &p)) > 0)
+		;
+	return k < 0 ? (int)k : CUST_OK;
+}
+
 static int
 next(struct cust_reader *r, const struct cust_member **mp)
 {
-	int64_t before = archive_filter_bytes(r->a, 0);
-	const char *path, *why;
-	int rc;
+	unsigned char b[CUST_TAR_BLOCK];
+	uint64_t at;
+	int rc, k;
 
-	rc = archive_read_next_header(r->a, &r->e);
-	if (rc == ARCHIVE_EOF)
-		return ended(r, before);
-	if (rc == ARCHIVE_WARN && (why = archive_error_string(r->a)) != NULL &&
-	    strcmp(why, KEPT_NAME) == 0)
-		rc = ARCHIVE_OK;
-	if (rc != ARCHIVE_OK)
-		return aerr(r);
-	if ((path = archive_entry_pathname(r->e)) == NULL ||
-	    !cust_utf8_valid(path, strlen(path)))
-		return unnamed(r);
-	if ((rc = check_name(r, path)) != CUST_OK)
+	if (r->in_member && (rc = skip_rest(r)) != CUST_OK)
 		return rc;
-	if (archive_entry_filetype(r->e) != AE_IFREG ||
-	    archive_entry_hardlink(r->e) != NULL ||
-	    archive_entry_symlink(r->e) != NULL)
-		return bad(r, path, "member is not a regular file");
-	if (archive_entry_sparse_count(r->e) > 0 ||
-	    !archive_entry_size_is_set(r->e) || archive_entry_size(r->e) < 0)
-		return bad(r, path, "member has no plain size");
-	if ((uint64_t)archive_entry_size(r->e) > room(r))
-		return claims(r, path, (uint64_t)archive_entry_size(r->e));
-	r->m.path = path;
-	r->m.rel = path + strlen(r->bag) + 1;
-	r->m.size = (uint64_t)archive_entry_size(r->e);
-	r->offset = 0;
+	at = r->pos;
+	if ((k = more(r)) <= 0)
+		return k < 0 ? failed(r) : rule(r, at, r->bag == NULL ?
+		    "not a custody bundle: empty" : "the archive ends without "
+		    "its end-of-archive marker: it was cut short");
+	if ((rc = take(r, b, sizeof(b), "in a header")) != CUST_OK) {
+		if (at == 0 && r->rerr == 0 && r->why[0] == '\0')
+			return rule(r, 0, "not a custody bundle: neither a "
+			    "ustar tar nor zstd");
+		return rc;
+	}
+	if (zeros(b, sizeof(b)))
+		return end(r, at);
+	if ((rc = headers(r, b, at)) != CUST_OK)
+		return rc;
+	r->left = r->m.size;
+	r->in_member = true;
 	*mp = &r->m;
 	return CUST_OK;
 }
 
-static locale_t c_locale;
-static pthread_once_t c_once = PTHREAD_ONCE_INIT;
+/* ------------------------------------------------------------- the API */
 
-static void
-c_make(void)
+void
+cust_reader_free(struct cust_reader *r)
 {
-	c_locale = newlocale(LC_CTYPE_MASK, "C", (locale_t)0);
+	if (r == NULL)
+		return;
+	cust_tap_free(r->tap);
+	ZSTD_freeDStream(r->zs);
+	free(r->zout);
+	free(r->buf);
+	free(r->hdr);
+	free(r->want);
+	free(r->path);
+	free(r->bag);
+	free(r->name);
+	free(r);
+}
+
+int
+cust_reader_new(struct cust_ctx *ctx, int fd, const char *name,
+    struct cust_reader **rp)
+{
+	/* An 'x' header, its records and the ustar header after them. */
+	size_t hmax = 2 * CUST_TAR_BLOCK + RECORDS_MAX + CUST_TAR_BLOCK;
+	struct cust_reader *r;
+	struct stat st;
+	off_t at;
+	int rc;
+
+	*rp = NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "reader");
+	r->ctx = ctx;
+	r->fd = fd;
+	/* A regular file's size bounds what its members may claim. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (at = lseek(fd, 0, SEEK_CUR)) >= 0 && st.st_size > at)
+		r->in_size = (uint64_t)(st.st_size - at);
+	if ((r->name = strdup(name)) == NULL ||
+	    (r->buf = malloc(IN_BUF)) == NULL ||
+	    (r->hdr = malloc(hmax)) == NULL ||
+	    (r->want = malloc(hmax)) == NULL) {
+		rc = cust_set_error(ctx, ENOMEM, CUST_FATAL, "reader");
+		goto fail;
+	}
+	if ((rc = cust_tap_new(ctx, &r->tap)) != CUST_OK)
+		goto fail;
+	*rp = r;
+	return CUST_OK;
+fail:
+	cust_reader_free(r);
+	return rc;
+}
+
+void
+cust_reader_bound(struct cust_reader *r, uint64_t ratio)
+{
+	r->ratio = ratio;
 }
 
 int
 cust_reader_next(struct cust_reader *r, const struct cust_member **mp)
 {
-	locale_t old;
-	int rc;
-
 	*mp = NULL;
 	if (r->done)
 		return CUST_OK;
-	pthread_once(&c_once, c_make);
-	if (c_locale == (locale_t)0)
-		return cust_set_error(r->ctx, ENOMEM, CUST_FATAL, "reader");
-	old = uselocale(c_locale);
-	rc = next(r, mp);
-	uselocale(old);
-	return rc;
+	return next(r, mp);
+}
+
+/* The member's padding: zeros up to its last block's end. */
+static int
+padding(struct cust_reader *r)
+{
+	unsigned char z[CUST_TAR_BLOCK];
+	size_t n = (size_t)((CUST_TAR_BLOCK - r->m.size % CUST_TAR_BLOCK) %
+	    CUST_TAR_BLOCK);
+	uint64_t at = r->pos;
+	int rc;
+
+	r->in_member = false;
+	if (n == 0)
+		return CUST_OK;
+	if ((rc = take(r, z, n, "in a member's padding")) != CUST_OK)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if (z[i] != 0)
+			return rule(r, at + i, "%s: the padding after the "
+			    "member's data is not zeros", r->m.rel);
+	return CUST_OK;
 }
 
 ssize_t
 cust_reader_data(struct cust_reader *r, const void **bufp)
 {
-	la_int64_t off;
 	size_t n;
-	int rc;
+	int k, rc;
 
-	rc = archive_read_data_block(r->a, bufp, &n, &off);
-	if (rc == ARCHIVE_EOF && r->offset != r->m.size)
-		return bad(r, r->m.path, "member data is not as long as its "
-		    "size");
-	if (rc == ARCHIVE_EOF)
+	*bufp = NULL;
+	if (!r->in_member)
 		return 0;
-	if (rc != ARCHIVE_OK)
-		return aerr(r);
-	if (off < 0 || (uint64_t)off != r->offset)
-		return bad(r, r->m.path, "member data has holes");
-	r->offset += n;
+	if (r->left == 0)
+		return (rc = padding(r)) != CUST_OK ? rc : 0;
+	if ((k = more(r)) <= 0)
+		return short_of(r, k, "in a member's data");
+	n = r->avail < r->left ? r->avail : (size_t)r->left;
+	*bufp = r->cur;
+	used(r, n);
+	r->left -= n;
 	return (ssize_t)n;
 }
 
@@ -544,6 +899,12 @@ const char *
 cust_reader_bag(const struct cust_reader *r)
 {
 	return r->bag;
+}
+
+uint64_t
+cust_reader_mtime(const struct cust_reader *r)
+{
+	return r->mtime;
 }
 
 uint64_t

@@ -1,9 +1,11 @@
 /*
- * sink.c: the bundle's byte stream.  libarchive writes a pax tar, optionally
- * through zstd, to a file descriptor (a file or a pipe); every byte that
- * leaves is also hashed, straight from libarchive's buffer, so the
- * bundle's SHA-256 is known the moment it is closed, without reading it
- * back.  During a collection the writer thread (writer.c) does this, beside
+ * sink.c: the bundle's byte stream.  The canonical tar of custody-bundle(5)
+ * (tarfmt.c encodes each header), optionally through zstd, to a file
+ * descriptor (a file or a pipe); every byte that leaves is also hashed as
+ * it leaves, so the bundle's SHA-256 is known the moment it is closed,
+ * without reading it back.  The tar is ours, not libarchive's: its bytes
+ * are what verify predicts, byte for byte, and no library's version or
+ * defaults may change them.  During a collection the writer thread (writer.c) does this, beside
  * the hashing of the payload.
  *
  * A bundle written to a file is fsync'ed before collect says it is sealed.
@@ -15,12 +17,9 @@
  * Every 32 MiB it also asks the flusher (flusher.c) for an fdatasync, which
  * empties the disk's cache on another thread, so the last fsync is short.
  *
- * zstd is ours (press.c), not libarchive's filter: the press cuts the
- * stream into frames of 1 MiB that its workers compress side by side, and
- * a thread of its own emits them.  libarchive's filter would hand zstd's
- * own workers jobs of its choosing (17 MiB in flight, and 10 more of the
- * filter's), and the thread that feeds them would also wait on the write
- * and the hash.
+ * zstd is ours too (press.c): the press cuts the stream into frames of
+ * 1 MiB that its workers compress side by side, and a thread of its own
+ * emits them.
  */
 #include <sys/stat.h>
 
@@ -30,8 +29,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <openssl/evp.h>
 
 #include "private.h"
@@ -40,8 +37,14 @@ struct cust_sink {
 	struct cust_ctx	*ctx;		/* borrowed */
 	char		*name;		/* owned: output name for messages */
 	int		 fd;		/* borrowed */
-	struct archive	*a;		/* owned */
-	struct archive_entry *e;	/* owned, reused per member */
+	unsigned char	*buf;		/* owned: BLOCK bytes not yet handed on */
+	size_t		 len;
+	unsigned char	*hdr;		/* owned: a member's headers */
+	size_t		 hdrcap;
+	uint64_t	 mtime;		/* every member's (tarfmt.c) */
+	uint64_t	 left;		/* bytes the current member still owes */
+	uint64_t	 size;		/* the current member's size */
+	bool		 in_member;
 	EVP_MD_CTX	*md;		/* owned: SHA-256 of the output */
 	struct cust_press *press;	/* owned; NULL: no compression.
 					   With it, emit runs on its thread */
@@ -49,11 +52,9 @@ struct cust_sink {
 	uint64_t	 pushed;	/* bytes when writeback was last started */
 	uint64_t	 flushed;	/* bytes when a flush was last asked for */
 	struct cust_flusher *flusher;	/* owned; NULL unless fd is a file */
-	int		 werr;		/* errno of the first failed write;
-					   the writer's thread's */
+	int		 werr;		/* errno of the first failed write */
 	bool		 file;		/* fd is a regular file */
 	bool		 open;
-	bool		 dropped;	/* being freed: out() writes nothing */
 };
 
 #define BLOCK		(64 * 1024)		/* tar bytes handed on at once */
@@ -107,40 +108,68 @@ drain(void *arg, const void *buf, size_t n)
 	return emit(arg, buf, n);
 }
 
-/* A write that failed: remembered for aerr(), and told to libarchive. */
+/* N bytes at P go on: to the press, or out.  A failure is kept: nothing
+ * more is written after it. */
 static int
-failed(struct cust_sink *s, int e)
+send(struct cust_sink *s, const void *p, size_t n)
 {
-	s->werr = e;
-	archive_set_error(s->a, e, "write");
-	return -1;
-}
-
-static la_ssize_t
-out(struct archive *a, void *arg, const void *buf, size_t n)
-{
-	struct cust_sink *s = arg;
 	int e;
 
-	(void)a;
-	if (s->dropped)
-		return -1;
-	if ((e = s->press != NULL ? cust_press_write(s->press, buf, n) :
-	    emit(s, buf, n)) != 0)
-		return failed(s, e);
-	return (la_ssize_t)n;
+	if (s->werr != 0)
+		return s->werr;
+	if ((e = s->press != NULL ? cust_press_write(s->press, p, n) :
+	    emit(s, p, n)) != 0)
+		s->werr = e;
+	return e;
 }
 
 static int
-aerr(struct cust_sink *s, const char *what)
+werr(struct cust_sink *s)
 {
-	int e = s->werr != 0 ? s->werr : archive_errno(s->a);
+	return cust_set_error(s->ctx, s->werr, CUST_FATAL, "%s", s->name);
+}
 
-	if (s->werr != 0)
-		return cust_set_error(s->ctx, e, CUST_FATAL, "%s", s->name);
-	return cust_set_error(s->ctx, 0, CUST_FATAL, "%s: %s: %s", s->name,
-	    what, archive_error_string(s->a) != NULL ?
-	    archive_error_string(s->a) : "archive error");
+/* Hand on what the buffer holds. */
+static int
+flush(struct cust_sink *s)
+{
+	size_t n = s->len;
+
+	s->len = 0;
+	if (n > 0 && send(s, s->buf, n) != 0)
+		return werr(s);
+	return CUST_OK;
+}
+
+/* N bytes at P join the stream: small ones are gathered into blocks of
+ * BLOCK, and a large one goes on as it is once the buffer is empty. */
+static int
+put(struct cust_sink *s, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	size_t k;
+	int r;
+
+	while (n > 0) {
+		if (s->len == 0 && n >= BLOCK)
+			return send(s, c, n) != 0 ? werr(s) : CUST_OK;
+		k = BLOCK - s->len < n ? BLOCK - s->len : n;
+		memcpy(s->buf + s->len, c, k);
+		s->len += k;
+		c += k;
+		n -= k;
+		if (s->len == BLOCK && (r = flush(s)) != CUST_OK)
+			return r;
+	}
+	return CUST_OK;
+}
+
+static int
+zeros(struct cust_sink *s, size_t n)
+{
+	static const unsigned char z[CUST_TAR_BLOCK * 2];
+
+	return put(s, z, n);
 }
 
 void
@@ -148,38 +177,14 @@ cust_sink_free(struct cust_sink *s)
 {
 	if (s == NULL)
 		return;
-	/* A sink freed open is given up: the close that libarchive's free
-	 * runs must write nothing more, and must not reach the press and the
-	 * flusher once they are gone. */
-	s->dropped = true;
-	if (s->a != NULL)
-		archive_write_free(s->a);
 	/* The press's thread may kick the flusher: it stops first. */
 	cust_press_free(s->press);
 	cust_flusher_free(s->flusher);
 	EVP_MD_CTX_free(s->md);
-	archive_entry_free(s->e);
+	free(s->hdr);
+	free(s->buf);
 	free(s->name);
 	free(s);
-}
-
-static int
-setup(struct cust_sink *s, int zstd_level, int threads)
-{
-	int r;
-
-	if (archive_write_set_format_pax_restricted(s->a) != ARCHIVE_OK)
-		return aerr(s, "pax");
-	if (zstd_level > 0 && (r = cust_press_new(s->ctx, s->name,
-	    zstd_level, threads, drain, s, &s->press)) != CUST_OK)
-		return r;
-	/* A short last block: the stream ends where the archive ends. */
-	archive_write_set_bytes_per_block(s->a, BLOCK);
-	archive_write_set_bytes_in_last_block(s->a, 1);
-	if (archive_write_open(s->a, s, NULL, out, NULL) != ARCHIVE_OK)
-		return aerr(s, "open");
-	s->open = true;
-	return CUST_OK;
 }
 
 int
@@ -196,8 +201,8 @@ cust_sink_new(struct cust_ctx *ctx, int fd, const char *name, int zstd_level,
 	s->ctx = ctx;
 	s->fd = fd;
 	s->file = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-	if ((s->name = strdup(name)) == NULL || (s->a = archive_write_new())
-	    == NULL || (s->e = archive_entry_new()) == NULL) {
+	if ((s->name = strdup(name)) == NULL ||
+	    (s->buf = malloc(BLOCK)) == NULL) {
 		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "%s", name);
 		goto fail;
 	}
@@ -209,8 +214,10 @@ cust_sink_new(struct cust_ctx *ctx, int fd, const char *name, int zstd_level,
 	/* Before setup: the press's thread may kick the flusher. */
 	if (s->file && (r = cust_flusher_new(ctx, fd, &s->flusher)) != CUST_OK)
 		goto fail;
-	if ((r = setup(s, zstd_level, threads)) != CUST_OK)
+	if (zstd_level > 0 && (r = cust_press_new(s->ctx, s->name,
+	    zstd_level, threads, drain, s, &s->press)) != CUST_OK)
 		goto fail;
+	s->open = true;
 	*sp = s;
 	return CUST_OK;
 fail:
@@ -218,55 +225,67 @@ fail:
 	return r;
 }
 
-static int
-header(struct cust_sink *s, const char *path, uint64_t size,
-    const struct timespec *mtime)
+void
+cust_sink_set_mtime(struct cust_sink *s, int64_t seconds)
 {
-	archive_entry_clear(s->e);
-	/* Not _utf8: libarchive would turn the name into Unicode NFC on its
-	 * way to the pax header.  In the C.UTF-8 locale the bytes go as they
-	 * are, so an NFD name stays the name in the manifests. */
-	archive_entry_copy_pathname(s->e, path);
-	archive_entry_set_filetype(s->e, AE_IFREG);
-	archive_entry_set_perm(s->e, 0644);
-	archive_entry_set_size(s->e, (la_int64_t)size);
-	archive_entry_set_mtime(s->e, mtime->tv_sec, mtime->tv_nsec);
-	if (archive_write_header(s->a, s->e) != ARCHIVE_OK)
-		return aerr(s, path);
-	return CUST_OK;
+	s->mtime = cust_tar_mtime(seconds);
 }
 
 int
-cust_sink_header(struct cust_sink *s, const char *path, uint64_t size,
-    const struct timespec *mtime)
+cust_sink_header(struct cust_sink *s, const char *path, uint64_t size)
 {
-	locale_t old = cust_locale_enter();
+	size_t plen = strlen(path), n = cust_tar_header_len(path, plen, size);
+	unsigned char *h;
 	int r;
 
-	r = header(s, path, size, mtime);
-	cust_locale_leave(old);
-	return r;
+	if (s->in_member && (r = cust_sink_finish(s)) != CUST_OK)
+		return r;
+	if (n > s->hdrcap) {
+		if ((h = realloc(s->hdr, n)) == NULL)
+			return cust_set_error(s->ctx, ENOMEM, CUST_FATAL,
+			    "%s", s->name);
+		s->hdr = h;
+		s->hdrcap = n;
+	}
+	cust_tar_header(s->hdr, path, plen, size, s->mtime);
+	if ((r = put(s, s->hdr, n)) != CUST_OK)
+		return r;
+	s->in_member = true;
+	s->size = s->left = size;
+	return CUST_OK;
 }
 
 int
 cust_sink_data(struct cust_sink *s, const void *buf, size_t n)
 {
-	la_ssize_t k = archive_write_data(s->a, buf, n);
-
-	if (k < 0)
-		return aerr(s, "data");
-	if ((size_t)k != n)
-		return cust_set_error(s->ctx, 0, CUST_FATAL, "%s: %zu bytes "
-		    "beyond the member's size", s->name, n - (size_t)k);
-	return CUST_OK;
+	if (!s->in_member || n > s->left)
+		return cust_set_error(s->ctx, 0, CUST_FATAL, "%s: %ju bytes "
+		    "beyond the member's size", s->name, (uintmax_t)(n -
+		    (s->in_member ? s->left : 0)));
+	s->left -= n;
+	return put(s, buf, n);
 }
 
+/* A member short of its size is padded with zeros to it (the reader gave
+ * less than it said: acquire.c records that), then to its last block. */
 int
 cust_sink_finish(struct cust_sink *s)
 {
-	if (archive_write_finish_entry(s->a) != ARCHIVE_OK)
-		return aerr(s, "entry");
-	return CUST_OK;
+	size_t pad = (size_t)(s->size % CUST_TAR_BLOCK);
+	int r;
+
+	if (!s->in_member)
+		return CUST_OK;
+	while (s->left > 0) {
+		size_t k = s->left < CUST_TAR_BLOCK ? (size_t)s->left :
+		    CUST_TAR_BLOCK;
+
+		if ((r = zeros(s, k)) != CUST_OK)
+			return r;
+		s->left -= k;
+	}
+	s->in_member = false;
+	return pad != 0 ? zeros(s, CUST_TAR_BLOCK - pad) : CUST_OK;
 }
 
 int
@@ -282,14 +301,17 @@ int
 cust_sink_close(struct cust_sink *s, char sha256[65], uint64_t *bytes)
 {
 	unsigned char md[32];
-	int e;
+	int e, r;
 
 	if (!s->open)
 		return cust_set_error(s->ctx, 0, CUST_FATAL, "%s: not open",
 		    s->name);
 	s->open = false;
-	if (archive_write_close(s->a) != ARCHIVE_OK)
-		return aerr(s, "close");
+	/* The end of the archive: two zero blocks, and nothing after them. */
+	if ((r = cust_sink_finish(s)) != CUST_OK ||
+	    (r = zeros(s, 2 * CUST_TAR_BLOCK)) != CUST_OK ||
+	    (r = flush(s)) != CUST_OK)
+		return r;
 	if (s->press != NULL && (e = cust_press_end(s->press)) != 0)
 		return cust_set_error(s->ctx, e, CUST_FATAL, "%s", s->name);
 	if (s->flusher != NULL && (e = cust_flusher_end(s->flusher)) != 0)
@@ -312,11 +334,11 @@ cust_sink_use_ctx(struct cust_sink *s, struct cust_ctx *ctx)
 
 int
 cust_sink_write_member(struct cust_sink *s, const char *path,
-    const void *buf, size_t n, const struct timespec *mtime)
+    const void *buf, size_t n)
 {
 	int r;
 
-	if ((r = cust_sink_header(s, path, n, mtime)) != CUST_OK)
+	if ((r = cust_sink_header(s, path, n)) != CUST_OK)
 		return r;
 	if (n > 0 && (r = cust_sink_data(s, buf, n)) != CUST_OK)
 		return r;

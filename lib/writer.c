@@ -34,7 +34,7 @@ cust_writer_put(struct cust_sink *s, const struct cust_job *j,
 
 	switch (j->kind) {
 	case CUST_JOB_HEADER:
-		r = cust_sink_header(s, j->data, j->size, &j->mtime);
+		r = cust_sink_header(s, j->data, j->size);
 		*in_member = r == CUST_OK;
 		break;
 	case CUST_JOB_CHUNK:

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """craft.py: hostile bundles that are built, not tampered with.
 
-  bomb OUT CLAIM ZEROS [--small] [--window LOG]
+  bomb OUT CLAIM ZEROS [--window LOG]
       a zstd bundle: bagit.txt, metadata/algorithms.txt, then a payload
-      member whose header claims CLAIM bytes, followed by ZEROS zero bytes
-      as zstd RLE blocks (4 bytes of stream for 128 KiB: the densest zstd
-      allows, 32768:1).  With --small the tar prefix is compressed by zstd
-      in a frame of its own, to fit a bomb in 1 KiB.  --window declares a
-      window of 2^LOG bytes (default 17) in the frame of zeros.
+      member whose header claims CLAIM bytes, followed by ZEROS zero bytes,
+      in the canonical frames of custody-bundle(5): every frame but the
+      last holds 1 MiB, and a frame of 1 MiB of zeros takes 53 bytes (about
+      20,000:1).  --window LOG makes the second frame one that is not
+      canonical: a frame of zeros whose header declares a window of 2^LOG
+      bytes instead of its content size.
   members N
       write to standard output a plain tar: bagit.txt, algorithms.txt, then
       N empty payload members with names of 2,013 bytes (canonical stored
@@ -16,24 +17,23 @@
       write to standard output a plain tar: bagit.txt, algorithms.txt, and
       one empty payload member named data/ and LEN bytes of 'n'.
 """
-import io
+import os
 import struct
 import subprocess
 import sys
-import tarfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import canon  # noqa: E402
 
 BAG = 'H'
 BLOCK = 128 * 1024
 
 
 def member(name, data=b'', size=None):
-    i = tarfile.TarInfo(BAG + '/' + name)
-    i.size = len(data) if size is None else size
-    i.mtime = 1700000000
-    i.mode = 0o644
-    head = i.tobuf(tarfile.PAX_FORMAT, 'utf-8', 'surrogateescape')
-    pad = b'\0' * (-len(data) % 512) if size is None else b''
-    return head + data + pad
+    name = (BAG + '/' + name).encode('utf-8', 'surrogateescape')
+    if size is not None:
+        return canon.header(name, size, 1700000000)
+    return canon.member(name, data, 1700000000)
 
 
 def prefix():
@@ -68,16 +68,20 @@ def raw_frame(data, rle_zeros, wlog=17):
     return b''.join(out)
 
 
-def bomb(out, claim, zeros, small, wlog):
+def bomb(out, claim, zeros, wlog):
     head = prefix() + member('data/zeros.img', size=claim)
-    if small or wlog != 17:
-        z = subprocess.run(['zstd', '-q', '-19', '-c'], input=head,
-                           stdout=subprocess.PIPE, check=True).stdout
-        stream = z + raw_frame(b'', zeros, wlog)
-    else:
-        stream = raw_frame(head, zeros)
+    piece = canon.PIECE
+    first = min(piece, len(head) + zeros)
+    stream = [canon.frames(head + bytes(first - len(head)), 19)]
+    left = len(head) + zeros - first
+    whole = canon.frames(bytes(piece), 19) if left >= piece else b''
+    if wlog is not None and left >= piece:
+        stream.append(raw_frame(b'', piece, wlog))
+        left -= piece
+    stream.append(whole * (left // piece))
+    stream.append(canon.frames(bytes(left % piece), 19))
     with open(out, 'wb') as f:
-        f.write(stream)
+        f.write(b''.join(stream))
 
 
 def members(n):
@@ -86,21 +90,20 @@ def members(n):
     tail = '/' + '/'.join(['z' * 250] * 7)
     for i in range(n):
         w.write(member('data/%08d' % i + 'y' * 242 + tail))
-    w.write(bytes(1024))
+    w.write(canon.end())
 
 
 def main():
     if sys.argv[1] == 'bomb':
-        wlog = 17
+        wlog = None
         if '--window' in sys.argv:
             wlog = int(sys.argv[sys.argv.index('--window') + 1])
-        bomb(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
-             '--small' in sys.argv, wlog)
+        bomb(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), wlog)
     elif sys.argv[1] == 'members':
         members(int(sys.argv[2]))
     elif sys.argv[1] == 'name':
         sys.stdout.buffer.write(prefix() + member(
-            'data/' + 'n' * int(sys.argv[2])) + bytes(1024))
+            'data/' + 'n' * int(sys.argv[2])) + canon.end())
     else:
         sys.exit(__doc__)
 

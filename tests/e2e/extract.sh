@@ -46,13 +46,16 @@ rm -rf out tx
 # --- hostile bundles: each refused, nothing written outside out/
 # hostile NAME: a tar whose members python3 lays out below.
 hostile() {
-	python3 - "$1" <<'PY'
-import io, sys, tarfile
+	python3 - "$1" "$HERE" <<'PY'
+import io, os, sys, tarfile
+sys.path.insert(0, sys.argv[2])
+import canon
 kind = sys.argv[1]
+# Regular members in the canonical form (custody-bundle(5)), so that what
+# is refused is the hostile name or type, not another tar's header.
 def reg(t, name, data=b"x\n"):
-    i = tarfile.TarInfo(name)
-    i.size = len(data)
-    t.addfile(i, io.BytesIO(data))
+    t.fileobj.write(canon.member(name.encode(), data, 1700000000))
+    t.offset += len(canon.member(name.encode(), data, 1700000000))
 def special(t, name, typ, target=""):
     i = tarfile.TarInfo(name)
     i.type = typ

@@ -93,8 +93,8 @@ tamper framedrop z.tar.zst zd.tar.zst 2
 check "a frame left out: still valid zstd" zstd -tq zd.tar.zst
 run "$CUSTODY" verify --pubkey k.pub zd.tar.zst
 expect_rc "a zstd frame left out: verify fails" 1
-expect_err "a zstd frame left out: the tar ends too soon" \
-    "custody: zd.tar.zst: Truncated tar archive"
+expect_err_match "a zstd frame left out: the tar ends too soon" \
+    '^custody: zd\.tar\.zst: offset [0-9]+: the archive is cut short in (a header|a member.s (data|padding)) \(custody-bundle\(5\)\)$'
 expect_out_match "and the report says how far the reading got" \
     "^bundle: +zd\\.tar\\.zst \\(reading stopped after $(stat -c %s zd.tar.zst) bytes: no sha256 of the whole\\)\$"
 
@@ -104,7 +104,7 @@ for cut in 100 1000 $((size / 2)) $((size - 1536)); do
 	run "$CUSTODY" verify --pubkey k.pub trunc.tar
 	expect_rc "the archive truncated by $cut bytes" 1
 	expect_err_match "truncation by $cut bytes is named" \
-	    '^custody: trunc\.tar: (Truncated tar archive|the archive ends without its end-of-archive marker: it was cut short|B/data/.*: member claims [0-9]+ bytes, more than the whole bundle holds)$'
+	    '^custody: trunc\.tar: (offset [0-9]+: (the archive is cut short .*|the archive ends without its end-of-archive marker: it was cut short) \(custody-bundle\(5\)\)|B/data/.*: member claims [0-9]+ bytes, more than the whole bundle holds)$'
 done
 
 run "$CUSTODY" verify --pubkey k.pub /nonexistent.tar

@@ -181,6 +181,19 @@ fuzz_template_members(size_t *np)
 	return tpl.m;
 }
 
+/* The one mtime of the template's tar headers (custody-bundle(5)). */
+int64_t
+fuzz_template_mtime(void)
+{
+	char f[13];
+
+	if (fuzz_template_len < 512)
+		fuzz_fail("template: too short");
+	memcpy(f, (const char *)fuzz_template + 136, 12);
+	f[12] = '\0';
+	return (int64_t)strtoll(f, NULL, 8);
+}
+
 const char *
 fuzz_template_bag(void)
 {

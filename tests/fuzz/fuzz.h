@@ -61,6 +61,7 @@ struct fuzz_member {
  * directory; loaded once, never freed. */
 const struct fuzz_member *fuzz_template_members(size_t *np);
 const char *fuzz_template_bag(void);
+int64_t	fuzz_template_mtime(void);
 /* The template's member NAME, or NULL. */
 const struct fuzz_member *fuzz_template_find(const char *name);
 /* The template bundle's bytes. */

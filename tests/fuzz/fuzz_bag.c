@@ -132,11 +132,10 @@ tagmanifest(const struct fuzz_part *part, size_t *lenp)
 static void
 put(struct cust_sink *s, const char *name, const void *p, size_t n)
 {
-	static const struct timespec mtime = { 1764000000, 0 };
 	char path[512];
 
 	snprintf(path, sizeof(path), "%s/%s", fuzz_template_bag(), name);
-	if (cust_sink_write_member(s, path, p, n, &mtime) != CUST_OK)
+	if (cust_sink_write_member(s, path, p, n) != CUST_OK)
 		fuzz_fail("sink: %s", cust_ctx_error(fuzz_ctx()));
 }
 
@@ -174,6 +173,7 @@ build(int fd, const struct fuzz_part *part)
 
 	if (cust_sink_new(fuzz_ctx(), fd, "fuzz", 0, 0, &s) != CUST_OK)
 		fuzz_fail("sink: %s", cust_ctx_error(fuzz_ctx()));
+	cust_sink_set_mtime(s, fuzz_template_mtime());
 	for (size_t i = 0; i < tpl.n; i++) {
 		if (strcmp(tpl.m[i].name, TAGMAN) == 0) {
 			seal(s, part);
