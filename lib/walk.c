@@ -3,7 +3,9 @@
  * directory with openat and never through a symbolic link, so a path swapped
  * for a link while we walk cannot lead us out of the tree.  Links are
  * followed only in the leading components of a manifest path (as a shell
- * would, /var/run -> /run), and then resolved inside the collection root.
+ * would, /var/run -> /run, named or matched by a glob), and then resolved
+ * inside the collection root; what lies beyond one is recorded under the
+ * path it resolves to (/run/utmp).
  * Directories are read in full and visited in byte order, so a collection
  * of the same tree always yields the same bundle layout.
  */
@@ -662,6 +664,43 @@ split(const char *s, char **bufp, char ***vp, size_t *np)
 
 static int expand(struct walk *, int, size_t, char **, size_t, int);
 
+/*
+ * The expansion below a directory at w->path[0..len) leaves those bytes as
+ * it found them: glob() writes each match at LEN, after the same prefix.
+ * A link's target and ".." rewrite the path from further up, so they keep
+ * a copy of it (owned by the caller, NULL when out of memory) and put it
+ * back with restore().
+ */
+static char *
+keep(const struct walk *w, size_t len)
+{
+	char *p;
+
+	if ((p = malloc(len + 1)) != NULL) {
+		memcpy(p, w->path, len);
+		p[len] = '\0';
+	}
+	return p;
+}
+
+/* The length of the directory part of w->path[..len]: "/a" of "/a/b",
+ * "/" of "/a" and of "/". */
+static size_t
+dirlen(const struct walk *w, size_t len)
+{
+	while (len > 1 && w->path[len - 1] != '/')
+		len--;
+	return len > 1 ? len - 1 : len;
+}
+
+/* Put back the path SAVED by keep(), and free it. */
+static void
+restore(struct walk *w, char *saved, size_t len)
+{
+	memcpy(w->path, saved, len + 1);	/* pathcap only grows */
+	free(saved);
+}
+
 /* Open the directory at w->path[0..len] from the root, link by link. */
 static int
 reopen(struct walk *w, size_t len)
@@ -688,20 +727,25 @@ reopen(struct walk *w, size_t len)
 }
 
 /*
- * NOLINTBEGIN(misc-no-recursion): follow(), step(), glob() and expand()
- * recurse once per component of the path; expand() stops them at
+ * NOLINTBEGIN(misc-no-recursion): follow(), step(), glob(), up() and
+ * expand() recurse once per component of the path; expand() stops them at
  * MAX_RESOLVE components, and follow() at MAX_LINK_HOPS links.
  */
 
-/* Continue the expansion at a symbolic link met on the way. */
+/*
+ * Continue the expansion at a symbolic link met on the way, from the link's
+ * directory or the root: what lies beyond it is recorded under the path it
+ * resolves to (/var/run/x as /run/x), and the link's own path, w->path[..len],
+ * is put back afterwards for the names that follow it.
+ */
 static int
 follow(struct walk *w, int dirfd, size_t len, const char *name,
     char **rest, size_t nrest, int hops)
 {
-	char target[4096], *buf, **v, **all;
+	char target[4096], *buf = NULL, **v = NULL, **all = NULL, *saved;
 	ssize_t k;
-	size_t n, plen = len;
-	int r, fd;
+	size_t n, plen;
+	int r, fd = -1;
 
 	if (hops >= MAX_LINK_HOPS)
 		return visit(w, dirfd, len, name, 0, ELOOP, "resolve");
@@ -710,29 +754,24 @@ follow(struct walk *w, int dirfd, size_t len, const char *name,
 		return visit(w, dirfd, len, name, 0, k < 0 ? errno :
 		    ENAMETOOLONG, "readlink");
 	target[k] = '\0';
-	if (split(target, &buf, &v, &n) != 0)
-		return cust_set_error(w->ctx, ENOMEM, CUST_FATAL, "walk");
-	if ((all = calloc(n + nrest + 1, sizeof(*all))) == NULL) {
-		free(buf);
-		free(v);
-		return cust_set_error(w->ctx, ENOMEM, CUST_FATAL, "walk");
+	if ((fd = dup(target[0] == '/' ? w->o->rootfd : dirfd)) < 0) {
+		r = visit(w, dirfd, len, name, 0, errno, "open");
+		goto out;
+	}
+	if (split(target, &buf, &v, &n) != 0 ||
+	    (all = calloc(n + nrest + 1, sizeof(*all))) == NULL ||
+	    (saved = keep(w, len)) == NULL) {
+		r = cust_set_error(w->ctx, ENOMEM, CUST_FATAL, "walk");
+		goto out;
 	}
 	memcpy(all, v, n * sizeof(*v));
 	memcpy(all + n, rest, nrest * sizeof(*rest));
 	/* A relative target continues from the link's directory. */
-	while (plen > 1 && w->path[plen - 1] != '/')
-		plen--;
-	if (plen > 1)
-		plen--;
-	if (target[0] == '/') {
-		w->path[0] = '/';
-		w->path[1] = '\0';
-		plen = 1;
-	}
-	w->path[plen] = '\0';
-	fd = target[0] == '/' ? dup(w->o->rootfd) : dup(dirfd);
-	r = fd < 0 ? visit(w, dirfd, len, name, 0, errno, "open") :
-	    expand(w, fd, plen, all, n + nrest, hops + 1);
+	plen = target[0] == '/' ? 1 : dirlen(w, len);
+	w->path[plen] = '\0';		/* "/" when absolute */
+	r = expand(w, fd, plen, all, n + nrest, hops + 1);
+	restore(w, saved, len);
+out:
 	if (fd >= 0)
 		close(fd);
 	free(all);
@@ -790,28 +829,43 @@ glob(struct walk *w, int dirfd, size_t len, char **comps, size_t n, int hops)
 	return r;
 }
 
+/*
+ * ".." in a manifest path: the parent of w->path[..len], opened afresh
+ * from the root (the path may have come through a link), then the REST;
+ * w->path[..len] is put back afterwards.
+ */
+static int
+up(struct walk *w, size_t len, char **rest, size_t nrest, int hops)
+{
+	size_t plen = dirlen(w, len);
+	char *saved;
+	int fd, err, r;
+
+	if ((saved = keep(w, len)) == NULL)
+		return cust_set_error(w->ctx, ENOMEM, CUST_FATAL, "walk");
+	w->path[plen] = '\0';
+	if ((fd = reopen(w, plen)) >= 0) {
+		r = expand(w, fd, plen, rest, nrest, hops);
+		close(fd);
+	} else if ((err = errno) == ENOMEM)	/* reopen()'s split */
+		r = cust_set_error(w->ctx, err, CUST_FATAL, "walk");
+	else if (err == ENOENT || err == ENOTDIR)
+		r = CUST_OK;	/* not on this host: nothing to say */
+	else
+		r = visit(w, -1, plen, "..", 0, err, "open");
+	restore(w, saved, len);
+	return r;
+}
+
 static int
 expand_one(struct walk *w, int dirfd, size_t len, char **comps, size_t n,
     int hops)
 {
-	size_t plen = len;
-	int fd, r;
-
 	w->path[len] = '\0';
 	if (n == 0)
 		return tree(w, dirfd, len, ".");
-	if (strcmp(comps[0], "..") == 0) {
-		while (plen > 1 && w->path[plen - 1] != '/')
-			plen--;
-		if (plen > 1)
-			plen--;
-		if ((fd = reopen(w, plen)) < 0)
-			return errno == ENOENT || errno == ENOTDIR ? CUST_OK :
-			    visit(w, -1, plen, "..", 0, errno, "open");
-		r = expand(w, fd, plen, comps + 1, n - 1, hops);
-		close(fd);
-		return r;
-	}
+	if (strcmp(comps[0], "..") == 0)
+		return up(w, len, comps + 1, n - 1, hops);
 	if (isglob(comps[0]))
 		return glob(w, dirfd, len, comps, n, hops);
 	return step(w, dirfd, len, comps[0], comps + 1, n - 1, hops);

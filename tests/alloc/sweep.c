@@ -319,6 +319,13 @@ e_walk(struct cust_ctx *ctx)
 	r = cust_walk(ctx, &o, "/t");
 	if (r == CUST_OK && n < 5)
 		r = violated("the walk met %u names", n);
+	/* A glob's matches through a link and "..", which each keep a copy
+	 * of the path to put back: /t/sub and /t/sub/b.txt. */
+	n = 0;
+	if (r == CUST_OK)
+		r = cust_walk(ctx, &o, "/t/*/../sub");
+	if (r == CUST_OK && n != 2)
+		r = violated("the walk through .. met %u names", n);
 	return r;
 }
 

@@ -519,6 +519,101 @@ START_TEST(walk_expands_glob_in_middle_component)
 }
 END_TEST
 
+/*
+ * A link among the matches of a middle glob is followed (the component is
+ * not the last), and what lies beyond it is recorded under the path it
+ * resolves to.  The matches after it keep their own paths: the walker
+ * once left the link's target in its path buffer, so that "alice" came
+ * out as /srv/x/deco/alice/... ("/srv/x/deco" being the first bytes of
+ * "/srv/x/decoy" where "/srv/x/home" stood), or with a NUL byte in it.
+ */
+static void
+homes_with_link(const char *target)
+{
+	mkd("srv");
+	mkd("srv/x");
+	mkd("srv/x/home");
+	mkd("srv/x/home/alice");
+	mkd("srv/x/home/bob");
+	mkd("srv/x/decoy");
+	mkd("srv/x/deco");
+	mkd("srv/x/deco/alice");
+	mkf("srv/x/home/alice/.bash_history", "alice\n");
+	mkf("srv/x/home/bob/.bash_history", "bob\n");
+	mkf("srv/x/decoy/.bash_history", "decoy\n");
+	mkf("srv/x/deco/alice/.bash_history", "the real one\n");
+	mkl("srv/x/home/aaa", target);
+}
+
+START_TEST(walk_glob_match_through_absolute_link_restores_path)
+{
+	homes_with_link("/srv/x/decoy");
+	walk("/srv/x/home/*/.bash_history");
+	ck_assert_str_eq(paths(), "/srv/x/decoy/.bash_history "
+	    "/srv/x/home/alice/.bash_history /srv/x/home/bob/.bash_history");
+	all_clean();
+}
+END_TEST
+
+START_TEST(walk_glob_match_through_relative_link_restores_path)
+{
+	homes_with_link("../decoy");
+	walk("/srv/x/home/*/.bash_history");
+	ck_assert_str_eq(paths(), "/srv/x/decoy/.bash_history "
+	    "/srv/x/home/alice/.bash_history /srv/x/home/bob/.bash_history");
+	all_clean();
+}
+END_TEST
+
+START_TEST(walk_glob_match_through_dangling_link_restores_path)
+{
+	homes_with_link("/q");
+	walk("/srv/x/home/*/.bash_history");
+	ck_assert_str_eq(paths(), "/srv/x/home/alice/.bash_history "
+	    "/srv/x/home/bob/.bash_history");
+	all_clean();
+}
+END_TEST
+
+/* Links inside links, under two globs: each level gets its prefix back. */
+START_TEST(walk_nested_globs_through_links_restore_path)
+{
+	homes_with_link("/srv/x/decoy");
+	mkd("srv/y");
+	mkd("srv/y/home");
+	mkd("srv/y/home/carl");
+	mkf("srv/y/home/carl/.bash_history", "carl\n");
+	mkl("srv/w", "./x");
+	walk("/srv/*/home/*/.bash_history");
+	ck_assert_str_eq(paths(), "/srv/x/decoy/.bash_history "
+	    "/srv/x/home/alice/.bash_history /srv/x/home/bob/.bash_history "
+	    "/srv/x/decoy/.bash_history "
+	    "/srv/x/home/alice/.bash_history /srv/x/home/bob/.bash_history "
+	    "/srv/y/home/carl/.bash_history");
+	all_clean();
+}
+END_TEST
+
+/* ".." past a glob's directory rewrites the path from further up too. */
+START_TEST(walk_glob_then_dotdot_restores_path)
+{
+	mkd("srv");
+	mkd("srv/x");
+	mkd("srv/x/home");
+	mkd("srv/x/home/a");
+	mkd("srv/x/home/b");
+	mkd("srv/x/y");
+	mkd("srv/x/y/z");
+	mkd("srv/x/y/z/y");
+	mkd("srv/x/y/z/y/z");
+	mkf("srv/x/y/z/f", "");
+	mkf("srv/x/y/z/y/z/f", "");
+	walk("/srv/x/home/*/../../y/z/f");
+	ck_assert_str_eq(paths(), "/srv/x/y/z/f /srv/x/y/z/f");
+	all_clean();
+}
+END_TEST
+
 START_TEST(walk_glob_without_match_visits_nothing)
 {
 	mkd("a");
@@ -993,6 +1088,14 @@ walk_suite(void)
 	tcase_add_test(globs, walk_glob_star_skips_dotfiles);
 	tcase_add_test(globs, walk_expands_glob_in_middle_component);
 	tcase_add_test(globs, walk_glob_without_match_visits_nothing);
+	tcase_add_test(globs,
+	    walk_glob_match_through_absolute_link_restores_path);
+	tcase_add_test(globs,
+	    walk_glob_match_through_relative_link_restores_path);
+	tcase_add_test(globs,
+	    walk_glob_match_through_dangling_link_restores_path);
+	tcase_add_test(globs, walk_nested_globs_through_links_restore_path);
+	tcase_add_test(globs, walk_glob_then_dotdot_restores_path);
 	suite_add_tcase(s, globs);
 
 	tcase_add_checked_fixture(filters, setup, teardown);
