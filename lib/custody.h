@@ -345,10 +345,10 @@ struct cust_report {
 	/* X.509 signature (signatures/tagmanifest-sha512.txt.p7s) */
 	bool		 x509_present;
 	bool		 x509_verified;	/* valid, and chains to opts->ca */
+	bool		 x509_revocation_checked; /* against the policy's CRLs */
 	char		*x509_subject;	/* the signer, as the signature says */
 	char		*x509_checked_at; /* when its certificate was checked */
 	const char	*x509_checked_by; /* "token genTime", "present time" */
-	bool		 x509_revocation_checked; /* against opts' CRLs */
 	/* RFC 3161 tokens, in the bundle and in the custody log */
 	struct cust_stamp *stamps;
 	size_t		 nstamps;

@@ -278,9 +278,7 @@ cust_asn1_time(const ASN1_TIME *t, time_t *out, char text[CUST_TIMELEN])
 int
 cust_x509_policy_new(struct cust_ctx *ctx, struct cust_x509_policy **pp)
 {
-	struct cust_x509_policy *p;
-
-	if ((*pp = p = calloc(1, sizeof(*p))) == NULL)
+	if ((*pp = calloc(1, sizeof(**pp))) == NULL)
 		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "X.509 policy");
 	return CUST_OK;
 }

@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 #include <openssl/cms.h>
@@ -542,6 +543,14 @@ START_TEST(fifos_and_junk_are_refused)
 	ck_assert(!cust_x509_policy_revokes(p));
 	ck_assert_int_eq(cust_x509_policy_crl(ctx, p, "/dev/null"),
 	    CUST_FAILED);
+	ck_assert_str_eq(cust_ctx_error(ctx), "/dev/null: not a regular file");
+	/* One byte past the bound (sparse: nothing is written). */
+	ck_assert_ptr_nonnull(f = fopen(junk, "w"));
+	ck_assert_int_eq(ftruncate(fileno(f), 32 * 1024 * 1024 + 1), 0);
+	fclose(f);
+	ck_assert_int_eq(cust_x509_policy_crl(ctx, p, junk), CUST_FAILED);
+	ck_assert_msg(strstr(cust_ctx_error(ctx), "junk.crl: too large "
+	    "(limit 33554432 bytes)") != NULL, "%s", cust_ctx_error(ctx));
 	cust_x509_policy_free(p);
 	free(fifo);
 	free(junk);
