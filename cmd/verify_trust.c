@@ -168,6 +168,11 @@ x509_line(const struct cust_report *r)
 		puts("none");
 		return;
 	}
+	if (r->x509_refused) {
+		puts("signatures/tagmanifest-sha512.txt.p7s: REFUSED (see the "
+		    "findings)");
+		return;
+	}
 	safe_fputs(r->x509_subject != NULL ? r->x509_subject : "?", stdout);
 	if (r->x509_verified) {
 		fputs(": signature valid, chain to --ca verified at ", stdout);

@@ -346,6 +346,7 @@ struct cust_report {
 	bool		 x509_present;
 	bool		 x509_verified;	/* valid, and chains to opts->ca */
 	bool		 x509_revocation_checked; /* against the policy's CRLs */
+	bool		 x509_refused;	/* present, and failed (see findings) */
 	char		*x509_subject;	/* the signer, as the signature says */
 	char		*x509_checked_at; /* when its certificate was checked */
 	const char	*x509_checked_by; /* "token genTime", "present time" */

@@ -213,10 +213,11 @@ ver_x509(struct ver *v, json_t *acq)
 		t.start = start.tv_sec;
 	r = cust_cms_check(v->ctx, "X.509 signature", v->p7s.p, v->p7s.n,
 	    v->tagman.p, v->tagman.n, &t, &res);
-	if (r == CUST_FAILED)
+	if (r == CUST_FAILED) {
+		v->rep->x509_present = v->rep->x509_refused = true;
 		r = FIND(v, C_SIGNATURE, CUST_P7S_MEMBER, "%s",
 		    cust_ctx_error(v->ctx));
-	else if (r == CUST_OK)
+	} else if (r == CUST_OK)
 		r = x509_found(v, &res);
 	cust_cms_result_fini(&res);
 	if (r == CUST_OK && v->o->require_cms && !v->rep->x509_verified)

@@ -49,6 +49,8 @@ refused() {
 		    "custody: $P7S: X.509 signature: $line"
 		expect_out_match "$name.$ext: in the signature check" \
 		    '^verdict: +FAILED: signature check: '
+		expect_out_match "$name.$ext: the report's X.509 line says so" \
+		    "^x509: +$P7S: REFUSED \\(see the findings\\)\$"
 	done
 }
 
@@ -112,6 +114,14 @@ assert x["checked_by"] == "present time", x
 ' "$T/.out"
 refused doc "certificate verify error (Verify error: unable to get certificate CRL)" \
     --crl other.crl
+run "$CUSTODY" verify --json --ca ca.pem --crl ca.crl revoked.tar.zst
+check "a refused signer is in the JSON report as such" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+x = r["x509"]
+assert x["refused"] and not x["verified"] and not x["revocation_checked"], x
+assert r["verdict"] == "failed", r["verdict"]
+' "$T/.out"
 run "$CUSTODY" verify --crl ca.crl doc.tar
 expect_rc "--crl needs --ca" 2
 run "$CUSTODY" verify --ca ca.pem --crl tls.pem doc.tar
