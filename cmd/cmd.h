@@ -34,6 +34,8 @@ extern const struct cmd cmd_collect, cmd_verify, cmd_show, cmd_keygen,
 struct trust_args {
 	struct cust_castore *ca;	/* --ca */
 	struct cust_castore *tsa_ca;	/* --tsa-ca */
+	struct cust_x509_policy *policy; /* --x509-eku, --crl; or NULL */
+	bool		 has_eku, has_crl;
 	bool		 require_ts;	/* --require-timestamp */
 	bool		 require_cms;	/* --require-cms */
 	const char	*log;		/* --log FILE */
@@ -44,7 +46,7 @@ struct trust_args {
 };
 
 enum { TRUST_CA = 0x200, TRUST_TSA_CA, TRUST_REQUIRE_TS, TRUST_REQUIRE_CMS,
-    TRUST_LOG, TRUST_LOG_HEAD };
+    TRUST_LOG, TRUST_LOG_HEAD, TRUST_X509_EKU, TRUST_CRL };
 
 #define TRUST_LONGOPTS \
 	{ "ca", required_argument, NULL, TRUST_CA }, \
@@ -52,7 +54,9 @@ enum { TRUST_CA = 0x200, TRUST_TSA_CA, TRUST_REQUIRE_TS, TRUST_REQUIRE_CMS,
 	{ "require-timestamp", no_argument, NULL, TRUST_REQUIRE_TS }, \
 	{ "require-cms", no_argument, NULL, TRUST_REQUIRE_CMS }, \
 	{ "log", required_argument, NULL, TRUST_LOG }, \
-	{ "log-head", required_argument, NULL, TRUST_LOG_HEAD }
+	{ "log-head", required_argument, NULL, TRUST_LOG_HEAD }, \
+	{ "x509-eku", required_argument, NULL, TRUST_X509_EKU }, \
+	{ "crl", required_argument, NULL, TRUST_CRL }
 
 /* One of TRUST_LONGOPTS (verify_trust.c): EXIT_DONE or an exit code. */
 int	trust_option(struct cust_ctx *, struct trust_args *, int ch,

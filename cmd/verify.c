@@ -77,6 +77,7 @@ parse(struct cust_ctx *ctx, int argc, char **argv, struct vargs *a)
 			return help(&cmd_verify), -1;
 		case TRUST_CA: case TRUST_TSA_CA: case TRUST_REQUIRE_TS:
 		case TRUST_REQUIRE_CMS: case TRUST_LOG: case TRUST_LOG_HEAD:
+		case TRUST_X509_EKU: case TRUST_CRL:
 			if ((rc = trust_option(ctx, &a->trust, ch, optarg)) !=
 			    EXIT_DONE)
 				return rc;
@@ -298,9 +299,9 @@ const struct cmd cmd_verify = {
 	.synopsis = "[--pubkey FILE]... [--trusted-key-id ID]... [--json]\n"
 	    "              [--max-expansion RATIO] [--ca FILE] "
 	    "[--tsa-ca FILE]\n"
-	    "              [--require-cms] [--require-timestamp] [--log FILE] "
-	    "[--log-head HEX]\n"
-	    "              BUNDLE",
+	    "              [--x509-eku OID]... [--crl FILE]... [--require-cms]\n"
+	    "              [--require-timestamp] [--log FILE] [--log-head HEX] "
+	    "BUNDLE",
 	.summary = "prove a bundle complete, unaltered and sealed by a "
 	    "trusted key",
 	.help =
@@ -322,6 +323,14 @@ const struct cmd cmd_verify = {
 	    "makes the origin\n"
 	    "                           trusted, and without one the bundle "
 	    "fails\n"
+	    "      --x509-eku OID       the extended key usage a signer under "
+	    "--ca needs\n"
+	    "                           (repeatable; default: documentSigning "
+	    "or\n"
+	    "                           emailProtection)\n"
+	    "      --crl FILE           check the signer's chain for "
+	    "revocation against\n"
+	    "                           these CRLs (PEM or DER; repeatable)\n"
 	    "      --tsa-ca FILE        check RFC 3161 tokens against these "
 	    "TSA CA\n"
 	    "                           certificates (PEM); without it, "

@@ -25,11 +25,38 @@ castore(struct cust_ctx *ctx, struct cust_castore **sp, const char *opt,
 	return EXIT_DONE;
 }
 
+/* --x509-eku OID or --crl FILE, into the policy made at the first. */
+static int
+policy(struct cust_ctx *ctx, struct trust_args *t, int ch, const char *arg)
+{
+	int r;
+
+	if (t->policy == NULL &&
+	    cust_x509_policy_new(ctx, &t->policy) != CUST_OK)
+		return warnctx(ctx), EXIT_FATAL;
+	if (ch == TRUST_X509_EKU) {
+		t->has_eku = true;
+		r = cust_x509_policy_eku(ctx, t->policy, arg);
+	} else {
+		t->has_crl = true;
+		r = cust_x509_policy_crl(ctx, t->policy, arg);
+	}
+	if (r == CUST_FATAL)
+		return warnctx(ctx), EXIT_FATAL;
+	if (r != CUST_OK)
+		return warnmsg("%s: %s", ch == TRUST_CRL ? "--crl" :
+		    "--x509-eku", cust_ctx_error(ctx)), EXIT_USAGE;
+	return EXIT_DONE;
+}
+
 int
 trust_option(struct cust_ctx *ctx, struct trust_args *t, int ch,
     const char *arg)
 {
 	switch (ch) {
+	case TRUST_X509_EKU:
+	case TRUST_CRL:
+		return policy(ctx, t, ch, arg);
 	case TRUST_CA:
 		return castore(ctx, &t->ca, "--ca", arg);
 	case TRUST_TSA_CA:
@@ -64,6 +91,10 @@ trust_check(const struct trust_args *t, const char *bundle)
 		return warnmsg("--require-timestamp: needs --tsa-ca, the CA "
 		    "that the TSA's certificate must chain to"),
 		    usage(&cmd_verify);
+	if ((t->has_eku || t->has_crl) && t->ca == NULL)
+		return warnmsg("%s: needs --ca, the CA that the signer's "
+		    "certificate must chain to", t->has_eku ? "--x509-eku" :
+		    "--crl"), usage(&cmd_verify);
 	if (t->require_cms && t->ca == NULL)
 		return warnmsg("--require-cms: needs --ca, the CA that the "
 		    "signer's certificate must chain to"), usage(&cmd_verify);
@@ -104,6 +135,7 @@ trust_opts(const struct trust_args *t, struct cust_verify_opts *o)
 {
 	o->ca = t->ca;
 	o->tsa_ca = t->tsa_ca;
+	o->x509_policy = t->policy;
 	o->require_timestamp = t->require_ts;
 	o->require_cms = t->require_cms;
 	o->log_head = t->has_head ? t->head : NULL;
@@ -117,6 +149,7 @@ trust_close(struct trust_args *t)
 	free(t->logname);
 	cust_castore_free(t->ca);
 	cust_castore_free(t->tsa_ca);
+	cust_x509_policy_free(t->policy);
 }
 
 /* ------------------------------------------------------------- report */
@@ -135,11 +168,18 @@ x509_line(const struct cust_report *r)
 		puts("none");
 		return;
 	}
+	if (r->x509_refused) {
+		puts("signatures/tagmanifest-sha512.txt.p7s: REFUSED (see the "
+		    "findings)");
+		return;
+	}
 	safe_fputs(r->x509_subject != NULL ? r->x509_subject : "?", stdout);
 	if (r->x509_verified) {
 		fputs(": signature valid, chain to --ca verified at ", stdout);
 		safe_fputs(r->x509_checked_at, stdout);
-		printf(" (%s)\n", r->x509_checked_by);
+		printf(" (%s); revocation %s\n", r->x509_checked_by,
+		    r->x509_revocation_checked ? "checked (--crl)" :
+		    "NOT checked (no --crl)");
 	} else
 		puts(": signature valid, NOT checked against a CA you trust "
 		    "(no --ca)");

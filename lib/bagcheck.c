@@ -491,7 +491,7 @@ checks(struct ver *v, json_t *acq)
 		return r;
 	if ((r = check_signature(v, acq)) != CUST_OK ||
 	    (r = ver_stamps(v, acq)) != CUST_OK ||
-	    (r = ver_x509(v)) != CUST_OK ||
+	    (r = ver_x509(v, acq)) != CUST_OK ||
 	    (r = check_tagman(v)) != CUST_OK ||
 	    (r = check_oxum(v)) != CUST_OK ||
 	    (r = check_items(v)) != CUST_OK ||

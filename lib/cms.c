@@ -6,17 +6,17 @@
  * checks it unaided.  Only keys that CMS in OpenSSL 3.0 signs with and that
  * are strong today are taken: ECDSA on P-256 or P-384, RSA of 3072 bits or
  * more.  The verifier checks such a signature against the investigator's CA
- * at a time it chooses (a token's genTime, or else the signing time, which
- * the signer claims), with the signer's key usage.  A .p7s comes from an
- * attacker: it is bounded and must be exactly one DER object.
+ * at a time it can trust (a verified token's genTime, or else the present
+ * time; never the signing time, which the signer claims), against the CRLs
+ * it is given, with the signer's key usage and the policy for evidence
+ * (x509.c).  The signing time must fall between the acquisition's start
+ * and that token.  A .p7s comes from an attacker: it is bounded and must be
+ * exactly one DER object.
  */
-#include <sys/stat.h>
-
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 
 #include <openssl/bio.h>
 #include <openssl/cms.h>
@@ -30,6 +30,7 @@
 
 #define CHAIN_MAX	16		/* certificates in CERT.pem */
 #define KEY_FILE_MAX	(64 * 1024)
+#define CERT_FILE_MAX	(1024 * 1024)
 #define RSA_MIN_BITS	3072
 
 struct cust_signer {
@@ -58,11 +59,12 @@ static int
 load_certs(struct cust_ctx *ctx, const char *path, struct cust_signer *s)
 {
 	BIO *bio;
-	int n;
+	int n, r;
 
 	ERR_clear_error();
-	if ((bio = BIO_new_file(path, "r")) == NULL)
-		return cust_set_error(ctx, errno, CUST_FAILED, "%s", path);
+	if ((r = cust_pki_read(ctx, path, CERT_FILE_MAX, false, &bio)) !=
+	    CUST_OK)
+		return r;
 	n = cust_pem_certs(bio, s->chain, CHAIN_MAX);
 	BIO_free(bio);
 	if (n < 0)
@@ -75,41 +77,6 @@ load_certs(struct cust_ctx *ctx, const char *path, struct cust_signer *s)
 	if ((s->subject = cust_x509_subject(s->cert)) == NULL)
 		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "%s", path);
 	return CUST_OK;
-}
-
-/* Read a small regular file into memory that is wiped when freed. */
-static int
-readkey(struct cust_ctx *ctx, const char *path, BIO **biop)
-{
-	char buf[4096];
-	struct stat st;
-	ssize_t k;
-	size_t total = 0;
-	int fd, r = CUST_OK;
-
-	*biop = NULL;
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return cust_set_error(ctx, errno, CUST_FAILED, "%s", path);
-	if (fstat(fd, &st) != 0)
-		r = cust_set_error(ctx, errno, CUST_FAILED, "%s", path);
-	else if (!S_ISREG(st.st_mode))
-		r = cust_set_error(ctx, 0, CUST_FAILED,
-		    "%s: not a regular file", path);
-	else if ((*biop = BIO_new(BIO_s_secmem())) == NULL)
-		r = cust_set_ssl_error(ctx, CUST_FATAL, "%s", path);
-	while (r == CUST_OK && (k = read(fd, buf, sizeof(buf))) != 0) {
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0 || (total += (size_t)k) > KEY_FILE_MAX)
-			r = cust_set_error(ctx, k < 0 ? errno : 0, CUST_FAILED,
-			    "%s%s", path, k < 0 ? "" : ": too large");
-		else if (BIO_write(*biop, buf, (int)k) != (int)k)
-			r = cust_set_ssl_error(ctx, CUST_FATAL, "%s", path);
-	}
-	cust_wipe(buf, sizeof(buf));
-	close(fd);
-	return r;
 }
 
 /* ECDSA P-256 or P-384, or RSA of 3072 bits or more; nothing else. */
@@ -153,10 +120,9 @@ load_key(struct cust_ctx *ctx, const char *path, struct cust_signer *s)
 	BIO *bio;
 	int r;
 
-	if ((r = readkey(ctx, path, &bio)) != CUST_OK) {
-		BIO_free(bio);
+	if ((r = cust_pki_read(ctx, path, KEY_FILE_MAX, true, &bio)) !=
+	    CUST_OK)
 		return r;
-	}
 	s->key = PEM_read_bio_PrivateKey_ex(bio, NULL, cust_pem_nopass, NULL, NULL,
 	    NULL);
 	BIO_free(bio);
@@ -395,9 +361,25 @@ usage_ok(struct cust_ctx *ctx, const char *subject, X509 *x)
 	    subject);
 }
 
+/* The store for CA and the policy's CRLs at time AT, or NULL. */
+static X509_STORE *
+store(struct cust_ctx *ctx, const struct cust_cms_trust *t, time_t at)
+{
+	X509_STORE *st;
+
+	if ((st = cust_castore_store(ctx, t->ca, X509_PURPOSE_ANY, &at)) ==
+	    NULL)
+		return NULL;
+	if (cust_x509_policy_store(ctx, t->policy, st) != CUST_OK) {
+		X509_STORE_free(st);
+		return NULL;
+	}
+	return st;
+}
+
 static int
 checked(struct cust_ctx *ctx, const char *subject, CMS_ContentInfo *cms,
-    const struct cust_castore *ca, const void *data, size_t len,
+    const struct cust_cms_trust *t, const void *data, size_t len,
     struct cust_cms_result *res)
 {
 	STACK_OF(X509) *signers;
@@ -405,8 +387,7 @@ checked(struct cust_ctx *ctx, const char *subject, CMS_ContentInfo *cms,
 	X509 *x;
 	int r;
 
-	if (ca != NULL && (st = cust_castore_store(ctx, ca, X509_PURPOSE_ANY,
-	    &res->checked_at)) == NULL)
+	if (t->ca != NULL && (st = store(ctx, t, res->checked_at)) == NULL)
 		return CUST_FATAL;
 	r = cms_verify(ctx, subject, cms, st, data, len);
 	X509_STORE_free(st);
@@ -420,15 +401,52 @@ checked(struct cust_ctx *ctx, const char *subject, CMS_ContentInfo *cms,
 		    "certificate is not in the signature", subject);
 	if ((res->subject = cust_x509_subject(x)) == NULL)
 		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "%s", subject);
-	if ((r = usage_ok(ctx, subject, x)) == CUST_OK && ca != NULL)
+	if ((r = usage_ok(ctx, subject, x)) != CUST_OK || t->ca == NULL)
+		return r;
+	if ((r = cust_x509_fit(ctx, subject, t->policy, x)) == CUST_OK) {
 		res->verified = true;
+		res->revocation_checked = cust_x509_policy_revokes(t->policy);
+	}
 	return r;
+}
+
+/*
+ * The signing time, which only the signer vouches for, must fall within
+ * what the verifier knows: not before the acquisition began, nor after a
+ * token over the signature was made (genTime is truncated to its second,
+ * and is good to its accuracy).
+ */
+static int
+when(struct cust_ctx *ctx, const char *subject, const struct cust_cms_trust *t,
+    const struct cust_cms_result *res)
+{
+	char text[CUST_TIMELEN];
+	struct timespec ts = { 0 };
+
+	if (res->signing_time == -1)
+		return cust_set_error(ctx, 0, CUST_FAILED, "%s: no signingTime "
+		    "attribute", subject);
+	if (t->start != -1 && res->signing_time < t->start) {
+		ts.tv_sec = t->start;
+		cust_time_utc(&ts, text);
+		return cust_set_error(ctx, 0, CUST_FAILED, "%s: signingTime %s "
+		    "is before the acquisition's start (%s, acquisition.json)",
+		    subject, res->signing_time_text, text);
+	}
+	if (t->at != NULL && res->signing_time > *t->at + 1 + t->accuracy) {
+		ts.tv_sec = *t->at;
+		cust_time_utc(&ts, text);
+		return cust_set_error(ctx, 0, CUST_FAILED, "%s: signingTime %s "
+		    "is after the genTime of the token over the signature (%s)",
+		    subject, res->signing_time_text, text);
+	}
+	return CUST_OK;
 }
 
 int
 cust_cms_check(struct cust_ctx *ctx, const char *subject, const void *der,
-    size_t n, const void *data, size_t len, const struct cust_castore *ca,
-    const time_t *at, struct cust_cms_result *res)
+    size_t n, const void *data, size_t len, const struct cust_cms_trust *t,
+    struct cust_cms_result *res)
 {
 	CMS_ContentInfo *cms;
 	CMS_SignerInfo *si = NULL;
@@ -440,17 +458,11 @@ cust_cms_check(struct cust_ctx *ctx, const char *subject, const void *der,
 	if ((r = shape(ctx, subject, cms, &si)) != CUST_OK)
 		goto out;
 	res->signing_time = signing_time(si, res->signing_time_text);
-	if (at != NULL)
-		res->checked_at = *at;
-	else if (res->signing_time != -1)
-		res->checked_at = res->signing_time;
-	else {
-		r = cust_set_error(ctx, 0, CUST_FAILED, "%s: no signing time, "
-		    "and no token to check the certificate at", subject);
+	if ((r = when(ctx, subject, t, res)) != CUST_OK)
 		goto out;
-	}
-	res->at_token = at != NULL;
-	r = checked(ctx, subject, cms, ca, data, len, res);
+	res->at_token = t->at != NULL;
+	res->checked_at = t->at != NULL ? *t->at : time(NULL);
+	r = checked(ctx, subject, cms, t, data, len, res);
 out:
 	CMS_ContentInfo_free(cms);
 	if (r != CUST_OK)

@@ -299,6 +299,8 @@ struct cust_verify_opts {
 	/* X.509, timestamps and the custody log (custody(1)): */
 	const struct cust_castore *ca;	/* X.509 signers' CA, or NULL */
 	const struct cust_castore *tsa_ca; /* TSAs' CA, or NULL */
+	const struct cust_x509_policy *x509_policy; /* with ca; NULL: the
+					   default usages, no CRL */
 	bool		 require_timestamp; /* a verified token must exist */
 	bool		 require_cms;	/* a verified .p7s must exist */
 	int		 log_fd;	/* the custody log, when log_name */
@@ -343,9 +345,11 @@ struct cust_report {
 	/* X.509 signature (signatures/tagmanifest-sha512.txt.p7s) */
 	bool		 x509_present;
 	bool		 x509_verified;	/* valid, and chains to opts->ca */
+	bool		 x509_revocation_checked; /* against the policy's CRLs */
+	bool		 x509_refused;	/* present, and failed (see findings) */
 	char		*x509_subject;	/* the signer, as the signature says */
 	char		*x509_checked_at; /* when its certificate was checked */
-	const char	*x509_checked_by; /* "token genTime", "signing time" */
+	const char	*x509_checked_by; /* "token genTime", "present time" */
 	/* RFC 3161 tokens, in the bundle and in the custody log */
 	struct cust_stamp *stamps;
 	size_t		 nstamps;
@@ -443,6 +447,26 @@ int	cust_castore_load(struct cust_ctx *, const char *path,
 	    struct cust_castore **sp);
 /* Free a CA store.  NULL is a no-op. */
 void	cust_castore_free(struct cust_castore *);
+
+/*
+ * What an X.509 signer of evidence must be beyond a chain to the CA
+ * (custody(1), --x509-eku and --crl): an extended key usage the policy
+ * allows (by default documentSigning, RFC 9336, or emailProtection), not
+ * a CA; and, with CRLs, not revoked.
+ */
+struct cust_x509_policy;
+
+int	cust_x509_policy_new(struct cust_ctx *, struct cust_x509_policy **pp);
+/* Allow OID, in dotted numbers; the first call replaces the default set.
+ * CUST_FAILED when OID is not one or too many are given. */
+int	cust_x509_policy_eku(struct cust_ctx *, struct cust_x509_policy *,
+	    const char *oid);
+/* Add the CRLs of PATH (PEM, or one DER), a regular file of at most
+ * 32 MiB.  CUST_FAILED when it cannot be read or holds none. */
+int	cust_x509_policy_crl(struct cust_ctx *, struct cust_x509_policy *,
+	    const char *path);
+/* Free a policy.  NULL is a no-op. */
+void	cust_x509_policy_free(struct cust_x509_policy *);
 
 /* Seconds allowed for a TSA's connection, and again for its answer. */
 #define CUST_TSA_TIMEOUT	30

@@ -24,6 +24,26 @@ const STACK_OF(X509) *cust_castore_certs(const struct cust_castore *);
  */
 X509_STORE *cust_castore_store(struct cust_ctx *, const struct cust_castore *s,
 	    int purpose, const time_t *at);
+/*
+ * Read PATH, a regular file of at most MAX bytes, into *BIOP (owned by the
+ * caller; in memory that OpenSSL wipes when SECRET).  It is opened without
+ * blocking, so that a FIFO is refused, not waited on.
+ */
+int	cust_pki_read(struct cust_ctx *, const char *path, size_t max,
+	    bool secret, BIO **biop);
+/* P holds CRLs (NULL: none). */
+bool	cust_x509_policy_revokes(const struct cust_x509_policy *p);
+/* Add P's CRLs to ST and make it check every certificate of a chain
+ * against them (nothing without CRLs).  CUST_FATAL when out of memory. */
+int	cust_x509_policy_store(struct cust_ctx *,
+	    const struct cust_x509_policy *p, X509_STORE *st);
+/*
+ * Whether X may sign evidence under P (NULL: the default usages): not a
+ * CA, and an extended key usage that P allows.  CUST_FAILED with
+ * "SUBJECT: reason".
+ */
+int	cust_x509_fit(struct cust_ctx *, const char *subject,
+	    const struct cust_x509_policy *p, X509 *x);
 /* A name as one line of RFC 2253 text, bounded and UTF-8 (owned), or NULL
  * when out of memory. */
 char	*cust_x509_name(const X509_NAME *);

@@ -925,27 +925,40 @@ int	cust_cms_sign(struct cust_ctx *, const struct cust_signer *s,
 /* What a checked CMS signature says. */
 struct cust_cms_result {
 	char		*subject;	/* owned: the signer's subject */
-	time_t		 signing_time;	/* claimed by the signer; -1: none */
+	time_t		 signing_time;	/* claimed by the signer */
 	char		 signing_time_text[CUST_TIMELEN];
 	time_t		 checked_at;	/* when the certificate was checked */
 	bool		 at_token;	/* at a token's genTime, not the
-					   signing time */
+					   present time */
 	bool		 verified;	/* chain to the CA checked */
+	bool		 revocation_checked; /* and against the policy's CRLs */
+};
+
+/* What a CMS signature is checked against; every pointer is borrowed. */
+struct cust_cms_trust {
+	const struct cust_castore *ca;	/* NULL: the signature alone */
+	const struct cust_x509_policy *policy;	/* NULL: default usages */
+	const time_t	*at;		/* genTime of a verified token over
+					   the signature; NULL: now */
+	long		 accuracy;	/* that token's, in seconds */
+	time_t		 start;		/* the acquisition's start by the
+					   host clock; -1: not known */
 };
 
 /*
  * Check the CMS signature DER (N bytes, at most CUST_P7S_MAX) over DATA:
- * one signer, detached, signingCertificateV2 present and matching, the
- * signature valid, the signer's key usage digitalSignature or
- * nonRepudiation.  With CA, also the chain to it at *AT (a token's
- * genTime) or, when AT is NULL, at the signing time; then res->verified.
- * CUST_OK, or CUST_FAILED with "SUBJECT: reason".  Release RES with
- * cust_cms_result_fini (also after a failure).
+ * one signer, detached, signingCertificateV2 present and matching, a
+ * signingTime neither before T->start nor after T->at, the signature
+ * valid, the signer's key usage digitalSignature or nonRepudiation.  With
+ * T->ca, also the chain to it at *T->at or, when NULL, at the present
+ * time (never at the signing time, which the signer claims), against the
+ * policy's CRLs, and the signer fit for evidence (cust_x509_fit); then
+ * res->verified.  CUST_OK, or CUST_FAILED with "SUBJECT: reason".
+ * Release RES with cust_cms_result_fini (also after a failure).
  */
 int	cust_cms_check(struct cust_ctx *, const char *subject, const void *der,
 	    size_t n, const void *data, size_t len,
-	    const struct cust_castore *ca, const time_t *at,
-	    struct cust_cms_result *res);
+	    const struct cust_cms_trust *t, struct cust_cms_result *res);
 void	cust_cms_result_fini(struct cust_cms_result *);
 
 /*

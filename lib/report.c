@@ -250,10 +250,12 @@ extra_json(json_t *o, const struct cust_report *rep)
 {
 	json_t *x, *l;
 
-	x = rep->x509_present ? json_pack("{s:b, s:o, s:o, s:o}", "verified",
-	    rep->x509_verified, "subject", jstr(rep->x509_subject),
-	    "checked_at", jstr(rep->x509_checked_at), "checked_by",
-	    jstr(rep->x509_checked_by)) : json_null();
+	x = rep->x509_present ? json_pack("{s:b, s:b, s:o, s:o, s:o, s:b}",
+	    "verified", rep->x509_verified, "refused", rep->x509_refused,
+	    "subject", jstr(rep->x509_subject), "checked_at",
+	    jstr(rep->x509_checked_at), "checked_by",
+	    jstr(rep->x509_checked_by), "revocation_checked",
+	    rep->x509_revocation_checked) : json_null();
 	l = rep->log_name != NULL ? json_pack("{s:o, s:I, s:s, s:I, s:I}",
 	    "name", jstr(rep->log_name), "events",
 	    (json_int_t)rep->log_events, "head", rep->log_head, "trusted",

@@ -20,14 +20,15 @@
 
 #define OFFSET_WARN	600	/* seconds between genTime and the host's end */
 
-/* The acquisition's end by the host clock, from acquisition.json. */
+/* The acquisition's start or end by the host clock, from
+ * acquisition.json. */
 static bool
-host_end(json_t *acq, struct timespec *end)
+host_time(json_t *acq, const char *which, struct timespec *ts)
 {
 	const char *s = json_string_value(json_object_get(json_object_get(acq,
-	    "clock"), "end_utc"));
+	    "clock"), which));
 
-	return cust_log_time(s, end) == 0;
+	return cust_log_time(s, ts) == 0;
 }
 
 /* The bytes of the signature file OVER, or NULL when the bundle lacks it. */
@@ -100,6 +101,7 @@ stamp(struct ver *v, const char *where, const char *over,
 	    (!v->p7s_stamped || t.gen_time < v->p7s_time)) {
 		v->p7s_stamped = true;
 		v->p7s_time = t.gen_time;
+		v->p7s_accuracy = t.accuracy;
 	}
 	r = end != NULL ? timing(v, where, &t, end, in_bundle, &st) : CUST_OK;
 	if (r == CUST_OK && cust_report_stamp(v->rep, &st) != CUST_OK)
@@ -142,7 +144,8 @@ int
 ver_stamps(struct ver *v, json_t *acq)
 {
 	struct timespec end;
-	const struct timespec *e = host_end(acq, &end) ? &end : NULL;
+	const struct timespec *e = host_time(acq, "end_utc", &end) ? &end :
+	    NULL;
 	bool verified = false;
 	int r = CUST_OK;
 
@@ -175,7 +178,8 @@ x509_found(struct ver *v, const struct cust_cms_result *res)
 	rep->x509_present = true;
 	rep->x509_verified = res->verified;
 	rep->x509_checked_by = res->at_token ? "token genTime" :
-	    "signing time";
+	    "present time";
+	rep->x509_revocation_checked = res->revocation_checked;
 	if ((rep->x509_subject = strdup(res->subject)) == NULL ||
 	    (rep->x509_checked_at = strdup(when)) == NULL)
 		return ver_oom(v);
@@ -185,9 +189,12 @@ x509_found(struct ver *v, const struct cust_cms_result *res)
 }
 
 int
-ver_x509(struct ver *v)
+ver_x509(struct ver *v, json_t *acq)
 {
+	struct cust_cms_trust t = { .ca = v->o->ca, .policy =
+	    v->o->x509_policy, .start = -1 };
 	struct cust_cms_result res;
+	struct timespec start;
 	int r;
 
 	if (v->p7s.p == NULL) {
@@ -197,13 +204,20 @@ ver_x509(struct ver *v)
 		    "signature in the bundle, and %s asks for one",
 		    v->o->require_cms ? "--require-cms" : "--ca");
 	}
+	if (v->p7s_stamped) {
+		t.at = &v->p7s_time;
+		t.accuracy = v->p7s_accuracy;
+	}
+	/* Whole seconds: the signing time is truncated to its second. */
+	if (host_time(acq, "start_utc", &start))
+		t.start = start.tv_sec;
 	r = cust_cms_check(v->ctx, "X.509 signature", v->p7s.p, v->p7s.n,
-	    v->tagman.p, v->tagman.n, v->o->ca, v->p7s_stamped ?
-	    &v->p7s_time : NULL, &res);
-	if (r == CUST_FAILED)
+	    v->tagman.p, v->tagman.n, &t, &res);
+	if (r == CUST_FAILED) {
+		v->rep->x509_present = v->rep->x509_refused = true;
 		r = FIND(v, C_SIGNATURE, CUST_P7S_MEMBER, "%s",
 		    cust_ctx_error(v->ctx));
-	else if (r == CUST_OK)
+	} else if (r == CUST_OK)
 		r = x509_found(v, &res);
 	cust_cms_result_fini(&res);
 	if (r == CUST_OK && v->o->require_cms && !v->rep->x509_verified)

@@ -90,6 +90,7 @@ struct ver {
 	bool		 p7s_stamped;		/* a verified token covers the
 						   .p7s, at p7s_time */
 	time_t		 p7s_time;
+	long		 p7s_accuracy;		/* of that token, seconds */
 };
 
 /* Out of memory in the verifier: say so on the context. */
@@ -126,7 +127,7 @@ int	ver_finish(struct ver *);
 /* Every RFC 3161 token, in the bundle and the custody log (stamps.c). */
 int	ver_stamps(struct ver *, json_t *acq);
 /* The X.509 signature, if any, and what --ca requires (stamps.c). */
-int	ver_x509(struct ver *);
+int	ver_x509(struct ver *, json_t *acq);
 /* Read the custody log, if any (stamps.c). */
 int	ver_log_read(struct ver *);
 /* The custody log against this bundle and the trusted keys (stamps.c). */

@@ -603,11 +603,12 @@ e_tsa_check(struct cust_ctx *ctx)
 static int
 e_cms_check(struct cust_ctx *ctx)
 {
+	struct cust_cms_trust t = { .ca = S.ca, .start = -1 };
 	struct cust_cms_result res;
 	int r;
 
 	r = cust_cms_check(ctx, "cades.p7s", S.p7s, S.p7slen, S.tplman,
-	    S.tplmanlen, S.ca, NULL, &res);
+	    S.tplmanlen, &t, &res);
 	if (r == CUST_OK && !res.verified)
 		r = violated("the signature did not verify");
 	cust_cms_result_fini(&res);

@@ -24,11 +24,31 @@ extendedKeyUsage = timeStamping
 [signer]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature,nonRepudiation
+extendedKeyUsage = 1.3.6.1.5.5.7.3.36
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 [nosign]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,keyEncipherment
+[mail]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = emailProtection
+[tls]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+[tsaonly]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = critical,timeStamping
+[noeku]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,nonRepudiation
+[casigner]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,digitalSignature,keyCertSign,cRLSign
+extendedKeyUsage = 1.3.6.1.5.5.7.3.36
 EOF
 }
 
@@ -51,6 +71,29 @@ make_cert() {
 	openssl x509 -req -in "$name.csr" -CA "$ca.pem" -CAkey "$ca.key" \
 	    -CAcreateserial -days 30 -extfile "$T/pki.cnf" \
 	    -extensions "$ext" -out "$name.pem" 2>/dev/null
+}
+
+# make_crl CA OUT [CERT...]: a CRL by CA (PEM, valid for 30 days) that
+# revokes the certificates CERT, made by `openssl ca` in CA.db/.
+make_crl() {
+	local ca=$1 out=$2 db=$1.db c
+	shift 2
+	mkdir -p "$db" && : >"$db/index.txt" && echo 01 >"$db/crlnumber" &&
+	cat >"$db/ca.cnf" <<EOF || return 1
+[ca]
+default_ca = crlca
+[crlca]
+database = $db/index.txt
+crlnumber = $db/crlnumber
+default_md = sha256
+default_crl_days = 30
+EOF
+	for c in "$@"; do
+		openssl ca -config "$db/ca.cnf" -cert "$ca.pem" \
+		    -keyfile "$ca.key" -revoke "$c" 2>/dev/null || return 1
+	done
+	openssl ca -config "$db/ca.cnf" -cert "$ca.pem" -keyfile "$ca.key" \
+	    -gencrl -out "$out" 2>/dev/null
 }
 
 # make_tsa DIR CA [EXTENSIONS]: a TSA in DIR (its certificate issued by CA

@@ -51,11 +51,12 @@ static void
 check(const uint8_t *data, size_t size, const struct cust_castore *ca)
 {
 	const struct fuzz_member *m = fuzz_template_find(COVERS);
+	struct cust_cms_trust t = { .ca = ca, .start = -1 };
 	struct cust_cms_result res;
 	int r;
 
-	r = cust_cms_check(fuzz_ctx(), "fuzz.p7s", data, size, m->p, m->n, ca,
-	    NULL, &res);
+	r = cust_cms_check(fuzz_ctx(), "fuzz.p7s", data, size, m->p, m->n, &t,
+	    &res);
 	expect(r, "cust_cms_check");
 	if (res.verified && (ca == NULL || r != CUST_OK))
 		fuzz_fail("a signature verified without a CA or with an "

@@ -52,7 +52,8 @@ collect odd.tar.zst --evidence-id ODDZ --compress zstd /t2
 collect plain.tar --evidence-id PLAIN /t1/a.txt
 
 # A test PKI: a CA (pki/ca.pem, committed: the targets trust it), a TSA
-# with a critical timeStamping EKU and an X.509 signer, P-256 all.
+# with a critical timeStamping EKU and an X.509 signer with documentSigning
+# (which verify --ca needs), P-256 all.
 P=$T/pki
 mkdir -p "$P"
 cat >"$P/pki.cnf" <<'CNF'
@@ -72,6 +73,7 @@ authorityKeyIdentifier = keyid
 [signer]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature,nonRepudiation
+extendedKeyUsage = 1.3.6.1.5.5.7.3.36
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 [tsa]

@@ -262,7 +262,7 @@ END_TEST
 START_TEST(ca_or_require_cms_need_a_p7s)
 {
 	o.ca = ca;
-	ck_assert_int_eq(ver_x509(&v), CUST_OK);
+	ck_assert_int_eq(ver_x509(&v, acq), CUST_OK);
 	ck_assert_uint_eq(rep->nfindings, 1);
 	ck_assert_str_eq(rep->findings[0].check, "signature");
 	ck_assert_str_eq(rep->findings[0].message, "no X.509 signature in the "
@@ -270,7 +270,7 @@ START_TEST(ca_or_require_cms_need_a_p7s)
 	cust_report_free(rep);
 	ck_assert_ptr_nonnull(v.rep = rep = calloc(1, sizeof(*rep)));
 	o.ca = NULL;
-	ck_assert_int_eq(ver_x509(&v), CUST_OK);
+	ck_assert_int_eq(ver_x509(&v, acq), CUST_OK);
 	ck_assert_uint_eq(rep->nfindings, 0);
 	ck_assert(!rep->x509_present);
 }

@@ -114,9 +114,11 @@ __attribute__((unused)) static const char *const tk_tsa_exts[] = {
 	"keyUsage=critical,digitalSignature",
 	"extendedKeyUsage=critical,timeStamping", NULL,
 };
+/* documentSigning (RFC 9336), which evidence signers need by default. */
 __attribute__((unused)) static const char *const tk_signer_exts[] = {
 	"basicConstraints=critical,CA:FALSE",
-	"keyUsage=critical,digitalSignature,nonRepudiation", NULL,
+	"keyUsage=critical,digitalSignature,nonRepudiation",
+	"extendedKeyUsage=1.3.6.1.5.5.7.3.36", NULL,
 };
 
 /* A file DIR/NAME holding the certificates and the key given (PEM). */
