@@ -78,7 +78,8 @@ cust_closing_parse(struct cust_ctx *ctx, const char *text, size_t n,
 	const char *s = text, *end = text + n, *nl;
 	size_t k;
 
-	if (n < sizeof(HEADER) - 1 || memcmp(s, HEADER, sizeof(HEADER) - 1))
+	if (n < sizeof(HEADER) - 1 ||
+	    memcmp(s, HEADER, sizeof(HEADER) - 1) != 0)
 		return cust_set_error(ctx, 0, CUST_FAILED, "line 1 is not the "
 		    "custody-closing/1 header");
 	s += sizeof(HEADER) - 1;

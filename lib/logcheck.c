@@ -123,7 +123,8 @@ bound(const struct cust_log *log, const struct cust_log_policy *pol,
 	if ((r = seal_record(log, pol, rep, &bad)) != CUST_OK)
 		return r;
 	/* The same bag in other bytes: rewritten, or recompressed. */
-	if (sha != NULL && pol->sha256 != NULL && strcmp(sha, pol->sha256)) {
+	if (sha != NULL && pol->sha256 != NULL &&
+	    strcmp(sha, pol->sha256) != 0) {
 		bad++;
 		snprintf(why, sizeof(why), "records the bundle file's SHA-256 "
 		    "as %s; the file read is %s: not the bytes that were "

@@ -351,5 +351,7 @@ else
 	ok "tokens and custody logs # SKIP collect has no --tsa (issue 4 absent)"
 fi
 
+# Optional members stripped, added or replaced, and a custody log that
+# disagrees with its bundle: closing.sh (e2e-closing).
 check "at least 30 distinct tamperings ($KINDS)" test "$KINDS" -ge 30
 done_testing
