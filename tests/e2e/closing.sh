@@ -118,58 +118,60 @@ check "the statement of a bundle sealed while the TSA was down says none" \
 
 # --- from the bundle alone
 for z in tar tar.zst; do
-	mk "token-stripped-$z" x.$z remove $TSR
+	kind=plain
+	[ $z = tar ] || kind=zstd
+	mk "token-stripped-$kind" x.$z remove $TSR
 	verify_b
 	judge "custody: $TSR: $stripped"
-	mk "seal-token-stripped-$z" s.$z remove $TSR
+	mk "seal-token-stripped-$kind" s.$z remove $TSR
 	verify_b
 	judge "custody: $TSR: $stripped"
 	# the .p7s with its token: no structural hint is left
 	tamper remove x.$z x1.$z $P7STSR
-	mk "p7s-stripped-$z" x1.$z remove $P7S
+	mk "p7s-stripped-$kind" x1.$z remove $P7S
 	verify_b
 	judge "custody: $P7S: $stripped"
 	# trusted by the seal key's ID alone, no --ca to ask for the .p7s
 	id=$(tar -xOf "$B" B/metadata/acquisition.json |
 	    "$PY" -c 'import json, sys; print(json.load(sys.stdin)["seal"]["key_id"])')
 	run "$CUSTODY" verify --trusted-key-id "$id" "$B"
-	NAME="p7s-stripped-$z, trusted by the seal key's ID"
+	NAME="p7s-stripped-$kind, trusted by the seal key's ID"
 	judge "custody: $P7S: $stripped"
 	tar -xOf s.$z B/$TSR >token.tsr
 	tamper add n.$z n1.$z $TSR x $CL
-	mk "token-added-$z" n1.$z replace $TSR token.tsr
+	mk "token-added-$kind" n1.$z replace $TSR token.tsr
 	verify_b
 	judge "custody: $TSR: $added"
 	tamper add d.$z d1.$z $TSR x $CL
-	mk "token-added-to-untimestamped-$z" d1.$z replace $TSR token.tsr
+	mk "token-added-to-untimestamped-$kind" d1.$z replace $TSR token.tsr
 	verify_b
 	judge "custody: $TSR: $added"
-	mk "token-of-other-bundle-$z" s.$z swap $TSR os.$z
+	mk "token-of-other-bundle-$kind" s.$z swap $TSR os.$z
 	verify_b
 	judge_match "^custody: $TSR: sha512 [0-9a-f]{128} differs from [0-9a-f]{16}\.\.\. $replaced\$"
-	mk "p7s-of-other-bundle-$z" x.$z swap $P7S ox.$z
+	mk "p7s-of-other-bundle-$kind" x.$z swap $P7S ox.$z
 	verify_b
 	judge_match "^custody: $P7S: sha512 [0-9a-f]{128} differs from [0-9a-f]{16}\.\.\. $replaced\$"
 	tar -xOf x.$z B/$P7S >other.p7s
 	tamper add s.$z s1.$z $P7S x $TSR
-	mk "added-p7s-$z" s1.$z replace $P7S other.p7s
+	mk "p7s-added-$kind" s1.$z replace $P7S other.p7s
 	run "$CUSTODY" verify --pubkey k.pub "$B"
 	judge "custody: $P7S: $added"
-	mk "closing-stripped-$z" x.$z remove $CL
+	mk "closing-stripped-$kind" x.$z remove $CL
 	tamper remove "$B" "$B.1" $CLSIG && mv "$B.1" "$B"
 	verify_b
 	judge "custody: $B: the bundle ends where $CL should be"
-	mk "closing-signature-stripped-$z" x.$z remove $CLSIG
+	mk "closing-signature-stripped-$kind" x.$z remove $CLSIG
 	verify_b
 	judge "custody: $B: the bundle ends where $CLSIG should be"
-	mk "closing-text-stripped-$z" x.$z remove $CL
+	mk "closing-text-stripped-$kind" x.$z remove $CL
 	verify_b
 	judge "custody: $CLSIG: unexpected member where $CL should be"
-	mk "closing-edited-$z" n.$z edit $CL "# none: $P7S" "# nonE: $P7S"
+	mk "closing-edited-$kind" n.$z edit $CL "# none: $P7S" "# nonE: $P7S"
 	verify_b
 	judge "custody: $CLSIG: signature: invalid signature over the data (the closing statement must be signed by the seal's key)"
 	tamper swap s.$z s3.$z $CL os.$z
-	mk "closing-of-other-bundle-$z" s3.$z swap $CLSIG os.$z
+	mk "closing-of-other-bundle-$kind" s3.$z swap $CLSIG os.$z
 	verify_b
 	judge_match "^custody: $CL: lists another $SIG \(sha512 [0-9a-f]{16}\.\.\.\): the closing statement of another bundle\$"
 done
@@ -183,7 +185,9 @@ judge_match "^custody: $CLSIG: .*\(the closing statement must be signed by the s
 # are not reported; the log is what catches a change the seal key's holder
 # made and closed again (tamper.py --sign), after the log was written.
 for z in tar tar.zst; do
-	mk "log-token-stripped-and-reclosed-$z" s.$z remove $TSR --sign k.key k.pub
+	kind=plain
+	[ $z = tar ] || kind=zstd
+	mk "log-token-stripped-and-reclosed-$kind" s.$z remove $TSR --sign k.key k.pub
 	verify_b
 	expect_rc "$NAME: the bundle alone verifies" 0
 	cp logs/s.$z.custody "$B.custody"
