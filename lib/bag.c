@@ -11,9 +11,12 @@
  *   signatures/tagmanifest-sha512.txt.minisig, and then, each optional:
  *   signatures/tagmanifest-sha512.txt.p7s,
  *   timestamps/tagmanifest-sha512.txt.minisig.tsr,
- *   timestamps/tagmanifest-sha512.txt.p7s.tsr
- * The last three sign or timestamp the tag manifest or a signature, so no
- * manifest lists them; cust_bag_append() keeps them in this order.
+ *   timestamps/tagmanifest-sha512.txt.p7s.tsr,
+ *   and last signatures/closing.txt, signatures/closing.txt.minisig.
+ * The three optional ones sign or timestamp the tag manifest or a
+ * signature, so no manifest lists them; cust_bag_append() keeps them in
+ * this order.  The closing statement (closing.c) lists them, so that none
+ * can be stripped, added or replaced unseen, and the seal key signs it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -52,6 +55,9 @@ struct cust_bag {
 	size_t		 siglen;
 	size_t		 next;		/* trailers[] index allowed next */
 	bool		 p7s;		/* the .p7s was written */
+	bool		 closed;	/* the closing statement was written */
+	char		 sums[CUST_NCLOSED][129]; /* SHA-512 of cust_closed[i],
+						   "" when not written */
 };
 
 /* What may follow the signature, in this order (see above). */
@@ -280,6 +286,18 @@ baginfo(struct cust_bag *b, const char *extra)
 	return r;
 }
 
+/* Member cust_closed[I] holds P: the closing statement will list it. */
+static int
+closed_sum(struct cust_bag *b, size_t i, const void *p, size_t n)
+{
+	unsigned char md[64];
+
+	if (EVP_Digest(p, n, md, NULL, EVP_sha512(), NULL) != 1)
+		return cust_set_ssl_error(b->ctx, CUST_FATAL, "sha512");
+	cust_hex(md, sizeof(md), b->sums[i]);
+	return CUST_OK;
+}
+
 /* The tag manifest over every tag file so far, then its signature. */
 static int
 signoff(struct cust_bag *b, const struct cust_bag_seal *in)
@@ -307,6 +325,8 @@ signoff(struct cust_bag *b, const struct cust_bag_seal *in)
 		else
 			r = cust_sink_write_member(b->sink, m, sig, siglen);
 	}
+	if (r == CUST_OK)
+		r = closed_sum(b, 0, sig, siglen);
 	if (r == CUST_OK) {
 		/* Kept: countersignatures and timestamps cover them. */
 		b->tm = tm;
@@ -338,12 +358,13 @@ cust_bag_append(struct cust_bag *b, const char *rel, const void *p, size_t n)
 {
 	const char *m;
 	size_t i;
+	int r;
 
 	for (i = b->next; i < NELEM(trailers); i++)
 		if (strcmp(trailers[i], rel) == 0)
 			break;
 	/* A .p7s.tsr timestamps the .p7s: never without it. */
-	if (b->sig == NULL || i == NELEM(trailers) ||
+	if (b->sig == NULL || b->closed || i == NELEM(trailers) ||
 	    (strcmp(rel, CUST_P7STSR_MEMBER) == 0 && !b->p7s))
 		return cust_set_error(b->ctx, 0, CUST_FATAL, "bag: %s may not "
 		    "come here", rel);
@@ -351,7 +372,40 @@ cust_bag_append(struct cust_bag *b, const char *rel, const void *p, size_t n)
 		return CUST_FATAL;
 	b->next = i + 1;
 	b->p7s = b->p7s || strcmp(rel, CUST_P7S_MEMBER) == 0;
+	/* trailers[i] is cust_closed[i + 1]: the signature comes first. */
+	if ((r = closed_sum(b, i + 1, p, n)) != CUST_OK)
+		return r;
 	return cust_sink_write_member(b->sink, m, p, n);
+}
+
+int
+cust_bag_close(struct cust_bag *b, const struct cust_key *key,
+    const char *untrusted, const char *trusted)
+{
+	char *text = NULL, *sig = NULL;
+	size_t len, siglen;
+	const char *m;
+	int r;
+
+	if (b->sig == NULL || b->closed)
+		return cust_set_error(b->ctx, 0, CUST_FATAL, "bag: %s may not "
+		    "come here", CUST_CLOSING_MEMBER);
+	b->closed = true;
+	if ((r = cust_closing_text(b->ctx, b->sums, &text, &len)) !=
+	    CUST_OK || (r = cust_sig_make(b->ctx, key, text, len, untrusted,
+	    trusted, &sig, &siglen)) != CUST_OK)
+		goto out;
+	if ((m = cust_bag_member(b, CUST_CLOSING_MEMBER)) == NULL ||
+	    (r = cust_sink_write_member(b->sink, m, text, len)) != CUST_OK)
+		r = m == NULL ? CUST_FATAL : r;
+	else if ((m = cust_bag_member(b, CUST_CLOSESIG_MEMBER)) == NULL)
+		r = CUST_FATAL;
+	else
+		r = cust_sink_write_member(b->sink, m, sig, siglen);
+out:
+	free(sig);
+	free(text);
+	return r;
 }
 
 int

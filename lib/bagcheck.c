@@ -490,6 +490,7 @@ checks(struct ver *v, json_t *acq)
 	    (r = FIND(v, C_STRUCTURE, "bag-info.txt", "not UTF-8")) != CUST_OK)
 		return r;
 	if ((r = check_signature(v, acq)) != CUST_OK ||
+	    (r = ver_closing(v)) != CUST_OK ||
 	    (r = ver_stamps(v, acq)) != CUST_OK ||
 	    (r = ver_x509(v, acq)) != CUST_OK ||
 	    (r = check_tagman(v)) != CUST_OK ||
@@ -508,11 +509,12 @@ ver_finish(struct ver *v)
 	json_t *acq = NULL;
 	int r = CUST_OK;
 
-	if (!v->stop && v->stage <= S_SIG) {
+	if (!v->stop && v->stage < S_END) {
 		v->stop = true;
 		r = FIND(v, C_STRUCTURE, v->o->name, "the bundle ends where %s "
 		    "should be", v->stage == S_DATA ? "metadata/acquisition.json" :
-		    ver_wanted(v));
+		    v->stage > S_SIG && v->stage < S_CLOSING ?
+		    CUST_CLOSING_MEMBER : ver_wanted(v));
 	}
 	if (r == CUST_OK && !v->stop && (r = ver_log_read(v)) == CUST_OK) {
 		acq = acquisition(v);

@@ -4,7 +4,9 @@
  * manifest's SHA-512, which binds a custody log to it, the signature files
  * a timestamp covers, and the SHA-256 of the file.  The bundle is read once
  * with the verifier's hostile-input reader, bounded, and not verified:
- * that is custody verify's work.
+ * that is custody verify's work.  The closing statement is not needed:
+ * custody timestamp puts its tokens in the custody log, never in the
+ * bundle, so the bundle and its statement stay as they were sealed.
  */
 #include <errno.h>
 #include <stdio.h>

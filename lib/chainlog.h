@@ -68,6 +68,10 @@ struct cust_log_policy {
 	const char	*bag;		/* this bundle's top directory */
 	const char	*tagmanifest_sha512;	/* of this bundle */
 	const char	*sha256;	/* of the bytes read, or NULL */
+	/* What follows this bundle's seal, for the "sealed" event's record */
+	bool		 x509;		/* a .p7s */
+	const char	*x509_subject;	/* its signer, when known, or NULL */
+	size_t		 tokens;	/* .tsr members */
 	const struct cust_key *const *keys; /* the investigator trusts */
 	size_t		 nkeys;
 	const char	*seal_key;	/* the bundle's seal key (base64), or
@@ -79,7 +83,9 @@ struct cust_log_policy {
 /*
  * Check LOG against POL: each line whole and signed by the key it names,
  * the chain and sequence unbroken, times in order, event 0 bound to this
- * bundle, and the end at POL->head.  Failures become findings of the
+ * bundle (its bag, tag manifest and file SHA-256, and for a "sealed"
+ * event the X.509 signature and tokens its "seal" records), and the end
+ * at POL->head.  Failures become findings of the
  * "custody log" check in REP, naming the event (seq and type); events
  * signed by keys not trusted become warnings.  REP's log counts are set.
  * CUST_OK, or CUST_FATAL when out of memory.

@@ -739,6 +739,26 @@ info_lines(const struct cust_collect_opts *o, const char *keyid)
 	return n < 0 ? NULL : s;
 }
 
+/* The closing statement, once the X.509 signature and tokens are in. */
+static int
+close_bag(struct run *run)
+{
+	char id[CUST_KEYID_HEXLEN + 1], when[CUST_TIMELEN], *trusted;
+	struct timespec now;
+	int r;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	cust_key_id_hex(run->key, id);
+	cust_time_utc(&now, when);
+	if (asprintf(&trusted, "custody bag:%s closed:%s key:%s",
+	    run->o->bag_name, when, id) < 0)
+		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "seal");
+	r = cust_bag_close(run->bag, run->key, "closing statement from "
+	    "custody key", trusted);
+	free(trusted);
+	return r;
+}
+
 static int
 seal(struct run *run)
 {
@@ -769,8 +789,10 @@ seal(struct run *run)
 	in.key = run->key;
 	in.untrusted = "signature from custody key";
 	in.trusted = trusted;
-	if ((r = cust_bag_seal(run->bag, &in)) == CUST_OK)
-		r = cust_countersign(run->ctx, run->bag, run->o, run->res);
+	if ((r = cust_bag_seal(run->bag, &in)) == CUST_OK &&
+	    (r = cust_countersign(run->ctx, run->bag, run->o, run->res)) ==
+	    CUST_OK)
+		r = close_bag(run);
 out:
 	free(trusted);
 	free(info);

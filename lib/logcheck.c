@@ -38,15 +38,79 @@ fail(struct cust_report *rep, const struct cust_log *log, size_t i,
 	return cust_report_add(rep, C_LOG, log->name, "%s: %s", ev, why);
 }
 
-/* Event 0 names this bundle: its bag and its tag manifest digest. */
+/* The X.509 signature the "sealed" event records, against the bundle's;
+ * NULL when they agree. */
+static const char *
+x509_differs(json_t *x, const struct cust_log_policy *pol, char *why,
+    size_t n)
+{
+	const char *subj = json_string_value(x);
+
+	if (subj != NULL && !pol->x509)
+		snprintf(why, n, "records an X.509 signature by %.200s; the "
+		    "bundle holds none: %s was stripped", subj,
+		    CUST_P7S_MEMBER);
+	else if (subj == NULL && pol->x509)
+		snprintf(why, n, "records no X.509 signature; the bundle holds "
+		    "%s: it was added", CUST_P7S_MEMBER);
+	else if (subj != NULL && pol->x509_subject != NULL &&
+	    strcmp(subj, pol->x509_subject) != 0)
+		snprintf(why, n, "records an X.509 signature by %.200s; the "
+		    "bundle's %s is by %.200s: it was replaced", subj,
+		    CUST_P7S_MEMBER, pol->x509_subject);
+	else
+		return NULL;
+	return why;
+}
+
+/* A "sealed" event records what followed the seal: the X.509 signature
+ * and how many tokens.  *bad counts the disagreements. */
+static int
+seal_record(const struct cust_log *log, const struct cust_log_policy *pol,
+    struct cust_report *rep, int *bad)
+{
+	json_t *seal = json_object_get(log->v[0].obj, "seal");
+	json_t *x = json_object_get(seal, "x509");
+	json_t *t = json_object_get(seal, "timestamps");
+	char why[640];
+	int r = CUST_OK;
+
+	if (strcmp(log->v[0].e.type, "sealed") != 0)
+		return CUST_OK;
+	if (!json_is_object(seal) || (!json_is_null(x) &&
+	    !json_is_string(x)) || !json_is_integer(t) ||
+	    json_integer_value(t) < 0) {
+		(*bad)++;
+		return fail(rep, log, 0, "\"seal\" does not record the X.509 "
+		    "signature and the tokens ({x509, timestamps})");
+	}
+	if (x509_differs(x, pol, why, sizeof(why)) != NULL) {
+		(*bad)++;
+		r = fail(rep, log, 0, why);
+	}
+	if (r == CUST_OK && (uint64_t)json_integer_value(t) != pol->tokens) {
+		(*bad)++;
+		snprintf(why, sizeof(why), "records %jd timestamp token%s in "
+		    "the bundle; the bundle holds %zu: a token was %s",
+		    (intmax_t)json_integer_value(t), json_integer_value(t) ==
+		    1 ? "" : "s", pol->tokens, (uint64_t)json_integer_value(t)
+		    > pol->tokens ? "stripped" : "added");
+		r = fail(rep, log, 0, why);
+	}
+	return r;
+}
+
+/* Event 0 names this bundle: its bag, its tag manifest digest, the
+ * SHA-256 of its file, and what followed its seal. */
 static int
 bound(const struct cust_log *log, const struct cust_log_policy *pol,
     struct cust_report *rep, bool *ok)
 {
 	const struct cust_log_entry *e = &log->v[0].e;
-	char why[512], ev[96];
+	char why[512];
 	json_t *b = json_object_get(log->v[0].obj, "bundle");
 	const char *sha = json_string_value(json_object_get(b, "sha256"));
+	int bad = 0, r;
 
 	if (strcmp(e->tagmanifest_sha512, pol->tagmanifest_sha512) != 0 ||
 	    strcmp(e->bag, pol->bag) != 0) {
@@ -56,14 +120,19 @@ bound(const struct cust_log *log, const struct cust_log_policy *pol,
 		    pol->bag, pol->tagmanifest_sha512);
 		return fail(rep, log, 0, why);
 	}
-	*ok = true;
-	named(log, 0, ev, sizeof(ev));
-	if (sha != NULL && pol->sha256 != NULL && strcmp(sha, pol->sha256) != 0)
-		return cust_report_warn(rep, log->name, "%s: records the "
-		    "bundle file's SHA-256 as %s; the file read is %s (same "
-		    "bag, other bytes: recompressed or rewritten?)", ev, sha,
-		    pol->sha256);
-	return CUST_OK;
+	if ((r = seal_record(log, pol, rep, &bad)) != CUST_OK)
+		return r;
+	/* The same bag in other bytes: rewritten, or recompressed. */
+	if (sha != NULL && pol->sha256 != NULL &&
+	    strcmp(sha, pol->sha256) != 0) {
+		bad++;
+		snprintf(why, sizeof(why), "records the bundle file's SHA-256 "
+		    "as %s; the file read is %s: not the bytes that were "
+		    "sealed", sha, pol->sha256);
+		r = fail(rep, log, 0, why);
+	}
+	*ok = bad == 0;
+	return r;
 }
 
 /* The event is signed, by the key it names, over its exact text. */

@@ -744,6 +744,14 @@ int	cust_bag_sealed(const struct cust_bag *, const char **tm,
  */
 int	cust_bag_append(struct cust_bag *, const char *rel, const void *p,
 	    size_t n);
+/*
+ * Write the closing statement (signatures/closing.txt, see closing.c) over
+ * the signature and every member appended, and its minisign signature by
+ * KEY with comments UNTRUSTED and TRUSTED: the bag's last members.  Nothing
+ * may be appended after it.
+ */
+int	cust_bag_close(struct cust_bag *, const struct cust_key *key,
+	    const char *untrusted, const char *trusted);
 
 /* -------------------------------------------------------- custody_log.c */
 
@@ -913,6 +921,32 @@ int	cust_sig_verify(struct cust_ctx *, const struct cust_sig *,
 #define CUST_P7STSR_MEMBER	"timestamps/tagmanifest-sha512.txt.p7s.tsr"
 #define CUST_P7S_MAX	(64 * 1024)	/* largest .p7s accepted */
 #define CUST_TSR_MAX	(64 * 1024)	/* largest .tsr accepted */
+
+/* ------------------------------------------------------------ closing.c */
+
+/* The closing statement and its signature: always the last two members. */
+#define CUST_CLOSING_MEMBER	"signatures/closing.txt"
+#define CUST_CLOSESIG_MEMBER	"signatures/closing.txt.minisig"
+#define CUST_CLOSING_MAX	4096	/* largest closing.txt accepted */
+#define CUST_NCLOSED		4
+
+/* The members a closing statement accounts for, in their order: the
+ * minisign signature, the .p7s, the .minisig.tsr, the .p7s.tsr. */
+extern const char *const cust_closed[CUST_NCLOSED];
+/*
+ * The closing statement of a bag in which member cust_closed[i] has the
+ * SHA-512 (lowercase hex) SUMS[i], or "" when the bag does not hold it.
+ * *textp (owned by the caller) holds *lenp bytes and a NUL.
+ */
+int	cust_closing_text(struct cust_ctx *, char sums[CUST_NCLOSED][129],
+	    char **textp, size_t *lenp);
+/*
+ * Parse closing statement TEXT (N bytes) into SUMS, as cust_closing_text
+ * would have written it.  CUST_FAILED with "line N ..." when it is not
+ * exactly that form.
+ */
+int	cust_closing_parse(struct cust_ctx *, const char *text, size_t n,
+	    char sums[CUST_NCLOSED][129]);
 
 /*
  * A detached CMS SignedData (DER) over DATA by S: SHA-256 (SHA-384 for a

@@ -274,6 +274,9 @@ ver_log(struct ver *v)
 	pol.bag = cust_reader_bag(v->rd);
 	pol.tagmanifest_sha512 = tm;
 	pol.sha256 = v->rep->sha256[0] ? v->rep->sha256 : NULL;
+	pol.x509 = v->p7s.p != NULL;
+	pol.x509_subject = v->rep->x509_subject;
+	pol.tokens = (v->tsr.p != NULL) + (v->p7stsr.p != NULL);
 	pol.keys = v->o->keys;
 	pol.nkeys = v->o->nkeys;
 	pol.seal_key = v->seal_pub;

@@ -34,6 +34,8 @@ static const char *const expect[] = {
 	[S_P7S] = CUST_P7S_MEMBER,
 	[S_TSR] = CUST_TSR_MEMBER,
 	[S_P7STSR] = CUST_P7STSR_MEMBER,
+	[S_CLOSING] = CUST_CLOSING_MEMBER,
+	[S_CLOSESIG] = CUST_CLOSESIG_MEMBER,
 };
 
 /* Largest size accepted for the members kept in memory. */
@@ -43,6 +45,7 @@ static const uint64_t limit[] = {
 	[S_BAGINFO] = 1024 * 1024, [S_TAGMAN] = 1024 * 1024,
 	[S_SIG] = CUST_SIG_MAX, [S_P7S] = CUST_P7S_MAX,
 	[S_TSR] = CUST_TSR_MAX, [S_P7STSR] = CUST_TSR_MAX,
+	[S_CLOSING] = CUST_CLOSING_MAX, [S_CLOSESIG] = CUST_SIG_MAX,
 };
 
 static const char *const manifest_name[CUST_NALG] = {
@@ -590,6 +593,10 @@ tagmember(struct ver *v, const struct cust_member *m)
 			    "the .p7s, but the bundle has no .p7s");
 		}
 		return hold(v, m, limit[s], &v->p7stsr, NULL);
+	case S_CLOSING:
+		return hold(v, m, limit[s], &v->closing, NULL);
+	case S_CLOSESIG:
+		return hold(v, m, limit[s], &v->closesig, NULL);
 	default:
 		return CUST_OK;
 	}
@@ -605,15 +612,16 @@ member(struct ver *v, const struct cust_member *m)
 			return payload(v, m);
 		v->stage = S_ACQ;
 	}
-	/* After the signature, each optional member in its place. */
-	while (v->stage > S_SIG && v->stage < S_END &&
+	/* After the signature, each optional member in its place; the
+	 * closing statement is not optional. */
+	while (v->stage > S_SIG && v->stage < S_CLOSING &&
 	    strcmp(m->rel, expect[v->stage]) != 0)
 		v->stage++;
 	if ((want = ver_wanted(v)) == NULL || strcmp(m->rel, want) != 0) {
 		v->stop = true;
 		if (want == NULL)
 			return FIND(v, C_STRUCTURE, m->rel, "unexpected member "
-			    "after the signature");
+			    "after the closing statement");
 		return FIND(v, C_STRUCTURE, m->rel, "unexpected member where "
 		    "%s should be", want);
 	}
@@ -624,7 +632,8 @@ static void
 fini(struct ver *v)
 {
 	struct held *h[] = { &v->bagit, &v->algs, &v->acq, &v->custody,
-	    &v->baginfo, &v->tagman, &v->sig, &v->p7s, &v->tsr, &v->p7stsr };
+	    &v->baginfo, &v->tagman, &v->sig, &v->p7s, &v->tsr, &v->p7stsr,
+	    &v->closing, &v->closesig };
 
 	cust_reader_free(v->rd);
 	cust_digest_free(v->dig);

@@ -16,6 +16,7 @@ enum stage {
 	S_BAGIT, S_ALGS, S_DATA, S_ACQ, S_FILES, S_BODY, S_CUSTODY, S_MAN,
 	S_BAGINFO, S_TAGMAN, S_SIG,
 	S_P7S, S_TSR, S_P7STSR,		/* each optional, after the signature */
+	S_CLOSING, S_CLOSESIG,		/* the closing statement, last */
 	S_END,
 };
 
@@ -84,6 +85,7 @@ struct ver {
 	bool		 order_reported;
 	/* signatures and timestamps after the minisign signature */
 	struct held	 p7s, tsr, p7stsr;
+	struct held	 closing, closesig;	/* the closing statement */
 	struct cust_log	*log;			/* owned: the custody log */
 	char		*seal_pub;		/* owned: base64 of the key that
 						   made the signature */
@@ -116,12 +118,15 @@ struct item *ver_lookup(struct ver *, const char *rel, size_t n);
 /* The digest of item I for the manifest at position K. */
 const unsigned char *ver_digest(const struct ver *, size_t i, size_t k);
 /* The member expected now (after the signature, the next optional one),
- * or NULL past the last member a bag may have. */
+ * or NULL past the last member a bag may have (the closing signature). */
 const char *ver_wanted(const struct ver *);
 /* json_loadb() of a text from the bundle, refused (NULL, ERR's text says
  * why) when it holds more than 262,144 values: jansson's tree for one costs
  * up to about 120 bytes a value. */
 json_t	*ver_json(const char *p, size_t n, json_error_t *err);
+/* The closing statement against the members it lists, signed with the
+ * seal key (closecheck.c); nothing to do when the seal did not verify. */
+int	ver_closing(struct ver *);
 /* Checks made after the stream ended (bagcheck.c). */
 int	ver_finish(struct ver *);
 /* Every RFC 3161 token, in the bundle and the custody log (stamps.c). */

@@ -27,8 +27,9 @@ expect_out_match "the summary names the signature" \
     "^x509: +$P7S\$"
 expect_out_match "the minisign seal uses a one-time key" \
     '^seal key: +[0-9A-F]{16} \(one-time key'
-check "the .p7s follows the minisign signature" \
-    test "$(tar -tf b.tar | tail -2 | tr '\n' ' ')" = "B/$SIG B/$P7S "
+check "the .p7s follows the minisign signature, then the closing statement" \
+    test "$(tar -tf b.tar | tail -4 | tr '\n' ' ')" = \
+    "B/$SIG B/$P7S B/signatures/closing.txt B/signatures/closing.txt.minisig "
 
 run "$CUSTODY" verify --ca ca.pem b.tar
 expect_rc "verify --ca" 0
@@ -129,8 +130,8 @@ run "$CUSTODY" collect --no-nice --cert inv-chain.pem --key inv.key \
 expect_rc "collect --cert --tsa" 0
 expect_out_match "two tokens" '^timestamp:  2 tokens from the TSA in timestamps/$'
 check "members after the signature, in order" test \
-    "$(tar -tf bt.tar | tail -4 | sed 's,^B/,,' | tr '\n' ' ')" = \
-    "$SIG $P7S timestamps/tagmanifest-sha512.txt.minisig.tsr timestamps/tagmanifest-sha512.txt.p7s.tsr "
+    "$(tar -tf bt.tar | tail -6 | sed 's,^B/,,' | tr '\n' ' ')" = \
+    "$SIG $P7S timestamps/tagmanifest-sha512.txt.minisig.tsr timestamps/tagmanifest-sha512.txt.p7s.tsr signatures/closing.txt signatures/closing.txt.minisig "
 run "$CUSTODY" verify --ca ca.pem --tsa-ca ca.pem --require-cms \
     --require-timestamp bt.tar
 expect_rc "verify --ca --tsa-ca" 0

@@ -29,6 +29,17 @@ run minisign -Vm tagmanifest-sha512.txt \
 expect_rc "minisign verifies the signature with the key's .pub" 0
 expect_out_match "minisign shows the trusted comment" \
     '^Trusted comment: custody bag:EVD-1 sealed:'
+run minisign -Vm signatures/closing.txt -x signatures/closing.txt.minisig \
+    -p "$T/k.pub"
+expect_rc "minisign verifies the closing statement with the seal key" 0
+expect_out_match "minisign shows its trusted comment" \
+    '^Trusted comment: custody bag:EVD-1 closed:'
+check "sha512sum --strict -c signatures/closing.txt" \
+    sha512sum --quiet --strict -c signatures/closing.txt
+run bash -c "diff <(grep -v '^#' signatures/closing.txt | cut -c131-) \
+    <(find . -type f \( -path './signatures/*' -o -path './timestamps/*' \) \
+    ! -name 'closing.txt*' | cut -c3- | LC_ALL=C sort)"
+expect_rc "the closing statement lists every signature and token file" 0
 check "the tag manifest lists every tag file" \
     test "$(cut -d' ' -f3 tagmanifest-sha512.txt | sort | tr '\n' ' ')" = \
     "bag-info.txt bagit.txt manifest-md5.txt manifest-sha1.txt manifest-sha256.txt manifest-sha512.txt metadata/acquisition.json metadata/algorithms.txt metadata/bodyfile.txt metadata/custody.jsonl metadata/files.jsonl "
@@ -56,5 +67,9 @@ printf ' ' >>tagmanifest-sha512.txt
 run minisign -Vm tagmanifest-sha512.txt \
     -x signatures/tagmanifest-sha512.txt.minisig -p "$T/k.pub"
 expect_rc "minisign notices a changed tag manifest" 1
+sed -i 's/^# none: /# nonE: /' signatures/closing.txt
+run minisign -Vm signatures/closing.txt -x signatures/closing.txt.minisig \
+    -p "$T/k.pub"
+expect_rc "minisign notices a changed closing statement" 1
 
 done_testing

@@ -155,7 +155,7 @@ fails "custody: $D/a.txt: listed in manifest-sha256.txt but not in the bundle"
 mk tag-file-removed p.tar remove metadata/bodyfile.txt
 fails "custody: metadata/custody.jsonl: unexpected member where metadata/bodyfile.txt should be"
 mk signature-removed p.tar remove $SIG
-fails "custody: $B: the bundle ends where $SIG should be"
+fails "custody: signatures/closing.txt: unexpected member where $SIG should be"
 mk payload-added z.tar.zst add "$D/planted.txt" planted metadata/acquisition.json
 fails "custody: $D/planted.txt: in the bundle but not listed in manifest-sha256.txt"
 mk tag-file-added p.tar add metadata/notes.txt notes bag-info.txt
@@ -373,5 +373,7 @@ else
 	ok "tokens and custody logs # SKIP collect has no --tsa (issue 4 absent)"
 fi
 
+# Optional members stripped, added or replaced, and a custody log that
+# disagrees with its bundle: closing.sh (e2e-closing).
 check "at least 30 distinct tamperings ($KINDS)" test "$KINDS" -ge 30
 done_testing

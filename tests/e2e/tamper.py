@@ -59,7 +59,8 @@ each of which decodes alone; the frames are kept byte for byte):
   frameswap IN OUT K              frames K and K+1 change places
 
 --sign KEY PUB recomputes the tag manifest of the result and signs it with
-KEY (a custody secret key) in minisign's format, naming PUB's key ID;
+KEY (a custody secret key) in minisign's format, naming PUB's key ID, and
+writes and signs the closing statement again over the members as they are;
 with --acq, acquisition.json first records PUB as the seal key.  --rehash
 recomputes every payload manifest and Payload-Oxum before that.
 """
@@ -231,7 +232,15 @@ def sign(members, key, pub, acq):
     text = ''.join(hashlib.sha512(d).hexdigest() + '  ' + n + '\n'
                    for n, d in tags).encode('utf-8', 'surrogateescape')
     setdata(members, find(members, 'tagmanifest-sha512.txt'), text)
-    i = find(members, 'signatures/tagmanifest-sha512.txt.minisig')
+    resign(members, 'signatures/tagmanifest-sha512.txt.minisig', text, key,
+           kid)
+    close(members, key, kid)
+
+
+def resign(members, name, text, key, kid):
+    """Member NAME becomes a minisign signature of TEXT by KEY, keeping
+    its trusted comment but for the key ID."""
+    i = find(members, name)
     old = members[i][1].decode().splitlines()
     comment = old[2].split(': ', 1)[1]
     comment = ' '.join('key:' + kid if w.startswith('key:') else w
@@ -244,6 +253,26 @@ def sign(members, key, pub, acq):
            'trusted comment: ' + comment + '\n' +
            base64.b64encode(glob).decode() + '\n')
     setdata(members, i, out.encode())
+
+
+CLOSED = ['signatures/tagmanifest-sha512.txt.minisig',
+          'signatures/tagmanifest-sha512.txt.p7s',
+          'timestamps/tagmanifest-sha512.txt.minisig.tsr',
+          'timestamps/tagmanifest-sha512.txt.p7s.tsr']
+
+
+def close(members, key, kid):
+    """Write the closing statement again over the members as they are
+    now (lib/closing.c), and sign it with KEY."""
+    held = {rel(m): d for m, d in members}
+    text = ('# custody-closing/1: each member after tagmanifest-sha512.txt '
+            'and before this statement\n')
+    for n in CLOSED:
+        text += (hashlib.sha512(held[n]).hexdigest() + '  ' + n if n in held
+                 else '# none: ' + n) + '\n'
+    setdata(members, find(members, 'signatures/closing.txt'), text.encode())
+    resign(members, 'signatures/closing.txt.minisig', text.encode(), key,
+           kid)
 
 
 def special(members, i, kind):

@@ -40,8 +40,11 @@ verify_fails "a payload file added" t3.tar \
 expect_out_match "a payload file added: counted as extra" ' 1 extra, '
 
 tamper add good.tar t3b.tar "$D/late.txt" "late"
-verify_fails "a payload file added after the signature" t3b.tar \
-    "custody: $D/late.txt: unexpected member after the signature"
+verify_fails "a payload file added after the closing statement" t3b.tar \
+    "custody: $D/late.txt: unexpected member after the closing statement"
+tamper add good.tar t3c.tar "$D/late.txt" "late" signatures/closing.txt
+verify_fails "a payload file added after the signature" t3c.tar \
+    "custody: $D/late.txt: unexpected member where signatures/closing.txt should be"
 
 tamper forge good.tar t4.tar "$D/a.txt" "forged"
 check "forged bundle: manifests and tag manifest agree with the forgery" \

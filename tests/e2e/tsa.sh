@@ -23,8 +23,9 @@ expect_out_match "the summary counts the token" \
     '^timestamp:  1 token from the TSA in timestamps/$'
 expect_out_match "the summary names --tsa-ca in the verify command" \
     '^verify: .* --tsa-ca TSA-CA\.pem b\.tar$'
-check "the token is the last member, after the signature" \
-    test "$(tar -tf b.tar | tail -2 | tr '\n' ' ')" = "B/$SIG B/$TSR "
+check "the token follows the signature, then the closing statement" \
+    test "$(tar -tf b.tar | tail -4 | tr '\n' ' ')" = \
+    "B/$SIG B/$TSR B/signatures/closing.txt B/signatures/closing.txt.minisig "
 
 run "$CUSTODY" verify --pubkey k.pub --tsa-ca ca.pem b.tar
 expect_rc "verify --tsa-ca" 0
@@ -92,7 +93,7 @@ tamper add b.tar extra.tar timestamps/other.tsr "x"
 run "$CUSTODY" verify --pubkey k.pub --tsa-ca ca.pem extra.tar
 expect_rc "an unknown member after the token" 1
 expect_err "is refused" \
-    "custody: timestamps/other.tsr: unexpected member after the signature"
+    "custody: timestamps/other.tsr: unexpected member after the closing statement"
 
 # A TSA that is down, refuses, fails or talks nonsense: the bundle is
 # still sealed and complete, and says it is untimestamped.

@@ -4,7 +4,7 @@
  * by make-seeds.sh with the test key) is rebuilt for every input with
  * some of its tag files replaced by parts of the input (split at NUL
  * bytes, see fuzz_split), its tag manifest recomputed unless the input
- * gives one, and its signature made again, so that every check after the
+ * gives one, and its signature and closing statement made again, so that every check after the
  * signature runs on the fuzzed text with full trust.  Built twice:
  *
  *   FUZZ_RECORDS   files.jsonl \0 custody.jsonl \0 acquisition.json
@@ -139,6 +139,27 @@ put(struct cust_sink *s, const char *name, const void *p, size_t n)
 		fuzz_fail("sink: %s", cust_ctx_error(fuzz_ctx()));
 }
 
+/* The closing statement over signature SIG alone, and its signature. */
+static void
+close_bag(struct cust_sink *s, const char *sig, size_t siglen)
+{
+	char sums[CUST_NCLOSED][129] = { "" }, *text, *csig;
+	unsigned char md[64];
+	size_t n, csiglen;
+
+	if (EVP_Digest(sig, siglen, md, NULL, EVP_sha512(), NULL) != 1)
+		fuzz_fail("sha512");
+	cust_hex(md, sizeof(md), sums[0]);
+	if (cust_closing_text(fuzz_ctx(), sums, &text, &n) != CUST_OK ||
+	    cust_sig_make(fuzz_ctx(), fuzz_key(), text, n, "fuzz",
+	    tpl.trusted, &csig, &csiglen) != CUST_OK)
+		fuzz_fail("close: %s", cust_ctx_error(fuzz_ctx()));
+	put(s, CUST_CLOSING_MEMBER, text, n);
+	put(s, CUST_CLOSESIG_MEMBER, csig, csiglen);
+	free(csig);
+	free(text);
+}
+
 /* The sealed tag manifest and its signature, as this run has them. */
 static void
 seal(struct cust_sink *s, const struct fuzz_part *part)
@@ -157,6 +178,7 @@ seal(struct cust_sink *s, const struct fuzz_part *part)
 	    &sig, &siglen) != CUST_OK)
 		fuzz_fail("sign: %s", cust_ctx_error(fuzz_ctx()));
 	put(s, SIG, sig, siglen);
+	close_bag(s, sig, siglen);
 	free(sig);
 	free(tm);
 }

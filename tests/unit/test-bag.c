@@ -195,6 +195,7 @@ struct build {
 	const char	*trusted;
 	int		 outfd;		/* -1: DIR/out.tar */
 	int		 r_seal;	/* what seal returned */
+	bool		 close;		/* a .p7s, then the closing statement */
 	uint64_t	 oxum_bytes, oxum_count;
 };
 
@@ -285,6 +286,17 @@ build(struct build *b)
 	in.trusted = b->trusted;
 	if ((r = b->r_seal = cust_bag_seal(bag, &in)) != CUST_OK)
 		goto out;
+	if (b->close) {
+		ck_assert_int_eq(cust_bag_append(bag, CUST_P7S_MEMBER, "p7s",
+		    3), CUST_OK);
+		ck_assert_int_eq(cust_bag_close(bag, b->key, "closing",
+		    "custody bag:b closed"), CUST_OK);
+		/* Nothing after it, not even a token. */
+		ck_assert_int_eq(cust_bag_append(bag, CUST_TSR_MEMBER, "t", 1),
+		    CUST_FATAL);
+		ck_assert_int_eq(cust_bag_close(bag, b->key, "closing",
+		    "again"), CUST_FATAL);
+	}
 	r = cust_sink_close(s, sha, &bytes);
 out:
 	cust_digest_free(d);
@@ -586,6 +598,69 @@ START_TEST(bag_passes_independent_cross_checks)
 }
 END_TEST
 
+static void
+sha512_hex(const void *p, size_t n, char out[129])
+{
+	unsigned char md[64];
+
+	ck_assert_int_eq(EVP_Digest(p, n, md, NULL, EVP_sha512(), NULL), 1);
+	cust_hex(md, sizeof(md), out);
+}
+
+START_TEST(bag_closing_statement_lists_what_follows_the_tag_manifest)
+{
+	const struct member *sm, *pm, *cm, *csm;
+	char sig[129], p7s[129], want[1024];
+	struct cust_sig *csig;
+	struct build b;
+	char *pub;
+
+	defaults(&b);
+	b.close = true;
+	ck_assert_int_eq(build(&b), CUST_OK);
+	readback("out.tar");
+	ck_assert_str_eq(mem[nmem - 4].name,
+	    "b/signatures/tagmanifest-sha512.txt.minisig");
+	ck_assert_str_eq(mem[nmem - 3].name, "b/" CUST_P7S_MEMBER);
+	ck_assert_str_eq(mem[nmem - 2].name, "b/" CUST_CLOSING_MEMBER);
+	ck_assert_str_eq(mem[nmem - 1].name, "b/" CUST_CLOSESIG_MEMBER);
+	sm = must("b/signatures/tagmanifest-sha512.txt.minisig");
+	pm = must("b/" CUST_P7S_MEMBER);
+	cm = must("b/" CUST_CLOSING_MEMBER);
+	csm = must("b/" CUST_CLOSESIG_MEMBER);
+	sha512_hex(sm->data, sm->size, sig);
+	sha512_hex(pm->data, pm->size, p7s);
+	snprintf(want, sizeof(want), "# custody-closing/1: each member after "
+	    "tagmanifest-sha512.txt and before this statement\n"
+	    "%s  signatures/tagmanifest-sha512.txt.minisig\n"
+	    "%s  signatures/tagmanifest-sha512.txt.p7s\n"
+	    "# none: timestamps/tagmanifest-sha512.txt.minisig.tsr\n"
+	    "# none: timestamps/tagmanifest-sha512.txt.p7s.tsr\n", sig, p7s);
+	ck_assert_str_eq(cm->data, want);
+	ck_assert_int_eq(cust_sig_parse(ctx, csm->data, csm->size, &csig),
+	    CUST_OK);
+	ck_assert_str_eq(cust_sig_trusted_comment(csig),
+	    "custody bag:b closed");
+	ck_assert_int_eq(cust_sig_verify(ctx, csig, key, cm->data, cm->size),
+	    CUST_OK);
+	cust_sig_free(csig);
+	forget();
+	/* Stock tools check it in the extracted bag. */
+	pub = cust_key_public_text(ctx, key);
+	ck_assert_ptr_nonnull(pub);
+	put("k.pub", pub, strlen(pub));
+	free(pub);
+	ck_assert_int_eq(sh("mkdir x && tar -xf out.tar -C x"), 0);
+	ck_assert_int_eq(sh("cd x/b && sha512sum --quiet --strict -c "
+	    CUST_CLOSING_MEMBER), 0);
+	ck_assert_int_eq(sh(MINISIGN " -V -q -p k.pub -m x/b/"
+	    CUST_CLOSING_MEMBER " -x x/b/" CUST_CLOSESIG_MEMBER), 0);
+	ck_assert_int_eq(sh("echo >>x/b/" CUST_P7S_MEMBER), 0);
+	ck_assert_int_ne(sh("cd x/b && sha512sum --quiet --strict -c "
+	    CUST_CLOSING_MEMBER " >/dev/null 2>&1"), 0);
+}
+END_TEST
+
 START_TEST(bag_without_payload_is_complete)
 {
 	struct build b;
@@ -750,6 +825,8 @@ bag_suite(void)
 	tcase_add_checked_fixture(layout, setup, teardown);
 	tcase_set_timeout(layout, 60);
 	tcase_add_test(layout, bag_members_in_documented_order);
+	tcase_add_test(layout,
+	    bag_closing_statement_lists_what_follows_the_tag_manifest);
 	tcase_add_test(layout, bag_sha256_manifest_is_always_there);
 	tcase_add_test(layout, bag_declares_bagit_and_algorithms);
 	tcase_add_test(layout, bag_payload_manifests_match_contents);

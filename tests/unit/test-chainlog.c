@@ -267,6 +267,94 @@ START_TEST(a_log_of_another_bundle_fails)
 }
 END_TEST
 
+/* A "sealed" event recording X509 (a subject, or NULL) and TOKENS; SEAL
+ * false leaves its "seal" out. */
+static void
+sealed(const char *x509, int tokens, bool seal)
+{
+	struct cust_event ev = { .type = "sealed", .name = "A", .key = k1 };
+	json_t *extra = json_pack("{s:{s:s, s:b, s:o, s:i}}", "seal", "key_id",
+	    "0000000000000000", "one_time", 0, "x509", x509 != NULL ?
+	    json_string(x509) : json_null(), "timestamps", tokens);
+	char head[65];
+
+	ck_assert_ptr_nonnull(extra);
+	ck_assert_msg(cust_log_write(ctx, fd, "t.custody", &ref, &ev, seal ?
+	    extra : NULL, head) == CUST_OK, "%s", cust_ctx_error(ctx));
+	json_decref(extra);
+}
+
+START_TEST(the_seal_record_must_agree_with_the_bundle)
+{
+	struct cust_log_policy p = policy(NULL, 0);
+	char other[65];
+
+	sealed("CN=A", 2, true);
+	p.x509 = true;
+	p.x509_subject = "CN=A";
+	p.tokens = 2;
+	ck_assert_str_eq(verdict(&p), "");
+	p.tokens = 1;
+	ck_assert_str_eq(verdict(&p), "event 0 (sealed): records 2 timestamp "
+	    "tokens in the bundle; the bundle holds 1: a token was stripped");
+	ck_assert_int_eq(rep->nfindings, 1);
+	cust_report_free(rep);
+	ck_assert_ptr_nonnull(rep = calloc(1, sizeof(*rep)));
+	p.tokens = 2;
+	p.x509_subject = "CN=B";
+	ck_assert_str_eq(verdict(&p), "event 0 (sealed): records an X.509 "
+	    "signature by CN=A; the bundle's " CUST_P7S_MEMBER " is by CN=B: "
+	    "it was replaced");
+	cust_report_free(rep);
+	ck_assert_ptr_nonnull(rep = calloc(1, sizeof(*rep)));
+	p.x509 = false;
+	p.x509_subject = NULL;
+	ck_assert_str_eq(verdict(&p), "event 0 (sealed): records an X.509 "
+	    "signature by CN=A; the bundle holds none: " CUST_P7S_MEMBER
+	    " was stripped");
+	/* The same bag in other bytes: a failure, no longer a warning. */
+	cust_report_free(rep);
+	ck_assert_ptr_nonnull(rep = calloc(1, sizeof(*rep)));
+	p.x509 = true;
+	memset(other, 'c', 64);
+	other[64] = '\0';
+	p.sha256 = other;
+	ck_assert_str_eq(verdict(&p), "event 0 (sealed): records the bundle "
+	    "file's SHA-256 as bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	    "bbbbbbbbbbbbbbbb; the file read is cccccccccccccccccccccccccccccc"
+	    "cccccccccccccccccccccccccccccccccc: not the bytes that were "
+	    "sealed");
+	ck_assert_uint_eq(rep->nwarnings, 0);
+}
+END_TEST
+
+START_TEST(a_seal_without_x509_or_tokens_must_say_so)
+{
+	struct cust_log_policy p = policy(NULL, 0);
+
+	sealed(NULL, 0, true);
+	p.x509 = true;
+	ck_assert_str_eq(verdict(&p), "event 0 (sealed): records no X.509 "
+	    "signature; the bundle holds " CUST_P7S_MEMBER ": it was added");
+	cust_report_free(rep);
+	ck_assert_ptr_nonnull(rep = calloc(1, sizeof(*rep)));
+	p.x509 = false;
+	p.tokens = 1;
+	ck_assert_str_eq(verdict(&p), "event 0 (sealed): records 0 timestamp "
+	    "tokens in the bundle; the bundle holds 1: a token was added");
+}
+END_TEST
+
+START_TEST(a_sealed_event_without_its_seal_fails)
+{
+	struct cust_log_policy p = policy(NULL, 0);
+
+	sealed(NULL, 0, false);
+	ck_assert_str_eq(verdict(&p), "event 0 (sealed): \"seal\" does not "
+	    "record the X.509 signature and the tokens ({x509, timestamps})");
+}
+END_TEST
+
 /* Damage one line of a three-event log; the finding it must give. */
 static void
 damaged(void (*damage)(char *s), const char *want)
@@ -662,6 +750,9 @@ chainlog_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, events_chain_and_read_back);
+	tcase_add_test(tc, the_seal_record_must_agree_with_the_bundle);
+	tcase_add_test(tc, a_seal_without_x509_or_tokens_must_say_so);
+	tcase_add_test(tc, a_sealed_event_without_its_seal_fails);
 	tcase_add_test(tc, each_minisig_covers_the_event_text);
 	tcase_add_test(tc, trusted_keys_and_warnings);
 	tcase_add_test(tc, the_seal_key_counts_with_a_trusted_origin);

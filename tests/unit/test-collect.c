@@ -373,8 +373,11 @@ START_TEST(collect_stores_exact_bytes_under_escaped_names)
 	ck_assert_ptr_null(member("t/data/tree/fifo"));
 	ck_assert_ptr_null(member("t/data/tree/sub"));
 	ck_assert_str_eq(mem[0].name, "t/bagit.txt");
-	ck_assert_str_eq(mem[nmem - 1].name,
+	ck_assert_str_eq(mem[nmem - 3].name,
 	    "t/signatures/tagmanifest-sha512.txt.minisig");
+	/* The closing statement and its signature come last. */
+	ck_assert_str_eq(mem[nmem - 2].name, "t/" CUST_CLOSING_MEMBER);
+	ck_assert_str_eq(mem[nmem - 1].name, "t/" CUST_CLOSESIG_MEMBER);
 	forget();
 }
 END_TEST

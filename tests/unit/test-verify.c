@@ -502,7 +502,8 @@ START_TEST(verify_intact_bundle_without_keys_is_unverified)
 	counts(NFILES, 0, 0, 0);
 	ck_assert_uint_eq(rep->payload_files, NFILES);
 	ck_assert_uint_eq(rep->payload_bytes, NBYTES);
-	ck_assert_uint_eq(rep->members, NFILES + 10);
+	/* and the closing statement and its signature */
+	ck_assert_uint_eq(rep->members, NFILES + 12);
 	ck_assert_str_eq(rep->bag, "t");
 	ck_assert_str_eq(rep->key_id, res.key_id);
 	ck_assert(rep->signature_valid);
@@ -729,13 +730,115 @@ END_TEST
 START_TEST(verify_finds_member_added_after_signature)
 {
 	load("b.tar");
+	insert(index_of("t/" CUST_CLOSING_MEMBER), "t/data/late", "late\n");
+	store("bad.tar", 0);
+	forget();
+	verify("bad.tar");
+	broken("structure");
+	has_finding("structure", "data/late",
+	    "unexpected member where " CUST_CLOSING_MEMBER " should be");
+}
+END_TEST
+
+START_TEST(verify_finds_member_added_after_closing_statement)
+{
+	load("b.tar");
 	insert(nmem, "t/data/late", "late\n");
 	store("bad.tar", 0);
 	forget();
 	verify("bad.tar");
 	broken("structure");
 	has_finding("structure", "data/late",
-	    "unexpected member after the signature");
+	    "unexpected member after the closing statement");
+}
+END_TEST
+
+START_TEST(verify_finds_closing_statement_removed)
+{
+	load("b.tar");
+	drop("t/" CUST_CLOSESIG_MEMBER);
+	drop("t/" CUST_CLOSING_MEMBER);
+	store("bad.tar", 0);
+	forget();
+	verify("bad.tar");
+	broken("structure");
+	has_finding("structure", "bad.tar",
+	    "the bundle ends where " CUST_CLOSING_MEMBER " should be");
+}
+END_TEST
+
+START_TEST(verify_finds_token_added_after_closing)
+{
+	/* The bundle was sealed without a TSA: its statement says none. */
+	load("b.tar");
+	insert(index_of("t/" CUST_CLOSING_MEMBER), "t/" CUST_TSR_MEMBER,
+	    "a token");
+	store("bad.tar", 0);
+	forget();
+	keys[0] = pub;
+	nkeys = 1;
+	verify("bad.tar");
+	nkeys = 0;
+	broken("timestamp");
+	has_finding("timestamp", CUST_TSR_MEMBER, "in the bundle, but "
+	    CUST_CLOSING_MEMBER " says none: added after the bundle was "
+	    "closed");
+}
+END_TEST
+
+START_TEST(verify_finds_edited_closing_statement)
+{
+	size_t i;
+	char *none;
+
+	load("b.tar");
+	i = index_of("t/" CUST_CLOSING_MEMBER);
+	ck_assert_ptr_nonnull(none = strstr((char *)mem[i].data, "# none: "));
+	none[2] = 'N';
+	store("bad.tar", 0);
+	forget();
+	keys[0] = pub;
+	nkeys = 1;
+	verify("bad.tar");
+	nkeys = 0;
+	broken("signature");
+	has_finding("signature", CUST_CLOSESIG_MEMBER, "invalid signature");
+}
+END_TEST
+
+START_TEST(verify_finds_closing_statement_of_another_bundle)
+{
+	struct member c[2];
+	size_t i;
+
+	/* The same key closes another bundle; its statement is moved in. */
+	make_bundle("b2.tar", 0);
+	load("b2.tar");
+	i = index_of("t/" CUST_CLOSING_MEMBER);
+	c[0] = mem[i];
+	c[1] = mem[i + 1];
+	mem[i].name = mem[i + 1].name = NULL;
+	mem[i].data = mem[i + 1].data = NULL;
+	forget();
+	load("b.tar");
+	i = index_of("t/" CUST_CLOSING_MEMBER);
+	for (size_t k = 0; k < 2; k++) {
+		free(mem[i + k].data);
+		mem[i + k].data = c[k].data;
+		mem[i + k].size = c[k].size;
+		free(c[k].name);
+	}
+	store("bad.tar", 0);
+	forget();
+	keys[0] = pub;
+	nkeys = 1;
+	verify("bad.tar");
+	nkeys = 0;
+	broken("signature");
+	has_finding("signature", CUST_CLOSING_MEMBER, "lists another "
+	    CUST_SIG_MEMBER);
+	has_finding("signature", CUST_CLOSING_MEMBER, "the closing statement "
+	    "of another bundle");
 }
 END_TEST
 
@@ -1015,6 +1118,11 @@ verify_suite(void)
 	tcase_add_test(bad, verify_finds_removed_payload_member);
 	tcase_add_test(bad, verify_finds_added_payload_member);
 	tcase_add_test(bad, verify_finds_member_added_after_signature);
+	tcase_add_test(bad, verify_finds_member_added_after_closing_statement);
+	tcase_add_test(bad, verify_finds_closing_statement_removed);
+	tcase_add_test(bad, verify_finds_token_added_after_closing);
+	tcase_add_test(bad, verify_finds_edited_closing_statement);
+	tcase_add_test(bad, verify_finds_closing_statement_of_another_bundle);
 	tcase_add_test(bad, verify_finds_duplicate_payload_member);
 	tcase_add_test(bad, verify_finds_removed_tag_file);
 	tcase_add_test(bad, verify_finds_moved_payload_member);
