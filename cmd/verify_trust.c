@@ -15,13 +15,47 @@
 #include "cmd.h"
 
 static int
-castore(struct cust_ctx *ctx, struct cust_castore **sp, const char *opt,
-    const char *path)
+castore(struct cust_ctx *ctx, const struct trust_args *t,
+    struct cust_castore **sp, const char *opt, const char *path)
 {
 	if (*sp != NULL)
-		return warnmsg("%s: given twice", opt), usage(&cmd_verify);
+		return warnmsg("%s: given twice", opt), usage(t->cmd);
 	if (cust_castore_load(ctx, path, sp) != CUST_OK)
 		return warnctx(ctx), EXIT_USAGE;
+	return EXIT_DONE;
+}
+
+/*
+ * --pubkey FILE.  A key file whose minisign key ID is not the ID of its
+ * key (custody never makes one) would name one key and be another: it is
+ * refused, so that every ID printed is the key's own.
+ */
+static int
+pubkey(struct cust_ctx *ctx, struct trust_args *t, const char *path)
+{
+	struct cust_key *k;
+
+	if (t->nkeys == TRUST_MAX_KEYS)
+		return warnmsg("--pubkey: at most %d keys", TRUST_MAX_KEYS),
+		    usage(t->cmd);
+	if (cust_key_load_public(ctx, path, &k) != CUST_OK)
+		return warnctx(ctx), EXIT_USAGE;
+	if (cust_key_check_own_id(ctx, k, path) != CUST_OK) {
+		cust_key_free(k);
+		return warnctx(ctx), EXIT_USAGE;
+	}
+	t->keys[t->nkeys++] = k;
+	return EXIT_DONE;
+}
+
+static int
+keyid(struct trust_args *t, const char *s)
+{
+	if (t->nids == TRUST_MAX_KEYS || strlen(s) != CUST_KEYID_HEXLEN ||
+	    strspn(s, "0123456789abcdefABCDEF") != CUST_KEYID_HEXLEN)
+		return warnmsg("--trusted-key-id: %s: not a 16-digit key ID",
+		    s), usage(t->cmd);
+	t->ids[t->nids++] = s;
 	return EXIT_DONE;
 }
 
@@ -30,10 +64,14 @@ trust_option(struct cust_ctx *ctx, struct trust_args *t, int ch,
     const char *arg)
 {
 	switch (ch) {
+	case TRUST_PUBKEY:
+		return pubkey(ctx, t, arg);
+	case TRUST_KEY_ID:
+		return keyid(t, arg);
 	case TRUST_CA:
-		return castore(ctx, &t->ca, "--ca", arg);
+		return castore(ctx, t, &t->ca, "--ca", arg);
 	case TRUST_TSA_CA:
-		return castore(ctx, &t->tsa_ca, "--tsa-ca", arg);
+		return castore(ctx, t, &t->tsa_ca, "--tsa-ca", arg);
 	case TRUST_REQUIRE_TS:
 		t->require_ts = true;
 		return EXIT_DONE;
@@ -47,7 +85,7 @@ trust_option(struct cust_ctx *ctx, struct trust_args *t, int ch,
 		if (strlen(arg) != 64 ||
 		    strspn(arg, "0123456789abcdefABCDEF") != 64)
 			return warnmsg("--log-head: %s: not 64 hex digits (a "
-			    "SHA-256)", arg), usage(&cmd_verify);
+			    "SHA-256)", arg), usage(t->cmd);
 		for (size_t i = 0; i < 64; i++)
 			t->head[i] = arg[i] >= 'A' && arg[i] <= 'F' ?
 			    (char)(arg[i] - 'A' + 'a') : arg[i];
@@ -63,13 +101,13 @@ trust_check(const struct trust_args *t, const char *bundle)
 	if (t->require_ts && t->tsa_ca == NULL)
 		return warnmsg("--require-timestamp: needs --tsa-ca, the CA "
 		    "that the TSA's certificate must chain to"),
-		    usage(&cmd_verify);
+		    usage(t->cmd);
 	if (t->require_cms && t->ca == NULL)
 		return warnmsg("--require-cms: needs --ca, the CA that the "
-		    "signer's certificate must chain to"), usage(&cmd_verify);
+		    "signer's certificate must chain to"), usage(t->cmd);
 	if (t->has_head && t->log == NULL && strcmp(bundle, "-") == 0)
 		return warnmsg("--log-head: needs --log when the bundle is "
-		    "read from standard input"), usage(&cmd_verify);
+		    "read from standard input"), usage(t->cmd);
 	return EXIT_DONE;
 }
 
@@ -102,6 +140,10 @@ trust_open(struct trust_args *t, const char *bundle,
 void
 trust_opts(const struct trust_args *t, struct cust_verify_opts *o)
 {
+	o->keys = (const struct cust_key *const *)t->keys;
+	o->nkeys = t->nkeys;
+	o->key_ids = t->ids;
+	o->nkey_ids = t->nids;
 	o->ca = t->ca;
 	o->tsa_ca = t->tsa_ca;
 	o->require_timestamp = t->require_ts;
@@ -115,6 +157,8 @@ trust_close(struct trust_args *t)
 	if (t->logfd >= 0)
 		close(t->logfd);
 	free(t->logname);
+	for (size_t i = 0; i < t->nkeys; i++)
+		cust_key_free(t->keys[i]);
 	cust_castore_free(t->ca);
 	cust_castore_free(t->tsa_ca);
 }

@@ -95,9 +95,28 @@ int	cust_key_parse_public(struct cust_ctx *, const char *text, size_t len,
 	    struct cust_key **keyp);
 /* Free a key, wiping secret material.  NULL is a no-op. */
 void	cust_key_free(struct cust_key *);
-/* The key ID as minisign prints it: 16 uppercase hex digits and a NUL. */
+/*
+ * The key's own ID, derived from the key: the first 8 bytes of the SHA-256
+ * of the Ed25519 public key, printed as minisign prints an ID (the bytes
+ * in reverse order, 16 uppercase hex digits) and a NUL.  Never the ID a
+ * file claims: see cust_key_minisign_id_hex.
+ */
 void	cust_key_id_hex(const struct cust_key *,
 	    char out[CUST_KEYID_HEXLEN + 1]);
+/* The minisign key ID the key's file or blob carried (its own ID for keys
+ * made or loaded from a secret key file), as above. */
+void	cust_key_minisign_id_hex(const struct cust_key *,
+	    char out[CUST_KEYID_HEXLEN + 1]);
+/*
+ * CLAIMED (a key ID as a bundle, log or file states it; NULL when none
+ * is stated) must be KEY's own ID: CUST_OK, or CUST_FAILED with
+ * "SUBJECT: claims key ID CLAIMED but its key is OWN".
+ */
+int	cust_key_check_claim(struct cust_ctx *, const struct cust_key *,
+	    const char *subject, const char *claimed);
+/* The minisign ID KEY carries must be its own, as cust_key_check_claim. */
+int	cust_key_check_own_id(struct cust_ctx *, const struct cust_key *,
+	    const char *subject);
 /*
  * The public key as minisign file text ("untrusted comment: ...\n<b64>\n").
  * Owned by the caller (free()).  NULL when out of memory.
