@@ -1,9 +1,9 @@
 /*
- * verify_trust.c: the part of `custody verify` about what comes after the
- * minisign signature and beside the bundle: the investigator's CAs for
- * X.509 signatures and time-stamp authorities, what they require, the
- * custody log and where it ends; and the lines of the report that tell of
- * them.
+ * verify_trust.c: what the investigator trusts, for `custody verify` and
+ * for `custody extract`, which verifies first: the public keys and key
+ * IDs, the CAs for X.509 signatures and time-stamp authorities, what they
+ * require, the custody log and where it ends; and the lines of the report
+ * that tell of them.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -422,13 +422,17 @@ struct cust_extract_stats {
  * yet; only directories and regular files (mode 0700, 0600) are made;
  * no symbolic link is followed and no file is overwritten.  A zstd
  * stream may expand MAX_EXPANSION times past its first GiB (0: the
- * default, UINT64_MAX: no bound).  Returns CUST_OK, CUST_FAILED for a
- * damaged or hostile bundle (what was written before it stays, and the
- * message names the member), or CUST_FATAL when it could not be read or
- * written.  *ST counts what was written either way.
+ * default, UINT64_MAX: no bound).  VERIFIED, when not NULL, is the
+ * SHA-256 (hex) of the bytes cust_verify accepted: bytes read that differ
+ * are CUST_FAILED, and the bag directory written is removed.  Returns
+ * CUST_OK, CUST_FAILED for a damaged or hostile bundle (what was written
+ * before it stays, and the message names the member), or CUST_FATAL when
+ * it could not be read or written.  *ST counts what was written either
+ * way; its bag is "" when nothing written was kept.
  */
 int	cust_extract(struct cust_ctx *, int fd, const char *name, int dirfd,
-	    uint64_t max_expansion, struct cust_extract_stats *st);
+	    uint64_t max_expansion, const char *verified,
+	    struct cust_extract_stats *st);
 
 /* --------------------------------------------------- X.509 and RFC 3161 */
 
