@@ -179,16 +179,20 @@ use_given(const struct ver *v, const struct cust_sig *sig)
 	return v->o->nkeys > 0 && v->o->nkey_ids == 0 && v->o->ca == NULL;
 }
 
+/* A claimed ID, kept long enough that one with more than 16 digits is
+ * seen to differ, not cut to the right length. */
+#define CLAIMLEN	80
+
 /* The trusted comment's "key:ID" word, if it has one, in ID. */
 static bool
-comment_key(const char *tc, char id[CUST_KEYID_HEXLEN + 1])
+comment_key(const char *tc, char id[CLAIMLEN])
 {
 	const char *p;
 
 	for (p = tc; p != NULL && *p != '\0'; p = strchr(p, ' ')) {
 		p += *p == ' ';
 		if (strncmp(p, "key:", 4) == 0) {
-			snprintf(id, CUST_KEYID_HEXLEN + 1, "%.*s",
+			snprintf(id, CLAIMLEN, "%.*s",
 			    (int)strcspn(p + 4, " "), p + 4);
 			return true;
 		}
@@ -203,7 +207,7 @@ info_claims(struct ver *v, const struct cust_key *key)
 {
 	static const char label[] = "Custody-Key-ID: ";
 	const char *s = v->baginfo.p, *nl;
-	char id[CUST_KEYID_HEXLEN + 1];
+	char id[CLAIMLEN];
 
 	for (; s != NULL && *s != '\0'; s = nl != NULL ? nl + 1 : NULL) {
 		nl = strchr(s, '\n');
@@ -255,7 +259,7 @@ static int
 claims(struct ver *v, const struct cust_sig *sig, json_t *acq,
     const struct cust_key *key, const struct cust_key *rec)
 {
-	char id[CUST_KEYID_HEXLEN + 1], own[CUST_KEYID_HEXLEN + 1];
+	char id[CLAIMLEN], own[CUST_KEYID_HEXLEN + 1];
 	const char *member = SIGNAME;
 	int r;
 

@@ -45,7 +45,7 @@ expect_out_match "and says the origin is unverified" \
     "^extracted out/EXT: .* \\(intact, origin unverified: key $K is not one you trust"
 rm -rf out
 mkdir out
-run "$CUSTODY" extract -C out --pubkey k.pub - <b.tar.zst
+run bash -c 'cat b.tar.zst | "$1" extract -C out --pubkey k.pub -' _ "$CUSTODY"
 expect_rc "from a pipe: copied aside, verified, extracted" 0
 check "the same tree" bash -c "mkdir tp && zstd -dcq b.tar.zst |
     tar -xf - -C tp && diff -r tp/EXT out/EXT"
@@ -66,6 +66,10 @@ check "and wrote nothing" test -z "$(ls -A out)"
 run "$CUSTODY" extract -C out flipped.tar.zst
 expect_rc "refused without a trusted key too" 1
 check "still nothing" test -z "$(ls -A out)"
+run bash -c 'cat flipped.tar.zst | "$1" extract -C out --pubkey k.pub -' _ \
+    "$CUSTODY"
+expect_rc "refused from a pipe" 1
+check "nothing left, not even the copy of the pipe" test -z "$(ls -A out)"
 run "$CUSTODY" extract -C out --force --pubkey k.pub flipped.tar.zst
 expect_rc "--force extracts it, and still exits 1" 1
 expect_err "with a warning on stderr" \
