@@ -11,6 +11,15 @@ run "$CUSTODY" collect --key k.key --hash sha512,sha1,md5 --evidence-id EVD-1 \
     -o b.tar tree
 expect_rc "collect" 0
 
+# The key ID, recomputed from the public key as the README says: the one
+# keygen wrote and the one custody verify prints.
+derived=$(sed -n 2p k.pub | base64 -d | tail -c 32 | sha256sum |
+    cut -c1-16 | fold -w2 | tac | tr -d '\n' | tr a-f A-F)
+check "the key ID is the SHA-256 of the key, as the README says" \
+    test "$derived" = "$(key_id k.pub)"
+run "$CUSTODY" verify --pubkey k.pub b.tar
+expect_out_match "custody verify prints that ID" "^seal key: +$derived, "
+
 mkdir x
 check "tar -xf extracts the bundle" tar -xf b.tar -C x
 cd x/EVD-1 || exit 99
