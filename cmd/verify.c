@@ -74,8 +74,8 @@ trust_line(const struct cust_report *r, char *buf, size_t n)
 {
 	/* The ID is only ever the one derived from a key checked. */
 	if (r->key_id[0] == '\0')
-		return r->trusted_comment != NULL ? "(unknown: no key you "
-		    "gave or the bundle records was checked)" :
+		return r->trusted_comment != NULL ? "(unknown: the signature "
+		    "verifies with no key you gave or the bundle records)" :
 		    "(no signature read)";
 	snprintf(buf, n, "%s, signature %s, %s", r->key_id,
 	    r->signature_valid ? "valid" : "NOT valid",

@@ -120,11 +120,12 @@ check_given(struct ver *v, const struct cust_sig *sig,
 			k = v->o->keys[i];
 	if (k == NULL)
 		return unlisted(v, sig, rec);
-	cust_key_id_hex(k, v->rep->key_id);
 	if ((r = cust_sig_verify(v->ctx, sig, k, v->tagman.p, v->tagman.n)) !=
 	    CUST_OK)
 		return r == CUST_FATAL ? r : FIND(v, C_SIGNATURE, SIGNAME,
 		    "%s", cust_ctx_error(v->ctx));
+	/* The seal key is named only once it is known to have sealed. */
+	cust_key_id_hex(k, v->rep->key_id);
 	v->rep->signature_valid = v->rep->key_trusted = true;
 	v->rep->trusted_by = "public key";
 	*signer = k;
@@ -141,7 +142,6 @@ check_embedded(struct ver *v, const struct cust_sig *sig,
 	if (rec == NULL)
 		return FIND(v, C_SIGNATURE, ACQNAME, "no public key is "
 		    "recorded; give the sealing key with --pubkey");
-	cust_key_id_hex(rec, v->rep->key_id);
 	/* CUST_FATAL (out of memory) is passed up, its message set. */
 	r = cust_sig_verify(v->ctx, sig, rec, v->tagman.p, v->tagman.n);
 	if (r == CUST_FAILED)
@@ -149,6 +149,7 @@ check_embedded(struct ver *v, const struct cust_sig *sig,
 		    "key recorded in the bundle)", cust_ctx_error(v->ctx));
 	if (r != CUST_OK)
 		return r;
+	cust_key_id_hex(rec, v->rep->key_id);
 	if ((v->seal_pub = cust_key_public_b64(rec)) == NULL)
 		return ver_oom(v);
 	v->rep->signature_valid = true;

@@ -345,7 +345,9 @@ struct cust_report {
 	uint64_t	 missing;	/* in a manifest, not in the archive */
 	uint64_t	 extra;		/* in the archive, not in a manifest */
 	uint64_t	 mismatched;	/* digest differs from a manifest */
-	char		 key_id[CUST_KEYID_HEXLEN + 1];	/* "" if unknown */
+	char		 key_id[CUST_KEYID_HEXLEN + 1];	/* of the key that made
+					   the signature, derived from it; ""
+					   if no key checked made it */
 	bool		 signature_valid;
 	bool		 key_trusted;
 	const char	*trusted_by;	/* "public key", "key ID", "X.509
