@@ -30,8 +30,16 @@ struct cmd {
 extern const struct cmd cmd_collect, cmd_verify, cmd_show, cmd_keygen,
     cmd_manifests, cmd_timestamp, cmd_transfer, cmd_log, cmd_extract;
 
-/* verify's options about X.509, timestamps and the custody log. */
+#define TRUST_MAX_KEYS	64
+
+/* What verify (and extract, which verifies first) trusts: keys, key IDs,
+ * X.509, timestamps and the custody log. */
 struct trust_args {
+	const struct cmd *cmd;		/* whose usage to print */
+	struct cust_key	*keys[TRUST_MAX_KEYS];	/* owned: --pubkey */
+	size_t		 nkeys;
+	const char	*ids[TRUST_MAX_KEYS];	/* --trusted-key-id */
+	size_t		 nids;
 	struct cust_castore *ca;	/* --ca */
 	struct cust_castore *tsa_ca;	/* --tsa-ca */
 	struct cust_x509_policy *policy; /* --x509-eku, --crl; or NULL */
@@ -46,9 +54,12 @@ struct trust_args {
 };
 
 enum { TRUST_CA = 0x200, TRUST_TSA_CA, TRUST_REQUIRE_TS, TRUST_REQUIRE_CMS,
-    TRUST_LOG, TRUST_LOG_HEAD, TRUST_X509_EKU, TRUST_CRL };
+    TRUST_LOG, TRUST_LOG_HEAD, TRUST_X509_EKU, TRUST_CRL, TRUST_KEY_ID,
+    TRUST_PUBKEY = 'p' };
 
 #define TRUST_LONGOPTS \
+	{ "pubkey", required_argument, NULL, TRUST_PUBKEY }, \
+	{ "trusted-key-id", required_argument, NULL, TRUST_KEY_ID }, \
 	{ "ca", required_argument, NULL, TRUST_CA }, \
 	{ "tsa-ca", required_argument, NULL, TRUST_TSA_CA }, \
 	{ "require-timestamp", no_argument, NULL, TRUST_REQUIRE_TS }, \
@@ -66,7 +77,7 @@ int	trust_check(const struct trust_args *, const char *bundle);
 /* Open the custody log (--log, or BUNDLE.custody if there is one). */
 int	trust_open(struct trust_args *, const char *bundle,
 	    struct cust_verify_opts *);
-/* The CAs, requirements and --log-head, into O. */
+/* The keys, key IDs, CAs, requirements and --log-head, into O. */
 void	trust_opts(const struct trust_args *, struct cust_verify_opts *o);
 void	trust_close(struct trust_args *);
 /* The report's X.509, timestamp and custody log lines; its warnings on

@@ -1,7 +1,10 @@
 /*
- * extract.c: `custody extract`.  Copies a bundle's bag out into a
- * directory so that stock tools (sha256sum -c, minisign -V, openssl) can
- * check it; the library refuses whatever could write outside it.
+ * extract.c: `custody extract`.  Verifies the bundle first, as custody
+ * verify would with the same options, and copies its bag out into a
+ * directory only when verify would accept it (exit 0 or 4), so that stock
+ * tools (sha256sum -c, minisign -V, openssl) can check it; the library
+ * refuses whatever could write outside the directory.  --force extracts a
+ * bundle that failed, and says so on standard error and in the summary.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,70 +17,279 @@
 
 #include "cmd.h"
 
+enum { OPT_FORCE = 0x400, OPT_EXPANSION };
+
+struct xargs {
+	const char	*dir;		/* -C */
+	const char	*bundle;
+	const char	*shown;		/* the bundle, in messages */
+	uint64_t	 ratio;		/* --max-expansion; 0: the default */
+	bool		 force;
+	struct trust_args trust;
+};
+
 static int
-run(int argc, char **argv)
+parse(struct cust_ctx *ctx, int argc, char **argv, struct xargs *a)
 {
 	static const struct option opts[] = {
 		{ "directory", required_argument, NULL, 'C' },
-		{ "max-expansion", required_argument, NULL, 'x' },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "max-expansion", required_argument, NULL, OPT_EXPANSION },
+		TRUST_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cust_extract_stats st;
-	struct cust_ctx *ctx;
-	const char *dir = ".", *name, *shown;
-	uint64_t ratio = 0;
-	int ch, fd, dfd, r, rc;
+	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "C:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "C:hp:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'C':
-			dir = optarg;
+			a->dir = optarg;
 			break;
-		case 'x':
-			if (!expansion_ratio(optarg, &ratio))
+		case OPT_FORCE:
+			a->force = true;
+			break;
+		case OPT_EXPANSION:
+			if (!expansion_ratio(optarg, &a->ratio))
 				return warnmsg("--max-expansion: %s: not a "
 				    "whole number", optarg), EXIT_USAGE;
 			break;
 		case 'h':
-			return help(&cmd_extract);
+			return help(&cmd_extract), -1;
+		case TRUST_PUBKEY: case TRUST_KEY_ID:
+		case TRUST_CA: case TRUST_TSA_CA: case TRUST_REQUIRE_TS:
+		case TRUST_REQUIRE_CMS: case TRUST_LOG: case TRUST_LOG_HEAD:
+			if ((rc = trust_option(ctx, &a->trust, ch, optarg)) !=
+			    EXIT_DONE)
+				return rc;
+			break;
 		default:
 			return usage(&cmd_extract);
 		}
 	}
 	if (argc - optind != 1)
 		return usage(&cmd_extract);
-	name = argv[optind];
-	shown = strcmp(name, "-") == 0 ? "standard input" : name;
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return warnmsg("%s: %s", dir, strerror(errno)), EXIT_FATAL;
-	fd = strcmp(name, "-") == 0 ? STDIN_FILENO :
-	    open(name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		warnmsg("%s: %s", name, strerror(errno));
-		close(dfd);
-		return EXIT_FATAL;
+	a->bundle = argv[optind];
+	a->shown = strcmp(a->bundle, "-") == 0 ? "standard input" : a->bundle;
+	return trust_check(&a->trust, a->bundle);
+}
+
+static bool
+writeall(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		p += w;
+		n -= (size_t)w;
 	}
+	return true;
+}
+
+/*
+ * The bundle is read twice, to verify and then to extract: a pipe is
+ * first copied to an unnamed file in DIR (O_TMPFILE), which goes when it
+ * is closed.  The new descriptor, or -1 (said on stderr).
+ */
+static int
+spool(int in, int dfd, const char *dir)
+{
+	char buf[65536];
+	ssize_t n;
+	int fd;
+
+	if ((fd = openat(dfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0)
+		return warnmsg("%s: a file to hold standard input: %s", dir,
+		    strerror(errno)), -1;
+	while ((n = read(in, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || !writeall(fd, buf, (size_t)n)) {
+			warnmsg("%s: %s", n < 0 ? "standard input" : dir,
+			    strerror(errno));
+			close(fd);
+			return -1;
+		}
+	}
+	if (lseek(fd, 0, SEEK_SET) != 0) {
+		warnmsg("%s: %s", dir, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The findings and warnings of the verification, on stderr, as verify
+ * prints them. */
+static void
+findings(const struct cust_report *r)
+{
+	for (size_t i = 0; i < r->nfindings; i++) {
+		fflush(stdout);
+		fputs("custody: ", stderr);
+		safe_fputs(r->findings[i].subject, stderr);
+		fputs(": ", stderr);
+		safe_fputs(r->findings[i].message, stderr);
+		fputc('\n', stderr);
+	}
+	if (r->more_findings > 0)
+		warnmsg("%ju more findings not shown",
+		    (uintmax_t)r->more_findings);
+	trust_warnings(r);
+}
+
+/* What verification said, for the summary line. */
+static void
+verdict(const struct cust_report *r, bool ok)
+{
+	if (!ok) {
+		printf("FORCED (--force): the bundle FAILED verification, %s "
+		    "check", r->failed_check != NULL ? r->failed_check :
+		    "archive");
+		return;
+	}
+	if (r->verdict == CUST_AUTHENTIC && r->key_trusted)
+		printf("verified: sealed by trusted key %s", r->key_id);
+	else if (r->verdict == CUST_AUTHENTIC) {
+		fputs("verified: signed by ", stdout);
+		safe_fputs(r->x509_subject, stdout);
+		fputs(" (X.509)", stdout);
+	} else
+		printf("intact, origin unverified: key %s is not one you "
+		    "trust (--pubkey or --trusted-key-id)", r->key_id);
+}
+
+static void
+summary(const struct xargs *a, const struct cust_extract_stats *st,
+    const struct cust_report *r, bool ok, int er)
+{
+	if (st->bag[0] == '\0')
+		return;
+	printf("%s %s/", er == CUST_OK ? "extracted" :
+	    "stopped; partly extracted", a->dir);
+	safe_fputs(st->bag, stdout);
+	printf(": %" PRIu64 " files, %" PRIu64 " directories, %" PRIu64
+	    " bytes (", st->files, st->dirs, st->bytes);
+	verdict(r, ok);
+	puts(")");
+}
+
+static int
+exit_code(const struct cust_report *r)
+{
+	switch (r->verdict) {
+	case CUST_AUTHENTIC: return EXIT_DONE;
+	case CUST_UNVERIFIED: return EXIT_UNVERIFIED;
+	case CUST_BROKEN: return EXIT_BAD;
+	default: return EXIT_FATAL;
+	}
+}
+
+/* Extract from FD (at its start), verified or forced: an exit code. */
+static int
+extract(struct cust_ctx *ctx, const struct xargs *a, int fd, int dfd,
+    const struct cust_report *r)
+{
+	bool ok = r->verdict == CUST_AUTHENTIC ||
+	    r->verdict == CUST_UNVERIFIED;
+	struct cust_extract_stats st;
+	int er;
+
+	if (!ok)
+		warnmsg("warning: --force: extracting %s, which FAILED "
+		    "verification (%s check)", a->shown, r->failed_check !=
+		    NULL ? r->failed_check : "archive");
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		return warnmsg("%s: %s", a->shown, strerror(errno)),
+		    EXIT_FATAL;
+	er = cust_extract(ctx, fd, a->shown, dfd, a->ratio, ok ? r->sha256 :
+	    NULL, &st);
+	if (er != CUST_OK)
+		warnbundle(ctx, a->shown);
+	summary(a, &st, r, ok, er);
+	if (er != CUST_OK)
+		return er == CUST_FAILED ? EXIT_BAD : EXIT_FATAL;
+	return ok ? exit_code(r) : EXIT_BAD;
+}
+
+/* Verify FD, then extract it if verify accepts it, or with --force. */
+static int
+verify_then_extract(struct cust_ctx *ctx, struct xargs *a, int fd, int dfd)
+{
+	struct cust_verify_opts o;
+	struct cust_report *r = NULL;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.fd = fd;
+	o.name = a->shown;
+	o.max_expansion = a->ratio;
+	trust_opts(&a->trust, &o);
+	if ((rc = trust_open(&a->trust, a->bundle, &o)) != EXIT_DONE)
+		return rc;
+	if (cust_verify(ctx, &o, &r) != CUST_OK)
+		return warnctx(ctx), EXIT_FATAL;
+	findings(r);
+	if (r->verdict == CUST_AUTHENTIC || r->verdict == CUST_UNVERIFIED ||
+	    a->force)
+		rc = extract(ctx, a, fd, dfd, r);
+	else {
+		warnmsg("%s: not extracted: it failed verification (%s "
+		    "check); nothing was written (--force extracts it "
+		    "anyway)", a->shown, r->failed_check != NULL ?
+		    r->failed_check : "archive");
+		printf("not extracted: %s FAILED verification; nothing was "
+		    "written\n", a->shown);
+		rc = exit_code(r);
+	}
+	cust_report_free(r);
+	return rc;
+}
+
+static int
+run(int argc, char **argv)
+{
+	struct cust_ctx *ctx;
+	struct xargs a;
+	int rc, fd = -1, dfd = -1;
+
+	memset(&a, 0, sizeof(a));
+	a.dir = ".";
+	a.trust.cmd = &cmd_extract;
+	a.trust.logfd = -1;
 	if ((ctx = ctx_or_die()) == NULL)
 		return EXIT_FATAL;
-	r = cust_extract(ctx, fd, shown, dfd, ratio, &st);
-	if (r != CUST_OK)
-		warnbundle(ctx, shown);
-	rc = r == CUST_OK ? EXIT_DONE : r == CUST_FAILED ? EXIT_BAD :
-	    EXIT_FATAL;
-	if (st.bag[0] != '\0') {
-		printf("%s %s/", r == CUST_OK ? "extracted" : "stopped; "
-		    "partly extracted", dir);
-		safe_fputs(st.bag, stdout);
-		printf(": %" PRIu64 " files, %" PRIu64 " directories, %"
-		    PRIu64 " bytes (not verified: run custody verify on the "
-		    "bundle)\n", st.files, st.dirs, st.bytes);
+	if ((rc = parse(ctx, argc, argv, &a)) != EXIT_DONE) {
+		rc = rc < 0 ? EXIT_DONE : rc;
+		goto out;
 	}
+	rc = EXIT_FATAL;
+	if ((dfd = open(a.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		warnmsg("%s: %s", a.dir, strerror(errno));
+		goto out;
+	}
+	fd = strcmp(a.bundle, "-") == 0 ? STDIN_FILENO :
+	    open(a.bundle, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		warnmsg("%s: %s", a.bundle, strerror(errno));
+		goto out;
+	}
+	if (lseek(fd, 0, SEEK_CUR) < 0 && (fd = spool(fd, dfd, a.dir)) < 0)
+		goto out;
+	rc = verify_then_extract(ctx, &a, fd, dfd);
 	if (fflush(stdout) != 0)
 		rc = EXIT_FATAL;
+out:
 	if (fd > STDIN_FILENO)
 		close(fd);
-	close(dfd);
+	if (dfd >= 0)
+		close(dfd);
+	trust_close(&a.trust);
 	cust_ctx_free(ctx);
 	return rc;
 }
@@ -85,21 +297,46 @@ run(int argc, char **argv)
 const struct cmd cmd_extract = {
 	.name = "extract",
 	.run = run,
-	.synopsis = "[-C DIR] [--max-expansion RATIO] BUNDLE",
-	.summary = "copy a bundle's bag out into a directory (not verified)",
+	.synopsis = "[-C DIR] [--force] [--pubkey FILE]... "
+	    "[--trusted-key-id ID]...\n"
+	    "              [--max-expansion RATIO] [--ca FILE] "
+	    "[--tsa-ca FILE]\n"
+	    "              [--require-cms] [--require-timestamp] [--log FILE] "
+	    "[--log-head HEX]\n"
+	    "              BUNDLE",
+	.summary = "verify a bundle, then copy its bag out into a directory",
 	.help = "  -C, --directory DIR      extract into DIR (default: the "
 	    "current directory)\n"
+	    "      --force              extract even a bundle that fails "
+	    "verification\n"
+	    "                           (said on standard error and in the "
+	    "summary)\n"
+	    "  -p, --pubkey FILE        trust this minisign public key "
+	    "(repeatable)\n"
+	    "      --trusted-key-id ID  trust the key recorded in the bundle "
+	    "if its ID,\n"
+	    "                           recomputed from the key, is ID "
+	    "(repeatable)\n"
 	    "      --max-expansion RATIO\n"
 	    "                           refuse a zstd bundle that expands "
 	    "more than RATIO\n"
 	    "                           times past its first GiB (default "
 	    "1000; 0: none)\n"
+	    "      --ca FILE, --tsa-ca FILE, --require-cms, "
+	    "--require-timestamp,\n"
+	    "      --log FILE, --log-head HEX\n"
+	    "                           as for custody verify\n"
 	    "  -h, --help               show this help\n"
-	    "\nBUNDLE is a .tar or .tar.zst file, or - for standard input. "
-	    "The bag's\ndirectory must not exist in DIR yet.  Only directories "
-	    "(0700) and regular\nfiles (0600) are made, never a link or a "
-	    "device; nothing is overwritten\nand no symbolic link is "
-	    "followed.  Nothing is verified: run custody verify.\n"
-	    "Exit status: 0 extracted, 1 damaged or hostile bundle (what was "
-	    "written\nstays), 2 usage, 3 could not read or write.\n",
+	    "\nBUNDLE is a .tar or .tar.zst file, or - for standard input "
+	    "(copied first\nto an unnamed file in DIR).  It is verified "
+	    "first, as custody verify\nwould with the same options, and "
+	    "nothing is written unless verify would\naccept it (exit 0 or "
+	    "4), or --force is given.  The bag's directory must\nnot exist "
+	    "in DIR yet.  Only directories (0700) and regular files (0600) "
+	    "are\nmade, never a link or a device; nothing is overwritten "
+	    "and no symbolic\nlink is followed.\n"
+	    "Exit status: 0 verified and extracted, 1 refused (nothing "
+	    "written), or\nextracted with --force, or a hostile member "
+	    "stopped it, 2 usage, 3 could\nnot read or write, 4 extracted, "
+	    "intact but origin unverified.\n",
 };

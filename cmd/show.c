@@ -15,6 +15,8 @@
 
 #include "cmd.h"
 
+#define SHOW_LIES	1	/* acquisition(): shown, but a key ID lies */
+
 static const char *
 str(json_t *o, const char *a, const char *b)
 {
@@ -35,12 +37,45 @@ line(const char *label, const char *value)
 	putchar('\n');
 }
 
+/*
+ * The seal key's ID, derived from the public key recorded, into BUF: never
+ * the ID the record claims.  false (said on stderr) when the record's
+ * key_id, or the ID its key blob carries, is not that key's own.
+ */
+static bool
+seal_key(struct cust_ctx *ctx, json_t *a, char *buf, size_t n)
+{
+	const char *pub = str(a, "seal", "public_key");
+	const char *claimed = json_string_value(json_object_get(
+	    json_object_get(a, "seal"), "key_id"));
+	char id[CUST_KEYID_HEXLEN + 1];
+	struct cust_key *key;
+	bool ok = true;
+
+	if (cust_key_parse_public(ctx, pub, strlen(pub), &key) != CUST_OK) {
+		/* A claim with no key to derive from is not printed. */
+		snprintf(buf, n, "(no readable public key recorded)");
+		return true;
+	}
+	cust_key_id_hex(key, id);
+	snprintf(buf, n, "%s (derived from the public key below)", id);
+	if (cust_key_check_own_id(ctx, key, "seal public key") != CUST_OK ||
+	    cust_key_check_claim(ctx, key, "seal key_id", claimed) !=
+	    CUST_OK) {
+		warnbundle(ctx, "metadata/acquisition.json");
+		ok = false;
+	}
+	cust_key_free(key);
+	return ok;
+}
+
 static int
-acquisition(const char *text, size_t len)
+acquisition(struct cust_ctx *ctx, const char *text, size_t len)
 {
 	json_error_t err;
 	json_t *a = json_loadb(text, len, 0, &err), *c;
 	char buf[256];
+	int r = CUST_OK;
 
 	if (a == NULL)
 		return warnmsg("metadata/acquisition.json: %s", err.text),
@@ -57,7 +92,9 @@ acquisition(const char *text, size_t len)
 	line("ended:", str(a, "clock", "end_utc"));
 	line("time zone:", str(a, "clock", "time_zone"));
 	line("tool:", str(a, "tool", "version"));
-	line("seal key:", str(a, "seal", "key_id"));
+	if (!seal_key(ctx, a, buf, sizeof(buf)))
+		r = SHOW_LIES;
+	line("seal key:", buf);
 	line("public key:", str(a, "seal", "public_key"));
 	c = json_object_get(a, "counts");
 	snprintf(buf, sizeof(buf), "%lld files, %lld bytes, %lld other "
@@ -71,7 +108,7 @@ acquisition(const char *text, size_t len)
 	line("counts:", buf);
 	printf("\n%-10s %14s %-64s %s\n", "STATUS", "SIZE", "SHA256", "PATH");
 	json_decref(a);
-	return CUST_OK;
+	return r;
 }
 
 static int
@@ -105,13 +142,23 @@ record(const char *text, size_t len)
 	return CUST_OK;
 }
 
+struct shown {
+	struct cust_ctx	*ctx;		/* borrowed */
+	bool		 lies;		/* a key ID claimed is not the key's */
+};
+
 static int
 each(void *arg, const char *member, const char *text, size_t len)
 {
-	(void)arg;
-	if (strcmp(member, "metadata/acquisition.json") == 0)
-		return acquisition(text, len);
-	return record(text, len);
+	struct shown *sh = arg;
+	int r;
+
+	if (strcmp(member, "metadata/acquisition.json") != 0)
+		return record(text, len);
+	/* Go on to list the files: the damage is said, and exits 1. */
+	if ((r = acquisition(sh->ctx, text, len)) == SHOW_LIES)
+		sh->lies = true;
+	return r == SHOW_LIES ? CUST_OK : r;
 }
 
 static int
@@ -121,6 +168,7 @@ run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct shown sh = { .lies = false };
 	struct cust_ctx *ctx;
 	const char *name;
 	int ch, fd, r, rc;
@@ -139,13 +187,14 @@ run(int argc, char **argv)
 		return warnmsg("%s: %s", name, strerror(errno)), EXIT_FATAL;
 	if ((ctx = ctx_or_die()) == NULL)
 		return EXIT_FATAL;
-	r = cust_scan(ctx, fd, name, each, NULL);
+	sh.ctx = ctx;
+	r = cust_scan(ctx, fd, name, each, &sh);
 	if (r == CUST_FATAL || r == CUST_FAILED) {
 		warnbundle(ctx, strcmp(name, "-") == 0 ? "standard input" :
 		    name);
 		rc = r == CUST_FATAL ? EXIT_FATAL : EXIT_BAD;
 	} else
-		rc = EXIT_DONE;
+		rc = sh.lies ? EXIT_BAD : EXIT_DONE;
 	if (fflush(stdout) != 0)
 		rc = EXIT_FATAL;
 	if (fd > STDIN_FILENO)

@@ -13,32 +13,17 @@
 
 #include "cmd.h"
 
-#define MAX_KEYS	64
-
 struct vargs {
-	struct cust_key	*keys[MAX_KEYS];
-	size_t		 nkeys;
-	const char	*ids[MAX_KEYS];
-	size_t		 nids;
 	bool		 json;
 	const char	*bundle;
 	uint64_t	 max_expansion;	/* 0: the library's default */
 	struct trust_args trust;	/* X.509, timestamps, custody log */
 };
 
-static bool
-hexid(const char *s)
-{
-	return strlen(s) == CUST_KEYID_HEXLEN &&
-	    strspn(s, "0123456789abcdefABCDEF") == CUST_KEYID_HEXLEN;
-}
-
 static int
 parse(struct cust_ctx *ctx, int argc, char **argv, struct vargs *a)
 {
 	static const struct option opts[] = {
-		{ "pubkey", required_argument, NULL, 'p' },
-		{ "trusted-key-id", required_argument, NULL, 'i' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "max-expansion", required_argument, NULL, 'x' },
 		TRUST_LONGOPTS,
@@ -49,22 +34,6 @@ parse(struct cust_ctx *ctx, int argc, char **argv, struct vargs *a)
 
 	while ((ch = getopt_long(argc, argv, "hp:", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'p':
-			if (a->nkeys == MAX_KEYS)
-				return warnmsg("--pubkey: at most %d keys",
-				    MAX_KEYS), usage(&cmd_verify);
-			if (cust_key_load_public(ctx, optarg,
-			    &a->keys[a->nkeys]) != CUST_OK)
-				return warnctx(ctx), EXIT_USAGE;
-			a->nkeys++;
-			break;
-		case 'i':
-			if (a->nids == MAX_KEYS || !hexid(optarg))
-				return warnmsg("--trusted-key-id: %s: not a "
-				    "16-digit key ID", optarg),
-				    usage(&cmd_verify);
-			a->ids[a->nids++] = optarg;
-			break;
 		case 'j':
 			a->json = true;
 			break;
@@ -75,6 +44,7 @@ parse(struct cust_ctx *ctx, int argc, char **argv, struct vargs *a)
 			break;
 		case 'h':
 			return help(&cmd_verify), -1;
+		case TRUST_PUBKEY: case TRUST_KEY_ID:
 		case TRUST_CA: case TRUST_TSA_CA: case TRUST_REQUIRE_TS:
 		case TRUST_REQUIRE_CMS: case TRUST_LOG: case TRUST_LOG_HEAD:
 		case TRUST_X509_EKU: case TRUST_CRL:
@@ -103,8 +73,11 @@ field(const char *label, const char *value)
 static const char *
 trust_line(const struct cust_report *r, char *buf, size_t n)
 {
+	/* The ID is only ever the one derived from a key checked. */
 	if (r->key_id[0] == '\0')
-		return "(no signature read)";
+		return r->trusted_comment != NULL ? "(unknown: the signature "
+		    "verifies with no key you gave or the bundle records)" :
+		    "(no signature read)";
 	snprintf(buf, n, "%s, signature %s, %s", r->key_id,
 	    r->signature_valid ? "valid" : "NOT valid",
 	    r->key_trusted ? (strcmp(r->trusted_by, "key ID") == 0 ?
@@ -251,6 +224,7 @@ run(int argc, char **argv)
 	int rc, fd = -1;
 
 	memset(&a, 0, sizeof(a));
+	a.trust.cmd = &cmd_verify;
 	a.trust.logfd = -1;
 	if ((ctx = ctx_or_die()) == NULL)
 		return EXIT_FATAL;
@@ -268,10 +242,6 @@ run(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.fd = fd;
 	o.name = strcmp(a.bundle, "-") == 0 ? "standard input" : a.bundle;
-	o.keys = (const struct cust_key *const *)a.keys;
-	o.nkeys = a.nkeys;
-	o.key_ids = a.ids;
-	o.nkey_ids = a.nids;
 	o.max_expansion = a.max_expansion;
 	trust_opts(&a.trust, &o);
 	if ((rc = trust_open(&a.trust, a.bundle, &o)) != EXIT_DONE)
@@ -286,8 +256,6 @@ out:
 	if (fd > STDIN_FILENO)
 		close(fd);
 	cust_report_free(r);
-	for (size_t i = 0; i < a.nkeys; i++)
-		cust_key_free(a.keys[i]);
 	trust_close(&a.trust);
 	cust_ctx_free(ctx);
 	return rc;

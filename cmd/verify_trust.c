@@ -1,9 +1,9 @@
 /*
- * verify_trust.c: the part of `custody verify` about what comes after the
- * minisign signature and beside the bundle: the investigator's CAs for
- * X.509 signatures and time-stamp authorities, what they require, the
- * custody log and where it ends; and the lines of the report that tell of
- * them.
+ * verify_trust.c: what the investigator trusts, for `custody verify` and
+ * for `custody extract`, which verifies first: the public keys and key
+ * IDs, the CAs for X.509 signatures and time-stamp authorities, what they
+ * require, the custody log and where it ends; and the lines of the report
+ * that tell of them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,11 +15,11 @@
 #include "cmd.h"
 
 static int
-castore(struct cust_ctx *ctx, struct cust_castore **sp, const char *opt,
-    const char *path)
+castore(struct cust_ctx *ctx, const struct trust_args *t,
+    struct cust_castore **sp, const char *opt, const char *path)
 {
 	if (*sp != NULL)
-		return warnmsg("%s: given twice", opt), usage(&cmd_verify);
+		return warnmsg("%s: given twice", opt), usage(t->cmd);
 	if (cust_castore_load(ctx, path, sp) != CUST_OK)
 		return warnctx(ctx), EXIT_USAGE;
 	return EXIT_DONE;
@@ -49,6 +49,40 @@ policy(struct cust_ctx *ctx, struct trust_args *t, int ch, const char *arg)
 	return EXIT_DONE;
 }
 
+/*
+ * --pubkey FILE.  A key file whose minisign key ID is not the ID of its
+ * key (custody never makes one) would name one key and be another: it is
+ * refused, so that every ID printed is the key's own.
+ */
+static int
+pubkey(struct cust_ctx *ctx, struct trust_args *t, const char *path)
+{
+	struct cust_key *k;
+
+	if (t->nkeys == TRUST_MAX_KEYS)
+		return warnmsg("--pubkey: at most %d keys", TRUST_MAX_KEYS),
+		    usage(t->cmd);
+	if (cust_key_load_public(ctx, path, &k) != CUST_OK)
+		return warnctx(ctx), EXIT_USAGE;
+	if (cust_key_check_own_id(ctx, k, path) != CUST_OK) {
+		cust_key_free(k);
+		return warnctx(ctx), EXIT_USAGE;
+	}
+	t->keys[t->nkeys++] = k;
+	return EXIT_DONE;
+}
+
+static int
+keyid(struct trust_args *t, const char *s)
+{
+	if (t->nids == TRUST_MAX_KEYS || strlen(s) != CUST_KEYID_HEXLEN ||
+	    strspn(s, "0123456789abcdefABCDEF") != CUST_KEYID_HEXLEN)
+		return warnmsg("--trusted-key-id: %s: not a 16-digit key ID",
+		    s), usage(t->cmd);
+	t->ids[t->nids++] = s;
+	return EXIT_DONE;
+}
+
 int
 trust_option(struct cust_ctx *ctx, struct trust_args *t, int ch,
     const char *arg)
@@ -57,10 +91,14 @@ trust_option(struct cust_ctx *ctx, struct trust_args *t, int ch,
 	case TRUST_X509_EKU:
 	case TRUST_CRL:
 		return policy(ctx, t, ch, arg);
+	case TRUST_PUBKEY:
+		return pubkey(ctx, t, arg);
+	case TRUST_KEY_ID:
+		return keyid(t, arg);
 	case TRUST_CA:
-		return castore(ctx, &t->ca, "--ca", arg);
+		return castore(ctx, t, &t->ca, "--ca", arg);
 	case TRUST_TSA_CA:
-		return castore(ctx, &t->tsa_ca, "--tsa-ca", arg);
+		return castore(ctx, t, &t->tsa_ca, "--tsa-ca", arg);
 	case TRUST_REQUIRE_TS:
 		t->require_ts = true;
 		return EXIT_DONE;
@@ -74,7 +112,7 @@ trust_option(struct cust_ctx *ctx, struct trust_args *t, int ch,
 		if (strlen(arg) != 64 ||
 		    strspn(arg, "0123456789abcdefABCDEF") != 64)
 			return warnmsg("--log-head: %s: not 64 hex digits (a "
-			    "SHA-256)", arg), usage(&cmd_verify);
+			    "SHA-256)", arg), usage(t->cmd);
 		for (size_t i = 0; i < 64; i++)
 			t->head[i] = arg[i] >= 'A' && arg[i] <= 'F' ?
 			    (char)(arg[i] - 'A' + 'a') : arg[i];
@@ -90,17 +128,17 @@ trust_check(const struct trust_args *t, const char *bundle)
 	if (t->require_ts && t->tsa_ca == NULL)
 		return warnmsg("--require-timestamp: needs --tsa-ca, the CA "
 		    "that the TSA's certificate must chain to"),
-		    usage(&cmd_verify);
+		    usage(t->cmd);
 	if ((t->has_eku || t->has_crl) && t->ca == NULL)
 		return warnmsg("%s: needs --ca, the CA that the signer's "
 		    "certificate must chain to", t->has_eku ? "--x509-eku" :
-		    "--crl"), usage(&cmd_verify);
+		    "--crl"), usage(t->cmd);
 	if (t->require_cms && t->ca == NULL)
 		return warnmsg("--require-cms: needs --ca, the CA that the "
-		    "signer's certificate must chain to"), usage(&cmd_verify);
+		    "signer's certificate must chain to"), usage(t->cmd);
 	if (t->has_head && t->log == NULL && strcmp(bundle, "-") == 0)
 		return warnmsg("--log-head: needs --log when the bundle is "
-		    "read from standard input"), usage(&cmd_verify);
+		    "read from standard input"), usage(t->cmd);
 	return EXIT_DONE;
 }
 
@@ -133,6 +171,10 @@ trust_open(struct trust_args *t, const char *bundle,
 void
 trust_opts(const struct trust_args *t, struct cust_verify_opts *o)
 {
+	o->keys = (const struct cust_key *const *)t->keys;
+	o->nkeys = t->nkeys;
+	o->key_ids = t->ids;
+	o->nkey_ids = t->nids;
 	o->ca = t->ca;
 	o->tsa_ca = t->tsa_ca;
 	o->x509_policy = t->policy;
@@ -147,6 +189,8 @@ trust_close(struct trust_args *t)
 	if (t->logfd >= 0)
 		close(t->logfd);
 	free(t->logname);
+	for (size_t i = 0; i < t->nkeys; i++)
+		cust_key_free(t->keys[i]);
 	cust_castore_free(t->ca);
 	cust_castore_free(t->tsa_ca);
 	cust_x509_policy_free(t->policy);

@@ -48,97 +48,121 @@ listed_id(const struct ver *v, const char *id)
 	return false;
 }
 
-/* The key recorded in the bundle, with its ID recomputed from the key. */
+#define ACQNAME	"metadata/acquisition.json"
+
+/*
+ * The key recorded in acquisition.json, in *kp (NULL when none is).  The
+ * minisign ID its blob carries must be the key's own: custody never makes
+ * another, and a key that carries another key's ID is made to be mistaken
+ * for it.
+ */
 static int
-embedded(struct ver *v, json_t *acq, struct cust_key **kp, char derived[17])
+recorded(struct ver *v, json_t *acq, struct cust_key **kp)
 {
 	const char *b64 = jget(acq, "seal", "public_key");
-	struct cust_key *k, *d;
 	int r;
 
 	*kp = NULL;
 	if (b64 == NULL)
-		return FIND(v, C_SIGNATURE, "metadata/acquisition.json", "no "
-		    "public key is recorded; give the sealing key with "
-		    "--pubkey");
-	/* Out of memory is an error, not a finding against the bundle. */
-	if ((r = cust_key_parse_public(v->ctx, b64, strlen(b64), &k)) !=
+		return CUST_OK;
+	if ((r = cust_key_parse_public(v->ctx, b64, strlen(b64), kp)) ==
 	    CUST_OK)
-		return r == CUST_FATAL ? r : FIND(v, C_SIGNATURE,
-		    "metadata/acquisition.json", "%s", cust_ctx_error(v->ctx));
-	if ((r = cust_key_from_public_raw(v->ctx, NULL,
-	    cust_key_public_raw(k), &d)) != CUST_OK) {
-		cust_key_free(k);
-		return r == CUST_FATAL ? r : FIND(v, C_SIGNATURE,
-		    "metadata/acquisition.json", "%s", cust_ctx_error(v->ctx));
+		r = cust_key_check_own_id(v->ctx, *kp, "seal public key");
+	if (r == CUST_OK)
+		return r;
+	cust_key_free(*kp);
+	*kp = NULL;
+	/* Out of memory is an error, not a finding against the bundle. */
+	return r == CUST_FATAL ? r : FIND(v, C_SIGNATURE, ACQNAME, "%s",
+	    cust_ctx_error(v->ctx));
+}
+
+/*
+ * The signature names no key the investigator gave.  Name its maker by
+ * the key recorded in the bundle when that key made it; otherwise all
+ * there is to say is what the signature claims.
+ */
+static int
+unlisted(struct ver *v, const struct cust_sig *sig, const struct cust_key *rec)
+{
+	char id[CUST_KEYID_HEXLEN + 1], list[512] = "";
+	int r = CUST_FAILED;
+
+	for (size_t i = 0; i < v->o->nkeys && i < 16; i++) {
+		cust_key_id_hex(v->o->keys[i], id);
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+		    "%s%s", i ? ", " : "", id);
 	}
-	cust_key_id_hex(d, derived);
-	cust_key_free(d);
-	*kp = k;
-	return CUST_OK;
+	if (rec != NULL && cust_sig_key_matches(sig, rec) &&
+	    (r = cust_sig_verify(v->ctx, sig, rec, v->tagman.p,
+	    v->tagman.n)) == CUST_FATAL)
+		return r;
+	if (r == CUST_OK) {
+		cust_key_id_hex(rec, v->rep->key_id);
+		return FIND(v, C_SIGNATURE, SIGNAME, "made by key %s, which "
+		    "is not a trusted key (%s)", v->rep->key_id, list);
+	}
+	cust_sig_key_id_hex(sig, id);
+	return FIND(v, C_SIGNATURE, SIGNAME, "claims key ID %s, which is not "
+	    "a trusted key (%s), and no key recorded in the bundle made it",
+	    id, list);
 }
 
 static int
-check_given(struct ver *v, const struct cust_sig *sig)
+check_given(struct ver *v, const struct cust_sig *sig,
+    const struct cust_key *rec, const struct cust_key **signer)
 {
 	const struct cust_key *k = NULL;
-	char id[17], list[512] = "";
 	int r;
 
 	for (size_t i = 0; k == NULL && i < v->o->nkeys; i++)
 		if (cust_sig_key_matches(sig, v->o->keys[i]))
 			k = v->o->keys[i];
-	if (k == NULL) {
-		for (size_t i = 0; i < v->o->nkeys && i < 16; i++) {
-			cust_key_id_hex(v->o->keys[i], id);
-			snprintf(list + strlen(list), sizeof(list) -
-			    strlen(list), "%s%s", i ? ", " : "", id);
-		}
-		return FIND(v, C_SIGNATURE, SIGNAME, "made by key %s, which "
-		    "is not a trusted key (%s)", v->rep->key_id, list);
-	}
+	if (k == NULL)
+		return unlisted(v, sig, rec);
 	if ((r = cust_sig_verify(v->ctx, sig, k, v->tagman.p, v->tagman.n)) !=
 	    CUST_OK)
 		return r == CUST_FATAL ? r : FIND(v, C_SIGNATURE, SIGNAME,
 		    "%s", cust_ctx_error(v->ctx));
+	/* The seal key is named only once it is known to have sealed. */
+	cust_key_id_hex(k, v->rep->key_id);
 	v->rep->signature_valid = v->rep->key_trusted = true;
 	v->rep->trusted_by = "public key";
+	*signer = k;
 	return (v->seal_pub = cust_key_public_b64(k)) == NULL ? ver_oom(v) :
 	    CUST_OK;
 }
 
 static int
-check_embedded(struct ver *v, const struct cust_sig *sig, json_t *acq)
+check_embedded(struct ver *v, const struct cust_sig *sig,
+    const struct cust_key *rec, const struct cust_key **signer)
 {
-	struct cust_key *k;
-	char derived[17];
 	int r;
 
-	if ((r = embedded(v, acq, &k, derived)) != CUST_OK || k == NULL)
-		return r;
+	if (rec == NULL)
+		return FIND(v, C_SIGNATURE, ACQNAME, "no public key is "
+		    "recorded; give the sealing key with --pubkey");
 	/* CUST_FATAL (out of memory) is passed up, its message set. */
-	r = cust_sig_verify(v->ctx, sig, k, v->tagman.p, v->tagman.n);
+	r = cust_sig_verify(v->ctx, sig, rec, v->tagman.p, v->tagman.n);
 	if (r == CUST_FAILED)
-		r = FIND(v, C_SIGNATURE, SIGNAME, "%s (checked with the key "
-		    "recorded in the bundle)", cust_ctx_error(v->ctx));
-	else if (r == CUST_OK &&
-	    (v->seal_pub = cust_key_public_b64(k)) == NULL)
-		r = ver_oom(v);
-	else if (r == CUST_OK) {
-		v->rep->signature_valid = true;
-		/* A key ID vouches only for a key it was computed from. */
-		if (strcmp(derived, v->rep->key_id) == 0 &&
-		    listed_id(v, derived)) {
-			v->rep->key_trusted = true;
-			v->rep->trusted_by = "key ID";
-		} else if (v->o->nkey_ids > 0)
-			r = FIND(v, C_SIGNATURE, SIGNAME, "made by key %s, "
-			    "which is not a trusted key ID (%s%s)",
-			    v->rep->key_id, v->o->key_ids[0],
-			    v->o->nkey_ids > 1 ? ", ..." : "");
-	}
-	cust_key_free(k);
-	return r;
+		return FIND(v, C_SIGNATURE, SIGNAME, "%s (checked with the "
+		    "key recorded in the bundle)", cust_ctx_error(v->ctx));
+	if (r != CUST_OK)
+		return r;
+	cust_key_id_hex(rec, v->rep->key_id);
+	if ((v->seal_pub = cust_key_public_b64(rec)) == NULL)
+		return ver_oom(v);
+	v->rep->signature_valid = true;
+	*signer = rec;
+	/* A key ID vouches only for the key it is computed from. */
+	if (listed_id(v, v->rep->key_id)) {
+		v->rep->key_trusted = true;
+		v->rep->trusted_by = "key ID";
+	} else if (v->o->nkey_ids > 0)
+		return FIND(v, C_SIGNATURE, SIGNAME, "made by key %s, which "
+		    "is not a trusted key ID (%s%s)", v->rep->key_id,
+		    v->o->key_ids[0], v->o->nkey_ids > 1 ? ", ..." : "");
+	return CUST_OK;
 }
 
 /*
@@ -156,9 +180,121 @@ use_given(const struct ver *v, const struct cust_sig *sig)
 	return v->o->nkeys > 0 && v->o->nkey_ids == 0 && v->o->ca == NULL;
 }
 
+/* A claimed ID, kept long enough that one with more than 16 digits is
+ * seen to differ, not cut to the right length. */
+#define CLAIMLEN	80
+
+/* The trusted comment's "key:ID" word, if it has one, in ID. */
+static bool
+comment_key(const char *tc, char id[CLAIMLEN])
+{
+	const char *p;
+
+	for (p = tc; p != NULL && *p != '\0'; p = strchr(p, ' ')) {
+		p += *p == ' ';
+		if (strncmp(p, "key:", 4) == 0) {
+			snprintf(id, CLAIMLEN, "%.*s",
+			    (int)strcspn(p + 4, " "), p + 4);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Every "Custody-Key-ID" line of bag-info.txt names KEY: CUST_OK, or
+ * CUST_FAILED with the message set. */
+static int
+info_claims(struct ver *v, const struct cust_key *key)
+{
+	static const char label[] = "Custody-Key-ID: ";
+	const char *s = v->baginfo.p, *nl;
+	char id[CLAIMLEN];
+
+	for (; s != NULL && *s != '\0'; s = nl != NULL ? nl + 1 : NULL) {
+		nl = strchr(s, '\n');
+		if (strncmp(s, label, sizeof(label) - 1) != 0)
+			continue;
+		snprintf(id, sizeof(id), "%.*s", (int)((nl != NULL ?
+		    (size_t)(nl - s) : strlen(s)) - (sizeof(label) - 1)),
+		    s + sizeof(label) - 1);
+		if (cust_key_check_claim(v->ctx, key, "Custody-Key-ID", id) !=
+		    CUST_OK)
+			return CUST_FAILED;
+	}
+	return CUST_OK;
+}
+
+/* Every event of metadata/custody.jsonl that names a key names KEY. */
+static int
+custody_claims(struct ver *v, const struct cust_key *key)
+{
+	const char *s = v->custody.p, *end = s + v->custody.n, *nl;
+	char subject[96];
+	json_error_t err;
+	json_t *o, *id;
+	int r = CUST_OK;
+
+	for (size_t i = 0; r == CUST_OK && s < end; s = nl + 1, i++) {
+		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
+			break;		/* check_custody says so */
+		o = ver_json(s, (size_t)(nl - s), &err);
+		snprintf(subject, sizeof(subject), "event %zu", i);
+		if ((id = json_object_get(o, "key_id")) != NULL &&
+		    cust_key_check_claim(v->ctx, key, subject,
+		    json_string_value(id)) != CUST_OK)
+			r = CUST_FAILED;
+		json_decref(o);
+	}
+	return r == CUST_OK ? r : FIND(v, C_SIGNATURE,
+	    "metadata/custody.jsonl", "%s", cust_ctx_error(v->ctx));
+}
+
+/*
+ * Every key ID the bundle states is the ID of KEY, the key that made the
+ * signature: the signature's, its trusted comment's, acquisition.json's
+ * (and the key it records), bag-info.txt's and the custody events'.  A
+ * bundle whose words name one key and whose signature is another's was
+ * made to be mistaken for that key's.
+ */
+static int
+claims(struct ver *v, const struct cust_sig *sig, json_t *acq,
+    const struct cust_key *key, const struct cust_key *rec)
+{
+	char id[CLAIMLEN], own[CUST_KEYID_HEXLEN + 1];
+	const char *member = SIGNAME;
+	int r;
+
+	cust_sig_key_id_hex(sig, id);
+	r = cust_key_check_claim(v->ctx, key, "signature", id);
+	if (r == CUST_OK && comment_key(cust_sig_trusted_comment(sig), id))
+		r = cust_key_check_claim(v->ctx, key, "trusted comment", id);
+	if (r == CUST_OK && json_is_object(acq)) {
+		member = ACQNAME;
+		r = cust_key_check_claim(v->ctx, key, "seal key_id",
+		    jget(acq, "seal", "key_id"));
+	}
+	if (r != CUST_OK)
+		return FIND(v, C_SIGNATURE, member, "%s",
+		    cust_ctx_error(v->ctx));
+	if (rec != NULL && memcmp(cust_key_public_raw(rec),
+	    cust_key_public_raw(key), CUST_ED25519_LEN) != 0) {
+		cust_key_id_hex(rec, id);
+		cust_key_id_hex(key, own);
+		return FIND(v, C_SIGNATURE, ACQNAME, "records seal key %s, not "
+		    "key %s, which made the signature", id, own);
+	}
+	if (info_claims(v, key) != CUST_OK)
+		return FIND(v, C_SIGNATURE, "bag-info.txt", "%s",
+		    cust_ctx_error(v->ctx));
+	return custody_claims(v, key);
+}
+
 static int
 check_signature(struct ver *v, json_t *acq)
 {
+	const struct cust_key *signer = NULL;
+	struct cust_key *rec = NULL;
+	size_t before = v->rep->nfindings;
 	struct cust_sig *sig;
 	const char *tc;
 	int r;
@@ -166,14 +302,21 @@ check_signature(struct ver *v, json_t *acq)
 	if ((r = cust_sig_parse(v->ctx, v->sig.p, v->sig.n, &sig)) != CUST_OK)
 		return r == CUST_FATAL ? r : FIND(v, C_SIGNATURE, SIGNAME,
 		    "%s", cust_ctx_error(v->ctx));
-	cust_sig_key_id_hex(sig, v->rep->key_id);
 	tc = cust_sig_trusted_comment(sig);
 	if (tc != NULL && (v->rep->trusted_comment = strdup(tc)) == NULL) {
-		cust_sig_free(sig);
-		return ver_oom(v);
+		r = ver_oom(v);
+		goto out;
 	}
-	r = use_given(v, sig) ? check_given(v, sig) :
-	    check_embedded(v, sig, acq);
+	/* Each step that finds something ends the check: FIND is CUST_OK. */
+	if ((r = recorded(v, acq, &rec)) != CUST_OK ||
+	    v->rep->nfindings != before)
+		goto out;
+	r = use_given(v, sig) ? check_given(v, sig, rec, &signer) :
+	    check_embedded(v, sig, rec, &signer);
+	if (r == CUST_OK && signer != NULL && v->rep->nfindings == before)
+		r = claims(v, sig, acq, signer, rec);
+out:
+	cust_key_free(rec);
 	cust_sig_free(sig);
 	return r;
 }
@@ -416,10 +559,7 @@ check_acquisition(struct ver *v, json_t *acq)
 	if (!same)
 		return FIND(v, C_META, "metadata/acquisition.json", "hash "
 		    "algorithms differ from metadata/algorithms.txt");
-	if ((s = jget(acq, "seal", "key_id")) == NULL ||
-	    strcmp(s, v->rep->key_id) != 0)
-		return FIND(v, C_META, "metadata/acquisition.json", "records a "
-		    "seal key other than the signature's %s", v->rep->key_id);
+	/* Its seal key_id is one of claims()'s. */
 	if ((s = jget(acq, "clock", "start_utc")) == NULL ||
 	    !start_seconds(s, &start) ||
 	    cust_tar_mtime(start) != cust_reader_mtime(v->rd))

@@ -245,6 +245,41 @@ view(json_t *o, struct cust_log_entry *e)
 	e->purpose = str(o, "purpose");
 }
 
+/*
+ * The event's key, its "public_key": the minisign ID its blob carries,
+ * its "key_id" and, in "sealed", its "seal" "key_id" must all be the
+ * key's own ID, or the event is made to be taken for another key's.  The
+ * ID kept (and printed by custody log) is the key's own.  *why says what
+ * is wrong, in BUF; CUST_FATAL when out of memory.
+ */
+static int
+identity(struct cust_ctx *ctx, struct cust_log_ev *ev, char *buf, size_t n,
+    const char **why)
+{
+	const char *pub = str(ev->obj, "public_key");
+	json_t *seal = json_object_get(ev->obj, "seal");
+	struct cust_key *key;
+	int r;
+
+	if ((r = cust_key_parse_public(ctx, pub, strlen(pub), &key)) ==
+	    CUST_OK) {
+		cust_key_id_hex(key, ev->key_id);
+		if ((r = cust_key_check_own_id(ctx, key, "\"public_key\"")) ==
+		    CUST_OK && (r = cust_key_check_claim(ctx, key,
+		    "\"key_id\"", ev->e.key_id)) == CUST_OK && seal != NULL)
+			r = cust_key_check_claim(ctx, key, "\"seal\" \"key_id\"",
+			    str(seal, "key_id"));
+		ev->e.key_id = ev->key_id;
+		cust_key_free(key);
+	}
+	if (r == CUST_FAILED) {
+		snprintf(buf, n, "event %ju (%s): %s", (uintmax_t)ev->e.seq,
+		    ev->e.type, cust_ctx_error(ctx));
+		*why = buf;
+	}
+	return r == CUST_FATAL ? r : CUST_OK;
+}
+
 /* Split line LINENO into the event text, its object and its signature. */
 static int
 parse_line(struct cust_ctx *ctx, struct cust_log *log, const char *p,
@@ -253,6 +288,7 @@ parse_line(struct cust_ctx *ctx, struct cust_log *log, const char *p,
 	struct cust_log_ev *ev = &log->v[log->n];
 	json_error_t err;
 	const char *why = NULL;
+	char buf[256];
 	json_t *line;
 
 	memset(ev, 0, sizeof(*ev));
@@ -281,6 +317,9 @@ parse_line(struct cust_ctx *ctx, struct cust_log *log, const char *p,
 		    (why = specific(ev->obj, &ev->e)) == NULL)
 			view(ev->obj, &ev->e);
 	}
+	if (why == NULL && identity(ctx, ev, buf, sizeof(buf), &why) ==
+	    CUST_FATAL)
+		return CUST_FATAL;
 	if (why != NULL)
 		return cust_set_error(ctx, 0, CUST_FAILED, "%s: line %zu: %s",
 		    log->name, lineno, why);

@@ -18,6 +18,8 @@ struct cust_log_ev {
 	char		*text;		/* owned: the signed event text */
 	size_t		 len;
 	char		*minisig;	/* owned: its signature file */
+	char		 key_id[CUST_KEYID_HEXLEN + 1];	/* e.key_id: the
+					   own ID of its "public_key" */
 	struct timespec	 when;		/* "time" */
 };
 

@@ -95,9 +95,28 @@ int	cust_key_parse_public(struct cust_ctx *, const char *text, size_t len,
 	    struct cust_key **keyp);
 /* Free a key, wiping secret material.  NULL is a no-op. */
 void	cust_key_free(struct cust_key *);
-/* The key ID as minisign prints it: 16 uppercase hex digits and a NUL. */
+/*
+ * The key's own ID, derived from the key: the first 8 bytes of the SHA-256
+ * of the Ed25519 public key, printed as minisign prints an ID (the bytes
+ * in reverse order, 16 uppercase hex digits) and a NUL.  Never the ID a
+ * file claims: see cust_key_minisign_id_hex.
+ */
 void	cust_key_id_hex(const struct cust_key *,
 	    char out[CUST_KEYID_HEXLEN + 1]);
+/* The minisign key ID the key's file or blob carried (its own ID for keys
+ * made or loaded from a secret key file), as above. */
+void	cust_key_minisign_id_hex(const struct cust_key *,
+	    char out[CUST_KEYID_HEXLEN + 1]);
+/*
+ * CLAIMED (a key ID as a bundle, log or file states it; NULL when none
+ * is stated) must be KEY's own ID: CUST_OK, or CUST_FAILED with
+ * "SUBJECT: claims key ID CLAIMED but its key is OWN".
+ */
+int	cust_key_check_claim(struct cust_ctx *, const struct cust_key *,
+	    const char *subject, const char *claimed);
+/* The minisign ID KEY carries must be its own, as cust_key_check_claim. */
+int	cust_key_check_own_id(struct cust_ctx *, const struct cust_key *,
+	    const char *subject);
 /*
  * The public key as minisign file text ("untrusted comment: ...\n<b64>\n").
  * Owned by the caller (free()).  NULL when out of memory.
@@ -328,7 +347,9 @@ struct cust_report {
 	uint64_t	 missing;	/* in a manifest, not in the archive */
 	uint64_t	 extra;		/* in the archive, not in a manifest */
 	uint64_t	 mismatched;	/* digest differs from a manifest */
-	char		 key_id[CUST_KEYID_HEXLEN + 1];	/* "" if unknown */
+	char		 key_id[CUST_KEYID_HEXLEN + 1];	/* of the key that made
+					   the signature, derived from it; ""
+					   if no key checked made it */
 	bool		 signature_valid;
 	bool		 key_trusted;
 	const char	*trusted_by;	/* "public key", "key ID", "X.509
@@ -407,13 +428,17 @@ struct cust_extract_stats {
  * yet; only directories and regular files (mode 0700, 0600) are made;
  * no symbolic link is followed and no file is overwritten.  A zstd
  * stream may expand MAX_EXPANSION times past its first GiB (0: the
- * default, UINT64_MAX: no bound).  Returns CUST_OK, CUST_FAILED for a
- * damaged or hostile bundle (what was written before it stays, and the
- * message names the member), or CUST_FATAL when it could not be read or
- * written.  *ST counts what was written either way.
+ * default, UINT64_MAX: no bound).  VERIFIED, when not NULL, is the
+ * SHA-256 (hex) of the bytes cust_verify accepted: bytes read that differ
+ * are CUST_FAILED, and the bag directory written is removed.  Returns
+ * CUST_OK, CUST_FAILED for a damaged or hostile bundle (what was written
+ * before it stays, and the message names the member), or CUST_FATAL when
+ * it could not be read or written.  *ST counts what was written either
+ * way; its bag is "" when nothing written was kept.
  */
 int	cust_extract(struct cust_ctx *, int fd, const char *name, int dirfd,
-	    uint64_t max_expansion, struct cust_extract_stats *st);
+	    uint64_t max_expansion, const char *verified,
+	    struct cust_extract_stats *st);
 
 /* --------------------------------------------------- X.509 and RFC 3161 */
 

@@ -10,6 +10,7 @@
  * member named twice fails instead of overwriting the first.  Nothing is
  * verified here: custody verify proves the bundle; this copies it out.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -148,9 +149,61 @@ member(struct extract *x, const char *path)
 	return r;
 }
 
+/*
+ * Remove directory C under DFD and everything in it, DEPTH levels down at
+ * most.  Only a tree made here is removed: the bag directory was new, so
+ * all below it is ours, and no link is followed.  0, or -1.
+ */
+static int
+rmtree(int dfd, const char *c, int depth)
+{
+	struct dirent *e;
+	DIR *d;
+	int fd;
+
+	fd = openat(dfd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (depth == 0 || fd < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		/* Linux says EISDIR for a directory: go down into it. */
+		if (unlinkat(fd, e->d_name, 0) != 0 && errno == EISDIR)
+			rmtree(fd, e->d_name, depth - 1);
+	}
+	closedir(d);
+	return unlinkat(dfd, c, AT_REMOVEDIR);
+}
+
+/*
+ * The bytes read must be the bytes verified (SHA-256 WANT): a bundle that
+ * changed between the two readings is not the one verify accepted, and
+ * what was written from it is removed.
+ */
+static int
+same_bytes(struct extract *x, const char *want)
+{
+	char got[65];
+	uint64_t n;
+
+	cust_reader_digest(x->rd, got, &n);
+	if (strcmp(got, want) == 0)
+		return CUST_OK;
+	if (x->bag[0] != '\0' && rmtree(x->top, x->bag, 1024) == 0)
+		x->bag[0] = '\0';
+	return cust_set_error(x->ctx, 0, CUST_FAILED, "%s: changed since it "
+	    "was verified (sha256 %s, verified %s): %s", x->name, got, want,
+	    x->bag[0] == '\0' ? "nothing extracted was kept" : "what was "
+	    "extracted could not all be removed");
+}
+
 int
 cust_extract(struct cust_ctx *ctx, int fd, const char *name, int dirfd,
-    uint64_t max_expansion, struct cust_extract_stats *st)
+    uint64_t max_expansion, const char *verified,
+    struct cust_extract_stats *st)
 {
 	const struct cust_member *m;
 	struct extract x = { .ctx = ctx, .name = name, .top = dirfd,
@@ -165,6 +218,8 @@ cust_extract(struct cust_ctx *ctx, int fd, const char *name, int dirfd,
 	while ((r = cust_reader_next(x.rd, &m)) == CUST_OK && m != NULL)
 		if ((r = member(&x, m->path)) != CUST_OK)
 			break;
+	if (r == CUST_OK && verified != NULL)
+		r = same_bytes(&x, verified);
 	if (x.bag[0] != '\0')
 		snprintf(st->bag, sizeof(st->bag), "%s", x.bag);
 	cust_reader_free(x.rd);

@@ -901,7 +901,8 @@ void	cust_sig_key_id_hex(const struct cust_sig *,
 	    char out[CUST_KEYID_HEXLEN + 1]);
 /* The trusted comment text (borrowed). */
 const char *cust_sig_trusted_comment(const struct cust_sig *);
-/* true when KEY (public or secret) has the signature's key ID. */
+/* true when KEY (public or secret) carries the signature's minisign key
+ * ID (for custody's keys, their own ID). */
 bool	cust_sig_key_matches(const struct cust_sig *, const struct cust_key *);
 /*
  * Check SIG over MSG with KEY: key IDs equal, the Ed25519 signature over

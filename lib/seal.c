@@ -36,9 +36,17 @@
 #define SIGBLOB		(2 + IDLEN + SIGLEN)
 #define B64LEN(n)	(((n) + 2) / 3 * 4)
 
+/*
+ * A key has two IDs.  ID is minisign's: the 8 bytes carried beside the key
+ * in its files and signatures, which minisign chooses at random and which
+ * anyone can copy.  OWN is custody's: the first 8 bytes of the SHA-256 of
+ * the public key, so it names this key and no other.  custody's own keys
+ * carry OWN as their ID; every ID custody prints is OWN.
+ */
 struct cust_key {
 	EVP_PKEY	*pkey;		/* owned */
 	unsigned char	 id[IDLEN];
+	unsigned char	 own[IDLEN];
 	unsigned char	 pk[PKLEN];
 	bool		 secret;
 };
@@ -69,9 +77,9 @@ cust_key_free(struct cust_key *key)
 }
 
 /*
- * Wrap PKEY (always consumed) in a key.  The key ID is ID when given, else
- * the first 8 bytes of the SHA-256 of the public key, so that it can be
- * recomputed from the PEM file alone.
+ * Wrap PKEY (always consumed) in a key.  Its own ID is the first 8 bytes
+ * of the SHA-256 of the public key, so that it can be recomputed from the
+ * key alone; the minisign ID it carries is ID when given, else its own.
  */
 static int
 wrap(struct cust_ctx *ctx, EVP_PKEY *pkey, const unsigned char *id,
@@ -92,11 +100,11 @@ wrap(struct cust_ctx *ctx, EVP_PKEY *pkey, const unsigned char *id,
 	key->secret = secret;
 	if (EVP_PKEY_get_raw_public_key(pkey, key->pk, &n) != 1 ||
 	    n != PKLEN ||
-	    (id == NULL &&
-	    EVP_Digest(key->pk, PKLEN, md, NULL, EVP_sha256(), NULL) != 1)) {
+	    EVP_Digest(key->pk, PKLEN, md, NULL, EVP_sha256(), NULL) != 1) {
 		r = cust_set_ssl_error(ctx, CUST_FATAL, "key");
 		goto fail;
 	}
+	memcpy(key->own, md, IDLEN);
 	memcpy(key->id, id != NULL ? id : md, IDLEN);
 	*keyp = key;
 	return CUST_OK;
@@ -158,7 +166,40 @@ idhex(const unsigned char id[IDLEN], char out[CUST_KEYID_HEXLEN + 1])
 void
 cust_key_id_hex(const struct cust_key *key, char out[CUST_KEYID_HEXLEN + 1])
 {
+	idhex(key->own, out);
+}
+
+void
+cust_key_minisign_id_hex(const struct cust_key *key,
+    char out[CUST_KEYID_HEXLEN + 1])
+{
 	idhex(key->id, out);
+}
+
+int
+cust_key_check_claim(struct cust_ctx *ctx, const struct cust_key *key,
+    const char *subject, const char *claimed)
+{
+	char own[CUST_KEYID_HEXLEN + 1];
+
+	idhex(key->own, own);
+	if (claimed != NULL && strcmp(claimed, own) == 0)
+		return CUST_OK;
+	if (claimed == NULL)
+		return cust_set_error(ctx, 0, CUST_FAILED, "%s: claims no key "
+		    "ID; its key is %s", subject, own);
+	return cust_set_error(ctx, 0, CUST_FAILED, "%s: claims key ID %.64s "
+	    "but its key is %s", subject, claimed, own);
+}
+
+int
+cust_key_check_own_id(struct cust_ctx *ctx, const struct cust_key *key,
+    const char *subject)
+{
+	char id[CUST_KEYID_HEXLEN + 1];
+
+	idhex(key->id, id);
+	return cust_key_check_claim(ctx, key, subject, id);
 }
 
 char *
@@ -892,9 +933,9 @@ cust_sig_verify(struct cust_ctx *ctx, const struct cust_sig *sig,
 
 	if (!cust_sig_key_matches(sig, key)) {
 		idhex(sig->id, want);
-		idhex(key->id, have);
-		return cust_set_error(ctx, 0, CUST_FAILED, "signature: made "
-		    "by key %s, not by key %s", want, have);
+		idhex(key->own, have);
+		return cust_set_error(ctx, 0, CUST_FAILED, "signature: claims "
+		    "key ID %s but its key is %s", want, have);
 	}
 	if ((r = blake2b(ctx, msg, len, hash)) != CUST_OK ||
 	    (r = edverify(ctx, key, sig->sig, hash, HASHLEN)) < 0)

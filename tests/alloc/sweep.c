@@ -456,7 +456,7 @@ e_extract(struct cust_ctx *ctx)
 	if (mkdir(path, 0700) == -1 ||
 	    (dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		die("%s: %s", path, strerror(errno));
-	r = cust_extract(ctx, fd, "sweep.tar", dfd, 0, &st);
+	r = cust_extract(ctx, fd, "sweep.tar", dfd, 0, NULL, &st);
 	if (r == CUST_OK && st.files < 3)
 		r = violated("extracted %ju files", (uintmax_t)st.files);
 	close(dfd);

@@ -11,6 +11,15 @@ run "$CUSTODY" collect --key k.key --hash sha512,sha1,md5 --evidence-id EVD-1 \
     -o b.tar tree
 expect_rc "collect" 0
 
+# The key ID, recomputed from the public key as the README says: the one
+# keygen wrote and the one custody verify prints.
+derived=$(sed -n 2p k.pub | base64 -d | tail -c 32 | sha256sum |
+    cut -c1-16 | fold -w2 | tac | tr -d '\n' | tr a-f A-F)
+check "the key ID is the SHA-256 of the key, as the README says" \
+    test "$derived" = "$(key_id k.pub)"
+run "$CUSTODY" verify --pubkey k.pub b.tar
+expect_out_match "custody verify prints that ID" "^seal key: +$derived, "
+
 mkdir x
 check "tar -xf extracts the bundle" tar -xf b.tar -C x
 cd x/EVD-1 || exit 99
@@ -43,6 +52,13 @@ expect_rc "the closing statement lists every signature and token file" 0
 check "the tag manifest lists every tag file" \
     test "$(cut -d' ' -f3 tagmanifest-sha512.txt | sort | tr '\n' ' ')" = \
     "bag-info.txt bagit.txt manifest-md5.txt manifest-sha1.txt manifest-sha256.txt manifest-sha512.txt metadata/acquisition.json metadata/algorithms.txt metadata/bodyfile.txt metadata/custody.jsonl metadata/files.jsonl "
+# The README's step, exactly: the names tar wrote are the names listed.
+nothing_else() {
+	cut -d' ' -f3- manifest-sha256.txt | LC_ALL=C sort >../listed
+	find data -type f | LC_ALL=C sort | diff ../listed -
+}
+run nothing_else
+expect_rc "find data -type f is exactly the payload manifest's names" 0
 check "every payload file is listed" \
     test "$(find data -type f | wc -l)" -eq "$(wc -l <manifest-sha256.txt)"
 check "Payload-Oxum counts the payload" \
@@ -55,6 +71,27 @@ check "a '%' in a name is stored as ^25" test -f "data$T/tree/100^25.txt"
 run mactime -b metadata/bodyfile.txt -d
 expect_rc "mactime reads the bodyfile" 0
 expect_out_match "mactime shows a collected file" "$T/tree/a\\.txt"
+
+# A member planted in the tar: every checksum and the seal still pass,
+# since they read only listed files; the find | diff step catches it.
+cd "$T" || exit 99
+python3 "$HERE/tamper.py" add b.tar planted.tar data/planted.txt \
+    'not sealed' manifest-sha256.txt || exit 99
+mkdir p
+check "tar -xf extracts the planted bundle" tar -xf planted.tar -C p
+cd p/EVD-1 || exit 99
+check "the planted file is there" test -f data/planted.txt
+check "sha256sum --strict -c does not see it" \
+    sha256sum --quiet --strict -c manifest-sha256.txt
+check "sha512sum --strict -c tagmanifest-sha512.txt does not see it" \
+    sha512sum --quiet --strict -c tagmanifest-sha512.txt
+run minisign -Vm tagmanifest-sha512.txt \
+    -x signatures/tagmanifest-sha512.txt.minisig -p "$T/k.pub"
+expect_rc "nor does minisign" 0
+run nothing_else
+expect_rc "the find | diff step catches the planted file" 1
+expect_out_match "and names it" '^> data/planted\.txt$'
+cd "$T/x/EVD-1" || exit 99
 
 # Tampering that the stock tools catch as well.
 printf 'x' >>"data$T/tree/a.txt"

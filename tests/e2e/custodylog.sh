@@ -139,6 +139,27 @@ head -c -1 b.tar.custody >cut.custody && cp b.tar.custody good.custody &&
 fails "the last line cut short" \
     "line 4 does not end with a newline (cut short?)"
 
+# A key dressed as another: the last event re-signed by a stranger's key,
+# naming key 2's ID in its "key_id", its key blob and its signature.  Only
+# an ID derived from the key tells them apart.
+K2=$(key_id k2.pub)
+KS=$(key_id stranger.pub)
+bad resign 3 stranger.key stranger.pub "$K2"
+run "$CUSTODY" log b.tar
+expect_rc "custody log refuses an event whose key is not the one it names" 1
+expect_err "and says both IDs" \
+    "custody: b.tar.custody: line 4: event 3 (transferred): \"public_key\": claims key ID $K2 but its key is $KS"
+fails "an event naming a trusted key's ID, made by another key" \
+    "line 4: event 3 (transferred): \"public_key\": claims key ID $K2 but its key is $KS"
+bad edit 3 "\"key_id\":\"$(key_id k3.pub)\"" "\"key_id\":\"$K2\""
+fails "an event whose key_id names another key than its own" \
+    "line 4: event 3 (transferred): \"key_id\": claims key ID $K2 but its key is $(key_id k3.pub)"
+run "$CUSTODY" log b.tar
+for n in 1 2 3; do
+	check "custody log prints event $n's key ID as derived from its key" \
+	    grep -qx "    key          $(key_id k$n.pub)" "$T/.out"
+done
+
 # The log of another bundle.
 "$CUSTODY" collect --no-nice --evidence-id B -o b2.tar tree >/dev/null ||
     exit 99

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# extract.sh: custody extract copies the bag out so that stock tools can
-# check it, and a hostile bundle cannot make it write anywhere else:
-# no "..", absolute or foreign names, no links or devices made, no link
-# followed, nothing overwritten.
+# extract.sh: custody extract verifies first and copies the bag out only
+# when verify would accept it (or with --force, said aloud), so that stock
+# tools can check it; and a hostile bundle cannot make it write anywhere
+# else: no "..", absolute or foreign names, no links or devices made, no
+# link followed, nothing overwritten.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$E2E_LIB"
 
@@ -12,11 +13,12 @@ make_tree tree
     >/dev/null 2>&1 || exit 99
 
 # --- a real bundle, checked with stock tools after extraction
+K=$(key_id k.pub)
 mkdir out
-run "$CUSTODY" extract -C out b.tar.zst
-expect_rc "extract a sealed .tar.zst bundle" 0
-expect_out_match "says what it wrote, and that it did not verify" \
-    '^extracted out/EXT: [0-9]+ files, [0-9]+ directories, [0-9]+ bytes \(not verified: run custody verify on the bundle\)$'
+run "$CUSTODY" extract -C out --pubkey k.pub b.tar.zst
+expect_rc "extract a sealed .tar.zst bundle, verified with its key" 0
+expect_out_match "says what it wrote, and that it was verified" \
+    "^extracted out/EXT: [0-9]+ files, [0-9]+ directories, [0-9]+ bytes \\(verified: sealed by trusted key $K\\)\$"
 check "sha256sum -c passes in the extracted bag" \
     bash -c "cd out/EXT && sha256sum --strict --quiet -c manifest-sha256.txt"
 check "sha512sum -c passes on the tag manifest" \
@@ -31,10 +33,67 @@ check "files are 0600 and directories 0700" test \
 check "no link was made (the bundle's symlinks are records, not members)" \
     test "$(find out -type l | wc -l)" = 0
 run "$CUSTODY" extract -C out b.tar.zst
-expect_rc "the bag directory already there" 3
+expect_rc "the bag directory already there (and no key trusted)" 3
 expect_err "is refused" "custody: b.tar.zst: EXT: the bag directory cannot be created (it must not exist yet): File exists"
 run "$CUSTODY" extract -C out - <b.tar.zst
 expect_rc "from standard input, likewise" 3
+rm -rf out
+mkdir out
+run "$CUSTODY" extract -C out b.tar.zst
+expect_rc "without a trusted key: extracted, as verify's exit 4" 4
+expect_out_match "and says the origin is unverified" \
+    "^extracted out/EXT: .* \\(intact, origin unverified: key $K is not one you trust"
+rm -rf out
+mkdir out
+run bash -c 'cat b.tar.zst | "$1" extract -C out --pubkey k.pub -' _ "$CUSTODY"
+expect_rc "from a pipe: copied aside, verified, extracted" 0
+check "the same tree" bash -c "mkdir tp && zstd -dcq b.tar.zst |
+    tar -xf - -C tp && diff -r tp/EXT out/EXT"
+check "and nothing else left in out/" test "$(ls -A out)" = EXT
+rm -rf out tp
+
+# --- what verify refuses, extract refuses, and writes nothing
+python3 "$HERE/tamper.py" flip b.tar.zst flipped.tar.zst "data$T/tree/a.txt" 0 ||
+    exit 99
+mkdir out
+run "$CUSTODY" extract -C out --pubkey k.pub flipped.tar.zst
+expect_rc "a payload byte flipped: refused" 1
+expect_err "names the cause, as verify does" \
+    "custody: data$T/tree/a.txt: content sha256 is $(python3 "$HERE/tamper.py" digest flipped.tar.zst "data$T/tree/a.txt" sha256); manifest-sha256.txt says $(printf 'hello\n' | sha256sum | cut -d' ' -f1)"
+expect_err "says nothing was written" \
+    "custody: flipped.tar.zst: not extracted: it failed verification (validity check); nothing was written (--force extracts it anyway)"
+check "and wrote nothing" test -z "$(ls -A out)"
+run "$CUSTODY" extract -C out flipped.tar.zst
+expect_rc "refused without a trusted key too" 1
+check "still nothing" test -z "$(ls -A out)"
+run bash -c 'cat flipped.tar.zst | "$1" extract -C out --pubkey k.pub -' _ \
+    "$CUSTODY"
+expect_rc "refused from a pipe" 1
+check "nothing left, not even the copy of the pipe" test -z "$(ls -A out)"
+run "$CUSTODY" extract -C out --force --pubkey k.pub flipped.tar.zst
+expect_rc "--force extracts it, and still exits 1" 1
+expect_err "with a warning on stderr" \
+    "custody: warning: --force: extracting flipped.tar.zst, which FAILED verification (validity check)"
+expect_out_match "and in the summary" \
+    '^extracted out/EXT: [0-9]+ files, [0-9]+ directories, [0-9]+ bytes \(FORCED \(--force\): the bundle FAILED verification, validity check\)$'
+check "the flipped file is there" test "$(head -c 1 "out/EXT/data$T/tree/a.txt")" != h
+rm -rf out
+# a bundle re-signed by another key that claims the trusted key's ID
+"$CUSTODY" keygen -o k2 >/dev/null 2>&1 || exit 99
+python3 - k.pub k2.pub >lie.pub <<'PY' || exit 99
+import base64, sys
+a, b = (base64.b64decode(open(f).read().splitlines()[1]) for f in sys.argv[1:])
+print("untrusted comment: key 2 with key 1's ID")
+print(base64.b64encode(b"Ed" + a[2:10] + b[10:]).decode())
+PY
+python3 "$HERE/tamper.py" forge b.tar.zst lying.tar.zst "data$T/tree/a.txt" \
+    forged --sign k2.key lie.pub --acq || exit 99
+mkdir out
+run "$CUSTODY" extract -C out lying.tar.zst
+expect_rc "a key dressed as the trusted one: refused" 1
+expect_err "naming both IDs" \
+    "custody: metadata/acquisition.json: seal public key: claims key ID $K but its key is $(key_id k2.pub)"
+check "nothing written" test -z "$(ls -A out)"
 rm -rf out
 mkdir out elsewhere
 ln -s "$T/elsewhere" out/EXT
@@ -93,11 +152,15 @@ for kind in dotdot absolute foreign symlink-then-file hardlink device fifo \
 	hostile "$kind" || exit 99
 	mkdir out
 	run "$CUSTODY" extract -C out "$kind.tar"
-	expect_rc "hostile bundle: $kind" 1
+	expect_rc "hostile bundle: $kind, refused" 1
+	check "nothing written ($kind)" test -z "$(ls -A out)"
+	run "$CUSTODY" extract -C out --force "$kind.tar"
+	expect_rc "hostile bundle: $kind, with --force" 1
 	expect_err_match "names the bundle and the member" "^custody: $kind\\.tar: "
 	check "nothing outside out/ ($kind)" test \
 	    "$(ls | sort | tr '\n' ' ')" = "$(printf '%s\n' "$kind.tar" b.tar.zst \
-	    b.tar.zst.custody b.tar.zst.sha256 elsewhere k.key k.pub out tree |
+	    b.tar.zst.custody b.tar.zst.sha256 elsewhere k.key k.pub out tree \
+	    flipped.tar.zst k2.key k2.pub lie.pub lying.tar.zst |
 	    sort | tr '\n' ' ')"
 	check "elsewhere/ and /tmp untouched ($kind)" bash -c \
 	    "test -z \"\$(ls elsewhere)\" && ! test -e /tmp/escaped-absolute"

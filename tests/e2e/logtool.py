@@ -13,12 +13,19 @@ CUSTODY LOG).  Events are numbered from 0, as their "seq".
   edit LOG N OLD NEW         replace OLD by NEW in event N's text, keeping
                              the line valid JSON (the signature now fails)
   drop LOG N                 remove line N
+  resign LOG N KEY PUB ID    event N made by KEY (a PEM Ed25519 secret key,
+                             whose public key file is PUB) but naming key
+                             ID ID (16 hex digits, as printed) in its
+                             "key_id", its "public_key" blob and its
+                             signature: a key dressed as another
   swap LOG N M               exchange lines N and M
 """
 import base64
 import hashlib
 import json
+import subprocess
 import sys
+import tempfile
 
 
 def lines(path):
@@ -54,6 +61,35 @@ def write(path, ls):
         f.write(b'\n'.join(ls) + b'\n')
 
 
+def ed25519(key, data):
+    with tempfile.NamedTemporaryFile() as f:
+        f.write(data)
+        f.flush()
+        return subprocess.run(['openssl', 'pkeyutl', '-sign', '-inkey', key,
+                               '-rawin', '-in', f.name],
+                              stdout=subprocess.PIPE, check=True).stdout
+
+
+def resign(outer, ev, key, pub, kid):
+    """Event EV's text names KID and PUB's key, signed by KEY."""
+    idb = bytes.fromhex(kid)[::-1]
+    pk = base64.b64decode(open(pub).read().splitlines()[1])[10:]
+    blob = base64.b64encode(b'Ed' + idb + pk).decode()
+    text = outer['event']
+    for old, new in ((ev['key_id'], kid), (ev['public_key'], blob)):
+        assert old in text
+        text = text.replace(old, new, 1)
+    lines = outer['minisig'].split('\n')
+    comment = lines[2].split(': ', 1)[1]
+    sig = ed25519(key, hashlib.blake2b(text.encode(),
+                                       digest_size=64).digest())
+    glob = ed25519(key, sig + comment.encode())
+    outer['event'] = text
+    outer['minisig'] = '\n'.join([
+        lines[0], base64.b64encode(b'ED' + idb + sig).decode(), lines[2],
+        base64.b64encode(glob).decode(), ''])
+
+
 def main():
     op, path = sys.argv[1], sys.argv[2]
     args = sys.argv[3:]
@@ -77,6 +113,11 @@ def main():
     elif op == 'edit':
         assert args[1] in outer['event'], 'no such text in the event'
         outer['event'] = outer['event'].replace(args[1], args[2], 1)
+        ls[n] = json.dumps(outer, separators=(',', ':'),
+                           ensure_ascii=False).encode()
+        write(path, ls)
+    elif op == 'resign':
+        resign(outer, ev, args[1], args[2], args[3])
         ls[n] = json.dumps(outer, separators=(',', ':'),
                            ensure_ascii=False).encode()
         write(path, ls)

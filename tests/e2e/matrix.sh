@@ -213,7 +213,7 @@ fails "custody: data/x^41: not a canonical stored name"
 mk manifest-line-forged z.tar.zst forge "$D/a.txt" forged
 fails "custody: $SIG: signature: invalid signature over the data"
 mk resigned-by-other-key p.tar forge "$D/a.txt" forged --sign k2.key k2.pub
-fails "custody: $SIG: made by key $K2, which is not a trusted key ($K)"
+fails "custody: $SIG: claims key ID $K2, which is not a trusted key ($K), and no key recorded in the bundle made it"
 mk resigned-by-other-key-recorded p.tar forge "$D/a.txt" forged \
     --sign k2.key k2.pub --acq
 fails "custody: $SIG: made by key $K2, which is not a trusted key ($K)"
@@ -222,6 +222,68 @@ run "$CUSTODY" verify --trusted-key-id "$K" "$B"
 judge "custody: $SIG: made by key $K2, which is not a trusted key ID ($K)"
 mk signature-of-other-bundle z.tar.zst swap $SIG oz.tar.zst
 fails "custody: $SIG: signature: invalid signature over the data"
+
+# --- honest identities: every key ID the bundle states is its key's own
+# lie.pub: key 2's public key carrying key 1's ID, as a forger would
+# dress his key to pass for the responder's.
+"$PY" - k.pub k2.pub >lie.pub <<'PY' || exit 99
+import base64, sys
+a, b = (base64.b64decode(open(f).read().splitlines()[1]) for f in sys.argv[1:])
+print("untrusted comment: key 2 with key 1's ID")
+print(base64.b64encode(b"Ed" + a[2:10] + b[10:]).decode())
+PY
+KB64=$(sed -n 2p k.pub)
+K2B64=$(sed -n 2p k2.pub)
+# every ID it states is a lie, and the show too
+for b in p.tar z.tar.zst; do
+	mk "forged-as-trusted-key-$b" "$b" forge "$D/a.txt" forged \
+	    --sign k2.key lie.pub --acq
+	LIE="custody: metadata/acquisition.json: seal public key: claims key ID $K but its key is $K2"
+	fails "$LIE"
+	run "$CUSTODY" verify "$B"
+	NAME="$NAME (no trusted key)" judge "$LIE"
+	run "$CUSTODY" verify --trusted-key-id "$K" "$B"
+	NAME="$NAME (--trusted-key-id)" judge "$LIE"
+	run "$CUSTODY" show "$B"
+	NAME="$NAME (show)" judge "$LIE"
+	expect_out_match "show prints the key's own ID, not the claimed one" \
+	    "^seal key: +$K2 \(derived from the public key below\)\$"
+	# the key recorded honestly, its key_id still the responder's
+	tamper edit "$b" "a1-$b" metadata/acquisition.json "$KB64" "$K2B64" ||
+	    exit 99
+	mk "acquisition-key-id-lies-$b" "a1-$b" identity --sign k2.key k2.pub
+	run "$CUSTODY" verify "$B"
+	judge "custody: metadata/acquisition.json: seal key_id: claims key ID $K but its key is $K2"
+	run "$CUSTODY" show "$B"
+	NAME="$NAME (show)" judge "custody: metadata/acquisition.json: seal key_id: claims key ID $K but its key is $K2"
+	# the signature names the responder's key; the bundle's key is key 2
+	mk "signature-claims-trusted-id-$b" "a1-$b" edit \
+	    metadata/acquisition.json "\"key_id\": \"$K\"" \
+	    "\"key_id\": \"$K2\"" --sign k2.key lie.pub
+	run "$CUSTODY" verify "$B"
+	judge "custody: $SIG: signature: claims key ID $K but its key is $K2 (checked with the key recorded in the bundle)"
+	# re-signed with key 2 recorded: bag-info.txt and custody.jsonl lie
+	mk "bag-info-key-id-lies-$b" "$b" identity --sign k2.key k2.pub --acq
+	run "$CUSTODY" verify "$B"
+	judge "custody: bag-info.txt: Custody-Key-ID: claims key ID $K but its key is $K2"
+	tamper edit "$b" "a2-$b" bag-info.txt "Custody-Key-ID: $K" \
+	    "Custody-Key-ID: $K2" || exit 99
+	mk "custody-events-key-id-lies-$b" "a2-$b" identity \
+	    --sign k2.key k2.pub --acq
+	run "$CUSTODY" verify "$B"
+	judge "custody: metadata/custody.jsonl: event 1: claims key ID $K but its key is $K2"
+	# all of it made honest: intact, origin unverified, key 2 named
+	tamper edit "a2-$b" "a3-$b" metadata/custody.jsonl "\"key_id\":\"$K\"" \
+	    "\"key_id\":\"$K2\"" || exit 99
+	mk "honest-key-2-$b" "a3-$b" identity --sign k2.key k2.pub --acq
+	run "$CUSTODY" verify "$B"
+	expect_rc "control: the same bundle honest about key 2" 4
+	expect_out_match "names key 2" "^seal key: +$K2, signature valid"
+done
+run "$CUSTODY" verify --pubkey lie.pub p.tar
+expect_rc "a --pubkey file whose ID is not its key's" 2
+expect_err "is refused, naming both IDs" \
+    "custody: lie.pub: claims key ID $K but its key is $K2"
 
 # --- well-formedness, even when signed by the trusted key itself
 "$PY" -c 'print("[" * 100000 + "]" * 100000)' >deep.json

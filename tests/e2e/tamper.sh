@@ -64,7 +64,7 @@ verify_fails "the signature of another bundle (same key)" t6.tar \
 tamper swap good.tar t6b.tar signatures/tagmanifest-sha512.txt.minisig \
     onetime.tar
 verify_fails "the signature of another bundle (other key)" t6b.tar \
-    "custody: signatures/tagmanifest-sha512.txt.minisig: made by key $(tar -xOf onetime.tar B/metadata/acquisition.json | python3 -c 'import json,sys; print(json.load(sys.stdin)["seal"]["key_id"])'), which is not a trusted key ($(key_id k.pub))"
+    "custody: signatures/tagmanifest-sha512.txt.minisig: claims key ID $(tar -xOf onetime.tar B/metadata/acquisition.json | python3 -c 'import json,sys; print(json.load(sys.stdin)["seal"]["key_id"])'), which is not a trusted key ($(key_id k.pub)), and no key recorded in the bundle made it"
 run "$CUSTODY" verify t6b.tar
 expect_rc "another bundle's signature fails even without --pubkey" 1
 

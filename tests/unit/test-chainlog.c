@@ -227,26 +227,68 @@ START_TEST(the_seal_key_counts_with_a_trusted_origin)
 }
 END_TEST
 
-START_TEST(a_key_with_a_trusted_id_but_another_key_fails)
+/* Replace the first FROM in the log's bytes by TO (as long). */
+static void
+patch(const char *from, const char *to)
 {
-	unsigned char id[CUST_KEYID_LEN], pk[CUST_ED25519_LEN];
-	char hex[CUST_KEYID_HEXLEN + 1], head[65];
-	struct cust_key *fake;
-	const struct cust_key *keys[1];
-	struct cust_log_policy p;
+	size_t n;
+	char *s = text(&n), *at = strstr(s, from);
 
-	append("note", "A", NULL, k1, head);
-	cust_key_id_hex(k1, hex);
+	ck_assert_ptr_nonnull(at);
+	ck_assert_uint_eq(strlen(from), strlen(to));
+	memcpy(at, to, strlen(to));
+	put(s);
+	free(s);
+}
+
+/* An event that names a trusted key's ID but is another key's. */
+START_TEST(an_event_claiming_another_keys_id_is_refused)
+{
+	unsigned char id[CUST_KEYID_LEN];
+	char k1id[CUST_KEYID_HEXLEN + 1], k2id[CUST_KEYID_HEXLEN + 1];
+	char head[65], want[256], *b64, *lie;
+	struct cust_log *log;
+	struct cust_key *fake;
+
+	append("note", "A", NULL, k2, head);
+	cust_key_id_hex(k1, k1id);
+	cust_key_id_hex(k2, k2id);
+	patch(k2id, k1id);
+	ck_assert_int_eq(cust_log_read(ctx, fd, "t.custody", &log),
+	    CUST_FAILED);
+	snprintf(want, sizeof(want), "t.custody: line 1: event 0 (note): "
+	    "\"key_id\": claims key ID %s but its key is %s", k1id, k2id);
+	ck_assert_str_eq(cust_ctx_error(ctx), want);
+	/* Its key blob made to carry that ID as well. */
 	for (int i = 0; i < CUST_KEYID_LEN; i++)
-		sscanf(hex + 2 * (CUST_KEYID_LEN - 1 - i), "%2hhx", &id[i]);
-	memcpy(pk, cust_key_public_raw(k2), sizeof(pk));
-	ck_assert_int_eq(cust_key_from_public_raw(ctx, id, pk, &fake),
-	    CUST_OK);
-	keys[0] = fake;
-	p = policy(keys, 1);
-	ck_assert_str_eq(verdict(&p), "event 0 (note): signed by a key that "
-	    "takes the ID of a key you trust, but is not that key");
+		sscanf(k1id + 2 * (CUST_KEYID_LEN - 1 - i), "%2hhx", &id[i]);
+	ck_assert_int_eq(cust_key_from_public_raw(ctx, id,
+	    cust_key_public_raw(k2), &fake), CUST_OK);
+	b64 = cust_key_public_b64(k2);
+	lie = cust_key_public_b64(fake);
+	patch(b64, lie);
+	ck_assert_int_eq(cust_log_read(ctx, fd, "t.custody", &log),
+	    CUST_FAILED);
+	snprintf(want, sizeof(want), "t.custody: line 1: event 0 (note): "
+	    "\"public_key\": claims key ID %s but its key is %s", k1id, k2id);
+	ck_assert_str_eq(cust_ctx_error(ctx), want);
+	free(lie);
+	free(b64);
 	cust_key_free(fake);
+}
+END_TEST
+
+/* The ID kept for an event is derived from its key. */
+START_TEST(an_events_key_id_is_its_keys_own)
+{
+	char id[CUST_KEYID_HEXLEN + 1], head[65];
+	struct cust_log *log;
+
+	append("note", "A", NULL, k3, head);
+	log = reread();
+	cust_key_id_hex(k3, id);
+	ck_assert_str_eq(cust_log_entry(log, 0)->key_id, id);
+	cust_log_free(log);
 }
 END_TEST
 
@@ -756,7 +798,8 @@ chainlog_suite(void)
 	tcase_add_test(tc, each_minisig_covers_the_event_text);
 	tcase_add_test(tc, trusted_keys_and_warnings);
 	tcase_add_test(tc, the_seal_key_counts_with_a_trusted_origin);
-	tcase_add_test(tc, a_key_with_a_trusted_id_but_another_key_fails);
+	tcase_add_test(tc, an_event_claiming_another_keys_id_is_refused);
+	tcase_add_test(tc, an_events_key_id_is_its_keys_own);
 	tcase_add_test(tc, a_log_of_another_bundle_fails);
 	tcase_add_test(tc, removed_reordered_or_edited_events_are_named);
 	tcase_add_test(tc, reordered_events_are_named);

@@ -93,7 +93,7 @@ extract(void)
 
 	put(end, sizeof(end));
 	ck_assert_int_eq(lseek(tfd, 0, SEEK_SET), 0);
-	return cust_extract(ctx, tfd, "b.tar", dfd, 0, &st);
+	return cust_extract(ctx, tfd, "b.tar", dfd, 0, NULL, &st);
 }
 
 static const char *
@@ -123,6 +123,41 @@ mode(const char *rel)
 	ck_assert_int_eq(lstat(p, &sb), 0);
 	return sb.st_mode;
 }
+
+/* Bytes that are not the ones verified leave nothing behind; the bytes
+ * verified come out. */
+START_TEST(bytes_other_than_verified_are_not_kept)
+{
+	static const char zeros[] = "00000000000000000000000000000000"
+	    "00000000000000000000000000000000";
+	const char *msg, *at;
+	char got[65];
+
+	add("B/bagit.txt", AE_IFREG, "BagIt-Version: 1.0\n");
+	add("B/data/x/y/z.txt", AE_IFREG, "zed\n");
+	{
+		static const unsigned char end[1024];
+
+		put(end, sizeof(end));
+	}
+	ck_assert_int_eq(lseek(tfd, 0, SEEK_SET), 0);
+	ck_assert_int_eq(cust_extract(ctx, tfd, "b.tar", dfd, 0, zeros, &st),
+	    CUST_FAILED);
+	msg = cust_ctx_error(ctx);
+	ck_assert_ptr_nonnull(at = strstr(msg, "b.tar: changed since it was "
+	    "verified (sha256 "));
+	ck_assert_ptr_nonnull(strstr(msg, "): nothing extracted was kept"));
+	snprintf(got, sizeof(got), "%s", at + strlen("b.tar: changed since "
+	    "it was verified (sha256 "));
+	ck_assert_ptr_null(slurp("B/bagit.txt"));
+	ck_assert_int_eq(faccessat(dfd, "B", F_OK, AT_SYMLINK_NOFOLLOW), -1);
+	ck_assert_str_eq(st.bag, "");
+	ck_assert_int_eq(lseek(tfd, 0, SEEK_SET), 0);
+	ck_assert_msg(cust_extract(ctx, tfd, "b.tar", dfd, 0, got, &st) ==
+	    CUST_OK, "%s", cust_ctx_error(ctx));
+	ck_assert_str_eq(slurp("B/data/x/y/z.txt"), "zed\n");
+}
+END_TEST
 
 START_TEST(a_bag_comes_out_byte_for_byte)
 {
@@ -212,6 +247,7 @@ main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, a_bag_comes_out_byte_for_byte);
+	tcase_add_test(tc, bytes_other_than_verified_are_not_kept);
 	tcase_add_test(tc, a_symlink_member_is_refused_and_not_made);
 	tcase_add_test(tc, dot_dot_is_refused);
 	tcase_add_test(tc, a_member_named_twice_does_not_overwrite);

@@ -240,10 +240,38 @@ START_TEST(key_id_is_sha256_prefix_little_endian)
 		snprintf(want + 2 * i, 3, "%02X", md[7 - i]);
 	cust_key_id_hex(key, hex);
 	ck_assert_str_eq(hex, want);
+	/* A key carrying another ID is still known by its own. */
 	ck_assert_int_eq(cust_key_from_public_raw(ctx, id,
 	    cust_key_public_raw(key), &raw), CUST_OK);
-	cust_key_id_hex(raw, hex);
+	cust_key_minisign_id_hex(raw, hex);
 	ck_assert_str_eq(hex, "AB07060504030201");
+	cust_key_id_hex(raw, hex);
+	ck_assert_str_eq(hex, want);
+	cust_key_free(raw);
+	cust_key_free(key);
+}
+END_TEST
+
+START_TEST(key_claims_must_be_its_own_id)
+{
+	static const unsigned char id[8] = { 1, 2, 3, 4, 5, 6, 7, 0xab };
+	struct cust_key *key = newkey(), *raw;
+	char own[CUST_KEYID_HEXLEN + 1], want[128];
+
+	cust_key_id_hex(key, own);
+	ck_assert_int_eq(cust_key_check_own_id(ctx, key, "k"), CUST_OK);
+	ck_assert_int_eq(cust_key_check_claim(ctx, key, "k", own), CUST_OK);
+	snprintf(want, sizeof(want), "k: claims key ID AB07060504030201 but "
+	    "its key is %s", own);
+	FAILS(cust_key_check_claim(ctx, key, "k", "AB07060504030201"), want);
+	snprintf(want, sizeof(want), "k: claims no key ID; its key is %s",
+	    own);
+	FAILS(cust_key_check_claim(ctx, key, "k", NULL), want);
+	ck_assert_int_eq(cust_key_from_public_raw(ctx, id,
+	    cust_key_public_raw(key), &raw), CUST_OK);
+	snprintf(want, sizeof(want), "pub: claims key ID AB07060504030201 "
+	    "but its key is %s", own);
+	FAILS(cust_key_check_own_id(ctx, raw, "pub"), want);
 	cust_key_free(raw);
 	cust_key_free(key);
 }
@@ -465,7 +493,7 @@ START_TEST(pub_parse_accepts_minisign_variants)
 	for (size_t i = 0; i < NELEM(ok); i++) {
 		ck_assert_int_eq(cust_key_parse_public(ctx, ok[i],
 		    strlen(ok[i]), &key), CUST_OK);
-		cust_key_id_hex(key, hex);
+		cust_key_minisign_id_hex(key, hex);
 		ck_assert_str_eq(hex, MS_ID);
 		ck_assert(!cust_key_has_secret(key));
 		cust_key_free(key);
@@ -684,8 +712,8 @@ START_TEST(sig_verify_fails_for_other_key)
 
 	cust_key_id_hex(key, a);
 	cust_key_id_hex(other, b);
-	snprintf(want, sizeof(want), "signature: made by key %s, not by key "
-	    "%s", a, b);
+	snprintf(want, sizeof(want), "signature: claims key ID %s but its "
+	    "key is %s", a, b);
 	ck_assert(!cust_sig_key_matches(sig, other));
 	FAILS(cust_sig_verify(ctx, sig, other, "evidence\n", 9), want);
 	cust_sig_free(sig);
@@ -911,7 +939,7 @@ START_TEST(minisign_signature_verifies_here)
 	    CUST_OK);
 	/* minisign drops leading zeros of the ID in its comment. */
 	pub = get("m.pub", NULL);
-	cust_key_id_hex(key, hex);
+	cust_key_minisign_id_hex(key, hex);
 	ck_assert_uint_eq(strtoull(pub + 39, NULL, 16),
 	    strtoull(hex, NULL, 16));
 	text = get("msg.minisig", &n);
@@ -958,6 +986,7 @@ seal_suite(void)
 	tcase_add_test(keys, key_save_writes_files_with_modes);
 	tcase_add_test(keys, key_save_load_round_trips);
 	tcase_add_test(keys, key_id_is_sha256_prefix_little_endian);
+	tcase_add_test(keys, key_claims_must_be_its_own_id);
 	tcase_add_test(keys, key_public_text_is_minisign_format);
 	tcase_add_test(keys, key_save_refuses_existing_key);
 	tcase_add_test(keys, key_save_refuses_existing_pub);

@@ -1018,6 +1018,54 @@ START_TEST(verify_finds_bundle_resealed_by_another_key)
 }
 END_TEST
 
+/* Re-sign b.tar's tag manifest with the bundle's own key and the trusted
+ * comment TRUSTED, into FILE. */
+static void
+resign(const char *file, const char *trusted)
+{
+	const struct member *t;
+	size_t i, n;
+	char *text;
+
+	load("b.tar");
+	t = &mem[index_of("t/tagmanifest-sha512.txt")];
+	ck_assert_int_eq(cust_sig_make(ctx, key, t->data, t->size, "u",
+	    trusted, &text, &n), CUST_OK);
+	i = index_of("t/" SIGNAME);
+	free(mem[i].data);
+	mem[i].data = (unsigned char *)text;
+	mem[i].size = n;
+	store(file, 0);
+	forget();
+}
+
+START_TEST(verify_finds_trusted_comment_naming_another_key)
+{
+	char own[CUST_KEYID_HEXLEN + 1], want[128];
+
+	cust_key_id_hex(key, own);
+	snprintf(want, sizeof(want), "custody bag:t sealed:x key:%s", own);
+	resign("honest.tar", want);
+	keys[0] = pub;
+	nkeys = 1;
+	verify("honest.tar");
+	ck_assert_msg(rep->verdict == CUST_AUTHENTIC, "%s", findings());
+	ck_assert_str_eq(rep->key_id, own);
+	resign("lie.tar", "custody bag:t sealed:x key:0123456789ABCDEF");
+	verify("lie.tar");
+	broken("signature");
+	snprintf(want, sizeof(want), "trusted comment: claims key ID "
+	    "0123456789ABCDEF but its key is %s", own);
+	has_finding("signature", SIGNAME, want);
+	/* More digits than an ID has is another claim, not the same one. */
+	snprintf(want, sizeof(want), "custody bag:t sealed:x key:%s0", own);
+	resign("long.tar", want);
+	verify("long.tar");
+	broken("signature");
+	nkeys = 0;
+}
+END_TEST
+
 START_TEST(verify_finds_archive_cut_short)
 {
 	size_t n, hdr, data, size;
@@ -1133,6 +1181,7 @@ verify_suite(void)
 	tcase_add_test(bad, verify_finds_untrusted_public_key);
 	tcase_add_test(bad, verify_untrusted_key_id_fails);
 	tcase_add_test(bad, verify_finds_bundle_resealed_by_another_key);
+	tcase_add_test(bad, verify_finds_trusted_comment_naming_another_key);
 	tcase_add_test(bad, verify_finds_archive_cut_short);
 	tcase_add_test(bad, verify_finds_data_after_the_end);
 	tcase_add_test(bad, verify_finds_unsafe_member);
