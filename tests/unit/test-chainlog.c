@@ -315,10 +315,14 @@ static void
 sealed(const char *x509, int tokens, bool seal)
 {
 	struct cust_event ev = { .type = "sealed", .name = "A", .key = k1 };
-	json_t *extra = json_pack("{s:{s:s, s:b, s:o, s:i}}", "seal", "key_id",
-	    "0000000000000000", "one_time", 0, "x509", x509 != NULL ?
-	    json_string(x509) : json_null(), "timestamps", tokens);
-	char head[65];
+	char head[65], id[CUST_KEYID_HEXLEN + 1];
+	json_t *extra;
+
+	/* The seal's key ID is its key's own (custody(1), KEY IDS). */
+	cust_key_id_hex(k1, id);
+	extra = json_pack("{s:{s:s, s:b, s:o, s:i}}", "seal", "key_id", id,
+	    "one_time", 0, "x509", x509 != NULL ? json_string(x509) :
+	    json_null(), "timestamps", tokens);
 
 	ck_assert_ptr_nonnull(extra);
 	ck_assert_msg(cust_log_write(ctx, fd, "t.custody", &ref, &ev, seal ?

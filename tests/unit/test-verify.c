@@ -1018,8 +1018,34 @@ START_TEST(verify_finds_bundle_resealed_by_another_key)
 }
 END_TEST
 
+/* The loaded closing statement names the signature NEW (N bytes) where it
+ * named OLD (M bytes), and is signed again by the bundle's own key. */
+static void
+reclose(const unsigned char *old, size_t m, const unsigned char *new,
+    size_t n)
+{
+	unsigned char md[64];
+	char was[129], now[129], *at, *sig;
+	struct member *c = &mem[index_of("t/" CUST_CLOSING_MEMBER)];
+	struct member *cs = &mem[index_of("t/" CUST_CLOSESIG_MEMBER)];
+	size_t siglen;
+
+	ck_assert_int_eq(EVP_Digest(old, m, md, NULL, EVP_sha512(), NULL), 1);
+	cust_hex(md, 64, was);
+	ck_assert_int_eq(EVP_Digest(new, n, md, NULL, EVP_sha512(), NULL), 1);
+	cust_hex(md, 64, now);
+	c->data[c->size] = '\0';
+	ck_assert_ptr_nonnull(at = strstr((char *)c->data, was));
+	memcpy(at, now, 128);
+	ck_assert_int_eq(cust_sig_make(ctx, key, c->data, c->size, "u",
+	    "custody closing", &sig, &siglen), CUST_OK);
+	free(cs->data);
+	cs->data = (unsigned char *)sig;
+	cs->size = siglen;
+}
+
 /* Re-sign b.tar's tag manifest with the bundle's own key and the trusted
- * comment TRUSTED, into FILE. */
+ * comment TRUSTED, into FILE; the closing statement follows. */
 static void
 resign(const char *file, const char *trusted)
 {
@@ -1032,6 +1058,7 @@ resign(const char *file, const char *trusted)
 	ck_assert_int_eq(cust_sig_make(ctx, key, t->data, t->size, "u",
 	    trusted, &text, &n), CUST_OK);
 	i = index_of("t/" SIGNAME);
+	reclose(mem[i].data, mem[i].size, (unsigned char *)text, n);
 	free(mem[i].data);
 	mem[i].data = (unsigned char *)text;
 	mem[i].size = n;
