@@ -77,6 +77,8 @@ int	trust_check(const struct trust_args *, const char *bundle);
 /* Open the custody log (--log, or BUNDLE.custody if there is one). */
 int	trust_open(struct trust_args *, const char *bundle,
 	    struct cust_verify_opts *);
+/* The exit code of a verdict: 0 authentic, 4 unverified, 1 broken, 3. */
+int	trust_exit(const struct cust_report *);
 /* The keys, key IDs, CAs, requirements and --log-head, into O. */
 void	trust_opts(const struct trust_args *, struct cust_verify_opts *o);
 void	trust_close(struct trust_args *);

@@ -179,17 +179,6 @@ summary(const struct xargs *a, const struct cust_extract_stats *st,
 	puts(")");
 }
 
-static int
-exit_code(const struct cust_report *r)
-{
-	switch (r->verdict) {
-	case CUST_AUTHENTIC: return EXIT_DONE;
-	case CUST_UNVERIFIED: return EXIT_UNVERIFIED;
-	case CUST_BROKEN: return EXIT_BAD;
-	default: return EXIT_FATAL;
-	}
-}
-
 /* Extract from FD (at its start), verified or forced: an exit code. */
 static int
 extract(struct cust_ctx *ctx, const struct xargs *a, int fd, int dfd,
@@ -214,7 +203,7 @@ extract(struct cust_ctx *ctx, const struct xargs *a, int fd, int dfd,
 	summary(a, &st, r, ok, er);
 	if (er != CUST_OK)
 		return er == CUST_FAILED ? EXIT_BAD : EXIT_FATAL;
-	return ok ? exit_code(r) : EXIT_BAD;
+	return ok ? trust_exit(r) : EXIT_BAD;
 }
 
 /* Verify FD, then extract it if verify accepts it, or with --force. */
@@ -245,7 +234,7 @@ verify_then_extract(struct cust_ctx *ctx, struct xargs *a, int fd, int dfd)
 		    r->failed_check : "archive");
 		printf("not extracted: %s FAILED verification; nothing was "
 		    "written\n", a->shown);
-		rc = exit_code(r);
+		rc = trust_exit(r);
 	}
 	cust_report_free(r);
 	return rc;

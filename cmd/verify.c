@@ -167,17 +167,6 @@ human(const char *bundle, const struct cust_report *r)
 	verdict_line(r);
 }
 
-static int
-exit_code(const struct cust_report *r)
-{
-	switch (r->verdict) {
-	case CUST_AUTHENTIC: return EXIT_DONE;
-	case CUST_UNVERIFIED: return EXIT_UNVERIFIED;
-	case CUST_BROKEN: return EXIT_BAD;
-	default: return EXIT_FATAL;
-	}
-}
-
 /* One finding, one line (stderr is line-buffered: see custody.c). */
 static void
 finding(const struct cust_finding *f)
@@ -211,7 +200,7 @@ report(const struct vargs *a, const struct cust_report *r)
 	if (fflush(stdout) != 0 || ferror(stdout))
 		return warnmsg("standard output: %s", strerror(errno)),
 		    EXIT_FATAL;
-	return exit_code(r);
+	return trust_exit(r);
 }
 
 static int

@@ -168,6 +168,17 @@ trust_open(struct trust_args *t, const char *bundle,
 	return EXIT_DONE;
 }
 
+int
+trust_exit(const struct cust_report *r)
+{
+	switch (r->verdict) {
+	case CUST_AUTHENTIC: return EXIT_DONE;
+	case CUST_UNVERIFIED: return EXIT_UNVERIFIED;
+	case CUST_BROKEN: return EXIT_BAD;
+	default: return EXIT_FATAL;
+	}
+}
+
 void
 trust_opts(const struct trust_args *t, struct cust_verify_opts *o)
 {
