@@ -47,7 +47,7 @@ build() {
 	shift
 	# Quiet when all is well; the whole output when something is not.
 	if [ ! -f "$dir/build.ninja" ] &&
-	    ! meson setup "$dir" "$@" >"$dir.log" 2>&1; then
+	    ! meson setup "$dir" -Dwerror=true "$@" >"$dir.log" 2>&1; then
 		cat "$dir.log" >&2
 		echo "quickstart: meson setup $dir failed" >&2
 		exit 3
@@ -66,7 +66,7 @@ fuzz() {
 	mkdir -p build-fuzz/fuzz
 	if ! command -v clang >/dev/null ||
 	    ! { [ -f build-fuzz/build.ninja ] || CC=clang meson setup \
-	    build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
+	    build-fuzz -Dwerror=true -Dfuzz=true -Db_sanitize=address,undefined \
 	    -Db_lundef=false >build-fuzz.log 2>&1; } ||
 	    ! meson compile -C build-fuzz >build-fuzz.log 2>&1; then
 		cat build-fuzz.log >&2 2>/dev/null || :
