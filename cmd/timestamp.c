@@ -115,7 +115,9 @@ stamp(struct cust_ctx *ctx, struct sargs *a, struct sidecar *sc,
 
 	r = cust_log_timestamp(ctx, sc->fd, sc->name, ref, a->tsa, a->timeout,
 	    &a->ev, head);
-	if (r != CUST_OK) {
+	if (r == CUST_WARN)
+		warnmsg("warning: %s", cust_ctx_error(ctx));
+	else if (r != CUST_OK) {
 		warnctx(ctx);
 		warnmsg("%s: nothing was added", sc->name);
 		return r == CUST_FAILED ? EXIT_BAD : EXIT_FATAL;

@@ -76,7 +76,9 @@ append(struct cust_ctx *ctx, struct targs *a, struct sidecar *sc,
 		goto out;
 	r = cust_log_append(ctx, sc->fd, sc->name, sc->empty ? &ref : NULL,
 	    &a->ev, head);
-	if (r != CUST_OK) {
+	if (r == CUST_WARN)
+		warnmsg("warning: %s", cust_ctx_error(ctx));
+	else if (r != CUST_OK) {
 		warnctx(ctx);
 		warnmsg("%s: nothing was added", sc->name);
 		rc = r == CUST_FAILED ? EXIT_BAD : EXIT_FATAL;

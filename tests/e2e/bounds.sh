@@ -145,8 +145,30 @@ tamper append p.tar swell.tar metadata/files.jsonl swell.json \
 run "$CUSTODY" verify --pubkey k.pub swell.tar
 expect_rc "a files.jsonl line of 300,001 values" 1
 expect_err "is refused by the count" \
-    "custody: metadata/files.jsonl: line $(($(tar -xOf p.tar B/metadata/files.jsonl | wc -l) + 1)): more than 262144 JSON values"
+    "custody: metadata/files.jsonl: line $(($(tar -xOf p.tar B/metadata/files.jsonl | wc -l) + 1)): more JSON values than a record holds (at most 256 values, 3 levels)"
 rm -f swell.json swell.tar
+
+# --- files.jsonl: a record's shape, checked before jansson parses it.
+# 200 lines of 260,000 values each (104 MB, 17 KB compressed) took jansson
+# minutes; each line is refused by a scan that stops at value 257.
+"$PY" -c 'import sys
+sys.stdout.write(("[" + "0," * 260000 + "0]\n") * 200)
+sys.stdout.write("{\"a\":" * 4 + "0" + "}" * 4 + "\n")' >dense.txt
+tamper append z.tar.zst dense.tar.zst metadata/files.jsonl dense.txt \
+    --sign k.key k.pub || exit 99
+rm -f dense.txt
+lines=$(tar -I zstd -xOf z.tar.zst B/metadata/files.jsonl | wc -l)
+run timeout 60 "$CUSTODY" verify --pubkey k.pub dense.tar.zst
+expect_rc "200 files.jsonl lines of 260,000 values, re-signed: refused in seconds" 1
+check "each dense line is named, unparsed" bash -c "
+    test \$(grep -c 'custody: metadata/files.jsonl: line [0-9]*: more JSON values than a record holds (at most 256 values, 3 levels)\$' \"$T/.err\") -eq 200"
+expect_err "and a record nested four deep too" \
+    "custody: metadata/files.jsonl: line $((lines + 201)): nested deeper than a record (at most 256 values, 3 levels)"
+run timeout 60 "$CUSTODY" show dense.tar.zst
+expect_rc "show refuses the first dense line, in seconds" 1
+expect_err "naming it" \
+    "custody: dense.tar.zst: metadata/files.jsonl: line $((lines + 1)): more JSON values than a record holds (at most 256 values, 3 levels)"
+rm -f dense.tar.zst
 
 # --- no temporary files: nothing is created or opened for writing
 mkdir tmp empty
