@@ -14,11 +14,19 @@ CUSTODY LOG).  Events are numbered from 0, as their "seq".
                              the line valid JSON (the signature now fails)
   drop LOG N                 remove line N
   swap LOG N M               exchange lines N and M
+  resign LOG N KEY PUB [FIELD=JSON...]
+                             set FIELDs of event N (JSON values), make it
+                             event N of key PUB and sign it again with KEY
+                             (a custody secret key, PEM): a valid event that
+                             says what the test wants (for the last line:
+                             the next line's "prev" would no longer chain)
 """
 import base64
 import hashlib
 import json
+import subprocess
 import sys
+import tempfile
 
 
 def lines(path):
@@ -54,6 +62,37 @@ def write(path, ls):
         f.write(b'\n'.join(ls) + b'\n')
 
 
+def ed25519(key, data):
+    with tempfile.NamedTemporaryFile() as f:
+        f.write(data)
+        f.flush()
+        return subprocess.run(['openssl', 'pkeyutl', '-sign', '-inkey', key,
+                               '-rawin', '-in', f.name],
+                              stdout=subprocess.PIPE, check=True).stdout
+
+
+def resign(ev, key, pub, sets):
+    """The line of event EV with SETS, signed by KEY as PUB's key."""
+    publine = open(pub).read().splitlines()[1]
+    keyid = base64.b64decode(publine)[2:10]
+    for s in sets:
+        k, v = s.split('=', 1)
+        ev[k] = json.loads(v)
+    ev['key_id'] = keyid[::-1].hex().upper()
+    ev['public_key'] = publine
+    text = json.dumps(ev, separators=(',', ':'), ensure_ascii=False)
+    comment = 'custody event seq:%d type:%s time:%s' % (
+        ev['seq'], ev['type'], ev['time'])
+    sig = ed25519(key, hashlib.blake2b(text.encode(), digest_size=64).digest())
+    glob = ed25519(key, sig + comment.encode())
+    minisig = ('untrusted comment: custody event signature\n' +
+               base64.b64encode(b'ED' + keyid + sig).decode() + '\n' +
+               'trusted comment: ' + comment + '\n' +
+               base64.b64encode(glob).decode() + '\n')
+    return json.dumps({'event': text, 'minisig': minisig},
+                      separators=(',', ':'), ensure_ascii=False).encode()
+
+
 def main():
     op, path = sys.argv[1], sys.argv[2]
     args = sys.argv[3:]
@@ -79,6 +118,9 @@ def main():
         outer['event'] = outer['event'].replace(args[1], args[2], 1)
         ls[n] = json.dumps(outer, separators=(',', ':'),
                            ensure_ascii=False).encode()
+        write(path, ls)
+    elif op == 'resign':
+        ls[n] = resign(ev, args[1], args[2], args[3:])
         write(path, ls)
     elif op == 'drop':
         del ls[n]
