@@ -145,7 +145,9 @@ const struct cmd cmd_transfer = {
 	    "  -h, --help               show this help\n"
 	    "\nPrints the log's new head digest: write it on the paper "
 	    "custody form.\n"
-	    "Exit status: 0 recorded, 1 refused (the log is damaged, bound "
-	    "to another\nbundle, or later than this clock), 2 usage, 3 could "
-	    "not read or write.\n",
+	    "An event of another key dated after this clock is named in a "
+	    "warning and\ndoes not stop the transfer.  "
+	    "Exit status: 0 recorded, 1 refused (the log is\ndamaged, bound "
+	    "to another bundle, or an event of this key or the seal's\nis "
+	    "later than this clock), 2 usage, 3 could not read or write.\n",
 };

@@ -252,7 +252,7 @@ view(json_t *o, struct cust_log_entry *e)
 	e->purpose = str(o, "purpose");
 }
 
-/* Parse line LINENO, the N bytes at P, into S (cleared first). */
+/* Parse line LINENO, the N bytes at P, into EV (cleared first). */
 static int
 parse_line(struct cust_ctx *ctx, const char *name, const char *p, size_t n,
     size_t lineno, struct cust_log_slot *ev)
@@ -530,16 +530,16 @@ cust_log_link(const struct cust_log *log, size_t i, char *buf, size_t n)
 int
 cust_log_links(struct cust_ctx *ctx, const struct cust_log *log)
 {
+	const struct cust_log_entry *e;
 	const char *why;
 	char buf[256];
 
-	const struct cust_log_entry *e;
-
 	for (size_t i = 0; i < log->n; i++)
 		if ((why = cust_log_link(log, i, buf, sizeof(buf))) != NULL) {
+			/* Its type, for the message: the line is read again. */
 			if ((e = cust_log_entry(log, i)) == NULL)
-				return cust_ctx_errno(ctx) == ENOMEM ?
-				    CUST_FATAL : CUST_FAILED;
+				return cust_ctx_errno(ctx) != 0 ? CUST_FATAL :
+				    CUST_FAILED;
 			return cust_set_error(ctx, 0, CUST_FAILED, "%s: event "
 			    "%ju (%s): %s", log->name, (uintmax_t)e->seq,
 			    e->type, why);

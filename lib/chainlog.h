@@ -119,11 +119,13 @@ struct cust_log_policy {
 
 /*
  * Check LOG against POL: each line whole and signed by the key it names,
- * the chain and sequence unbroken, times in order, event 0 bound to this
- * bundle, and the end at POL->head.  Failures become findings of the
- * "custody log" check in REP, naming the event (seq and type); events
- * signed by keys not trusted become warnings.  REP's log counts are set.
- * CUST_OK, or CUST_FATAL when out of memory.
+ * the chain and sequence unbroken, event 0 bound to this bundle, times in
+ * order among the events of keys trusted, and the end at POL->head.
+ * Failures become findings of the "custody log" check in REP, naming the
+ * event (seq and type); events signed by keys not trusted, their times,
+ * and events dated more than CUST_LOG_AHEAD seconds after this machine's
+ * clock become warnings.  REP's log counts are set.  CUST_OK, or
+ * CUST_FATAL when out of memory.
  */
 int	cust_log_check(struct cust_ctx *, const struct cust_log *log,
 	    const struct cust_log_policy *pol, struct cust_report *rep);

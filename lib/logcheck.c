@@ -1,12 +1,15 @@
 /*
  * logcheck.c: what the verifier makes of a custody log.  Every event must
- * follow the one before (sequence, hash chain, time), the first must be
- * bound to the bundle being verified, and every event must be signed by
- * the key it names; a log that fails any of these was edited, cut,
- * reordered or moved, and the failure names the event.  Whether that key
- * is one the investigator trusts is a separate question: an event by an
- * unknown key is reported, not failed.  The first failure ends the check,
- * since nothing after a broken link can be placed in time.
+ * follow the one before (sequence, hash chain), the first must be bound to
+ * the bundle being verified, and every event must be signed by the key it
+ * names; a log that fails any of these was edited, cut, reordered or
+ * moved, and the failure names the event.  Whether that key is one the
+ * investigator trusts is a separate question, and decides what the event
+ * weighs: anyone who can write the file can add an event of their own
+ * key, so such an event is reported, never failed, and neither its date
+ * nor anything wrong in it can fail the log; times must go forward only
+ * among the events of keys trusted.  The first failure ends the check,
+ * since nothing after a broken link can be placed.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -82,11 +85,12 @@ cust_log_signed(const struct cust_log *log, size_t i, int *rp)
 		return cust_ctx_error(ctx);
 	}
 	pub = json_string_value(json_object_get(ev->obj, "public_key"));
-	if ((r = cust_key_parse_public(ctx, pub, strlen(pub), &key)) != 0 ||
-	    (r = cust_sig_parse(ctx, ev->minisig, strlen(ev->minisig),
-	    &sig)) != CUST_OK)
+	if ((r = cust_key_parse_public(ctx, pub, strlen(pub), &key)) == 0)
+		cust_key_id_hex(key, id);
+	if (r != 0 || (r = cust_sig_parse(ctx, ev->minisig,
+	    strlen(ev->minisig), &sig)) != CUST_OK)
 		why = cust_ctx_error(ctx);
-	else if (cust_key_id_hex(key, id), strcmp(id, ev->e.key_id) != 0)
+	else if (strcmp(id, ev->e.key_id) != 0)
 		why = "\"public_key\" is not the key \"key_id\" names";
 	/* Out of memory (CUST_FATAL) is an error, not an altered event. */
 	else if ((r = cust_sig_verify(ctx, sig, key, ev->text, ev->len)) ==
