@@ -379,11 +379,14 @@ scan(struct cust_log *log)
 		k = pread(log->fd, buf + have, cap - have, base + (off_t)have);
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k < 0)
+		if (k < 0) {
 			r = cust_set_error(log->ctx, errno, CUST_FATAL, "%s",
 			    log->name);
-		else if ((have += (size_t)k, base + (off_t)have) >
-		    CUST_LOG_MAX)
+			break;
+		}
+		have += (size_t)k;
+		/* The file may have grown since fstat. */
+		if (base + (off_t)have > CUST_LOG_MAX)
 			r = cust_set_error(log->ctx, 0, CUST_FAILED, "%s: "
 			    "larger than %d bytes", log->name, CUST_LOG_MAX);
 		else
