@@ -167,6 +167,17 @@ trust(const struct cust_log *log, const struct cust_log_slot *ev,
 	    ev->e.name != NULL ? ev->e.name : "(no name)", ev->e.key_id);
 }
 
+/* An event whose line could not be read again as it was read (changed
+ * meanwhile): a finding; out of memory: CUST_FATAL. */
+static int
+unread(const struct cust_log *log, struct cust_report *rep)
+{
+	if (cust_ctx_errno(log->ctx) == ENOMEM)
+		return CUST_FATAL;
+	return cust_report_add(rep, C_LOG, log->name, "%s",
+	    cust_ctx_error(log->ctx));
+}
+
 /* What the time checks carry from event to event. */
 struct order {
 	size_t		 last;		/* the latest trusted event so far */
@@ -223,9 +234,7 @@ event(const struct cust_log *log, size_t i, const struct cust_log_policy *pol,
 
 	*stop = true;
 	if ((ev = cust_log_load(log, i)) == NULL)
-		return cust_ctx_errno(log->ctx) == ENOMEM ? CUST_FATAL :
-		    cust_report_add(rep, C_LOG, log->name, "%s",
-		    cust_ctx_error(log->ctx));
+		return unread(log, rep);
 	if ((why = cust_log_link(log, i, buf, sizeof(buf))) != NULL)
 		return fail(rep, log, ev, why);
 	if ((why = cust_log_signed(log, i, &r)) != NULL || r != CUST_OK)
@@ -253,14 +262,14 @@ ends(const struct cust_log *log, const char *head, struct cust_report *rep)
 	for (size_t i = 0; i + 1 < log->n; i++)
 		if (strcmp(log->v[i].hash, head) == 0) {
 			if ((s = cust_log_load(log, i)) == NULL)
-				return CUST_FATAL;
+				return unread(log, rep);
 			named(s, ev, sizeof(ev));
 			return cust_report_add(rep, C_LOG, log->name, "the log "
 			    "goes on after %s, where --log-head says it ends "
 			    "(%zu events after it)", ev, log->n - 1 - i);
 		}
 	if ((s = cust_log_load(log, log->n - 1)) == NULL)
-		return CUST_FATAL;
+		return unread(log, rep);
 	named(s, ev, sizeof(ev));
 	return cust_report_add(rep, C_LOG, log->name, "the log ends at %s "
 	    "(head %s), and no line of it is the head --log-head names: "
