@@ -38,6 +38,10 @@ static const char *const types[] = {
 	"verified", "stored", "note",
 };
 
+/* custody(1) states the log's memory as 128 bytes an event. */
+_Static_assert(sizeof(struct cust_log_ev) <= 128,
+    "a custody log event's index entry outgrew its documented bound");
+
 static const char zeros[] =
     "0000000000000000000000000000000000000000000000000000000000000000";
 

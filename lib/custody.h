@@ -551,8 +551,8 @@ struct cust_log_entry {
  * 1 MiB).  Each line must be {"event": TEXT, "minisig": TEXT} with TEXT
  * a JSON object of the format; chain, signatures and trust are not
  * checked (cust_verify does).  CUST_FAILED naming the line when it is
- * malformed.  The events are streamed, not held: the log keeps about 160
- * bytes an event and reads an event's line again from FD when it is asked
+ * malformed.  The events are streamed, not held: the log keeps 128 bytes
+ * an event and reads an event's line again from FD when it is asked
  * for, so FD must stay open until cust_log_free.  *logp is owned by the
  * caller (cust_log_free).
  */
