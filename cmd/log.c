@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cmd.h"
 
 static void
@@ -70,38 +72,73 @@ entry(const struct cust_log_entry *e)
 	row("line sha256", e->hash);
 }
 
-static void
+static int
 form(const struct sidecar *sc, const struct cust_log *log)
 {
+	const struct cust_log_entry *e;
+
 	fputs("custody log: ", stdout);
 	safe_fputs(sc->name, stdout);
 	printf("\nevents:      %zu\nhead:        %s\n", cust_log_count(log),
 	    cust_log_head(log)[0] ? cust_log_head(log) : "(none)");
 	puts("NOT VERIFIED: this is what the log says.  custody verify checks "
 	    "its chain,\nits signatures, its bundle and whom you trust.\n");
-	for (size_t i = 0; i < cust_log_count(log); i++)
-		entry(cust_log_entry(log, i));
+	for (size_t i = 0; i < cust_log_count(log); i++) {
+		if ((e = cust_log_entry(log, i)) == NULL)
+			return -1;
+		entry(e);
+	}
+	return 0;
+}
+
+/* The events as one JSON document, {"log", "count", "head", "events"},
+ * printed one event at a time: a large log is never held whole.  -2 when
+ * out of memory, -1 when an event could not be read again. */
+static int
+json(const struct sidecar *sc, const struct cust_log *log)
+{
+	json_t *o = json_pack("{s:s, s:I, s:s}", "log", sc->name, "count",
+	    (json_int_t)cust_log_count(log), "head", cust_log_head(log));
+	char *s = o != NULL ? json_dumps(o, JSON_INDENT(2)) : NULL, *end;
+
+	json_decref(o);
+	if (s == NULL || (end = strrchr(s, '}')) == NULL) {
+		free(s);
+		return -2;
+	}
+	/* The object up to its closing brace, then the events. */
+	while (end > s && (end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	printf("%.*s,\n  \"events\": [", (int)(end - s), s);
+	free(s);
+	for (size_t i = 0; i < cust_log_count(log); i++) {
+		if ((s = cust_log_json_event(log, i)) == NULL)
+			return -1;
+		printf("%s\n%s", i ? "," : "", s);
+		free(s);
+	}
+	puts("\n  ]\n}");
+	return 0;
 }
 
 static int
-show(struct cust_ctx *ctx, const struct sidecar *sc, bool json)
+show(struct cust_ctx *ctx, const struct sidecar *sc, bool asjson)
 {
 	struct cust_log *log;
-	char *s;
-	int rc = EXIT_DONE;
+	int rc = EXIT_DONE, k;
 
 	if (cust_log_read(ctx, sc->fd, sc->name, &log) != CUST_OK) {
 		warnctx(ctx);
 		return cust_ctx_errno(ctx) != 0 ? EXIT_FATAL : EXIT_BAD;
 	}
-	if (!json)
-		form(sc, log);
-	else if ((s = cust_log_json(log)) == NULL) {
-		warnmsg("out of memory");
-		rc = EXIT_FATAL;
-	} else {
-		puts(s);
-		free(s);
+	if ((k = asjson ? json(sc, log) : form(sc, log)) != 0) {
+		if (k == -2 || cust_ctx_errno(ctx) != 0)
+			warnmsg("%s: %s", sc->name, k == -2 ? "out of memory" :
+			    cust_ctx_error(ctx));
+		else
+			warnctx(ctx);
+		rc = k == -2 || cust_ctx_errno(ctx) != 0 ? EXIT_FATAL :
+		    EXIT_BAD;
 	}
 	cust_log_free(log);
 	if (fflush(stdout) != 0 || ferror(stdout))

@@ -115,7 +115,9 @@ stamp(struct cust_ctx *ctx, struct sargs *a, struct sidecar *sc,
 
 	r = cust_log_timestamp(ctx, sc->fd, sc->name, ref, a->tsa, a->timeout,
 	    &a->ev, head);
-	if (r != CUST_OK) {
+	if (r == CUST_WARN)
+		warnmsg("warning: %s", cust_ctx_error(ctx));
+	else if (r != CUST_OK) {
 		warnctx(ctx);
 		warnmsg("%s: nothing was added", sc->name);
 		return r == CUST_FAILED ? EXIT_BAD : EXIT_FATAL;
@@ -170,8 +172,10 @@ const struct cmd cmd_timestamp = {
 	    "      --tsa-timeout S      seconds to wait for it (default 30)\n"
 	    "      --key KEYFILE        sign the event with this secret key "
 	    "(custody keygen);\n"
-	    "                           default: a one-time key (the token "
-	    "proves itself)\n"
+	    "                           default: a one-time key, which "
+	    "nobody trusts: its\n"
+	    "                           tokens count (each proves itself), "
+	    "nothing else weighs\n"
 	    "      --name NAME          who asks\n"
 	    "      --role TEXT          their role\n"
 	    "      --organisation TEXT  their organisation\n"

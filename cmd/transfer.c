@@ -76,7 +76,9 @@ append(struct cust_ctx *ctx, struct targs *a, struct sidecar *sc,
 		goto out;
 	r = cust_log_append(ctx, sc->fd, sc->name, sc->empty ? &ref : NULL,
 	    &a->ev, head);
-	if (r != CUST_OK) {
+	if (r == CUST_WARN)
+		warnmsg("warning: %s", cust_ctx_error(ctx));
+	else if (r != CUST_OK) {
 		warnctx(ctx);
 		warnmsg("%s: nothing was added", sc->name);
 		rc = r == CUST_FAILED ? EXIT_BAD : EXIT_FATAL;
@@ -143,7 +145,9 @@ const struct cmd cmd_transfer = {
 	    "  -h, --help               show this help\n"
 	    "\nPrints the log's new head digest: write it on the paper "
 	    "custody form.\n"
-	    "Exit status: 0 recorded, 1 refused (the log is damaged, bound "
-	    "to another\nbundle, or later than this clock), 2 usage, 3 could "
-	    "not read or write.\n",
+	    "An event of another key dated after this clock is named in a "
+	    "warning and\ndoes not stop the transfer.  "
+	    "Exit status: 0 recorded, 1 refused (the log is\ndamaged, bound "
+	    "to another bundle, or an event of this key or the seal's\nis "
+	    "later than this clock), 2 usage, 3 could not read or write.\n",
 };

@@ -38,21 +38,32 @@ static const char *const types[] = {
 	"verified", "stored", "note",
 };
 
+/* custody(1) states the log's memory as 128 bytes an event. */
+_Static_assert(sizeof(struct cust_log_ev) <= 128,
+    "a custody log event's index entry outgrew its documented bound");
+
 static const char zeros[] =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
 /* ------------------------------------------------------------- reading */
+
+static void
+slot_clear(struct cust_log_slot *s)
+{
+	json_decref(s->obj);
+	free(s->text);
+	free(s->minisig);
+	memset(s, 0, sizeof(*s));
+}
 
 void
 cust_log_free(struct cust_log *log)
 {
 	if (log == NULL)
 		return;
-	for (size_t i = 0; i < log->n; i++) {
-		json_decref(log->v[i].obj);
-		free(log->v[i].text);
-		free(log->v[i].minisig);
-	}
+	if (log->cur != NULL)
+		slot_clear(log->cur);
+	free(log->cur);
 	free(log->v);
 	free(log->name);
 	free(log);
@@ -253,7 +264,7 @@ view(json_t *o, struct cust_log_entry *e)
  * is wrong, in BUF; CUST_FATAL when out of memory.
  */
 static int
-identity(struct cust_ctx *ctx, struct cust_log_ev *ev, char *buf, size_t n,
+identity(struct cust_ctx *ctx, struct cust_log_slot *ev, char *buf, size_t n,
     const char **why)
 {
 	const char *pub = str(ev->obj, "public_key");
@@ -280,19 +291,17 @@ identity(struct cust_ctx *ctx, struct cust_log_ev *ev, char *buf, size_t n,
 	return r == CUST_FATAL ? r : CUST_OK;
 }
 
-/* Split line LINENO into the event text, its object and its signature. */
+/* Parse line LINENO, the N bytes at P, into EV (cleared first). */
 static int
-parse_line(struct cust_ctx *ctx, struct cust_log *log, const char *p,
-    size_t n, size_t lineno)
+parse_line(struct cust_ctx *ctx, const char *name, const char *p, size_t n,
+    size_t lineno, struct cust_log_slot *ev)
 {
-	struct cust_log_ev *ev = &log->v[log->n];
 	json_error_t err;
 	const char *why = NULL;
 	char buf[256];
 	json_t *line;
 
-	memset(ev, 0, sizeof(*ev));
-	log->n++;		/* the log owns what EV holds from now on */
+	slot_clear(ev);
 	line = cust_json_bounded(p, n, 8, &err);
 	if (line == NULL || !json_is_object(line) || json_object_size(line) !=
 	    2 || !strnull(line, "event", true) ||
@@ -302,7 +311,7 @@ parse_line(struct cust_ctx *ctx, struct cust_log *log, const char *p,
 	else if ((ev->text = strdup(str(line, "event"))) == NULL ||
 	    (ev->minisig = strdup(str(line, "minisig"))) == NULL) {
 		json_decref(line);
-		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "%s", log->name);
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "%s", name);
 	}
 	json_decref(line);
 	if (why == NULL) {
@@ -322,77 +331,113 @@ parse_line(struct cust_ctx *ctx, struct cust_log *log, const char *p,
 		return CUST_FATAL;
 	if (why != NULL)
 		return cust_set_error(ctx, 0, CUST_FAILED, "%s: line %zu: %s",
-		    log->name, lineno, why);
+		    name, lineno, why);
 	return cust_sha256_hex(ctx, p, n, ev->e.hash);
 }
 
+/* Keep what the log needs of the line just parsed into log->cur. */
 static int
-parse_all(struct cust_ctx *ctx, struct cust_log *log, const char *buf,
-    size_t len)
+keep(struct cust_log *log, off_t off, size_t len)
 {
-	const char *p = buf, *end = buf + len, *nl;
-	size_t cap = 0, lineno = 0;
-	struct cust_log_ev *v;
-	int r;
+	const struct cust_log_slot *s = log->cur;
+	struct cust_log_ev *ev, *v;
+	size_t cap;
 
-	for (; p < end; p = nl + 1) {
-		lineno++;
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			return cust_set_error(ctx, 0, CUST_FAILED, "%s: line "
-			    "%zu does not end with a newline (cut short?)",
-			    log->name, lineno);
-		if ((size_t)(nl - p) > CUST_LOG_LINE_MAX)
-			return cust_set_error(ctx, 0, CUST_FAILED, "%s: line "
-			    "%zu is longer than %d bytes", log->name, lineno,
-			    CUST_LOG_LINE_MAX);
-		if (log->n == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((v = realloc(log->v, cap * sizeof(*v))) == NULL)
-				return cust_set_error(ctx, ENOMEM, CUST_FATAL,
-				    "%s", log->name);
-			log->v = v;
-		}
-		if ((r = parse_line(ctx, log, p, (size_t)(nl - p), lineno)) !=
-		    CUST_OK)
-			return r;
+	if (log->n == log->cap) {
+		cap = log->cap ? log->cap * 2 : 16;
+		if ((v = realloc(log->v, cap * sizeof(*v))) == NULL)
+			return cust_set_error(log->ctx, ENOMEM, CUST_FATAL,
+			    "%s", log->name);
+		log->v = v;
+		log->cap = cap;
 	}
+	ev = &log->v[log->n];
+	memset(ev, 0, sizeof(*ev));
+	ev->seq = s->e.seq;
+	ev->when = s->when;
+	ev->off = off;
+	ev->len = len;
+	ev->linked = strcmp(str(s->obj, "prev"), log->n == 0 ? zeros :
+	    log->v[log->n - 1].hash) == 0;
+	memcpy(ev->key_id, s->e.key_id, CUST_KEYID_HEXLEN);
+	memcpy(ev->hash, s->e.hash, sizeof(ev->hash));
+	log->n++;
 	return CUST_OK;
 }
 
-/* All of FD from offset 0, at most CUST_LOG_MAX bytes, in *bufp. */
+/* The complete lines in BUF[0..*have), which starts at file offset BASE;
+ * what is left (a line not yet ended) is moved to BUF's start. */
 static int
-slurp(struct cust_ctx *ctx, int fd, const char *name, char **bufp,
-    size_t *lenp)
+lines(struct cust_log *log, char *buf, size_t *have, off_t *base, bool eof)
 {
-	size_t len = 0, cap = 64 * 1024;
-	char *buf = NULL, *p;
-	ssize_t k;
+	char *p = buf, *end = buf + *have, *nl;
+	size_t lineno;
+	int r;
 
-	*bufp = NULL;
-	for (;;) {
-		if (len == cap || buf == NULL) {
-			cap = buf == NULL ? cap : cap * 2;
-			if ((p = realloc(buf, cap)) == NULL) {
-				free(buf);
-				return cust_set_error(ctx, ENOMEM, CUST_FATAL,
-				    "%s", name);
-			}
-			buf = p;
-		}
-		if ((k = pread(fd, buf + len, cap - len, (off_t)len)) == 0)
+	for (; (nl = memchr(p, '\n', (size_t)(end - p))) != NULL; p = nl + 1) {
+		lineno = log->n + 1;
+		if ((size_t)(nl - p) > CUST_LOG_LINE_MAX)
 			break;
+		if ((r = parse_line(log->ctx, log->name, p, (size_t)(nl - p),
+		    lineno, log->cur)) != CUST_OK ||
+		    (r = keep(log, *base + (p - buf), (size_t)(nl - p))) !=
+		    CUST_OK)
+			return r;
+		log->cur->i = log->n - 1;
+	}
+	lineno = log->n + 1;
+	if ((size_t)((nl != NULL ? nl : end) - p) > CUST_LOG_LINE_MAX)
+		return cust_set_error(log->ctx, 0, CUST_FAILED, "%s: line %zu "
+		    "is longer than %d bytes", log->name, lineno,
+		    CUST_LOG_LINE_MAX);
+	if (eof && p < end)
+		return cust_set_error(log->ctx, 0, CUST_FAILED, "%s: line %zu "
+		    "does not end with a newline (cut short?)", log->name,
+		    lineno);
+	memmove(buf, p, (size_t)(end - p));
+	*base += p - buf;
+	*have = (size_t)(end - p);
+	return CUST_OK;
+}
+
+/* Read the log once, line by line from offset 0, in a buffer of one
+ * line's bound: nothing of it is held but what keep() keeps. */
+static int
+scan(struct cust_log *log)
+{
+	size_t cap = CUST_LOG_LINE_MAX + 1 + 64 * 1024, have = 0;
+	off_t base = 0;
+	struct stat st;
+	ssize_t k = 1;
+	char *buf;
+	int r = CUST_OK;
+
+	if (fstat(log->fd, &st) == 0 && st.st_size > CUST_LOG_MAX)
+		return cust_set_error(log->ctx, 0, CUST_FAILED, "%s: larger "
+		    "than %d bytes", log->name, CUST_LOG_MAX);
+	if ((buf = malloc(cap)) == NULL)
+		return cust_set_error(log->ctx, ENOMEM, CUST_FATAL, "%s",
+		    log->name);
+	while (r == CUST_OK && k != 0) {
+		k = pread(log->fd, buf + have, cap - have, base + (off_t)have);
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k < 0 || (len += (size_t)k) > CUST_LOG_MAX) {
-			free(buf);
-			return k < 0 ? cust_set_error(ctx, errno, CUST_FATAL,
-			    "%s", name) : cust_set_error(ctx, 0, CUST_FAILED,
-			    "%s: larger than %d bytes", name, CUST_LOG_MAX);
+		if (k < 0) {
+			r = cust_set_error(log->ctx, errno, CUST_FATAL, "%s",
+			    log->name);
+			break;
 		}
+		have += (size_t)k;
+		/* The file may have grown since fstat. */
+		if (base + (off_t)have > CUST_LOG_MAX)
+			r = cust_set_error(log->ctx, 0, CUST_FAILED, "%s: "
+			    "larger than %d bytes", log->name, CUST_LOG_MAX);
+		else
+			r = lines(log, buf, &have, &base, k == 0);
 	}
-	*bufp = buf;
-	*lenp = len;
-	return CUST_OK;
+	log->size = (size_t)base;
+	free(buf);
+	return r;
 }
 
 int
@@ -400,27 +445,69 @@ cust_log_read(struct cust_ctx *ctx, int fd, const char *name,
     struct cust_log **logp)
 {
 	struct cust_log *log;
-	char *buf = NULL;
-	size_t len;
 	int r;
 
 	*logp = NULL;
 	if ((log = calloc(1, sizeof(*log))) == NULL ||
-	    (log->name = strdup(name)) == NULL) {
-		free(log);
+	    (log->name = strdup(name)) == NULL ||
+	    (log->cur = calloc(1, sizeof(*log->cur))) == NULL) {
+		cust_log_free(log);
 		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "%s", name);
 	}
-	len = 0;
-	if ((r = slurp(ctx, fd, name, &buf, &len)) == CUST_OK)
-		r = parse_all(ctx, log, buf, len);
-	free(buf);
-	if (r != CUST_OK) {
+	log->ctx = ctx;
+	log->fd = fd;
+	if ((r = scan(log)) != CUST_OK) {
 		cust_log_free(log);
 		return r;
 	}
-	log->size = len;
 	*logp = log;
 	return CUST_OK;
+}
+
+const struct cust_log_slot *
+cust_log_load(const struct cust_log *log, size_t i)
+{
+	const struct cust_log_ev *ev = &log->v[i];
+	char *buf, hash[65];
+	ssize_t k;
+	int r;
+
+	if (log->cur->obj != NULL && log->cur->i == i)
+		return log->cur;
+	if ((buf = malloc(ev->len + 1)) == NULL) {
+		cust_set_error(log->ctx, ENOMEM, CUST_FATAL, "%s", log->name);
+		return NULL;
+	}
+	while ((k = pread(log->fd, buf, ev->len, ev->off)) < 0 &&
+	    errno == EINTR)
+		;
+	if (k != (ssize_t)ev->len ||
+	    cust_sha256_hex(log->ctx, buf, ev->len, hash) != CUST_OK ||
+	    strcmp(hash, ev->hash) != 0) {
+		r = k < 0 ? cust_set_error(log->ctx, errno, CUST_FATAL, "%s",
+		    log->name) : cust_set_error(log->ctx, 0, CUST_FAILED, "%s: "
+		    "line %zu changed while it was read", log->name, i + 1);
+		slot_clear(log->cur);
+		free(buf);
+		return NULL;
+	}
+	r = parse_line(log->ctx, log->name, buf, ev->len, i + 1, log->cur);
+	free(buf);
+	if (r != CUST_OK) {
+		slot_clear(log->cur);
+		return NULL;
+	}
+	log->cur->i = i;
+	return log->cur;
+}
+
+bool
+cust_log_before(const struct cust_log *log, size_t a, size_t b)
+{
+	const struct timespec *x = &log->v[a].when, *y = &log->v[b].when;
+
+	return x->tv_sec < y->tv_sec || (x->tv_sec == y->tv_sec &&
+	    x->tv_nsec < y->tv_nsec);
 }
 
 size_t
@@ -432,35 +519,33 @@ cust_log_count(const struct cust_log *log)
 const struct cust_log_entry *
 cust_log_entry(const struct cust_log *log, size_t i)
 {
-	return i < log->n ? &log->v[i].e : NULL;
+	const struct cust_log_slot *s = i < log->n ? cust_log_load(log, i) :
+	    NULL;
+
+	return s != NULL ? &s->e : NULL;
 }
 
 const char *
 cust_log_head(const struct cust_log *log)
 {
-	return log->n > 0 ? log->v[log->n - 1].e.hash : "";
+	return log->n > 0 ? log->v[log->n - 1].hash : "";
 }
 
 char *
-cust_log_json(const struct cust_log *log)
+cust_log_json_event(const struct cust_log *log, size_t i)
 {
-	json_t *o, *a = json_array(), *e;
-	char *s = NULL;
+	const struct cust_log_slot *s = cust_log_load(log, i);
+	json_t *e;
+	char *out = NULL;
 
-	for (size_t i = 0; a != NULL && i < log->n; i++) {
-		e = json_pack("{s:O, s:s, s:s}", "event", log->v[i].obj,
-		    "minisig", log->v[i].minisig, "sha256", log->v[i].e.hash);
-		if (e == NULL || json_array_append_new(a, e) != 0) {
-			json_decref(a);
-			return NULL;
-		}
-	}
-	o = json_pack("{s:s, s:I, s:s, s:o}", "log", log->name, "count",
-	    (json_int_t)log->n, "head", cust_log_head(log), "events", a);
-	if (o != NULL)
-		s = json_dumps(o, JSON_INDENT(2));
-	json_decref(o);
-	return s;
+	if (s == NULL)
+		return NULL;
+	e = json_pack("{s:O, s:s, s:s}", "event", s->obj, "minisig",
+	    s->minisig, "sha256", s->e.hash);
+	if (e != NULL)
+		out = json_dumps(e, JSON_INDENT(2));
+	json_decref(e);
+	return out;
 }
 
 /* ---------------------------------------------------------- the chain */
@@ -468,49 +553,43 @@ cust_log_json(const struct cust_log *log)
 const char *
 cust_log_link(const struct cust_log *log, size_t i, char *buf, size_t n)
 {
-	const struct cust_log_ev *ev = &log->v[i], *before;
+	const struct cust_log_ev *ev = &log->v[i];
 
-	if (ev->e.seq != i) {
+	if (ev->seq != i) {
 		snprintf(buf, n, "its sequence number is %ju where %zu was "
 		    "expected: an event before it was removed, or events "
-		    "were reordered", (uintmax_t)ev->e.seq, i);
+		    "were reordered", (uintmax_t)ev->seq, i);
 		return buf;
 	}
-	if (i == 0) {
-		if (strcmp(str(ev->obj, "prev"), zeros) == 0)
-			return NULL;
+	if (ev->linked)
+		return NULL;
+	if (i == 0)
 		snprintf(buf, n, "\"prev\" is not 64 zeros, as the first "
 		    "event's must be: events before it were removed");
-		return buf;
-	}
-	before = &log->v[i - 1];
-	if (strcmp(str(ev->obj, "prev"), before->e.hash) != 0) {
+	else
 		snprintf(buf, n, "it does not chain to event %zu (its \"prev\" "
 		    "is not the SHA-256 of the line before): that line was "
 		    "altered, removed or moved", i - 1);
-		return buf;
-	}
-	if (ev->when.tv_sec < before->when.tv_sec ||
-	    (ev->when.tv_sec == before->when.tv_sec &&
-	    ev->when.tv_nsec < before->when.tv_nsec)) {
-		snprintf(buf, n, "its time %s is before event %zu's time %s",
-		    ev->e.time, i - 1, before->e.time);
-		return buf;
-	}
-	return NULL;
+	return buf;
 }
 
 int
 cust_log_links(struct cust_ctx *ctx, const struct cust_log *log)
 {
+	const struct cust_log_entry *e;
 	const char *why;
 	char buf[256];
 
 	for (size_t i = 0; i < log->n; i++)
-		if ((why = cust_log_link(log, i, buf, sizeof(buf))) != NULL)
+		if ((why = cust_log_link(log, i, buf, sizeof(buf))) != NULL) {
+			/* Its type, for the message: the line is read again. */
+			if ((e = cust_log_entry(log, i)) == NULL)
+				return cust_ctx_errno(ctx) != 0 ? CUST_FATAL :
+				    CUST_FAILED;
 			return cust_set_error(ctx, 0, CUST_FAILED, "%s: event "
-			    "%ju (%s): %s", log->name,
-			    (uintmax_t)log->v[i].e.seq, log->v[i].e.type, why);
+			    "%ju (%s): %s", log->name, (uintmax_t)e->seq,
+			    e->type, why);
+		}
 	return CUST_OK;
 }
 
@@ -652,34 +731,100 @@ put(struct cust_ctx *ctx, int fd, const char *name, off_t size, char *line)
 	return CUST_OK;
 }
 
+/*
+ * Is event I one whose time the appender believes: signed (verified) by
+ * the appender's own key, or event 0, the seal, by the key it names?  Any
+ * other key may be anybody's, and its clock too.  1 yes, 0 no, or -1.
+ */
+static int
+believed(const struct cust_log *log, size_t i, const struct cust_key *own)
+{
+	char id[CUST_KEYID_HEXLEN + 1];
+	const struct cust_log_slot *s;
+	struct cust_sig *sig = NULL;
+	const char *why;
+	int r;
+
+	cust_key_id_hex(own, id);
+	if (i != 0 && strcmp(log->v[i].key_id, id) != 0)
+		return 0;
+	if ((s = cust_log_load(log, i)) == NULL)
+		return -1;
+	if (i == 0 && strcmp(s->e.key_id, id) != 0) {
+		why = cust_log_signed(log, 0, &r);
+		return r == CUST_FATAL ? -1 : why == NULL;
+	}
+	if ((r = cust_sig_parse(log->ctx, s->minisig, strlen(s->minisig),
+	    &sig)) == CUST_OK)
+		r = cust_sig_verify(log->ctx, sig, own, s->text, s->len);
+	cust_sig_free(sig);
+	return r == CUST_FATAL ? -1 : r == CUST_OK;
+}
+
+/*
+ * This clock (NOW) must not be before an event whose time the appender
+ * believes; an event of any other key dated after NOW cannot stop it, but
+ * is named in WARN (the latest such).
+ */
+static int
+in_time(struct cust_ctx *ctx, const struct cust_log *log,
+    const struct cust_key *own, const struct timespec *now, char *warn,
+    size_t wn)
+{
+	const struct cust_log_ev *ev;
+	char when[CUST_TIMELEN], at[CUST_TIMELEN];
+	struct timespec t;
+	int b;
+
+	cust_time_utc(now, when);
+	for (size_t i = log->n; i-- > 0;) {
+		ev = &log->v[i];
+		if (ev->when.tv_sec < now->tv_sec || (ev->when.tv_sec ==
+		    now->tv_sec && ev->when.tv_nsec <= now->tv_nsec))
+			continue;
+		if ((b = believed(log, i, own)) < 0)
+			return cust_ctx_errno(ctx) != 0 ? CUST_FATAL :
+			    CUST_FAILED;
+		t = ev->when;
+		cust_time_utc(&t, at);
+		if (b == 1)
+			return cust_set_error(ctx, 0, CUST_FAILED, "%s: this "
+			    "clock says %s, before event %zu's time %s: set "
+			    "the clock", log->name, when, i, at);
+		if (warn[0] == '\0')
+			snprintf(warn, wn, "%s: event %zu, by key %s, is "
+			    "dated %s, after this clock (%s): that key is "
+			    "not this one or the seal's, so its time was not "
+			    "believed; custody verify will name it", log->name,
+			    i, ev->key_id, at, when);
+	}
+	return CUST_OK;
+}
+
 /* Before writing: the log is whole and ours, and time goes forward. */
 static int
 appendable(struct cust_ctx *ctx, const struct cust_log *log,
-    const struct cust_bundle_ref *ref, const struct timespec *now)
+    const struct cust_bundle_ref *ref, const struct cust_event *ev,
+    const struct timespec *now, char *warn, size_t wn)
 {
-	const struct cust_log_ev *last = log->n ? &log->v[log->n - 1] : NULL;
-	char when[CUST_TIMELEN];
+	const struct cust_log_entry *first;
 	int r;
 
 	if ((r = cust_log_links(ctx, log)) != CUST_OK)
 		return r;
-	if (last == NULL && ref == NULL)
+	if (log->n == 0 && ref == NULL)
 		return cust_set_error(ctx, 0, CUST_FAILED, "%s: the log is "
 		    "empty and no bundle was read to bind it to", log->name);
-	if (last != NULL && ref != NULL &&
-	    strcmp(log->v[0].e.tagmanifest_sha512, ref->tagmanifest_sha512) !=
-	    0)
-		return cust_set_error(ctx, 0, CUST_FAILED, "%s: the log "
-		    "belongs to another bundle", log->name);
-	if (last != NULL && (now->tv_sec < last->when.tv_sec ||
-	    (now->tv_sec == last->when.tv_sec &&
-	    now->tv_nsec < last->when.tv_nsec))) {
-		cust_time_utc(now, when);
-		return cust_set_error(ctx, 0, CUST_FAILED, "%s: this clock "
-		    "says %s, before the last event's time %s: set the clock",
-		    log->name, when, last->e.time);
+	if (log->n > 0 && ref != NULL) {
+		if ((first = cust_log_entry(log, 0)) == NULL)
+			return cust_ctx_errno(ctx) != 0 ? CUST_FATAL :
+			    CUST_FAILED;
+		if (strcmp(first->tagmanifest_sha512,
+		    ref->tagmanifest_sha512) != 0)
+			return cust_set_error(ctx, 0, CUST_FAILED, "%s: the "
+			    "log belongs to another bundle", log->name);
 	}
-	return CUST_OK;
+	return in_time(ctx, log, ev->key, now, warn, wn);
 }
 
 /* Checked by labels(): the type is known and the fields are lines. */
@@ -731,18 +876,21 @@ locked_write(struct cust_ctx *ctx, int fd, const char *name,
 {
 	struct cust_log *log = NULL;
 	struct timespec now;
-	char *line = NULL;
+	char *line = NULL, warn[512] = "";
 	int r;
 
 	if ((r = cust_log_read(ctx, fd, name, &log)) != CUST_OK)
 		goto out;
 	clock_gettime(CLOCK_REALTIME, &now);
-	if ((r = appendable(ctx, log, ref, &now)) != CUST_OK ||
+	if ((r = appendable(ctx, log, ref, ev, &now, warn, sizeof(warn))) !=
+	    CUST_OK ||
 	    (r = cust_log_line(ctx, log->n, log->n ? cust_log_head(log) : NULL,
 	    &now, ref, ev, extra, &line)) != CUST_OK ||
 	    (r = cust_sha256_hex(ctx, line, strlen(line), head)) != CUST_OK)
 		goto out;
 	r = put(ctx, fd, name, (off_t)log->size, line);
+	if (r == CUST_OK && warn[0] != '\0')
+		r = cust_set_error(ctx, 0, CUST_WARN, "%s", warn);
 out:
 	free(line);
 	cust_log_free(log);

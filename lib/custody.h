@@ -546,12 +546,15 @@ void	cust_bundle_ref_fini(struct cust_bundle_ref *);
  * Append EV, signed with ev->key, to the custody log on FD (borrowed, open
  * read-write; NAME for messages), holding an exclusive lock while it reads
  * the log, checks that its chain and sequence are whole and that the clock
- * is not before its last event, and writes one line.  REF binds a new
+ * is not before an event whose time it believes (one signed by ev->key, or
+ * event 0, the seal), and writes one line.  An event of another key dated
+ * after the clock cannot stop it (anyone may write one): the line is
+ * written and CUST_WARN returned, naming that event.  REF binds a new
  * (empty) log to its bundle and may be NULL for a log with events; given
- * with one, it must be the log's bundle.  On CUST_OK, HEAD holds the new
- * head digest (SHA-256 of the line written).  CUST_FAILED with a message
- * when the event or the log is refused (nothing was written), CUST_FATAL
- * when the log could not be read or written.
+ * with one, it must be the log's bundle.  On CUST_OK or CUST_WARN, HEAD
+ * holds the new head digest (SHA-256 of the line written).  CUST_FAILED
+ * with a message when the event or the log is refused (nothing was
+ * written), CUST_FATAL when the log could not be read or written.
  */
 int	cust_log_append(struct cust_ctx *, int fd, const char *name,
 	    const struct cust_bundle_ref *ref, const struct cust_event *ev,
@@ -597,7 +600,10 @@ struct cust_log_entry {
  * 1 MiB).  Each line must be {"event": TEXT, "minisig": TEXT} with TEXT
  * a JSON object of the format; chain, signatures and trust are not
  * checked (cust_verify does).  CUST_FAILED naming the line when it is
- * malformed.  *logp is owned by the caller (cust_log_free).
+ * malformed.  The events are streamed, not held: the log keeps 128 bytes
+ * an event and reads an event's line again from FD when it is asked
+ * for, so FD must stay open until cust_log_free.  *logp is owned by the
+ * caller (cust_log_free).
  */
 int	cust_log_read(struct cust_ctx *, int fd, const char *name,
 	    struct cust_log **logp);
@@ -605,12 +611,15 @@ int	cust_log_read(struct cust_ctx *, int fd, const char *name,
 void	cust_log_free(struct cust_log *);
 /* The number of events (lines) in the log. */
 size_t	cust_log_count(const struct cust_log *);
-/* Event I (I < count), borrowed from the log. */
+/* Event I (I < count), borrowed from the log and valid until the next
+ * event is asked for; NULL (the error set) when its line could not be
+ * read again as it was. */
 const struct cust_log_entry *cust_log_entry(const struct cust_log *,
 	    size_t i);
 /* The head digest: SHA-256 (hex) of the last line, "" when empty. */
 const char *cust_log_head(const struct cust_log *);
-/* The events as one JSON document (owned by the caller), or NULL. */
-char	*cust_log_json(const struct cust_log *);
+/* Event I as JSON, {"event", "minisig", "sha256"} (owned by the caller),
+ * or NULL (the error set). */
+char	*cust_log_json_event(const struct cust_log *, size_t i);
 
 #endif /* CUSTODY_H */

@@ -393,6 +393,14 @@ const char *cust_type_name(mode_t);
 int	cust_record_write(const struct cust_record *r, struct cust_jw *w);
 /* The same as a JSON object (new reference), or NULL out of memory. */
 json_t	*cust_record_json(const struct cust_record *r);
+/* The most JSON values (members, keys, items) and the deepest nesting of a
+ * files.jsonl record: three times and one level more than custody
+ * writes. */
+#define CUST_RECORD_VALUES	256
+#define CUST_RECORD_DEPTH	3
+/* Why the files.jsonl line P of N bytes cannot be a record (more values
+ * or deeper nesting than the bounds above), or NULL; a cheap scan. */
+const char *cust_record_absurd(const char *p, size_t n);
 /* json_loadb, rejecting duplicate keys and texts of more than MAX values. */
 json_t	*cust_json_bounded(const char *p, size_t n, size_t max,
 	    json_error_t *err);

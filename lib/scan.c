@@ -44,12 +44,25 @@ whole(struct scan *s, const struct cust_member *m)
 	return s->fn(s->arg, m->rel, s->buf, s->len);
 }
 
+/* One line of files.jsonl to FN, unless it cannot be a record. */
+static int
+record(struct scan *s, const struct cust_member *m, size_t lineno)
+{
+	const char *why;
+
+	if ((why = cust_record_absurd(s->buf, s->len)) != NULL)
+		return cust_set_error(s->ctx, 0, CUST_FAILED, "%s: line %zu: "
+		    "%s (at most %d values, %d levels)", m->rel, lineno, why,
+		    CUST_RECORD_VALUES, CUST_RECORD_DEPTH);
+	return s->fn(s->arg, m->rel, s->buf, s->len);
+}
+
 static int
 bylines(struct scan *s, const struct cust_member *m)
 {
 	const char *p, *nl;
 	ssize_t k;
-	size_t n, take;
+	size_t n, take, lineno = 0;
 	int r;
 
 	s->len = 0;
@@ -65,7 +78,7 @@ bylines(struct scan *s, const struct cust_member *m)
 			if (nl == NULL)
 				continue;
 			s->buf[--s->len] = '\0';
-			if ((r = s->fn(s->arg, m->rel, s->buf, s->len)) != 0)
+			if ((r = record(s, m, ++lineno)) != 0)
 				return r;
 			s->len = 0;
 		}

@@ -20,6 +20,17 @@
 
 #define OFFSET_WARN	600	/* seconds between genTime and the host's end */
 
+/*
+ * A finding about a token: a failure when DECISIVE, else a warning.  A
+ * token carried by a custody log event of a key the investigator does not
+ * trust is not decisive: anyone can write such an event, so what is wrong
+ * with it cannot fail a genuine bundle.  (A token that verifies counts
+ * whoever carried it: the TSA's signature is the evidence, not the event's.)
+ */
+#define TOKEN(v, decisive, subj, ...) ((decisive) ?			\
+	FIND((v), C_TIMESTAMP, (subj), __VA_ARGS__) :			\
+	ver_found((v), cust_report_warn((v)->rep, (subj), __VA_ARGS__)))
+
 /* The acquisition's start or end by the host clock, from
  * acquisition.json. */
 static bool
@@ -45,7 +56,8 @@ covered(const struct ver *v, const char *over)
 /* genTime against the host's end: never before it; warn when far off. */
 static int
 timing(struct ver *v, const char *where, const struct cust_tsa_token *t,
-    const struct timespec *end, bool in_bundle, struct cust_stamp *st)
+    const struct timespec *end, bool in_bundle, bool decisive,
+    struct cust_stamp *st)
 {
 	int64_t d = (int64_t)t->gen_time - (int64_t)end->tv_sec;
 	char host[CUST_TIMELEN];
@@ -55,7 +67,7 @@ timing(struct ver *v, const char *where, const struct cust_tsa_token *t,
 	st->offset = d;
 	/* genTime is truncated to its second; allow that and its accuracy. */
 	if (t->verified && d < -(1 + t->accuracy))
-		return FIND(v, C_TIMESTAMP, where, "genTime %s is %jd s before "
+		return TOKEN(v, decisive, where, "genTime %s is %jd s before "
 		    "the acquisition's end by the host clock (%s, "
 		    "acquisition.json): the token cannot cover this sealing",
 		    t->gen_time_text, (intmax_t)-d, host);
@@ -73,24 +85,24 @@ timing(struct ver *v, const char *where, const struct cust_tsa_token *t,
 static int
 stamp(struct ver *v, const char *where, const char *over,
     const unsigned char *der, size_t n, const struct timespec *end,
-    bool in_bundle, bool *verified)
+    bool in_bundle, bool decisive, bool *verified)
 {
 	const struct held *data = covered(v, over);
 	struct cust_stamp st = { .over = over };
 	struct cust_tsa_token t;
-	char w[64];
+	char w[96];
 	int r;
 
 	snprintf(w, sizeof(w), "%s", where);
 	st.where = w;
 	if (data == NULL)
-		return FIND(v, C_TIMESTAMP, where, "covers %s, which the "
+		return TOKEN(v, decisive, where, "covers %s, which the "
 		    "bundle does not hold", over);
 	if ((r = cust_tsa_check(v->ctx, "token", der, n, data->p, data->n,
 	    v->o->tsa_ca, &t)) == CUST_FATAL)
 		return r;
 	if (r != CUST_OK)
-		return FIND(v, C_TIMESTAMP, where, "%s",
+		return TOKEN(v, decisive, where, "%s",
 		    cust_ctx_error(v->ctx));
 	st.gen_time = t.gen_time_text;
 	st.tsa = t.tsa;
@@ -103,11 +115,32 @@ stamp(struct ver *v, const char *where, const char *over,
 		v->p7s_time = t.gen_time;
 		v->p7s_accuracy = t.accuracy;
 	}
-	r = end != NULL ? timing(v, where, &t, end, in_bundle, &st) : CUST_OK;
+	r = end != NULL ? timing(v, where, &t, end, in_bundle, decisive, &st) :
+	    CUST_OK;
 	if (r == CUST_OK && cust_report_stamp(v->rep, &st) != CUST_OK)
 		r = ver_oom(v);
 	cust_tsa_token_fini(&t);
 	return r;
+}
+
+/*
+ * Does the investigator trust the key of log event I?  As ver_log will
+ * decide it, except that an X.509 signature, checked after the tokens,
+ * does not count yet.  -1 when out of memory.
+ */
+static int
+decisive(const struct ver *v, size_t i)
+{
+	struct cust_log_policy pol;
+	int r;
+
+	memset(&pol, 0, sizeof(pol));
+	pol.keys = v->o->keys;
+	pol.nkeys = v->o->nkeys;
+	pol.seal_key = v->seal_pub;
+	pol.origin_trusted = v->rep->key_trusted;
+	r = cust_log_trusted(v->log, i, &pol);
+	return r < 0 ? -1 : r == 1;
 }
 
 /* The tokens of the log's "timestamped" events. */
@@ -117,23 +150,31 @@ log_stamps(struct ver *v, const struct timespec *end, bool *verified)
 	const struct cust_log_entry *e;
 	unsigned char *der;
 	const char *over;
-	char where[64];
+	char where[96];
 	size_t n;
-	int r = CUST_OK;
+	int r = CUST_OK, k;
 
 	for (size_t i = 0; r == CUST_OK && i < cust_log_count(v->log); i++) {
-		e = cust_log_entry(v->log, i);
-		snprintf(where, sizeof(where), "custody log event %ju",
-		    (uintmax_t)e->seq);
+		if ((e = cust_log_entry(v->log, i)) == NULL)
+			return cust_ctx_errno(v->ctx) != 0 ? CUST_FATAL :
+			    FIND(v, C_LOG, v->o->log_name, "%s",
+			    cust_ctx_error(v->ctx));
+		if (e->tokens == 0)
+			continue;
+		if ((k = decisive(v, i)) < 0)
+			return ver_oom(v);
+		snprintf(where, sizeof(where), k ? "custody log event %ju" :
+		    "custody log event %ju (by key %s, not trusted)",
+		    (uintmax_t)e->seq, e->key_id);
 		for (size_t j = 0; r == CUST_OK && j < e->tokens; j++) {
 			r = cust_log_token(v->ctx, v->log, i, j, &over, &der,
 			    &n);
 			if (r == CUST_FAILED)
-				r = FIND(v, C_TIMESTAMP, where, "%s",
+				r = TOKEN(v, k, where, "%s",
 				    cust_ctx_error(v->ctx));
 			else if (r == CUST_OK)
 				r = stamp(v, where, over, der, n, end, false,
-				    verified);
+				    k, verified);
 			free(der);
 		}
 	}
@@ -151,10 +192,11 @@ ver_stamps(struct ver *v, json_t *acq)
 
 	if (v->tsr.p != NULL)
 		r = stamp(v, CUST_TSR_MEMBER, CUST_SIG_MEMBER,
-		    (unsigned char *)v->tsr.p, v->tsr.n, e, true, &verified);
+		    (unsigned char *)v->tsr.p, v->tsr.n, e, true, true,
+		    &verified);
 	if (r == CUST_OK && v->p7stsr.p != NULL)
 		r = stamp(v, CUST_P7STSR_MEMBER, CUST_P7S_MEMBER,
-		    (unsigned char *)v->p7stsr.p, v->p7stsr.n, e, true,
+		    (unsigned char *)v->p7stsr.p, v->p7stsr.n, e, true, true,
 		    &verified);
 	if (r == CUST_OK && v->log != NULL)
 		r = log_stamps(v, e, &verified);

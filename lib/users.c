@@ -25,8 +25,10 @@ nologin(const char *shell)
 	    (n >= 5 && strcmp(shell + n - 5, "false") == 0);
 }
 
+/* Keep HOME (trailing slashes dropped) if absolute; duplicates go later,
+ * in dedup(), so that a large passwd costs O(n log n), not O(n^2). */
 static int
-addhome(struct cust_strv *v, const char *home)
+addhome(struct cust_strv *v, size_t *cap, const char *home)
 {
 	size_t n = strlen(home);
 	char **nv, *h;
@@ -35,21 +37,60 @@ addhome(struct cust_strv *v, const char *home)
 		n--;
 	if (n == 0 || home[0] != '/')
 		return 0;
-	for (size_t i = 0; i < v->n; i++)
-		if (strlen(v->v[i]) == n && memcmp(v->v[i], home, n) == 0)
-			return 0;
-	if ((nv = realloc(v->v, (v->n + 1) * sizeof(*nv))) == NULL)
-		return -1;
-	v->v = nv;
+	if (v->n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		if ((nv = realloc(v->v, *cap * sizeof(*nv))) == NULL)
+			return -1;
+		v->v = nv;
+	}
 	if ((h = strndup(home, n)) == NULL)
 		return -1;
 	v->v[v->n++] = h;
 	return 0;
 }
 
+/* Order of indices into the homes V: by text, then by place in the file. */
+static int
+byhome(const void *a, const void *b, void *v)
+{
+	char *const *h = ((const struct cust_strv *)v)->v;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int c = strcmp(h[i], h[j]);
+
+	return c != 0 ? c : i < j ? -1 : i > j;
+}
+
+/* Drop every home seen before, keeping the first in file order. */
+static int
+dedup(struct cust_strv *v)
+{
+	size_t *ix, k = 0;
+
+	if (v->n < 2)
+		return 0;
+	if ((ix = malloc(v->n * sizeof(*ix))) == NULL)
+		return -1;
+	for (size_t i = 0; i < v->n; i++)
+		ix[i] = i;
+	qsort_r(ix, v->n, sizeof(*ix), byhome, v);
+	/* Within a run of equal homes the first index is the first seen. */
+	for (size_t i = 1, first = ix[0]; i < v->n; i++)
+		if (strcmp(v->v[ix[i]], v->v[first]) == 0) {
+			free(v->v[ix[i]]);
+			v->v[ix[i]] = NULL;
+		} else
+			first = ix[i];
+	for (size_t i = 0; i < v->n; i++)
+		if (v->v[i] != NULL)
+			v->v[k++] = v->v[i];
+	v->n = k;
+	free(ix);
+	return 0;
+}
+
 /* Take "name:pw:uid:gid:gecos:home:shell" fields 6 and 7. */
 static int
-line(struct cust_strv *v, char *s, bool skip_nologin)
+line(struct cust_strv *v, size_t *cap, char *s, bool skip_nologin)
 {
 	char *f[7];
 	int i;
@@ -60,7 +101,7 @@ line(struct cust_strv *v, char *s, bool skip_nologin)
 		return 0;
 	if (skip_nologin && nologin(f[6]))
 		return 0;
-	return addhome(v, f[5]);
+	return addhome(v, cap, f[5]);
 }
 
 /* Read all of etc/passwd (bounded) into *bufp; its length in *np. */
@@ -113,7 +154,7 @@ cust_user_homes(struct cust_ctx *ctx, int rootfd, bool skip_nologin,
     struct cust_strv *v)
 {
 	char *buf = NULL, *s, *end, *nl;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	int r;
 
 	memset(v, 0, sizeof(*v));
@@ -126,10 +167,12 @@ cust_user_homes(struct cust_ctx *ctx, int rootfd, bool skip_nologin,
 			nl = end;
 		*nl = '\0';
 		if (memchr(s, '\0', (size_t)(nl - s)) == NULL &&
-		    line(v, s, skip_nologin) != 0)
+		    line(v, &cap, s, skip_nologin) != 0)
 			r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "homes");
 	}
 	free(buf);
+	if (r == CUST_OK && dedup(v) != 0)
+		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "homes");
 	return r;
 }
 

@@ -439,6 +439,11 @@ files_line(struct ver *v, size_t k, char *line, size_t n)
 	int r = CUST_OK;
 
 	(void)k;
+	/* A dense line would take jansson minutes: refuse it unparsed. */
+	if ((status = cust_record_absurd(line, n)) != NULL)
+		return FIND(v, C_META, "metadata/files.jsonl", "line %ju: %s "
+		    "(at most %d values, %d levels)", (uintmax_t)v->lineno + 1,
+		    status, CUST_RECORD_VALUES, CUST_RECORD_DEPTH);
 	o = ver_json(line, n, &err);
 	if (o == NULL || !json_is_object(o)) {
 		json_decref(o);

@@ -538,12 +538,13 @@ e_log_read(struct cust_ctx *ctx)
 	char *json;
 
 	r = cust_log_read(ctx, fd, "sweep.custody", &log);
-	close(fd);
-	if (r == CUST_OK && (json = cust_log_json(log)) != NULL)
-		free(json);
-	else if (r == CUST_OK)
-		r = CUST_FATAL;
+	for (size_t i = 0; r == CUST_OK && i < cust_log_count(log); i++)
+		if ((json = cust_log_json_event(log, i)) != NULL)
+			free(json);
+		else
+			r = CUST_FATAL;
 	cust_log_free(log);
+	close(fd);
 	return r;
 }
 

@@ -145,8 +145,74 @@ tamper append p.tar swell.tar metadata/files.jsonl swell.json \
 run "$CUSTODY" verify --pubkey k.pub swell.tar
 expect_rc "a files.jsonl line of 300,001 values" 1
 expect_err "is refused by the count" \
-    "custody: metadata/files.jsonl: line $(($(tar -xOf p.tar B/metadata/files.jsonl | wc -l) + 1)): more than 262144 JSON values"
+    "custody: metadata/files.jsonl: line $(($(tar -xOf p.tar B/metadata/files.jsonl | wc -l) + 1)): more JSON values than a record holds (at most 256 values, 3 levels)"
 rm -f swell.json swell.tar
+
+# --- files.jsonl: a record's shape, checked before jansson parses it.
+# 200 lines of 260,000 values each (104 MB, 17 KB compressed) took jansson
+# minutes; each line is refused by a scan that stops at value 257.
+"$PY" -c 'import sys
+sys.stdout.write(("[" + "0," * 260000 + "0]\n") * 200)
+sys.stdout.write("{\"a\":" * 4 + "0" + "}" * 4 + "\n")' >dense.txt
+tamper append z.tar.zst dense.tar.zst metadata/files.jsonl dense.txt \
+    --sign k.key k.pub || exit 99
+rm -f dense.txt
+lines=$(tar -I zstd -xOf z.tar.zst B/metadata/files.jsonl | wc -l)
+run timeout 60 "$CUSTODY" verify --pubkey k.pub dense.tar.zst
+expect_rc "200 files.jsonl lines of 260,000 values, re-signed: refused in seconds" 1
+check "each dense line is named, unparsed" bash -c "
+    test \$(grep -c 'custody: metadata/files.jsonl: line [0-9]*: more JSON values than a record holds (at most 256 values, 3 levels)\$' \"$T/.err\") -eq 200"
+expect_err "and a record nested four deep too" \
+    "custody: metadata/files.jsonl: line $((lines + 201)): nested deeper than a record (at most 256 values, 3 levels)"
+run timeout 60 "$CUSTODY" show dense.tar.zst
+expect_rc "show refuses the first dense line, in seconds" 1
+expect_err "naming it" \
+    "custody: dense.tar.zst: metadata/files.jsonl: line $((lines + 1)): more JSON values than a record holds (at most 256 values, 3 levels)"
+rm -f dense.tar.zst
+
+# --- a custody log is streamed: 128 bytes an event, one event parsed
+# at a time (it took 5 to 8 times its size: 398 MiB for 49 MB).
+"$PY" - <<'PYLOG' >big.custody
+import base64, hashlib, json, sys
+prev, out = '0' * 64, sys.stdout.buffer
+# A real key's line and its own ID: a log's key IDs are derived from its
+# keys, and one that is not is refused as it is read (custody(1), KEY IDS).
+pub = open('k.pub').read().splitlines()[1]
+kid = base64.b64decode(pub)[2:10][::-1].hex().upper()
+for i in range(60000):
+    ev = {"seq": i, "type": "note" if i else "sealed",
+          "time": "2026-12-06T09:00:00.000000000Z",
+          "local_time": "2026-12-06T10:00:00.000000000+01:00", "zone": "CET",
+          "actor": {"name": "A", "role": None, "organisation": None,
+                    "contact": None},
+          "location": None, "purpose": None, "prev": prev,
+          "key_id": kid, "public_key": pub}
+    if i:
+        ev["note"] = "n" * (i % 7 * 100)
+    else:
+        ev["bundle"] = {"bag": "B", "tagmanifest_sha512": "a" * 128,
+                        "sha256": None}
+    line = json.dumps({"event": json.dumps(ev, separators=(',', ':')),
+                       "minisig": "untrusted comment: x\nAAAA\n"
+                       "trusted comment: x\nAAAA\n"},
+                      separators=(',', ':')).encode()
+    prev = hashlib.sha256(line).hexdigest()
+    out.write(line + b'\n')
+PYLOG
+IN=/dev/null
+peak timeout 300 "$CUSTODY" log --json --log big.custody b.tar
+expect_rc "custody log --json of a $(($(stat -c %s big.custody) >> 20)) MiB log of 60,000 events" 0
+check "prints every event" test "$(grep -c '^  "event": {$' "$T/.out")" -eq 60000
+measured "in at most 8 MiB and 256 bytes an event" ||
+    check "in at most 8 MiB and 256 bytes an event ($((KB - BASE)) KiB)" \
+    test $((KB - BASE)) -le $((8192 + 256 * 60000 / 1024))
+IN=p.tar
+peak timeout 300 "$CUSTODY" verify --pubkey k.pub --log big.custody -
+expect_rc "verify with that log (another bundle's)" 1
+measured "in the same bound" ||
+    check "in the same bound ($((KB - BASE)) KiB)" \
+    test $((KB - BASE)) -le $((8192 + 256 * 60000 / 1024))
+rm -f big.custody
 
 # --- no temporary files: nothing is created or opened for writing
 mkdir tmp empty

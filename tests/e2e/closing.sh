@@ -202,6 +202,12 @@ for p in x s n; do
 	zstd -q -d -c $p.tar.zst >"$B" && cp logs/$p.tar.zst.custody "$B.custody"
 	verify_b
 	judge "custody: $B.custody: event 0 (sealed): records the bundle file's SHA-256 as $(sha256sum <$p.tar.zst | cut -c1-64); the file read is $(sha256sum <"$B" | cut -c1-64): not the bytes that were sealed"
+	# By a key not trusted, event 0 decides nothing: the same record is a
+	# warning (custody(1): anyone can write such an event).
+	run "$CUSTODY" verify "$B"
+	expect_rc "$NAME: its seal key not trusted, the log does not fail" 4
+	expect_err "and its record is a warning" \
+	    "custody: warning: $B.custody: event 0 (sealed): records the bundle file's SHA-256 as $(sha256sum <$p.tar.zst | cut -c1-64); the file read is $(sha256sum <"$B" | cut -c1-64): not the bytes that were sealed (by a key you do not trust: it decides nothing)"
 	rm "$B.custody"
 	verify_b
 	expect_rc "$NAME: the bundle alone verifies" 0

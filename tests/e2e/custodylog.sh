@@ -210,4 +210,44 @@ expect_rc "a public key is no signing key" 2
 run "$CUSTODY" log nothing.tar
 expect_rc "custody log with no log" 3
 
+# A valid event by a key nobody trusts, dated 9999 (issue 28): anyone who
+# can write the file can add one.  It fails nothing and blocks nothing; it
+# is named, and time is ordered among the trusted events only.
+run "$CUSTODY" transfer --from "S. Tranger" --to "Nobody" \
+    --key stranger.key b.tar
+expect_rc "a stranger's transfer" 0
+$LOG resign b.tar.custody 4 stranger.key stranger.pub \
+    'time="9999-12-31T23:59:59.000000000Z"' || exit 99
+$LOG event b.tar.custody 4 >ev.json
+$LOG minisig b.tar.custody 4 >ev.minisig
+run minisign -Vm ev.json -x ev.minisig -p stranger.pub
+expect_rc "the event dated 9999 is validly signed by the stranger" 0
+run "$CUSTODY" verify $TRUST b.tar
+expect_rc "a stranger's event dated 9999 leaves verify at 0" 0
+expect_err "named as implausible" \
+    "custody: warning: b.tar.custody: event 4 (transferred): dated 9999-12-31T23:59:59.000000000Z, after this machine's clock: an implausible time, by a key you do not trust, and not used to order the events after it"
+transfer "D. Vault" "E. Court" k3 "trial"
+expect_rc "a trusted transfer after it is appended" 0
+expect_err_match "with a warning naming it" \
+    "^custody: warning: b\\.tar\\.custody: event 4, by key $(key_id stranger.pub), is dated 9999-12-31T23:59:59\\.000000000Z, after this clock "
+H5=$HEAD
+run "$CUSTODY" verify $TRUST --log-head "$H5" b.tar
+expect_rc "the log verifies to its new head" 0
+expect_out_match "counting the stranger apart" \
+    "^custody log: b\\.tar\\.custody: 6 events, head $H5; 5 signed by keys you trust, 1 by others\$"
+check "the trusted event after it is dated now" test \
+    "$($LOG field b.tar.custody 5 time | cut -c1-4)" = "$(date -u +%Y)"
+# A key's own event dated 9999 still stops that key's appender: its clock
+# is wrong.  verify names it, and orders the trusted events after it.
+$LOG resign b.tar.custody 5 k3.key k3.pub \
+    'time="9999-12-31T23:59:59.000000000Z"' || exit 99
+run "$CUSTODY" transfer --from "E. Court" --to "F. Archive" --key k3.key b.tar
+expect_rc "a key's own event dated 9999 stops its next transfer" 1
+expect_err_match "saying to set the clock" \
+    "^custody: b\\.tar\\.custody: this clock says .*, before event 5's time 9999-12-31T23:59:59\\.000000000Z: set the clock\$"
+run "$CUSTODY" verify $TRUST b.tar
+expect_rc "verify: a trusted key's event dated 9999 is only named" 0
+expect_err "as implausible" \
+    "custody: warning: b.tar.custody: event 5 (transferred): dated 9999-12-31T23:59:59.000000000Z, after this machine's clock: an implausible time"
+
 done_testing

@@ -13,12 +13,17 @@ CUSTODY LOG).  Events are numbered from 0, as their "seq".
   edit LOG N OLD NEW         replace OLD by NEW in event N's text, keeping
                              the line valid JSON (the signature now fails)
   drop LOG N                 remove line N
-  resign LOG N KEY PUB ID    event N made by KEY (a PEM Ed25519 secret key,
-                             whose public key file is PUB) but naming key
-                             ID ID (16 hex digits, as printed) in its
+  swap LOG N M               exchange lines N and M
+  resign LOG N KEY PUB [ID] [FIELD=JSON...]
+                             set FIELDs of event N (JSON values), make it
+                             event N of key PUB and sign it again with KEY
+                             (a custody secret key, PEM): a valid event that
+                             says what the test wants (for the last line:
+                             the next line's "prev" would no longer chain).
+                             With ID (16 hex digits, as printed), the event
+                             names key ID ID instead of PUB's own in its
                              "key_id", its "public_key" blob and its
                              signature: a key dressed as another
-  swap LOG N M               exchange lines N and M
 """
 import base64
 import hashlib
@@ -70,24 +75,30 @@ def ed25519(key, data):
                               stdout=subprocess.PIPE, check=True).stdout
 
 
-def resign(outer, ev, key, pub, kid):
-    """Event EV's text names KID and PUB's key, signed by KEY."""
-    idb = bytes.fromhex(kid)[::-1]
-    pk = base64.b64decode(open(pub).read().splitlines()[1])[10:]
-    blob = base64.b64encode(b'Ed' + idb + pk).decode()
-    text = outer['event']
-    for old, new in ((ev['key_id'], kid), (ev['public_key'], blob)):
-        assert old in text
-        text = text.replace(old, new, 1)
-    lines = outer['minisig'].split('\n')
-    comment = lines[2].split(': ', 1)[1]
-    sig = ed25519(key, hashlib.blake2b(text.encode(),
-                                       digest_size=64).digest())
+def resign(ev, key, pub, args):
+    """The line of event EV with the FIELD=JSON settings of ARGS, signed by
+    KEY as PUB's key, or, when ARGS starts with a key ID, as that ID's."""
+    publine = open(pub).read().splitlines()[1]
+    raw = base64.b64decode(publine)
+    keyid = raw[2:10]
+    if args and '=' not in args[0]:
+        keyid = bytes.fromhex(args.pop(0))[::-1]
+    for s in args:
+        k, v = s.split('=', 1)
+        ev[k] = json.loads(v)
+    ev['key_id'] = keyid[::-1].hex().upper()
+    ev['public_key'] = base64.b64encode(raw[:2] + keyid + raw[10:]).decode()
+    text = json.dumps(ev, separators=(',', ':'), ensure_ascii=False)
+    comment = 'custody event seq:%d type:%s time:%s' % (
+        ev['seq'], ev['type'], ev['time'])
+    sig = ed25519(key, hashlib.blake2b(text.encode(), digest_size=64).digest())
     glob = ed25519(key, sig + comment.encode())
-    outer['event'] = text
-    outer['minisig'] = '\n'.join([
-        lines[0], base64.b64encode(b'ED' + idb + sig).decode(), lines[2],
-        base64.b64encode(glob).decode(), ''])
+    minisig = ('untrusted comment: custody event signature\n' +
+               base64.b64encode(b'ED' + keyid + sig).decode() + '\n' +
+               'trusted comment: ' + comment + '\n' +
+               base64.b64encode(glob).decode() + '\n')
+    return json.dumps({'event': text, 'minisig': minisig},
+                      separators=(',', ':'), ensure_ascii=False).encode()
 
 
 def main():
@@ -117,9 +128,7 @@ def main():
                            ensure_ascii=False).encode()
         write(path, ls)
     elif op == 'resign':
-        resign(outer, ev, args[1], args[2], args[3])
-        ls[n] = json.dumps(outer, separators=(',', ':'),
-                           ensure_ascii=False).encode()
+        ls[n] = resign(ev, args[1], args[2], args[3:])
         write(path, ls)
     elif op == 'drop':
         del ls[n]

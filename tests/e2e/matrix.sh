@@ -289,7 +289,8 @@ expect_err "is refused, naming both IDs" \
 "$PY" -c 'print("[" * 100000 + "]" * 100000)' >deep.json
 mk deep-json-in-files-jsonl p.tar append metadata/files.jsonl deep.json \
     --sign k.key k.pub
-fails "custody: metadata/files.jsonl: line $((RECORDS + 1)): maximum parsing depth reached near '['"
+# refused by its shape before it is parsed (custody(1), the bounds of verify)
+fails "custody: metadata/files.jsonl: line $((RECORDS + 1)): nested deeper than a record (at most 256 values, 3 levels)"
 mk deep-json-acquisition p.tar replace metadata/acquisition.json deep.json \
     --sign k.key k.pub
 fails "custody: metadata/acquisition.json: not a JSON object"

@@ -135,4 +135,42 @@ YAML
 	umount m/mnt
 fi
 
+# A 16 MiB passwd (the most read) of distinct homes, one of which exists,
+# with duplicates: deduplicated in O(n log n) (it was quadratic: 9.5 min).
+mkdir -p big/etc big/home/zz1 big/home/u0000001
+python3 -c '
+import sys
+out, n, i = open("big/etc/passwd", "w"), 0, 0
+while True:
+    home = "/home/u%07d" % (i - 1 if i % 10 == 9 else i)
+    line = "u%d:x:%d:1::%s/:/bin/sh\n" % (i, i, home)
+    if n + len(line) > 16 * 1024 * 1024 - 64:
+        break
+    out.write(line)
+    n, i = n + len(line), i + 1
+    if i == 200000:
+        out.write("zz1:x:1:1::/home/zz1:/bin/sh\n")
+        n += 30
+'
+printf 'zz1\n' >big/home/zz1/.bash_history
+printf 'u1\n' >big/home/u0000001/.bash_history
+cat >h.yaml <<'YAML'
+version: 1
+artifacts:
+  -
+    description: every user's history
+    supported_os: [linux]
+    collector: file
+    path: %user_home%/.bash_history
+YAML
+run timeout 600 "$CUSTODY" collect --no-nice --root big -m h.yaml -o big.tar
+expect_rc "a 16 MiB passwd of distinct homes" 0
+records big.tar >big.jsonl
+check "finds the homes that exist, each once" python3 -c '
+import json
+recs = [r for r in map(json.loads, open("big.jsonl"))]
+assert sorted(r["path"] for r in recs) == [
+    "/home/u0000001/.bash_history", "/home/zz1/.bash_history"], recs'
+rm -rf big big.tar big.jsonl
+
 done_testing

@@ -77,7 +77,7 @@ expect_err_match "the one-time key's event is a warning" \
 # recorded genTime was edited (its signature breaks).
 cp b.tar.custody good.custody
 $LOG edit b.tar.custody 1 '"token":"M' '"token":"N'
-run "$CUSTODY" verify --pubkey k.pub --tsa-ca ca.pem b.tar
+run "$CUSTODY" verify --pubkey k.pub --pubkey clerk.pub --tsa-ca ca.pem b.tar
 expect_rc "a token edited in the log" 1
 expect_err_match "names the event" \
     '^custody: custody log event 1: token: not a DER TimeStampResp'
@@ -111,6 +111,37 @@ run "$CUSTODY" verify --pubkey k.pub --tsa-ca ca.pem --require-timestamp s.tar
 expect_rc "and it verifies" 0
 run "$CUSTODY" timestamp --tsa "$TSA_URL" - <s.tar
 expect_rc "a bundle on standard input needs --log" 2
+
+# An event signed by a key you do not trust is never decisive (issue 28):
+# a bad token inside one is a warning, and the chain goes on after it.
+"$CUSTODY" keygen -o stranger >/dev/null || exit 99
+make_ca other "/CN=Another Root" || exit 99
+"$CUSTODY" collect --no-nice --key k.key --evidence-id C -o c.tar tree \
+    >/dev/null || exit 99
+run "$CUSTODY" timestamp --tsa "$TSA_URL" c.tar
+expect_rc "a one-time key's token for another bundle" 0
+run "$CUSTODY" verify --pubkey k.pub --tsa-ca other.pem c.tar
+expect_rc "its TSA not under --tsa-ca, in an event not trusted: verifies" 0
+expect_err_match "with a warning naming the event" \
+    '^custody: warning: custody log event 1 \(by key [0-9A-F]{16}, not trusted\): '
+$LOG resign c.tar.custody 1 stranger.key stranger.pub \
+    "tokens=$($LOG field b.tar.custody 1 tokens)" || exit 99
+run "$CUSTODY" verify --pubkey k.pub --tsa-ca ca.pem c.tar
+expect_rc "a stranger's valid event holding a token over other data: verifies" 0
+expect_err_match "with a warning naming it" \
+    "^custody: warning: custody log event 1 \\(by key $(key_id stranger.pub), not trusted\\): "
+check "and no failure" bash -c "! grep -v '^custody: warning: ' \"$T/.err\" | grep -q ."
+run "$CUSTODY" verify --pubkey k.pub --pubkey stranger.pub --tsa-ca ca.pem \
+    c.tar
+expect_rc "the same event, by a key you trust, fails" 1
+expect_err_match "naming the token" '^custody: custody log event 1: '
+run "$CUSTODY" transfer --from "A. Responder" --to "B. Courier" \
+    --key k.key c.tar
+expect_rc "a trusted transfer appends after it" 0
+run "$CUSTODY" verify --pubkey k.pub --tsa-ca ca.pem c.tar
+expect_rc "and the bundle still verifies" 0
+expect_out_match "its log counted" \
+    '^custody log: c\.tar\.custody: 3 events, head [0-9a-f]{64}; 2 signed by keys you trust, 1 by others$'
 
 # Bad invocations.
 run "$CUSTODY" timestamp b.tar

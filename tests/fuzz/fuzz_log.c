@@ -42,12 +42,14 @@ walk(const struct cust_log *log)
 		fuzz_fail("log strings longer than the log");
 	if (strlen(cust_log_head(log)) != (cust_log_count(log) ? 64 : 0))
 		fuzz_fail("log head");
-	if ((s = cust_log_json(log)) == NULL)
-		fuzz_fail("cust_log_json");
-	if ((j = json_loads(s, 0, &err)) == NULL)
-		fuzz_fail("log JSON does not parse: %s", err.text);
-	json_decref(j);
-	free(s);
+	for (size_t i = 0; i < cust_log_count(log); i++) {
+		if ((s = cust_log_json_event(log, i)) == NULL)
+			fuzz_fail("cust_log_json_event %zu", i);
+		if ((j = json_loads(s, 0, &err)) == NULL)
+			fuzz_fail("event JSON does not parse: %s", err.text);
+		json_decref(j);
+		free(s);
+	}
 }
 
 int
@@ -58,13 +60,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fd = fuzz_memfd(data, size);
 	r = cust_log_read(fuzz_ctx(), fd, "fuzz.custody", &log);
-	close(fd);
+	/* The log reads its events again from FD: close it after. */
 	if (r == CUST_OK)
 		walk(log);
 	else if (r != CUST_FAILED || cust_ctx_error(fuzz_ctx())[0] == '\0')
 		fuzz_fail("cust_log_read returned %d: %s", r,
 		    cust_ctx_error(fuzz_ctx()));
 	cust_log_free(log);
+	close(fd);
 	cust_ctx_clear(fuzz_ctx());
 	fuzz_verify_log(fuzz_template, fuzz_template_len, data, size);
 	return 0;

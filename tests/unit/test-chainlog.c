@@ -165,18 +165,20 @@ END_TEST
 /* The signed bytes are exactly the "event" string, as minisign sees it. */
 START_TEST(each_minisig_covers_the_event_text)
 {
+	const struct cust_log_slot *ev;
 	struct cust_log *log;
 	struct cust_sig *sig;
 	char head[65];
 
 	three(head);
 	log = reread();
-	ck_assert_int_eq(cust_sig_parse(ctx, log->v[2].minisig,
-	    strlen(log->v[2].minisig), &sig), CUST_OK);
-	ck_assert_int_eq(cust_sig_verify(ctx, sig, k3, log->v[2].text,
-	    log->v[2].len), CUST_OK);
-	ck_assert_int_ne(cust_sig_verify(ctx, sig, k2, log->v[2].text,
-	    log->v[2].len), CUST_OK);
+	ck_assert_ptr_nonnull(ev = cust_log_load(log, 2));
+	ck_assert_int_eq(cust_sig_parse(ctx, ev->minisig,
+	    strlen(ev->minisig), &sig), CUST_OK);
+	ck_assert_int_eq(cust_sig_verify(ctx, sig, k3, ev->text, ev->len),
+	    CUST_OK);
+	ck_assert_int_ne(cust_sig_verify(ctx, sig, k2, ev->text, ev->len),
+	    CUST_OK);
 	ck_assert(strstr(cust_sig_trusted_comment(sig), "custody event seq:2 "
 	    "type:transferred time:") != NULL);
 	cust_sig_free(sig);
@@ -332,7 +334,8 @@ sealed(const char *x509, int tokens, bool seal)
 
 START_TEST(the_seal_record_must_agree_with_the_bundle)
 {
-	struct cust_log_policy p = policy(NULL, 0);
+	const struct cust_key *trusted[] = { k1 };
+	struct cust_log_policy p = policy(trusted, 1);
 	char other[65];
 
 	sealed("CN=A", 2, true);
@@ -376,7 +379,8 @@ END_TEST
 
 START_TEST(a_seal_without_x509_or_tokens_must_say_so)
 {
-	struct cust_log_policy p = policy(NULL, 0);
+	const struct cust_key *trusted[] = { k1 };
+	struct cust_log_policy p = policy(trusted, 1);
 
 	sealed(NULL, 0, true);
 	p.x509 = true;
@@ -393,11 +397,40 @@ END_TEST
 
 START_TEST(a_sealed_event_without_its_seal_fails)
 {
-	struct cust_log_policy p = policy(NULL, 0);
+	const struct cust_key *trusted[] = { k1 };
+	struct cust_log_policy p = policy(trusted, 1);
 
 	sealed(NULL, 0, false);
 	ck_assert_str_eq(verdict(&p), "event 0 (sealed): \"seal\" does not "
 	    "record the X.509 signature and the tokens ({x509, timestamps})");
+}
+END_TEST
+
+/*
+ * An event 0 of a key not trusted decides nothing (anyone can write one):
+ * what it records of the bundle's seal and bytes, wrong, is a warning.
+ * Its bag and tag manifest, though, say whose log it is, and fail.
+ */
+START_TEST(an_untrusted_seal_record_only_warns)
+{
+	struct cust_log_policy p = policy(NULL, 0);
+	char other[65];
+
+	sealed("CN=A", 2, true);
+	memset(other, 'c', 64);
+	other[64] = '\0';
+	p.sha256 = other;
+	p.tokens = 1;
+	ck_assert_str_eq(verdict(&p), "");
+	ck_assert_uint_eq(rep->nfindings, 0);
+	/* the X.509 record, the tokens, the SHA-256 and the key not trusted */
+	ck_assert_uint_eq(rep->nwarnings, 4);
+	cust_report_free(rep);
+	ck_assert_ptr_nonnull(rep = calloc(1, sizeof(*rep)));
+	p.bag = "EVD-2";
+	ck_assert_str_eq(verdict(&p), "event 0 (sealed): bound to another "
+	    "bundle (bag EVD-1, tag manifest SHA-512 aaaaaaaaaaaaaaaa...), not "
+	    "to this one (bag EVD-2, aaaaaaaaaaaaaaaa...)");
 }
 END_TEST
 
@@ -581,38 +614,46 @@ START_TEST(every_field_is_checked)
 	static const char *const fields[] = { "type", "time",
 	    "local_time", "zone", "actor", "location", "purpose", "prev",
 	    "key_id", "public_key", "bundle", "from", "to" };
+	const struct cust_log_slot *e0;
 	struct cust_log *log;
 	json_t *o, *line;
-	char head[65], *ev, *s;
+	char head[65], *ev, *s, *minisig;
 
 	append("transferred", "A", "B", k1, head);
 	log = reread();
+	ck_assert_ptr_nonnull(e0 = cust_log_load(log, 0));
+	/* refused() rewrites the log: keep what is needed of event 0. */
+	ck_assert_ptr_nonnull(o = json_deep_copy(e0->obj));
+	ck_assert_ptr_nonnull(minisig = strdup(e0->minisig));
+	cust_log_free(log);
+	log = NULL;
 	/* "seq" as text, every other field as a number: all wrong. */
-	o = json_deep_copy(log->v[0].obj);
 	json_object_set_new(o, "seq", json_string("0"));
 	ev = json_dumps(o, JSON_COMPACT);
-	line = json_pack("{s:s, s:s}", "event", ev, "minisig",
-	    log->v[0].minisig);
+	line = json_pack("{s:s, s:s}", "event", ev, "minisig", minisig);
 	s = json_dumps(line, JSON_COMPACT);
 	refused(s, "\"seq\" is not a number from 0");
 	free(s);
 	json_decref(line);
 	free(ev);
-	json_decref(o);
+	json_object_set_new(o, "seq", json_integer(0));
+	e0 = NULL;
 	for (size_t i = 0; i < NELEM(fields); i++) {
-		o = json_deep_copy(log->v[0].obj);
-		json_object_set_new(o, fields[i], json_integer(7));
-		ck_assert_ptr_nonnull(ev = json_dumps(o, JSON_COMPACT));
+		json_t *c = json_deep_copy(o);
+
+		json_object_set_new(c, fields[i], json_integer(7));
+		ck_assert_ptr_nonnull(ev = json_dumps(c, JSON_COMPACT));
 		line = json_pack("{s:s, s:s}", "event", ev, "minisig",
-		    log->v[0].minisig);
+		    minisig);
 		s = json_dumps(line, JSON_COMPACT);
 		refused(s, "t.custody: line 1: ");
 		free(s);
 		json_decref(line);
 		free(ev);
-		json_decref(o);
+		json_decref(c);
 	}
-	cust_log_free(log);
+	json_decref(o);
+	free(minisig);
 }
 END_TEST
 
@@ -724,8 +765,8 @@ START_TEST(time_never_goes_backwards)
 	free(l);
 	ck_assert_int_eq(cust_log_append(ctx, fd, "t.custody", NULL, &ev,
 	    head), CUST_FAILED);
-	ck_assert_msg(strstr(cust_ctx_error(ctx), ", before the last event's "
-	    "time ") != NULL, "%s", cust_ctx_error(ctx));
+	ck_assert_msg(strstr(cust_ctx_error(ctx), ", before event 0's time ")
+	    != NULL, "%s", cust_ctx_error(ctx));
 }
 END_TEST
 
@@ -765,7 +806,7 @@ START_TEST(tokens_must_be_canonical_base64)
 }
 END_TEST
 
-START_TEST(the_json_form_lists_every_event)
+START_TEST(each_event_is_given_as_json)
 {
 	json_t *doc;
 	char head[65], *s;
@@ -773,17 +814,121 @@ START_TEST(the_json_form_lists_every_event)
 
 	three(head);
 	log = reread();
-	ck_assert_ptr_nonnull(s = cust_log_json(log));
+	ck_assert_ptr_nonnull(s = cust_log_json_event(log, 1));
 	ck_assert_ptr_nonnull(doc = json_loads(s, 0, NULL));
-	ck_assert_int_eq(json_integer_value(json_object_get(doc, "count")), 3);
-	ck_assert_str_eq(json_string_value(json_object_get(doc, "head")),
-	    head);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
-	    json_array_get(json_object_get(doc, "events"), 1), "event"),
-	    "type")), "received");
+	    doc, "event"), "type")), "received");
+	ck_assert_ptr_nonnull(json_object_get(doc, "minisig"));
+	json_decref(doc);
+	free(s);
+	ck_assert_ptr_nonnull(s = cust_log_json_event(log, 2));
+	ck_assert_ptr_nonnull(doc = json_loads(s, 0, NULL));
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "sha256")),
+	    head);
 	json_decref(doc);
 	free(s);
 	cust_log_free(log);
+}
+END_TEST
+
+/* Events are read again from the file when asked for: a line changed
+ * since the log was read is not taken for the one read. */
+START_TEST(a_line_changed_after_reading_is_refused)
+{
+	struct cust_log *log;
+	char head[65], *s;
+	size_t n;
+
+	three(head);
+	log = reread();
+	s = text(&n);
+	*strstr(s, "Room 4") = 'B';
+	put(s);
+	free(s);
+	ck_assert_ptr_null(cust_log_entry(log, 0));
+	ck_assert_str_eq(cust_ctx_error(ctx), "t.custody: line 1 changed "
+	    "while it was read");
+	cust_log_free(log);
+}
+END_TEST
+
+/* Event LINE (a signed line of cust_log_line) at time NOW + AHEAD, by K,
+ * appended to the log by hand. */
+static void
+dated(struct cust_key *k, time_t ahead)
+{
+	struct cust_event ev = { .type = "note", .name = "X", .key = k };
+	struct cust_log *log = reread();
+	struct timespec t;
+	char *l, *s;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += ahead;
+	ck_assert_int_eq(cust_log_line(ctx, cust_log_count(log),
+	    cust_log_count(log) ? cust_log_head(log) : NULL, &t, &ref, &ev,
+	    NULL, &l), CUST_OK);
+	cust_log_free(log);
+	s = text(&n);
+	ck_assert_ptr_nonnull(s = realloc(s, n + strlen(l) + 2));
+	strcpy(s + n, l);
+	strcat(s, "\n");
+	put(s);
+	/* Appends write at the file offset, as on a log opened to append. */
+	ck_assert_int_ge(lseek(fd, 0, SEEK_END), 0);
+	free(s);
+	free(l);
+}
+
+/* Another key's event dated 9999 cannot stop the chain: the append is
+ * made, with a warning naming it; verify warns, and fails nothing. */
+START_TEST(a_stranger_event_in_the_future_does_not_block)
+{
+	const struct cust_key *const all[] = { k1, k2 };
+	struct cust_log_policy p = policy(all, 2);
+	struct cust_event ev = { .type = "transferred", .name = "A",
+	    .from = "A", .to = "B", .key = k1 };
+	char head[65];
+
+	append("transferred", "A", "B", k1, head);
+	dated(k3, (time_t)7900 * 365 * 86400);	/* the year 9900 or so */
+	ck_assert_int_eq(cust_log_append(ctx, fd, "t.custody", NULL, &ev,
+	    head), CUST_WARN);
+	ck_assert_msg(strstr(cust_ctx_error(ctx), "t.custody: event 1, by key "
+	    "") != NULL && strstr(cust_ctx_error(ctx), "after this clock") !=
+	    NULL, "%s", cust_ctx_error(ctx));
+	ck_assert_str_eq(verdict(&p), "");
+	ck_assert_uint_eq(rep->log_trusted, 2);
+	ck_assert_uint_eq(rep->log_unverified, 1);
+	ck_assert_uint_eq(rep->nwarnings, 2);
+	ck_assert_msg(strstr(rep->warnings[1], "after this machine's clock: "
+	    "an implausible time, by a key you do not trust") != NULL, "%s",
+	    rep->warnings[1]);
+}
+END_TEST
+
+/* Among trusted events time goes forward; the same key's own future
+ * event still stops its appender (its clock is wrong, or was). */
+START_TEST(trusted_times_go_forward)
+{
+	const struct cust_key *const all[] = { k1, k2 };
+	struct cust_log_policy p = policy(all, 2);
+	struct cust_event ev = { .type = "note", .name = "A", .key = k1 };
+	char head[65];
+
+	append("transferred", "A", "B", k1, head);
+	dated(k1, 7200);
+	ck_assert_int_eq(cust_log_append(ctx, fd, "t.custody", NULL, &ev,
+	    head), CUST_FAILED);
+	ck_assert_msg(strstr(cust_ctx_error(ctx), ", before event 1's time ")
+	    != NULL, "%s", cust_ctx_error(ctx));
+	/* Another key's appender does not believe k1's clock; verify does. */
+	ev.key = k2;
+	ck_assert_int_eq(cust_log_append(ctx, fd, "t.custody", NULL, &ev,
+	    head), CUST_WARN);
+	ck_assert_msg(strstr(verdict(&p), "event 2 (note): its time ") !=
+	    NULL && strstr(verdict(&p), " is before event 1's time ") != NULL,
+	    "%s", verdict(&p));
 }
 END_TEST
 
@@ -799,6 +944,7 @@ chainlog_suite(void)
 	tcase_add_test(tc, the_seal_record_must_agree_with_the_bundle);
 	tcase_add_test(tc, a_seal_without_x509_or_tokens_must_say_so);
 	tcase_add_test(tc, a_sealed_event_without_its_seal_fails);
+	tcase_add_test(tc, an_untrusted_seal_record_only_warns);
 	tcase_add_test(tc, each_minisig_covers_the_event_text);
 	tcase_add_test(tc, trusted_keys_and_warnings);
 	tcase_add_test(tc, the_seal_key_counts_with_a_trusted_origin);
@@ -816,7 +962,10 @@ chainlog_suite(void)
 	tcase_add_test(tc, appending_refuses_what_would_break_the_log);
 	tcase_add_test(tc, time_never_goes_backwards);
 	tcase_add_test(tc, tokens_must_be_canonical_base64);
-	tcase_add_test(tc, the_json_form_lists_every_event);
+	tcase_add_test(tc, each_event_is_given_as_json);
+	tcase_add_test(tc, a_line_changed_after_reading_is_refused);
+	tcase_add_test(tc, a_stranger_event_in_the_future_does_not_block);
+	tcase_add_test(tc, trusted_times_go_forward);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -440,6 +440,68 @@ START_TEST(json_after_holds_second_stat)
 }
 END_TEST
 
+/* ------------------------------------------------------------- shape */
+
+/* The fullest record custody writes (every optional member, four digests,
+ * a second stat) is well inside the shape verify and show accept. */
+START_TEST(the_fullest_record_has_a_record_shape)
+{
+	struct cust_jw w = { 0 };
+
+	st.st_mode = S_IFCHR | 0600;
+	rec.stored = "data/etc/passwd";
+	rec.link_of = "data/etc/other";
+	rec.reason = "a reason, with {brackets}: [and] \"quotes\"";
+	rec.artefact = "m.yaml:1";
+	rec.bytes = 5;
+	rec.target = "t";
+	rec.targetlen = 1;
+	rec.magic = "ASCII text";
+	rec.atime_updated = true;
+	rec.btime.tv_sec = 1;
+	rec.after = &after;
+	for (int i = 0; i < 4; i++)
+		rec.hex[i] = MD5HEX;
+	ck_assert_int_eq(cust_record_write(&rec, &w), CUST_OK);
+	ck_assert_ptr_null(cust_record_absurd(w.p, w.n));
+	cust_jw_free(&w);
+}
+END_TEST
+
+#define DEEP3	"{\"a\":{\"b\":{\"c\":0}}}"
+#define DEEP4	"{\"a\":{\"b\":{\"c\":[0]}}}"
+
+/* A line packed with values, or nested deeper than a record, is refused
+ * by the scan; commas, colons and brackets inside strings do not count. */
+START_TEST(dense_or_deep_lines_are_not_records)
+{
+	size_t n = 3 + 2 * 299;		/* "[0" ",0" x 299 "]" */
+	char *p = malloc(n + 1);
+
+	ck_assert_ptr_nonnull(p);
+	memcpy(p, "[0", 2);
+	for (size_t i = 0; i < 299; i++)
+		memcpy(p + 2 + 2 * i, ",0", 2);
+	memcpy(p + n - 1, "]", 2);
+	ck_assert_str_eq(cust_record_absurd(p, n), "more JSON values than a "
+	    "record holds");
+	/* The array and 255 items, 256 values, pass; one more does not. */
+	ck_assert_ptr_null(cust_record_absurd(p, 2 + 2 * 254));
+	ck_assert_ptr_nonnull(cust_record_absurd(p, 2 + 2 * 255));
+	ck_assert_str_eq(cust_record_absurd(DEEP4, strlen(DEEP4)),
+	    "nested deeper than a record");
+	ck_assert_ptr_null(cust_record_absurd(DEEP3, strlen(DEEP3)));
+	memset(p, ',', n);
+	p[0] = '"';
+	p[n - 1] = '"';
+	ck_assert_ptr_null(cust_record_absurd(p, n));
+	p[n / 2] = '\\';
+	p[n / 2 + 1] = '"';
+	ck_assert_ptr_null(cust_record_absurd(p, n));
+	free(p);
+}
+END_TEST
+
 /* ----------------------------------------------------------- bodyfile */
 
 /* The spool's text, NUL-terminated, owned by the caller. */
@@ -963,6 +1025,8 @@ record_suite(void)
 	tcase_add_test(js, json_digests_by_algorithm_name);
 	tcase_add_test(js, json_magic_only_when_utf8);
 	tcase_add_test(js, json_after_holds_second_stat);
+	tcase_add_test(js, the_fullest_record_has_a_record_shape);
+	tcase_add_test(js, dense_or_deep_lines_are_not_records);
 	suite_add_tcase(s, js);
 
 	tcase_add_checked_fixture(body, setup, teardown);

@@ -29,6 +29,8 @@ static struct cust_report *rep;
 static struct ver v;
 static json_t *acq;
 static time_t end;
+static struct cust_key *logkey;	/* signs the log's events */
+static int logfd = -1;		/* the log, read again on demand */
 static char dir[] = "/tmp/test-stamps.XXXXXX";
 
 static void
@@ -74,6 +76,11 @@ teardown(void)
 	free(v.tsr.p);
 	free(v.p7s.p);
 	cust_log_free(v.log);
+	if (logfd != -1)
+		close(logfd);
+	logfd = -1;
+	cust_key_free(logkey);
+	logkey = NULL;
 	cust_report_free(rep);
 	json_decref(acq);
 	cust_castore_free(ca);
@@ -194,35 +201,36 @@ START_TEST(a_token_over_other_data_fails)
 }
 END_TEST
 
-/* A log whose event 1 holds TOKEN (base64) over OVER. */
+/* A log whose event 1 holds TOKEN (base64) over OVER, signed by a key
+ * the investigator trusts when TRUSTED. */
 static void
-log_with(const char *over, const char *b64)
+log_with(const char *over, const char *b64, bool trusted)
 {
 	struct cust_event ev = { .type = "note", .key = NULL };
 	struct cust_bundle_ref ref;
-	struct cust_key *k;
 	json_t *extra;
 	char head[65];
-	int fd;
 
 	memset(&ref, 0, sizeof(ref));
 	snprintf(ref.bag, sizeof(ref.bag), "B");
 	memset(ref.tagmanifest_sha512, 'a', 128);
-	ck_assert_int_eq(cust_key_generate(ctx, &k), CUST_OK);
-	ev.key = k;
-	ck_assert_int_ge(fd = memfd_create("log", 0), 0);
-	ck_assert_int_eq(cust_log_append(ctx, fd, "b.tar.custody", &ref, &ev,
-	    head), CUST_OK);
+	ck_assert_int_eq(cust_key_generate(ctx, &logkey), CUST_OK);
+	ev.key = logkey;
+	if (trusted) {
+		o.keys = (const struct cust_key *const *)&logkey;
+		o.nkeys = 1;
+	}
+	ck_assert_int_ge(logfd = memfd_create("log", 0), 0);
+	ck_assert_int_eq(cust_log_append(ctx, logfd, "b.tar.custody", &ref,
+	    &ev, head), CUST_OK);
 	extra = json_pack("{s:[{s:s, s:s, s:s, s:s}]}", "tokens", "over",
 	    over, "tsa", "http://t/", "gen_time", "x", "token", b64);
 	ev.type = "timestamped";
-	ck_assert_int_eq(cust_log_write(ctx, fd, "b.tar.custody", NULL, &ev,
+	ck_assert_int_eq(cust_log_write(ctx, logfd, "b.tar.custody", NULL, &ev,
 	    extra, head), CUST_OK);
 	json_decref(extra);
-	ck_assert_int_eq(cust_log_read(ctx, fd, "b.tar.custody", &v.log),
+	ck_assert_int_eq(cust_log_read(ctx, logfd, "b.tar.custody", &v.log),
 	    CUST_OK);
-	close(fd);
-	cust_key_free(k);
 }
 
 START_TEST(a_token_in_the_log_counts)
@@ -235,12 +243,15 @@ START_TEST(a_token_in_the_log_counts)
 	    end + 86400 * 3, &n);
 	ck_assert_ptr_nonnull(b64 = malloc(4 * (n + 2) / 3 + 4));
 	EVP_EncodeBlock((unsigned char *)b64, der, (int)n);
-	log_with(CUST_SIG_MEMBER, b64);
+	/* Carried by an event of a key not trusted: the TSA's signature is
+	 * the evidence, and it counts. */
+	log_with(CUST_SIG_MEMBER, b64, false);
 	o.require_timestamp = true;
 	ck_assert_int_eq(ver_stamps(&v, acq), CUST_OK);
 	ck_assert_str_eq(finding(), "");
 	ck_assert_uint_eq(rep->nstamps, 1);
-	ck_assert_str_eq(rep->stamps[0].where, "custody log event 1");
+	ck_assert_msg(strncmp(rep->stamps[0].where, "custody log event 1 (by "
+	    "key ", 25) == 0, "%s", rep->stamps[0].where);
 	ck_assert(rep->stamps[0].verified);
 	/* Taken later on purpose: a large offset is no warning here. */
 	ck_assert_uint_eq(rep->nwarnings, 0);
@@ -251,11 +262,44 @@ END_TEST
 
 START_TEST(a_log_token_over_a_missing_p7s_fails)
 {
-	log_with(CUST_P7S_MEMBER, "AAAA");
+	log_with(CUST_P7S_MEMBER, "AAAA", true);
 	ck_assert_int_eq(ver_stamps(&v, acq), CUST_OK);
 	ck_assert_str_eq(finding(), "covers " CUST_P7S_MEMBER ", which the "
 	    "bundle does not hold");
 	ck_assert_str_eq(rep->findings[0].subject, "custody log event 1");
+}
+END_TEST
+
+/* The same token in an event of a key not trusted: anyone could have
+ * written it, so it is a warning, never a failure. */
+START_TEST(a_bad_token_of_a_key_not_trusted_warns)
+{
+	unsigned char *der;
+	char *b64;
+	size_t n;
+
+	log_with(CUST_P7S_MEMBER, "AAAA", false);
+	ck_assert_int_eq(ver_stamps(&v, acq), CUST_OK);
+	ck_assert_str_eq(finding(), "");
+	ck_assert_uint_eq(rep->nwarnings, 1);
+	ck_assert_msg(strstr(rep->warnings[0], ", not trusted): covers "
+	    CUST_P7S_MEMBER ", which the bundle does not hold") != NULL, "%s",
+	    rep->warnings[0]);
+	cust_log_free(v.log);
+	v.log = NULL;
+	close(logfd);
+	cust_key_free(logkey);
+	/* A token over other data, from a TSA under --tsa-ca. */
+	der = tk_token(tsacert, tsakey, "other", 5, end + 60, &n);
+	ck_assert_ptr_nonnull(b64 = malloc(4 * (n + 2) / 3 + 4));
+	EVP_EncodeBlock((unsigned char *)b64, der, (int)n);
+	log_with(CUST_SIG_MEMBER, b64, false);
+	ck_assert_int_eq(ver_stamps(&v, acq), CUST_OK);
+	ck_assert_str_eq(finding(), "");
+	ck_assert_uint_eq(rep->nwarnings, 2);
+	ck_assert_uint_eq(rep->nstamps, 0);
+	free(b64);
+	free(der);
 }
 END_TEST
 
@@ -293,6 +337,7 @@ stamps_suite(void)
 	tcase_add_test(tc, a_token_over_other_data_fails);
 	tcase_add_test(tc, a_token_in_the_log_counts);
 	tcase_add_test(tc, a_log_token_over_a_missing_p7s_fails);
+	tcase_add_test(tc, a_bad_token_of_a_key_not_trusted_warns);
 	tcase_add_test(tc, ca_or_require_cms_need_a_p7s);
 	suite_add_tcase(s, tc);
 	return s;

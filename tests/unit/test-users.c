@@ -279,6 +279,35 @@ START_TEST(many_users_are_all_read)
 }
 END_TEST
 
+/* 16 MiB of distinct homes (the most passwd read), with duplicates among
+ * them: kept once each, in file order, in seconds (it was quadratic). */
+START_TEST(a_full_passwd_of_distinct_homes_is_deduplicated)
+{
+	size_t max = 16 * 1024 * 1024 - 1, n = 0, users = 0;
+	char *text = malloc(max + 64), want[64];
+
+	ck_assert_ptr_nonnull(text);
+	while (n + 64 < max) {
+		/* Every tenth line repeats the home of the line before. */
+		size_t u = users % 10 == 9 ? users - 1 : users;
+
+		n += (size_t)sprintf(text + n, "u%zu:x:1:1::/home/h%zu/:/bin/sh\n",
+		    users, u);
+		users++;
+	}
+	passwd_n(text, n);
+	load(false);
+	ck_assert_uint_eq(homes.n, users - users / 10);
+	for (size_t i = 0, u = 0; i < homes.n; i += 7919, u = i / 9 * 10 +
+	    i % 9) {
+		snprintf(want, sizeof(want), "/home/h%zu", u);
+		ck_assert_str_eq(homes.v[i], want);
+	}
+	ck_assert_str_eq(homes.v[0], "/home/h0");
+	free(text);
+}
+END_TEST
+
 START_TEST(strv_free_empties_and_is_repeatable)
 {
 	PASSWD(TYPICAL);
@@ -314,6 +343,7 @@ users_suite(void)
 	tcase_add_test(tc, missing_etc_gives_empty_list);
 	tcase_add_test(tc, passwd_is_read_under_the_root_not_the_host);
 	tcase_add_test(tc, many_users_are_all_read);
+	tcase_add_test(tc, a_full_passwd_of_distinct_homes_is_deduplicated);
 	tcase_add_test(tc, strv_free_empties_and_is_repeatable);
 	suite_add_tcase(s, tc);
 
