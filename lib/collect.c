@@ -902,14 +902,17 @@ join(struct run *run, int r)
 /*
  * On a full disk the bundle and the spools beside it fail alike, in an
  * order the threads decide: a spool can be flushed before the press's
- * thread has told anyone of the bundle's write.  The bundle's error, once
- * met, is the one to report.
+ * thread has written the frames it holds.  Those are written first, and
+ * the bundle's error, if they meet one, is the one to report.
  */
 static int
 output_first(struct run *run, int r)
 {
-	return r == CUST_FATAL && cust_sink_pending(run->sink) != CUST_OK ?
-	    CUST_FATAL : r;
+	if (r != CUST_FATAL)
+		return r;
+	/* The frames still queued for the press are written (or fail)
+	 * first: the spool's write may have failed before theirs did. */
+	return cust_sink_drain(run->sink) != CUST_OK ? CUST_FATAL : r;
 }
 
 static void

@@ -203,6 +203,10 @@ int	cust_sink_close(struct cust_sink *, char sha256[65], uint64_t *bytes);
 /* CUST_OK, or the output's error that the press's thread met and no call
  * here has reported yet (a full disk, say). */
 int	cust_sink_pending(struct cust_sink *);
+/* For an error path: what the sink holds is written, or fails, so that
+ * cust_sink_pending can tell whether the output's own write failed.  The
+ * sink cannot be written to after it. */
+int	cust_sink_drain(struct cust_sink *);
 /* Report errors to CTX (borrowed) from now on, for the thread that uses
  * the sink; the context used until now is returned. */
 struct cust_ctx *cust_sink_use_ctx(struct cust_sink *, struct cust_ctx *ctx);

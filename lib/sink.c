@@ -289,9 +289,25 @@ cust_sink_finish(struct cust_sink *s)
 }
 
 int
+cust_sink_drain(struct cust_sink *s)
+{
+	size_t n = s->len;
+	int e;
+
+	s->len = 0;
+	if (n > 0)
+		(void)send(s, s->buf, n);
+	if (s->press != NULL && s->werr == 0 &&
+	    (e = cust_press_end(s->press)) != 0)
+		s->werr = e;
+	return cust_sink_pending(s);
+}
+
+int
 cust_sink_pending(struct cust_sink *s)
 {
-	int e = s->press != NULL ? cust_press_error(s->press) : 0;
+	int e = s->werr != 0 ? s->werr : s->press != NULL ?
+	    cust_press_error(s->press) : 0;
 
 	return e != 0 ? cust_set_error(s->ctx, e, CUST_FATAL, "%s", s->name) :
 	    CUST_OK;
