@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,19 +26,32 @@ extern char **environ;
 static char scratch[64];	/* the run's directory, made once */
 
 /* The words of the commands run (argv wants them writable). */
-static char w_rm[] = "rm", w_rf[] = "-rf", w_tar[] = "tar",
-    w_bsdtar[] = "bsdtar", w_xf[] = "-xf", w_C[] = "-C",
-    w_owner[] = "--no-same-owner", w_perms[] = "--no-same-permissions";
+static char w_tar[] = "tar", w_bsdtar[] = "bsdtar", w_xf[] = "-xf",
+    w_C[] = "-C", w_owner[] = "--no-same-owner",
+    w_perms[] = "--no-same-permissions";
+
+static int
+unlinkone(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* Remove the tree at PATH, in this process: a fork costs more. */
+static void
+rmtree(const char *path)
+{
+	if (nftw(path, unlinkone, 16, FTW_DEPTH | FTW_PHYS) == -1 &&
+	    errno != ENOENT)
+		fuzz_fail("remove %s: %s", path, strerror(errno));
+}
 
 static void
 rmscratch(void)
 {
-	char *argv[] = { w_rm, w_rf, scratch, NULL };
-	pid_t pid;
-
-	if (scratch[0] != '\0' &&
-	    posix_spawnp(&pid, "rm", NULL, NULL, argv, environ) == 0)
-		waitpid(pid, NULL, 0);
+	if (scratch[0] != '\0')
+		rmtree(scratch);
 }
 
 static const char *
@@ -157,17 +171,18 @@ spawn(char *const argv[])
 	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) != 0)
 		fuzz_fail("cannot run %s", argv[0]);
 	posix_spawn_file_actions_destroy(&fa);
-	if (waitpid(pid, &st, 0) == -1)
-		fuzz_fail("waitpid: %s", strerror(errno));
+	/* libFuzzer's timer interrupts the wait. */
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR)
+			fuzz_fail("waitpid: %s", strerror(errno));
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 static void
-mkfresh(char *dir)
+mkfresh(const char *dir)
 {
-	char *argv[] = { w_rm, w_rf, dir, NULL };
-
-	if (spawn(argv) != 0 || mkdir(dir, 0700) == -1)
+	rmtree(dir);
+	if (mkdir(dir, 0700) == -1)
 		fuzz_fail("mkdir %s: %s", dir, strerror(errno));
 }
 

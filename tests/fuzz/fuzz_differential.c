@@ -439,6 +439,28 @@ op_long(struct mutant *m, struct cur *c)
 	addheader(&m->b, m->s, at, type, "././@LongLink", v, n + 1);
 }
 
+/* Two names for one member, before a header: a GNU 'L' (or 'K') header
+ * and a pax path= (or linkpath=) record, in either order. */
+static void
+op_names(struct mutant *m, struct cur *c)
+{
+	struct buf body = { NULL, 0, 0 };
+	size_t at = pickheader(m, c), n;
+	unsigned how = u8(c);
+	char v[512];
+
+	n = value(m->s, c, v, sizeof(v));
+	addheader(&m->b, m->s, at, how & 1 ? 'K' : 'L', "././@LongLink", v,
+	    n + 1);
+	n = value(m->s, c, v, sizeof(v));
+	record(&body, how & 1 ? "linkpath" : "path", v, n);
+	/* After the long name's header and body, or before them. */
+	if (how & 2)
+		at += BLOCK + padded((size_t)hsize(m->b.p + at));
+	addheader(&m->b, m->s, at, 'x', "PaxHeader", body.p, body.n);
+	free(body.p);
+}
+
 /* The body of the extension header at H becomes BODY. */
 static void
 rebody(struct mutant *m, size_t h, const struct buf *body)
@@ -546,7 +568,7 @@ op_trail(struct mutant *m, struct cur *c)
 
 typedef void opfn(struct mutant *, struct cur *);
 static opfn *const ops[] = { op_insert, op_remove, op_dup, op_pax,
-    op_long, op_record, op_padding, op_flip, op_trail };
+    op_long, op_names, op_record, op_padding, op_flip, op_trail };
 #define NOPS	(sizeof(ops) / sizeof(ops[0]) + 1)	/* and op_field */
 
 static void
