@@ -25,6 +25,11 @@ for e in tar tar.zst; do
 	mkdir -p "sealed.$e" && tar -xf "good.$e" -C "sealed.$e" || exit 99
 done
 
+python3 "$H" none good.tar.zst none.tar.zst || exit 99
+# Only the attack differs: the tool frames a stream as custody does.
+check "hostile_tar.py frames an unchanged stream into the same bytes" \
+    cmp -s good.tar.zst none.tar.zst
+
 # gnu_x BUNDLE: what GNU tar extracts from BUNDLE, in x.BUNDLE/.
 gnu_x() {
 	rm -rf "x.$1" && mkdir "x.$1" && tar -xf "$1" -C "x.$1" 2>/dev/null

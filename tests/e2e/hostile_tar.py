@@ -51,6 +51,9 @@ Tar attacks:
                                   none) gets that record too
   pax-needless IN OUT MEMBER      a pax header holding only path=, on a
                                   member whose name needs none
+  none IN OUT                     no change (a .tar.zst is framed anew:
+                                  the same bytes, if custody's framing is
+                                  what this script believes it is)
 
 zstd attacks (IN and OUT .tar.zst):
   zstd-skip-first|zstd-skip-middle|zstd-skip-last IN OUT
@@ -419,6 +422,7 @@ def a_pax_needless(tar, args):
 
 
 TAR = {
+    'none': (lambda tar, args: tar, 0),
     'global-plant': (a_global_plant, 2),
     'global-forge': (a_global_forge, 2),
     'longname-path': (a_longname_path, 2),

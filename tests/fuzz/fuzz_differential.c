@@ -84,7 +84,7 @@ u32(struct cur *c)
 static const uint8_t *
 take(struct cur *c, size_t max, size_t *np)
 {
-	const uint8_t *p = c->p;
+	const uint8_t *p;
 
 	*np = u8(c) % (max + 1);
 	if (*np > c->n)
@@ -744,6 +744,22 @@ accepted(const void *p, size_t n)
 	return ok;
 }
 
+/* With FUZZ_DIFFERENTIAL_OUT set, the mutant is written there too: to
+ * see what an input makes of its bundle. */
+static void
+dump(const struct buf *b)
+{
+	const char *path = getenv("FUZZ_DIFFERENTIAL_OUT");
+	int fd;
+
+	if (path == NULL)
+		return;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) == -1 || write(fd, b->p, b->n) != (ssize_t)b->n)
+		fuzz_fail("%s: %s", path, strerror(errno));
+	close(fd);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -761,6 +777,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		enzstd(&m.b, &z);
 		out = &z;
 	}
+	dump(out);
 	if (accepted(out->p, out->n))
 		fuzz_differ(out->p, out->n, m.s->zst, &m.s->want);
 	free(m.b.p);
