@@ -113,6 +113,9 @@ reserve(struct buf *b, size_t n)
 static void
 insert(struct buf *b, size_t at, const void *p, size_t n)
 {
+	/* Nothing to add: B may still be empty, its pointer NULL. */
+	if (n == 0)
+		return;
 	reserve(b, n);
 	memmove(b->p + at + n, b->p + at, b->n - at);
 	memcpy(b->p + at, p, n);
