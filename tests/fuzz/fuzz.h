@@ -86,4 +86,26 @@ void	fuzz_explain(const void *p, size_t n);
 enum cust_verdict fuzz_verify_log(const void *p, size_t n, const void *log,
 	    size_t logn);
 
+/*
+ * The parser agreement property (differ.c): a tree of files read back in
+ * one canonical form, its paths in byte order with the kind of each entry
+ * and the bytes of each file.
+ */
+struct fuzz_tree {
+	unsigned char	*p;		/* owned */
+	size_t		 n, cap;
+};
+
+/* The tree cust_extract() makes of the bundle of N bytes at P (ZST: it is
+ * zstd), in *T (its buffer reused). */
+void	fuzz_tree_of(const void *p, size_t n, bool zst, struct fuzz_tree *t);
+void	fuzz_tree_free(struct fuzz_tree *);
+/*
+ * Extract the bundle of N bytes at P with GNU tar, bsdtar and
+ * cust_extract() in a scratch directory, and fail unless every tree is
+ * WANT, the sealed tree: the same names, the same bytes, nothing more.
+ */
+void	fuzz_differ(const void *p, size_t n, bool zst,
+	    const struct fuzz_tree *want);
+
 #endif

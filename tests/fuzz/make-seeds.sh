@@ -133,12 +133,19 @@ wait $tsa_pid 2>/dev/null || :
 
 rm -rf "$SEEDS"
 mkdir -p "$SEEDS"/{bundles,records,taglines,minisign,manifest,escape}
-mkdir -p "$SEEDS"/{custody_log,tsa,cms}
+mkdir -p "$SEEDS"/{custody_log,tsa,cms,differential}
 cp "$T/template.tar" "$HERE/template.tar"
 cp "$T/template.tar" "$T/odd.tar" "$T/odd.tar.zst" "$T/plain.tar" \
     "$T/x509.tar" "$SEEDS/bundles/"
 for b in template odd plain; do
 	cp "$T/$b.tar.custody" "$SEEDS/custody_log/$b"
+done
+# fuzz_differential.c's programs: the first byte picks a bundle of
+# seeds/bundles (in byte order of names), and no mutation follows.
+n=0
+for b in "$SEEDS"/bundles/*; do
+	printf "\\$(printf %03o $n)" >"$SEEDS/differential/seed$n"
+	n=$((n + 1))
 done
 
 # cat0 OUT FILE...: the files joined by NUL bytes (a missing one is empty).

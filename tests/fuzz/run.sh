@@ -27,7 +27,7 @@ shift $((OPTIND - 1))
 BUILD=$(cd "$1" && pwd)
 shift
 ALL="verify verify_zstd scan manifest records taglines minisign escape
-custody_log tsa cms"
+custody_log tsa cms differential"
 [ $# -gt 0 ] || set -- $ALL
 
 # name -> seed directory and dictionary
