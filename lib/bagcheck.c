@@ -289,6 +289,16 @@ claims(struct ver *v, const struct cust_sig *sig, json_t *acq,
 	return custody_claims(v, key);
 }
 
+bool
+ver_untrusted_is(const char *p, size_t n, const char *want)
+{
+	static const char head[] = "untrusted comment: ";
+	size_t h = sizeof(head) - 1, w = strlen(want);
+
+	return n > h + w && memcmp(p, head, h) == 0 &&
+	    memcmp(p + h, want, w) == 0 && p[h + w] == '\n';
+}
+
 static int
 check_signature(struct ver *v, json_t *acq)
 {
@@ -302,6 +312,12 @@ check_signature(struct ver *v, json_t *acq)
 	if ((r = cust_sig_parse(v->ctx, v->sig.p, v->sig.n, &sig)) != CUST_OK)
 		return r == CUST_FATAL ? r : FIND(v, C_SIGNATURE, SIGNAME,
 		    "%s", cust_ctx_error(v->ctx));
+	if (!ver_untrusted_is(v->sig.p, v->sig.n, CUST_SIG_UNTRUSTED)) {
+		cust_sig_free(sig);
+		return FIND(v, C_SIGNATURE, SIGNAME, "the untrusted comment is "
+		    "not \"%s\" (custody-bundle(5)): minisign signs nothing "
+		    "of that line", CUST_SIG_UNTRUSTED);
+	}
 	tc = cust_sig_trusted_comment(sig);
 	if (tc != NULL && (v->rep->trusted_comment = strdup(tc)) == NULL) {
 		r = ver_oom(v);

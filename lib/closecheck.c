@@ -43,6 +43,11 @@ signed_by_seal(struct ver *v, bool *ok)
 	if (r == CUST_OK)
 		r = cust_sig_verify(v->ctx, sig, k, v->closing.p,
 		    v->closing.n);
+	if (r == CUST_OK && !ver_untrusted_is(v->closesig.p, v->closesig.n,
+	    CUST_CLOSE_UNTRUSTED))
+		r = cust_set_error(v->ctx, 0, CUST_FAILED, "the untrusted "
+		    "comment is not \"%s\" (custody-bundle(5)): minisign "
+		    "signs nothing of that line", CUST_CLOSE_UNTRUSTED);
 	if (r == CUST_FAILED)
 		r = FIND(v, C_SIGNATURE, CUST_CLOSESIG_MEMBER, "%s (the "
 		    "closing statement must be signed by the seal's key)",

@@ -753,8 +753,8 @@ close_bag(struct run *run)
 	if (asprintf(&trusted, "custody bag:%s closed:%s key:%s",
 	    run->o->bag_name, when, id) < 0)
 		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "seal");
-	r = cust_bag_close(run->bag, run->key, "closing statement from "
-	    "custody key", trusted);
+	r = cust_bag_close(run->bag, run->key, CUST_CLOSE_UNTRUSTED,
+	    trusted);
 	free(trusted);
 	return r;
 }
@@ -787,7 +787,7 @@ seal(struct run *run)
 	in.custody = chain.text;
 	in.info = info;
 	in.key = run->key;
-	in.untrusted = "signature from custody key";
+	in.untrusted = CUST_SIG_UNTRUSTED;
 	in.trusted = trusted;
 	if ((r = cust_bag_seal(run->bag, &in)) == CUST_OK &&
 	    (r = cust_countersign(run->ctx, run->bag, run->o, run->res)) ==

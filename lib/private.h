@@ -938,6 +938,11 @@ int	cust_sig_verify(struct cust_ctx *, const struct cust_sig *,
 /* ------------------------------------------------------------ closing.c */
 
 /* The closing statement and its signature: always the last two members. */
+/* The untrusted comments of the two minisign signatures in a bundle.
+ * minisign signs nothing of that line, so custody-bundle(5) fixes it:
+ * no byte of a bundle may be free to carry what nobody checks. */
+#define CUST_SIG_UNTRUSTED	"signature from custody key"
+#define CUST_CLOSE_UNTRUSTED	"closing statement from custody key"
 #define CUST_CLOSING_MEMBER	"signatures/closing.txt"
 #define CUST_CLOSESIG_MEMBER	"signatures/closing.txt.minisig"
 #define CUST_CLOSING_MAX	4096	/* largest closing.txt accepted */

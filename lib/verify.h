@@ -138,4 +138,8 @@ int	ver_log_read(struct ver *);
 /* The custody log against this bundle and the trusted keys (stamps.c). */
 int	ver_log(struct ver *);
 
+/* Whether the minisign text P (N bytes) begins with the untrusted
+ * comment WANT (bagcheck.c). */
+bool	ver_untrusted_is(const char *p, size_t n, const char *want);
+
 #endif

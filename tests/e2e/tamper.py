@@ -239,7 +239,8 @@ def sign(members, key, pub, acq):
 
 def resign(members, name, text, key, kid):
     """Member NAME becomes a minisign signature of TEXT by KEY, keeping
-    its trusted comment but for the key ID."""
+    its untrusted comment (custody-bundle(5) fixes it) and its trusted
+    comment but for the key ID."""
     i = find(members, name)
     old = members[i][1].decode().splitlines()
     comment = old[2].split(': ', 1)[1]
@@ -248,7 +249,7 @@ def resign(members, name, text, key, kid):
     keyid = bytes.fromhex(kid)[::-1]
     sig = ed25519(key, hashlib.blake2b(text, digest_size=64).digest())
     glob = ed25519(key, sig + comment.encode())
-    out = ('untrusted comment: re-signed\n' +
+    out = (old[0] + '\n' +
            base64.b64encode(b'ED' + keyid + sig).decode() + '\n' +
            'trusted comment: ' + comment + '\n' +
            base64.b64encode(glob).decode() + '\n')

@@ -151,8 +151,8 @@ close_bag(struct cust_sink *s, const char *sig, size_t siglen)
 		fuzz_fail("sha512");
 	cust_hex(md, sizeof(md), sums[0]);
 	if (cust_closing_text(fuzz_ctx(), sums, &text, &n) != CUST_OK ||
-	    cust_sig_make(fuzz_ctx(), fuzz_key(), text, n, "fuzz",
-	    tpl.trusted, &csig, &csiglen) != CUST_OK)
+	    cust_sig_make(fuzz_ctx(), fuzz_key(), text, n,
+	    CUST_CLOSE_UNTRUSTED, tpl.trusted, &csig, &csiglen) != CUST_OK)
 		fuzz_fail("close: %s", cust_ctx_error(fuzz_ctx()));
 	put(s, CUST_CLOSING_MEMBER, text, n);
 	put(s, CUST_CLOSESIG_MEMBER, csig, csiglen);
@@ -174,8 +174,8 @@ seal(struct cust_sink *s, const struct fuzz_part *part)
 		p = tm;
 	}
 	put(s, TAGMAN, p, n);
-	if (cust_sig_make(fuzz_ctx(), fuzz_key(), p, n, "fuzz", tpl.trusted,
-	    &sig, &siglen) != CUST_OK)
+	if (cust_sig_make(fuzz_ctx(), fuzz_key(), p, n, CUST_SIG_UNTRUSTED,
+	    tpl.trusted, &sig, &siglen) != CUST_OK)
 		fuzz_fail("sign: %s", cust_ctx_error(fuzz_ctx()));
 	put(s, SIG, sig, siglen);
 	close_bag(s, sig, siglen);

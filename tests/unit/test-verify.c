@@ -1037,8 +1037,8 @@ reclose(const unsigned char *old, size_t m, const unsigned char *new,
 	c->data[c->size] = '\0';
 	ck_assert_ptr_nonnull(at = strstr((char *)c->data, was));
 	memcpy(at, now, 128);
-	ck_assert_int_eq(cust_sig_make(ctx, key, c->data, c->size, "u",
-	    "custody closing", &sig, &siglen), CUST_OK);
+	ck_assert_int_eq(cust_sig_make(ctx, key, c->data, c->size,
+	    CUST_CLOSE_UNTRUSTED, "custody closing", &sig, &siglen), CUST_OK);
 	free(cs->data);
 	cs->data = (unsigned char *)sig;
 	cs->size = siglen;
@@ -1055,8 +1055,8 @@ resign(const char *file, const char *trusted)
 
 	load("b.tar");
 	t = &mem[index_of("t/tagmanifest-sha512.txt")];
-	ck_assert_int_eq(cust_sig_make(ctx, key, t->data, t->size, "u",
-	    trusted, &text, &n), CUST_OK);
+	ck_assert_int_eq(cust_sig_make(ctx, key, t->data, t->size,
+	    CUST_SIG_UNTRUSTED, trusted, &text, &n), CUST_OK);
 	i = index_of("t/" SIGNAME);
 	reclose(mem[i].data, mem[i].size, (unsigned char *)text, n);
 	free(mem[i].data);
