@@ -125,6 +125,9 @@ insert(struct buf *b, size_t at, const void *p, size_t n)
 static void
 erase(struct buf *b, size_t at, size_t n)
 {
+	/* Nothing to take: B may be empty, its pointer NULL. */
+	if (n == 0)
+		return;
 	memmove(b->p + at, b->p + at + n, b->n - at - n);
 	b->n -= n;
 }
