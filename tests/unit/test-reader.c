@@ -412,6 +412,56 @@ START_TEST(reader_accepts_long_names)
 }
 END_TEST
 
+/* The ustar name field holds 99 bytes of ASCII; 100 go in a pax path. */
+START_TEST(reader_accepts_names_at_the_ustar_boundary)
+{
+	char n99[100], n100[101], names[256], want[256];
+
+	memset(n99, 'a', 99);
+	memcpy(n99, "b/data/", 7);
+	n99[99] = '\0';
+	memset(n100, 'a', 100);
+	memcpy(n100, "b/data/", 7);
+	n100[100] = '\0';
+	ck_assert_uint_eq(cust_tar_header_len(n99, 99, 1), 512);
+	ck_assert_uint_eq(cust_tar_header_len(n100, 100, 1), 3 * 512);
+	file(n99, "x");
+	file(n100, "y");
+	end();
+	save("in.tar", NULL);
+	open_reader("in.tar");
+	ck_assert_int_eq(read_all(names, sizeof(names)), CUST_OK);
+	snprintf(want, sizeof(want), "%s %s", n99 + 2, n100 + 2);
+	ck_assert_str_eq(names, want);
+	reset();
+}
+END_TEST
+
+/* A size past the ustar field's 8 GiB goes in a pax size record, which
+ * the reader takes: through a pipe (no size to bound it), the header is
+ * accepted and only the data is found missing. */
+START_TEST(reader_takes_a_pax_size_past_8_gib)
+{
+	const uint64_t big = 0x200000001ULL;
+	const struct cust_member *m;
+	size_t n = cust_tar_header_len("b/data/big", 10, big);
+	int pfd[2];
+
+	ck_assert_uint_eq(n, 3 * 512);
+	cust_tar_header(grow(n), "b/data/big", 10, big, 1700000000);
+	ck_assert_int_eq(pipe(pfd), 0);
+	ck_assert_int_eq(write(pfd[1], tb.p, tb.n), (ssize_t)tb.n);
+	close(pfd[1]);
+	fd = pfd[0];
+	ck_assert_int_eq(cust_reader_new(ctx, fd, "in.tar", &rd), CUST_OK);
+	ck_assert_msg(cust_reader_next(rd, &m) == CUST_OK, "%s",
+	    cust_ctx_error(ctx));
+	ck_assert_uint_eq(m->size, big);
+	ck_assert_str_eq(m->rel, "data/big");
+	reset();
+}
+END_TEST
+
 START_TEST(reader_refuses_gnu_long_names)
 {
 	char name[300];
@@ -959,6 +1009,8 @@ reader_suite(void)
 	tcase_add_test(ok, reader_accepts_bundle_like_tar);
 	tcase_add_test(ok, reader_accepts_zstd);
 	tcase_add_test(ok, reader_accepts_long_names);
+	tcase_add_test(ok, reader_accepts_names_at_the_ustar_boundary);
+	tcase_add_test(ok, reader_takes_a_pax_size_past_8_gib);
 	tcase_add_test(ok, reader_refuses_gnu_long_names);
 	tcase_add_test(ok, reader_refuses_zero_padding_after_end);
 	tcase_add_test(ok, reader_reads_what_the_sink_writes);
