@@ -381,6 +381,7 @@ cust_log_check(struct cust_ctx *ctx, const struct cust_log *log,
 	bool stop = false;
 	int r = CUST_OK;
 
+	free(rep->log_name);
 	if ((rep->log_name = strdup(log->name)) == NULL)
 		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "verify");
 	rep->log_events = log->n;

@@ -32,7 +32,7 @@
 
 #define IN_BUF		(256 * 1024)
 #define NAME_MAX_LEN	(64 * 1024)	/* longest member name accepted */
-#define RECORDS_MAX	(NAME_MAX_LEN + 64)	/* a path and a size record */
+#define RECORDS_MAX	(NAME_MAX_LEN + 128)	/* hdrcharset, path, size */
 #define ZSTD_MAGIC	0xFD2FB528u
 #define ZSTD_SKIP_MASK	0xFFFFFFF0u
 #define ZSTD_SKIP	0x184D2A50u
@@ -534,8 +534,8 @@ room(const struct cust_reader *r)
 
 /*
  * The pax records of an 'x' header, N bytes at P (tar offset AT): each
- * "LEN KEY=VALUE\n"; only `path` and `size` are read here, and any other
- * key is refused by name.  Their form and order are judged by the
+ * "LEN KEY=VALUE\n"; only `hdrcharset`, `path` and `size` are read
+ * here, and any other key is refused by name.  Their form and order are judged by the
  * comparison with the canonical encoding.
  */
 static int
@@ -567,6 +567,9 @@ records(struct cust_reader *r, const unsigned char *p, size_t n, uint64_t at,
 			if (strlen(r->path) != vlen)
 				return rule(r, at + eq + 1, "a pax path holds "
 				    "a NUL byte");
+		} else if (eq - k - 1 == 10 &&
+		    memcmp(p + k + 1, "hdrcharset", 10) == 0) {
+			/* Its only value is judged by the comparison. */
 		} else if (eq - k - 1 == 4 && memcmp(p + k + 1, "size", 4) == 0) {
 			*has_size = true;
 			*size = 0;

@@ -4,7 +4,10 @@
  * header block whose every field is fixed but for the name, the size and
  * the bundle's one mtime, preceded by a pax 'x' header holding a `path`
  * record (and a `size` record) only when the name or the size does not fit
- * the ustar fields.  Because there is exactly one encoding, the verifier
+ * the ustar fields.  A path record follows `hdrcharset=BINARY`: without
+ * it bsdtar turns a name in Unicode NFD into NFC on extraction (GNU tar
+ * keeps the bytes), so two files whose names differ only so would become
+ * one, and every NFD name would come out under another name.  Because there is exactly one encoding, the verifier
  * does not interpret a header: it reads the name and size, encodes them
  * again, and compares every byte (reader.c).  No byte of a header can then
  * carry a meaning that some tar reader sees and the signature does not.
@@ -82,7 +85,7 @@ cust_tar_records_len(const char *path, size_t plen, uint64_t size)
 	size_t n = 0;
 
 	if (!plain_name(path, plen))
-		n += reclen(4, plen);
+		n += reclen(10, 6) + reclen(4, plen);
 	if (size > CUST_TAR_FIELD_MAX)
 		n += reclen(4, (size_t)digits(size));
 	return n;
@@ -169,8 +172,10 @@ cust_tar_header(unsigned char *out, const char *path, size_t plen,
 	block(out, PAX_NAME, strlen(PAX_NAME), rec, mtime, 'x');
 	at = CUST_TAR_BLOCK;
 	memset(out + at, 0, padded(rec));
-	if (!plain_name(path, plen))
+	if (!plain_name(path, plen)) {
+		at += record(out + at, "hdrcharset", "BINARY", 6);
 		at += record(out + at, "path", path, plen);
+	}
 	if (size > CUST_TAR_FIELD_MAX) {
 		snprintf(num, sizeof(num), "%ju", (uintmax_t)size);
 		at += record(out + at, "size", num, strlen(num));

@@ -102,7 +102,7 @@ craft name 900000 >name.tar || exit 99
 run "$CUSTODY" verify name.tar
 expect_rc "a 900,000-byte member name" 1
 expect_err_match "is refused before it is kept" \
-    '^custody: name\.tar: offset [0-9]+: pax records of 900020 bytes: more than the longest name allows \(custody-bundle\(5\)\)$'
+    '^custody: name\.tar: offset [0-9]+: pax records of 900041 bytes: more than the longest name allows \(custody-bundle\(5\)\)$'
 rm -f name.tar
 
 # --- findings: 1,000 kept, 4 KiB each at most; the rest counted

@@ -54,7 +54,7 @@ def header(name, size, mtime):
     """The headers of member NAME (bytes) of SIZE bytes."""
     rec = b''
     if not _plain(name):
-        rec += _record(b'path', name)
+        rec += _record(b'hdrcharset', b'BINARY') + _record(b'path', name)
     if size > FIELD_MAX:
         rec += _record(b'size', b'%d' % size)
     small = 0 if size > FIELD_MAX else size

@@ -144,4 +144,33 @@ done
 zattack zstd-dict
 zattack zstd-trailing
 
+# --- an honest bundle: every reader extracts the same tree.  Names that
+# differ only in Unicode normal form (NFC and NFD, as macOS writes), a
+# long name, a name with a space: GNU tar, bsdtar and custody extract must
+# each give back exactly the sealed files (bsdtar turned NFD into NFC, and
+# the twins into one file, before hdrcharset=BINARY).
+mkdir uni
+printf 'NFC\n' >"uni/$(printf 'na\303\257ve')"
+printf 'NFD\n' >"uni/$(printf 'nai\314\210ve')"
+printf 'long\n' >"uni/$(printf 'x%.0s' $(seq 200))"
+printf 'space\n' >"uni/a b"
+for ext in tar tar.zst; do
+	"$CUSTODY" collect --no-nice --key k.key --evidence-id U -o "uni.$ext" \
+	    uni >/dev/null 2>&1 || exit 99
+	run "$CUSTODY" verify --pubkey k.pub "uni.$ext"
+	expect_rc "uni.$ext: verifies" 0
+	rm -rf gx bx cx && mkdir gx bx cx
+	case $ext in
+	tar) tar -xf "uni.$ext" -C gx 2>/dev/null ;;
+	*) tar --zstd -xf "uni.$ext" -C gx 2>/dev/null ;;
+	esac
+	bsdtar -xf "uni.$ext" -C bx
+	"$CUSTODY" extract --pubkey k.pub -C cx "uni.$ext" >/dev/null 2>&1
+	check "uni.$ext: GNU tar and bsdtar extract the same tree" \
+	    diff -r gx bx
+	check "uni.$ext: and custody extract the same" diff -r gx cx
+	check "uni.$ext: both twins are there, byte for byte" \
+	    diff -r uni "gx/U/data$T/uni"
+done
+
 done_testing
