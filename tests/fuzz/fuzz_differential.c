@@ -159,14 +159,13 @@ hsize(const unsigned char *h)
 	return v;
 }
 
+/* V in octal, right-aligned with zeros, in a field of WIDTH bytes (any
+ * field: the name's 100 as well as the size's 12), and a NUL. */
 static void
 setoctal(unsigned char *f, size_t width, uint64_t v)
 {
-	char s[32];
-
-	snprintf(s, sizeof(s), "%0*llo", (int)width - 1,
-	    (unsigned long long)v);
-	memcpy(f, s + strlen(s) - (width - 1), width - 1);
+	for (size_t i = width - 1; i-- > 0; v >>= 3)
+		f[i] = (unsigned char)('0' + (v & 7));
 	f[width - 1] = '\0';
 }
 
