@@ -57,6 +57,15 @@ enum { TRUST_CA = 0x200, TRUST_TSA_CA, TRUST_REQUIRE_TS, TRUST_REQUIRE_CMS,
     TRUST_LOG, TRUST_LOG_HEAD, TRUST_X509_EKU, TRUST_CRL, TRUST_KEY_ID,
     TRUST_PUBKEY = 'p' };
 
+/* The --help lines of the keys trusted, verify's and extract's. */
+#define TRUST_KEY_HELP \
+	"  -p, --pubkey FILE        trust this minisign public key " \
+	"(repeatable)\n" \
+	"      --trusted-key-id ID  trust the key recorded in the bundle " \
+	"if its ID,\n" \
+	"                           recomputed from the key, is ID " \
+	"(repeatable)\n"
+
 #define TRUST_LONGOPTS \
 	{ "pubkey", required_argument, NULL, TRUST_PUBKEY }, \
 	{ "trusted-key-id", required_argument, NULL, TRUST_KEY_ID }, \

@@ -262,12 +262,7 @@ const struct cmd cmd_verify = {
 	.summary = "prove a bundle complete, unaltered and sealed by a "
 	    "trusted key",
 	.help =
-	    "  -p, --pubkey FILE        trust this minisign public key "
-	    "(repeatable)\n"
-	    "      --trusted-key-id ID  trust the key recorded in the bundle "
-	    "if its ID,\n"
-	    "                           recomputed from the key, is ID "
-	    "(repeatable)\n"
+	    TRUST_KEY_HELP
 	    "      --json               print the report as JSON\n"
 	    "      --max-expansion RATIO\n"
 	    "                           refuse a zstd bundle that expands "
