@@ -291,12 +291,9 @@ cust_sink_finish(struct cust_sink *s)
 int
 cust_sink_drain(struct cust_sink *s)
 {
-	size_t n = s->len;
 	int e;
 
-	s->len = 0;
-	if (n > 0)
-		(void)send(s, s->buf, n);
+	(void)flush(s);		/* a failure is kept in werr */
 	if (s->press != NULL && s->werr == 0 &&
 	    (e = cust_press_end(s->press)) != 0)
 		s->werr = e;
