@@ -26,16 +26,16 @@ DROP = {'-o': 1, '-MD': 0, '-MQ': 1, '-MF': 1, '-Werror': 0,
 
 
 def commands(build):
-    """lib/*.c -> (directory, argument list) from compile_commands.json."""
+    """lib/**/*.c -> (directory, argument list) from compile_commands.json."""
     with open(os.path.join(build, 'compile_commands.json')) as f:
         entries = json.load(f)
     out = {}
     for e in entries:
         path = os.path.normpath(os.path.join(e['directory'], e['file']))
-        if os.path.dirname(path) != LIB or not path.endswith('.c'):
+        if not path.startswith(LIB + os.sep) or not path.endswith('.c'):
             continue
-        if 'libcustody.a.p' not in e['command']:
-            continue        # magic-compile, a build tool
+        if 'libcustody' not in e['command']:
+            continue        # generated sources and build tools
         out[path] = (e['directory'], shlex.split(e['command']))
     return out
 

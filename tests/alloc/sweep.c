@@ -25,7 +25,7 @@
 #include <archive_entry.h>
 
 #include "alloc.h"
-#include "private.h"
+#include "collect/collect.h"
 
 #define VIOLATION	1	/* a run's return: a property was broken */
 

@@ -75,7 +75,7 @@ import sys
 import tempfile
 
 BLOCK = 512
-PIECE = 1024 * 1024     # decompressed bytes in one frame (lib/press.c)
+PIECE = 1024 * 1024     # tar bytes in one frame (zstd_writer.c)
 
 # ustar fields: offset, length
 F_NAME = (0, 100)

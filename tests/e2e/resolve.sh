@@ -2,7 +2,7 @@
 # resolve.sh: a manifest path whose links lead back into themselves
 # ("../a/../a/..." 40 links deep) is cut short and recorded as failed, never
 # dropped without a word for want of descriptors (found by clang-tidy's
-# misc-no-recursion on lib/walk.c).
+# misc-no-recursion on lib/collect/walk.c).
 . "$E2E_LIB"
 
 # chain ROOT LINKS REPEATS: ROOT/d/a/l1 -> ../a/../a/.../l2 -> ... -> l99,

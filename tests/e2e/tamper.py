@@ -264,7 +264,7 @@ CLOSED = ['signatures/tagmanifest-sha512.txt.minisig',
 
 def close(members, key, kid):
     """Write the closing statement again over the members as they are
-    now (lib/closing.c), and sign it with KEY."""
+    now (lib/format/closing.c), and sign it with KEY."""
     held = {rel(m): d for m, d in members}
     text = ('# custody-closing/1: each member after tagmanifest-sha512.txt '
             'and before this statement\n')

@@ -33,7 +33,7 @@
 #define MAX_HEADERS	256
 #define MAX_OPS		16
 #define MAX_MUTANT	(8 << 20)
-#define PIECE		(1024 * 1024)	/* a frame, as lib/press.c makes */
+#define PIECE		(1024 * 1024)	/* a frame, as zstd_writer.c makes */
 
 struct buf {
 	unsigned char	*p;		/* owned */

@@ -23,7 +23,7 @@
 #include <check.h>
 #include <openssl/evp.h>
 
-#include "private.h"
+#include "collect/collect.h"
 
 static struct cust_ctx *ctx;
 static struct cust_filetype *ft;

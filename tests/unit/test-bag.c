@@ -21,7 +21,7 @@
 #include <check.h>
 #include <openssl/evp.h>
 
-#include "private.h"
+#include "collect/pipeline/pipeline.h"
 
 #define MINISIGN	"/usr/bin/minisign"
 

@@ -15,7 +15,7 @@
 
 #include <check.h>
 
-#include "chainlog.h"
+#include "custodylog/custodylog.h"
 
 static struct cust_ctx *ctx;
 static struct cust_key *k1, *k2, *k3;

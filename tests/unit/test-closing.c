@@ -9,7 +9,7 @@
 
 #include <check.h>
 
-#include "private.h"
+#include "format/format.h"
 
 #define HEADER	"# custody-closing/1: each member after " \
 		"tagmanifest-sha512.txt and before this statement\n"

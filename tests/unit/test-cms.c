@@ -14,7 +14,7 @@
 #include <check.h>
 #include <openssl/cms.h>
 
-#include "pki.h"
+#include "trust/pki.h"
 #include "testpki.h"
 
 static const char tm[] = "0123abcd  bagit.txt\n";

@@ -22,7 +22,7 @@
 #include <check.h>
 #include <openssl/evp.h>
 
-#include "private.h"
+#include "collect/collect.h"
 
 static struct cust_ctx *ctx;
 static char dir[64];		/* holds root/ and the outputs */

@@ -12,7 +12,7 @@
 #include <check.h>
 #include <openssl/evp.h>
 
-#include "private.h"
+#include "format/format.h"
 
 #define ZEROS	"0000000000000000000000000000000000000000000000000000000000000000"
 

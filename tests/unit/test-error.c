@@ -13,7 +13,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
-#include "private.h"
+#include "base/base.h"
 
 static struct cust_ctx *ctx;
 

@@ -13,7 +13,7 @@
 
 #include <check.h>
 
-#include "private.h"
+#include "base/base.h"
 
 #define S(lit)	(lit), sizeof(lit) - 1		/* bytes, length */
 

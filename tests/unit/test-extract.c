@@ -18,7 +18,7 @@
 #include <archive_entry.h>	/* AE_IFREG, AE_IFLNK */
 #include <check.h>
 
-#include "private.h"
+#include "collect/collect.h"
 
 static struct cust_ctx *ctx;
 static char dir[64];

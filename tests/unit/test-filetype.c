@@ -16,7 +16,7 @@
 #include <check.h>
 #include <magic.h>
 
-#include "private.h"
+#include "collect/collect.h"
 
 static struct cust_ctx *ctx;
 static struct cust_filetype *ft;
@@ -339,7 +339,7 @@ agree(magic_t whole, const unsigned char *b, size_t n)
 	    n, n > 0 ? b[0] : 0, want, got);
 }
 
-/* One sample for every top-level entry of lib/custody.magic, HEAD at AT
+/* One sample for every top-level entry of collect/custody.magic, HEAD at AT
  * in a buffer of zeros: each is named by the database, not by the text
  * test (the test checks that too). */
 static const struct {
@@ -400,7 +400,7 @@ static const struct {
 START_TEST(every_database_entry_has_a_sample)
 {
 	char line[512];
-	FILE *f = fopen(TEST_DATA "/../../lib/custody.magic", "r");
+	FILE *f = fopen(TEST_DATA "/../../lib/collect/custody.magic", "r");
 	int entries = 0;
 
 	ck_assert_ptr_nonnull(f);

@@ -14,7 +14,7 @@
 
 #include <check.h>
 
-#include "private.h"
+#include "collect/pipeline/pipeline.h"
 
 static struct cust_ctx *ctx;
 

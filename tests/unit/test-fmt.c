@@ -11,7 +11,7 @@
 
 #include <check.h>
 
-#include "private.h"
+#include "base/base.h"
 
 /*
  * What was written at OUT (N bytes, then the 'x's it was filled with) must

@@ -19,7 +19,7 @@
 
 #include <check.h>
 
-#include "private.h"
+#include "collect/collect.h"
 
 #define ZONEINFO	"/usr/share/zoneinfo"
 

@@ -12,7 +12,7 @@
 
 #include <check.h>
 
-#include "private.h"
+#include "collect/collect.h"
 
 #define UAC	TEST_DATA "/uac/artifacts/files"
 

@@ -11,7 +11,7 @@
 
 #include <check.h>
 
-#include "private.h"
+#include "collect/collect.h"
 
 static struct cust_ctx *ctx;
 static struct cust_pathset *ps;

@@ -17,7 +17,7 @@
 #include <check.h>
 #include <zstd.h>
 
-#include "private.h"
+#include "collect/pipeline/pipeline.h"
 
 #define PIECE	CUST_PRESS_PIECE
 

@@ -20,7 +20,7 @@
 #include <check.h>
 #include <openssl/evp.h>
 
-#include "private.h"
+#include "collect/pipeline/pipeline.h"
 
 static struct cust_ctx *ctx;
 static struct cust_reader *rd;

@@ -19,7 +19,7 @@
 
 #include <check.h>
 
-#include "private.h"
+#include "format/format.h"
 
 #define MD5HEX	"900150983cd24fb0d6963f7d28e17f72"
 #define SHA1HEX	"a9993e364706816aba3e25717850c26c9cd0d89d"

@@ -13,7 +13,7 @@
 
 #include <check.h>
 
-#include "private.h"
+#include "collect/pipeline/pipeline.h"
 
 #define RING	(64 * 1024)	/* the largest chunk is a quarter */
 #define CHUNKS	20000

@@ -10,7 +10,7 @@
 
 #include <check.h>
 
-#include "private.h"
+#include "format/format.h"
 
 #define MAXKEPT	1000	/* findings kept before more_findings counts */
 

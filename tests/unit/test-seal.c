@@ -17,7 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "private.h"
+#include "trust/trust.h"
 
 #define MINISIGN	"/usr/bin/minisign"
 

@@ -23,7 +23,7 @@
 #include <check.h>
 #include <openssl/evp.h>
 
-#include "private.h"
+#include "collect/pipeline/pipeline.h"
 
 static struct cust_ctx *ctx;
 static char dir[64];

@@ -19,7 +19,7 @@
 #include <check.h>
 #include <openssl/evp.h>
 
-#include "private.h"
+#include "base/base.h"
 
 static struct cust_ctx *ctx;
 static struct cust_spool *sp;

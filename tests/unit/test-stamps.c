@@ -13,10 +13,10 @@
 
 #include <check.h>
 
-#include "chainlog.h"
-#include "pki.h"
+#include "custodylog/custodylog.h"
+#include "trust/pki.h"
 #include "testpki.h"
-#include "verify.h"
+#include "verify/verify.h"
 
 static char sigbytes[] = "untrusted comment: the bundle's signature\n";
 

@@ -17,7 +17,7 @@
 
 #include <check.h>
 
-#include "pki.h"
+#include "trust/pki.h"
 #include "testpki.h"
 
 static const char data[] = "untrusted comment: a signature file\n";

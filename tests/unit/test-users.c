@@ -15,7 +15,7 @@
 
 #include <check.h>
 
-#include "private.h"
+#include "collect/collect.h"
 
 static struct cust_ctx *ctx;
 static struct cust_strv homes;

@@ -26,7 +26,7 @@
 #include <check.h>
 #include <openssl/evp.h>
 
-#include "private.h"
+#include "collect/collect.h"
 
 #define SIGNAME	"signatures/tagmanifest-sha512.txt.minisig"
 #define NFILES	6		/* regular files in the tree */

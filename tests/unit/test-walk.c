@@ -17,7 +17,7 @@
 
 #include <check.h>
 
-#include "private.h"
+#include "collect/collect.h"
 
 #define MAXSEEN	4096
 

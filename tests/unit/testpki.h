@@ -1,6 +1,6 @@
 /*
  * testpki.h: a test PKI made in memory for the unit tests of cms.c, tsa.c
- * and stamps.c: keys, certificates with chosen extensions and validity,
+ * and timestamps.c: keys, certificates with chosen extensions and validity,
  * PEM files in a scratch directory, and RFC 3161 tokens made by OpenSSL's
  * own TSA code (TS_RESP_CTX) at a chosen genTime.  Nothing is committed:
  * every key is made when a test runs.  Failures abort the test through

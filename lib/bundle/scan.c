@@ -1,0 +1,113 @@
+/*
+ * scan.c: read a bundle's records without verifying it, for `custody
+ * show`.  The same hostile-input reader as the verifier is used, and the
+ * same bounds; what comes out is only what the bundle claims.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bundle/bundle.h"
+
+#define ACQ_MAX		(16 * 1024 * 1024)
+#define LINE_MAX_LEN	(1024 * 1024)
+
+struct scan {
+	struct cust_ctx	*ctx;
+	struct cust_reader *rd;
+	cust_scan_fn	*fn;
+	void		*arg;
+	char		*buf;
+	size_t		 len;
+};
+
+static int
+whole(struct scan *s, const struct cust_member *m)
+{
+	const void *p;
+	ssize_t k;
+
+	if (m->size > ACQ_MAX)
+		return cust_set_error(s->ctx, 0, CUST_FAILED, "%s: larger "
+		    "than %d bytes", m->rel, ACQ_MAX);
+	s->len = 0;
+	while ((k = cust_reader_data(s->rd, &p)) > 0) {
+		if ((uint64_t)k > m->size - s->len)
+			return cust_set_error(s->ctx, 0, CUST_FAILED,
+			    "%s: longer than its header says", m->rel);
+		memcpy(s->buf + s->len, p, (size_t)k);
+		s->len += (size_t)k;
+	}
+	if (k < 0)
+		return (int)k;
+	s->buf[s->len] = '\0';
+	return s->fn(s->arg, m->rel, s->buf, s->len);
+}
+
+/* One line of files.jsonl to FN, unless it cannot be a record. */
+static int
+record(struct scan *s, const struct cust_member *m, size_t lineno)
+{
+	const char *why;
+
+	if ((why = cust_record_absurd(s->buf, s->len)) != NULL)
+		return cust_set_error(s->ctx, 0, CUST_FAILED, "%s: line %zu: "
+		    "%s (at most %d values, %d levels)", m->rel, lineno, why,
+		    CUST_RECORD_VALUES, CUST_RECORD_DEPTH);
+	return s->fn(s->arg, m->rel, s->buf, s->len);
+}
+
+static int
+bylines(struct scan *s, const struct cust_member *m)
+{
+	const char *p, *nl;
+	ssize_t k;
+	size_t n, take, lineno = 0;
+	int r;
+
+	s->len = 0;
+	while ((k = cust_reader_data(s->rd, (const void **)&p)) > 0)
+		for (n = (size_t)k; n > 0; n -= take, p += take) {
+			nl = memchr(p, '\n', n);
+			take = nl != NULL ? (size_t)(nl - p) + 1 : n;
+			if (s->len + take > LINE_MAX_LEN)
+				return cust_set_error(s->ctx, 0, CUST_FAILED,
+				    "%s: line too long", m->rel);
+			memcpy(s->buf + s->len, p, take);
+			s->len += take;
+			if (nl == NULL)
+				continue;
+			s->buf[--s->len] = '\0';
+			if ((r = record(s, m, ++lineno)) != 0)
+				return r;
+			s->len = 0;
+		}
+	return k < 0 ? (int)k : CUST_OK;
+}
+
+int
+cust_scan(struct cust_ctx *ctx, int fd, const char *name, cust_scan_fn *fn,
+    void *arg)
+{
+	const struct cust_member *m;
+	struct scan s = { .ctx = ctx, .fn = fn, .arg = arg };
+	int r;
+
+	if ((s.buf = malloc(ACQ_MAX + 1)) == NULL)
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "scan");
+	if ((r = cust_reader_new(ctx, fd, name, &s.rd)) != CUST_OK)
+		goto out;
+	cust_reader_bound(s.rd, CUST_MAX_EXPANSION);
+	while ((r = cust_reader_next(s.rd, &m)) == CUST_OK && m != NULL) {
+		if (strcmp(m->rel, "metadata/acquisition.json") == 0)
+			r = whole(&s, m);
+		else if (strcmp(m->rel, "metadata/files.jsonl") == 0)
+			r = bylines(&s, m);
+		if (r != CUST_OK)
+			break;
+	}
+out:
+	cust_reader_free(s.rd);
+	free(s.buf);
+	return r;
+}

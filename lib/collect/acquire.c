@@ -1,0 +1,369 @@
+/*
+ * acquire.c: take one regular file.  It is opened relative to its parent
+ * directory without following links and without blocking (a name swapped
+ * for a FIFO cannot hang us), checked to be the file the walker saw, then
+ * read once, straight into the relay's ring: the hashing thread digests
+ * (and, for the first chunk, types) each chunk, then hands the very same
+ * bytes to the archive writer.  Whatever happens while reading, the
+ * archive holds exactly the bytes that are hashed, and the result says
+ * what happened.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collect/collect.h"
+
+/* Files that claim to be empty but are not (/proc, /sys) are buffered whole
+ * up to this size, since a tar header needs the size first. */
+#define PSEUDO_CAP	(16 * 1024 * 1024)
+
+struct cust_acquirer {
+	struct cust_ctx	*ctx;		/* borrowed */
+	struct cust_relay *relay;	/* borrowed */
+	size_t		 chunk;		/* largest read */
+	unsigned char	*pbuf;		/* owned, for pseudo files */
+	size_t		 pcap;
+	uint64_t	 rate;		/* bytes a second; 0: no limit */
+	uint64_t	 total;		/* bytes read since start */
+	struct timespec	 start;
+};
+
+int
+cust_acquirer_new(struct cust_ctx *ctx, struct cust_relay *relay,
+    uint64_t max_rate, struct cust_acquirer **ap)
+{
+	struct cust_acquirer *a;
+
+	*ap = NULL;
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "acquire");
+	a->ctx = ctx;
+	a->relay = relay;
+	a->chunk = cust_relay_max(relay);
+	if (a->chunk > 1024 * 1024)
+		a->chunk = 1024 * 1024;
+	a->rate = max_rate;
+	clock_gettime(CLOCK_MONOTONIC, &a->start);
+	*ap = a;
+	return CUST_OK;
+}
+
+void
+cust_acquirer_free(struct cust_acquirer *a)
+{
+	if (a == NULL)
+		return;
+	free(a->pbuf);
+	free(a);
+}
+
+static const char *
+openstatus(int err)
+{
+	switch (err) {
+	case ENOENT:
+		return "vanished";
+	case EACCES:
+	case EPERM:
+		return "denied";
+	case ELOOP:
+		return "changed";	/* replaced by a link */
+	default:
+		return "error";
+	}
+}
+
+static int
+fail(struct cust_taken *t, const char *status, const char *what, int err)
+{
+	t->status = status;
+	t->what = what;
+	t->err = err;
+	return CUST_OK;
+}
+
+static int
+openfile(const struct cust_entry *e, struct cust_taken *t)
+{
+	int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+	int fd;
+
+	/* O_NOATIME needs ownership or CAP_FOWNER; without it a read may
+	 * move atime, which the record will then show. */
+	fd = openat(e->dirfd, e->name, flags | O_NOATIME);
+	if (fd < 0 && errno == EPERM) {
+		t->atime_risk = true;
+		fd = openat(e->dirfd, e->name, flags);
+	}
+	return fd;
+}
+
+static bool
+moved(const struct stat *a, const struct stat *b)
+{
+	return a->st_size != b->st_size || a->st_ino != b->st_ino ||
+	    a->st_dev != b->st_dev ||
+	    a->st_mtim.tv_sec != b->st_mtim.tv_sec ||
+	    a->st_mtim.tv_nsec != b->st_mtim.tv_nsec ||
+	    a->st_ctim.tv_sec != b->st_ctim.tv_sec ||
+	    a->st_ctim.tv_nsec != b->st_ctim.tv_nsec;
+}
+
+/* Sleep as long as reading is ahead of the --max-rate schedule. */
+static void
+throttle(struct cust_acquirer *a, size_t n)
+{
+	struct timespec now, d;
+	double due, spent;
+
+	if (a->rate == 0)
+		return;
+	a->total += n;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	due = (double)a->total / (double)a->rate;
+	spent = (double)(now.tv_sec - a->start.tv_sec) +
+	    (double)(now.tv_nsec - a->start.tv_nsec) / 1e9;
+	if (due <= spent)
+		return;
+	d.tv_sec = (time_t)(due - spent);
+	d.tv_nsec = (long)((due - spent - (double)d.tv_sec) * 1e9);
+	while (nanosleep(&d, &d) != 0 && errno == EINTR)
+		;
+}
+
+static int
+aborted(struct cust_acquirer *a)
+{
+	return cust_set_error(a->ctx, 0, CUST_FATAL, "hashing thread stopped");
+}
+
+/* N bytes at P, inside the ring, to the hashing thread and the archive. */
+static int
+feed(struct cust_acquirer *a, struct cust_taken *t, const void *p, size_t n)
+{
+	if (!cust_relay_chunk(a->relay, p, n))
+		return aborted(a);
+	t->bytes += (int64_t)n;
+	return CUST_OK;
+}
+
+/* N bytes copied from P into the ring, then fed. */
+static int
+feed_copy(struct cust_acquirer *a, struct cust_taken *t, const void *p,
+    size_t n)
+{
+	size_t k;
+	void *q;
+	int r;
+
+	while (n > 0) {
+		k = n > a->chunk ? a->chunk : n;
+		if ((q = cust_relay_reserve(a->relay, k)) == NULL)
+			return aborted(a);
+		if (p != NULL)
+			memcpy(q, p, k);
+		else
+			memset(q, 0, k);
+		if ((r = feed(a, t, q, k)) != CUST_OK)
+			return r;
+		if (p != NULL)
+			p = (const unsigned char *)p + k;
+		n -= k;
+	}
+	return CUST_OK;
+}
+
+/* Read a file that claims size 0 to its end (capped) into a->pbuf. */
+static int
+slurp(struct cust_acquirer *a, int fd, size_t *np, int *errp)
+{
+	unsigned char *p;
+	size_t n = 0;
+	ssize_t k;
+
+	*errp = 0;
+	for (;;) {
+		if (n == a->pcap) {
+			if (a->pcap == PSEUDO_CAP)
+				break;
+			a->pcap = a->pcap ? a->pcap * 4 : 64 * 1024;
+			if (a->pcap > PSEUDO_CAP)
+				a->pcap = PSEUDO_CAP;
+			if ((p = realloc(a->pbuf, a->pcap)) == NULL)
+				return cust_set_error(a->ctx, ENOMEM,
+				    CUST_FATAL, "acquire");
+			a->pbuf = p;
+		}
+		k = read(fd, a->pbuf + n, a->pcap - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			*errp = k < 0 ? errno : 0;
+			break;
+		}
+		n += (size_t)k;
+	}
+	*np = n;
+	return CUST_OK;
+}
+
+/* The member's header, when the file is stored. */
+static int
+header(struct cust_acquirer *a, const char *member, uint64_t size,
+    const struct cust_taken *t)
+{
+	if (member != NULL && !cust_relay_header(a->relay, member, size,
+	    &t->st.st_mtim))
+		return aborted(a);
+	return CUST_OK;
+}
+
+static int
+finish(struct cust_acquirer *a, const char *member)
+{
+	if (member != NULL && !cust_relay_finish(a->relay))
+		return aborted(a);
+	return CUST_OK;
+}
+
+static int
+pseudo(struct cust_acquirer *a, int fd, const char *member,
+    struct cust_taken *t)
+{
+	size_t n = 0;
+	int err, r;
+
+	if ((r = slurp(a, fd, &n, &err)) != CUST_OK)
+		return r;
+	if (err != 0)
+		fail(t, "error", "read", err);
+	if (n == PSEUDO_CAP)
+		t->capped = true;
+	if ((r = header(a, member, n, t)) != CUST_OK ||
+	    (r = feed_copy(a, t, a->pbuf, n)) != CUST_OK)
+		return r;
+	return finish(a, member);
+}
+
+/* Read the size the header promised, straight into the ring. */
+static int
+copy(struct cust_acquirer *a, int fd, const char *member,
+    struct cust_taken *t)
+{
+	uint64_t left = (uint64_t)t->st.st_size;
+	size_t want;
+	ssize_t k;
+	void *p;
+	int r;
+
+	if ((r = header(a, member, left, t)) != CUST_OK)
+		return r;
+	while (left > 0) {
+		want = left > a->chunk ? a->chunk : (size_t)left;
+		if ((p = cust_relay_reserve(a->relay, want)) == NULL)
+			return aborted(a);
+		do
+			k = read(fd, p, want);
+		while (k < 0 && errno == EINTR);
+		if (k <= 0) {
+			cust_relay_unreserve(a->relay, want);
+			/* The header promised LEFT more bytes: zeros, hashed. */
+			if (k < 0)
+				fail(t, "error", "read", errno);
+			else
+				fail(t, "changed", "shrank while read", 0);
+			if ((r = feed_copy(a, t, NULL, left)) != CUST_OK)
+				return r;
+			return finish(a, member);
+		}
+		if ((size_t)k < want)
+			cust_relay_unreserve(a->relay, want - (size_t)k);
+		if ((r = feed(a, t, p, (size_t)k)) != CUST_OK)
+			return r;
+		throttle(a, (size_t)k);
+		left -= (uint64_t)k;
+	}
+	return finish(a, member);
+}
+
+/* After reading: did the file move under us, and did its atime? */
+static void
+settle(int fd, struct cust_taken *t)
+{
+	struct timespec bt;
+
+	if (cust_stat_at(fd, "", AT_EMPTY_PATH, &t->after, &bt) != 0)
+		return;
+	t->atime_moved = t->after.st_atim.tv_sec != t->st.st_atim.tv_sec ||
+	    t->after.st_atim.tv_nsec != t->st.st_atim.tv_nsec;
+	if (moved(&t->st, &t->after)) {
+		t->moved = true;
+		if (strcmp(t->status, "ok") == 0)
+			fail(t, "changed", "modified while read", 0);
+	}
+}
+
+int
+cust_acquire_open(const struct cust_entry *e, struct cust_taken *t)
+{
+	int fd;
+
+	memset(t, 0, sizeof(*t));
+	t->status = "ok";
+	if ((fd = openfile(e, t)) < 0) {
+		fail(t, openstatus(errno), "open", errno);
+		return -1;
+	}
+	if (cust_stat_at(fd, "", AT_EMPTY_PATH, &t->st, &t->btime) != 0) {
+		fail(t, "error", "fstat", errno);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+cust_acquire_fd(struct cust_acquirer *a, const struct cust_entry *e, int fd,
+    const char *member, struct cust_taken *t)
+{
+	int r = CUST_OK;
+
+	/* O_NONBLOCK changes nothing for a regular file; anything else is
+	 * never read. */
+	if (!S_ISREG(t->st.st_mode)) {
+		fail(t, "changed", "replaced by a non-regular file", 0);
+		goto out;
+	}
+	if (t->st.st_ino != e->st.st_ino || t->st.st_dev != e->st.st_dev)
+		fail(t, "changed", "replaced after listing", 0);
+	if (!cust_relay_start(a->relay)) {
+		r = aborted(a);
+		goto out;
+	}
+	t->read = true;
+	r = t->st.st_size == 0 ? pseudo(a, fd, member, t) :
+	    copy(a, fd, member, t);
+	if (r != CUST_OK)
+		goto out;
+	t->stored = member != NULL;
+	settle(fd, t);
+out:
+	close(fd);
+	return r;
+}
+
+int
+cust_acquire(struct cust_acquirer *a, const struct cust_entry *e,
+    const char *member, struct cust_taken *t)
+{
+	int fd;
+
+	if ((fd = cust_acquire_open(e, t)) < 0)
+		return CUST_OK;
+	return cust_acquire_fd(a, e, fd, member, t);
+}

@@ -1,0 +1,286 @@
+/*
+ * collect.h: the collection: manifests, the walk, reading each file once,
+ * facts about the host, and what is added after the seal.  It may use
+ * every other layer of lib/ except verify/ and bundle/; the output
+ * pipeline it drives is collect/pipeline/.
+ */
+#ifndef CUSTODY_COLLECT_H
+#define CUSTODY_COLLECT_H
+
+#include "format/format.h"
+#include "trust/trust.h"
+#include "custodylog/custodylog.h"
+#include "collect/pipeline/pipeline.h"
+
+/* -------------------------------------------------------------- guard.c */
+
+/*
+ * Move the calling process (it must have one thread) into a private mount
+ * namespace whose mounts are all read-only and noatime.  CUST_FAILED when
+ * not allowed (not root) or not supported (a kernel before 5.12): then
+ * nothing changed and the caller goes on without that protection;
+ * CUST_FATAL when the namespace was made but could not be made private.
+ */
+int	cust_guard_mounts(struct cust_ctx *);
+
+/* --------------------------------------------------------------- host.c */
+/* A new JSON object of host facts (name, kernel, os, boot id), or NULL. */
+json_t	*cust_host_facts(void);
+/* A new JSON object of clock facts for a collection from START to END. */
+json_t	*cust_clock_facts(const struct timespec *start,
+	    const struct timespec *end);
+
+/* ------------------------------------------------------------- mounts.c */
+
+/* Filesystem types by mount, as /proc/self/mountinfo gives them. */
+struct cust_mounts;
+
+int	cust_mounts_load(struct cust_ctx *, struct cust_mounts **);
+void	cust_mounts_free(struct cust_mounts *);
+/* The type of the filesystem FD is on ("ext4", "nfs4"), or NULL. */
+const char *cust_mounts_type(const struct cust_mounts *, int fd);
+
+/* --------------------------------------------------------------- walk.c */
+
+/* One name met by the walker. */
+struct cust_entry {
+	const char	*path;		/* in-root path "/a/b", raw bytes */
+	size_t		 pathlen;
+	const char	*name;		/* last component ("." for a start dir) */
+	int		 dirfd;		/* its open parent (borrowed); -1 if
+					   err is set and no parent is open */
+	struct stat	 st;		/* lstat; zero when it failed */
+	struct timespec	 btime;		/* birth time; tv_sec -1: unknown */
+	int		 depth;		/* 0 for a start point */
+	int		 err;		/* errno when it could not be examined,
+					   opened or listed, else 0 */
+	const char	*what;		/* what failed ("lstat", "open",
+					   "list", "directory loop",
+					   "replaced"), or NULL */
+	bool		 lazy;		/* a regular file by its directory
+					   entry alone (lazy_files): st holds
+					   S_IFREG, the entry's inode number
+					   and the directory's device */
+};
+
+struct cust_walk_opts {
+	int		 rootfd;	/* the collection root, open dir */
+	const struct cust_rule *rule;	/* the artefact's tests */
+	const struct cust_mounts *mounts; /* for exclude_file_system */
+	bool		 one_file_system; /* stay on the start's filesystem */
+	/* A date range (UAC): a file matches when one of the times in
+	 * date_fields lies in [since, until]; unused when date_fields is 0
+	 * or the rule says ignore_date_range. tv_sec -1: open end. */
+	unsigned	 date_fields;
+	struct timespec	 since, until;
+	/* Regular files may come lazy, unstat'ed (a visitor that opens
+	 * them stats them itself), when the rule's tests need no stat. */
+	bool		 lazy_files;
+	/* Called for every matching entry and every failure; a return of
+	 * CUST_FATAL stops the walk. */
+	int		(*visit)(void *arg, const struct cust_entry *);
+	void		*arg;
+};
+
+/*
+ * Walk PATH (may hold globs; leading links resolve inside the root) under
+ * the rule's tests, in byte order.  Returns CUST_OK, or CUST_FATAL when the
+ * visitor or memory says stop.
+ */
+int	cust_walk(struct cust_ctx *, const struct cust_walk_opts *,
+	    const char *path);
+/* statx at DIRFD/NAME into a struct stat and a birth time. */
+int	cust_stat_at(int dirfd, const char *name, int flags, struct stat *,
+	    struct timespec *btime);
+/* Open directory NAME under DIRFD, not following links, without atime. */
+int	cust_open_dir(int dirfd, const char *name);
+
+/* ----------------------------------------------------------- filetype.c */
+
+/*
+ * Bytes from the start of a file handed to libmagic: enough for the
+ * deepest test of lib/custody.magic (the ext2/3/4 superblock magic at
+ * 1080), and no more, since libmagic's text checks cost time in
+ * proportion to the bytes they are given.
+ */
+#define CUST_PROBE_BYTES	1088
+
+/* libmagic's built-in tests we skip: they cost time, or the database does
+ * better.  The encoding test only feeds MIME output, which we do not ask
+ * for: text is still named by the text test (0 of 13,711 files on a
+ * Debian host typed differently without it), and it saves a tenth of the
+ * probe's time. */
+#define CUST_MAGIC_FLAGS	(MAGIC_NO_CHECK_COMPRESS | MAGIC_NO_CHECK_TAR | \
+			 MAGIC_NO_CHECK_CDF | MAGIC_NO_CHECK_CSV | \
+			 MAGIC_NO_CHECK_ELF | MAGIC_NO_CHECK_APPTYPE | \
+			 MAGIC_NO_CHECK_TOKENS | MAGIC_NO_CHECK_ENCODING | \
+			 MAGIC_ERROR)
+
+/* The built-in database, compiled from custody.magic (manifests/embed.py). */
+extern const unsigned char cust_magic_db[];
+extern const size_t cust_magic_db_len;
+
+/* A byte at OFF that some top-level test of the database can start with,
+ * when SET has its bit (lib/magic-gate.py makes them from custody.magic).
+ * A buffer none of them lets through matches no entry of the database. */
+struct cust_magic_gate {
+	size_t		off;
+	unsigned char	set[32];
+};
+extern const struct cust_magic_gate cust_magic_gates[];
+extern const size_t cust_magic_ngates;
+
+struct cust_filetype;
+
+/* Load the magic database; its absence is not an error (see below). */
+int	cust_filetype_new(struct cust_ctx *, struct cust_filetype **);
+void	cust_filetype_free(struct cust_filetype *);
+/* Why no types can be given, or NULL when the database loaded. */
+const char *cust_filetype_unavailable(const struct cust_filetype *);
+/* The type of the first N bytes (borrowed until the next call), or NULL. */
+const char *cust_filetype_probe(struct cust_filetype *, const void *,
+	    size_t n);
+
+/* ------------------------------------------------------------ acquire.c */
+
+/* Reads regular files into digests, the type probe and the archive. */
+struct cust_acquirer;
+
+/* What happened to one file. */
+struct cust_taken {
+	const char	*status;	/* "ok", "changed", "vanished",
+					   "denied", "error" */
+	const char	*what;		/* what failed or changed, or NULL */
+	int		 err;		/* errno, or 0 */
+	bool		 read;		/* opened and read (a digest exists) */
+	bool		 stored;	/* a member was written */
+	bool		 moved;		/* stat differs after the read */
+	bool		 capped;	/* a size-0 pseudo file hit the cap */
+	bool		 atime_risk;	/* read without O_NOATIME */
+	bool		 atime_moved;	/* and its atime did move */
+	int64_t		 bytes;		/* bytes hashed (and archived) */
+	struct stat	 st;		/* fstat when opened */
+	struct timespec	 btime;
+	struct stat	 after;		/* fstat after the read */
+};
+
+/*
+ * Read files into RELAY (borrowed), for the hashing thread; at most
+ * MAX_RATE bytes a second (0: no limit).
+ */
+int	cust_acquirer_new(struct cust_ctx *, struct cust_relay *relay,
+	    uint64_t max_rate, struct cust_acquirer **);
+void	cust_acquirer_free(struct cust_acquirer *);
+/*
+ * Take the regular file of entry E: relay a START job and its bytes (the
+ * hashing thread digests them) and, when MEMBER is not NULL, a header and
+ * a finish around them, so that the writer stores it as MEMBER.  Returns
+ * CUST_OK whatever happened to the file (see T->status; T->read says
+ * whether its bytes were relayed), or CUST_FATAL when the relay was
+ * aborted or memory failed.
+ */
+int	cust_acquire(struct cust_acquirer *, const struct cust_entry *e,
+	    const char *member, struct cust_taken *t);
+/* The same in two steps: open E and fstat it into T (-1: T says why it
+ * failed), so that the caller may look at T->st; then take it from FD,
+ * which is closed. */
+int	cust_acquire_open(const struct cust_entry *e, struct cust_taken *t);
+int	cust_acquire_fd(struct cust_acquirer *, const struct cust_entry *e,
+	    int fd, const char *member, struct cust_taken *t);
+
+/* ----------------------------------------------------------- manifest.c */
+
+/* What an artefact asks for, by UAC's `collector` field. */
+enum cust_collector {
+	CUST_COLLECTOR_FILE,	/* record and store contents */
+	CUST_COLLECTOR_HASH,	/* record and hash, do not store */
+	CUST_COLLECTOR_STAT,	/* record metadata only */
+	CUST_COLLECTOR_FIND,	/* record metadata only */
+	CUST_COLLECTOR_COMMAND,	/* never run; reported as skipped */
+};
+
+/* UAC `file_type` letters as bits; 0 means any type. */
+enum {
+	CUST_FT_FILE = 1u << 0,		/* f */
+	CUST_FT_DIR = 1u << 1,		/* d */
+	CUST_FT_LINK = 1u << 2,		/* l */
+	CUST_FT_FIFO = 1u << 3,		/* p */
+	CUST_FT_SOCK = 1u << 4,		/* s */
+	CUST_FT_BLOCK = 1u << 5,	/* b */
+	CUST_FT_CHAR = 1u << 6,		/* c */
+};
+
+struct cust_strv {
+	char	**v;		/* owned, each owned */
+	size_t	  n;
+};
+
+/* One artefact of a manifest, with UAC's fields. */
+struct cust_rule {
+	const struct cust_manifest *manifest;	/* borrowed: the owner */
+	unsigned	 line;		/* line of the artefact in the file */
+	char		*description;	/* owned; "" when absent */
+	enum cust_collector collector;
+	struct cust_strv paths;		/* `path` split on blanks */
+	struct cust_strv name_patterns;
+	struct cust_strv path_patterns;
+	struct cust_strv exclude_path_patterns;
+	struct cust_strv exclude_name_patterns;
+	struct cust_strv exclude_file_systems;
+	int		 max_depth;	/* -1: unlimited */
+	unsigned	 file_types;	/* CUST_FT_* bits; 0: any */
+	int64_t		 min_size;	/* -1: no bound */
+	int64_t		 max_size;	/* -1: no bound */
+	bool		 ignore_date_range;
+	bool		 exclude_nologin_users;
+	char		*skip;		/* owned: why it is not run, or NULL */
+};
+
+/* Artefact I of M (I < cust_manifest_count(M)). */
+const struct cust_rule *cust_manifest_rule(const struct cust_manifest *,
+	    size_t i);
+
+/* ------------------------------------------------------------ pathset.c */
+
+/* A set of byte strings, kept as 128-bit keyed hashes. */
+struct cust_pathset;
+
+int	cust_pathset_new(struct cust_ctx *, struct cust_pathset **);
+void	cust_pathset_free(struct cust_pathset *);
+/* Add PATH: 1 when it is new, 0 when already there, -1 out of memory. */
+int	cust_pathset_add(struct cust_pathset *, const char *path, size_t n);
+/* The same for a path already hashed to (A, B); a slot's home is A's low
+ * bits, so tests can choose where entries collide. */
+int	cust_pathset_add_hash(struct cust_pathset *, uint64_t a, uint64_t b);
+
+/* -------------------------------------------------------------- users.c */
+
+/*
+ * The distinct home directories named in ROOTFD's etc/passwd, skipping
+ * users whose shell is nologin or false when SKIP_NOLOGIN.  A missing
+ * passwd file gives an empty list.  Free with cust_strv_free.
+ */
+int	cust_user_homes(struct cust_ctx *, int rootfd, bool skip_nologin,
+	    struct cust_strv *);
+void	cust_strv_free(struct cust_strv *);
+
+/* -------------------------------------------------------- countersign.c */
+
+/*
+ * After cust_bag_seal: the X.509 signature (opts->signer) and the tokens
+ * (opts->tsa_url) as members of BAG.  A TSA that fails leaves
+ * res->untimestamped and res->tsa_error set, and CUST_OK.
+ */
+int	cust_countersign(struct cust_ctx *, struct cust_bag *bag,
+	    const struct cust_collect_opts *o,
+	    struct cust_collect_result *res);
+/*
+ * After the bundle is closed, when opts->custody_log: the custody log's
+ * first lines in res->log_text, the "sealed" event (and "untimestamped"
+ * when a TSA failed), signed with KEY (the seal key, ONE_TIME or not).
+ */
+int	cust_collect_log(struct cust_ctx *, const struct cust_bag *bag,
+	    const struct cust_collect_opts *o, const struct cust_key *key,
+	    bool one_time, struct cust_collect_result *res);
+
+#endif /* CUSTODY_COLLECT_H */

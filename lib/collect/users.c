@@ -1,0 +1,187 @@
+/*
+ * users.c: home directories for %user_home%, read from the collection
+ * root's own etc/passwd (so that --root on a mounted image finds the
+ * image's users, not ours).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collect/collect.h"
+
+#define PASSWD_MAX	(16 * 1024 * 1024)
+
+static bool
+nologin(const char *shell)
+{
+	size_t n = strlen(shell);
+
+	return (n >= 7 && strcmp(shell + n - 7, "nologin") == 0) ||
+	    (n >= 5 && strcmp(shell + n - 5, "false") == 0);
+}
+
+/* Keep HOME (trailing slashes dropped) if absolute; duplicates go later,
+ * in dedup(), so that a large passwd costs O(n log n), not O(n^2). */
+static int
+addhome(struct cust_strv *v, size_t *cap, const char *home)
+{
+	size_t n = strlen(home);
+	char **nv, *h;
+
+	while (n > 1 && home[n - 1] == '/')
+		n--;
+	if (n == 0 || home[0] != '/')
+		return 0;
+	if (v->n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		if ((nv = realloc(v->v, *cap * sizeof(*nv))) == NULL)
+			return -1;
+		v->v = nv;
+	}
+	if ((h = strndup(home, n)) == NULL)
+		return -1;
+	v->v[v->n++] = h;
+	return 0;
+}
+
+/* Order of indices into the homes V: by text, then by place in the file. */
+static int
+byhome(const void *a, const void *b, void *v)
+{
+	char *const *h = ((const struct cust_strv *)v)->v;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int c = strcmp(h[i], h[j]);
+
+	return c != 0 ? c : i < j ? -1 : i > j;
+}
+
+/* Drop every home seen before, keeping the first in file order. */
+static int
+dedup(struct cust_strv *v)
+{
+	size_t *ix, k = 0;
+
+	if (v->n < 2)
+		return 0;
+	if ((ix = malloc(v->n * sizeof(*ix))) == NULL)
+		return -1;
+	for (size_t i = 0; i < v->n; i++)
+		ix[i] = i;
+	qsort_r(ix, v->n, sizeof(*ix), byhome, v);
+	/* Within a run of equal homes the first index is the first seen. */
+	for (size_t i = 1, first = ix[0]; i < v->n; i++)
+		if (strcmp(v->v[ix[i]], v->v[first]) == 0) {
+			free(v->v[ix[i]]);
+			v->v[ix[i]] = NULL;
+		} else
+			first = ix[i];
+	for (size_t i = 0; i < v->n; i++)
+		if (v->v[i] != NULL)
+			v->v[k++] = v->v[i];
+	v->n = k;
+	free(ix);
+	return 0;
+}
+
+/* Take "name:pw:uid:gid:gecos:home:shell" fields 6 and 7. */
+static int
+line(struct cust_strv *v, size_t *cap, char *s, bool skip_nologin)
+{
+	char *f[7];
+	int i;
+
+	for (i = 0; i < 7 && s != NULL; i++)
+		f[i] = strsep(&s, ":");
+	if (i < 7)
+		return 0;
+	if (skip_nologin && nologin(f[6]))
+		return 0;
+	return addhome(v, cap, f[5]);
+}
+
+/* Read all of etc/passwd (bounded) into *bufp; its length in *np. */
+static int
+slurp(struct cust_ctx *ctx, int rootfd, char **bufp, size_t *np)
+{
+	int flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, fd, err;
+	struct stat st;
+	size_t n = 0;
+	ssize_t k = 0;
+	char *buf = NULL;
+
+	if ((fd = openat(rootfd, "etc/passwd", flags | O_NOATIME)) < 0 &&
+	    errno == EPERM)
+		fd = openat(rootfd, "etc/passwd", flags);
+	if (fd < 0)
+		return errno == ENOENT ? CUST_OK :
+		    cust_set_error(ctx, errno, CUST_FAILED, "/etc/passwd");
+	if (fstat(fd, &st) != 0)
+		err = errno;
+	else if (!S_ISREG(st.st_mode))
+		err = EINVAL;
+	else if ((buf = malloc(PASSWD_MAX + 1)) == NULL)
+		err = ENOMEM;
+	else
+		err = 0;
+	if (err != 0) {
+		close(fd);
+		return cust_set_error(ctx, err, CUST_FAILED, "/etc/passwd");
+	}
+	while (n < PASSWD_MAX && (k = read(fd, buf + n, PASSWD_MAX - n)) > 0)
+		n += (size_t)k;
+	err = errno;
+	close(fd);
+	if (k < 0 || n == PASSWD_MAX) {
+		free(buf);
+		return cust_set_error(ctx, k < 0 ? err : EFBIG, CUST_FAILED,
+		    "/etc/passwd");
+	}
+	/* BUF is allocated whenever ERR is 0 (a failed fstat sets errno):
+	 * NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
+	buf[n] = '\0';
+	*bufp = buf;
+	*np = n;
+	return CUST_OK;
+}
+
+int
+cust_user_homes(struct cust_ctx *ctx, int rootfd, bool skip_nologin,
+    struct cust_strv *v)
+{
+	char *buf = NULL, *s, *end, *nl;
+	size_t n = 0, cap = 0;
+	int r;
+
+	memset(v, 0, sizeof(*v));
+	if ((r = slurp(ctx, rootfd, &buf, &n)) != CUST_OK || buf == NULL)
+		return r;
+	/* Lines end at '\n' only: a NUL inside one (a hostile image) must
+	 * not hide the users after it, so that line alone is skipped. */
+	for (s = buf, end = buf + n; r == CUST_OK && s < end; s = nl + 1) {
+		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
+			nl = end;
+		*nl = '\0';
+		if (memchr(s, '\0', (size_t)(nl - s)) == NULL &&
+		    line(v, &cap, s, skip_nologin) != 0)
+			r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "homes");
+	}
+	free(buf);
+	if (r == CUST_OK && dedup(v) != 0)
+		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "homes");
+	return r;
+}
+
+void
+cust_strv_free(struct cust_strv *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free(v->v[i]);
+	free(v->v);
+	v->v = NULL;
+	v->n = 0;
+}

@@ -1,0 +1,935 @@
+/*
+ * walk.c: the traversal.  Every name is looked up relative to an open
+ * directory with openat and never through a symbolic link, so a path swapped
+ * for a link while we walk cannot lead us out of the tree.  Links are
+ * followed only in the leading components of a manifest path (as a shell
+ * would, /var/run -> /run, named or matched by a glob), and then resolved
+ * inside the collection root; what lies beyond one is recorded under the
+ * path it resolves to (/run/utmp).
+ * Directories are read in full and visited in byte order, so a collection
+ * of the same tree always yields the same bundle layout.
+ */
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <linux/magic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collect/collect.h"
+
+#define MAX_LINK_HOPS	40
+#define MAX_RESOLVE	512	/* components met resolving one path */
+#define FD_BUDGET	64	/* directory fds kept open at once */
+#define DIRBUF		(32 * 1024)
+
+struct frame {
+	int		 fd;		/* owned; -1 while closed for budget */
+	dev_t		 dev;
+	ino_t		 ino;
+	char		*name;		/* owned: name in the parent */
+	size_t		 pathlen;	/* path length up to this directory */
+	char		**names;	/* owned: sorted children */
+	size_t		 n, i;
+	int		 depth;
+};
+
+struct walk {
+	struct cust_ctx	*ctx;		/* borrowed */
+	const struct cust_walk_opts *o;	/* borrowed */
+	char		*path;		/* owned: current path */
+	size_t		 pathcap;
+	struct frame	*fr;		/* owned: the directory stack */
+	size_t		 nfr, frcap;
+	int		 base;		/* borrowed: parent of the start */
+	int		 open;		/* frame fds open */
+	int		 resolving;	/* expand() calls under way */
+	struct cust_entry e;
+};
+
+static int
+setpath(struct walk *w, size_t at, const char *name)
+{
+	size_t n = strlen(name), need = at + 1 + n + 1;
+	char *p;
+
+	if (need > w->pathcap) {
+		if ((p = realloc(w->path, need * 2)) == NULL)
+			return cust_set_error(w->ctx, errno, CUST_FATAL,
+			    "walk");
+		w->path = p;
+		w->pathcap = need * 2;
+	}
+	if (at == 1 && w->path[0] == '/')
+		at = 0;		/* the root's children: "/x", not "//x" */
+	w->path[at] = '/';
+	memcpy(w->path + at + 1, name, n + 1);
+	return (int)(at + 1 + n);
+}
+
+static bool
+any(const struct cust_strv *v, const char *s, int flags)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (fnmatch(v->v[i], s, flags) == 0)
+			return true;
+	return false;
+}
+
+static unsigned
+ftype(mode_t m)
+{
+	switch (m & S_IFMT) {
+	case S_IFREG: return CUST_FT_FILE;
+	case S_IFDIR: return CUST_FT_DIR;
+	case S_IFLNK: return CUST_FT_LINK;
+	case S_IFIFO: return CUST_FT_FIFO;
+	case S_IFSOCK: return CUST_FT_SOCK;
+	case S_IFBLK: return CUST_FT_BLOCK;
+	case S_IFCHR: return CUST_FT_CHAR;
+	default: return 0;
+	}
+}
+
+/* find(1)'s -path X -prune and -name X -prune. */
+static bool
+pruned(const struct cust_rule *r, const char *path, const char *name)
+{
+	return any(&r->exclude_path_patterns, path, 0) ||
+	    any(&r->exclude_name_patterns, name, 0);
+}
+
+static bool
+within(const struct timespec *t, const struct cust_walk_opts *o)
+{
+	if (o->since.tv_sec >= 0 && (t->tv_sec < o->since.tv_sec ||
+	    (t->tv_sec == o->since.tv_sec && t->tv_nsec < o->since.tv_nsec)))
+		return false;
+	if (o->until.tv_sec >= 0 && (t->tv_sec > o->until.tv_sec ||
+	    (t->tv_sec == o->until.tv_sec && t->tv_nsec > o->until.tv_nsec)))
+		return false;
+	return true;
+}
+
+/* UAC's date range: any of the chosen times inside it. */
+static bool
+dated(const struct cust_walk_opts *o, const struct stat *st)
+{
+	if (o->date_fields == 0 || o->rule->ignore_date_range ||
+	    S_ISDIR(st->st_mode))
+		return true;
+	return ((o->date_fields & CUST_DATE_MTIME) && within(&st->st_mtim, o)) ||
+	    ((o->date_fields & CUST_DATE_ATIME) && within(&st->st_atim, o)) ||
+	    ((o->date_fields & CUST_DATE_CTIME) && within(&st->st_ctim, o));
+}
+
+/* Does the entry pass the rule's tests (find's -type -name -path -size,
+ * and the date range)? */
+static bool
+matches(const struct cust_walk_opts *o, const struct cust_entry *e)
+{
+	const struct cust_rule *r = o->rule;
+
+	if (r->file_types != 0 && (r->file_types & ftype(e->st.st_mode)) == 0)
+		return false;
+	if (!dated(o, &e->st))
+		return false;
+	if (r->name_patterns.n > 0 && !any(&r->name_patterns, e->name, 0))
+		return false;
+	if (r->path_patterns.n > 0 && !any(&r->path_patterns, e->path, 0))
+		return false;
+	if (S_ISREG(e->st.st_mode) && r->min_size >= 0 &&
+	    e->st.st_size < r->min_size)
+		return false;
+	return true;
+}
+
+int
+cust_stat_at(int dirfd, const char *name, int flags, struct stat *st,
+    struct timespec *btime)
+{
+	struct statx sx;
+
+	if (statx(dirfd, name, flags | AT_NO_AUTOMOUNT, STATX_BASIC_STATS |
+	    STATX_BTIME, &sx) != 0)
+		return -1;
+	memset(st, 0, sizeof(*st));
+	st->st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+	st->st_ino = sx.stx_ino;
+	st->st_mode = sx.stx_mode;
+	st->st_nlink = sx.stx_nlink;
+	st->st_uid = sx.stx_uid;
+	st->st_gid = sx.stx_gid;
+	st->st_rdev = makedev(sx.stx_rdev_major, sx.stx_rdev_minor);
+	st->st_size = (off_t)sx.stx_size;
+	st->st_blksize = sx.stx_blksize;
+	st->st_blocks = (blkcnt_t)sx.stx_blocks;
+	st->st_atim.tv_sec = sx.stx_atime.tv_sec;
+	st->st_atim.tv_nsec = sx.stx_atime.tv_nsec;
+	st->st_mtim.tv_sec = sx.stx_mtime.tv_sec;
+	st->st_mtim.tv_nsec = sx.stx_mtime.tv_nsec;
+	st->st_ctim.tv_sec = sx.stx_ctime.tv_sec;
+	st->st_ctim.tv_nsec = sx.stx_ctime.tv_nsec;
+	btime->tv_sec = -1;
+	btime->tv_nsec = 0;
+	if (sx.stx_mask & STATX_BTIME) {
+		btime->tv_sec = sx.stx_btime.tv_sec;
+		btime->tv_nsec = sx.stx_btime.tv_nsec;
+	}
+	return 0;
+}
+
+int
+cust_open_dir(int dirfd, const char *name)
+{
+	int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, fd;
+
+	/* Reading a directory updates its atime too; O_NOATIME needs us to
+	 * own it or hold CAP_FOWNER. */
+	fd = openat(dirfd, name, flags | O_NOATIME);
+	if (fd < 0 && errno == EPERM)
+		fd = openat(dirfd, name, flags);
+	return fd;
+}
+
+/* Network and automount filesystems: a walk does not wander into them
+ * (UAC leaves them out by default too); name them to collect them. */
+static const char *const remote[] = { "9p", "afs", "autofs", "cifs",
+    "davfs", "fuse.sshfs", "ncpfs", "nfs", "nfs4", "rpc_pipefs", "smb3",
+    "smbfs" };
+
+static bool
+is_remote(const char *type)
+{
+	for (size_t i = 0; type != NULL && i < NELEM(remote); i++)
+		if (strcmp(type, remote[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Kernel-made filesystems that are never walked into unless named. */
+static bool
+pseudo(int fd)
+{
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf) != 0)
+		return false;
+	switch ((unsigned long)sf.f_type) {
+	case PROC_SUPER_MAGIC: case SYSFS_MAGIC: case DEVPTS_SUPER_MAGIC:
+	case CGROUP_SUPER_MAGIC: case CGROUP2_SUPER_MAGIC:
+	case DEBUGFS_MAGIC: case TRACEFS_MAGIC: case SECURITYFS_MAGIC:
+	case BPF_FS_MAGIC: case PSTOREFS_MAGIC: case EFIVARFS_MAGIC:
+	case SELINUX_MAGIC: case SMACK_MAGIC: case BINFMTFS_MAGIC:
+	case 0x62656570:	/* configfs */
+	case 0x65735543:	/* fusectl */
+	case 0x19800202:	/* mqueue */
+	case 0x6e736673:	/* nsfs */
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int
+cmpname(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Each name read from a directory is kept with its entry's inode number
+ * and type just in front of it, so that a regular file can be taken
+ * without a stat of its own (cust_walk_opts.lazy_files).
+ */
+#define NAMEHDR		(sizeof(ino_t) + 1)
+
+static char *
+keepname(const struct dirent64 *d)
+{
+	size_t n = strlen(d->d_name);
+	ino_t ino = (ino_t)d->d_ino;
+	char *p;
+
+	if ((p = malloc(NAMEHDR + n + 1)) == NULL)
+		return NULL;
+	memcpy(p, &ino, sizeof(ino));
+	p[sizeof(ino)] = (char)d->d_type;
+	memcpy(p + NAMEHDR, d->d_name, n + 1);
+	return p + NAMEHDR;
+}
+
+static unsigned char
+nametype(const char *name)
+{
+	return (unsigned char)name[-1];
+}
+
+static ino_t
+nameino(const char *name)
+{
+	ino_t ino;
+
+	memcpy(&ino, name - NAMEHDR, sizeof(ino));
+	return ino;
+}
+
+static void
+freenames(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i] - NAMEHDR);
+	free(v);
+}
+
+/* Read every name in directory FD, sorted; *errp is set on failure. */
+static int
+readnames(int fd, char ***vp, size_t *np, int *errp)
+{
+	char *buf, **v = NULL, **nv;
+	size_t n = 0, cap = 0;
+	ssize_t k;
+	int r = 0;
+
+	*errp = 0;
+	if ((buf = malloc(DIRBUF)) == NULL)
+		return -1;
+	while ((k = getdents64(fd, buf, DIRBUF)) > 0) {
+		for (ssize_t off = 0; off < k;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + off);
+
+			off += d->d_reclen;
+			if (strcmp(d->d_name, ".") == 0 ||
+			    strcmp(d->d_name, "..") == 0)
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
+					goto oom;
+				v = nv;
+			}
+			if ((v[n] = keepname(d)) == NULL)
+				goto oom;
+			n++;
+		}
+	}
+	if (k < 0)
+		*errp = errno;
+	free(buf);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmpname);
+	*vp = v;
+	*np = n;
+	return r;
+oom:
+	free(buf);
+	freenames(v, n);
+	return -1;
+}
+
+/* Hand the entry at NAME to the visitor; LAZY: see consider_file(). */
+static int
+deliver(struct walk *w, int dirfd, size_t len, const char *name, int depth,
+    int err, const char *what, bool lazy)
+{
+	w->e.lazy = lazy;
+	w->e.path = w->path;
+	w->e.pathlen = len;
+	w->e.name = name;
+	w->e.dirfd = dirfd;
+	w->e.depth = depth;
+	w->e.err = err;
+	w->e.what = what;
+	return w->o->visit(w->o->arg, &w->e);
+}
+
+static int
+visit(struct walk *w, int dirfd, size_t len, const char *name, int depth,
+    int err, const char *what)
+{
+	return deliver(w, dirfd, len, name, depth, err, what, false);
+}
+
+static void
+budget(struct walk *w, size_t keep)
+{
+	for (size_t k = 0; w->open > FD_BUDGET && k < keep; k++)
+		if (w->fr[k].fd >= 0) {
+			close(w->fr[k].fd);
+			w->fr[k].fd = -1;
+			w->open--;
+		}
+}
+
+static bool
+same(const struct frame *f, int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && st.st_dev == f->dev &&
+	    st.st_ino == f->ino;
+}
+
+/*
+ * The open directory of frame K, reopened from its nearest open ancestor
+ * if the fd budget closed it; -1 when a directory on the way was replaced.
+ */
+static int
+frame_fd(struct walk *w, size_t k)
+{
+	size_t j = k + 1;
+	int base, fd;
+
+	if (w->fr[k].fd >= 0)
+		return w->fr[k].fd;
+	while (j > 0 && w->fr[j - 1].fd < 0)
+		j--;
+	base = j > 0 ? w->fr[j - 1].fd : w->base;
+	for (size_t m = j; m <= k; m++) {
+		if ((fd = cust_open_dir(base, w->fr[m].name)) < 0)
+			return -1;
+		if (!same(&w->fr[m], fd)) {
+			close(fd);
+			errno = ESTALE;
+			return -1;
+		}
+		w->fr[m].fd = base = fd;
+		w->open++;
+		budget(w, m);
+	}
+	return w->fr[k].fd;
+}
+
+static void
+pop(struct walk *w)
+{
+	struct frame *f = &w->fr[--w->nfr];
+
+	if (f->fd >= 0) {
+		close(f->fd);
+		w->open--;
+	}
+	freenames(f->names, f->n);
+	free(f->name);
+}
+
+static int
+push(struct walk *w, int fd, const struct stat *st, const char *name,
+    size_t len, int depth, char **names, size_t n)
+{
+	struct frame *f;
+
+	if (w->nfr == w->frcap) {
+		size_t cap = w->frcap ? w->frcap * 2 : 16;
+
+		if ((f = realloc(w->fr, cap * sizeof(*f))) == NULL)
+			goto oom;
+		w->fr = f;
+		w->frcap = cap;
+	}
+	f = &w->fr[w->nfr];
+	if ((f->name = strdup(name)) == NULL)
+		goto oom;
+	f->fd = fd;
+	f->dev = st->st_dev;
+	f->ino = st->st_ino;
+	f->pathlen = len;
+	f->names = names;
+	f->n = n;
+	f->i = 0;
+	f->depth = depth;
+	w->nfr++;
+	w->open++;
+	budget(w, w->nfr - 1);
+	return CUST_OK;
+oom:
+	close(fd);
+	freenames(names, n);
+	return cust_set_error(w->ctx, ENOMEM, CUST_FATAL, "walk");
+}
+
+static bool
+onstack(const struct walk *w, const struct stat *st)
+{
+	for (size_t k = 0; k < w->nfr; k++)
+		if (w->fr[k].dev == st->st_dev && w->fr[k].ino == st->st_ino)
+			return true;
+	return false;
+}
+
+enum { GO_ON, STOP_HERE, STOP_PRUNE };
+
+/*
+ * May the walk enter the directory open at FD?  Not into /dev, nor across
+ * into a kernel or network filesystem, unless the walk started there; not
+ * across a mount with --one-file-system; and a filesystem of a type the
+ * rule excludes is not even recorded.
+ */
+static int
+boundary(struct walk *w, int fd, const struct stat *st, int depth)
+{
+	const struct cust_rule *r = w->o->rule;
+	bool crossing = depth > 0 && st->st_dev != w->fr[w->nfr - 1].dev;
+	const char *type = NULL;
+
+	if (crossing || depth == 0)
+		type = cust_mounts_type(w->o->mounts, fd);
+	if (type != NULL && any(&r->exclude_file_systems, type, 0))
+		return STOP_PRUNE;
+	if (depth > 0 && strcmp(w->path, "/dev") == 0)
+		return STOP_HERE;
+	if (crossing && (w->o->one_file_system || pseudo(fd) ||
+	    is_remote(type)))
+		return STOP_HERE;
+	return GO_ON;
+}
+
+/* Open directory NAME for descent and push it; visit it when it matches. */
+static int
+descend(struct walk *w, int dirfd, size_t len, const char *name, int depth,
+    bool match)
+{
+	struct stat st;
+	char **names;
+	size_t n;
+	int fd, err, r;
+
+	if (onstack(w, &w->e.st))
+		return visit(w, dirfd, len, name, depth, ELOOP,
+		    "directory loop");
+	if ((fd = cust_open_dir(dirfd, name)) < 0)
+		return visit(w, dirfd, len, name, depth, errno, "open");
+	if (fstat(fd, &st) != 0 || st.st_dev != w->e.st.st_dev ||
+	    st.st_ino != w->e.st.st_ino) {
+		close(fd);
+		return visit(w, dirfd, len, name, depth, 0, "replaced");
+	}
+	switch (boundary(w, fd, &st, depth)) {
+	case STOP_PRUNE:
+		close(fd);
+		return CUST_OK;
+	case STOP_HERE:
+		close(fd);
+		return match ? visit(w, dirfd, len, name, depth, 0, NULL) :
+		    CUST_OK;
+	}
+	if (readnames(fd, &names, &n, &err) != 0) {
+		close(fd);
+		return cust_set_error(w->ctx, ENOMEM, CUST_FATAL, "walk");
+	}
+	if (err != 0 || match)
+		r = visit(w, dirfd, len, name, depth, err, err ? "list" : NULL);
+	else
+		r = CUST_OK;
+	if (r == CUST_FATAL) {
+		close(fd);
+		freenames(names, n);
+		return r;
+	}
+	return push(w, fd, &st, name, len, depth, names, n);
+}
+
+/*
+ * A regular file, by its directory entry, for a visitor that stats it
+ * itself (it opens it anyway): when no test of the rule needs a stat, the
+ * entry carries only its type, its inode number and its directory's
+ * device, and the visitor checks them against the file it opens.
+ */
+static int
+consider_file(struct walk *w, int dirfd, size_t len, const char *name,
+    int depth)
+{
+	struct cust_entry *e = &w->e;
+
+	memset(&e->st, 0, sizeof(e->st));
+	e->st.st_mode = S_IFREG;
+	e->st.st_ino = nameino(name);
+	e->st.st_dev = w->fr[w->nfr - 1].dev;
+	e->btime.tv_sec = -1;
+	e->btime.tv_nsec = 0;
+	e->name = name;
+	e->path = w->path;
+	if (pruned(w->o->rule, w->path, name) || !matches(w->o, e))
+		return CUST_OK;
+	return deliver(w, dirfd, len, name, depth, 0, NULL, true);
+}
+
+/* May a regular file of this walk be taken by its directory entry? */
+static bool
+lazy(const struct walk *w, const char *name, int depth)
+{
+	const struct cust_walk_opts *o = w->o;
+
+	return o->lazy_files && depth > 0 && nametype(name) == DT_REG &&
+	    o->rule->min_size < 0 &&
+	    (o->date_fields == 0 || o->rule->ignore_date_range);
+}
+
+/* Look at one name: visit it when it matches, descend when a directory. */
+static int
+consider(struct walk *w, int dirfd, size_t len, const char *name, int depth)
+{
+	const struct cust_rule *rule = w->o->rule;
+	bool match;
+
+	if (cust_stat_at(dirfd, name, AT_SYMLINK_NOFOLLOW, &w->e.st,
+	    &w->e.btime) != 0) {
+		memset(&w->e.st, 0, sizeof(w->e.st));
+		return visit(w, dirfd, len, name, depth, errno, "lstat");
+	}
+	w->e.name = name;
+	w->e.path = w->path;
+	if (pruned(rule, w->path, name))
+		return CUST_OK;
+	match = matches(w->o, &w->e);
+	if (S_ISDIR(w->e.st.st_mode) &&
+	    (rule->max_depth < 0 || depth < rule->max_depth))
+		return descend(w, dirfd, len, name, depth, match);
+	return match ? visit(w, dirfd, len, name, depth, 0, NULL) : CUST_OK;
+}
+
+/* Walk the tree at NAME in PARENT (its path is w->path[0..len]). */
+static int
+tree(struct walk *w, int parent, size_t len, const char *name)
+{
+	struct frame *f;
+	const char *child;
+	int fd, r, n;
+
+	w->base = parent;
+	w->nfr = 0;
+	r = consider(w, parent, len, name, 0);
+	while (r != CUST_FATAL && w->nfr > 0) {
+		f = &w->fr[w->nfr - 1];
+		if (f->i == f->n) {
+			pop(w);
+			continue;
+		}
+		child = f->names[f->i++];
+		if ((n = setpath(w, f->pathlen, child)) < 0) {
+			r = n;
+			break;
+		}
+		if ((fd = frame_fd(w, w->nfr - 1)) < 0) {
+			/* The directory went away under us: say so, move on. */
+			w->path[f->pathlen] = '\0';
+			r = visit(w, -1, f->pathlen, f->name, f->depth, errno,
+			    "reopen");
+			f->i = f->n;
+			continue;
+		}
+		r = lazy(w, child, f->depth + 1) ?
+		    consider_file(w, fd, (size_t)n, child, f->depth + 1) :
+		    consider(w, fd, (size_t)n, child, f->depth + 1);
+	}
+	while (w->nfr > 0)
+		pop(w);
+	return r == CUST_FATAL ? r : CUST_OK;
+}
+
+static bool
+isglob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+/* Split S on '/' into the non-empty, non-"." components. */
+static int
+split(const char *s, char **bufp, char ***vp, size_t *np)
+{
+	char *buf, **v, *tok, *save;
+	size_t n = 0;
+
+	if ((buf = strdup(s)) == NULL)
+		return -1;
+	if ((v = calloc(strlen(s) / 2 + 2, sizeof(*v))) == NULL) {
+		free(buf);
+		return -1;
+	}
+	for (tok = strtok_r(buf, "/", &save); tok != NULL;
+	    tok = strtok_r(NULL, "/", &save))
+		if (strcmp(tok, ".") != 0)
+			v[n++] = tok;
+	*bufp = buf;
+	*vp = v;
+	*np = n;
+	return 0;
+}
+
+static int expand(struct walk *, int, size_t, char **, size_t, int);
+
+/*
+ * The expansion below a directory at w->path[0..len) leaves those bytes as
+ * it found them: glob() writes each match at LEN, after the same prefix.
+ * A link's target and ".." rewrite the path from further up, so they keep
+ * a copy of it (owned by the caller, NULL when out of memory) and put it
+ * back with restore().
+ */
+static char *
+keep(const struct walk *w, size_t len)
+{
+	char *p;
+
+	if ((p = malloc(len + 1)) != NULL) {
+		memcpy(p, w->path, len);
+		p[len] = '\0';
+	}
+	return p;
+}
+
+/* The length of the directory part of w->path[..len]: "/a" of "/a/b",
+ * "/" of "/a" and of "/". */
+static size_t
+dirlen(const struct walk *w, size_t len)
+{
+	while (len > 1 && w->path[len - 1] != '/')
+		len--;
+	return len > 1 ? len - 1 : len;
+}
+
+/* Put back the path SAVED by keep(), and free it. */
+static void
+restore(struct walk *w, char *saved, size_t len)
+{
+	memcpy(w->path, saved, len + 1);	/* pathcap only grows */
+	free(saved);
+}
+
+/* Open the directory at w->path[0..len] from the root, link by link. */
+static int
+reopen(struct walk *w, size_t len)
+{
+	char *buf, **v, save = w->path[len];
+	size_t n;
+	int fd, next;
+
+	w->path[len] = '\0';
+	if (split(w->path, &buf, &v, &n) != 0) {
+		w->path[len] = save;
+		return -1;
+	}
+	w->path[len] = save;
+	fd = dup(w->o->rootfd);
+	for (size_t i = 0; fd >= 0 && i < n; i++) {
+		next = cust_open_dir(fd, v[i]);
+		close(fd);
+		fd = next;
+	}
+	free(buf);
+	free(v);
+	return fd;
+}
+
+/*
+ * NOLINTBEGIN(misc-no-recursion): follow(), step(), glob(), up() and
+ * expand() recurse once per component of the path; expand() stops them at
+ * MAX_RESOLVE components, and follow() at MAX_LINK_HOPS links.
+ */
+
+/*
+ * Continue the expansion at a symbolic link met on the way, from the link's
+ * directory or the root: what lies beyond it is recorded under the path it
+ * resolves to (/var/run/x as /run/x), and the link's own path, w->path[..len],
+ * is put back afterwards for the names that follow it.
+ */
+static int
+follow(struct walk *w, int dirfd, size_t len, const char *name,
+    char **rest, size_t nrest, int hops)
+{
+	char target[4096], *buf = NULL, **v = NULL, **all = NULL, *saved;
+	ssize_t k;
+	size_t n, plen;
+	int r, fd = -1;
+
+	if (hops >= MAX_LINK_HOPS)
+		return visit(w, dirfd, len, name, 0, ELOOP, "resolve");
+	k = readlinkat(dirfd, name, target, sizeof(target) - 1);
+	if (k < 0 || k == (ssize_t)sizeof(target) - 1)
+		return visit(w, dirfd, len, name, 0, k < 0 ? errno :
+		    ENAMETOOLONG, "readlink");
+	target[k] = '\0';
+	if ((fd = dup(target[0] == '/' ? w->o->rootfd : dirfd)) < 0) {
+		r = visit(w, dirfd, len, name, 0, errno, "open");
+		goto out;
+	}
+	if (split(target, &buf, &v, &n) != 0 ||
+	    (all = calloc(n + nrest + 1, sizeof(*all))) == NULL ||
+	    (saved = keep(w, len)) == NULL) {
+		r = cust_set_error(w->ctx, ENOMEM, CUST_FATAL, "walk");
+		goto out;
+	}
+	memcpy(all, v, n * sizeof(*v));
+	memcpy(all + n, rest, nrest * sizeof(*rest));
+	/* A relative target continues from the link's directory. */
+	plen = target[0] == '/' ? 1 : dirlen(w, len);
+	w->path[plen] = '\0';		/* "/" when absolute */
+	r = expand(w, fd, plen, all, n + nrest, hops + 1);
+	restore(w, saved, len);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(all);
+	free(buf);
+	free(v);
+	return r;
+}
+
+/* Take component NAME of directory DIRFD, then the REST. */
+static int
+step(struct walk *w, int dirfd, size_t dlen, const char *name, char **rest,
+    size_t nrest, int hops)
+{
+	struct timespec bt;
+	struct stat st;
+	int len, fd, r;
+
+	if ((len = setpath(w, dlen, name)) < 0)
+		return len;
+	if (cust_stat_at(dirfd, name, AT_SYMLINK_NOFOLLOW, &st, &bt) != 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return CUST_OK;	/* not on this host: nothing to say */
+		memset(&w->e.st, 0, sizeof(w->e.st));
+		return visit(w, dirfd, (size_t)len, name, 0, errno, "lstat");
+	}
+	if (nrest == 0)
+		return tree(w, dirfd, (size_t)len, name);
+	if (S_ISLNK(st.st_mode))
+		return follow(w, dirfd, (size_t)len, name, rest, nrest, hops);
+	if (!S_ISDIR(st.st_mode))
+		return CUST_OK;
+	if ((fd = cust_open_dir(dirfd, name)) < 0) {
+		w->e.st = st;
+		return visit(w, dirfd, (size_t)len, name, 0, errno, "open");
+	}
+	r = expand(w, fd, (size_t)len, rest, nrest, hops);
+	close(fd);
+	return r;
+}
+
+static int
+glob(struct walk *w, int dirfd, size_t len, char **comps, size_t n, int hops)
+{
+	char **names;
+	size_t nn;
+	int err, r = CUST_OK;
+
+	if (readnames(dirfd, &names, &nn, &err) != 0)
+		return cust_set_error(w->ctx, ENOMEM, CUST_FATAL, "walk");
+	for (size_t i = 0; r != CUST_FATAL && i < nn; i++)
+		if (fnmatch(comps[0], names[i], FNM_PERIOD) == 0)
+			r = step(w, dirfd, len, names[i], comps + 1, n - 1,
+			    hops);
+	freenames(names, nn);
+	return r;
+}
+
+/*
+ * ".." in a manifest path: the parent of w->path[..len], opened afresh
+ * from the root (the path may have come through a link), then the REST;
+ * w->path[..len] is put back afterwards.
+ */
+static int
+up(struct walk *w, size_t len, char **rest, size_t nrest, int hops)
+{
+	size_t plen = dirlen(w, len);
+	char *saved;
+	int fd, err, r;
+
+	if ((saved = keep(w, len)) == NULL)
+		return cust_set_error(w->ctx, ENOMEM, CUST_FATAL, "walk");
+	w->path[plen] = '\0';
+	if ((fd = reopen(w, plen)) >= 0) {
+		r = expand(w, fd, plen, rest, nrest, hops);
+		close(fd);
+	} else if ((err = errno) == ENOMEM)	/* reopen()'s split */
+		r = cust_set_error(w->ctx, err, CUST_FATAL, "walk");
+	else if (err == ENOENT || err == ENOTDIR)
+		r = CUST_OK;	/* not on this host: nothing to say */
+	else
+		r = visit(w, -1, plen, "..", 0, err, "open");
+	restore(w, saved, len);
+	return r;
+}
+
+static int
+expand_one(struct walk *w, int dirfd, size_t len, char **comps, size_t n,
+    int hops)
+{
+	w->path[len] = '\0';
+	if (n == 0)
+		return tree(w, dirfd, len, ".");
+	if (strcmp(comps[0], "..") == 0)
+		return up(w, len, comps + 1, n - 1, hops);
+	if (isglob(comps[0]))
+		return glob(w, dirfd, len, comps, n, hops);
+	return step(w, dirfd, len, comps[0], comps + 1, n - 1, hops);
+}
+
+/*
+ * Expand the components COMPS below the directory DIRFD at w->path[..len].
+ * Each level keeps a directory open until the levels below it are done,
+ * so a path that links back into itself ("../a/../a/...", 40 links deep)
+ * would run out of descriptors, and be dropped without a word, long
+ * before the link limit: stop it at MAX_RESOLVE components and say so.
+ */
+static int
+expand(struct walk *w, int dirfd, size_t len, char **comps, size_t n,
+    int hops)
+{
+	int at, r;
+
+	if (n > 0 && w->resolving == MAX_RESOLVE) {
+		if ((at = setpath(w, len, comps[0])) < 0)
+			return at;
+		return visit(w, dirfd, (size_t)at, comps[0], 0, ELOOP,
+		    "resolve");
+	}
+	w->resolving++;
+	r = expand_one(w, dirfd, len, comps, n, hops);
+	w->resolving--;
+	return r;
+}
+
+/* NOLINTEND(misc-no-recursion) */
+
+int
+cust_walk(struct cust_ctx *ctx, const struct cust_walk_opts *o,
+    const char *path)
+{
+	struct walk w;
+	char *buf = NULL, **comps = NULL;
+	size_t n;
+	int fd = -1, r;
+
+	memset(&w, 0, sizeof(w));
+	w.ctx = ctx;
+	w.o = o;
+	w.pathcap = 256;
+	if ((w.path = malloc(w.pathcap)) == NULL ||
+	    split(path, &buf, &comps, &n) != 0) {
+		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "walk");
+		goto out;
+	}
+	/* 2 of pathcap bytes:
+	 * NOLINTNEXTLINE(clang-analyzer-security.insecureAPI.strcpy) */
+	strcpy(w.path, "/");
+	if ((fd = dup(o->rootfd)) < 0) {
+		r = cust_set_error(ctx, errno, CUST_FATAL, "walk");
+		goto out;
+	}
+	r = expand(&w, fd, 1, comps, n, 0);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(w.fr);
+	free(w.path);
+	free(comps);
+	free(buf);
+	return r;
+}

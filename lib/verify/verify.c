@@ -1,0 +1,726 @@
+/*
+ * verify.c: the verifier's streaming pass.  The bundle is read once, member by
+ * member, in the order bag_writer.c writes it; payload files are hashed as
+ * they pass, line-oriented tag files are checked line by line against what
+ * was hashed, and the small tag files are kept for checks.c.  Nothing is
+ * extracted, every size is bounded before it is read, and the first member
+ * out of place ends the pass.
+ */
+#include <sys/random.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "verify/verify.h"
+
+#define ARENA_BLOCK	(1024 * 1024)
+#define MAX_ITEMS	(64u * 1024 * 1024)	/* payload files accepted */
+#define LINE_FILES	(1024 * 1024)		/* files.jsonl line */
+#define LINE_MANIFEST	(72 * 1024)		/* manifest line */
+#define JSON_VALUES	(256u * 1024)		/* values in one JSON text */
+
+static const char *const expect[] = {
+	[S_BAGIT] = "bagit.txt",
+	[S_ALGS] = "metadata/algorithms.txt",
+	[S_ACQ] = "metadata/acquisition.json",
+	[S_FILES] = "metadata/files.jsonl",
+	[S_BODY] = "metadata/bodyfile.txt",
+	[S_CUSTODY] = "metadata/custody.jsonl",
+	[S_BAGINFO] = "bag-info.txt",
+	[S_TAGMAN] = "tagmanifest-sha512.txt",
+	[S_SIG] = CUST_SIG_MEMBER,
+	[S_P7S] = CUST_P7S_MEMBER,
+	[S_TSR] = CUST_TSR_MEMBER,
+	[S_P7STSR] = CUST_P7STSR_MEMBER,
+	[S_CLOSING] = CUST_CLOSING_MEMBER,
+	[S_CLOSESIG] = CUST_CLOSESIG_MEMBER,
+};
+
+/* Largest size accepted for the members kept in memory. */
+static const uint64_t limit[] = {
+	[S_BAGIT] = 4096, [S_ALGS] = 1024,
+	[S_ACQ] = 16 * 1024 * 1024, [S_CUSTODY] = 16 * 1024 * 1024,
+	[S_BAGINFO] = 1024 * 1024, [S_TAGMAN] = 1024 * 1024,
+	[S_SIG] = CUST_SIG_MAX, [S_P7S] = CUST_P7S_MAX,
+	[S_TSR] = CUST_TSR_MAX, [S_P7STSR] = CUST_TSR_MAX,
+	[S_CLOSING] = CUST_CLOSING_MAX, [S_CLOSESIG] = CUST_SIG_MAX,
+};
+
+static const char *const manifest_name[CUST_NALG] = {
+	"manifest-sha256.txt", "manifest-sha512.txt", "manifest-sha1.txt",
+	"manifest-md5.txt",
+};
+
+static int
+oom(struct ver *v)
+{
+	return cust_set_error(v->ctx, ENOMEM, CUST_FATAL, "verify");
+}
+
+static const char *
+arena_dup(struct ver *v, const char *s, size_t n)
+{
+	char **a, *p;
+
+	if (n + 1 > ARENA_BLOCK - v->arenaused || v->narena == 0) {
+		size_t sz = n + 1 > ARENA_BLOCK ? n + 1 : ARENA_BLOCK;
+
+		if ((a = realloc(v->arena, (v->narena + 1) * sizeof(*a))) ==
+		    NULL)
+			return NULL;
+		v->arena = a;
+		if ((a[v->narena] = malloc(sz)) == NULL)
+			return NULL;
+		v->narena++;
+		v->arenaused = n + 1 > ARENA_BLOCK ? ARENA_BLOCK : 0;
+		if (n + 1 > ARENA_BLOCK) {
+			memcpy(a[v->narena - 1], s, n);
+			a[v->narena - 1][n] = '\0';
+			return a[v->narena - 1];
+		}
+	}
+	p = v->arena[v->narena - 1] + v->arenaused;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	v->arenaused += n + 1;
+	return p;
+}
+
+static size_t
+slot_of(const struct ver *v, const char *s, size_t n)
+{
+	uint64_t h[2];
+
+	cust_siphash128(v->k0, v->k1, (const unsigned char *)s, n, h);
+	return (size_t)h[0] & (v->slotcap - 1);
+}
+
+struct item *
+ver_lookup(struct ver *v, const char *rel, size_t n)
+{
+	size_t i;
+
+	if (v->slotcap == 0)
+		return NULL;
+	for (i = slot_of(v, rel, n); v->slots[i] != 0;
+	    i = (i + 1) & (v->slotcap - 1)) {
+		struct item *it = &v->items[v->slots[i] - 1];
+
+		if (strlen(it->rel) == n && memcmp(it->rel, rel, n) == 0)
+			return it;
+	}
+	return NULL;
+}
+
+const unsigned char *
+ver_digest(const struct ver *v, size_t i, size_t k)
+{
+	const unsigned char *d = v->digs + i * v->dsize;
+
+	for (size_t j = 0; j < k; j++)
+		d += cust_alg_size(v->alg[j]);
+	return d;
+}
+
+static void
+insert(struct ver *v, size_t k)
+{
+	const char *rel = v->items[k].rel;
+	size_t i;
+
+	for (i = slot_of(v, rel, strlen(rel)); v->slots[i] != 0;
+	    i = (i + 1) & (v->slotcap - 1))
+		;
+	v->slots[i] = (uint32_t)k + 1;
+}
+
+static int
+rehash(struct ver *v)
+{
+	size_t cap = v->slotcap ? v->slotcap * 2 : 1024;
+	uint32_t *s;
+
+	if ((s = calloc(cap, sizeof(*s))) == NULL)
+		return -1;
+	free(v->slots);
+	v->slots = s;
+	v->slotcap = cap;
+	for (size_t k = 0; k < v->nitems; k++)
+		insert(v, k);
+	return 0;
+}
+
+/* A new payload item; NULL when out of memory or, with *dup set, when the
+ * name is taken already. */
+static struct item *
+add_item(struct ver *v, const char *rel, uint64_t size, bool *dup)
+{
+	struct item *it;
+	unsigned char *d;
+	size_t cap;
+
+	if ((*dup = ver_lookup(v, rel, strlen(rel)) != NULL))
+		return NULL;
+	if (v->nitems == v->itemcap) {
+		cap = v->itemcap ? v->itemcap * 2 : 1024;
+		if ((it = realloc(v->items, cap * sizeof(*it))) == NULL)
+			return NULL;
+		v->items = it;
+		if ((d = realloc(v->digs, cap * v->dsize)) == NULL)
+			return NULL;
+		v->digs = d;
+		v->itemcap = cap;
+	}
+	it = &v->items[v->nitems];
+	if ((it->rel = arena_dup(v, rel, strlen(rel))) == NULL)
+		return NULL;
+	it->size = size;
+	it->flags = 0;
+	v->nitems++;
+	if (v->nitems * 4 > v->slotcap * 3)
+		return rehash(v) == 0 ? it : NULL;
+	insert(v, v->nitems - 1);
+	return it;
+}
+
+/* The reader gave up: the archive is damaged, hostile or unreadable. */
+static int
+reader_failed(struct ver *v, int rc)
+{
+	v->stop = true;
+	/* Out of memory (ENOMEM) or OpenSSL (0) is ours, not the input's. */
+	if (rc == CUST_FATAL && (cust_ctx_errno(v->ctx) == 0 ||
+	    cust_ctx_errno(v->ctx) == ENOMEM))
+		return CUST_FATAL;
+	if (rc == CUST_FATAL)
+		v->rep->verdict = CUST_UNREADABLE;
+	return FIND(v, C_ARCHIVE, v->o->name, "%s", cust_ctx_error(v->ctx));
+}
+
+static int
+tagsum(struct ver *v, const char *name, const unsigned char md[64])
+{
+	if (v->ntags == NELEM(v->tags))
+		return oom(v);
+	v->tags[v->ntags].name = name;
+	cust_hex(md, 64, v->tags[v->ntags].sha512);
+	v->tags[v->ntags].listed = false;
+	v->ntags++;
+	return CUST_OK;
+}
+
+static int
+too_big(struct ver *v, const struct cust_member *m, uint64_t lim)
+{
+	v->stop = true;
+	return FIND(v, C_ARCHIVE, m->rel, "%ju bytes, more than the %ju this "
+	    "member may have", (uintmax_t)m->size, (uintmax_t)lim);
+}
+
+/* Keep a small member in memory; NAME (static) lists it as a tag file. */
+static int
+hold(struct ver *v, const struct cust_member *m, uint64_t lim,
+    struct held *h, const char *name)
+{
+	unsigned char md[64];
+	const void *p;
+	ssize_t k;
+
+	if (m->size > lim)
+		return too_big(v, m, lim);
+	if ((h->p = malloc(m->size + 1)) == NULL)
+		return oom(v);
+	h->n = 0;
+	while ((k = cust_reader_data(v->rd, &p)) > 0) {
+		if ((uint64_t)k > m->size - h->n)
+			return reader_failed(v, CUST_FAILED);
+		memcpy(h->p + h->n, p, (size_t)k);
+		h->n += (size_t)k;
+	}
+	if (k < 0)
+		return reader_failed(v, (int)k);
+	h->p[h->n] = '\0';
+	if (name == NULL)
+		return CUST_OK;
+	if (EVP_Digest(h->p, h->n, md, NULL, EVP_sha512(), NULL) != 1)
+		return cust_set_ssl_error(v->ctx, CUST_FATAL, "sha512");
+	return tagsum(v, name, md);
+}
+
+typedef int line_fn(struct ver *, size_t k, char *line, size_t n);
+
+/* Split bytes into lines for FN, bounded by v->linemax. */
+static int
+split_lines(struct ver *v, const struct cust_member *m, const char *p,
+    size_t n, line_fn *fn, size_t k)
+{
+	const char *nl;
+	size_t take;
+	int r;
+
+	while (n > 0) {
+		nl = memchr(p, '\n', n);
+		take = nl != NULL ? (size_t)(nl - p) : n;
+		if (take > v->linemax - v->linelen) {
+			v->stop = true;
+			return FIND(v, C_STRUCTURE, m->rel, "line %ju is longer "
+			    "than %zu bytes", (uintmax_t)v->lineno + 1,
+			    v->linemax);
+		}
+		memcpy(v->line + v->linelen, p, take);
+		v->linelen += take;
+		p += take;
+		n -= take;
+		if (nl == NULL)
+			break;
+		p++;
+		n--;
+		v->line[v->linelen] = '\0';
+		if ((r = fn(v, k, v->line, v->linelen)) != CUST_OK)
+			return r;
+		v->lineno++;
+		v->linelen = 0;
+	}
+	return CUST_OK;
+}
+
+/* Read a member line by line through FN (NULL: only hash it). */
+static int
+lines(struct ver *v, const struct cust_member *m, size_t max, line_fn *fn,
+    size_t k, const char *name)
+{
+	unsigned char md[64];
+	const void *p;
+	ssize_t n = 0;
+	int r = CUST_OK;
+
+	v->linelen = 0;
+	v->lineno = 0;
+	v->linemax = max;
+	v->lastidx = 0;
+	if (EVP_DigestInit_ex2(v->tagmd, EVP_sha512(), NULL) != 1)
+		return cust_set_ssl_error(v->ctx, CUST_FATAL, "sha512");
+	while (r == CUST_OK && !v->stop &&
+	    (n = cust_reader_data(v->rd, &p)) > 0) {
+		EVP_DigestUpdate(v->tagmd, p, (size_t)n);
+		if (fn != NULL)
+			r = split_lines(v, m, p, (size_t)n, fn, k);
+	}
+	if (r != CUST_OK || v->stop)
+		return r;
+	if (n < 0)
+		return reader_failed(v, (int)n);
+	if (fn != NULL && v->linelen > 0 && (r = FIND(v, C_STRUCTURE, m->rel,
+	    "last line does not end with a newline")) != CUST_OK)
+		return r;
+	if (EVP_DigestFinal_ex(v->tagmd, md, NULL) != 1)
+		return cust_set_ssl_error(v->ctx, CUST_FATAL, "sha512");
+	return tagsum(v, name, md);
+}
+
+static int
+unhex(const char *s, size_t n, unsigned char *out)
+{
+	for (size_t i = 0; i < n; i += 2) {
+		int hi = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' :
+		    s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 : -1;
+		int lo = s[i + 1] >= '0' && s[i + 1] <= '9' ? s[i + 1] - '0' :
+		    s[i + 1] >= 'a' && s[i + 1] <= 'f' ? s[i + 1] - 'a' + 10 :
+		    -1;
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i / 2] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/* One line "<hex>  data/<name>" of the payload manifest at position K. */
+static int
+manifest_line(struct ver *v, size_t k, char *line, size_t n)
+{
+	const char *mname = manifest_name[__builtin_ctz(v->alg[k])];
+	size_t dl = cust_alg_size(v->alg[k]), hl = 2 * dl, idx;
+	unsigned char want[CUST_MAX_DIGEST];
+	char got[2 * CUST_MAX_DIGEST + 1];
+	const char *path = line + hl + 2;
+	struct item *it;
+
+	if (n < hl + 2 + 5 || line[hl] != ' ' || line[hl + 1] != ' ' ||
+	    unhex(line, hl, want) != 0 || strncmp(path, "data/", 5) != 0)
+		return FIND(v, C_STRUCTURE, mname, "line %ju is not "
+		    "\"<%s>  data/<name>\"", (uintmax_t)v->lineno + 1,
+		    cust_alg_name(v->alg[k]));
+	if ((it = ver_lookup(v, path, n - hl - 2)) == NULL) {
+		v->rep->missing++;
+		return FIND(v, C_COMPLETE, path, "listed in %s but not in the "
+		    "bundle", mname);
+	}
+	idx = (size_t)(it - v->items);
+	if (it->flags & (1u << k))
+		return FIND(v, C_STRUCTURE, path, "listed twice in %s", mname);
+	it->flags |= 1u << k;
+	/* Members come in manifest order: a member moved breaks it. */
+	if (v->lastidx != 0 && idx < v->lastidx && !v->order_reported) {
+		v->order_reported = true;
+		if (FIND(v, C_STRUCTURE, path, "members are not in the order "
+		    "of %s", mname) != CUST_OK)
+			return CUST_FATAL;
+	}
+	v->lastidx = idx + 1;
+	if (memcmp(want, ver_digest(v, idx, k), dl) == 0)
+		return CUST_OK;
+	it->flags |= F_BAD;
+	cust_hex(ver_digest(v, idx, k), dl, got);
+	return FIND(v, C_VALID, path, "content %s is %s; %s says %.*s",
+	    cust_alg_name(v->alg[k]), got, mname, (int)hl, line);
+}
+
+/* bodyfile.txt holds escaped names only: every line is UTF-8. */
+static int
+body_line(struct ver *v, size_t k, char *line, size_t n)
+{
+	(void)k;
+	if (cust_utf8_valid(line, n))
+		return CUST_OK;
+	return FIND(v, C_META, "metadata/bodyfile.txt", "line %ju is not UTF-8",
+	    (uintmax_t)v->lineno + 1);
+}
+
+json_t *
+ver_json(const char *p, size_t n, json_error_t *err)
+{
+	return cust_json_bounded(p, n, JSON_VALUES, err);
+}
+
+static bool
+failure_status(const char *s)
+{
+	return strcmp(s, "vanished") == 0 || strcmp(s, "denied") == 0 ||
+	    strcmp(s, "error") == 0;
+}
+
+/* A stored file's record must agree with what the bundle holds. */
+static int
+record_stored(struct ver *v, const char *stored, json_t *o)
+{
+	const char *sha = json_string_value(json_object_get(o, "sha256"));
+	json_t *bytes = json_object_get(o, "bytes");
+	char got[65];
+	struct item *it;
+
+	if (strncmp(stored, "data/", 5) != 0 ||
+	    (it = ver_lookup(v, stored, strlen(stored))) == NULL)
+		return FIND(v, C_META, stored, "files.jsonl line %ju names a "
+		    "stored file the bundle does not hold",
+		    (uintmax_t)v->lineno + 1);
+	if (it->flags & F_FILES)
+		return FIND(v, C_META, stored, "two records in files.jsonl");
+	it->flags |= F_FILES;
+	cust_hex(ver_digest(v, (size_t)(it - v->items), 0), 32, got);
+	if (sha == NULL || strcmp(sha, got) != 0)
+		return FIND(v, C_META, stored, "files.jsonl gives sha256 %s, "
+		    "the content is %s", sha != NULL ? sha : "(none)", got);
+	if (!json_is_integer(bytes) ||
+	    (uint64_t)json_integer_value(bytes) != it->size)
+		return FIND(v, C_META, stored, "files.jsonl gives a size other "
+		    "than the member's %ju bytes", (uintmax_t)it->size);
+	return CUST_OK;
+}
+
+static int
+files_line(struct ver *v, size_t k, char *line, size_t n)
+{
+	const char *status, *stored;
+	json_error_t err;
+	json_t *o;
+	int r = CUST_OK;
+
+	(void)k;
+	/* A dense line would take jansson minutes: refuse it unparsed. */
+	if ((status = cust_record_absurd(line, n)) != NULL)
+		return FIND(v, C_META, "metadata/files.jsonl", "line %ju: %s "
+		    "(at most %d values, %d levels)", (uintmax_t)v->lineno + 1,
+		    status, CUST_RECORD_VALUES, CUST_RECORD_DEPTH);
+	o = ver_json(line, n, &err);
+	if (o == NULL || !json_is_object(o)) {
+		json_decref(o);
+		return FIND(v, C_META, "metadata/files.jsonl", "line %ju: %s",
+		    (uintmax_t)v->lineno + 1, o == NULL ? err.text :
+		    "not a JSON object");
+	}
+	v->rep->records++;
+	status = json_string_value(json_object_get(o, "status"));
+	stored = json_string_value(json_object_get(o, "stored"));
+	if (status == NULL)
+		r = FIND(v, C_META, "metadata/files.jsonl", "line %ju has no "
+		    "status", (uintmax_t)v->lineno + 1);
+	else if (failure_status(status))
+		v->rep->not_collected++;
+	if (r == CUST_OK && stored != NULL)
+		r = record_stored(v, stored, o);
+	else if (r == CUST_OK && json_object_get(o, "stored") != NULL)
+		r = FIND(v, C_META, "metadata/files.jsonl", "line %ju: "
+		    "\"stored\" is not a string", (uintmax_t)v->lineno + 1);
+	json_decref(o);
+	return r;
+}
+
+static int
+payload(struct ver *v, const struct cust_member *m)
+{
+	const unsigned char *d;
+	const void *p;
+	size_t off;
+	ssize_t k;
+	bool dup;
+	int r;
+
+	if (!cust_stored_valid(m->rel)) {
+		v->stop = true;
+		return FIND(v, C_ARCHIVE, m->rel, "not a canonical stored name");
+	}
+	if (v->nitems == MAX_ITEMS) {
+		v->stop = true;
+		return FIND(v, C_ARCHIVE, m->rel, "more than %u payload files",
+		    MAX_ITEMS);
+	}
+	if (add_item(v, m->rel, m->size, &dup) == NULL) {
+		if (!dup)
+			return oom(v);
+		v->stop = true;
+		return FIND(v, C_ARCHIVE, m->rel, "duplicate member");
+	}
+	if ((r = cust_digest_reset(v->dig)) != CUST_OK)
+		return r;
+	while ((k = cust_reader_data(v->rd, &p)) > 0)
+		if ((r = cust_digest_update(v->dig, p, (size_t)k)) != CUST_OK)
+			return r;
+	if (k < 0)
+		return reader_failed(v, (int)k);
+	if ((r = cust_digest_final(v->dig)) != CUST_OK)
+		return r;
+	off = (v->nitems - 1) * v->dsize;
+	for (size_t j = 0; j < v->nalg; j++) {
+		d = cust_digest_raw(v->dig, v->alg[j]);
+		memcpy(v->digs + off, d, cust_alg_size(v->alg[j]));
+		off += cust_alg_size(v->alg[j]);
+	}
+	v->rep->payload_files++;
+	v->rep->payload_bytes += m->size;
+	return CUST_OK;
+}
+
+/* metadata/algorithms.txt: one known name a line, sha256 first, in the
+ * order bag_writer.c writes them. */
+static int
+parse_algs(struct ver *v)
+{
+	char *s = v->algs.p, *nl;
+	unsigned bit, mask = 0;
+
+	while (*s != '\0') {
+		if ((nl = strchr(s, '\n')) == NULL)
+			goto bad;
+		*nl = '\0';
+		bit = cust_alg_lookup(s);
+		*nl = '\n';
+		if (bit == 0 || bit <= mask || (v->nalg == 0 &&
+		    bit != CUST_ALG_SHA256))
+			goto bad;
+		mask |= bit;
+		v->alg[v->nalg++] = bit;
+		v->dsize += cust_alg_size(bit);
+		s = nl + 1;
+	}
+	if (v->nalg == 0 || strlen(v->algs.p) != v->algs.n)
+		goto bad;
+	return cust_digest_new(v->ctx, mask, &v->dig);
+bad:
+	v->stop = true;
+	return FIND(v, C_STRUCTURE, "metadata/algorithms.txt", "not a list of "
+	    "hash algorithms starting with sha256");
+}
+
+const char *
+ver_wanted(const struct ver *v)
+{
+	if (v->stage == S_MAN)
+		return manifest_name[__builtin_ctz(v->alg[v->curalg])];
+	return v->stage < NELEM(expect) ? expect[v->stage] : NULL;
+}
+
+static int
+tagmember(struct ver *v, const struct cust_member *m)
+{
+	const char *name = ver_wanted(v);
+	enum stage s = v->stage;
+	int r;
+
+	v->stage++;
+	switch (s) {
+	case S_FILES:
+		return lines(v, m, LINE_FILES, files_line, 0, name);
+	case S_BODY:
+		return lines(v, m, LINE_FILES, body_line, 0, name);
+	case S_MAN:
+		if (++v->curalg < v->nalg)
+			v->stage = S_MAN;
+		return lines(v, m, LINE_MANIFEST, manifest_line,
+		    v->curalg - 1, name);
+	case S_BAGIT:
+		return hold(v, m, limit[s], &v->bagit, name);
+	case S_ALGS:
+		if ((r = hold(v, m, limit[s], &v->algs, name)) != CUST_OK ||
+		    v->stop)
+			return r;
+		return parse_algs(v);
+	case S_ACQ:
+		return hold(v, m, limit[s], &v->acq, name);
+	case S_CUSTODY:
+		return hold(v, m, limit[s], &v->custody, name);
+	case S_BAGINFO:
+		return hold(v, m, limit[s], &v->baginfo, name);
+	case S_TAGMAN:
+		return hold(v, m, limit[s], &v->tagman, NULL);
+	case S_SIG:
+		return hold(v, m, limit[s], &v->sig, NULL);
+	case S_P7S:
+		return hold(v, m, limit[s], &v->p7s, NULL);
+	case S_TSR:
+		return hold(v, m, limit[s], &v->tsr, NULL);
+	case S_P7STSR:
+		if (v->p7s.p == NULL) {
+			v->stop = true;
+			return FIND(v, C_STRUCTURE, m->rel, "a timestamp of "
+			    "the .p7s, but the bundle has no .p7s");
+		}
+		return hold(v, m, limit[s], &v->p7stsr, NULL);
+	case S_CLOSING:
+		return hold(v, m, limit[s], &v->closing, NULL);
+	case S_CLOSESIG:
+		return hold(v, m, limit[s], &v->closesig, NULL);
+	default:
+		return CUST_OK;
+	}
+}
+
+static int
+member(struct ver *v, const struct cust_member *m)
+{
+	const char *want;
+
+	if (v->stage == S_DATA) {
+		if (strncmp(m->rel, "data/", 5) == 0)
+			return payload(v, m);
+		v->stage = S_ACQ;
+	}
+	/* After the signature, each optional member in its place; the
+	 * closing statement is not optional. */
+	while (v->stage > S_SIG && v->stage < S_CLOSING &&
+	    strcmp(m->rel, expect[v->stage]) != 0)
+		v->stage++;
+	if ((want = ver_wanted(v)) == NULL || strcmp(m->rel, want) != 0) {
+		v->stop = true;
+		if (want == NULL)
+			return FIND(v, C_STRUCTURE, m->rel, "unexpected member "
+			    "after the closing statement");
+		return FIND(v, C_STRUCTURE, m->rel, "unexpected member where "
+		    "%s should be", want);
+	}
+	return tagmember(v, m);
+}
+
+static void
+fini(struct ver *v)
+{
+	struct held *h[] = { &v->bagit, &v->algs, &v->acq, &v->custody,
+	    &v->baginfo, &v->tagman, &v->sig, &v->p7s, &v->tsr, &v->p7stsr,
+	    &v->closing, &v->closesig };
+
+	cust_reader_free(v->rd);
+	cust_digest_free(v->dig);
+	EVP_MD_CTX_free(v->tagmd);
+	free(v->items);
+	free(v->digs);
+	free(v->slots);
+	for (size_t i = 0; i < v->narena; i++)
+		free(v->arena[i]);
+	free(v->arena);
+	for (size_t i = 0; i < NELEM(h); i++)
+		free(h[i]->p);
+	free(v->line);
+	cust_log_free(v->log);
+	free(v->seal_pub);
+}
+
+/* Read the whole stream, member by member. */
+static int
+pass(struct ver *v)
+{
+	const struct cust_member *m;
+	int r;
+
+	r = cust_reader_new(v->ctx, v->o->fd, v->o->name, &v->rd);
+	if (r != CUST_OK)
+		return reader_failed(v, r);
+	cust_reader_bound(v->rd, v->o->max_expansion != 0 ?
+	    v->o->max_expansion : CUST_MAX_EXPANSION);
+	for (;;) {
+		if ((r = cust_reader_next(v->rd, &m)) != CUST_OK) {
+			r = reader_failed(v, r);
+			break;
+		}
+		if (m == NULL) {
+			cust_reader_digest(v->rd, v->rep->sha256,
+			    &v->rep->bytes);
+			return CUST_OK;
+		}
+		v->rep->members++;
+		if ((r = member(v, m)) != CUST_OK || v->stop)
+			break;
+	}
+	/* Stopped before the end: how far it read; no digest of a part. */
+	v->rep->bytes = cust_reader_bytes(v->rd);
+	return r;
+}
+
+int
+cust_verify(struct cust_ctx *ctx, const struct cust_verify_opts *o,
+    struct cust_report **reportp)
+{
+	struct ver v;
+	int r;
+
+	*reportp = NULL;
+	memset(&v, 0, sizeof(v));
+	v.ctx = ctx;
+	v.o = o;
+	if ((v.rep = calloc(1, sizeof(*v.rep))) == NULL ||
+	    (v.tagmd = EVP_MD_CTX_new()) == NULL ||
+	    (v.line = malloc(LINE_FILES + 1)) == NULL) {
+		r = oom(&v);
+		goto out;
+	}
+	if (getrandom(&v.k0, sizeof(v.k0), 0) != sizeof(v.k0) ||
+	    getrandom(&v.k1, sizeof(v.k1), 0) != sizeof(v.k1)) {
+		r = cust_set_error(ctx, errno, CUST_FATAL, "getrandom");
+		goto out;
+	}
+	v.rep->verdict = CUST_BROKEN;
+	if ((r = pass(&v)) != CUST_OK || (r = ver_finish(&v)) != CUST_OK)
+		goto out;
+	if (v.rd != NULL && cust_reader_bag(v.rd) != NULL &&
+	    (v.rep->bag = strdup(cust_reader_bag(v.rd))) == NULL) {
+		r = oom(&v);
+		goto out;
+	}
+	*reportp = v.rep;
+	v.rep = NULL;
+out:
+	cust_report_free(v.rep);
+	fini(&v);
+	return r;
+}

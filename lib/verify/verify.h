@@ -1,0 +1,147 @@
+/*
+ * verify.h: the verifier's state, shared by verify.c (the streaming pass)
+ * and checks.c (the checks made once the stream has ended).
+ */
+#ifndef CUSTODY_VERIFY_H
+#define CUSTODY_VERIFY_H
+
+#include <errno.h>
+
+#include <openssl/evp.h>
+
+#include "format/format.h"
+#include "trust/trust.h"
+#include "custodylog/custodylog.h"
+
+/* The members of a bag, in the order they must come (see bag_writer.c). */
+enum stage {
+	S_BAGIT, S_ALGS, S_DATA, S_ACQ, S_FILES, S_BODY, S_CUSTODY, S_MAN,
+	S_BAGINFO, S_TAGMAN, S_SIG,
+	S_P7S, S_TSR, S_P7STSR,		/* each optional, after the signature */
+	S_CLOSING, S_CLOSESIG,		/* the closing statement, last */
+	S_END,
+};
+
+/* Checks in the order of custody(1); a finding names its check. */
+#define C_ARCHIVE	"archive"
+#define C_STRUCTURE	"structure"
+#define C_SIGNATURE	"signature"
+#define C_TIMESTAMP	"timestamp"
+#define C_TAGMAN	"tag manifest"
+#define C_COMPLETE	"completeness"
+#define C_VALID		"validity"
+#define C_META		"metadata"
+#define C_LOG		"custody log"
+
+#define F_FILES		0x10	/* item flag: claimed by a files.jsonl line */
+#define F_BAD		0x20	/* item flag: a digest mismatched */
+
+struct item {
+	const char	*rel;		/* "data/...", in the arena */
+	uint64_t	 size;
+	uint8_t		 flags;		/* bit i: listed in manifest i; F_* */
+};
+
+struct held {
+	char		*p;		/* owned */
+	size_t		 n;
+};
+
+struct tagsum {
+	const char	*name;		/* static member name */
+	char		 sha512[129];
+	bool		 listed;
+};
+
+struct ver {
+	struct cust_ctx	*ctx;			/* borrowed */
+	const struct cust_verify_opts *o;	/* borrowed */
+	struct cust_report *rep;		/* borrowed */
+	struct cust_reader *rd;			/* owned */
+	enum stage	 stage;
+	bool		 stop;			/* a structural failure */
+	/* algorithms of the payload manifests, in order */
+	unsigned	 alg[CUST_NALG];
+	size_t		 nalg, curalg, dsize;
+	struct cust_digest *dig;		/* owned */
+	EVP_MD_CTX	*tagmd;			/* owned: SHA-512 of tags */
+	/* payload files, their digests, and an index by name */
+	struct item	*items;			/* owned */
+	unsigned char	*digs;			/* owned: dsize per item */
+	size_t		 nitems, itemcap;
+	uint32_t	*slots;			/* owned: index + 1 */
+	size_t		 slotcap;
+	uint64_t	 k0, k1;
+	char		**arena;		/* owned blocks */
+	size_t		 narena, arenaused;
+	/* tag files */
+	struct tagsum	 tags[16];
+	size_t		 ntags;
+	struct held	 bagit, algs, acq, custody, baginfo, tagman, sig;
+	/* line-by-line members */
+	char		*line;			/* owned */
+	size_t		 linelen, linemax;
+	uint64_t	 lineno;
+	size_t		 lastidx;		/* 1 + item of the last manifest
+						   line found; 0: none yet */
+	bool		 order_reported;
+	/* signatures and timestamps after the minisign signature */
+	struct held	 p7s, tsr, p7stsr;
+	struct held	 closing, closesig;	/* the closing statement */
+	struct cust_log	*log;			/* owned: the custody log */
+	char		*seal_pub;		/* owned: base64 of the key that
+						   made the signature */
+	bool		 p7s_stamped;		/* a verified token covers the
+						   .p7s, at p7s_time */
+	time_t		 p7s_time;
+	long		 p7s_accuracy;		/* of that token, seconds */
+};
+
+/* Out of memory in the verifier: say so on the context. */
+static inline int
+ver_oom(struct ver *v)
+{
+	return cust_set_error(v->ctx, ENOMEM, CUST_FATAL, "verify");
+}
+
+/* The status of adding a finding: out of memory is said on the context. */
+static inline int
+ver_found(struct ver *v, int r)
+{
+	return r == CUST_FATAL ? ver_oom(v) : r;
+}
+
+/* Record a finding; CUST_FATAL (with a message) when out of memory. */
+#define FIND(v, check, subj, ...) \
+	ver_found((v), cust_report_add((v)->rep, (check), (subj), __VA_ARGS__))
+
+/* The item named REL, or NULL. */
+struct item *ver_lookup(struct ver *, const char *rel, size_t n);
+/* The digest of item I for the manifest at position K. */
+const unsigned char *ver_digest(const struct ver *, size_t i, size_t k);
+/* The member expected now (after the signature, the next optional one),
+ * or NULL past the last member a bag may have (the closing signature). */
+const char *ver_wanted(const struct ver *);
+/* json_loadb() of a text from the bundle, refused (NULL, ERR's text says
+ * why) when it holds more than 262,144 values: jansson's tree for one costs
+ * up to about 120 bytes a value. */
+json_t	*ver_json(const char *p, size_t n, json_error_t *err);
+/* The closing statement against the members it lists, signed with the
+ * seal key (closing_check.c); nothing to do when the seal did not verify. */
+int	ver_closing(struct ver *);
+/* Checks made after the stream ended (checks.c). */
+int	ver_finish(struct ver *);
+/* Every RFC 3161 token, in the bundle and the custody log (timestamps.c). */
+int	ver_stamps(struct ver *, json_t *acq);
+/* The X.509 signature, if any, and what --ca requires (timestamps.c). */
+int	ver_x509(struct ver *, json_t *acq);
+/* Read the custody log, if any (timestamps.c). */
+int	ver_log_read(struct ver *);
+/* The custody log against this bundle and the trusted keys (timestamps.c). */
+int	ver_log(struct ver *);
+
+/* Whether the minisign text P (N bytes) begins with the untrusted
+ * comment WANT (checks.c). */
+bool	ver_untrusted_is(const char *p, size_t n, const char *want);
+
+#endif
