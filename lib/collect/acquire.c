@@ -62,24 +62,16 @@ cust_acquirer_free(struct cust_acquirer *a)
 	free(a);
 }
 
-static const char *
+static enum cust_rec_status
 openstatus(int err)
 {
-	switch (err) {
-	case ENOENT:
-		return "vanished";
-	case EACCES:
-	case EPERM:
-		return "denied";
-	case ELOOP:
-		return "changed";	/* replaced by a link */
-	default:
-		return "error";
-	}
+	/* O_NOFOLLOW met a link where the walker saw a file: replaced. */
+	return err == ELOOP ? CUST_ST_CHANGED : cust_rec_status_of_errno(err);
 }
 
 static int
-fail(struct cust_taken *t, const char *status, const char *what, int err)
+fail(struct cust_taken *t, enum cust_rec_status status, const char *what,
+    int err)
 {
 	t->status = status;
 	t->what = what;
@@ -241,7 +233,7 @@ pseudo(struct cust_acquirer *a, int fd, const char *member,
 	if ((r = slurp(a, fd, &n, &err)) != CUST_OK)
 		return r;
 	if (err != 0)
-		fail(t, "error", "read", err);
+		fail(t, CUST_ST_ERROR, "read", err);
 	if (n == PSEUDO_CAP)
 		t->capped = true;
 	if ((r = header(a, member, n, t)) != CUST_OK ||
@@ -274,9 +266,9 @@ copy(struct cust_acquirer *a, int fd, const char *member,
 			cust_relay_unreserve(a->relay, want);
 			/* The header promised LEFT more bytes: zeros, hashed. */
 			if (k < 0)
-				fail(t, "error", "read", errno);
+				fail(t, CUST_ST_ERROR, "read", errno);
 			else
-				fail(t, "changed", "shrank while read", 0);
+				fail(t, CUST_ST_CHANGED, "shrank while read", 0);
 			if ((r = feed_copy(a, t, NULL, left)) != CUST_OK)
 				return r;
 			return finish(a, member);
@@ -303,8 +295,8 @@ settle(int fd, struct cust_taken *t)
 	    t->after.st_atim.tv_nsec != t->st.st_atim.tv_nsec;
 	if (moved(&t->st, &t->after)) {
 		t->moved = true;
-		if (strcmp(t->status, "ok") == 0)
-			fail(t, "changed", "modified while read", 0);
+		if (t->status == CUST_ST_OK)
+			fail(t, CUST_ST_CHANGED, "modified while read", 0);
 	}
 }
 
@@ -314,13 +306,13 @@ cust_acquire_open(const struct cust_entry *e, struct cust_taken *t)
 	int fd;
 
 	memset(t, 0, sizeof(*t));
-	t->status = "ok";
+	t->status = CUST_ST_OK;
 	if ((fd = openfile(e, t)) < 0) {
 		fail(t, openstatus(errno), "open", errno);
 		return -1;
 	}
 	if (cust_stat_at(fd, "", AT_EMPTY_PATH, &t->st, &t->btime) != 0) {
-		fail(t, "error", "fstat", errno);
+		fail(t, CUST_ST_ERROR, "fstat", errno);
 		close(fd);
 		return -1;
 	}
@@ -336,11 +328,11 @@ cust_acquire_fd(struct cust_acquirer *a, const struct cust_entry *e, int fd,
 	/* O_NONBLOCK changes nothing for a regular file; anything else is
 	 * never read. */
 	if (!S_ISREG(t->st.st_mode)) {
-		fail(t, "changed", "replaced by a non-regular file", 0);
+		fail(t, CUST_ST_CHANGED, "replaced by a non-regular file", 0);
 		goto out;
 	}
 	if (t->st.st_ino != e->st.st_ino || t->st.st_dev != e->st.st_dev)
-		fail(t, "changed", "replaced after listing", 0);
+		fail(t, CUST_ST_CHANGED, "replaced after listing", 0);
 	if (!cust_relay_start(a->relay)) {
 		r = aborted(a);
 		goto out;

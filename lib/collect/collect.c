@@ -57,31 +57,6 @@ struct run {
 	struct timespec	 start, end;
 };
 
-static const char *
-status_of(int err, const char *what)
-{
-	if (what != NULL && strcmp(what, "replaced") == 0)
-		return "changed";
-	if (what != NULL && strcmp(what, "directory loop") == 0)
-		return "loop";
-	switch (err) {
-	case ENOENT:
-		return "vanished";
-	case EACCES:
-	case EPERM:
-		return "denied";
-	default:
-		return "error";
-	}
-}
-
-static bool
-failure(const char *status)
-{
-	return strcmp(status, "vanished") == 0 ||
-	    strcmp(status, "denied") == 0 || strcmp(status, "error") == 0;
-}
-
 /*
  * Record REC: tell the caller about everything that is not plainly ok, and
  * hand a copy to the hashing thread, which writes it once the file's
@@ -94,15 +69,14 @@ record(struct run *run, struct cust_record *rec, bool digest, bool payload)
 	const struct cust_collect_opts *o = run->o;
 	struct cust_slip *slip;
 
-	if (failure(rec->status))
+	if (cust_rec_status_failed(rec->status))
 		run->res->failed++;
-	else if (strcmp(rec->status, "changed") == 0)
+	else if (rec->status == CUST_ST_CHANGED)
 		run->res->changed++;
-	if (o->notify != NULL && strcmp(rec->status, "ok") != 0 &&
-	    strcmp(rec->status, "hashed") != 0 &&
-	    strcmp(rec->status, "listed") != 0)
-		o->notify(o->notify_arg, rec->path, rec->pathlen, rec->status,
-		    rec->reason != NULL ? rec->reason : rec->status);
+	if (o->notify != NULL && !cust_rec_status_quiet(rec->status))
+		o->notify(o->notify_arg, rec->path, rec->pathlen,
+		    cust_rec_status_name(rec->status), rec->reason != NULL ?
+		    rec->reason : cust_rec_status_name(rec->status));
 	if ((slip = cust_slip_new(rec, digest, payload)) == NULL)
 		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "record");
 	if (!cust_relay_record(run->relay, slip))
@@ -126,10 +100,10 @@ take_failed(struct run *run, const struct cust_entry *e,
 {
 	char reason[256];
 
-	rec->status = status_of(e->err, e->what);
+	rec->status = e->status;
 	because(reason, sizeof(reason), e->what, e->err);
 	rec->reason = reason;
-	if (strcmp(rec->status, "loop") == 0)
+	if (rec->status == CUST_ST_LOOP)
 		run->res->recorded++;
 	/* on_entry() returns at once, and REC with it:
 	 * NOLINTNEXTLINE(clang-analyzer-core.StackAddressEscape) */
@@ -152,7 +126,7 @@ take_link(struct run *run, const struct cust_entry *e, struct cust_record *rec)
 		rec->atime_updated = st.st_atim.tv_sec != e->st.st_atim.tv_sec ||
 		    st.st_atim.tv_nsec != e->st.st_atim.tv_nsec;
 	if (k < 0) {
-		rec->status = status_of(errno, "readlink");
+		rec->status = cust_rec_status_of_errno(errno);
 		because(reason, sizeof(reason), "readlink", errno);
 		rec->reason = reason;
 		/* on_entry() returns at once, and REC with it:
@@ -252,8 +226,8 @@ take_file(struct run *run, const struct cust_entry *e, struct cust_record *rec,
 		run->res->payload_bytes += (uint64_t)t->bytes;
 		if ((r = remember(run, t, stored)) != CUST_OK)
 			goto out;
-	} else if (t->read && strcmp(t->status, "ok") == 0)
-		rec->status = "hashed";
+	} else if (t->read && t->status == CUST_ST_OK)
+		rec->status = CUST_ST_HASHED;
 	if (t->capped)
 		rec->reason = "size 0 but readable: first 16 MiB taken";
 	r = record(run, rec, t->read, t->read && store);
@@ -286,7 +260,7 @@ begin_record(const struct run *run, const struct cust_entry *e,
 	rec->bytes = -1;
 	rec->artefact = run->artefact;
 	rec->status = rule->collector == CUST_COLLECTOR_FILE ||
-	    rule->collector == CUST_COLLECTOR_HASH ? "ok" : "listed";
+	    rule->collector == CUST_COLLECTOR_HASH ? CUST_ST_OK : CUST_ST_LISTED;
 }
 
 /* An entry, stat'ed, that is not the bundle and was not met before. */
@@ -303,7 +277,7 @@ judge(struct run *run, const struct cust_entry *e)
 		return take_failed(run, e, &rec);
 	if (S_ISLNK(e->st.st_mode))
 		return take_link(run, e, &rec);
-	if (!S_ISREG(e->st.st_mode) || strcmp(rec.status, "listed") == 0) {
+	if (!S_ISREG(e->st.st_mode) || rec.status == CUST_ST_LISTED) {
 		run->res->recorded++;
 		return record(run, &rec, false, false);
 	}
@@ -317,7 +291,7 @@ judge(struct run *run, const struct cust_entry *e)
 		snprintf(reason, sizeof(reason), "size %jd exceeds "
 		    "max_file_size %jd", (intmax_t)e->st.st_size,
 		    (intmax_t)rule->max_size);
-		rec.status = "too_large";
+		rec.status = CUST_ST_TOO_LARGE;
 		rec.reason = reason;
 		run->res->skipped++;
 		return record(run, &rec, false, false);

@@ -52,6 +52,7 @@ struct cust_entry {
 	struct stat	 st;		/* lstat; zero when it failed */
 	struct timespec	 btime;		/* birth time; tv_sec -1: unknown */
 	int		 depth;		/* 0 for a start point */
+	enum cust_rec_status status;	/* ok; or why it was not walked */
 	int		 err;		/* errno when it could not be examined,
 					   opened or listed, else 0 */
 	const char	*what;		/* what failed ("lstat", "open",
@@ -148,8 +149,8 @@ struct cust_acquirer;
 
 /* What happened to one file. */
 struct cust_taken {
-	const char	*status;	/* "ok", "changed", "vanished",
-					   "denied", "error" */
+	enum cust_rec_status status;	/* ok, changed, vanished, denied,
+					   error */
 	const char	*what;		/* what failed or changed, or NULL */
 	int		 err;		/* errno, or 0 */
 	bool		 read;		/* opened and read (a digest exists) */

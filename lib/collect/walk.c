@@ -333,10 +333,11 @@ oom:
 	return -1;
 }
 
-/* Hand the entry at NAME to the visitor; LAZY: see consider_file(). */
+/* Hand the entry at NAME, of status ST, to the visitor; LAZY: see
+ * consider_file(). */
 static int
 deliver(struct walk *w, int dirfd, size_t len, const char *name, int depth,
-    int err, const char *what, bool lazy)
+    enum cust_rec_status st, int err, const char *what, bool lazy)
 {
 	w->e.lazy = lazy;
 	w->e.path = w->path;
@@ -344,16 +345,20 @@ deliver(struct walk *w, int dirfd, size_t len, const char *name, int depth,
 	w->e.name = name;
 	w->e.dirfd = dirfd;
 	w->e.depth = depth;
+	w->e.status = st;
 	w->e.err = err;
 	w->e.what = what;
 	return w->o->visit(w->o->arg, &w->e);
 }
 
+/* The entry at NAME: ok, or what ERR says when it could not be examined. */
 static int
 visit(struct walk *w, int dirfd, size_t len, const char *name, int depth,
     int err, const char *what)
 {
-	return deliver(w, dirfd, len, name, depth, err, what, false);
+	return deliver(w, dirfd, len, name, depth,
+	    err != 0 ? cust_rec_status_of_errno(err) : CUST_ST_OK, err, what,
+	    false);
 }
 
 static void
@@ -501,14 +506,15 @@ descend(struct walk *w, int dirfd, size_t len, const char *name, int depth,
 	int fd, err, r;
 
 	if (onstack(w, &w->e.st))
-		return visit(w, dirfd, len, name, depth, ELOOP,
-		    "directory loop");
+		return deliver(w, dirfd, len, name, depth, CUST_ST_LOOP, ELOOP,
+		    "directory loop", false);
 	if ((fd = cust_open_dir(dirfd, name)) < 0)
 		return visit(w, dirfd, len, name, depth, errno, "open");
 	if (fstat(fd, &st) != 0 || st.st_dev != w->e.st.st_dev ||
 	    st.st_ino != w->e.st.st_ino) {
 		close(fd);
-		return visit(w, dirfd, len, name, depth, 0, "replaced");
+		return deliver(w, dirfd, len, name, depth, CUST_ST_CHANGED, 0,
+		    "replaced", false);
 	}
 	switch (boundary(w, fd, &st, depth)) {
 	case STOP_PRUNE:
@@ -557,7 +563,8 @@ consider_file(struct walk *w, int dirfd, size_t len, const char *name,
 	e->path = w->path;
 	if (pruned(w->o->rule, w->path, name) || !matches(w->o, e))
 		return CUST_OK;
-	return deliver(w, dirfd, len, name, depth, 0, NULL, true);
+	return deliver(w, dirfd, len, name, depth, CUST_ST_OK, 0, NULL,
+	    true);
 }
 
 /* May a regular file of this walk be taken by its directory entry? */

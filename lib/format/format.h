@@ -78,6 +78,31 @@ int	cust_closing_parse(struct cust_ctx *, const char *text, size_t n,
 
 /* ------------------------------------------------------------- record.c */
 
+/* The status of a record (custody(1), files.jsonl's "status"). */
+enum cust_rec_status {
+	CUST_ST_OK,		/* taken */
+	CUST_ST_HASHED,		/* read and hashed, not stored */
+	CUST_ST_LISTED,		/* metadata only */
+	CUST_ST_CHANGED,	/* stored, but it changed while read */
+	CUST_ST_TOO_LARGE,	/* over the artefact's max_file_size */
+	CUST_ST_LOOP,		/* a directory that is its own ancestor */
+	CUST_ST_VANISHED,	/* gone when opened */
+	CUST_ST_DENIED,		/* permission denied */
+	CUST_ST_ERROR,		/* another error */
+	CUST_NSTATUS
+};
+
+/* The status's word in files.jsonl. */
+const char *cust_rec_status_name(enum cust_rec_status);
+/* The status whose word is NAME, or -1. */
+int	cust_rec_status_parse(const char *name);
+/* An artefact the collector failed to take (counted as failed). */
+bool	cust_rec_status_failed(enum cust_rec_status);
+/* A status the collector does not report as it goes (ok, hashed, listed). */
+bool	cust_rec_status_quiet(enum cust_rec_status);
+/* What an errno from looking at or opening a file means. */
+enum cust_rec_status cust_rec_status_of_errno(int err);
+
 /* Everything recorded about one artefact. */
 struct cust_record {
 	const char	*path;		/* raw in-root path (borrowed) */
@@ -87,7 +112,7 @@ struct cust_record {
 	const struct stat *st;		/* metadata (borrowed); st_mode 0:
 					   unknown */
 	struct timespec	 btime;		/* tv_sec -1: unknown */
-	const char	*status;	/* "ok", "changed", ... (custody(1)) */
+	enum cust_rec_status status;
 	const char	*reason;	/* "what: strerror" for non-ok, or NULL */
 	const char	*artefact;	/* "manifest:line" that chose it */
 	int64_t		 bytes;		/* bytes read and hashed; -1: none */

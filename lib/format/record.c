@@ -112,7 +112,7 @@ cust_record_write(const struct cust_record *r, struct cust_jw *w)
 		cust_jw_str(w, "hardlink_of", r->link_of);
 	cust_jw_str(w, "type", r->st->st_mode ? cust_type_name(r->st->st_mode) :
 	    "unknown");
-	cust_jw_str(w, "status", r->status);
+	cust_jw_str(w, "status", cust_rec_status_name(r->status));
 	if (r->reason != NULL)
 		raw(w, "reason", r->reason, strlen(r->reason));
 	if (r->artefact != NULL)

@@ -395,11 +395,13 @@ ver_json(const char *p, size_t n, json_error_t *err)
 	return cust_json_bounded(p, n, JSON_VALUES, err);
 }
 
+/* A record of an artefact the collector says it could not take. */
 static bool
-failure_status(const char *s)
+failed(const char *status)
 {
-	return strcmp(s, "vanished") == 0 || strcmp(s, "denied") == 0 ||
-	    strcmp(s, "error") == 0;
+	int st = cust_rec_status_parse(status);
+
+	return st >= 0 && cust_rec_status_failed((enum cust_rec_status)st);
 }
 
 /* A stored file's record must agree with what the bundle holds. */
@@ -457,7 +459,7 @@ files_line(struct ver *v, size_t k, char *line, size_t n)
 	if (status == NULL)
 		r = FIND(v, C_META, "metadata/files.jsonl", "line %ju has no "
 		    "status", (uintmax_t)v->lineno + 1);
-	else if (failure_status(status))
+	else if (failed(status))
 		v->rep->not_collected++;
 	if (r == CUST_OK && stored != NULL)
 		r = record_stored(v, stored, o);

@@ -228,7 +228,7 @@ record(struct cust_bag *bag, const struct payload *p,
 	rec.stored = p->stored;
 	rec.st = &st;
 	rec.btime.tv_sec = -1;
-	rec.status = "ok";
+	rec.status = CUST_ST_OK;
 	rec.artefact = "test:1";
 	rec.bytes = (int64_t)strlen(p->data);
 	for (unsigned i = 0; i < CUST_NALG; i++)

@@ -60,7 +60,7 @@ setup(void)
 	rec.pathlen = strlen(rec.path);
 	rec.st = &st;
 	rec.btime.tv_sec = -1;
-	rec.status = "ok";
+	rec.status = CUST_ST_OK;
 	rec.bytes = -1;
 	jo = NULL;
 }
@@ -331,7 +331,7 @@ END_TEST
 START_TEST(json_unknown_stat_has_no_metadata)
 {
 	memset(&st, 0, sizeof(st));
-	rec.status = "vanished";
+	rec.status = CUST_ST_VANISHED;
 	rec.reason = "lstat: No such file or directory";
 	tojson();
 	ck_assert_str_eq(str(jo, "type"), "unknown");
@@ -346,7 +346,7 @@ END_TEST
 
 START_TEST(json_non_utf8_reason_is_base64)
 {
-	rec.status = "error";
+	rec.status = CUST_ST_ERROR;
 	rec.reason = "open: \xff";
 	tojson();
 	absent(jo, "reason");
@@ -420,7 +420,7 @@ START_TEST(json_after_holds_second_stat)
 {
 	const json_t *a;
 
-	rec.status = "changed";
+	rec.status = CUST_ST_CHANGED;
 	rec.btime.tv_sec = 1300000000;
 	after.st_size = 10;
 	after.st_mtim.tv_sec = 1700000001;
@@ -973,7 +973,7 @@ pinned(const struct pin *p)
 		after.st_mtim = p->c;
 		after.st_ctim = p->a;
 		rec.after = &after;
-		rec.status = "changed";
+		rec.status = CUST_ST_CHANGED;
 	}
 }
 
