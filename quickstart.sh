@@ -61,7 +61,7 @@ build() {
 }
 
 # A short run of every fuzz target (FUZZ_SECONDS each, default 10) in a
-# clang build; its results join the count.  Long runs: README.md, Fuzzing.
+# clang build; its results join the count.  Long runs: HACKING.md, Fuzzing.
 fuzz() {
 	mkdir -p build-fuzz/fuzz
 	if ! command -v clang >/dev/null ||

@@ -37,9 +37,9 @@ main(int argc, char **argv)
 	/* A closed stdout must be an error we report, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
 	/* Unbuffered, stderr made a write(2) of every byte safe_fputs()
-	 * checks: 80 system calls a message, 7 s for 50,000 files that
-	 * could not be taken.  One write a line also keeps each message
-	 * whole when stderr is shared. */
+	 * checks, dozens a message, on a host where thousands of files may
+	 * not be taken.  One write a line also keeps each message whole
+	 * when stderr is shared. */
 	setvbuf(stderr, NULL, _IOLBF, BUFSIZ);
 	while ((ch = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
 		switch (ch) {

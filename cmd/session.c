@@ -3,8 +3,8 @@
  * value only against the threads of the same group, and with autogroups
  * (kernel.sched_autogroup_enabled, on by default in Debian) every session
  * is one: niced, custody in the responder's shell still took an even
- * share of the processors against two busy processes in another session
- * (triage to .tar.zst: 0.88 s, 0.51 s alone).  So the collection runs in a
+ * share of the processors against busy processes in another session, and
+ * a fragile host's own work did not go first.  So the collection runs in a
  * child that starts a session of its own, alone in its autogroup, and
  * sets that group to nice 19; the responder's own session is not touched.
  * The parent only waits: it hands on the signals meant for the

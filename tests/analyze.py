@@ -7,7 +7,7 @@ flags BUILD_DIR (default: build) compiles it with, from its
 compile_commands.json.  With --gcc, GCC's -fanalyzer runs over them too.
 Prints what they say and exits 1 when anything was said, 0 when lib/ is
 clean.  A false positive is silenced where it stands, with a comment
-saying why (see README.md, Static analysis).  GCC 12's analyzer still
+saying why (see HACKING.md, Static analysis).  GCC 12's analyzer still
 reports leaks of blocks stored into arrays grown by realloc, so lib/ is
 held clean by clang-tidy; read what --gcc says.
 """

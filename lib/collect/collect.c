@@ -15,8 +15,9 @@
 #include "collect/collect.h"
 
 #define LABEL_MAX	256	/* case id, evidence id, examiner */
-/* Bytes read, not yet hashed and written: four of the largest reads.  8
- * MiB was no faster on 2 GiB or on 50,000 files, and 4 MiB more RSS. */
+/* Bytes read, not yet hashed and written: four of the largest reads,
+ * enough that reading seldom waits for hashing; a larger ring only took
+ * more memory. */
 #define RING_BYTES	(4 * 1024 * 1024)
 
 /* Stored files with more than one link, by inode: their stored name. */

@@ -16,7 +16,7 @@
  * What the log keeps of each event once read: enough to chain and order
  * it and to find its line again.  The event itself is parsed again when
  * asked for (cust_log_load), so that a log costs 128 bytes an event and
- * one parsed line, not five to eight times its size.
+ * one parsed line, not a parsed copy of the whole log.
  */
 struct cust_log_ev {
 	uint64_t	 seq;

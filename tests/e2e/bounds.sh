@@ -171,7 +171,7 @@ expect_err "naming it" \
 rm -f dense.tar.zst
 
 # --- a custody log is streamed: 128 bytes an event, one event parsed
-# at a time (it took 5 to 8 times its size: 398 MiB for 49 MB).
+# at a time (it was once held whole, at several times its size).
 "$PY" - <<'PYLOG' >big.custody
 import base64, hashlib, json, sys
 prev, out = '0' * 64, sys.stdout.buffer

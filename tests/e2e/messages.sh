@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # messages.sh: every message on stderr leaves in one write(2).  A host where
 # thousands of files cannot be taken must not cost thousands of system
-# calls a file (stderr unbuffered wrote each checked byte apart: 7 s for
-# 50,000 messages), and a message must stay whole when stderr is shared.
+# calls a file (stderr unbuffered wrote each checked byte apart), and a
+# message must stay whole when stderr is shared.
 # The count of write(2) calls comes from the kernel: a reaped child's
 # counts join its parent's /proc/self/io.
 # shellcheck source-path=SCRIPTDIR source=lib.sh

@@ -4,9 +4,8 @@
  * the disk, and the fsync that seals the bundle finds almost nothing left
  * to do.  Starting writeback (sync_file_range) is not enough: the data
  * reaches the disk, but the disk's own cache (on a VM, the host's page
- * cache) is only emptied by a flush.  Here a 295 MB bundle's final fsync
- * took 110 ms after a collection of 1.6 s, and 11 ms with an fdatasync
- * every 32 MiB during it.
+ * cache) is only emptied by a flush, and the final fsync would wait for
+ * all of it.
  *
  * The kernel reports a failed writeback once for each open file: after an
  * fdatasync here has returned EIO, an fsync by the caller on the same

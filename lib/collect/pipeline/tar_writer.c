@@ -11,7 +11,7 @@
  * A bundle written to a file is fsync'ed before collect says it is sealed.
  * Left alone, the kernel would hold the whole bundle as dirty pages until
  * then (its background writeback starts at a tenth of memory), and the
- * fsync would wait for all of it: 1.5 s of a 5.5 s collection of 2 GiB.
+ * fsync would wait for all of it, after every other piece of work is done.
  * So the sink asks for writeback of every MiB as it goes, and the disk
  * works while we hash; the host also never holds much of our output dirty.
  * Every 32 MiB it also asks the flusher (syncer.c) for an fdatasync, which

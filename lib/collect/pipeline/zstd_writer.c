@@ -11,18 +11,15 @@
  * slept on the oldest job and woke only as that one progressed; a worker
  * done with a younger job sat idle until then, and the reading stopped on
  * a full ring.  Here the feeder queues up to SLOTS pieces, and a worker
- * takes the next as soon as it is free.  Triage to .tar.zst took 0.51 s
- * instead of 0.61 (medians of nine alternating rounds); the bundle is a
- * little larger, since no frame draws on the one before it.
+ * takes the next as soon as it is free, so neither waits on the other's
+ * slowest job.  The bundle is a little larger, since no frame draws on
+ * the one before it.
  *
- * Why 1 MiB: zstd spends less a byte on larger frames (level 1 on the tar
- * of many-small, one core: 575 MB/s in frames of 512 KiB, 597 in 1 MiB,
- * 609 in 2 MiB), and the queue must still be deep enough that a worker
- * never waits for the oldest frame to leave.  Eight pieces of 1 MiB took
- * triage from 0.52 to 0.49 s against ten of 512 KiB, and many-small from
- * 1.08 to 1.05 s (medians of nine and seven rounds), in the same 10 MiB on
- * two workers: a slot now has one buffer, for the piece and then its
- * frame (see struct slot), where it had one for each.
+ * Why 1 MiB: zstd spends less a byte on larger frames, and the queue must
+ * still be deep enough that a worker never waits for the oldest frame to
+ * leave.  Eight pieces of 1 MiB fit in the memory that ten of 512 KiB
+ * took, because a slot has one buffer, for the piece and then its frame
+ * (see struct slot), where it had one for each.
  *
  * With no workers the feeder compresses and drains each piece itself.
  * The drain's first error, or zstd's, stops the press: nothing after it is
