@@ -17,8 +17,8 @@
 
 #include "bundle/bundle.h"
 
-#define TAGMAN		"tagmanifest-sha512.txt"
-#define TAGMAN_MAX	(1024 * 1024)
+#define TAGMAN		cust_layout[CUST_M_TAGMAN].name
+#define TAGMAN_MAX	cust_layout[CUST_M_TAGMAN].max
 
 void
 cust_bundle_ref_fini(struct cust_bundle_ref *ref)

@@ -9,7 +9,7 @@
 
 #include "bundle/bundle.h"
 
-#define ACQ_MAX		(16 * 1024 * 1024)
+#define ACQ_MAX		cust_layout[CUST_M_ACQ].max
 #define LINE_MAX_LEN	(1024 * 1024)
 
 struct scan {
@@ -29,7 +29,7 @@ whole(struct scan *s, const struct cust_member *m)
 
 	if (m->size > ACQ_MAX)
 		return cust_set_error(s->ctx, 0, CUST_FAILED, "%s: larger "
-		    "than %d bytes", m->rel, ACQ_MAX);
+		    "than %ju bytes", m->rel, (uintmax_t)ACQ_MAX);
 	s->len = 0;
 	while ((k = cust_reader_data(s->rd, &p)) > 0) {
 		if ((uint64_t)k > m->size - s->len)
@@ -99,9 +99,9 @@ cust_scan(struct cust_ctx *ctx, int fd, const char *name, cust_scan_fn *fn,
 		goto out;
 	cust_reader_bound(s.rd, CUST_MAX_EXPANSION);
 	while ((r = cust_reader_next(s.rd, &m)) == CUST_OK && m != NULL) {
-		if (strcmp(m->rel, "metadata/acquisition.json") == 0)
+		if (strcmp(m->rel, cust_layout[CUST_M_ACQ].name) == 0)
 			r = whole(&s, m);
-		else if (strcmp(m->rel, "metadata/files.jsonl") == 0)
+		else if (strcmp(m->rel, cust_layout[CUST_M_FILES].name) == 0)
 			r = bylines(&s, m);
 		if (r != CUST_OK)
 			break;

@@ -35,13 +35,42 @@ uint64_t cust_tar_mtime(int64_t seconds);
 /* The name of the ustar field at byte I of a header block. */
 const char *cust_tar_field(size_t i);
 
-/* --------------------------------------------------------------- layout */
+/* ------------------------------------------------------------- layout.c */
 
-/* Members after the signature, in the order they come (bag.c). */
+/*
+ * The members of a bundle, in the order they come (custody-bundle(5)).
+ * The table cust_layout gives each its name, its bound and what vouches
+ * for it; the writer (bag_writer.c), the verifier (verify.c), show and
+ * the tests of the man pages read it, and nothing else spells the layout.
+ */
+enum cust_part {
+	CUST_M_BAGIT, CUST_M_ALGS, CUST_M_DATA, CUST_M_ACQ, CUST_M_FILES,
+	CUST_M_BODY, CUST_M_CUSTODY, CUST_M_MANIFEST, CUST_M_BAGINFO,
+	CUST_M_TAGMAN, CUST_M_SIG, CUST_M_P7S, CUST_M_TSR, CUST_M_P7STSR,
+	CUST_M_CLOSING, CUST_M_CLOSESIG,
+	CUST_NPART
+};
+
+#define CUST_MF_MANY		0x1	/* any number; NAME is a prefix */
+#define CUST_MF_OPTIONAL	0x2	/* may be absent */
+#define CUST_MF_STREAMED	0x4	/* read as a stream, never kept whole */
+
+struct cust_part_def {
+	const char	*name;		/* under the bag's directory */
+	uint64_t	 max;		/* bytes kept in memory; 0: streamed */
+	unsigned	 flags;		/* CUST_MF_* */
+	enum cust_part	 vouched_by;	/* the member that holds its digest
+					   or signs it; CUST_NPART: the key */
+};
+
+extern const struct cust_part_def cust_layout[CUST_NPART];
+
+/* Names of members also used in constant initialisers. */
 #define CUST_SIG_MEMBER		"signatures/tagmanifest-sha512.txt.minisig"
 #define CUST_P7S_MEMBER		"signatures/tagmanifest-sha512.txt.p7s"
 #define CUST_TSR_MEMBER		"timestamps/tagmanifest-sha512.txt.minisig.tsr"
 #define CUST_P7STSR_MEMBER	"timestamps/tagmanifest-sha512.txt.p7s.tsr"
+#define CUST_SIG_MAX	8192		/* largest signature file accepted */
 #define CUST_P7S_MAX	(64 * 1024)	/* largest .p7s accepted */
 #define CUST_TSR_MAX	(64 * 1024)	/* largest .tsr accepted */
 

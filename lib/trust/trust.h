@@ -17,7 +17,6 @@ int	cust_pem_nopass(char *buf, int size, int rwflag, void *arg);
 
 #define CUST_ED25519_LEN 32	/* bytes in an Ed25519 public key */
 #define CUST_PUBKEY_MAX	4096	/* largest public key text accepted */
-#define CUST_SIG_MAX	8192	/* largest signature file accepted */
 
 /*
  * A public key from its raw parts: minisign's key ID, taken as given, and

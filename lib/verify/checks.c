@@ -665,11 +665,11 @@ ver_finish(struct ver *v)
 	json_t *acq = NULL;
 	int r = CUST_OK;
 
-	if (!v->stop && v->stage < S_END) {
+	if (!v->stop && v->stage < CUST_NPART) {
 		v->stop = true;
 		r = FIND(v, C_STRUCTURE, v->o->name, "the bundle ends where %s "
-		    "should be", v->stage == S_DATA ? "metadata/acquisition.json" :
-		    v->stage > S_SIG && v->stage < S_CLOSING ?
+		    "should be", v->stage == CUST_M_DATA ? "metadata/acquisition.json" :
+		    v->stage > CUST_M_SIG && v->stage < CUST_M_CLOSING ?
 		    CUST_CLOSING_MEMBER : ver_wanted(v));
 	}
 	if (r == CUST_OK && !v->stop && (r = ver_log_read(v)) == CUST_OK) {

@@ -21,33 +21,6 @@
 #define LINE_MANIFEST	(72 * 1024)		/* manifest line */
 #define JSON_VALUES	(256u * 1024)		/* values in one JSON text */
 
-static const char *const expect[] = {
-	[S_BAGIT] = "bagit.txt",
-	[S_ALGS] = "metadata/algorithms.txt",
-	[S_ACQ] = "metadata/acquisition.json",
-	[S_FILES] = "metadata/files.jsonl",
-	[S_BODY] = "metadata/bodyfile.txt",
-	[S_CUSTODY] = "metadata/custody.jsonl",
-	[S_BAGINFO] = "bag-info.txt",
-	[S_TAGMAN] = "tagmanifest-sha512.txt",
-	[S_SIG] = CUST_SIG_MEMBER,
-	[S_P7S] = CUST_P7S_MEMBER,
-	[S_TSR] = CUST_TSR_MEMBER,
-	[S_P7STSR] = CUST_P7STSR_MEMBER,
-	[S_CLOSING] = CUST_CLOSING_MEMBER,
-	[S_CLOSESIG] = CUST_CLOSESIG_MEMBER,
-};
-
-/* Largest size accepted for the members kept in memory. */
-static const uint64_t limit[] = {
-	[S_BAGIT] = 4096, [S_ALGS] = 1024,
-	[S_ACQ] = 16 * 1024 * 1024, [S_CUSTODY] = 16 * 1024 * 1024,
-	[S_BAGINFO] = 1024 * 1024, [S_TAGMAN] = 1024 * 1024,
-	[S_SIG] = CUST_SIG_MAX, [S_P7S] = CUST_P7S_MAX,
-	[S_TSR] = CUST_TSR_MAX, [S_P7STSR] = CUST_TSR_MAX,
-	[S_CLOSING] = CUST_CLOSING_MAX, [S_CLOSESIG] = CUST_SIG_MAX,
-};
-
 static const char *const manifest_name[CUST_NALG] = {
 	"manifest-sha256.txt", "manifest-sha512.txt", "manifest-sha1.txt",
 	"manifest-md5.txt",
@@ -549,61 +522,61 @@ bad:
 const char *
 ver_wanted(const struct ver *v)
 {
-	if (v->stage == S_MAN)
+	if (v->stage == CUST_M_MANIFEST)
 		return manifest_name[__builtin_ctz(v->alg[v->curalg])];
-	return v->stage < NELEM(expect) ? expect[v->stage] : NULL;
+	return v->stage < CUST_NPART ? cust_layout[v->stage].name : NULL;
 }
 
 static int
 tagmember(struct ver *v, const struct cust_member *m)
 {
 	const char *name = ver_wanted(v);
-	enum stage s = v->stage;
+	enum cust_part s = v->stage;
 	int r;
 
 	v->stage++;
 	switch (s) {
-	case S_FILES:
+	case CUST_M_FILES:
 		return lines(v, m, LINE_FILES, files_line, 0, name);
-	case S_BODY:
+	case CUST_M_BODY:
 		return lines(v, m, LINE_FILES, body_line, 0, name);
-	case S_MAN:
+	case CUST_M_MANIFEST:
 		if (++v->curalg < v->nalg)
-			v->stage = S_MAN;
+			v->stage = CUST_M_MANIFEST;
 		return lines(v, m, LINE_MANIFEST, manifest_line,
 		    v->curalg - 1, name);
-	case S_BAGIT:
-		return hold(v, m, limit[s], &v->bagit, name);
-	case S_ALGS:
-		if ((r = hold(v, m, limit[s], &v->algs, name)) != CUST_OK ||
+	case CUST_M_BAGIT:
+		return hold(v, m, cust_layout[s].max, &v->bagit, name);
+	case CUST_M_ALGS:
+		if ((r = hold(v, m, cust_layout[s].max, &v->algs, name)) != CUST_OK ||
 		    v->stop)
 			return r;
 		return parse_algs(v);
-	case S_ACQ:
-		return hold(v, m, limit[s], &v->acq, name);
-	case S_CUSTODY:
-		return hold(v, m, limit[s], &v->custody, name);
-	case S_BAGINFO:
-		return hold(v, m, limit[s], &v->baginfo, name);
-	case S_TAGMAN:
-		return hold(v, m, limit[s], &v->tagman, NULL);
-	case S_SIG:
-		return hold(v, m, limit[s], &v->sig, NULL);
-	case S_P7S:
-		return hold(v, m, limit[s], &v->p7s, NULL);
-	case S_TSR:
-		return hold(v, m, limit[s], &v->tsr, NULL);
-	case S_P7STSR:
+	case CUST_M_ACQ:
+		return hold(v, m, cust_layout[s].max, &v->acq, name);
+	case CUST_M_CUSTODY:
+		return hold(v, m, cust_layout[s].max, &v->custody, name);
+	case CUST_M_BAGINFO:
+		return hold(v, m, cust_layout[s].max, &v->baginfo, name);
+	case CUST_M_TAGMAN:
+		return hold(v, m, cust_layout[s].max, &v->tagman, NULL);
+	case CUST_M_SIG:
+		return hold(v, m, cust_layout[s].max, &v->sig, NULL);
+	case CUST_M_P7S:
+		return hold(v, m, cust_layout[s].max, &v->p7s, NULL);
+	case CUST_M_TSR:
+		return hold(v, m, cust_layout[s].max, &v->tsr, NULL);
+	case CUST_M_P7STSR:
 		if (v->p7s.p == NULL) {
 			v->stop = true;
 			return FIND(v, C_STRUCTURE, m->rel, "a timestamp of "
 			    "the .p7s, but the bundle has no .p7s");
 		}
-		return hold(v, m, limit[s], &v->p7stsr, NULL);
-	case S_CLOSING:
-		return hold(v, m, limit[s], &v->closing, NULL);
-	case S_CLOSESIG:
-		return hold(v, m, limit[s], &v->closesig, NULL);
+		return hold(v, m, cust_layout[s].max, &v->p7stsr, NULL);
+	case CUST_M_CLOSING:
+		return hold(v, m, cust_layout[s].max, &v->closing, NULL);
+	case CUST_M_CLOSESIG:
+		return hold(v, m, cust_layout[s].max, &v->closesig, NULL);
 	default:
 		return CUST_OK;
 	}
@@ -614,15 +587,15 @@ member(struct ver *v, const struct cust_member *m)
 {
 	const char *want;
 
-	if (v->stage == S_DATA) {
+	if (v->stage == CUST_M_DATA) {
 		if (strncmp(m->rel, "data/", 5) == 0)
 			return payload(v, m);
-		v->stage = S_ACQ;
+		v->stage = CUST_M_ACQ;
 	}
 	/* After the signature, each optional member in its place; the
 	 * closing statement is not optional. */
-	while (v->stage > S_SIG && v->stage < S_CLOSING &&
-	    strcmp(m->rel, expect[v->stage]) != 0)
+	while (v->stage > CUST_M_SIG && v->stage < CUST_M_CLOSING &&
+	    strcmp(m->rel, cust_layout[v->stage].name) != 0)
 		v->stage++;
 	if ((want = ver_wanted(v)) == NULL || strcmp(m->rel, want) != 0) {
 		v->stop = true;

@@ -13,15 +13,6 @@
 #include "trust/trust.h"
 #include "custodylog/custodylog.h"
 
-/* The members of a bag, in the order they must come (see bag_writer.c). */
-enum stage {
-	S_BAGIT, S_ALGS, S_DATA, S_ACQ, S_FILES, S_BODY, S_CUSTODY, S_MAN,
-	S_BAGINFO, S_TAGMAN, S_SIG,
-	S_P7S, S_TSR, S_P7STSR,		/* each optional, after the signature */
-	S_CLOSING, S_CLOSESIG,		/* the closing statement, last */
-	S_END,
-};
-
 /* Checks in the order of custody(1); a finding names its check. */
 #define C_ARCHIVE	"archive"
 #define C_STRUCTURE	"structure"
@@ -58,7 +49,7 @@ struct ver {
 	const struct cust_verify_opts *o;	/* borrowed */
 	struct cust_report *rep;		/* borrowed */
 	struct cust_reader *rd;			/* owned */
-	enum stage	 stage;
+	enum cust_part	 stage;
 	bool		 stop;			/* a structural failure */
 	/* algorithms of the payload manifests, in order */
 	unsigned	 alg[CUST_NALG];

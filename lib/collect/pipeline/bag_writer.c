@@ -1,18 +1,10 @@
 /*
- * bag_writer.c: the bundle's layout, a BagIt 1.0 bag (RFC 8493) in one
- * tar.  It knows the member names and their order, spools the per-artefact tag
- * files while the payload streams past, and at the end writes the tag files,
- * the tag manifest over them and the signature over that.
+ * bag_writer.c: the bundle as a BagIt 1.0 bag (RFC 8493) in one tar.  It
+ * writes the members in the order, under the names and within the bounds
+ * of format/layout.c's table (custody-bundle(5)), spools the per-artefact
+ * tag files while the payload streams past, and at the end writes the tag
+ * files, the tag manifest over them and the signature over that.
  *
- * Member order (verify.c checks it):
- *   bagit.txt, metadata/algorithms.txt, data/..., metadata/acquisition.json,
- *   metadata/files.jsonl, metadata/bodyfile.txt, metadata/custody.jsonl,
- *   manifest-<alg>.txt..., bag-info.txt, tagmanifest-sha512.txt,
- *   signatures/tagmanifest-sha512.txt.minisig, and then, each optional:
- *   signatures/tagmanifest-sha512.txt.p7s,
- *   timestamps/tagmanifest-sha512.txt.minisig.tsr,
- *   timestamps/tagmanifest-sha512.txt.p7s.tsr,
- *   and last signatures/closing.txt, signatures/closing.txt.minisig.
  * The three optional ones sign or timestamp the tag manifest or a
  * signature, so no manifest lists them; cust_bag_append() keeps them in
  * this order.  The closing statement (closing.c) lists them, so that none
@@ -153,12 +145,18 @@ addtag(struct cust_bag *b, const char *rel, const unsigned char md[64])
 
 /* A tag file from memory: written, and listed in the tag manifest. */
 static int
-tagmem(struct cust_bag *b, const char *rel, const void *p, size_t n)
+tagmem(struct cust_bag *b, enum cust_part part, const void *p, size_t n)
 {
+	const char *rel = cust_layout[part].name;
 	unsigned char md[64];
 	const char *m;
 	int r;
 
+	/* What the verifier would refuse is never sealed. */
+	if (n > cust_layout[part].max)
+		return cust_set_error(b->ctx, EFBIG, CUST_FATAL,
+		    "%s: %zu bytes, more than the %ju a bundle may hold", rel,
+		    n, (uintmax_t)cust_layout[part].max);
 	if (EVP_Digest(p, n, md, NULL, EVP_sha512(), NULL) != 1)
 		return cust_set_ssl_error(b->ctx, CUST_FATAL, "sha512");
 	if ((m = cust_bag_member(b, rel)) == NULL)
@@ -217,9 +215,9 @@ cust_bag_begin(struct cust_bag *b)
 			strcat(algs, "\n");
 		}
 	/* NOLINTEND(clang-analyzer-security.insecureAPI.strcpy) */
-	if ((r = tagmem(b, "bagit.txt", bagit, sizeof(bagit) - 1)) != 0)
+	if ((r = tagmem(b, CUST_M_BAGIT, bagit, sizeof(bagit) - 1)) != 0)
 		return r;
-	return tagmem(b, "metadata/algorithms.txt", algs, strlen(algs));
+	return tagmem(b, CUST_M_ALGS, algs, strlen(algs));
 }
 
 int
@@ -281,7 +279,7 @@ baginfo(struct cust_bag *b, const char *extra)
 	    extra != NULL ? extra : "");
 	if (n < 0)
 		return cust_set_error(b->ctx, ENOMEM, CUST_FATAL, "bag-info");
-	r = tagmem(b, "bag-info.txt", text, (size_t)n);
+	r = tagmem(b, CUST_M_BAGINFO, text, (size_t)n);
 	free(text);
 	return r;
 }
@@ -315,7 +313,7 @@ signoff(struct cust_bag *b, const struct cust_bag_seal *in)
 	for (size_t i = 0; i < b->ntags; i++)
 		p += sprintf(p, "%s  %s\n", b->tags[i].sha512,
 		    b->tags[i].name);
-	if ((m = cust_bag_member(b, "tagmanifest-sha512.txt")) == NULL)
+	if ((m = cust_bag_member(b, cust_layout[CUST_M_TAGMAN].name)) == NULL)
 		r = CUST_FATAL;
 	else if ((r = cust_sink_write_member(b->sink, m, tm, len)) ==
 	    CUST_OK && (r = cust_sig_make(b->ctx, in->key, tm, len,
@@ -414,11 +412,11 @@ cust_bag_seal(struct cust_bag *b, const struct cust_bag_seal *in)
 	char rel[64];
 	int r;
 
-	if ((r = tagmem(b, "metadata/acquisition.json", in->acquisition,
+	if ((r = tagmem(b, CUST_M_ACQ, in->acquisition,
 	    strlen(in->acquisition))) != CUST_OK ||
-	    (r = tagspool(b, "metadata/files.jsonl", b->files)) != CUST_OK ||
-	    (r = tagspool(b, "metadata/bodyfile.txt", b->body)) != CUST_OK ||
-	    (r = tagmem(b, "metadata/custody.jsonl", in->custody,
+	    (r = tagspool(b, cust_layout[CUST_M_FILES].name, b->files)) != CUST_OK ||
+	    (r = tagspool(b, cust_layout[CUST_M_BODY].name, b->body)) != CUST_OK ||
+	    (r = tagmem(b, CUST_M_CUSTODY, in->custody,
 	    strlen(in->custody))) != CUST_OK)
 		return r;
 	for (unsigned i = 0; i < CUST_NALG; i++) {
