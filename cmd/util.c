@@ -2,7 +2,6 @@
  * util.c: terminal helpers shared by the subcommands.  Only cmd/ writes to
  * the terminal; everything here is about saying things safely.
  */
-#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +9,9 @@
 #include <string.h>
 
 #include "cmd.h"
+
+#define HELP_WIDTH	79	/* columns of --help and usage */
+#define OPT_WIDTH	24	/* widest option beside its text */
 
 bool
 caller_ignores(int sig)
@@ -43,20 +45,122 @@ warnctx(const struct cust_ctx *ctx)
 	fputc('\n', stderr);
 }
 
+bool
+endswith(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/*
+ * Print S to F from column COL, wrapped at its spaces so that no line
+ * passes HELP_WIDTH unless a word does; a wrapped line starts at column
+ * INDENT, and a newline in S ends a line.  In a synopsis (BRACKETS), a
+ * [group] is never broken.  Spaces that end up at the end of a line are
+ * dropped.  Returns the column where S ended.
+ */
+static size_t
+flow(FILE *f, const char *s, size_t col, size_t indent, bool brackets)
+{
+	size_t gap, len;
+	int depth;
+
+	while (*s != '\0') {
+		if (*s == '\n') {
+			fputc('\n', f);
+			col = 0;
+			s++;
+			continue;
+		}
+		for (gap = 0; s[gap] == ' '; gap++)
+			;
+		s += gap;
+		depth = 0;
+		for (len = 0; s[len] != '\0' && s[len] != '\n' &&
+		    (s[len] != ' ' || depth > 0); len++)
+			if (brackets && (s[len] == '[' || s[len] == ']'))
+				depth += s[len] == '[' ? 1 : -1;
+		if (len == 0)
+			continue;
+		if (col == 0 || col + gap + len > HELP_WIDTH) {
+			fprintf(f, "%s%*s", col == 0 ? "" : "\n", (int)indent,
+			    "");
+			col = indent;
+		} else {
+			fprintf(f, "%*s", (int)gap, "");
+			col += gap;
+		}
+		fwrite(s, 1, len, f);
+		col += len;
+		s += len;
+	}
+	return col;
+}
+
+static void
+synopsis(FILE *f, const struct cmd *c)
+{
+	int n;
+
+	n = fprintf(f, "usage: custody %s ", c->name);
+	flow(f, c->synopsis, (size_t)n, (size_t)n, true);
+	fputc('\n', f);
+}
+
 int
 usage(const struct cmd *c)
 {
-	fprintf(stderr, "usage: custody %s %s\n", c->name, c->synopsis);
+	synopsis(stderr, c);
 	return EXIT_USAGE;
+}
+
+/* The width an option takes in its column: a long option alone is set
+ * under the long one of "-x, --long". */
+static size_t
+optwidth(const char *opt)
+{
+	return strlen(opt) + (opt[1] == '-' ? 4 : 0);
+}
+
+/* The options, in two columns: the text starts two spaces after the
+ * widest option of up to OPT_WIDTH; a wider one has a line of its own. */
+static void
+options(const struct help_row *rows)
+{
+	size_t w = 0, col;
+
+	for (const struct help_row *r = rows; r->opt != NULL; r++)
+		if (optwidth(r->opt) <= OPT_WIDTH && optwidth(r->opt) > w)
+			w = optwidth(r->opt);
+	for (const struct help_row *r = rows; r->opt != NULL; r++) {
+		col = flow(stdout, r->opt, 0, r->opt[1] == '-' ? 6 : 2, false);
+		if (col > 2 + w) {
+			putchar('\n');
+			col = 0;
+		}
+		printf("%*s", (int)(2 + w + 2 - col), "");
+		flow(stdout, r->text, 2 + w + 2, 2 + w + 2, false);
+		putchar('\n');
+	}
 }
 
 int
 help(const struct cmd *c)
 {
-	printf("usage: custody %s %s\n\n%s\n", c->name, c->synopsis,
-	    c->summary);
-	if (c->help != NULL && *c->help != '\0')
-		printf("\n%s", c->help);
+	synopsis(stdout, c);
+	printf("\n%s\n\n", c->summary);
+	if (c->about != NULL) {
+		flow(stdout, c->about, 0, 0, false);
+		putchar('\n');
+	}
+	if (c->options != NULL)
+		options(c->options);
+	if (c->notes != NULL) {
+		putchar('\n');
+		flow(stdout, c->notes, 0, 0, false);
+		putchar('\n');
+	}
 	return EXIT_DONE;
 }
 
@@ -120,23 +224,6 @@ ctx_or_die(void)
 	if (cust_ctx_new(&ctx) != CUST_OK)
 		warnmsg("out of memory");
 	return ctx;
-}
-
-/* --max-expansion RATIO: a whole number; 0 lifts the bound. */
-bool
-expansion_ratio(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return false;
-	*out = v == 0 ? UINT64_MAX : (uint64_t)v;
-	return true;
 }
 
 /* The library's last error about bundle NAME, which it names once. */
