@@ -10,8 +10,15 @@
 
 #include "cmd.h"
 
-#define HELP_WIDTH	79	/* columns of --help and usage */
-#define OPT_WIDTH	24	/* widest option beside its text */
+/* --help and usage: lines of up to HELP_WIDTH columns; an option starts
+ * at OPT_INDENT, a long one alone OPT_SHORT further, under the long one
+ * of "-o, --output"; its text starts OPT_GAP after the widest option of
+ * up to OPT_WIDTH. */
+#define HELP_WIDTH	79
+#define OPT_INDENT	2
+#define OPT_SHORT	4
+#define OPT_GAP		2
+#define OPT_WIDTH	24
 
 bool
 caller_ignores(int sig)
@@ -115,32 +122,34 @@ usage(const struct cmd *c)
 	return EXIT_USAGE;
 }
 
-/* The width an option takes in its column: a long option alone is set
- * under the long one of "-x, --long". */
+/* Where option OPT starts, in the columns after OPT_INDENT. */
 static size_t
-optwidth(const char *opt)
+optshift(const char *opt)
 {
-	return strlen(opt) + (opt[1] == '-' ? 4 : 0);
+	return opt[1] == '-' ? OPT_SHORT : 0;
 }
 
-/* The options, in two columns: the text starts two spaces after the
- * widest option of up to OPT_WIDTH; a wider one has a line of its own. */
+/* The options, in two columns; an option wider than OPT_WIDTH has a line
+ * (or more) of its own. */
 static void
 options(const struct help_row *rows)
 {
-	size_t w = 0, col;
+	size_t w = 0, n, col, text;
 
 	for (const struct help_row *r = rows; r->opt != NULL; r++)
-		if (optwidth(r->opt) <= OPT_WIDTH && optwidth(r->opt) > w)
-			w = optwidth(r->opt);
+		if ((n = optshift(r->opt) + strlen(r->opt)) <= OPT_WIDTH &&
+		    n > w)
+			w = n;
+	text = OPT_INDENT + w + OPT_GAP;
 	for (const struct help_row *r = rows; r->opt != NULL; r++) {
-		col = flow(stdout, r->opt, 0, r->opt[1] == '-' ? 6 : 2, false);
-		if (col > 2 + w) {
+		col = flow(stdout, r->opt, 0, OPT_INDENT + optshift(r->opt),
+		    false);
+		if (col + OPT_GAP > text) {
 			putchar('\n');
 			col = 0;
 		}
-		printf("%*s", (int)(2 + w + 2 - col), "");
-		flow(stdout, r->text, 2 + w + 2, 2 + w + 2, false);
+		printf("%*s", (int)(text - col), "");
+		flow(stdout, r->text, text, text, false);
 		putchar('\n');
 	}
 }

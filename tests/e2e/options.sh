@@ -102,6 +102,12 @@ check "extract BUNDLE -C DIR extracts into DIR" \
     test -f "x/$(bag_dir after.tar)/bagit.txt"
 run "$CUSTODY" extract after.tar -C x --bogus
 expect_rc "extract BUNDLE --bogus: usage" 2
+# extract's help names --x509-eku and --crl, "as for custody verify": it
+# takes them (here refused only for want of --ca, as verify refuses them)
+run "$CUSTODY" extract after.tar -C x --x509-eku 1.3.6.1.5.5.7.3.36
+expect_rc "extract BUNDLE --x509-eku OID without --ca: usage" 2
+expect_err "extract takes --x509-eku, and asks for --ca as verify does" \
+    "custody: --x509-eku: needs --ca, the CA that the signer's certificate must chain to"
 
 # --- log
 run "$CUSTODY" log after.tar --json
