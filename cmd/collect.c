@@ -1,18 +1,13 @@
 /*
  * collect.c: `custody collect`.  Turns the command line into collection
- * options, owns the output file (created exclusively, removed if the
- * collection cannot finish), and tells the responder what was taken, what
- * was not and how to verify the result.
+ * options, runs the collection into the output file (output.c), and tells
+ * the responder what was taken, what was not and how to verify the
+ * result.
  */
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,282 +15,10 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "collect.h"
 
 #define MAX_MANIFESTS	64
 #define ZSTD_WORKERS_MAX	4	/* zstd threads, whatever the cores */
-
-struct out {
-	char		*path;		/* NULL for stdout */
-	char		*sidecar;	/* PATH.sha256 */
-	char		*logname;	/* PATH.custody: the custody log */
-	const char	*base;		/* PATH's last component */
-	int		 fd;
-	int		 dirfd;
-	bool		 created;	/* we made PATH: ours to remove */
-	bool		 logged;	/* PATH.custody was written */
-	bool		 zstd;
-	FILE		*tty;		/* where the summary goes */
-};
-
-/*
- * The partial output to remove if a signal ends the collection.  It is
- * removed through its directory's descriptor: once the collection has made
- * the mounts read-only for this process, only descriptors opened before
- * can still change the output's directory.
- */
-static volatile sig_atomic_t partial_set;
-static int partial_dirfd = -1;
-static char partial[4096];
-
-static void
-onsignal(int sig)
-{
-	static const char msg[] = "custody: interrupted: partial bundle "
-	    "removed, nothing was sealed\n";
-
-	if (partial_set)
-		unlinkat(partial_dirfd, partial, 0);
-	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
-	_exit(128 + sig);
-}
-
-/* Lowest CPU priority and idle I/O class, in a scheduling group of its
- * own (session.c): a fragile production host comes first.  Failures are
- * not fatal; the summary would be wrong to claim what did not happen, so
- * report them. */
-static void
-be_nice(struct cust_collect_opts *co)
-{
-	enum { WHO_PROCESS = 1, CLASS_IDLE = 3, CLASS_SHIFT = 13 };
-
-	co->autogroup = own_session();
-	if (setpriority(PRIO_PROCESS, 0, 19) == 0)
-		co->niced = true;
-	else
-		warnmsg("setpriority: %s", strerror(errno));
-	if (syscall(SYS_ioprio_set, WHO_PROCESS, 0,
-	    CLASS_IDLE << CLASS_SHIFT) == 0)
-		co->io_idle = true;
-	else
-		warnmsg("ioprio_set: %s", strerror(errno));
-}
-
-static void
-catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = onsignal;
-	sigfillset(&sa.sa_mask);
-	/* SIGINT is caught even where the shell ignores it (a background
-	 * job), so that a caller can still interrupt; a hang-up that the
-	 * caller ignores (nohup) is ignored, and the collection outlives the
-	 * terminal, as asked. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	if (!caller_ignores(SIGHUP))
-		sigaction(SIGHUP, &sa, NULL);
-	/* Over a file size limit, write(2) must fail (EFBIG) so that the
-	 * partial bundle is removed, not kill us and leave it behind. */
-	signal(SIGXFSZ, SIG_IGN);
-}
-
-static bool
-endswith(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), k = strlen(suffix);
-
-	return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
-/* "<hostname>-<UTC time>.tar" */
-static char *
-default_name(void)
-{
-	char host[256], when[32], *s;
-	time_t t = time(NULL);
-	struct tm tm;
-
-	if (gethostname(host, sizeof(host)) != 0)
-		strcpy(host, "host");
-	host[sizeof(host) - 1] = '\0';
-	for (char *p = host; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "0123456789.-_", *p))
-			*p = '_';
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", &tm);
-	if (asprintf(&s, "%s-%s.tar", host, when) < 0)
-		return NULL;
-	return s;
-}
-
-/* The bag's top directory: the evidence id, or the output's base name. */
-static char *
-bag_name(const char *evidence, const char *path)
-{
-	char *s, *base;
-
-	if (evidence != NULL)
-		s = strdup(evidence);
-	else if (path == NULL) {
-		if ((s = default_name()) != NULL)
-			s[strlen(s) - 4] = '\0';
-	} else {
-		base = strrchr(path, '/');
-		s = strdup(base != NULL ? base + 1 : path);
-		if (s != NULL && endswith(s, ".tar.zst"))
-			s[strlen(s) - 8] = '\0';
-		else if (s != NULL && endswith(s, ".tar"))
-			s[strlen(s) - 4] = '\0';
-	}
-	if (s == NULL)
-		return NULL;
-	for (char *p = s; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "0123456789.-_", *p))
-			*p = '_';
-	if (s[0] == '.' || s[0] == '\0') {
-		free(s);
-		return strdup("bundle");
-	}
-	return s;
-}
-
-static int
-open_output(struct out *o, const char *arg, bool zstd)
-{
-	char *dir;
-
-	o->fd = o->dirfd = -1;
-	o->tty = stdout;
-	o->zstd = zstd;
-	if (arg != NULL && strcmp(arg, "-") == 0) {
-		if (isatty(STDOUT_FILENO)) {
-			warnmsg("-: refusing to write a bundle to a terminal");
-			return EXIT_USAGE;
-		}
-		o->fd = STDOUT_FILENO;
-		o->tty = stderr;
-		return EXIT_DONE;
-	}
-	o->path = arg != NULL ? strdup(arg) : default_name();
-	if (o->path == NULL || asprintf(&o->sidecar, "%s.sha256", o->path) < 0
-	    || asprintf(&o->logname, "%s.custody", o->path) < 0)
-		return warnmsg("out of memory"), EXIT_FATAL;
-	o->zstd = zstd || endswith(o->path, ".zst");
-	if (access(o->sidecar, F_OK) == 0) {
-		warnmsg("%s: %s", o->sidecar, strerror(EEXIST));
-		return EXIT_FATAL;
-	}
-	o->fd = open(o->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644);
-	if (o->fd < 0) {
-		warnmsg("%s: %s", o->path, strerror(errno));
-		return EXIT_FATAL;
-	}
-	o->created = true;
-	o->base = strrchr(o->path, '/') != NULL ? strrchr(o->path, '/') + 1 :
-	    o->path;
-	if ((dir = strdup(o->path)) == NULL || (o->dirfd = open(dirname(dir),
-	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		warnmsg("%s: %s", o->path, strerror(errno));
-		free(dir);
-		return EXIT_FATAL;
-	}
-	free(dir);
-	if (access(o->logname, F_OK) == 0) {
-		warnmsg("%s: %s", o->logname, strerror(EEXIST));
-		return EXIT_FATAL;
-	}
-	snprintf(partial, sizeof(partial), "%s", o->base);
-	partial_dirfd = o->dirfd;
-	partial_set = strlen(o->base) < sizeof(partial);
-	return EXIT_DONE;
-}
-
-static void
-close_output(struct out *o, bool keep)
-{
-	if (o->created && !keep) {
-		partial_set = 0;
-		unlinkat(o->dirfd, o->base, 0);
-	}
-	free(o->logname);
-	if (o->fd > STDOUT_FILENO)
-		close(o->fd);
-	if (o->dirfd >= 0)
-		close(o->dirfd);
-	free(o->path);
-	free(o->sidecar);
-}
-
-/*
- * The custody log's first events beside the bundle, made through the
- * directory opened before the collection (the mounts are read-only now).
- * A bundle is whole without it: a failure is reported, not fatal.
- */
-static int
-write_log(struct out *o, const struct cust_collect_result *res)
-{
-	const char *base = strrchr(o->logname, '/') != NULL ?
-	    strrchr(o->logname, '/') + 1 : o->logname;
-	size_t n = res->log_text != NULL ? strlen(res->log_text) : 0;
-	ssize_t k = 0;
-	int fd;
-
-	if (n == 0)
-		return EXIT_DONE;
-	fd = openat(o->dirfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644);
-	for (size_t off = 0; fd >= 0 && off < n; off += (size_t)k)
-		if ((k = write(fd, res->log_text + off, n - off)) < 0 &&
-		    errno != EINTR)
-			break;
-		else if (k < 0)
-			k = 0;
-	if (fd < 0 || k < 0 || fsync(fd) != 0) {
-		warnmsg("%s: %s: the custody log was not written", o->logname,
-		    strerror(errno));
-		if (fd >= 0)
-			unlinkat(o->dirfd, base, 0);
-	} else
-		o->logged = true;
-	if (fd >= 0)
-		close(fd);
-	return EXIT_DONE;
-}
-
-/* Make the bundle durable and write its checksum beside it. */
-static int
-finish_output(struct out *o, const struct cust_collect_result *res)
-{
-	const char *side = strrchr(o->sidecar, '/') != NULL ?
-	    strrchr(o->sidecar, '/') + 1 : o->sidecar;
-	FILE *f;
-	int fd;
-
-	if (fsync(o->fd) != 0) {
-		warnmsg("%s: %s", o->path, strerror(errno));
-		return EXIT_FATAL;
-	}
-	fd = openat(o->dirfd, side, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644);
-	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
-		warnmsg("%s: %s", o->sidecar, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return EXIT_FATAL;
-	}
-	fprintf(f, "%s  %s\n", res->sha256, o->base);
-	if (fflush(f) != 0 || fsync(fd) != 0 || fclose(f) != 0) {
-		warnmsg("%s: %s", o->sidecar, strerror(errno));
-		unlinkat(o->dirfd, side, 0);
-		return EXIT_FATAL;
-	}
-	return write_log(o, res);
-}
 
 static void
 notify(void *arg, const char *path, size_t len, const char *status,
@@ -403,7 +126,8 @@ struct args {
 	const char	*tsa;
 	bool		 zstd;
 	bool		 no_nice;
-	char		**paths;
+	char		**argv;		/* owned: argv, in getopt's order */
+	char		**paths;	/* borrowed: in ARGV */
 	size_t		 npaths;
 };
 
@@ -535,6 +259,12 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 
 	co->since.tv_sec = co->until.tv_sec = -1;
 	co->date_fields = 0;
+	/* getopt moves the PATHs after the options: the acquisition
+	 * record keeps the command line as it was typed. */
+	if ((a->argv = calloc((size_t)argc + 1, sizeof(*a->argv))) == NULL)
+		return warnmsg("out of memory"), EXIT_FATAL;
+	memcpy(a->argv, argv, (size_t)argc * sizeof(*argv));
+	argv = a->argv;
 	while ((ch = getopt_long(argc, argv, "hm:o:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
@@ -785,10 +515,14 @@ run(int argc, char **argv)
 	memset(&co, 0, sizeof(co));
 	memset(&o, 0, sizeof(o));
 	o.fd = o.dirfd = -1;
-	if ((rc = parse(argc, argv, &a, &co)) != EXIT_DONE)
+	if ((rc = parse(argc, argv, &a, &co)) != EXIT_DONE) {
+		free(a.argv);
 		return rc < 0 ? EXIT_DONE : rc;
-	if ((ctx = ctx_or_die()) == NULL)
+	}
+	if ((ctx = ctx_or_die()) == NULL) {
+		free(a.argv);
 		return EXIT_FATAL;
+	}
 	if (a.hash != NULL && cust_alg_parse(ctx, a.hash, &co.algs) != 0) {
 		warnctx(ctx);
 		rc = usage(&cmd_collect);
@@ -835,72 +569,61 @@ out:
 	cust_key_free(key);
 	cust_signer_free(signer);
 	cust_ctx_free(ctx);
+	free(a.argv);
 	return rc;
 }
+
+static const struct help_row options[] = {
+	{ "-m, --manifest FILE", "collect what this manifest names "
+	    "(repeatable); without -m and PATH: the built-in linux-triage "
+	    "manifest" },
+	{ "-o, --output FILE", "write the bundle here: FILE.tar, "
+	    "FILE.tar.zst, or - for standard output (default: "
+	    "HOSTNAME-UTCTIME.tar)" },
+	{ "--key KEYFILE", "seal with this secret key (custody keygen); "
+	    "default: a one-time key whose ID is printed" },
+	{ "--cert CERT.pem", "also sign with this X.509 certificate (and "
+	    "chain); --key is then its private key (ECDSA P-256/P-384 or RSA "
+	    ">= 3072), and a one-time key makes the minisign signature" },
+	{ "--tsa URL", "ask this RFC 3161 time-stamp authority (http://) for "
+	    "a token over each signature; if it fails, the bundle is still "
+	    "sealed, and untimestamped" },
+	{ "--tsa-timeout S", "seconds to wait for the TSA (default 30)" },
+	{ "--case ID", "case identifier, recorded and signed" },
+	{ "--evidence-id ID", "evidence item identifier; also names the bag "
+	    "directory" },
+	{ "--examiner NAME", "who collected, recorded and signed" },
+	{ "--hash ALG,...", "more payload manifests besides sha256: sha512, "
+	    "sha1, md5" },
+	{ "--root DIR", "collect from the image mounted at DIR (paths "
+	    "resolve in it)" },
+	{ "--compress ALG", "zstd or none (default: zstd for *.zst names)" },
+	{ "--one-file-system", "never cross into another mounted "
+	    "filesystem" },
+	{ "--start-date DATE, --end-date DATE", "collect only files with a "
+	    "time in the range (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, UTC; "
+	    "artefacts with ignore_date_range are not filtered)" },
+	{ "--date-fields F", "which times count: mtime, atime, ctime "
+	    "(default mtime,ctime)" },
+	{ "--max-rate MB", "read at most MB megabytes (10^6 bytes) a "
+	    "second" },
+	{ "--nice", "lowest CPU and idle I/O priority (the default)" },
+	{ "--no-nice", "keep the caller's priorities" },
+	{ "-h, --help", "show this help" },
+	{ NULL, NULL },
+};
 
 const struct cmd cmd_collect = {
 	.name = "collect",
 	.run = run,
 	.synopsis = "[-m MANIFEST]... [-o OUTPUT] [--key KEYFILE] [--case ID] "
-	    "[--evidence-id ID]\n               [--examiner NAME] "
-	    "[--hash ALG[,ALG...]] [--root DIR] [--compress zstd|none]\n"
-	    "               [--one-file-system] [--start-date DATE] "
-	    "[--end-date DATE]\n"
-	    "               [--date-fields F] [--max-rate MB] "
-	    "[--[no-]nice]\n"
-	    "               [--cert CERT.pem --key KEY.pem] [--tsa URL "
-	    "[--tsa-timeout S]] [PATH...]",
+	    "[--evidence-id ID] [--examiner NAME] [--hash ALG[,ALG...]] "
+	    "[--root DIR] [--compress zstd|none] [--one-file-system] "
+	    "[--start-date DATE] [--end-date DATE] [--date-fields F] "
+	    "[--max-rate MB] [--[no-]nice] [--cert CERT.pem --key KEY.pem] "
+	    "[--tsa URL [--tsa-timeout S]] [PATH...]",
 	.summary = "collect artefacts into a sealed, signed evidence bundle",
-	.help =
-	    "  -m, --manifest FILE   collect what this manifest names "
-	    "(repeatable);\n"
-	    "                        without -m and PATH: the built-in "
-	    "linux-triage manifest\n"
-	    "  -o, --output FILE     write the bundle here: FILE.tar, "
-	    "FILE.tar.zst, or - for\n"
-	    "                        standard output (default: "
-	    "HOSTNAME-UTCTIME.tar)\n"
-	    "      --key KEYFILE     seal with this secret key (custody "
-	    "keygen); default: a\n"
-	    "                        one-time key whose ID is printed\n"
-	    "      --cert CERT.pem   also sign with this X.509 certificate "
-	    "(and chain); --key is\n"
-	    "                        then its private key (ECDSA P-256/P-384 "
-	    "or RSA >= 3072),\n"
-	    "                        and a one-time key makes the minisign "
-	    "signature\n"
-	    "      --tsa URL         ask this RFC 3161 time-stamp authority "
-	    "(http://) for a\n"
-	    "                        token over each signature; if it fails, "
-	    "the bundle is\n"
-	    "                        still sealed, and untimestamped\n"
-	    "      --tsa-timeout S   seconds to wait for the TSA (default "
-	    "30)\n"
-	    "      --case ID         case identifier, recorded and signed\n"
-	    "      --evidence-id ID  evidence item identifier; also names "
-	    "the bag directory\n"
-	    "      --examiner NAME   who collected, recorded and signed\n"
-	    "      --hash ALG,...    more payload manifests besides sha256: "
-	    "sha512, sha1, md5\n"
-	    "      --root DIR        collect from the image mounted at DIR "
-	    "(paths resolve in it)\n"
-	    "      --compress ALG    zstd or none (default: zstd for *.zst "
-	    "names)\n"
-	    "      --one-file-system never cross into another mounted "
-	    "filesystem\n"
-	    "      --start-date DATE collect only files with a time in the "
-	    "range (YYYY-MM-DD\n"
-	    "      --end-date DATE   or YYYY-MM-DDTHH:MM:SSZ, UTC; artefacts "
-	    "with\n"
-	    "                        ignore_date_range are not filtered)\n"
-	    "      --date-fields F   which times count: mtime, atime, ctime "
-	    "(default mtime,ctime)\n"
-	    "      --max-rate MB     read at most MB megabytes (10^6 bytes) a "
-	    "second\n"
-	    "      --nice            lowest CPU and idle I/O priority (the "
-	    "default)\n"
-	    "      --no-nice         keep the caller's priorities\n"
-	    "  -h, --help            show this help\n"
-	    "\nExit status: 0 complete, 1 partial (some artefacts could not "
-	    "be taken),\n2 usage, 3 fatal (no bundle was sealed).\n",
+	.options = options,
+	.notes = "Exit status: 0 complete, 1 partial (some artefacts could "
+	    "not be taken), 2 usage, 3 fatal (no bundle was sealed).",
 };

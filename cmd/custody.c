@@ -60,9 +60,17 @@ main(int argc, char **argv)
 		list(stderr);
 		return EXIT_USAGE;
 	}
+	/* Options anywhere, always: under POSIXLY_CORRECT getopt would
+	 * stop at the first operand, and `collect /home -o OUT` would
+	 * collect a path named -o instead of writing OUT. */
+	unsetenv("POSIXLY_CORRECT");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[0], cmds[i]->name) == 0) {
-			optind = 1;
+			/* 0, not 1: glibc then starts afresh, taking the
+			 * subcommand's options before and after its operands
+			 * (1 would keep the "+" order, and turn options after
+			 * an operand into operands). */
+			optind = 0;
 			return cmds[i]->run(argc, argv);
 		}
 	warnmsg("%s: unknown command", argv[0]);

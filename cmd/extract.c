@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "trust.h"
 
 enum { OPT_FORCE = 0x400, OPT_EXPANSION };
 
@@ -59,6 +60,7 @@ parse(struct cust_ctx *ctx, int argc, char **argv, struct xargs *a)
 		case TRUST_PUBKEY: case TRUST_KEY_ID:
 		case TRUST_CA: case TRUST_TSA_CA: case TRUST_REQUIRE_TS:
 		case TRUST_REQUIRE_CMS: case TRUST_LOG: case TRUST_LOG_HEAD:
+		case TRUST_X509_EKU: case TRUST_CRL:
 			if ((rc = trust_option(ctx, &a->trust, ch, optarg)) !=
 			    EXIT_DONE)
 				return rc;
@@ -283,44 +285,39 @@ out:
 	return rc;
 }
 
+static const struct help_row options[] = {
+	{ "-C, --directory DIR", "extract into DIR (default: the current "
+	    "directory)" },
+	{ "--force", "extract even a bundle that fails verification (said "
+	    "on standard error and in the summary)" },
+	TRUST_KEY_HELP,
+	TRUST_EXPANSION_HELP,
+	{ "--ca FILE, --tsa-ca FILE, --x509-eku OID, --crl FILE, "
+	    "--require-cms, --require-timestamp, --log FILE, --log-head HEX",
+	    "as for custody verify" },
+	{ "-h, --help", "show this help" },
+	{ NULL, NULL },
+};
+
 const struct cmd cmd_extract = {
 	.name = "extract",
 	.run = run,
 	.synopsis = "[-C DIR] [--force] [--pubkey FILE]... "
-	    "[--trusted-key-id ID]...\n"
-	    "              [--max-expansion RATIO] [--ca FILE] "
-	    "[--tsa-ca FILE]\n"
-	    "              [--x509-eku OID]... [--crl FILE]... [--require-cms]\n"
-	    "              [--require-timestamp] [--log FILE] [--log-head HEX] "
-	    "BUNDLE",
+	    "[--trusted-key-id ID]... [--max-expansion RATIO] [--ca FILE] "
+	    "[--tsa-ca FILE] [--x509-eku OID]... [--crl FILE]... "
+	    "[--require-cms] [--require-timestamp] [--log FILE] "
+	    "[--log-head HEX] BUNDLE",
 	.summary = "verify a bundle, then copy its bag out into a directory",
-	.help = "  -C, --directory DIR      extract into DIR (default: the "
-	    "current directory)\n"
-	    "      --force              extract even a bundle that fails "
-	    "verification\n"
-	    "                           (said on standard error and in the "
-	    "summary)\n"
-	    TRUST_KEY_HELP
-	    "      --max-expansion RATIO\n"
-	    "                           refuse a zstd bundle that expands "
-	    "more than RATIO\n"
-	    "                           times past its first GiB (default "
-	    "1000; 0: none)\n"
-	    "      --ca FILE, --tsa-ca FILE, --x509-eku OID, --crl FILE,\n"
-	    "      --require-cms, --require-timestamp, --log FILE, "
-	    "--log-head HEX\n"
-	    "                           as for custody verify\n"
-	    "  -h, --help               show this help\n"
-	    "\nBUNDLE is a .tar or .tar.zst file, or - for standard input "
-	    "(copied first\nto an unnamed file in DIR).  It is verified "
-	    "first, as custody verify\nwould with the same options, and "
-	    "nothing is written unless verify would\naccept it (exit 0 or "
-	    "4), or --force is given.  The bag's directory must\nnot exist "
-	    "in DIR yet.  Only directories (0700) and regular files (0600) "
-	    "are\nmade, never a link or a device; nothing is overwritten "
-	    "and no symbolic\nlink is followed.\n"
-	    "Exit status: 0 verified and extracted, 1 refused (nothing "
-	    "written), or\nextracted with --force, or a hostile member "
-	    "stopped it, 2 usage, 3 could\nnot read or write, 4 extracted, "
-	    "intact but origin unverified.\n",
+	.options = options,
+	.notes = "BUNDLE is a .tar or .tar.zst file, or - for standard input "
+	    "(copied first to an unnamed file in DIR).  It is verified first, "
+	    "as custody verify would with the same options, and nothing is "
+	    "written unless verify would accept it (exit 0 or 4), or --force "
+	    "is given.  The bag's directory must not exist in DIR yet.  Only "
+	    "directories (0700) and regular files (0600) are made, never a "
+	    "link or a device; nothing is overwritten and no symbolic link is "
+	    "followed.\nExit status: 0 verified and extracted, 1 refused "
+	    "(nothing written), or extracted with --force, or a hostile "
+	    "member stopped it, 2 usage, 3 could not read or write, 4 "
+	    "extracted, intact but origin unverified.",
 };

@@ -12,19 +12,20 @@
 
 static int	run(int, char **);
 
+static const struct help_row options[] = {
+	{ "-o, --output PREFIX", "write the secret key to PREFIX.key (PKCS#8 "
+	    "PEM, mode 0600) and the public key to PREFIX.pub (minisign "
+	    "format); neither may exist already" },
+	{ "-h, --help", "print this help and exit" },
+	{ NULL, NULL },
+};
+
 const struct cmd cmd_keygen = {
 	.name = "keygen", .run = run,
 	.synopsis = "-o PREFIX",
 	.summary = "make an Ed25519 signing key pair",
-	.help =
-	    "options:\n"
-	    "  -o, --output PREFIX  write the secret key to PREFIX.key "
-	    "(PKCS#8 PEM,\n"
-	    "                       mode 0600) and the public key to "
-	    "PREFIX.pub\n"
-	    "                       (minisign format); neither may exist "
-	    "already\n"
-	    "  -h, --help           print this help and exit\n",
+	.about = "options:",
+	.options = options,
 };
 
 /* Report a bad command line: the reason, then the synopsis. */

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "cmd.h"
+#include "sidecar.h"
 
 static void
 row(const char *label, const char *value)
@@ -192,17 +193,21 @@ run(int argc, char **argv)
 	return rc;
 }
 
+static const struct help_row options[] = {
+	{ "--json", "print the events as JSON" },
+	{ "--log FILE", "the custody log (default: BUNDLE.custody)" },
+	{ "-h, --help", "show this help" },
+	{ NULL, NULL },
+};
+
 const struct cmd cmd_log = {
 	.name = "log",
 	.run = run,
 	.synopsis = "[--json] [--log FILE] BUNDLE",
 	.summary = "print the bundle's custody log as a custody form "
 	    "(unverified)",
-	.help =
-	    "      --json      print the events as JSON\n"
-	    "      --log FILE  the custody log (default: BUNDLE.custody)\n"
-	    "  -h, --help      show this help\n"
-	    "\nNothing is verified here: custody verify checks the log's "
-	    "chain, signatures\nand bundle.  Exit status: 0 shown, 1 "
-	    "malformed, 2 usage, 3 could not read.\n",
+	.options = options,
+	.notes = "Nothing is verified here: custody verify checks the log's "
+	    "chain, signatures and bundle.  Exit status: 0 shown, 1 "
+	    "malformed, 2 usage, 3 could not read.",
 };

@@ -13,23 +13,22 @@
 
 static int	run(int, char **);
 
+static const struct help_row options[] = {
+	{ "-s, --show", "print the built-in manifest's YAML and exit" },
+	{ "-h, --help", "print this help and exit" },
+	{ NULL, NULL },
+};
+
 const struct cmd cmd_manifests = {
 	.name = "manifests", .run = run,
 	.synopsis = "[-s | FILE ...]",
 	.summary = "describe the built-in manifest or check manifest files",
-	.help =
-	    "With no FILE, print the built-in manifest's name, number of "
-	    "artefacts and\n"
-	    "SHA-256.  With FILEs, load each one as a collection manifest "
-	    "(see\n"
-	    "custody-manifest(5)) and print, for each artefact, its line, "
-	    "collector\n"
-	    "and paths, and why collect would skip it.  Exit 1 if a FILE "
-	    "does not load.\n"
-	    "\n"
-	    "options:\n"
-	    "  -s, --show  print the built-in manifest's YAML and exit\n"
-	    "  -h, --help  print this help and exit\n",
+	.about = "With no FILE, print the built-in manifest's name, number of "
+	    "artefacts and SHA-256.  With FILEs, load each one as a collection "
+	    "manifest (see custody-manifest(5)) and print, for each artefact, "
+	    "its line, collector and paths, and why collect would skip it.  "
+	    "Exit 1 if a FILE does not load.\n\noptions:",
+	.options = options,
 };
 
 /* Report a bad command line: the reason, then the synopsis. */

@@ -203,15 +203,20 @@ run(int argc, char **argv)
 	return rc;
 }
 
+static const struct help_row options[] = {
+	{ "-h, --help", "show this help" },
+	{ NULL, NULL },
+};
+
 const struct cmd cmd_show = {
 	.name = "show",
 	.run = run,
 	.synopsis = "BUNDLE",
 	.summary = "print a bundle's acquisition record and file list "
 	    "(not verified)",
-	.help = "  -h, --help   show this help\n"
-	    "\nBUNDLE is a .tar or .tar.zst file, or - for standard input.\n"
-	    "Nothing is extracted or verified: use custody verify for that.\n"
-	    "Exit status: 0 shown, 1 damaged bundle, 2 usage, 3 could not "
-	    "read.\n",
+	.options = options,
+	.notes = "BUNDLE is a .tar or .tar.zst file, or - for standard input."
+	    "\nNothing is extracted or verified: use custody verify for that."
+	    "\nExit status: 0 shown, 1 damaged bundle, 2 usage, 3 could not "
+	    "read.",
 };

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "sidecar.h"
 
 char *
 sidecar_name(const char *bundle, const char *log)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "sidecar.h"
 
 enum { OPT_TSA = 0x100, OPT_TIMEOUT, OPT_KEY, OPT_NAME };
 
@@ -157,35 +158,33 @@ out:
 	return rc;
 }
 
+static const struct help_row options[] = {
+	{ "--tsa URL", "the RFC 3161 time-stamp authority (http://)" },
+	{ "--tsa-timeout S", "seconds to wait for it (default 30)" },
+	{ "--key KEYFILE", "sign the event with this secret key (custody "
+	    "keygen); default: a one-time key, which nobody trusts: its "
+	    "tokens count (each proves itself), nothing else weighs" },
+	{ "--name NAME", "who asks" },
+	{ "--role TEXT", "their role" },
+	{ "--organisation TEXT", "their organisation" },
+	{ "--contact TEXT", "how to reach them" },
+	{ "--location TEXT", "where" },
+	{ "--reason TEXT", "why, or under which authority" },
+	{ "--log FILE", "the custody log (default: BUNDLE.custody)" },
+	{ "-h, --help", "show this help" },
+	{ NULL, NULL },
+};
+
 const struct cmd cmd_timestamp = {
 	.name = "timestamp",
 	.run = run,
 	.synopsis = "--tsa URL [--tsa-timeout S] [--key KEYFILE] "
-	    "[--name NAME] [--role TEXT]\n"
-	    "                 [--organisation TEXT] [--contact TEXT] "
-	    "[--location TEXT]\n"
-	    "                 [--reason TEXT] [--log FILE] BUNDLE",
+	    "[--name NAME] [--role TEXT] [--organisation TEXT] "
+	    "[--contact TEXT] [--location TEXT] [--reason TEXT] [--log FILE] "
+	    "BUNDLE",
 	.summary = "add a trusted timestamp to the bundle's custody log",
-	.help =
-	    "      --tsa URL            the RFC 3161 time-stamp authority "
-	    "(http://)\n"
-	    "      --tsa-timeout S      seconds to wait for it (default 30)\n"
-	    "      --key KEYFILE        sign the event with this secret key "
-	    "(custody keygen);\n"
-	    "                           default: a one-time key, which "
-	    "nobody trusts: its\n"
-	    "                           tokens count (each proves itself), "
-	    "nothing else weighs\n"
-	    "      --name NAME          who asks\n"
-	    "      --role TEXT          their role\n"
-	    "      --organisation TEXT  their organisation\n"
-	    "      --contact TEXT       how to reach them\n"
-	    "      --location TEXT      where\n"
-	    "      --reason TEXT        why, or under which authority\n"
-	    "      --log FILE           the custody log (default: "
-	    "BUNDLE.custody)\n"
-	    "  -h, --help               show this help\n"
-	    "\nThe bundle is read, never rewritten.  Exit status: 0 recorded, "
-	    "1 no token\n(nothing was added) or a damaged bundle or log, 2 "
-	    "usage, 3 could not read\nor write.\n",
+	.options = options,
+	.notes = "The bundle is read, never rewritten.  Exit status: 0 "
+	    "recorded, 1 no token (nothing was added) or a damaged bundle or "
+	    "log, 2 usage, 3 could not read or write.",
 };

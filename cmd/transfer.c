@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "sidecar.h"
 
 enum { OPT_FROM = 0x100, OPT_TO, OPT_KEY };
 
@@ -121,33 +122,32 @@ out:
 	return rc;
 }
 
+static const struct help_row options[] = {
+	{ "--from NAME", "who hands the bundle over (and signs)" },
+	{ "--to NAME", "who receives it" },
+	{ "--key KEYFILE", "the giver's secret key (custody keygen)" },
+	{ "--reason TEXT", "why, or under which authority" },
+	{ "--location TEXT", "where" },
+	{ "--role TEXT", "the giver's role" },
+	{ "--organisation TEXT", "the giver's organisation" },
+	{ "--contact TEXT", "how to reach the giver" },
+	{ "--log FILE", "the custody log (default: BUNDLE.custody)" },
+	{ "-h, --help", "show this help" },
+	{ NULL, NULL },
+};
+
 const struct cmd cmd_transfer = {
 	.name = "transfer",
 	.run = run,
-	.synopsis = "--from NAME --to NAME --key KEYFILE [--reason TEXT]\n"
-	    "                [--location TEXT] [--role TEXT] "
-	    "[--organisation TEXT]\n"
-	    "                [--contact TEXT] [--log FILE] BUNDLE",
+	.synopsis = "--from NAME --to NAME --key KEYFILE [--reason TEXT] "
+	    "[--location TEXT] [--role TEXT] [--organisation TEXT] "
+	    "[--contact TEXT] [--log FILE] BUNDLE",
 	.summary = "record a signed hand-over in the bundle's custody log",
-	.help =
-	    "      --from NAME          who hands the bundle over (and "
-	    "signs)\n"
-	    "      --to NAME            who receives it\n"
-	    "      --key KEYFILE        the giver's secret key (custody "
-	    "keygen)\n"
-	    "      --reason TEXT        why, or under which authority\n"
-	    "      --location TEXT      where\n"
-	    "      --role TEXT          the giver's role\n"
-	    "      --organisation TEXT  the giver's organisation\n"
-	    "      --contact TEXT       how to reach the giver\n"
-	    "      --log FILE           the custody log (default: "
-	    "BUNDLE.custody)\n"
-	    "  -h, --help               show this help\n"
-	    "\nPrints the log's new head digest: write it on the paper "
-	    "custody form.\n"
-	    "An event of another key dated after this clock is named in a "
-	    "warning and\ndoes not stop the transfer.  "
-	    "Exit status: 0 recorded, 1 refused (the log is\ndamaged, bound "
-	    "to another bundle, or an event of this key or the seal's\nis "
-	    "later than this clock), 2 usage, 3 could not read or write.\n",
+	.options = options,
+	.notes = "Prints the log's new head digest: write it on the paper "
+	    "custody form.\nAn event of another key dated after this clock is "
+	    "named in a warning and does not stop the transfer.  Exit status: "
+	    "0 recorded, 1 refused (the log is damaged, bound to another "
+	    "bundle, or an event of this key or the seal's is later than this "
+	    "clock), 2 usage, 3 could not read or write.",
 };

@@ -2,7 +2,6 @@
  * util.c: terminal helpers shared by the subcommands.  Only cmd/ writes to
  * the terminal; everything here is about saying things safely.
  */
-#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +9,16 @@
 #include <string.h>
 
 #include "cmd.h"
+
+/* --help and usage: lines of up to HELP_WIDTH columns; an option starts
+ * at OPT_INDENT, a long one alone OPT_SHORT further, under the long one
+ * of "-o, --output"; its text starts OPT_GAP after the widest option of
+ * up to OPT_WIDTH. */
+#define HELP_WIDTH	79
+#define OPT_INDENT	2
+#define OPT_SHORT	4
+#define OPT_GAP		2
+#define OPT_WIDTH	24
 
 bool
 caller_ignores(int sig)
@@ -43,20 +52,124 @@ warnctx(const struct cust_ctx *ctx)
 	fputc('\n', stderr);
 }
 
+bool
+endswith(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/*
+ * Print S to F from column COL, wrapped at its spaces so that no line
+ * passes HELP_WIDTH unless a word does; a wrapped line starts at column
+ * INDENT, and a newline in S ends a line.  In a synopsis (BRACKETS), a
+ * [group] is never broken.  Spaces that end up at the end of a line are
+ * dropped.  Returns the column where S ended.
+ */
+static size_t
+flow(FILE *f, const char *s, size_t col, size_t indent, bool brackets)
+{
+	size_t gap, len;
+	int depth;
+
+	while (*s != '\0') {
+		if (*s == '\n') {
+			fputc('\n', f);
+			col = 0;
+			s++;
+			continue;
+		}
+		for (gap = 0; s[gap] == ' '; gap++)
+			;
+		s += gap;
+		depth = 0;
+		for (len = 0; s[len] != '\0' && s[len] != '\n' &&
+		    (s[len] != ' ' || depth > 0); len++)
+			if (brackets && (s[len] == '[' || s[len] == ']'))
+				depth += s[len] == '[' ? 1 : -1;
+		if (len == 0)
+			continue;
+		if (col == 0 || col + gap + len > HELP_WIDTH) {
+			fprintf(f, "%s%*s", col == 0 ? "" : "\n", (int)indent,
+			    "");
+			col = indent;
+		} else {
+			fprintf(f, "%*s", (int)gap, "");
+			col += gap;
+		}
+		fwrite(s, 1, len, f);
+		col += len;
+		s += len;
+	}
+	return col;
+}
+
+static void
+synopsis(FILE *f, const struct cmd *c)
+{
+	int n;
+
+	n = fprintf(f, "usage: custody %s ", c->name);
+	flow(f, c->synopsis, (size_t)n, (size_t)n, true);
+	fputc('\n', f);
+}
+
 int
 usage(const struct cmd *c)
 {
-	fprintf(stderr, "usage: custody %s %s\n", c->name, c->synopsis);
+	synopsis(stderr, c);
 	return EXIT_USAGE;
+}
+
+/* Where option OPT starts, in the columns after OPT_INDENT. */
+static size_t
+optshift(const char *opt)
+{
+	return opt[1] == '-' ? OPT_SHORT : 0;
+}
+
+/* The options, in two columns; an option wider than OPT_WIDTH has a line
+ * (or more) of its own. */
+static void
+options(const struct help_row *rows)
+{
+	size_t w = 0, n, col, text;
+
+	for (const struct help_row *r = rows; r->opt != NULL; r++)
+		if ((n = optshift(r->opt) + strlen(r->opt)) <= OPT_WIDTH &&
+		    n > w)
+			w = n;
+	text = OPT_INDENT + w + OPT_GAP;
+	for (const struct help_row *r = rows; r->opt != NULL; r++) {
+		col = flow(stdout, r->opt, 0, OPT_INDENT + optshift(r->opt),
+		    false);
+		if (col + OPT_GAP > text) {
+			putchar('\n');
+			col = 0;
+		}
+		printf("%*s", (int)(text - col), "");
+		flow(stdout, r->text, text, text, false);
+		putchar('\n');
+	}
 }
 
 int
 help(const struct cmd *c)
 {
-	printf("usage: custody %s %s\n\n%s\n", c->name, c->synopsis,
-	    c->summary);
-	if (c->help != NULL && *c->help != '\0')
-		printf("\n%s", c->help);
+	synopsis(stdout, c);
+	printf("\n%s\n\n", c->summary);
+	if (c->about != NULL) {
+		flow(stdout, c->about, 0, 0, false);
+		putchar('\n');
+	}
+	if (c->options != NULL)
+		options(c->options);
+	if (c->notes != NULL) {
+		putchar('\n');
+		flow(stdout, c->notes, 0, 0, false);
+		putchar('\n');
+	}
 	return EXIT_DONE;
 }
 
@@ -120,23 +233,6 @@ ctx_or_die(void)
 	if (cust_ctx_new(&ctx) != CUST_OK)
 		warnmsg("out of memory");
 	return ctx;
-}
-
-/* --max-expansion RATIO: a whole number; 0 lifts the bound. */
-bool
-expansion_ratio(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return false;
-	*out = v == 0 ? UINT64_MAX : (uint64_t)v;
-	return true;
 }
 
 /* The library's last error about bundle NAME, which it names once. */

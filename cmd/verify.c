@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "trust.h"
 
 struct vargs {
 	bool		 json;
@@ -250,56 +251,42 @@ out:
 	return rc;
 }
 
+static const struct help_row options[] = {
+	TRUST_KEY_HELP,
+	{ "--json", "print the report as JSON" },
+	TRUST_EXPANSION_HELP,
+	{ "--ca FILE", "check the X.509 signature against these CA "
+	    "certificates (PEM); one verified makes the origin trusted, and "
+	    "without one the bundle fails" },
+	{ "--x509-eku OID", "the extended key usage a signer under --ca "
+	    "needs (repeatable; default: documentSigning or emailProtection)" },
+	{ "--crl FILE", "check the signer's chain for revocation against "
+	    "these CRLs (PEM or DER; repeatable)" },
+	{ "--tsa-ca FILE", "check RFC 3161 tokens against these TSA CA "
+	    "certificates (PEM); without it, tokens are unchecked" },
+	{ "--require-cms", "fail without an X.509 signature verified by "
+	    "--ca" },
+	{ "--require-timestamp", "fail without a token verified by --tsa-ca "
+	    "(in the bundle or its custody log)" },
+	{ "--log FILE", "the custody log (default: BUNDLE.custody, if "
+	    "there)" },
+	{ "--log-head HEX", "the custody log must end with the event of this "
+	    "head digest (custody transfer prints it)" },
+	{ "-h, --help", "show this help" },
+	{ NULL, NULL },
+};
+
 const struct cmd cmd_verify = {
 	.name = "verify",
 	.run = run,
-	.synopsis = "[--pubkey FILE]... [--trusted-key-id ID]... [--json]\n"
-	    "              [--max-expansion RATIO] [--ca FILE] "
-	    "[--tsa-ca FILE]\n"
-	    "              [--x509-eku OID]... [--crl FILE]... [--require-cms]\n"
-	    "              [--require-timestamp] [--log FILE] [--log-head HEX] "
-	    "BUNDLE",
+	.synopsis = "[--pubkey FILE]... [--trusted-key-id ID]... [--json] "
+	    "[--max-expansion RATIO] [--ca FILE] [--tsa-ca FILE] "
+	    "[--x509-eku OID]... [--crl FILE]... [--require-cms] "
+	    "[--require-timestamp] [--log FILE] [--log-head HEX] BUNDLE",
 	.summary = "prove a bundle complete, unaltered and sealed by a "
 	    "trusted key",
-	.help =
-	    TRUST_KEY_HELP
-	    "      --json               print the report as JSON\n"
-	    "      --max-expansion RATIO\n"
-	    "                           refuse a zstd bundle that expands "
-	    "more than RATIO\n"
-	    "                           times past its first GiB (default "
-	    "1000; 0: none)\n"
-	    "      --ca FILE            check the X.509 signature against "
-	    "these CA\n"
-	    "                           certificates (PEM); one verified "
-	    "makes the origin\n"
-	    "                           trusted, and without one the bundle "
-	    "fails\n"
-	    "      --x509-eku OID       the extended key usage a signer under "
-	    "--ca needs\n"
-	    "                           (repeatable; default: documentSigning "
-	    "or\n"
-	    "                           emailProtection)\n"
-	    "      --crl FILE           check the signer's chain for "
-	    "revocation against\n"
-	    "                           these CRLs (PEM or DER; repeatable)\n"
-	    "      --tsa-ca FILE        check RFC 3161 tokens against these "
-	    "TSA CA\n"
-	    "                           certificates (PEM); without it, "
-	    "tokens are unchecked\n"
-	    "      --require-cms        fail without an X.509 signature "
-	    "verified by --ca\n"
-	    "      --require-timestamp  fail without a token verified by "
-	    "--tsa-ca (in the\n"
-	    "                           bundle or its custody log)\n"
-	    "      --log FILE           the custody log (default: "
-	    "BUNDLE.custody, if there)\n"
-	    "      --log-head HEX       the custody log must end with the "
-	    "event of this\n"
-	    "                           head digest (custody transfer prints "
-	    "it)\n"
-	    "  -h, --help               show this help\n"
-	    "\nBUNDLE is a .tar or .tar.zst file, or - for standard input.\n"
-	    "Exit status: 0 verified and authentic, 1 failed, 2 usage, "
-	    "3 could not read,\n4 intact but origin unverified.\n",
+	.options = options,
+	.notes = "BUNDLE is a .tar or .tar.zst file, or - for standard "
+	    "input.\nExit status: 0 verified and authentic, 1 failed, 2 "
+	    "usage, 3 could not read, 4 intact but origin unverified.",
 };

@@ -13,6 +13,8 @@ for c in $cmds; do
 	    grep -qx "\.Ss custody $c" "$MAN"
 	run "$CUSTODY" "$c" --help
 	expect_rc "custody $c --help" 0
+	check "custody $c --help: no line over 79 columns" \
+	    awk 'length > 79 { bad = 1 } END { exit bad }' "$T/.out"
 	for opt in $(grep -oE -- '--[a-z][a-z-]+' "$T/.out" | sort -u); do
 		check "custody $c $opt is in custody(1)" \
 		    grep -qF -- "Fl ${opt#-}" man.txt

@@ -1,6 +1,7 @@
 /*
- * session.c: --nice in a scheduling group of its own.  Linux weighs a nice
- * value only against the threads of the same group, and with autogroups
+ * nice.c: collect's --nice: the lowest CPU priority and the idle I/O
+ * class, in a scheduling group of its own.  Linux weighs a nice value
+ * only against the threads of the same group, and with autogroups
  * (kernel.sched_autogroup_enabled, on by default in Debian) every session
  * is one: niced, custody in the responder's shell still took an even
  * share of the processors against busy processes in another session, and
@@ -12,6 +13,8 @@
  * as the child did.
  */
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -22,6 +25,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "collect.h"
 
 #define AUTOGROUP_ON	"/proc/sys/kernel/sched_autogroup_enabled"
 #define AUTOGROUP	"/proc/self/autogroup"
@@ -116,7 +120,11 @@ wait_child(pid_t pid, const sigset_t *was)
 	_exit(128 + sig);
 }
 
-bool
+/* Go on in a child alone in a session, and so in an autogroup, of its
+ * own, at nice 19; the parent waits and ends as the child did.  true in
+ * the child when the group was lowered; false where the kernel has no
+ * autogroups, or it failed (said on stderr). */
+static bool
 own_session(void)
 {
 	sigset_t block, was;
@@ -147,4 +155,23 @@ own_session(void)
 	lowered = lower_group();
 	sigprocmask(SIG_SETMASK, &was, NULL);
 	return lowered;
+}
+
+/* A fragile production host comes first.  Failures are not fatal; the
+ * summary would be wrong to claim what did not happen, so report them. */
+void
+be_nice(struct cust_collect_opts *co)
+{
+	enum { WHO_PROCESS = 1, CLASS_IDLE = 3, CLASS_SHIFT = 13 };
+
+	co->autogroup = own_session();
+	if (setpriority(PRIO_PROCESS, 0, 19) == 0)
+		co->niced = true;
+	else
+		warnmsg("setpriority: %s", strerror(errno));
+	if (syscall(SYS_ioprio_set, WHO_PROCESS, 0,
+	    CLASS_IDLE << CLASS_SHIFT) == 0)
+		co->io_idle = true;
+	else
+		warnmsg("ioprio_set: %s", strerror(errno));
 }

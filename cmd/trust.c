@@ -1,7 +1,7 @@
 /*
- * verify_trust.c: what the investigator trusts, for `custody verify` and
- * for `custody extract`, which verifies first: the public keys and key
- * IDs, the CAs for X.509 signatures and time-stamp authorities, what they
+ * trust.c: what the investigator trusts, for `custody verify` and for
+ * `custody extract`, which verifies first: the public keys and key IDs,
+ * the CAs for X.509 signatures and time-stamp authorities, what they
  * require, the custody log and where it ends; and the lines of the report
  * that tell of them.
  */
@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "trust.h"
 
 static int
 castore(struct cust_ctx *ctx, const struct trust_args *t,
@@ -120,6 +121,22 @@ trust_option(struct cust_ctx *ctx, struct trust_args *t, int ch,
 		t->has_head = true;
 		return EXIT_DONE;
 	}
+}
+
+bool
+expansion_ratio(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return false;
+	*out = v == 0 ? UINT64_MAX : (uint64_t)v;
+	return true;
 }
 
 int

@@ -1,0 +1,88 @@
+/*
+ * trust.h: what the investigator trusts, for `custody verify` and for
+ * `custody extract`, which verifies first (trust.c): the options that say
+ * it, and the lines of the report that tell of it.
+ */
+#ifndef CUSTODY_TRUST_H
+#define CUSTODY_TRUST_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "custody.h"
+
+struct cmd;
+
+#define TRUST_MAX_KEYS	64
+
+/* Keys, key IDs, X.509, timestamps and the custody log. */
+struct trust_args {
+	const struct cmd *cmd;		/* borrowed: whose usage to print */
+	struct cust_key	*keys[TRUST_MAX_KEYS];	/* owned: --pubkey */
+	size_t		 nkeys;
+	const char	*ids[TRUST_MAX_KEYS];	/* borrowed: --trusted-key-id */
+	size_t		 nids;
+	struct cust_castore *ca;	/* owned: --ca */
+	struct cust_castore *tsa_ca;	/* owned: --tsa-ca */
+	struct cust_x509_policy *policy; /* owned: --x509-eku, --crl; or NULL */
+	bool		 has_eku, has_crl;
+	bool		 require_ts;	/* --require-timestamp */
+	bool		 require_cms;	/* --require-cms */
+	const char	*log;		/* borrowed: --log FILE */
+	char		 head[65];	/* --log-head, lowercase */
+	bool		 has_head;
+	int		 logfd;		/* the log opened, or -1 */
+	char		*logname;	/* owned */
+};
+
+enum { TRUST_CA = 0x200, TRUST_TSA_CA, TRUST_REQUIRE_TS, TRUST_REQUIRE_CMS,
+    TRUST_LOG, TRUST_LOG_HEAD, TRUST_X509_EKU, TRUST_CRL, TRUST_KEY_ID,
+    TRUST_PUBKEY = 'p' };
+
+#define TRUST_LONGOPTS \
+	{ "pubkey", required_argument, NULL, TRUST_PUBKEY }, \
+	{ "trusted-key-id", required_argument, NULL, TRUST_KEY_ID }, \
+	{ "ca", required_argument, NULL, TRUST_CA }, \
+	{ "tsa-ca", required_argument, NULL, TRUST_TSA_CA }, \
+	{ "require-timestamp", no_argument, NULL, TRUST_REQUIRE_TS }, \
+	{ "require-cms", no_argument, NULL, TRUST_REQUIRE_CMS }, \
+	{ "log", required_argument, NULL, TRUST_LOG }, \
+	{ "log-head", required_argument, NULL, TRUST_LOG_HEAD }, \
+	{ "x509-eku", required_argument, NULL, TRUST_X509_EKU }, \
+	{ "crl", required_argument, NULL, TRUST_CRL }
+
+/* The --help rows of the keys trusted, verify's and extract's, and of
+ * --max-expansion (struct help_row, cmd.h). */
+#define TRUST_KEY_HELP \
+	{ "-p, --pubkey FILE", "trust this minisign public key " \
+	    "(repeatable)" }, \
+	{ "--trusted-key-id ID", "trust the key recorded in the bundle " \
+	    "if its ID, recomputed from the key, is ID (repeatable)" }
+#define TRUST_EXPANSION_HELP \
+	{ "--max-expansion RATIO", "refuse a zstd bundle that expands " \
+	    "more than RATIO times past its first GiB (default 1000; 0: " \
+	    "none)" }
+
+/* One of TRUST_LONGOPTS: EXIT_DONE or an exit code. */
+int	trust_option(struct cust_ctx *, struct trust_args *, int ch,
+	    const char *arg);
+/* --max-expansion RATIO: a whole number into *OUT; 0 lifts the bound
+ * (UINT64_MAX). */
+bool	expansion_ratio(const char *s, uint64_t *out);
+/* The options agree with each other and with BUNDLE. */
+int	trust_check(const struct trust_args *, const char *bundle);
+/* Open the custody log (--log, or BUNDLE.custody if there is one). */
+int	trust_open(struct trust_args *, const char *bundle,
+	    struct cust_verify_opts *);
+/* The exit code of a verdict: 0 authentic, 4 unverified, 1 broken, 3. */
+int	trust_exit(const struct cust_report *);
+/* The keys, key IDs, CAs, requirements and --log-head, into O. */
+void	trust_opts(const struct trust_args *, struct cust_verify_opts *o);
+void	trust_close(struct trust_args *);
+/* The report's X.509, timestamp and custody log lines; its warnings on
+ * standard error as "custody: warning: SUBJECT: MESSAGE". */
+void	trust_report(const struct cust_report *);
+void	trust_warnings(const struct cust_report *);
+
+#endif
