@@ -34,6 +34,7 @@ openfile(int dirfd, const char *path, unsigned flags)
 	return openat(dirfd, path, o);
 }
 
+/* The one wording of a bound, that of the key and certificate readers. */
 static int
 toobig(struct cust_ctx *ctx, const char *name, size_t max)
 {
@@ -156,8 +157,8 @@ cust_write_all(int fd, const void *buf, size_t n)
 			continue;
 		if (k < 0)
 			return errno;
-		/* No progress and no error: a full device, as a regular
-		 * file would say. */
+		/* 0 for N > 0 bytes: no error, yet no progress will follow;
+		 * said as a full device says it. */
 		if (k == 0)
 			return errno = ENOSPC;
 		p += k;
