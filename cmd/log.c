@@ -4,6 +4,8 @@
  * checks only its form: the chain, the signatures and whom to trust are
  * custody verify's work, and the form says so.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -159,6 +161,7 @@ run(int argc, char **argv)
 	};
 	struct sidecar sc = { .fd = -1 };
 	struct cust_ctx *ctx;
+	struct stat st;
 	const char *log = NULL;
 	bool json = false;
 	int ch, rc;
@@ -182,9 +185,13 @@ run(int argc, char **argv)
 		free(sc.name);
 		return EXIT_FATAL;
 	}
-	if ((sc.fd = open(sc.name, O_RDONLY | O_NONBLOCK | O_NOCTTY |
-	    O_CLOEXEC)) < 0) {
+	sc.fd = open(sc.name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (sc.fd < 0 || fstat(sc.fd, &st) != 0) {
 		warnmsg("%s: %s", sc.name, strerror(errno));
+		rc = EXIT_FATAL;
+	} else if (!S_ISREG(st.st_mode)) {
+		/* As sidecar_open() refuses it for timestamp and transfer. */
+		warnmsg("%s: not a regular file", sc.name);
 		rc = EXIT_FATAL;
 	} else
 		rc = show(ctx, &sc, json);

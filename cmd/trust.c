@@ -5,6 +5,8 @@
  * require, the custody log and where it ends; and the lines of the report
  * that tell of them.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -164,6 +166,8 @@ int
 trust_open(struct trust_args *t, const char *bundle,
     struct cust_verify_opts *o)
 {
+	struct stat st;
+
 	t->logfd = -1;
 	if (t->log == NULL && strcmp(bundle, "-") == 0)
 		return EXIT_DONE;
@@ -177,8 +181,12 @@ trust_open(struct trust_args *t, const char *bundle,
 	    O_CLOEXEC);
 	if (t->logfd < 0 && errno == ENOENT && t->log == NULL)
 		return EXIT_DONE;
-	if (t->logfd < 0)
+	if (t->logfd < 0 || fstat(t->logfd, &st) != 0)
 		return warnmsg("%s: %s", t->logname, strerror(errno)),
+		    EXIT_FATAL;
+	/* Refused here, at once, as an unreadable log is. */
+	if (!S_ISREG(st.st_mode))
+		return warnmsg("%s: not a regular file", t->logname),
 		    EXIT_FATAL;
 	o->log_fd = t->logfd;
 	o->log_name = t->logname;

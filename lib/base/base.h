@@ -52,6 +52,30 @@ int	cust_ctx_pass(struct cust_ctx *to, const struct cust_ctx *from,
 /* Wipe N bytes in a way the compiler may not drop. */
 void	cust_wipe(void *, size_t n);
 
+/* ---------------------------------------------------------------- io.c */
+
+/* How cust_read_file_at() opens. */
+#define CUST_READ_NOFOLLOW	0x1	/* a symbolic link fails (ELOOP) */
+#define CUST_READ_NOATIME	0x2	/* keep the access time where allowed */
+#define CUST_READ_OPTIONAL	0x4	/* absent: CUST_OK with *bufp NULL */
+
+/*
+ * Read PATH, under DIRFD, whole into *BUFP (owned by the caller; a NUL
+ * follows the *LENP bytes).  It must be a regular file of at most MAX
+ * bytes: a FIFO, device or directory is refused at once, never waited on
+ * ("NAME: not a regular file", "NAME: too large (limit N bytes)"; NAME
+ * is PATH when NULL).  What was read is wiped when it fails.
+ */
+int	cust_read_file_at(struct cust_ctx *, int dirfd, const char *path,
+	    const char *name, unsigned flags, size_t max, char **bufp,
+	    size_t *lenp);
+/* The same for PATH from the working directory, with no flags. */
+int	cust_read_file(struct cust_ctx *, const char *path, size_t max,
+	    char **bufp, size_t *lenp);
+/* Write all N bytes at BUF to FD, through EINTR and short writes: 0, or an
+ * errno value (errno is set too). */
+int	cust_write_all(int fd, const void *buf, size_t n);
+
 /* ------------------------------------------------------------- digest.c */
 
 #define CUST_MAX_DIGEST	64	/* SHA-512 */

@@ -100,21 +100,12 @@ fail:
 static int
 flush(struct cust_spool *sp)
 {
-	size_t off = 0;
-	ssize_t n;
-
 	if (EVP_DigestUpdate(sp->md, sp->buf, sp->len) != 1)
 		return cust_set_ssl_error(sp->ctx, CUST_FATAL, "%s: sha512",
 		    sp->name);
-	while (off < sp->len) {
-		n = write(sp->fd, sp->buf + off, sp->len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return cust_set_error(sp->ctx, errno, CUST_FATAL,
-			    "%s: scratch file", sp->name);
-		off += (size_t)n;
-	}
+	if (cust_write_all(sp->fd, sp->buf, sp->len) != 0)
+		return cust_set_error(sp->ctx, errno, CUST_FATAL,
+		    "%s: scratch file", sp->name);
 	sp->len = 0;
 	return CUST_OK;
 }

@@ -74,19 +74,13 @@ static int
 copy(struct extract *x, int fd, const char *path)
 {
 	const void *p;
-	const char *q;
-	ssize_t k, w;
+	ssize_t k;
 
-	while ((k = cust_reader_data(x->rd, &p)) > 0)
-		for (q = p; k > 0; q += w, k -= w) {
-			if ((w = write(fd, q, (size_t)k)) < 0 && errno == EINTR) {
-				w = 0;
-				continue;
-			}
-			if (w < 0)
-				return oserr(x, errno, "write", path);
-			x->st->bytes += (uint64_t)w;
-		}
+	while ((k = cust_reader_data(x->rd, &p)) > 0) {
+		if (cust_write_all(fd, p, (size_t)k) != 0)
+			return oserr(x, errno, "write", path);
+		x->st->bytes += (uint64_t)k;
+	}
 	return k < 0 ? (int)k : CUST_OK;
 }
 

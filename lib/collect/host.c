@@ -16,47 +16,67 @@
 
 #include "collect/collect.h"
 
+#define FACT_MAX	65536	/* bytes of os-release or of a /proc file */
+
+/*
+ * PATH whole into *BUFP (owned by the caller), or NULL.  Through the
+ * bounded reader: a FIFO planted at /etc/machine-id must not hang a
+ * collection.  Why it failed is nobody's concern, so its context is its
+ * own: a fact that cannot be read is left out.
+ */
+static char *
+slurp(const char *path, unsigned flags)
+{
+	struct cust_ctx *ctx;
+	char *buf = NULL;
+	size_t n;
+
+	if (cust_ctx_new(&ctx) != CUST_OK)
+		return NULL;
+	if (cust_read_file_at(ctx, AT_FDCWD, path, NULL, flags, FACT_MAX,
+	    &buf, &n) == CUST_OK && n == 0) {
+		free(buf);
+		buf = NULL;
+	}
+	cust_ctx_free(ctx);
+	return buf;
+}
+
+/* The first line of a small file, without its newline, or NULL. */
 static char *
 firstline(const char *path)
 {
-	char buf[512];
-	ssize_t n;
-	int fd;
+	char *s;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return NULL;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return NULL;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return strdup(buf);
+	if ((s = slurp(path, CUST_READ_NOFOLLOW)) != NULL)
+		s[strcspn(s, "\r\n")] = '\0';
+	return s;
 }
 
 /* PRETTY_NAME from os-release, unquoted, or NULL. */
 static char *
 osname(void)
 {
-	char line[512], *v, *end;
-	FILE *f;
+	char *buf, *p, *nl, *end, *v = NULL;
 
-	if ((f = fopen("/etc/os-release", "re")) == NULL &&
-	    (f = fopen("/usr/lib/os-release", "re")) == NULL)
+	/* /etc/os-release is a link to /usr/lib/os-release on many systems. */
+	if ((buf = slurp("/etc/os-release", 0)) == NULL &&
+	    (buf = slurp("/usr/lib/os-release", 0)) == NULL)
 		return NULL;
-	v = NULL;
-	while (v == NULL && fgets(line, sizeof(line), f) != NULL) {
-		if (strncmp(line, "PRETTY_NAME=", 12) != 0)
+	for (p = buf; p != NULL && v == NULL; p = nl != NULL ? nl + 1 : NULL) {
+		if ((nl = strchr(p, '\n')) != NULL)
+			*nl = '\0';
+		if (strncmp(p, "PRETTY_NAME=", 12) != 0)
 			continue;
-		v = line + 12;
-		v[strcspn(v, "\r\n")] = '\0';
+		v = p + 12;
+		v[strcspn(v, "\r")] = '\0';
 		if (*v == '"' && (end = strrchr(v + 1, '"')) != NULL) {
 			*end = '\0';
 			v++;
 		}
 		v = strdup(v);
 	}
-	fclose(f);
+	free(buf);
 	return v;
 }
 

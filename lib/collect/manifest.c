@@ -1105,55 +1105,16 @@ fail:
 	return r;
 }
 
-/* Read PATH whole, refusing more than MAX_BYTES bytes. */
-static int
-slurp(struct cust_ctx *ctx, const char *path, unsigned char **bufp,
-    size_t *lenp)
-{
-	unsigned char *buf;
-	size_t len = 0;
-	ssize_t n;
-	int fd, r = CUST_OK;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
-		return cust_set_error(ctx, errno, CUST_FAILED, "%s", path);
-	if ((buf = malloc(MAX_BYTES + 1)) == NULL) {
-		r = cust_set_error(ctx, errno, CUST_FATAL, "%s", path);
-		goto out;
-	}
-	while (len <= MAX_BYTES) {
-		if ((n = read(fd, buf + len, MAX_BYTES + 1 - len)) == 0)
-			break;
-		if (n > 0)
-			len += n;
-		else if (errno != EINTR) {
-			r = cust_set_error(ctx, errno, CUST_FAILED, "%s", path);
-			goto out;
-		}
-	}
-	if (len > MAX_BYTES)
-		r = cust_set_error(ctx, 0, CUST_FAILED,
-		    "%s: larger than 1 MiB", path);
-out:
-	close(fd);
-	if (r == CUST_OK) {
-		*bufp = buf;
-		*lenp = len;
-	} else
-		free(buf);
-	return r;
-}
-
 int
 cust_manifest_load_file(struct cust_ctx *ctx, const char *path,
     struct cust_manifest **mp)
 {
-	unsigned char *buf = NULL;
-	size_t len = 0;
+	char *buf;
+	size_t len;
 	int r;
 
 	*mp = NULL;
-	if ((r = slurp(ctx, path, &buf, &len)) != CUST_OK)
+	if ((r = cust_read_file(ctx, path, MAX_BYTES, &buf, &len)) != CUST_OK)
 		return r;
 	r = cust_manifest_load_buffer(ctx, path, buf, len, mp);
 	free(buf);

@@ -104,51 +104,6 @@ line(struct cust_strv *v, size_t *cap, char *s, bool skip_nologin)
 	return addhome(v, cap, f[5]);
 }
 
-/* Read all of etc/passwd (bounded) into *bufp; its length in *np. */
-static int
-slurp(struct cust_ctx *ctx, int rootfd, char **bufp, size_t *np)
-{
-	int flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, fd, err;
-	struct stat st;
-	size_t n = 0;
-	ssize_t k = 0;
-	char *buf = NULL;
-
-	if ((fd = openat(rootfd, "etc/passwd", flags | O_NOATIME)) < 0 &&
-	    errno == EPERM)
-		fd = openat(rootfd, "etc/passwd", flags);
-	if (fd < 0)
-		return errno == ENOENT ? CUST_OK :
-		    cust_set_error(ctx, errno, CUST_FAILED, "/etc/passwd");
-	if (fstat(fd, &st) != 0)
-		err = errno;
-	else if (!S_ISREG(st.st_mode))
-		err = EINVAL;
-	else if ((buf = malloc(PASSWD_MAX + 1)) == NULL)
-		err = ENOMEM;
-	else
-		err = 0;
-	if (err != 0) {
-		close(fd);
-		return cust_set_error(ctx, err, CUST_FAILED, "/etc/passwd");
-	}
-	while (n < PASSWD_MAX && (k = read(fd, buf + n, PASSWD_MAX - n)) > 0)
-		n += (size_t)k;
-	err = errno;
-	close(fd);
-	if (k < 0 || n == PASSWD_MAX) {
-		free(buf);
-		return cust_set_error(ctx, k < 0 ? err : EFBIG, CUST_FAILED,
-		    "/etc/passwd");
-	}
-	/* BUF is allocated whenever ERR is 0 (a failed fstat sets errno):
-	 * NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
-	buf[n] = '\0';
-	*bufp = buf;
-	*np = n;
-	return CUST_OK;
-}
-
 int
 cust_user_homes(struct cust_ctx *ctx, int rootfd, bool skip_nologin,
     struct cust_strv *v)
@@ -158,7 +113,11 @@ cust_user_homes(struct cust_ctx *ctx, int rootfd, bool skip_nologin,
 	int r;
 
 	memset(v, 0, sizeof(*v));
-	if ((r = slurp(ctx, rootfd, &buf, &n)) != CUST_OK || buf == NULL)
+	/* A link on an image could lead out of it: never follow one. */
+	r = cust_read_file_at(ctx, rootfd, "etc/passwd", "/etc/passwd",
+	    CUST_READ_NOFOLLOW | CUST_READ_NOATIME | CUST_READ_OPTIONAL,
+	    PASSWD_MAX, &buf, &n);
+	if (r != CUST_OK || buf == NULL)
 		return r;
 	/* Lines end at '\n' only: a NUL inside one (a hostile image) must
 	 * not hide the users after it, so that line alone is skipped. */

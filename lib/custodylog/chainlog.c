@@ -412,7 +412,14 @@ scan(struct cust_log *log)
 	char *buf;
 	int r = CUST_OK;
 
-	if (fstat(log->fd, &st) == 0 && st.st_size > CUST_LOG_MAX)
+	if (fstat(log->fd, &st) != 0)
+		return cust_set_error(log->ctx, errno, CUST_FATAL, "%s",
+		    log->name);
+	/* A FIFO has no offsets to read at, and a device no end. */
+	if (!S_ISREG(st.st_mode))
+		return cust_set_error(log->ctx, 0, CUST_FAILED, "%s: not a "
+		    "regular file", log->name);
+	if (st.st_size > CUST_LOG_MAX)
 		return cust_set_error(log->ctx, 0, CUST_FAILED, "%s: larger "
 		    "than %d bytes", log->name, CUST_LOG_MAX);
 	if ((buf = malloc(cap)) == NULL)
@@ -695,22 +702,6 @@ out:
 	return r;
 }
 
-static int
-writeall(int fd, const char *p, size_t n)
-{
-	ssize_t k;
-
-	while (n > 0) {
-		if ((k = write(fd, p, n)) < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* Append LINE and a newline; undo a partial write. */
 static int
 put(struct cust_ctx *ctx, int fd, const char *name, off_t size, char *line)
@@ -719,7 +710,7 @@ put(struct cust_ctx *ctx, int fd, const char *name, off_t size, char *line)
 	int err;
 
 	line[n] = '\n';
-	if (writeall(fd, line, n + 1) != 0 || fsync(fd) != 0) {
+	if (cust_write_all(fd, line, n + 1) != 0 || fsync(fd) != 0) {
 		err = errno;
 		line[n] = '\0';
 		if (ftruncate(fd, size) != 0)

@@ -236,24 +236,6 @@ cust_key_public_text(const struct cust_ctx *ctx, const struct cust_key *key)
 
 /* ----------------------------------------------------------- files */
 
-static int
-writeall(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Create PATH, which must not exist, holding BUF, with MODE, durably. */
 static int
 create(struct cust_ctx *ctx, const char *path, mode_t mode, const void *buf,
@@ -266,7 +248,7 @@ create(struct cust_ctx *ctx, const char *path, mode_t mode, const void *buf,
 	if (fd == -1)
 		return cust_set_error(ctx, errno, CUST_FAILED, "%s", path);
 	/* The umask may have narrowed MODE: a .pub must stay readable. */
-	if (fchmod(fd, mode) == -1 || writeall(fd, buf, n) == -1 ||
+	if (fchmod(fd, mode) == -1 || cust_write_all(fd, buf, n) != 0 ||
 	    fsync(fd) == -1)
 		r = cust_set_error(ctx, errno, CUST_FAILED, "%s", path);
 	if (close(fd) == -1 && r == CUST_OK)
@@ -286,63 +268,6 @@ absent(struct cust_ctx *ctx, const char *path)
 	if (errno != ENOENT)
 		return cust_set_error(ctx, errno, CUST_FAILED, "%s", path);
 	return CUST_OK;
-}
-
-/*
- * Read all of PATH, a regular file of at most MAX bytes, into *bufp (owned
- * by the caller, MAX bytes at most).  Wipes what it read when it fails.
- */
-static int
-slurp(struct cust_ctx *ctx, const char *path, size_t max, char **bufp,
-    size_t *lenp)
-{
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0;
-	ssize_t n;
-	int fd, r = CUST_OK;
-
-	*bufp = NULL;
-	/* O_NONBLOCK: opening a FIFO must not hang before fstat refuses it. */
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd == -1)
-		return cust_set_error(ctx, errno, CUST_FAILED, "%s", path);
-	if (fstat(fd, &st) == -1) {
-		r = cust_set_error(ctx, errno, CUST_FAILED, "%s", path);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = cust_set_error(ctx, 0, CUST_FAILED,
-		    "%s: not a regular file", path);
-		goto out;
-	}
-	if ((buf = malloc(max + 1)) == NULL) {
-		r = cust_set_error(ctx, errno, CUST_FATAL, "%s", path);
-		goto out;
-	}
-	/* Read one byte past MAX to see a file that grew past fstat. */
-	while (len <= max && (n = read(fd, buf + len, max + 1 - len)) != 0) {
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			r = cust_set_error(ctx, errno, CUST_FAILED, "%s", path);
-			goto out;
-		}
-		len += (size_t)n;
-	}
-	if (len > max)
-		r = cust_set_error(ctx, 0, CUST_FAILED,
-		    "%s: too large (limit %zu bytes)", path, max);
-out:
-	close(fd);
-	if (r == CUST_OK) {
-		*bufp = buf;
-		*lenp = len;
-	} else if (buf != NULL) {
-		cust_wipe(buf, len);
-		free(buf);
-	}
-	return r;
 }
 
 /* PKCS#8 PEM of KEY's secret part, in memory that OpenSSL wipes. */
@@ -454,7 +379,7 @@ cust_key_load_secret(struct cust_ctx *ctx, const char *path,
 	int r;
 
 	*keyp = NULL;
-	if ((r = slurp(ctx, path, SEC_MAX, &buf, &len)) != CUST_OK)
+	if ((r = cust_read_file(ctx, path, SEC_MAX, &buf, &len)) != CUST_OK)
 		return r;
 	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL) {
 		r = cust_set_ssl_error(ctx, CUST_FATAL, "%s", path);
@@ -671,7 +596,8 @@ cust_key_load_public(struct cust_ctx *ctx, const char *path,
 	int r;
 
 	*keyp = NULL;
-	if ((r = slurp(ctx, path, CUST_PUBKEY_MAX, &buf, &len)) != CUST_OK)
+	if ((r = cust_read_file(ctx, path, CUST_PUBKEY_MAX, &buf,
+	    &len)) != CUST_OK)
 		return r;
 	r = parsepub(ctx, path, buf, len, true, keyp);
 	free(buf);

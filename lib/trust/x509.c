@@ -53,57 +53,26 @@ struct cust_x509_policy {
 
 /* ------------------------------------------------------------ files */
 
-/* Read FD (PATH) into BIO, at most MAX bytes. */
-static int
-drain(struct cust_ctx *ctx, int fd, const char *path, size_t max, BIO *bio)
-{
-	char buf[4096];
-	size_t total = 0;
-	ssize_t k;
-	int r = CUST_OK;
-
-	while (r == CUST_OK && (k = read(fd, buf, sizeof(buf))) != 0) {
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			r = cust_set_error(ctx, errno, CUST_FAILED, "%s", path);
-		else if ((total += (size_t)k) > max)
-			r = cust_set_error(ctx, 0, CUST_FAILED, "%s: too large "
-			    "(limit %zu bytes)", path, max);
-		else if (BIO_write(bio, buf, (int)k) != (int)k)
-			r = cust_set_ssl_error(ctx, CUST_FATAL, "%s", path);
-	}
-	cust_wipe(buf, sizeof(buf));
-	return r;
-}
-
 int
 cust_pki_read(struct cust_ctx *ctx, const char *path, size_t max,
     bool secret, BIO **biop)
 {
-	struct stat st;
-	int fd, r = CUST_OK;
+	char *buf;
+	size_t len;
+	int r;
 
 	*biop = NULL;
-	/* O_NONBLOCK: opening a FIFO must not hang before fstat refuses it. */
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return cust_set_error(ctx, errno, CUST_FAILED, "%s", path);
-	if (fstat(fd, &st) != 0)
-		r = cust_set_error(ctx, errno, CUST_FAILED, "%s", path);
-	else if (!S_ISREG(st.st_mode))
-		r = cust_set_error(ctx, 0, CUST_FAILED,
-		    "%s: not a regular file", path);
-	else if ((*biop = BIO_new(secret ? BIO_s_secmem() : BIO_s_mem())) ==
-	    NULL)
+	if ((r = cust_read_file(ctx, path, max, &buf, &len)) != CUST_OK)
+		return r;
+	/* A BIO of its own, so that the bytes are gone when this returns. */
+	if ((*biop = BIO_new(secret ? BIO_s_secmem() : BIO_s_mem())) == NULL ||
+	    BIO_write(*biop, buf, (int)len) != (int)len) {
 		r = cust_set_ssl_error(ctx, CUST_FATAL, "%s", path);
-	else
-		r = drain(ctx, fd, path, max, *biop);
-	close(fd);
-	if (r != CUST_OK) {
 		BIO_free(*biop);
 		*biop = NULL;
 	}
+	cust_wipe(buf, len);
+	free(buf);
 	return r;
 }
 

@@ -662,6 +662,7 @@ START_TEST(bounds_are_kept)
 	struct cust_log *log;
 	char *big, head[65];
 	size_t n = CUST_LOG_LINE_MAX + 10;
+	int p[2];
 
 	ck_assert_ptr_nonnull(big = malloc(n + 2));
 	memset(big, 'x', n);
@@ -694,6 +695,14 @@ START_TEST(bounds_are_kept)
 	    CUST_FAILED);
 	ck_assert_str_eq(cust_ctx_error(ctx), "t.custody: larger than "
 	    "67108864 bytes");
+	/* A pipe (or FIFO) has no offsets to read at: refused by name. */
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(cust_log_read(ctx, p[0], "t.custody", &log),
+	    CUST_FAILED);
+	ck_assert_str_eq(cust_ctx_error(ctx), "t.custody: not a regular "
+	    "file");
+	close(p[0]);
+	close(p[1]);
 }
 END_TEST
 

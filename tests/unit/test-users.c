@@ -308,6 +308,38 @@ START_TEST(a_full_passwd_of_distinct_homes_is_deduplicated)
 }
 END_TEST
 
+/* Up to 16 MiB is read, not one byte more; nothing else than a regular
+ * file is, and a FIFO is never waited on. */
+START_TEST(passwd_is_bounded_and_regular)
+{
+	size_t max = 16 * 1024 * 1024;
+	char *text = malloc(max + 1), path[128];
+	static const char line[] = "a:x:1:1::/home/a:/bin/sh\n";
+
+	ck_assert_ptr_nonnull(text);
+	memset(text, '\n', max + 1);
+	memcpy(text, line, sizeof(line) - 1);
+	passwd_n(text, max);
+	load(false);
+	IS("/home/a");
+	passwd_n(text, max + 1);
+	ck_assert_int_eq(cust_user_homes(ctx, rootfd, false, &homes),
+	    CUST_FAILED);
+	ck_assert_str_eq(cust_ctx_error(ctx), "/etc/passwd: too large "
+	    "(limit 16777216 bytes)");
+	free(text);
+	snprintf(path, sizeof(path), "%s/etc/passwd", dir);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	alarm(5);
+	ck_assert_int_eq(cust_user_homes(ctx, rootfd, false, &homes),
+	    CUST_FAILED);
+	alarm(0);
+	ck_assert_str_eq(cust_ctx_error(ctx), "/etc/passwd: not a regular "
+	    "file");
+}
+END_TEST
+
 START_TEST(strv_free_empties_and_is_repeatable)
 {
 	PASSWD(TYPICAL);
@@ -344,6 +376,7 @@ users_suite(void)
 	tcase_add_test(tc, passwd_is_read_under_the_root_not_the_host);
 	tcase_add_test(tc, many_users_are_all_read);
 	tcase_add_test(tc, a_full_passwd_of_distinct_homes_is_deduplicated);
+	tcase_add_test(tc, passwd_is_bounded_and_regular);
 	tcase_add_test(tc, strv_free_empties_and_is_repeatable);
 	suite_add_tcase(s, tc);
 

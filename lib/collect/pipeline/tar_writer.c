@@ -84,18 +84,10 @@ writeback(struct cust_sink *s)
 static int
 emit(struct cust_sink *s, const void *buf, size_t n)
 {
-	const char *p = buf;
-	size_t off = 0;
-	ssize_t k;
+	int e;
 
-	while (off < n) {
-		k = write(s->fd, p + off, n - off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return errno;
-		off += (size_t)k;
-	}
+	if ((e = cust_write_all(s->fd, buf, n)) != 0)
+		return e;
 	if (EVP_DigestUpdate(s->md, buf, n) != 1)
 		return EIO;
 	s->bytes += n;
