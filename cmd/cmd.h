@@ -67,4 +67,18 @@ void	safe_fputs(const char *s, FILE *f);
 /* Make a fresh context or report and return NULL. */
 struct cust_ctx *ctx_or_die(void);
 
+/*
+ * Installed manifests (installed.c), in CUSTODY_MANIFEST_DIR as NAME.yaml.
+ * installed_manifest: the path of the one called NAME (owned), or NULL with
+ * errno ENOENT when there is none (NAME holds a '/', or no regular file),
+ * ENOMEM.  manifest_file: the file -m ARG means, the installed manifest ARG
+ * (then also in *OWNED, to free) or else the path ARG; NULL when out of
+ * memory.  installed_manifests: their names, sorted, owned (installed_free);
+ * 0, or -1 with errno when the directory cannot be read (none there is 0).
+ */
+char	*installed_manifest(const char *name);
+const char *manifest_file(const char *arg, char **owned);
+int	installed_manifests(char ***namesp, size_t *np);
+void	installed_free(char **names, size_t n);
+
 #endif

@@ -385,10 +385,31 @@ absolute_paths(const struct args *a)
 	return v;
 }
 
+/* -m ARG: an installed manifest's name or a path (installed.c). */
+static int
+load_manifest(struct cust_ctx *ctx, const char *arg, struct cust_manifest **m)
+{
+	const char *file;
+	char *owned;
+	int r;
+
+	if ((file = manifest_file(arg, &owned)) == NULL) {
+		warnmsg("%s: %s", arg, strerror(errno));
+		return EXIT_FATAL;
+	}
+	r = cust_manifest_load_file(ctx, file, m);
+	free(owned);
+	if (r != CUST_OK)
+		return warnctx(ctx), EXIT_USAGE;
+	return EXIT_DONE;
+}
+
 static int
 load_manifests(struct cust_ctx *ctx, const struct args *a,
     struct cust_manifest **m, size_t *n)
 {
+	int rc;
+
 	*n = 0;
 	if (a->nmanifests == 0 && a->npaths == 0) {
 		if (cust_manifest_load_buffer(ctx, cust_default_manifest_name,
@@ -398,9 +419,9 @@ load_manifests(struct cust_ctx *ctx, const struct args *a,
 		*n = 1;
 	}
 	for (size_t i = 0; i < a->nmanifests; i++) {
-		if (cust_manifest_load_file(ctx, a->manifests[i], &m[*n]) !=
-		    CUST_OK)
-			return warnctx(ctx), EXIT_USAGE;
+		if ((rc = load_manifest(ctx, a->manifests[i], &m[*n])) !=
+		    EXIT_DONE)
+			return rc;
 		(*n)++;
 	}
 	return EXIT_DONE;
@@ -575,7 +596,8 @@ out:
 
 static const struct help_row options[] = {
 	{ "-m, --manifest FILE", "collect what this manifest names "
-	    "(repeatable); without -m and PATH: the built-in linux-triage "
+	    "(repeatable): a path, or the NAME of an installed one (custody "
+	    "manifests); without -m and PATH: the built-in linux-triage "
 	    "manifest" },
 	{ "-o, --output FILE", "write the bundle here: FILE.tar, "
 	    "FILE.tar.zst, or - for standard output (default: "

@@ -47,7 +47,7 @@ main(int argc, char **argv)
 			list(stdout);
 			return EXIT_DONE;
 		case 'V':
-			printf("custody %s\n", CUSTODY_VERSION);
+			printf("custody %s\n", cust_version);
 			return EXIT_DONE;
 		default:
 			list(stderr);

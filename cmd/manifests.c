@@ -1,12 +1,14 @@
 /*
  * manifests.c: `custody manifests`, which describes the built-in collection
- * manifest and checks manifest files before a collection: each artefact
- * with its line, collector and paths, and why collect would skip it.
+ * manifest and the installed ones (installed.c) and checks manifest files
+ * before a collection: each artefact with its line, collector and paths,
+ * and why collect would skip it.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -22,12 +24,16 @@ static const struct help_row options[] = {
 const struct cmd cmd_manifests = {
 	.name = "manifests", .run = run,
 	.synopsis = "[-s | FILE ...]",
-	.summary = "describe the built-in manifest or check manifest files",
-	.about = "With no FILE, print the built-in manifest's name, number of "
-	    "artefacts and SHA-256.  With FILEs, load each one as a collection "
-	    "manifest (see custody-manifest(5)) and print, for each artefact, "
-	    "its line, collector and paths, and why collect would skip it.  "
-	    "Exit 1 if a FILE does not load.\n\noptions:",
+	.summary = "list the built-in and installed manifests, or check "
+	    "manifest files",
+	.about = "With no FILE, print the name, number of artefacts and "
+	    "SHA-256 of the built-in manifest, then of each manifest installed "
+	    "in " CUSTODY_MANIFEST_DIR " by the name that collect -m takes.  "
+	    "With FILEs (paths, or names of installed manifests), load each "
+	    "one as a collection manifest (see custody-manifest(5)) and print, "
+	    "for each artefact, its line, collector and paths, and why collect "
+	    "would skip it.  Exit 1 if a FILE or an installed manifest does "
+	    "not load.\n\noptions:",
 	.options = options,
 };
 
@@ -46,15 +52,27 @@ bad(const char *fmt, ...)
 	return usage(&cmd_manifests);
 }
 
-/* "NAME[ (built in)]: N artefacts" and the SHA-256 on the next line. */
+/*
+ * "NAME[ (WHAT[: WHERE])]: N artefacts" and the SHA-256 on the next line.
+ * NAME is the manifest's unless given.
+ */
 static void
-header(const struct cust_manifest *m, bool builtin)
+header(const struct cust_manifest *m, const char *name, const char *what,
+    const char *where)
 {
 	size_t n = cust_manifest_count(m);
 
-	safe_fputs(cust_manifest_name(m), stdout);
-	printf("%s: %zu artefact%s\n  sha256 %s\n", builtin ? " (built in)" :
-	    "", n, n == 1 ? "" : "s", cust_manifest_sha256(m));
+	safe_fputs(name != NULL ? name : cust_manifest_name(m), stdout);
+	if (what != NULL) {
+		printf(" (%s", what);
+		if (where != NULL) {
+			fputs(": ", stdout);
+			safe_fputs(where, stdout);
+		}
+		putchar(')');
+	}
+	printf(": %zu artefact%s\n  sha256 %s\n", n, n == 1 ? "" : "s",
+	    cust_manifest_sha256(m));
 }
 
 /* "  line N: COLLECTOR PATH ... (skipped: REASON)" per artefact. */
@@ -104,9 +122,67 @@ builtin(struct cust_ctx *ctx)
 		warnctx(ctx);
 		return EXIT_FATAL;
 	}
-	header(m, true);
+	header(m, NULL, "built in", NULL);
 	cust_manifest_free(m);
-	return flushed(EXIT_DONE);
+	return EXIT_DONE;
+}
+
+/* "custody: DIR/NAME.yaml: REASON", the name from a directory shown safely. */
+static void
+warninstalled(const char *name, const char *reason)
+{
+	fflush(stdout);
+	fputs("custody: " CUSTODY_MANIFEST_DIR "/", stderr);
+	safe_fputs(name, stderr);
+	fprintf(stderr, ".yaml: %s\n", reason);
+}
+
+/* "NAME (installed: PATH): N artefacts" and its SHA-256. */
+static int
+one_installed(struct cust_ctx *ctx, const char *name)
+{
+	struct cust_manifest *m;
+	char *path;
+	int r;
+
+	if ((path = installed_manifest(name)) == NULL) {
+		if (errno == ENOMEM) {
+			warninstalled(name, strerror(ENOMEM));
+			return EXIT_FATAL;
+		}
+		warninstalled(name, "not a regular file");
+		return EXIT_BAD;
+	}
+	if ((r = cust_manifest_load_file(ctx, path, &m)) == CUST_OK) {
+		header(m, name, "installed", path);
+		cust_manifest_free(m);
+	} else
+		warnctx(ctx);
+	free(path);
+	return r == CUST_OK ? EXIT_DONE : r == CUST_FATAL ? EXIT_FATAL :
+	    EXIT_BAD;
+}
+
+/* The built-in manifest, then the installed ones; carry on past failures. */
+static int
+list(struct cust_ctx *ctx)
+{
+	char **names;
+	size_t n;
+	int rc, r;
+
+	if ((rc = builtin(ctx)) != EXIT_DONE)
+		return flushed(rc);
+	if (installed_manifests(&names, &n) == -1) {
+		r = errno;
+		warnmsg("%s: %s", CUSTODY_MANIFEST_DIR, strerror(r));
+		return flushed(r == ENOMEM ? EXIT_FATAL : EXIT_BAD);
+	}
+	for (size_t i = 0; i < n && rc != EXIT_FATAL; i++)
+		if ((r = one_installed(ctx, names[i])) != EXIT_DONE)
+			rc = r;
+	installed_free(names, n);
+	return flushed(rc);
 }
 
 /* Load and describe each file; carry on past the ones that fail. */
@@ -114,10 +190,17 @@ static int
 check(struct cust_ctx *ctx, int argc, char **argv)
 {
 	struct cust_manifest *m;
+	const char *file;
+	char *owned;
 	int rc = EXIT_DONE, r;
 
 	for (int i = 0; i < argc; i++) {
-		r = cust_manifest_load_file(ctx, argv[i], &m);
+		if ((file = manifest_file(argv[i], &owned)) == NULL) {
+			warnmsg("%s: %s", argv[i], strerror(errno));
+			return EXIT_FATAL;
+		}
+		r = cust_manifest_load_file(ctx, file, &m);
+		free(owned);
 		if (r != CUST_OK) {
 			warnctx(ctx);
 			if (r == CUST_FATAL)
@@ -125,7 +208,7 @@ check(struct cust_ctx *ctx, int argc, char **argv)
 			rc = EXIT_BAD;
 			continue;
 		}
-		header(m, false);
+		header(m, NULL, NULL, NULL);
 		artefacts(m);
 		cust_manifest_free(m);
 	}
@@ -167,7 +250,7 @@ run(int argc, char **argv)
 	if ((ctx = ctx_or_die()) == NULL)
 		return EXIT_FATAL;
 	if (optind == argc)
-		rc = builtin(ctx);
+		rc = list(ctx);
 	else
 		rc = check(ctx, argc - optind, argv + optind);
 	cust_ctx_free(ctx);

@@ -14,6 +14,14 @@
 #include <sys/types.h>
 #include <time.h>
 
+/*
+ * This build's version, which every bundle records: git describe of the
+ * checkout it was built from ("v1.2-3-gHASH", "0.1.0-gHASH" before any
+ * version tag, "-dirty" after either when a tracked file had changed), or
+ * the project's version outside git (lib/version.py).
+ */
+extern const char cust_version[];
+
 /* Return values of every int-returning function. */
 enum cust_status {
 	CUST_OK = 0,		/* done */

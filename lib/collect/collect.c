@@ -641,7 +641,7 @@ acquisition(struct run *run)
 	bad |= setjson(a, "evidence_id", opt_string(o->evidence_id));
 	bad |= setjson(a, "examiner", opt_string(o->examiner));
 	bad |= setjson(a, "tool", json_pack("{s:s, s:s}", "name", "custody",
-	    "version", CUSTODY_VERSION));
+	    "version", cust_version));
 	bad |= setjson(a, "command_line", strings_json(o->argc, o->argv));
 	bad |= setjson(a, "host", cust_host_facts());
 	bad |= setjson(a, "clock", cust_clock_facts(&run->start, &run->end));
@@ -679,8 +679,8 @@ events(struct run *run, struct cust_chain *c)
 	cust_time_utc(&run->start, t0);
 	cust_time_utc(&run->end, t1);
 	cust_key_id_hex(run->key, id);
-	e = json_pack("{s:s, s:s, s:s, s:o}", "type", "acquired", "time", t0,
-	    "tool", "custody " CUSTODY_VERSION, "examiner",
+	e = json_pack("{s:s, s:s, s:s+, s:o}", "type", "acquired", "time", t0,
+	    "tool", "custody ", cust_version, "examiner",
 	    opt_string(run->o->examiner));
 	if (e == NULL)
 		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "events");

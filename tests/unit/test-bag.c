@@ -469,7 +469,7 @@ START_TEST(bag_info_has_oxum_date_and_extra_lines)
 		snprintf(want, sizeof(want), "Bag-Software-Agent: custody %s\n"
 		    "Bagging-Date: 2023-11-14\nPayload-Oxum: %ju.%zu\n"
 		    "External-Identifier: EVD-1\nContact-Name: Ann\n",
-		    CUSTODY_VERSION, (uintmax_t)bytes, NELEM(payloads));
+		    cust_version, (uintmax_t)bytes, NELEM(payloads));
 		ck_assert_str_eq(must("b/bag-info.txt")->data, want);
 	}
 	forget();

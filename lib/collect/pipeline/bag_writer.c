@@ -274,7 +274,7 @@ baginfo(struct cust_bag *b, const char *extra)
 	gmtime_r(&t, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
 	n = asprintf(&text, "Bag-Software-Agent: custody %s\n"
-	    "Bagging-Date: %s\nPayload-Oxum: %ju.%ju\n%s", CUSTODY_VERSION,
+	    "Bagging-Date: %s\nPayload-Oxum: %ju.%ju\n%s", cust_version,
 	    date, (uintmax_t)b->oxum_bytes, (uintmax_t)b->oxum_count,
 	    extra != NULL ? extra : "");
 	if (n < 0)
