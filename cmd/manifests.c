@@ -28,7 +28,8 @@ const struct cmd cmd_manifests = {
 	    "manifest files",
 	.about = "With no FILE, print the name, number of artefacts and "
 	    "SHA-256 of the built-in manifest, then of each manifest installed "
-	    "in " CUSTODY_MANIFEST_DIR " by the name that collect -m takes.  "
+	    "in\n" CUSTODY_MANIFEST_DIR "\nby the name that collect -m "
+	    "takes.  "
 	    "With FILEs (paths, or names of installed manifests), load each "
 	    "one as a collection manifest (see custody-manifest(5)) and print, "
 	    "for each artefact, its line, collector and paths, and why collect "

@@ -340,6 +340,7 @@ take_lazy(struct run *run, const struct cust_entry *e)
 	    &again.btime) != 0) {
 		memset(&again.st, 0, sizeof(again.st));
 		again.err = errno;
+		again.status = cust_rec_status_of_errno(again.err);
 		again.what = "lstat";
 	} else if (ours(run, &again.st))
 		return CUST_OK;

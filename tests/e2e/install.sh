@@ -122,7 +122,7 @@ check "which is the built-in manifest's copy" \
     test "$(sed -n '4s/^  sha256 //p' "$T/.out")" = "$builtin_sha" \
     -a "$builtin_sha" = "$(sha256sum <"$MDIR/linux-triage.yaml" | cut -c1-64)"
 run "$P/bin/custody" manifests --help
-expect_out_match "--help names the directory" "^  $MDIR\$"
+expect_out_match "--help names the directory" "^ *$MDIR\$"
 run "$P/bin/custody" manifests linux-triage
 expect_rc "custody manifests NAME checks the installed manifest" 0
 expect_out_match "by its path" "^$MDIR/linux-triage\\.yaml: [0-9]+ artefacts\$"
