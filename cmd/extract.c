@@ -220,6 +220,7 @@ verify_then_extract(struct cust_ctx *ctx, struct xargs *a, int fd, int dfd)
 	o.fd = fd;
 	o.name = a->shown;
 	o.max_expansion = a->ratio;
+	o.tmpdir = getenv("TMPDIR");	/* for many payload names */
 	trust_opts(&a->trust, &o);
 	if ((rc = trust_open(&a->trust, a->bundle, &o)) != EXIT_DONE)
 		return rc;

@@ -233,6 +233,7 @@ run(int argc, char **argv)
 	o.fd = fd;
 	o.name = strcmp(a.bundle, "-") == 0 ? "standard input" : a.bundle;
 	o.max_expansion = a.max_expansion;
+	o.tmpdir = getenv("TMPDIR");	/* for many payload names */
 	trust_opts(&a.trust, &o);
 	if ((rc = trust_open(&a.trust, a.bundle, &o)) != EXIT_DONE)
 		goto out;

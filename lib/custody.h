@@ -334,6 +334,9 @@ struct cust_verify_opts {
 	const char	*log_name;	/* its name; NULL: no log */
 	const char	*log_head;	/* 64 hex digits: the log must end with
 					   the line of this SHA-256; or NULL */
+	const char	*tmpdir;	/* where the unnamed scratch file of
+					   payload names goes, made only when
+					   they pass 8 MiB; NULL: /tmp */
 	/* A zstd bundle may expand this many times past its first GiB
 	   (0: CUST_MAX_EXPANSION; UINT64_MAX: no bound). */
 	uint64_t	 max_expansion;

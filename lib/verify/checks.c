@@ -437,10 +437,14 @@ check_oxum(struct ver *v)
 	return CUST_OK;
 }
 
+/* Each item listed in every manifest and in files.jsonl; a name is read
+ * back from the name store only for a finding. */
 static int
 check_items(struct ver *v)
 {
 	unsigned all = (1u << v->nalg) - 1;
+	char name[CUST_STORED_MAX + 1];
+	uint64_t off = 0;
 	size_t k;
 	int r = CUST_OK;
 
@@ -455,13 +459,16 @@ check_items(struct ver *v)
 			v->rep->extra++;
 			for (k = 0; it->flags & (1u << k); k++)
 				;
-			r = FIND(v, C_COMPLETE, it->rel, "in the bundle but not "
-			    "listed in manifest-%s.txt",
-			    cust_alg_name(v->alg[k]));
+			if ((r = ver_name(v, it, off, name)) == CUST_OK)
+				r = FIND(v, C_COMPLETE, name, "in the bundle but "
+				    "not listed in manifest-%s.txt",
+				    cust_alg_name(v->alg[k]));
 		}
-		if (r == CUST_OK && !(it->flags & F_FILES))
-			r = FIND(v, C_META, it->rel, "no record in "
+		if (r == CUST_OK && !(it->flags & F_FILES) &&
+		    (r = ver_name(v, it, off, name)) == CUST_OK)
+			r = FIND(v, C_META, name, "no record in "
 			    "metadata/files.jsonl");
+		off += it->namelen;
 	}
 	return r;
 }

@@ -9,13 +9,20 @@
 #include <sys/random.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <openssl/sha.h>
 
 #include "verify/verify.h"
 
-#define ARENA_BLOCK	(1024 * 1024)
+/* Bytes of payload names kept in memory before they go to the scratch
+ * file; each payload file costs 48 bytes more (verify.h), its digests
+ * and an index slot, whatever its name's length. */
+#define NAMES_BUF	(8 * 1024 * 1024)
 #define MAX_ITEMS	(64u * 1024 * 1024)	/* payload files accepted */
 #define LINE_FILES	(1024 * 1024)		/* files.jsonl line */
 #define LINE_MANIFEST	(72 * 1024)		/* manifest line */
@@ -32,59 +39,48 @@ oom(struct ver *v)
 	return cust_set_error(v->ctx, ENOMEM, CUST_FATAL, "verify");
 }
 
-static const char *
-arena_dup(struct ver *v, const char *s, size_t n)
+/* SHA-256 names an item: equal keys are equal names, so lookups never
+ * read the name store.  SHA256() cannot fail on a buffer in memory. */
+static void
+name_key(const char *s, size_t n, unsigned char key[32])
 {
-	char **a, *p;
-
-	if (n + 1 > ARENA_BLOCK - v->arenaused || v->narena == 0) {
-		size_t sz = n + 1 > ARENA_BLOCK ? n + 1 : ARENA_BLOCK;
-
-		if ((a = realloc(v->arena, (v->narena + 1) * sizeof(*a))) ==
-		    NULL)
-			return NULL;
-		v->arena = a;
-		if ((a[v->narena] = malloc(sz)) == NULL)
-			return NULL;
-		v->narena++;
-		v->arenaused = n + 1 > ARENA_BLOCK ? ARENA_BLOCK : 0;
-		if (n + 1 > ARENA_BLOCK) {
-			memcpy(a[v->narena - 1], s, n);
-			a[v->narena - 1][n] = '\0';
-			return a[v->narena - 1];
-		}
-	}
-	p = v->arena[v->narena - 1] + v->arenaused;
-	memcpy(p, s, n);
-	p[n] = '\0';
-	v->arenaused += n + 1;
-	return p;
+	SHA256((const unsigned char *)s, n, key);
 }
 
+/* The slot is a keyed hash of the key: nobody can pile names on a slot. */
 static size_t
-slot_of(const struct ver *v, const char *s, size_t n)
+slot_of(const struct ver *v, const unsigned char key[32])
 {
 	uint64_t h[2];
 
-	cust_siphash128(v->k0, v->k1, (const unsigned char *)s, n, h);
+	cust_siphash128(v->k0, v->k1, key, 32, h);
 	return (size_t)h[0] & (v->slotcap - 1);
 }
 
-struct item *
-ver_lookup(struct ver *v, const char *rel, size_t n)
+static struct item *
+find(struct ver *v, const unsigned char key[32])
 {
 	size_t i;
 
 	if (v->slotcap == 0)
 		return NULL;
-	for (i = slot_of(v, rel, n); v->slots[i] != 0;
+	for (i = slot_of(v, key); v->slots[i] != 0;
 	    i = (i + 1) & (v->slotcap - 1)) {
 		struct item *it = &v->items[v->slots[i] - 1];
 
-		if (strlen(it->rel) == n && memcmp(it->rel, rel, n) == 0)
+		if (memcmp(it->key, key, 32) == 0)
 			return it;
 	}
 	return NULL;
+}
+
+struct item *
+ver_lookup(struct ver *v, const char *rel, size_t n)
+{
+	unsigned char key[32];
+
+	name_key(rel, n, key);
+	return find(v, key);
 }
 
 const unsigned char *
@@ -100,10 +96,9 @@ ver_digest(const struct ver *v, size_t i, size_t k)
 static void
 insert(struct ver *v, size_t k)
 {
-	const char *rel = v->items[k].rel;
 	size_t i;
 
-	for (i = slot_of(v, rel, strlen(rel)); v->slots[i] != 0;
+	for (i = slot_of(v, v->items[k].key); v->slots[i] != 0;
 	    i = (i + 1) & (v->slotcap - 1))
 		;
 	v->slots[i] = (uint32_t)k + 1;
@@ -125,37 +120,122 @@ rehash(struct ver *v)
 	return 0;
 }
 
-/* A new payload item; NULL when out of memory or, with *dup set, when the
- * name is taken already. */
-static struct item *
-add_item(struct ver *v, const char *rel, uint64_t size, bool *dup)
+static const char *
+scratch_dir(const struct ver *v)
 {
-	struct item *it;
-	unsigned char *d;
-	size_t cap;
+	return v->o->tmpdir != NULL && v->o->tmpdir[0] != '\0' ?
+	    v->o->tmpdir : "/tmp";
+}
 
-	if ((*dup = ver_lookup(v, rel, strlen(rel)) != NULL))
-		return NULL;
+static int
+scratch_failed(struct ver *v, int err)
+{
+	return cust_set_error(v->ctx, err, CUST_FATAL, "%s: scratch file of "
+	    "the payload names", scratch_dir(v));
+}
+
+/* The names buffer is full: append it to the scratch file, an unnamed
+ * one (O_TMPFILE) made now, so a bundle of many files costs disk, not
+ * memory, and a small one writes nothing. */
+static int
+spill(struct ver *v)
+{
+	size_t off = 0;
+	ssize_t k;
+
+	if (v->scratch < 0 && (v->scratch = open(scratch_dir(v),
+	    O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0)
+		return scratch_failed(v, errno);
+	while (off < v->nameslen) {
+		k = write(v->scratch, v->names + off, v->nameslen - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return scratch_failed(v, errno);
+		off += (size_t)k;
+	}
+	v->spilled += v->nameslen;
+	v->nameslen = 0;
+	return CUST_OK;
+}
+
+/* Keep NAME at the end of the name store. */
+static int
+keep_name(struct ver *v, const char *name, size_t n)
+{
+	int r;
+
+	if (n > NAMES_BUF - v->nameslen && (r = spill(v)) != CUST_OK)
+		return r;
+	memcpy(v->names + v->nameslen, name, n);
+	v->nameslen += n;
+	return CUST_OK;
+}
+
+int
+ver_name(struct ver *v, const struct item *it, uint64_t off, char *buf)
+{
+	unsigned char key[32];
+	size_t got = 0;
+	ssize_t k;
+
+	if (off >= v->spilled)
+		memcpy(buf, v->names + (off - v->spilled), it->namelen);
+	while (off < v->spilled && got < it->namelen) {
+		k = pread(v->scratch, buf + got, it->namelen - got,
+		    (off_t)(off + got));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return scratch_failed(v, k < 0 ? errno : EIO);
+		got += (size_t)k;
+	}
+	buf[it->namelen] = '\0';
+	/* Whatever else wrote to the file, a name is the one that was seen. */
+	name_key(buf, it->namelen, key);
+	if (memcmp(key, it->key, 32) != 0)
+		return scratch_failed(v, EILSEQ);
+	return CUST_OK;
+}
+
+/* A new payload item, its name kept; a name taken already stops the
+ * pass with a finding. */
+static int
+add_item(struct ver *v, const char *rel, uint64_t size)
+{
+	unsigned char key[32], *d;
+	size_t n = strlen(rel), cap;
+	struct item *it;
+	int r;
+
+	name_key(rel, n, key);
+	if (find(v, key) != NULL) {
+		v->stop = true;
+		return FIND(v, C_ARCHIVE, rel, "duplicate member");
+	}
 	if (v->nitems == v->itemcap) {
-		cap = v->itemcap ? v->itemcap * 2 : 1024;
+		/* By half: less reserved and not used. */
+		cap = v->itemcap ? v->itemcap + v->itemcap / 2 : 1024;
 		if ((it = realloc(v->items, cap * sizeof(*it))) == NULL)
-			return NULL;
+			return oom(v);
 		v->items = it;
 		if ((d = realloc(v->digs, cap * v->dsize)) == NULL)
-			return NULL;
+			return oom(v);
 		v->digs = d;
 		v->itemcap = cap;
 	}
+	if ((r = keep_name(v, rel, n)) != CUST_OK)
+		return r;
 	it = &v->items[v->nitems];
-	if ((it->rel = arena_dup(v, rel, strlen(rel))) == NULL)
-		return NULL;
+	memcpy(it->key, key, 32);
 	it->size = size;
+	it->namelen = (uint16_t)n;	/* at most CUST_STORED_MAX */
 	it->flags = 0;
 	v->nitems++;
 	if (v->nitems * 4 > v->slotcap * 3)
-		return rehash(v) == 0 ? it : NULL;
+		return rehash(v) == 0 ? CUST_OK : oom(v);
 	insert(v, v->nitems - 1);
-	return it;
+	return CUST_OK;
 }
 
 /* The reader gave up: the archive is damaged, hostile or unreadable. */
@@ -450,7 +530,6 @@ payload(struct ver *v, const struct cust_member *m)
 	const void *p;
 	size_t off;
 	ssize_t k;
-	bool dup;
 	int r;
 
 	if (!cust_stored_valid(m->rel)) {
@@ -462,12 +541,8 @@ payload(struct ver *v, const struct cust_member *m)
 		return FIND(v, C_ARCHIVE, m->rel, "more than %u payload files",
 		    MAX_ITEMS);
 	}
-	if (add_item(v, m->rel, m->size, &dup) == NULL) {
-		if (!dup)
-			return oom(v);
-		v->stop = true;
-		return FIND(v, C_ARCHIVE, m->rel, "duplicate member");
-	}
+	if ((r = add_item(v, m->rel, m->size)) != CUST_OK || v->stop)
+		return r;
 	if ((r = cust_digest_reset(v->dig)) != CUST_OK)
 		return r;
 	while ((k = cust_reader_data(v->rd, &p)) > 0)
@@ -621,9 +696,9 @@ fini(struct ver *v)
 	free(v->items);
 	free(v->digs);
 	free(v->slots);
-	for (size_t i = 0; i < v->narena; i++)
-		free(v->arena[i]);
-	free(v->arena);
+	free(v->names);
+	if (v->scratch >= 0)
+		close(v->scratch);
 	for (size_t i = 0; i < NELEM(h); i++)
 		free(h[i]->p);
 	free(v->line);
@@ -673,8 +748,10 @@ cust_verify(struct cust_ctx *ctx, const struct cust_verify_opts *o,
 	memset(&v, 0, sizeof(v));
 	v.ctx = ctx;
 	v.o = o;
+	v.scratch = -1;
 	if ((v.rep = calloc(1, sizeof(*v.rep))) == NULL ||
 	    (v.tagmd = EVP_MD_CTX_new()) == NULL ||
+	    (v.names = malloc(NAMES_BUF)) == NULL ||
 	    (v.line = malloc(LINE_FILES + 1)) == NULL) {
 		r = oom(&v);
 		goto out;

@@ -27,9 +27,15 @@
 #define F_FILES		0x10	/* item flag: claimed by a files.jsonl line */
 #define F_BAD		0x20	/* item flag: a digest mismatched */
 
+/*
+ * A payload file, in 48 bytes whatever its name's length: the name is known
+ * by its SHA-256, and kept only in the name store (verify.c), in the order
+ * of the items, to be read back for a finding that names it.
+ */
 struct item {
-	const char	*rel;		/* "data/...", in the arena */
+	unsigned char	 key[32];	/* SHA-256 of its name */
 	uint64_t	 size;
+	uint16_t	 namelen;	/* bytes of its name in the store */
 	uint8_t		 flags;		/* bit i: listed in manifest i; F_* */
 };
 
@@ -63,8 +69,12 @@ struct ver {
 	uint32_t	*slots;			/* owned: index + 1 */
 	size_t		 slotcap;
 	uint64_t	 k0, k1;
-	char		**arena;		/* owned blocks */
-	size_t		 narena, arenaused;
+	/* the name store: the items' names, one after the other; the first
+	   ones in an unnamed scratch file once they outgrow the buffer */
+	char		*names;			/* owned: NAMES_BUF bytes */
+	size_t		 nameslen;		/* bytes used in names */
+	uint64_t	 spilled;		/* bytes of names in the file */
+	int		 scratch;		/* owned: the file, or -1 */
 	/* tag files */
 	struct tagsum	 tags[16];
 	size_t		 ntags;
@@ -108,6 +118,10 @@ ver_found(struct ver *v, int r)
 
 /* The item named REL, or NULL. */
 struct item *ver_lookup(struct ver *, const char *rel, size_t n);
+/* The name of item IT, which begins at OFF in the name store, in BUF
+ * (CUST_STORED_MAX + 1 bytes): CUST_OK, or CUST_FATAL with the message
+ * set when the scratch file cannot be read. */
+int	ver_name(struct ver *, const struct item *it, uint64_t off, char *buf);
 /* The digest of item I for the manifest at position K. */
 const unsigned char *ver_digest(const struct ver *, size_t i, size_t k);
 /* The member expected now (after the signature, the next optional one),

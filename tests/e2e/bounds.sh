@@ -3,7 +3,8 @@
 # (issue 6).  Hostile bundles with many payload members, huge names, many
 # long findings and JSON made to swell must end with exit 1 and the finding
 # that names the cause, within the memory the man page promises; and the
-# verifier writes nothing, anywhere.  Memory is measured as peak RSS and
+# verifier writes nothing, anywhere, below 8 MiB of payload names (past
+# that, memory.sh checks the one unnamed scratch file).  Memory is measured as peak RSS and
 # capped with prlimit --as, except in a sanitizer build (its shadow memory
 # is not ours).
 # shellcheck source-path=SCRIPTDIR source=lib.sh

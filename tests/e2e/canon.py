@@ -4,6 +4,7 @@ tampered or crafted bundle differs from a genuine one only where a test
 means it to.  Python's tarfile writes other bytes (its own pax records,
 owner names, record padding), which verify now refuses for that alone.
 """
+import io
 import os
 import subprocess
 import tempfile
@@ -73,22 +74,57 @@ def end():
     return b'\0' * (2 * BLOCK)
 
 
+class Frames:
+    """A writer of the zstd frames of custody-bundle(5) to the binary file
+    OUT: every frame but the last holds PIECE bytes, with its content size
+    and checksum, as collect's press writes them.  The tar is taken a
+    piece at a time, so a stream larger than memory can be written."""
+
+    def __init__(self, out, level=1, batch=64):
+        self.out, self.level, self.batch = out, level, batch
+        self.buf, self.pieces = bytearray(), []
+        self.dir = tempfile.TemporaryDirectory()
+
+    def write(self, b):
+        self.buf += b
+        while len(self.buf) >= PIECE:
+            self.pieces.append(bytes(self.buf[:PIECE]))
+            del self.buf[:PIECE]
+            if len(self.pieces) == self.batch:
+                self._flush()
+
+    def _flush(self):
+        names = []
+        for k, piece in enumerate(self.pieces):
+            names.append(os.path.join(self.dir.name, '%08d' % k))
+            with open(names[-1], 'wb') as f:
+                f.write(piece)
+        self.pieces = []
+        if not names:
+            return
+        # A window of one piece: each frame is then one segment.
+        subprocess.run(['zstd', '-q', '-f', '--no-progress',
+                        '-%d' % self.level, '--zstd=wlog=20'] + names,
+                       check=True)
+        for n in names:
+            with open(n + '.zst', 'rb') as f:
+                self.out.write(f.read())
+            os.unlink(n)
+            os.unlink(n + '.zst')
+
+    def close(self):
+        if self.buf:
+            self.pieces.append(bytes(self.buf))
+            self.buf = bytearray()
+        self._flush()
+        self.dir.cleanup()
+
+
 def frames(raw, level=1):
     """RAW in zstd frames of PIECE bytes (the last shorter), each with its
     content size and checksum, as collect's press writes them."""
-    if not raw:
-        return b''
-    with tempfile.TemporaryDirectory() as d:
-        names = []
-        for i in range(0, len(raw), PIECE):
-            names.append(os.path.join(d, '%08d' % (i // PIECE)))
-            with open(names[-1], 'wb') as f:
-                f.write(raw[i:i + PIECE])
-        # A window of one piece: each frame is then one segment.
-        subprocess.run(['zstd', '-q', '-f', '--no-progress', '-%d' % level,
-                        '--zstd=wlog=20'] + names, check=True)
-        out = []
-        for n in names:
-            with open(n + '.zst', 'rb') as f:
-                out.append(f.read())
-    return b''.join(out)
+    out = io.BytesIO()
+    w = Frames(out, level, batch=max(1, -(-len(raw) // PIECE)))
+    w.write(raw)
+    w.close()
+    return out.getvalue()

@@ -471,4 +471,5 @@ def main():
     save(dst, members)
 
 
-main()
+if __name__ == '__main__':
+    main()
