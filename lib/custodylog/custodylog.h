@@ -1,10 +1,10 @@
 /*
- * custodylog.h: the custody log's internals, shared by chainlog.c (the
- * format: reading and appending), logcheck.c (what the verifier trusts)
- * and their unit tests.
+ * custodylog.h: the custody log, the sidecar BUNDLE.custody: its reading
+ * and appending (chainlog.c) and what the verifier trusts of it
+ * (logcheck.c).  It may use base/, format/ and trust/.
  */
-#ifndef CUSTODY_CHAINLOG_H
-#define CUSTODY_CHAINLOG_H
+#ifndef CUSTODY_CUSTODYLOG_H
+#define CUSTODY_CUSTODYLOG_H
 
 #include "format/format.h"
 #include "trust/trust.h"

@@ -1,6 +1,10 @@
 /*
- * verify.h: the verifier's state, shared by verify.c (the streaming pass)
- * and checks.c (the checks made once the stream has ended).
+ * verify.h: the verifier's state, shared by the files of verify/: the
+ * streaming pass (verify.c), the checks made once the stream has ended
+ * (checks.c), timestamps and the X.509 signature (timestamps.c) and the
+ * closing statement (closing_check.c).  verify/ may use base/, format/,
+ * trust/ and custodylog/, never collect/: the test verify-only-link fails
+ * if it does.
  */
 #ifndef CUSTODY_VERIFY_H
 #define CUSTODY_VERIFY_H
