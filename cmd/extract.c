@@ -57,10 +57,7 @@ parse(struct cust_ctx *ctx, int argc, char **argv, struct xargs *a)
 			break;
 		case 'h':
 			return help(&cmd_extract), -1;
-		case TRUST_PUBKEY: case TRUST_KEY_ID:
-		case TRUST_CA: case TRUST_TSA_CA: case TRUST_REQUIRE_TS:
-		case TRUST_REQUIRE_CMS: case TRUST_LOG: case TRUST_LOG_HEAD:
-		case TRUST_X509_EKU: case TRUST_CRL:
+		TRUST_CASES:
 			if ((rc = trust_option(ctx, &a->trust, ch, optarg)) !=
 			    EXIT_DONE)
 				return rc;

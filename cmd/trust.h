@@ -52,6 +52,13 @@ enum { TRUST_CA = 0x200, TRUST_TSA_CA, TRUST_REQUIRE_TS, TRUST_REQUIRE_CMS,
 	{ "x509-eku", required_argument, NULL, TRUST_X509_EKU }, \
 	{ "crl", required_argument, NULL, TRUST_CRL }
 
+/* The case labels of those options, which trust_option() takes. */
+#define TRUST_CASES \
+	case TRUST_PUBKEY: case TRUST_KEY_ID: case TRUST_CA: \
+	case TRUST_TSA_CA: case TRUST_REQUIRE_TS: case TRUST_REQUIRE_CMS: \
+	case TRUST_LOG: case TRUST_LOG_HEAD: case TRUST_X509_EKU: \
+	case TRUST_CRL
+
 /* The --help rows of the keys trusted, verify's and extract's, and of
  * --max-expansion (struct help_row, cmd.h). */
 #define TRUST_KEY_HELP \
