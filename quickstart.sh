@@ -80,6 +80,7 @@ fuzz_build() {
 		return 1
 	fi
 	rm -f build-fuzz.log
+	stage "the fuzz build (in the background)"
 }
 
 # A short run of every fuzz target, FUZZ_SECONDS each (default 10), two at
@@ -107,11 +108,18 @@ suites() {
 	asan=$!
 	ok=0
 	wait $plain || ok=1
+	stage "the tests of build"
 	cat build.test.log
 	wait $asan || ok=1
+	stage "the tests of build-asan"
 	cat build-asan.test.log
 	rm -f build.test.log build-asan.test.log
 	return $ok
+}
+
+# stage WHAT: how long the run has taken when WHAT is done.
+stage() {
+	echo "quickstart: $1 after $(($(date +%s) - START)) s" >&2
 }
 
 count() {
@@ -140,14 +148,17 @@ collect)
 	;;
 test)
 	install $BUILD_DEPS $TEST_DEPS $FUZZ_DEPS
+	START=$(date +%s)
 	build build
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
 	    -Dbuildtype=debugoptimized
+	stage "build and build-asan"
 	fuzz_build &
 	fb=$!
 	rc=0
 	suites || rc=1
 	fuzz $fb || rc=1
+	stage "the fuzz runs"
 	count build/meson-logs/testlog.json build-asan/meson-logs/testlog.json \
 	    build-fuzz/fuzz/results.json
 	exit $rc

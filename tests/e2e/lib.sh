@@ -41,8 +41,8 @@ check() {
 run() {
 	"$@" >"$T/.out" 2>"$T/.err"
 	RC=$?
-	OUT=$(cat "$T/.out")
-	ERR=$(cat "$T/.err")
+	OUT=$(<"$T/.out")
+	ERR=$(<"$T/.err")
 }
 
 # expect_rc DESCRIPTION WANT: the last run exited WANT.
