@@ -12,12 +12,16 @@ for i in 1 2 3 4 5 6 7 8; do
 	    2>/dev/null
 done
 
-# reading PID: true once a process holds a file of big/ open, so once a
-# collection is reading (its signal handlers are in place by then), or
-# once PID has ended.
+# reading PID: true once custody PID or its child holds a file of big/
+# open, so once the collection reads (its signal handlers are in place by
+# then), or once PID has ended.
 reading() {
-	find /proc/[0-9]*/fd -lname "$T/big/*" 2>/dev/null | grep -q . ||
-	    [ ! -e "/proc/$1" ] || [ "$(field "$1" 3)" = Z ]
+	local p
+	for p in "$1" $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		find "/proc/$p/fd" -lname "$T/big/*" 2>/dev/null | grep -q . &&
+		    return 0
+	done
+	[ ! -e "/proc/$1" ] || [ "$(field "$1" 3)" = Z ]
 }
 
 # interrupt SIGNAL ROUND [EXT]: start a collection into int-ROUND.EXT (tar
