@@ -72,7 +72,8 @@ fuzz_build() {
 	    ! { [ -f build-fuzz/build.ninja ] || CC=clang meson setup \
 	    build-fuzz -Dwerror=true -Dfuzz=true -Db_sanitize=address,undefined \
 	    -Db_lundef=false >build-fuzz.log 2>&1; } ||
-	    ! setsid -w sh -c 'echo 19 >/proc/self/autogroup 2>/dev/null
+	    ! setsid -w sh -c '
+	    echo 19 >/proc/self/autogroup 2>/dev/null
 	    exec nice -n 19 meson compile -C build-fuzz fuzzers' \
 	    >build-fuzz.log 2>&1; then
 		echo '{"name": "fuzz-build", "result": "FAIL"}' \
@@ -104,7 +105,8 @@ suites() {
 	plain=$!
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    meson test -C build-asan --print-errorlogs >build-asan.test.log 2>&1 &
+	    meson test -C build-asan --print-errorlogs >build-asan.test.log \
+	    2>&1 &
 	asan=$!
 	ok=0
 	wait $plain || ok=1

@@ -66,7 +66,7 @@ if [ -n "$STRACE" ]; then
 	traps_unread() { unread t3.trace fifo && unread t3.trace zero; }
 	check "without reading the FIFO or /dev/zero" traps_unread
 else
-	ok "without reading the FIFO or /dev/zero # SKIP no strace, or under valgrind"
+	ok "without reading the FIFO or /dev/zero # SKIP no strace, or valgrind"
 fi
 records t3.tar >t3.jsonl
 check "each trap is recorded with its type, none stored" python3 -c '

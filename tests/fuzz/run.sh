@@ -97,7 +97,7 @@ fuzz() {
 		printf 'fuzz %-12s %-4s %s runs, %s exec/s, cov %s edges\n' \
 		    "$t" "$res" "$runs" "${eps:-?}" "${cov:-?}"
 		if [ "$res" = FAIL ]; then
-			grep -E 'ERROR|SUMMARY|property broken|Test unit written' \
+			grep -E 'ERROR|SUMMARY|property broken|Test unit' \
 			    "$w/log" | head -20 | sed 's/^/    /'
 			echo "    log: $w/log"
 		fi
