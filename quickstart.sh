@@ -60,23 +60,68 @@ build() {
 	rm -f "$dir.log"
 }
 
-# A short run of every fuzz target (FUZZ_SECONDS each, default 10) in a
-# clang build; its results join the count.  Long runs: HACKING.md, Fuzzing.
-fuzz() {
+# The clang build of the libFuzzer targets (only they: the replay programs
+# and everything else run in build and build-asan).  Started in the
+# background while the tests run, at the lowest priority, so that it takes
+# only what they leave idle: in a session of its own, so an autogroup at
+# nice 19 (each test runs in a session, so an autogroup, of its own, and
+# a nice value counts only within its autogroup).
+fuzz_build() {
 	mkdir -p build-fuzz/fuzz
 	if ! command -v clang >/dev/null ||
 	    ! { [ -f build-fuzz/build.ninja ] || CC=clang meson setup \
 	    build-fuzz -Dwerror=true -Dfuzz=true -Db_sanitize=address,undefined \
 	    -Db_lundef=false >build-fuzz.log 2>&1; } ||
-	    ! meson compile -C build-fuzz >build-fuzz.log 2>&1; then
-		cat build-fuzz.log >&2 2>/dev/null || :
-		echo "quickstart: the fuzz targets did not build" >&2
+	    ! setsid -w sh -c '
+	    echo 19 >/proc/self/autogroup 2>/dev/null
+	    exec nice -n 19 meson compile -C build-fuzz fuzzers' \
+	    >build-fuzz.log 2>&1; then
 		echo '{"name": "fuzz-build", "result": "FAIL"}' \
 		    >build-fuzz/fuzz/results.json
 		return 1
 	fi
 	rm -f build-fuzz.log
-	tests/fuzz/run.sh -t "${FUZZ_SECONDS:-10}" build-fuzz
+	stage "the fuzz build (in the background)"
+}
+
+# A short run of every fuzz target, FUZZ_SECONDS each (default 10), two at
+# a time (each still gets its seconds); its results join the count.  Long
+# runs: HACKING.md, Fuzzing.
+fuzz() {
+	if ! wait "$1"; then
+		cat build-fuzz.log >&2 2>/dev/null || :
+		echo "quickstart: the fuzz targets did not build" >&2
+		return 1
+	fi
+	tests/fuzz/run.sh -t "${FUZZ_SECONDS:-10}" -p 2 build-fuzz
+}
+
+# Both builds' suites at once, the longest tests first in each: many
+# tests wait (on the disk's syncs, on throttled reads, on signals), and
+# four at a time keep two cores busy where two at a time did not.  Each
+# suite's output is shown when it ends.
+suites() {
+	meson test -C build --print-errorlogs >build.test.log 2>&1 &
+	plain=$!
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    meson test -C build-asan --print-errorlogs >build-asan.test.log \
+	    2>&1 &
+	asan=$!
+	ok=0
+	wait $plain || ok=1
+	stage "the tests of build"
+	cat build.test.log
+	wait $asan || ok=1
+	stage "the tests of build-asan"
+	cat build-asan.test.log
+	rm -f build.test.log build-asan.test.log
+	return $ok
+}
+
+# stage WHAT: how long the run has taken when WHAT is done.
+stage() {
+	echo "quickstart: $1 after $(($(date +%s) - START)) s" >&2
 }
 
 count() {
@@ -105,15 +150,17 @@ collect)
 	;;
 test)
 	install $BUILD_DEPS $TEST_DEPS $FUZZ_DEPS
+	START=$(date +%s)
 	build build
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
 	    -Dbuildtype=debugoptimized
+	stage "build and build-asan"
+	fuzz_build &
+	fb=$!
 	rc=0
-	meson test -C build --print-errorlogs || rc=1
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    meson test -C build-asan --print-errorlogs || rc=1
-	fuzz || rc=1
+	suites || rc=1
+	fuzz $fb || rc=1
+	stage "the fuzz runs"
 	count build/meson-logs/testlog.json build-asan/meson-logs/testlog.json \
 	    build-fuzz/fuzz/results.json
 	exit $rc

@@ -9,13 +9,28 @@ records() {
 	tar -xOf "$1" --wildcards '*/metadata/files.jsonl'
 }
 
-# 1. A background writer appends to a file while it is read.
+# reading FILE: true while some process holds FILE open.
+reading() {
+	find /proc/[0-9]*/fd -lname "$1" 2>/dev/null | grep -q .
+}
+
+# 1. A background writer appends to a file while it is read: from the
+#    moment the collection opens it (throttled, it reads for four seconds
+#    at least) until the collection has ended, however slow the machine.
 mkdir -p w
 head -c 12000000 /dev/urandom >w/growing.log
-( for i in $(seq 1 400); do printf 'line %d\n' "$i" >>w/growing.log;
-  sleep 0.01; done ) &
+(
+	wait_for 120 reading "$T/w/growing.log"
+	i=0
+	while [ ! -e w.done ] && [ "$i" -lt 12000 ]; do
+		printf 'line %d\n' "$i" >>w/growing.log
+		sleep 0.01
+		i=$((i + 1))
+	done
+) &
 writer=$!
 run "$CUSTODY" collect --max-rate 3 -o w.tar w
+touch w.done
 wait $writer
 expect_rc "collect a file that grows while read" 0
 expect_err_match "the terminal says it changed" \
@@ -52,11 +67,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	# so after the walk met v/ and before it reaches b-gone, however
 	# slowly the binary starts (valgrind).
 	(
-		for _ in $(seq 600); do
-			find /proc/[0-9]*/fd -lname "$T/v/a-big" 2>/dev/null |
-			    grep -q . && break
-			sleep 0.1
-		done
+		wait_for 120 reading "$T/v/a-big"
 		rm -f v/b-gone
 	) &
 	run setpriv --reuid=65534 --regid=65534 --clear-groups \

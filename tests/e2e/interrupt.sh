@@ -12,13 +12,26 @@ for i in 1 2 3 4 5 6 7 8; do
 	    2>/dev/null
 done
 
+# reading PID: true once custody PID or its child holds a file of big/
+# open, so once the collection reads (its signal handlers are in place by
+# then), or once PID has ended.
+reading() {
+	local p
+	for p in "$1" $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		find "/proc/$p/fd" -lname "$T/big/*" 2>/dev/null | grep -q . &&
+		    return 0
+	done
+	[ ! -e "/proc/$1" ] || [ "$(field "$1" 3)" = Z ]
+}
+
 # interrupt SIGNAL ROUND [EXT]: start a collection into int-ROUND.EXT (tar
-# by default), signal it at a random moment.
+# by default), signal it at a random moment once it reads.
 interrupt() {
 	local out="int-$2.${3:-tar}" delay pid rc
 	delay=$(python3 -c "import random; print(round(random.uniform(0.05, 2.0), 2))")
 	"$CUSTODY" collect -o "$out" big >"int-$2.out" 2>"int-$2.err" &
 	pid=$!
+	wait_for 120 reading "$pid"
 	sleep "$delay"
 	kill -s "$1" "$pid" 2>/dev/null
 	wait "$pid"
@@ -49,7 +62,7 @@ interrupt TERM 6 tar.zst
 # Interrupted while streaming: what was sent never verifies.
 "$CUSTODY" collect -o - big 2>/dev/null >stream.tar &
 pid=$!
-sleep 0.5
+wait_for 120 test -s stream.tar
 kill -INT $pid
 wait $pid
 check "an interrupted stream exits 130" test $? -eq 130

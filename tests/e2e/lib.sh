@@ -3,6 +3,13 @@
 set -u
 
 : "${CUSTODY:?CUSTODY must name the custody binary}"
+# The tests run python3 hundreds of times: Debian's, which quickstart.sh
+# installs, and not a version manager's shim found first in PATH (pyenv's
+# runs shell scripts at each call: half a second of CPU, 25 times the
+# interpreter's own start).
+if [ -x /usr/bin/python3 ]; then
+	PATH=/usr/bin:$PATH
+fi
 . "$(dirname "${BASH_SOURCE[0]}")/wrapper.sh"
 T=$(mktemp -d "${TMPDIR:-/tmp}/custody-e2e.XXXXXX")
 trap 'chmod -R u+rwx "$T" 2>/dev/null; rm -rf "$T"' EXIT
@@ -34,8 +41,8 @@ check() {
 run() {
 	"$@" >"$T/.out" 2>"$T/.err"
 	RC=$?
-	OUT=$(cat "$T/.out")
-	ERR=$(cat "$T/.err")
+	OUT=$(<"$T/.out")
+	ERR=$(<"$T/.err")
 }
 
 # expect_rc DESCRIPTION WANT: the last run exited WANT.

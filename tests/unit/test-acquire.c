@@ -24,6 +24,7 @@
 #include <openssl/evp.h>
 
 #include "collect/collect.h"
+#include "harness.h"
 
 static struct cust_ctx *ctx;
 static struct cust_filetype *ft;
@@ -31,16 +32,14 @@ static struct cust_acquirer *acq;
 static struct cust_relay *relay;	/* what the acquirer hands on */
 static struct cust_digest *dg;		/* the hashing thread's part */
 static bool started;			/* a START job came */
-static char dir[64];
 static int dirfd_ = -1;
 
 static void
 setup(void)
 {
 	ck_assert_int_eq(cust_ctx_new(&ctx), CUST_OK);
-	snprintf(dir, sizeof(dir), "/tmp/test-acquire.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	dirfd_ = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	scratch_make();
+	dirfd_ = open(scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ck_assert_int_ge(dirfd_, 0);
 	ck_assert_int_eq(cust_filetype_new(ctx, &ft), CUST_OK);
 	/* A ring large enough that one thread can fill it, then drain it. */
@@ -54,37 +53,13 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
 	cust_acquirer_free(acq);
 	cust_relay_free(relay);
 	cust_digest_free(dg);
 	cust_filetype_free(ft);
 	close(dirfd_);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	scratch_remove();
 	cust_ctx_free(ctx);
-}
-
-static const char *
-path(const char *name)
-{
-	static char buf[4][256];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
-	return buf[i];
-}
-
-static void
-put(const char *name, const void *buf, size_t n)
-{
-	FILE *f = fopen(path(name), "wb");
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(buf, 1, n, f), n);
-	ck_assert_int_eq(fclose(f), 0);
 }
 
 /* N bytes of a pattern that does not repeat within a buffer. */
@@ -97,16 +72,6 @@ pattern(size_t n)
 	for (size_t i = 0; i < n; i++)
 		p[i] = (unsigned char)((i * 2654435761u) >> 13);
 	return p;
-}
-
-static void
-hexof(const EVP_MD *md, const void *buf, size_t n, char *out)
-{
-	unsigned char raw[EVP_MAX_MD_SIZE];
-	unsigned len;
-
-	ck_assert_int_eq(EVP_Digest(buf, n, raw, &len, md, NULL), 1);
-	cust_hex(raw, len, out);
 }
 
 /* A record job that marks the end of what was relayed so far.  The relay
@@ -230,112 +195,25 @@ take(const struct cust_entry *e, struct cust_sink *s, const char *member,
 
 /* ----------------------------------------------------- reading back */
 
-struct member {
-	char		*name;
-	unsigned char	*data;
-	size_t		 size;
-	time_t		 mtime;
-	long		 mtime_ns;
-};
-
-static struct member mem[16];
-static size_t nmem;
-
+/* Members of a bundle are regular files, whatever the reader allows. */
 static void
-readback(struct archive *a)
+readback_file(const char *name)
 {
-	struct archive_entry *e;
-	int r;
-
-	nmem = 0;
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		struct member *m = &mem[nmem++];
-		la_ssize_t k;
-		size_t got = 0;
-
-		ck_assert_uint_le(nmem, NELEM(mem));
-		ck_assert_int_eq(archive_entry_filetype(e), AE_IFREG);
-		m->name = strdup(archive_entry_pathname_utf8(e));
-		m->size = (size_t)archive_entry_size(e);
-		m->mtime = archive_entry_mtime(e);
-		m->mtime_ns = archive_entry_mtime_nsec(e);
-		m->data = malloc(m->size + 1);
-		ck_assert_ptr_nonnull(m->data);
-		while ((k = archive_read_data(a, m->data + got,
-		    m->size + 1 - got)) > 0)
-			got += (size_t)k;
-		ck_assert_int_eq(k, 0);
-		ck_assert_uint_eq(got, m->size);
-	}
-	ck_assert_int_eq(r, ARCHIVE_EOF);
-	ck_assert_int_eq(archive_read_free(a), ARCHIVE_OK);
-}
-
-/*
- * The reference reader runs in a UTF-8 locale (this thread only): in the
- * C locale libarchive cannot give the UTF-8 form of a non-ASCII name.
- */
-static locale_t
-utf8_begin(void)
-{
-	locale_t u = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-
-	ck_assert_ptr_nonnull(u);
-	return uselocale(u);
+	readback(name);
+	all_regular();
 }
 
 static void
-utf8_end(locale_t old)
-{
-	locale_t u = uselocale(old);
-
-	freelocale(u);
-}
-
-static struct archive *
-reader(void)
+readback_mem(const void *buf, size_t n)
 {
 	struct archive *a = archive_read_new();
 
 	ck_assert_ptr_nonnull(a);
 	archive_read_support_format_tar(a);
 	archive_read_support_filter_all(a);
-	return a;
-}
-
-static void
-readback_file(const char *name)
-{
-	struct archive *a = reader();
-
-	locale_t old = utf8_begin();
-
-	ck_assert_int_eq(archive_read_open_filename(a, path(name), 10240),
-	    ARCHIVE_OK);
-	readback(a);
-	utf8_end(old);
-}
-
-static void
-readback_mem(const void *buf, size_t n)
-{
-	struct archive *a = reader();
-
-	locale_t old = utf8_begin();
-
 	ck_assert_int_eq(archive_read_open_memory(a, buf, n), ARCHIVE_OK);
-	readback(a);
-	utf8_end(old);
-}
-
-static void
-forget(void)
-{
-	for (size_t i = 0; i < nmem; i++) {
-		free(mem[i].name);
-		free(mem[i].data);
-	}
-	nmem = 0;
+	readback_archive(a);
+	all_regular();
 }
 
 static int
@@ -889,8 +767,8 @@ START_TEST(acquire_keeps_atime)
 }
 END_TEST
 
-static Suite *
-acquire_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("acquire");
 	TCase *content = tcase_create("content");
@@ -926,15 +804,3 @@ acquire_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(acquire_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

@@ -22,154 +22,30 @@
 #include <openssl/evp.h>
 
 #include "collect/pipeline/pipeline.h"
+#include "harness.h"
 
 #define MINISIGN	"/usr/bin/minisign"
 
 static struct cust_ctx *ctx;
 static struct cust_key *key;
-static char dir[64];
 
 static void
 setup(void)
 {
 	ck_assert_int_eq(cust_ctx_new(&ctx), CUST_OK);
-	snprintf(dir, sizeof(dir), "/tmp/test-bag.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	scratch_make();
 	ck_assert_int_eq(cust_key_generate(ctx, &key), CUST_OK);
 }
 
 static void
 teardown(void)
 {
-	char cmd[128];
-
 	cust_key_free(key);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	scratch_remove();
 	cust_ctx_free(ctx);
 }
 
-static const char *
-path(const char *name)
-{
-	static char buf[4][256];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
-	return buf[i];
-}
-
-static int
-sh(const char *cmd)
-{
-	char buf[1024];
-	int st;
-
-	snprintf(buf, sizeof(buf), "cd '%s' && %s", dir, cmd);
-	st = system(buf);
-	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static void
-put(const char *name, const void *buf, size_t n)
-{
-	FILE *f = fopen(path(name), "wb");
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(buf, 1, n, f), n);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
-static void
-hexof(const EVP_MD *md, const void *buf, size_t n, char *out)
-{
-	unsigned char raw[EVP_MAX_MD_SIZE];
-	unsigned len;
-
-	ck_assert_int_eq(EVP_Digest(buf, n, raw, &len, md, NULL), 1);
-	cust_hex(raw, len, out);
-}
-
 /* ----------------------------------------------------- reading back */
-
-struct member {
-	char		*name;
-	char		*data;		/* NUL-terminated */
-	size_t		 size;
-	time_t		 mtime;
-};
-
-static struct member mem[32];
-static size_t nmem;
-
-static void
-readback(const char *name)
-{
-	locale_t u = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0), old;
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	int r;
-
-	ck_assert_ptr_nonnull(u);
-	old = uselocale(u);
-	archive_read_support_format_tar(a);
-	archive_read_support_filter_all(a);
-	ck_assert_int_eq(archive_read_open_filename(a, path(name), 10240),
-	    ARCHIVE_OK);
-	nmem = 0;
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		struct member *m = &mem[nmem++];
-		la_ssize_t k;
-		size_t got = 0;
-
-		ck_assert_uint_le(nmem, NELEM(mem));
-		ck_assert_int_eq(archive_entry_filetype(e), AE_IFREG);
-		m->name = strdup(archive_entry_pathname_utf8(e));
-		m->size = (size_t)archive_entry_size(e);
-		m->mtime = archive_entry_mtime(e);
-		ck_assert_ptr_nonnull(m->data = malloc(m->size + 1));
-		while ((k = archive_read_data(a, m->data + got,
-		    m->size + 1 - got)) > 0)
-			got += (size_t)k;
-		ck_assert_int_eq(k, 0);
-		ck_assert_uint_eq(got, m->size);
-		m->data[m->size] = '\0';
-	}
-	ck_assert_msg(r == ARCHIVE_EOF, "%s", archive_error_string(a));
-	archive_read_free(a);
-	uselocale(old);
-	freelocale(u);
-}
-
-static void
-forget(void)
-{
-	for (size_t i = 0; i < nmem; i++) {
-		free(mem[i].name);
-		free(mem[i].data);
-	}
-	nmem = 0;
-}
-
-/* The member NAME ("b/..."), or NULL. */
-static const struct member *
-member(const char *name)
-{
-	for (size_t i = 0; i < nmem; i++)
-		if (strcmp(mem[i].name, name) == 0)
-			return &mem[i];
-	return NULL;
-}
-
-static const struct member *
-must(const char *name)
-{
-	const struct member *m = member(name);
-
-	ck_assert_msg(m != NULL, "no member %s", name);
-	return m;
-}
 
 /* ---------------------------------------------------------- building */
 
@@ -316,6 +192,7 @@ built(void)
 	defaults(&b);
 	ck_assert_int_eq(build(&b), CUST_OK);
 	readback("out.tar");
+	all_regular();
 }
 
 /* The lines of TEXT (modified in place) into V; their count. */
@@ -367,6 +244,7 @@ START_TEST(bag_sha256_manifest_is_always_there)
 	b.algs = 0;
 	ck_assert_int_eq(build(&b), CUST_OK);
 	readback("out.tar");
+	all_regular();
 	ck_assert_str_eq(must("b/metadata/algorithms.txt")->data, "sha256\n");
 	ck_assert_ptr_nonnull(member("b/manifest-sha256.txt"));
 	ck_assert_ptr_null(member("b/manifest-sha512.txt"));
@@ -459,6 +337,7 @@ START_TEST(bag_info_has_oxum_date_and_extra_lines)
 	defaults(&b);
 	ck_assert_int_eq(build(&b), CUST_OK);
 	readback("out.tar");
+	all_regular();
 	for (size_t i = 0; i < NELEM(payloads); i++)
 		bytes += strlen(payloads[i].data);
 	ck_assert_uint_eq(b.oxum_bytes, bytes);
@@ -619,6 +498,7 @@ START_TEST(bag_closing_statement_lists_what_follows_the_tag_manifest)
 	b.close = true;
 	ck_assert_int_eq(build(&b), CUST_OK);
 	readback("out.tar");
+	all_regular();
 	ck_assert_str_eq(mem[nmem - 4].name,
 	    "b/signatures/tagmanifest-sha512.txt.minisig");
 	ck_assert_str_eq(mem[nmem - 3].name, "b/" CUST_P7S_MEMBER);
@@ -669,6 +549,7 @@ START_TEST(bag_without_payload_is_complete)
 	b.npayloads = 0;
 	ck_assert_int_eq(build(&b), CUST_OK);
 	readback("out.tar");
+	all_regular();
 	ck_assert_uint_eq(nmem, 12);
 	ck_assert_uint_eq(must("b/manifest-sha256.txt")->size, 0);
 	ck_assert_uint_eq(must("b/metadata/files.jsonl")->size, 0);
@@ -815,8 +696,8 @@ START_TEST(bag_member_names_under_top_directory)
 }
 END_TEST
 
-static Suite *
-bag_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("bag");
 	TCase *layout = tcase_create("layout");
@@ -851,15 +732,3 @@ bag_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(bag_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

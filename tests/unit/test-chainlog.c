@@ -16,6 +16,7 @@
 #include <check.h>
 
 #include "custodylog/custodylog.h"
+#include "harness.h"
 
 static struct cust_ctx *ctx;
 static struct cust_key *k1, *k2, *k3;
@@ -95,7 +96,7 @@ text(size_t *np)
 
 /* Replace the log's bytes. */
 static void
-put(const char *s)
+set_log(const char *s)
 {
 	ck_assert_int_eq(ftruncate(fd, 0), 0);
 	ck_assert_int_eq(pwrite(fd, s, strlen(s), 0), (ssize_t)strlen(s));
@@ -239,7 +240,7 @@ patch(const char *from, const char *to)
 	ck_assert_ptr_nonnull(at);
 	ck_assert_uint_eq(strlen(from), strlen(to));
 	memcpy(at, to, strlen(to));
-	put(s);
+	set_log(s);
 	free(s);
 }
 
@@ -446,7 +447,7 @@ damaged(void (*damage)(char *s), const char *want)
 	three(head);
 	s = text(&n);
 	damage(s);
-	put(s);
+	set_log(s);
 	free(s);
 	ck_assert_str_eq(verdict(&p), want);
 }
@@ -565,7 +566,7 @@ refused(const char *l, const char *want)
 	char *s;
 
 	ck_assert_int_gt(asprintf(&s, "%s\n", l), 0);
-	put(s);
+	set_log(s);
 	free(s);
 	ck_assert_int_eq(cust_log_read(ctx, fd, "t.custody", &log),
 	    CUST_FAILED);
@@ -668,7 +669,7 @@ START_TEST(bounds_are_kept)
 	memset(big, 'x', n);
 	big[n] = '\n';
 	big[n + 1] = '\0';
-	put(big);
+	set_log(big);
 	free(big);
 	ck_assert_int_eq(cust_log_read(ctx, fd, "t.custody", &log),
 	    CUST_FAILED);
@@ -770,7 +771,7 @@ START_TEST(time_never_goes_backwards)
 	ck_assert_int_eq(cust_log_line(ctx, 0, NULL, &later, &ref, &ev, NULL,
 	    &l), CUST_OK);
 	strcat(l, "\n");
-	put(l);
+	set_log(l);
 	free(l);
 	ck_assert_int_eq(cust_log_append(ctx, fd, "t.custody", NULL, &ev,
 	    head), CUST_FAILED);
@@ -852,7 +853,7 @@ START_TEST(a_line_changed_after_reading_is_refused)
 	log = reread();
 	s = text(&n);
 	*strstr(s, "Room 4") = 'B';
-	put(s);
+	set_log(s);
 	free(s);
 	ck_assert_ptr_null(cust_log_entry(log, 0));
 	ck_assert_str_eq(cust_ctx_error(ctx), "t.custody: line 1 changed "
@@ -882,7 +883,7 @@ dated(struct cust_key *k, time_t ahead)
 	ck_assert_ptr_nonnull(s = realloc(s, n + strlen(l) + 2));
 	strcpy(s + n, l);
 	strcat(s, "\n");
-	put(s);
+	set_log(s);
 	/* Appends write at the file offset, as on a log opened to append. */
 	ck_assert_int_ge(lseek(fd, 0, SEEK_END), 0);
 	free(s);
@@ -941,8 +942,8 @@ START_TEST(trusted_times_go_forward)
 }
 END_TEST
 
-static Suite *
-chainlog_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("chainlog");
 	TCase *tc = tcase_create("chainlog");
@@ -979,15 +980,3 @@ chainlog_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(chainlog_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

@@ -10,6 +10,7 @@
 #include <check.h>
 
 #include "format/format.h"
+#include "harness.h"
 
 #define HEADER	"# custody-closing/1: each member after " \
 		"tagmanifest-sha512.txt and before this statement\n"
@@ -120,8 +121,8 @@ START_TEST(closing_refuses_other_forms)
 }
 END_TEST
 
-static Suite *
-closing_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("closing");
 	TCase *tc = tcase_create("format");
@@ -134,15 +135,3 @@ closing_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(closing_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

@@ -16,6 +16,7 @@
 
 #include "trust/pki.h"
 #include "testpki.h"
+#include "harness.h"
 
 static const char tm[] = "0123abcd  bagit.txt\n";
 
@@ -23,7 +24,6 @@ static struct cust_ctx *ctx;
 static EVP_PKEY *cakey, *key;
 static X509 *cacert, *cert;
 static struct cust_castore *ca, *otherca;
-static char dir[] = "/tmp/test-cms.XXXXXX";
 
 static void
 setup(void)
@@ -32,18 +32,18 @@ setup(void)
 	X509 *oc;
 
 	ck_assert_int_eq(cust_ctx_new(&ctx), CUST_OK);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	scratch_make();
 	cakey = tk_ec("P-256");
 	cacert = tk_cert("Lab Root", NULL, cakey, NULL, NULL, -86400 * 30,
 	    86400 * 30, 1, tk_ca_exts);
 	key = tk_ec("P-256");
 	cert = tk_cert("A. Investigator", "Lab", key, cacert, cakey, -86400,
 	    86400 * 30, 2, tk_signer_exts);
-	ca = tk_store(ctx, dir, cacert, "ca.pem");
+	ca = tk_store(ctx, scratch, cacert, "ca.pem");
 	ok = tk_ec("P-256");
 	oc = tk_cert("Other Root", NULL, ok, NULL, NULL, -86400, 86400, 1,
 	    tk_ca_exts);
-	otherca = tk_store(ctx, dir, oc, "other.pem");
+	otherca = tk_store(ctx, scratch, oc, "other.pem");
 	X509_free(oc);
 	EVP_PKEY_free(ok);
 }
@@ -51,8 +51,6 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
 	cust_castore_free(ca);
 	cust_castore_free(otherca);
 	X509_free(cacert);
@@ -60,16 +58,15 @@ teardown(void)
 	EVP_PKEY_free(cakey);
 	EVP_PKEY_free(key);
 	cust_ctx_free(ctx);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	scratch_remove();
 }
 
 /* Load a signer from CERTS (written first to last) and K; its status. */
 static int
 load(X509 *const *certs, size_t n, EVP_PKEY *k, struct cust_signer **sp)
 {
-	char *cp = tk_pem(dir, "cert.pem", certs, n, NULL);
-	char *kp = tk_pem(dir, "key.pem", NULL, 0, k);
+	char *cp = tk_pem(scratch, "cert.pem", certs, n, NULL);
+	char *kp = tk_pem(scratch, "key.pem", NULL, 0, k);
 	int r = cust_signer_load(ctx, cp, kp, sp);
 
 	free(cp);
@@ -463,7 +460,7 @@ crl(long serial, long from, long to, const char *name, bool der)
 	}
 	ASN1_TIME_free(t);
 	ck_assert_int_gt(X509_CRL_sign(c, cakey, EVP_sha256()), 0);
-	ck_assert_int_gt(asprintf(&path, "%s/%s", dir, name), 0);
+	ck_assert_int_gt(asprintf(&path, "%s/%s", scratch, name), 0);
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
 	ck_assert_int_eq(der ? i2d_X509_CRL_fp(f, c) : PEM_write_X509_CRL(f,
 	    c), 1);
@@ -525,7 +522,7 @@ START_TEST(fifos_and_junk_are_refused)
 	FILE *f;
 
 	ck_assert_int_eq(cust_x509_policy_new(ctx, &p), CUST_OK);
-	ck_assert_int_gt(asprintf(&fifo, "%s/fifo", dir), 0);
+	ck_assert_int_gt(asprintf(&fifo, "%s/fifo", scratch), 0);
 	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
 	ck_assert_int_eq(cust_x509_policy_crl(ctx, p, fifo), CUST_FAILED);
 	ck_assert_str_eq(strstr(cust_ctx_error(ctx), "/fifo"),
@@ -533,7 +530,7 @@ START_TEST(fifos_and_junk_are_refused)
 	ck_assert_int_eq(cust_castore_load(ctx, fifo, &st), CUST_FAILED);
 	ck_assert_str_eq(strstr(cust_ctx_error(ctx), "/fifo"),
 	    "/fifo: not a regular file");
-	ck_assert_int_gt(asprintf(&junk, "%s/junk.crl", dir), 0);
+	ck_assert_int_gt(asprintf(&junk, "%s/junk.crl", scratch), 0);
 	ck_assert_ptr_nonnull(f = fopen(junk, "w"));
 	fputs("not a CRL\n", f);
 	fclose(f);
@@ -627,11 +624,11 @@ START_TEST(bad_files_are_refused)
 	char *junk, *kp;
 	FILE *f;
 
-	ck_assert_int_gt(asprintf(&junk, "%s/junk.pem", dir), 0);
+	ck_assert_int_gt(asprintf(&junk, "%s/junk.pem", scratch), 0);
 	ck_assert_ptr_nonnull(f = fopen(junk, "w"));
 	fputs("not a certificate\n", f);
 	fclose(f);
-	kp = tk_pem(dir, "key.pem", NULL, 0, key);
+	kp = tk_pem(scratch, "key.pem", NULL, 0, key);
 	ck_assert_int_eq(cust_signer_load(ctx, junk, kp, &s), CUST_FAILED);
 	ck_assert_msg(strstr(cust_ctx_error(ctx), "junk.pem: no PEM "
 	    "certificate in it") != NULL, "%s", cust_ctx_error(ctx));
@@ -730,8 +727,8 @@ START_TEST(hostile_signatures_fail)
 }
 END_TEST
 
-static Suite *
-cms_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("cms");
 	TCase *tc = tcase_create("cms");
@@ -756,15 +753,3 @@ cms_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(cms_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

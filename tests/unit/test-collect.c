@@ -23,9 +23,9 @@
 #include <openssl/evp.h>
 
 #include "collect/collect.h"
+#include "harness.h"
 
 static struct cust_ctx *ctx;
-static char dir[64];		/* holds root/ and the outputs */
 static char root[96];
 static struct cust_collect_opts o;
 static struct cust_collect_result res;
@@ -34,40 +34,12 @@ static const char *paths_[8];
 static char arg0[] = "custody", arg1[] = "collect";
 static char *argv_[] = { arg0, arg1, NULL };
 
-static const char *
-path(const char *name)
-{
-	static char buf[4][256];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
-	return buf[i];
-}
-
-static void
-mkd(const char *name)
-{
-	ck_assert_int_eq(mkdir(path(name), 0755), 0);
-}
-
-static void
-put(const char *name, const void *buf, size_t n)
-{
-	FILE *f = fopen(path(name), "wb");
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(buf, 1, n, f), n);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
 static void
 setup(void)
 {
 	ck_assert_int_eq(cust_ctx_new(&ctx), CUST_OK);
-	snprintf(dir, sizeof(dir), "/tmp/test-collect.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(root, sizeof(root), "%s/root", dir);
+	scratch_make();
+	snprintf(root, sizeof(root), "%s/root", scratch);
 	mkd("root");
 	mkd("root/tree");
 	mkd("root/tree/sub");
@@ -107,12 +79,9 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
 	cust_collect_result_fini(&res);
 	close(outfd);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	scratch_remove();
 	cust_ctx_free(ctx);
 }
 
@@ -128,80 +97,6 @@ collect(void)
 }
 
 /* ----------------------------------------------------- reading back */
-
-struct member {
-	char		*name;
-	char		*data;
-	size_t		 size;
-};
-
-static struct member mem[64];
-static size_t nmem;
-
-static void
-readback(const char *name)
-{
-	locale_t u = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0), old;
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	int r;
-
-	ck_assert_ptr_nonnull(u);
-	old = uselocale(u);
-	archive_read_support_format_tar(a);
-	archive_read_support_filter_all(a);
-	ck_assert_int_eq(archive_read_open_filename(a, path(name), 10240),
-	    ARCHIVE_OK);
-	nmem = 0;
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		struct member *m = &mem[nmem++];
-		la_ssize_t k;
-		size_t got = 0;
-
-		ck_assert_uint_le(nmem, NELEM(mem));
-		m->name = strdup(archive_entry_pathname_utf8(e));
-		m->size = (size_t)archive_entry_size(e);
-		ck_assert_ptr_nonnull(m->data = malloc(m->size + 1));
-		while ((k = archive_read_data(a, m->data + got,
-		    m->size + 1 - got)) > 0)
-			got += (size_t)k;
-		ck_assert_int_eq(k, 0);
-		ck_assert_uint_eq(got, m->size);
-		m->data[m->size] = '\0';
-	}
-	ck_assert_msg(r == ARCHIVE_EOF, "%s", archive_error_string(a));
-	archive_read_free(a);
-	uselocale(old);
-	freelocale(u);
-}
-
-static void
-forget(void)
-{
-	for (size_t i = 0; i < nmem; i++) {
-		free(mem[i].name);
-		free(mem[i].data);
-	}
-	nmem = 0;
-}
-
-static const struct member *
-member(const char *name)
-{
-	for (size_t i = 0; i < nmem; i++)
-		if (strcmp(mem[i].name, name) == 0)
-			return &mem[i];
-	return NULL;
-}
-
-static const struct member *
-must(const char *name)
-{
-	const struct member *m = member(name);
-
-	ck_assert_msg(m != NULL, "no member %s", name);
-	return m;
-}
 
 /* The files.jsonl record whose "path" (or decoded "path_b64") is P. */
 static json_t *
@@ -772,8 +667,8 @@ START_TEST(collect_guard_makes_evidence_read_only_for_itself_only)
 }
 END_TEST
 
-static Suite *
-collect_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("collect");
 	TCase *tc = tcase_create("collect");
@@ -815,15 +710,3 @@ collect_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(collect_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

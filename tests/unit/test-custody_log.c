@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "format/format.h"
+#include "harness.h"
 
 #define ZEROS	"0000000000000000000000000000000000000000000000000000000000000000"
 
@@ -259,8 +260,8 @@ START_TEST(fini_releases_and_init_restarts)
 }
 END_TEST
 
-static Suite *
-custody_log_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("custody_log");
 	TCase *tc = tcase_create("chain");
@@ -279,15 +280,3 @@ custody_log_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(custody_log_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

@@ -15,28 +15,24 @@
 #include <openssl/evp.h>
 
 #include "base/base.h"
+#include "harness.h"
 
 static struct cust_ctx *ctx;
 static struct cust_digest *d;
-static char dir[64];
 
 static void
 setup(void)
 {
 	ck_assert_int_eq(cust_ctx_new(&ctx), CUST_OK);
 	d = NULL;
-	snprintf(dir, sizeof(dir), "/tmp/test-digest.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	scratch_make();
 }
 
 static void
 teardown(void)
 {
-	char cmd[128];
-
 	cust_digest_free(d);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	scratch_remove();
 	cust_ctx_free(ctx);
 }
 
@@ -215,7 +211,7 @@ START_TEST(one_pass_equals_coreutils_on_same_bytes)
 
 	ck_assert_ptr_nonnull(buf);
 	fill(buf, n, 42);
-	snprintf(file, sizeof(file), "%s/data", dir);
+	snprintf(file, sizeof(file), "%s/data", scratch);
 	ck_assert_ptr_nonnull(f = fopen(file, "wb"));
 	ck_assert_uint_eq(fwrite(buf, 1, n, f), n);
 	ck_assert_int_eq(fclose(f), 0);
@@ -512,8 +508,8 @@ START_TEST(alg_parse_empty_word_message_has_a_subject)
 }
 END_TEST
 
-static Suite *
-digest_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("digest");
 	TCase *vec = tcase_create("vectors");
@@ -565,15 +561,3 @@ digest_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(digest_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "base/base.h"
+#include "harness.h"
 
 static struct cust_ctx *ctx;
 
@@ -295,8 +296,8 @@ START_TEST(wipe_clears_heap_secret_before_free)
 }
 END_TEST
 
-static Suite *
-error_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("error");
 	TCase *msg = tcase_create("messages");
@@ -336,15 +337,3 @@ error_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(error_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

@@ -14,25 +14,21 @@
 #include <check.h>
 
 #include "base/base.h"
+#include "harness.h"
 
 #define S(lit)	(lit), sizeof(lit) - 1		/* bytes, length */
 
-static char dir[64];
 
 static void
 setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/test-escape.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	scratch_make();
 }
 
 static void
 teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	scratch_remove();
 }
 
 /* ----------------------------------------------------- reference code */
@@ -556,11 +552,11 @@ START_TEST(random_names_escape_as_python_reference)
 	size_t n, len;
 	FILE *f, *p;
 
-	snprintf(path, sizeof(path), "%s/ref.py", dir);
+	snprintf(path, sizeof(path), "%s/ref.py", scratch);
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
 	ck_assert_int_ge(fputs(pyref, f), 0);
 	ck_assert_int_eq(fclose(f), 0);
-	snprintf(path, sizeof(path), "%s/in.txt", dir);
+	snprintf(path, sizeof(path), "%s/in.txt", scratch);
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
 	rng = 7;
 	for (int i = 0; i < N; i++) {
@@ -570,8 +566,8 @@ START_TEST(random_names_escape_as_python_reference)
 		fputc('\n', f);
 	}
 	ck_assert_int_eq(fclose(f), 0);
-	snprintf(cmd, sizeof(cmd), "python3 '%s/ref.py' < '%s/in.txt'", dir,
-	    dir);
+	snprintf(cmd, sizeof(cmd), "python3 '%s/ref.py' < '%s/in.txt'", scratch,
+	    scratch);
 	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
 	rng = 7;
 	for (int i = 0; i < N; i++) {
@@ -591,8 +587,8 @@ START_TEST(random_names_escape_as_python_reference)
 }
 END_TEST
 
-static Suite *
-escape_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("escape");
 	TCase *known = tcase_create("known");
@@ -627,15 +623,3 @@ escape_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(escape_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

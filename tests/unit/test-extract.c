@@ -19,9 +19,9 @@
 #include <check.h>
 
 #include "collect/collect.h"
+#include "harness.h"
 
 static struct cust_ctx *ctx;
-static char dir[64];
 static int dfd, tfd;
 static struct cust_extract_stats st;
 
@@ -29,26 +29,22 @@ static void
 setup(void)
 {
 	ck_assert_int_eq(cust_ctx_new(&ctx), CUST_OK);
-	snprintf(dir, sizeof(dir), "/tmp/test-extract.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	ck_assert_int_ge(dfd = open(dir, O_RDONLY | O_DIRECTORY), 0);
+	scratch_make();
+	ck_assert_int_ge(dfd = open(scratch, O_RDONLY | O_DIRECTORY), 0);
 	ck_assert_int_ge(tfd = memfd_create("bundle", 0), 0);
 }
 
 static void
 teardown(void)
 {
-	char cmd[128];
-
 	close(tfd);
 	close(dfd);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	scratch_remove();
 	cust_ctx_free(ctx);
 }
 
 static void
-put(const void *p, size_t n)
+emit(const void *p, size_t n)
 {
 	ck_assert_int_eq(write(tfd, p, n), (ssize_t)n);
 }
@@ -77,11 +73,11 @@ add(const char *name, unsigned type, const char *text)
 		snprintf((char *)u + 148, 8, "%06o", sum);
 		u[155] = ' ';
 	}
-	put(b, h);
+	emit(b, h);
 	free(b);
 	if (n > 0) {
-		put(text, n);
-		put(zero, (512 - n % 512) % 512);
+		emit(text, n);
+		emit(zero, (512 - n % 512) % 512);
 	}
 }
 
@@ -91,20 +87,20 @@ extract(void)
 {
 	static const unsigned char end[1024];
 
-	put(end, sizeof(end));
+	emit(end, sizeof(end));
 	ck_assert_int_eq(lseek(tfd, 0, SEEK_SET), 0);
 	return cust_extract(ctx, tfd, "b.tar", dfd, 0, NULL, &st);
 }
 
 static const char *
-slurp(const char *rel)
+contents(const char *rel)
 {
 	static char buf[256];
 	char p[256];
 	ssize_t n;
 	int fd;
 
-	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	snprintf(p, sizeof(p), "%s/%s", scratch, rel);
 	if ((fd = open(p, O_RDONLY | O_NOFOLLOW)) < 0)
 		return NULL;
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -119,7 +115,7 @@ mode(const char *rel)
 	char p[256];
 	struct stat sb;
 
-	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	snprintf(p, sizeof(p), "%s/%s", scratch, rel);
 	ck_assert_int_eq(lstat(p, &sb), 0);
 	return sb.st_mode;
 }
@@ -138,7 +134,7 @@ START_TEST(bytes_other_than_verified_are_not_kept)
 	{
 		static const unsigned char end[1024];
 
-		put(end, sizeof(end));
+		emit(end, sizeof(end));
 	}
 	ck_assert_int_eq(lseek(tfd, 0, SEEK_SET), 0);
 	ck_assert_int_eq(cust_extract(ctx, tfd, "b.tar", dfd, 0, zeros, &st),
@@ -149,13 +145,13 @@ START_TEST(bytes_other_than_verified_are_not_kept)
 	ck_assert_ptr_nonnull(strstr(msg, "): nothing extracted was kept"));
 	snprintf(got, sizeof(got), "%s", at + strlen("b.tar: changed since "
 	    "it was verified (sha256 "));
-	ck_assert_ptr_null(slurp("B/bagit.txt"));
+	ck_assert_ptr_null(contents("B/bagit.txt"));
 	ck_assert_int_eq(faccessat(dfd, "B", F_OK, AT_SYMLINK_NOFOLLOW), -1);
 	ck_assert_str_eq(st.bag, "");
 	ck_assert_int_eq(lseek(tfd, 0, SEEK_SET), 0);
 	ck_assert_msg(cust_extract(ctx, tfd, "b.tar", dfd, 0, got, &st) ==
 	    CUST_OK, "%s", cust_ctx_error(ctx));
-	ck_assert_str_eq(slurp("B/data/x/y/z.txt"), "zed\n");
+	ck_assert_str_eq(contents("B/data/x/y/z.txt"), "zed\n");
 }
 END_TEST
 
@@ -165,9 +161,9 @@ START_TEST(a_bag_comes_out_byte_for_byte)
 	add("B/data/x/y/z.txt", AE_IFREG, "zed\n");
 	add("B/data/x/empty", AE_IFREG, "");
 	ck_assert_msg(extract() == CUST_OK, "%s", cust_ctx_error(ctx));
-	ck_assert_str_eq(slurp("B/bagit.txt"), "BagIt-Version: 1.0\n");
-	ck_assert_str_eq(slurp("B/data/x/y/z.txt"), "zed\n");
-	ck_assert_str_eq(slurp("B/data/x/empty"), "");
+	ck_assert_str_eq(contents("B/bagit.txt"), "BagIt-Version: 1.0\n");
+	ck_assert_str_eq(contents("B/data/x/y/z.txt"), "zed\n");
+	ck_assert_str_eq(contents("B/data/x/empty"), "");
 	ck_assert_uint_eq(st.files, 3);
 	ck_assert_uint_eq(st.dirs, 4);
 	ck_assert_uint_eq(st.bytes, 23);
@@ -186,7 +182,7 @@ START_TEST(a_symlink_member_is_refused_and_not_made)
 	ck_assert_str_eq(cust_ctx_error(ctx), "offset 1180: header type '2' "
 	    "is not allowed (only '0', and 'x' before it) "
 	    "(custody-bundle(5))");
-	ck_assert_ptr_null(slurp("B/data"));
+	ck_assert_ptr_null(contents("B/data"));
 	ck_assert_int_eq(errno, ENOENT);
 	ck_assert_uint_eq(st.files, 1);
 }
@@ -198,7 +194,7 @@ START_TEST(dot_dot_is_refused)
 	add("B/../escaped", AE_IFREG, "x");
 	ck_assert_int_eq(extract(), CUST_FAILED);
 	ck_assert_ptr_nonnull(strstr(cust_ctx_error(ctx), "B/../escaped"));
-	ck_assert_ptr_null(slurp("escaped"));
+	ck_assert_ptr_null(contents("escaped"));
 }
 END_TEST
 
@@ -209,7 +205,7 @@ START_TEST(a_member_named_twice_does_not_overwrite)
 	ck_assert_int_eq(extract(), CUST_FAILED);
 	ck_assert_str_eq(cust_ctx_error(ctx), "b.tar: B/bagit.txt: member "
 	    "named twice (or a file is already there): File exists");
-	ck_assert_str_eq(slurp("B/bagit.txt"), "first");
+	ck_assert_str_eq(contents("B/bagit.txt"), "first");
 }
 END_TEST
 
@@ -217,7 +213,7 @@ START_TEST(a_planted_symlink_is_not_followed)
 {
 	char p[256];
 
-	snprintf(p, sizeof(p), "%s/B", dir);
+	snprintf(p, sizeof(p), "%s/B", scratch);
 	ck_assert_int_eq(symlink("/tmp", p), 0);
 	add("B/bagit.txt", AE_IFREG, "x");
 	ck_assert_int_eq(extract(), CUST_FATAL);
@@ -237,13 +233,11 @@ START_TEST(a_file_where_a_directory_goes_is_the_bundles_fault)
 }
 END_TEST
 
-int
-main(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("extract");
 	TCase *tc = tcase_create("extract");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, a_bag_comes_out_byte_for_byte);
@@ -254,10 +248,5 @@ main(void)
 	tcase_add_test(tc, a_planted_symlink_is_not_followed);
 	tcase_add_test(tc, a_file_where_a_directory_goes_is_the_bundles_fault);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
 }

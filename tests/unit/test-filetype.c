@@ -17,10 +17,10 @@
 #include <magic.h>
 
 #include "collect/collect.h"
+#include "harness.h"
 
 static struct cust_ctx *ctx;
 static struct cust_filetype *ft;
-static char dir[64];
 
 static void
 setup(void)
@@ -28,18 +28,14 @@ setup(void)
 	ck_assert_int_eq(cust_ctx_new(&ctx), CUST_OK);
 	ck_assert_int_eq(cust_filetype_new(ctx, &ft), CUST_OK);
 	ck_assert_ptr_nonnull(ft);
-	snprintf(dir, sizeof(dir), "/tmp/test-filetype.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	scratch_make();
 }
 
 static void
 teardown(void)
 {
-	char cmd[128];
-
 	cust_filetype_free(ft);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	scratch_remove();
 	cust_ctx_free(ctx);
 }
 
@@ -73,7 +69,7 @@ file1(const void *p, size_t n, char *out, size_t size)
 	char path[128], cmd[256];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/probe", dir);
+	snprintf(path, sizeof(path), "%s/probe", scratch);
 	ck_assert_ptr_nonnull(f = fopen(path, "wb"));
 	ck_assert_uint_eq(fwrite(p, 1, n, f), n);
 	ck_assert_int_eq(fclose(f), 0);
@@ -500,8 +496,8 @@ START_TEST(filetype_free_null_is_noop)
 }
 END_TEST
 
-static Suite *
-filetype_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("filetype");
 	TCase *tc = tcase_create("probe");
@@ -535,15 +531,3 @@ filetype_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(filetype_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

@@ -15,6 +15,7 @@
 #include <check.h>
 
 #include "collect/pipeline/pipeline.h"
+#include "harness.h"
 
 static struct cust_ctx *ctx;
 
@@ -145,8 +146,8 @@ START_TEST(free_without_end_stops_the_thread)
 }
 END_TEST
 
-static Suite *
-flusher_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("flusher");
 	TCase *tc = tcase_create("flusher");
@@ -162,15 +163,3 @@ flusher_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(flusher_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

@@ -12,6 +12,7 @@
 #include <check.h>
 
 #include "base/base.h"
+#include "harness.h"
 
 /*
  * What was written at OUT (N bytes, then the 'x's it was filled with) must
@@ -107,8 +108,8 @@ START_TEST(random_values_of_every_size)
 }
 END_TEST
 
-static Suite *
-fmt_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("fmt");
 	TCase *d = tcase_create("decimal");
@@ -122,15 +123,3 @@ fmt_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(fmt_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

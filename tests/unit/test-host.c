@@ -20,6 +20,7 @@
 #include <check.h>
 
 #include "collect/collect.h"
+#include "harness.h"
 
 #define ZONEINFO	"/usr/share/zoneinfo"
 
@@ -580,8 +581,8 @@ START_TEST(clock_facts_source_is_the_kernel_clocksource)
 }
 END_TEST
 
-static Suite *
-host_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("host");
 	TCase *u = tcase_create("utc");
@@ -622,15 +623,3 @@ host_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(host_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

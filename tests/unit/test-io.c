@@ -20,11 +20,11 @@
 #include <check.h>
 
 #include "base/base.h"
+#include "harness.h"
 
 #define GUARD	5	/* seconds before a hanging read is killed */
 
 static struct cust_ctx *ctx;
-static char dir[64];
 static char *buf;
 static size_t len;
 
@@ -32,8 +32,7 @@ static void
 setup(void)
 {
 	ck_assert_int_eq(cust_ctx_new(&ctx), CUST_OK);
-	snprintf(dir, sizeof(dir), "/tmp/test-io.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	scratch_make();
 	buf = NULL;
 	len = 0;
 }
@@ -41,27 +40,14 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
 	free(buf);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	scratch_remove();
 	cust_ctx_free(ctx);
-}
-
-/* NAME in the test's directory (a static buffer). */
-static const char *
-path(const char *name)
-{
-	static char p[128];
-
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return p;
 }
 
 /* A file NAME of N bytes of 'x'; its path. */
 static const char *
-put(const char *name, size_t n)
+fill(const char *name, size_t n)
 {
 	const char *p = path(name);
 	char *b;
@@ -109,7 +95,7 @@ END_TEST
 
 START_TEST(empty_file_is_an_empty_string)
 {
-	ck_assert_int_eq(cust_read_file(ctx, put("e", 0), 100, &buf, &len),
+	ck_assert_int_eq(cust_read_file(ctx, fill("e", 0), 100, &buf, &len),
 	    CUST_OK);
 	ck_assert_ptr_nonnull(buf);
 	ck_assert_uint_eq(len, 0);
@@ -119,7 +105,7 @@ END_TEST
 
 START_TEST(file_of_exactly_max_is_read)
 {
-	ck_assert_int_eq(cust_read_file(ctx, put("m", 4096), 4096, &buf, &len),
+	ck_assert_int_eq(cust_read_file(ctx, fill("m", 4096), 4096, &buf, &len),
 	    CUST_OK);
 	ck_assert_uint_eq(len, 4096);
 	ck_assert_uint_eq(strlen(buf), 4096);
@@ -128,7 +114,7 @@ END_TEST
 
 START_TEST(file_of_max_plus_one_is_refused)
 {
-	refused(put("m1", 4097), 4096, "too large (limit 4096 bytes)");
+	refused(fill("m1", 4097), 4096, "too large (limit 4096 bytes)");
 }
 END_TEST
 
@@ -166,7 +152,7 @@ END_TEST
 
 START_TEST(directory_is_refused)
 {
-	refused(dir, 100, "not a regular file");
+	refused(scratch, 100, "not a regular file");
 }
 END_TEST
 
@@ -192,7 +178,7 @@ START_TEST(missing_optional_file_is_no_buffer)
 {
 	int fd;
 
-	ck_assert_int_ge(fd = open(dir, O_RDONLY | O_DIRECTORY), 0);
+	ck_assert_int_ge(fd = open(scratch, O_RDONLY | O_DIRECTORY), 0);
 	ck_assert_int_eq(cust_read_file_at(ctx, fd, "none", NULL,
 	    CUST_READ_OPTIONAL, 100, &buf, &len), CUST_OK);
 	ck_assert_ptr_null(buf);
@@ -210,8 +196,8 @@ START_TEST(under_dirfd_with_name_for_messages)
 {
 	int fd;
 
-	put("f", 10);
-	ck_assert_int_ge(fd = open(dir, O_RDONLY | O_DIRECTORY), 0);
+	fill("f", 10);
+	ck_assert_int_ge(fd = open(scratch, O_RDONLY | O_DIRECTORY), 0);
 	ck_assert_int_eq(cust_read_file_at(ctx, fd, "f", "/the/f", 0, 10,
 	    &buf, &len), CUST_OK);
 	ck_assert_uint_eq(len, 10);
@@ -228,9 +214,9 @@ START_TEST(symlink_is_followed_unless_asked_not_to)
 	char want[256];
 	int fd;
 
-	put("target", 3);
+	fill("target", 3);
 	ck_assert_int_eq(symlink("target", path("link")), 0);
-	ck_assert_int_ge(fd = open(dir, O_RDONLY | O_DIRECTORY), 0);
+	ck_assert_int_ge(fd = open(scratch, O_RDONLY | O_DIRECTORY), 0);
 	ck_assert_int_eq(cust_read_file_at(ctx, fd, "link", NULL, 0, 10,
 	    &buf, &len), CUST_OK);
 	ck_assert_uint_eq(len, 3);
@@ -250,7 +236,7 @@ START_TEST(unreadable_file_says_why)
 
 	if (geteuid() == 0)
 		return;		/* root reads it anyway */
-	ck_assert_int_eq(chmod(put("locked", 5), 0), 0);
+	ck_assert_int_eq(chmod(fill("locked", 5), 0), 0);
 	snprintf(reason, sizeof(reason), "%s", strerror(EACCES));
 	refused(path("locked"), 100, reason);
 }
@@ -334,8 +320,8 @@ START_TEST(write_all_says_errno)
 }
 END_TEST
 
-static Suite *
-io_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("io");
 	TCase *rd = tcase_create("read"), *wr = tcase_create("write");
@@ -365,17 +351,4 @@ io_suite(void)
 	tcase_add_test(wr, write_all_says_errno);
 	suite_add_tcase(s, wr);
 	return s;
-}
-
-int
-main(void)
-{
-	SRunner *sr = srunner_create(io_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -13,6 +13,7 @@
 #include <check.h>
 
 #include "collect/collect.h"
+#include "harness.h"
 
 #define UAC	TEST_DATA "/uac/artifacts/files"
 
@@ -758,8 +759,8 @@ errors_case(void)
 	return tc;
 }
 
-static Suite *
-manifest_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("manifest");
 
@@ -768,15 +769,3 @@ manifest_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(manifest_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

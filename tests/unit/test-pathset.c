@@ -12,6 +12,7 @@
 #include <check.h>
 
 #include "collect/collect.h"
+#include "harness.h"
 
 static struct cust_ctx *ctx;
 static struct cust_pathset *ps;
@@ -373,8 +374,8 @@ START_TEST(siphash128_depends_on_each_key_word)
 }
 END_TEST
 
-static Suite *
-pathset_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("pathset");
 	TCase *set = tcase_create("membership");
@@ -406,15 +407,3 @@ pathset_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(pathset_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

@@ -18,6 +18,7 @@
 #include <zstd.h>
 
 #include "collect/pipeline/pipeline.h"
+#include "harness.h"
 
 #define PIECE	CUST_PRESS_PIECE
 
@@ -325,8 +326,8 @@ START_TEST(refuses_a_level_or_workers_out_of_range)
 }
 END_TEST
 
-static Suite *
-press_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("press");
 	TCase *tc = tcase_create("press");
@@ -347,15 +348,3 @@ press_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(press_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

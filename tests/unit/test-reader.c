@@ -21,18 +21,17 @@
 #include <openssl/evp.h>
 
 #include "collect/pipeline/pipeline.h"
+#include "harness.h"
 
 static struct cust_ctx *ctx;
 static struct cust_reader *rd;
-static char dir[64];
 static int fd = -1;
 
 static void
 setup(void)
 {
 	ck_assert_int_eq(cust_ctx_new(&ctx), CUST_OK);
-	snprintf(dir, sizeof(dir), "/tmp/test-reader.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	scratch_make();
 	rd = NULL;
 	fd = -1;
 }
@@ -40,36 +39,11 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
 	cust_reader_free(rd);
 	if (fd >= 0)
 		close(fd);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	scratch_remove();
 	cust_ctx_free(ctx);
-}
-
-static const char *
-path(const char *name)
-{
-	static char buf[4][256];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
-	return buf[i];
-}
-
-static int
-sh(const char *cmd)
-{
-	char buf[1024];
-	int st;
-
-	snprintf(buf, sizeof(buf), "cd '%s' && %s", dir, cmd);
-	st = system(buf);
-	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 /* --------------------------------------------------- making archives */
@@ -967,7 +941,7 @@ START_TEST(reader_reports_unreadable_input_as_fatal)
 	const struct cust_member *m;
 	int r;
 
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ck_assert_int_ge(fd, 0);
 	r = cust_reader_new(ctx, fd, "dir", &rd);
 	if (r == CUST_OK)
@@ -997,8 +971,8 @@ START_TEST(reader_reports_write_only_input_as_fatal)
 }
 END_TEST
 
-static Suite *
-reader_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("reader");
 	TCase *ok = tcase_create("accepts");
@@ -1057,15 +1031,3 @@ reader_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(reader_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

@@ -20,6 +20,7 @@
 #include <check.h>
 
 #include "format/format.h"
+#include "harness.h"
 
 #define MD5HEX	"900150983cd24fb0d6963f7d28e17f72"
 #define SHA1HEX	"a9993e364706816aba3e25717850c26c9cd0d89d"
@@ -31,15 +32,13 @@ static struct cust_spool *sp;
 static struct cust_record rec;
 static struct stat st, after;
 static json_t *jo;
-static char dir[64];
 
 static void
 setup(void)
 {
 	ck_assert_int_eq(cust_ctx_new(&ctx), CUST_OK);
 	ck_assert_int_eq(cust_spool_new(ctx, -1, "body", &sp), CUST_OK);
-	snprintf(dir, sizeof(dir), "/tmp/test-record.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	scratch_make();
 	memset(&st, 0, sizeof(st));
 	st.st_mode = S_IFREG | 0644;
 	st.st_size = 5;
@@ -68,12 +67,9 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
 	json_decref(jo);
 	cust_spool_free(sp);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	scratch_remove();
 	cust_ctx_free(ctx);
 }
 
@@ -139,7 +135,7 @@ b64ref(const void *p, size_t n, char *out, size_t size)
 	char path[128], cmd[256];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/b64.in", dir);
+	snprintf(path, sizeof(path), "%s/b64.in", scratch);
 	ck_assert_ptr_nonnull(f = fopen(path, "wb"));
 	ck_assert_uint_eq(fwrite(p, 1, n, f), n);
 	ck_assert_int_eq(fclose(f), 0);
@@ -699,7 +695,7 @@ START_TEST(bodyfile_permissions_match_stat_on_real_files)
 	struct stat real;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/f", dir);
+	snprintf(path, sizeof(path), "%s/f", scratch);
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
 	ck_assert_int_eq(fclose(f), 0);
 	for (size_t i = 0; i < NELEM(perms); i++) {
@@ -750,7 +746,7 @@ mactime(const char *t)
 	FILE *f;
 
 	ck_assert_ptr_nonnull(out);
-	snprintf(path, sizeof(path), "%s/body.txt", dir);
+	snprintf(path, sizeof(path), "%s/body.txt", scratch);
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
 	ck_assert_int_ge(fputs(t, f), 0);
 	ck_assert_int_eq(fclose(f), 0);
@@ -995,8 +991,8 @@ START_TEST(record_bytes_are_pinned)
 }
 END_TEST
 
-static Suite *
-record_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("record");
 	TCase *js = tcase_create("json");
@@ -1053,15 +1049,3 @@ record_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(record_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

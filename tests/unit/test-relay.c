@@ -14,6 +14,7 @@
 #include <check.h>
 
 #include "collect/pipeline/pipeline.h"
+#include "harness.h"
 
 #define RING	(64 * 1024)	/* the largest chunk is a quarter */
 #define CHUNKS	20000
@@ -223,8 +224,8 @@ START_TEST(relay_next_is_false_after_close_and_drain)
 }
 END_TEST
 
-static Suite *
-relay_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("relay");
 	TCase *tc = tcase_create("core");
@@ -238,15 +239,3 @@ relay_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(relay_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

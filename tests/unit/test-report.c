@@ -11,6 +11,7 @@
 #include <check.h>
 
 #include "format/format.h"
+#include "harness.h"
 
 #define MAXKEPT	1000	/* findings kept before more_findings counts */
 
@@ -363,8 +364,8 @@ START_TEST(json_large_counts_survive)
 }
 END_TEST
 
-static Suite *
-report_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("report");
 	TCase *add = tcase_create("findings");
@@ -391,15 +392,3 @@ report_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(report_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

@@ -18,6 +18,7 @@
 #include <openssl/pem.h>
 
 #include "trust/trust.h"
+#include "harness.h"
 
 #define MINISIGN	"/usr/bin/minisign"
 
@@ -39,46 +40,19 @@
 		"6J1UJVXwGQjKiz+PMEH0/R0H330RkxOX4JKK2UIdukwQ="
 
 static struct cust_ctx *ctx;
-static char dir[64];
 
 static void
 setup(void)
 {
 	ck_assert_int_eq(cust_ctx_new(&ctx), CUST_OK);
-	snprintf(dir, sizeof(dir), "/tmp/test-seal.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	scratch_make();
 }
 
 static void
 teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	scratch_remove();
 	cust_ctx_free(ctx);
-}
-
-/* DIR/NAME, in one of four rotating buffers. */
-static const char *
-path(const char *name)
-{
-	static char buf[4][256];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
-	return buf[i];
-}
-
-static void
-put(const char *name, const void *buf, size_t n)
-{
-	FILE *f = fopen(path(name), "wb");
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(buf, 1, n, f), n);
-	ck_assert_int_eq(fclose(f), 0);
 }
 
 /* The contents of DIR/NAME, NUL-terminated, owned by the caller. */
@@ -104,18 +78,6 @@ exists(const char *name)
 	struct stat st;
 
 	return lstat(path(name), &st) == 0;
-}
-
-/* Run shell command CMD in DIR; its exit status, or -1. */
-static int
-sh(const char *cmd)
-{
-	char buf[1024];
-	int st;
-
-	snprintf(buf, sizeof(buf), "cd '%s' && %s", dir, cmd);
-	st = system(buf);
-	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 #define FAILS(expr, msg) do {						\
@@ -973,8 +935,8 @@ START_TEST(minisign_legacy_signature_is_refused)
 }
 END_TEST
 
-static Suite *
-seal_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("seal");
 	TCase *keys = tcase_create("keys");
@@ -1036,15 +998,3 @@ seal_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(seal_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

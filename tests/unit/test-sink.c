@@ -24,9 +24,9 @@
 #include <openssl/evp.h>
 
 #include "collect/pipeline/pipeline.h"
+#include "harness.h"
 
 static struct cust_ctx *ctx;
-static char dir[64];
 static int writebacks;		/* calls to sync_file_range */
 
 /* The library's calls land here (it is linked statically), then go on to
@@ -42,61 +42,14 @@ static void
 setup(void)
 {
 	ck_assert_int_eq(cust_ctx_new(&ctx), CUST_OK);
-	snprintf(dir, sizeof(dir), "/tmp/test-sink.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	scratch_make();
 }
 
 static void
 teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	scratch_remove();
 	cust_ctx_free(ctx);
-}
-
-static const char *
-path(const char *name)
-{
-	static char buf[4][256];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
-	return buf[i];
-}
-
-/* Run shell command CMD in DIR; its exit status, or -1. */
-static int
-sh(const char *cmd)
-{
-	char buf[1024];
-	int st;
-
-	snprintf(buf, sizeof(buf), "cd '%s' && %s", dir, cmd);
-	st = system(buf);
-	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* The whole of DIR/NAME (owned), its length in *np. */
-static unsigned char *
-slurp(const char *name, size_t *np)
-{
-	struct stat st;
-	unsigned char *p;
-	FILE *f = fopen(path(name), "rb");
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(fstat(fileno(f), &st), 0);
-	p = malloc((size_t)st.st_size + 1);
-	ck_assert_ptr_nonnull(p);
-	ck_assert_uint_eq(fread(p, 1, (size_t)st.st_size, f),
-	    (size_t)st.st_size);
-	p[st.st_size] = '\0';
-	fclose(f);
-	*np = (size_t)st.st_size;
-	return p;
 }
 
 static void
@@ -129,71 +82,6 @@ outfile(const char *name, int flags)
 }
 
 /* ----------------------------------------------------- reading back */
-
-struct member {
-	char		*name;
-	unsigned char	*data;
-	size_t		 size;
-	mode_t		 type, perm;
-	time_t		 mtime;
-	long		 mtime_ns;
-};
-
-static struct member mem[16];
-static size_t nmem;
-
-/* Read DIR/NAME with libarchive (any filter), in a UTF-8 locale for this
- * thread only, so that names come back as UTF-8. */
-static void
-readback(const char *name)
-{
-	locale_t u = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0), old;
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	int r;
-
-	ck_assert_ptr_nonnull(u);
-	ck_assert_ptr_nonnull(a);
-	old = uselocale(u);
-	archive_read_support_format_tar(a);
-	archive_read_support_filter_all(a);
-	ck_assert_int_eq(archive_read_open_filename(a, path(name), 10240),
-	    ARCHIVE_OK);
-	nmem = 0;
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		struct member *m = &mem[nmem++];
-		la_ssize_t k;
-		size_t got = 0;
-
-		ck_assert_uint_le(nmem, NELEM(mem));
-		m->name = strdup(archive_entry_pathname_utf8(e));
-		m->type = archive_entry_filetype(e);
-		m->perm = archive_entry_perm(e);
-		m->size = (size_t)archive_entry_size(e);
-		m->mtime = archive_entry_mtime(e);
-		m->mtime_ns = archive_entry_mtime_nsec(e);
-		ck_assert_ptr_nonnull(m->data = malloc(m->size + 1));
-		while ((k = archive_read_data(a, m->data + got,
-		    m->size + 1 - got)) > 0)
-			got += (size_t)k;
-		ck_assert_int_eq(k, 0);
-		ck_assert_uint_eq(got, m->size);
-	}
-	ck_assert_msg(r == ARCHIVE_EOF, "%s", archive_error_string(a));
-	ck_assert_int_eq(archive_read_free(a), ARCHIVE_OK);
-	uselocale(old);
-	freelocale(u);
-}
-
-static void
-forget(void)
-{
-	for (size_t i = 0; i < nmem; i++) {
-		free(mem[i].name);
-		free(mem[i].data);
-	}
-	nmem = 0;
-}
 
 /* ----------------------------------------------------------- writing */
 
@@ -681,8 +569,8 @@ START_TEST(sink_refuses_bad_zstd_level)
 }
 END_TEST
 
-static Suite *
-sink_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("sink");
 	TCase *rt = tcase_create("round trip");
@@ -719,15 +607,3 @@ sink_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(sink_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

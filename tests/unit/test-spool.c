@@ -20,10 +20,10 @@
 #include <openssl/evp.h>
 
 #include "base/base.h"
+#include "harness.h"
 
 static struct cust_ctx *ctx;
 static struct cust_spool *sp;
-static char dir[64];
 static int dirfd_;
 
 static void
@@ -31,21 +31,17 @@ setup(void)
 {
 	ck_assert_int_eq(cust_ctx_new(&ctx), CUST_OK);
 	sp = NULL;
-	snprintf(dir, sizeof(dir), "/tmp/test-spool.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	dirfd_ = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	scratch_make();
+	dirfd_ = open(scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ck_assert_int_ge(dirfd_, 0);
 }
 
 static void
 teardown(void)
 {
-	char cmd[128];
-
 	cust_spool_free(sp);
 	close(dirfd_);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	scratch_remove();
 	cust_ctx_free(ctx);
 }
 
@@ -57,14 +53,14 @@ newspool(int fd)
 }
 
 static void
-put(const void *p, size_t n)
+feed(const void *p, size_t n)
 {
 	ck_assert_int_eq(cust_spool_write(sp, p, n), CUST_OK);
 }
 
 /* Read the rest of the spool in reads of at most CHUNK; owned result. */
 static unsigned char *
-slurp(size_t chunk, size_t *np)
+read_all(size_t chunk, size_t *np)
 {
 	size_t cap = 1 << 16, n = 0;
 	unsigned char *buf = malloc(cap);
@@ -102,7 +98,7 @@ fill(unsigned char *p, size_t n, uint64_t x)
 static int
 names_in_dir(void)
 {
-	DIR *d = opendir(dir);
+	DIR *d = opendir(scratch);
 	struct dirent *e;
 	int n = 0;
 
@@ -154,12 +150,12 @@ round_trip(int fd, size_t n, size_t readchunk)
 		k = cuts[i % NELEM(cuts)];
 		if (k > n - off)
 			k = n - off;
-		put(data + off, k);
+		feed(data + off, k);
 		off += k;
 		ck_assert_uint_eq(cust_spool_size(sp), off);
 	}
 	ck_assert_int_eq(cust_spool_rewind(sp), CUST_OK);
-	back = slurp(readchunk, &got);
+	back = read_all(readchunk, &got);
 	ck_assert_uint_eq(got, n);
 	ck_assert_int_eq(memcmp(back, data, n), 0);
 	ck_assert_uint_eq(cust_spool_size(sp), n);
@@ -176,11 +172,11 @@ START_TEST(memory_spool_round_trips_small_text)
 
 	newspool(-1);
 	ck_assert_int_eq(cust_spool_puts(sp, "hello "), CUST_OK);
-	put("world\n", 6);
+	feed("world\n", 6);
 	ck_assert_int_eq(cust_spool_puts(sp, ""), CUST_OK);
 	ck_assert_uint_eq(cust_spool_size(sp), 12);
 	ck_assert_int_eq(cust_spool_rewind(sp), CUST_OK);
-	back = slurp(5, &n);
+	back = read_all(5, &n);
 	ck_assert_uint_eq(n, 12);
 	ck_assert_mem_eq(back, "hello world\n", 12);
 	free(back);
@@ -230,14 +226,14 @@ START_TEST(dir_spool_is_unnamed_file_in_dir)
 	char prefix[128];
 	unsigned char buf[4096];
 
-	snprintf(prefix, sizeof(prefix), "%s/", dir);
+	snprintf(prefix, sizeof(prefix), "%s/", scratch);
 	ck_assert_int_eq(fds_to(prefix), 0);
 	newspool(dirfd_);
 	/* O_TMPFILE: an open file in the directory ... */
 	ck_assert_int_eq(fds_to(prefix), 1);
 	fill(buf, sizeof(buf), 3);
 	for (int i = 0; i < 300; i++)
-		put(buf, sizeof(buf));
+		feed(buf, sizeof(buf));
 	ck_assert_int_eq(cust_spool_rewind(sp), CUST_OK);
 	/* ... that never has a name there. */
 	ck_assert_int_eq(names_in_dir(), 0);
@@ -255,14 +251,14 @@ START_TEST(dir_that_is_a_file_falls_back_to_memory)
 	size_t n;
 	int fd, before = fds_to("/memfd:");
 
-	snprintf(path, sizeof(path), "%s/plain", dir);
+	snprintf(path, sizeof(path), "%s/plain", scratch);
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	ck_assert_int_ge(fd, 0);
 	newspool(fd);
 	ck_assert_int_eq(fds_to("/memfd:"), before + 1);
 	ck_assert_int_eq(cust_spool_puts(sp, "still works"), CUST_OK);
 	ck_assert_int_eq(cust_spool_rewind(sp), CUST_OK);
-	back = slurp(64, &n);
+	back = read_all(64, &n);
 	ck_assert_uint_eq(n, 11);
 	ck_assert_mem_eq(back, "still works", 11);
 	free(back);
@@ -291,13 +287,13 @@ START_TEST(rewind_twice_reads_from_start_again)
 
 	fill(data, sizeof(data), 11);
 	newspool(dirfd_);
-	put(data, sizeof(data));
+	feed(data, sizeof(data));
 	ck_assert_int_eq(cust_spool_rewind(sp), CUST_OK);
 	ck_assert_int_eq(cust_spool_read(sp, part, sizeof(part)),
 	    sizeof(part));
 	ck_assert_int_eq(memcmp(part, data, sizeof(part)), 0);
 	ck_assert_int_eq(cust_spool_rewind(sp), CUST_OK);
-	back = slurp(70000, &n);
+	back = read_all(70000, &n);
 	ck_assert_uint_eq(n, sizeof(data));
 	ck_assert_int_eq(memcmp(back, data, n), 0);
 	ck_assert_uint_eq(cust_spool_size(sp), sizeof(data));
@@ -308,9 +304,9 @@ END_TEST
 START_TEST(size_counts_bytes_still_buffered)
 {
 	newspool(-1);
-	put("0123456789", 10);
+	feed("0123456789", 10);
 	ck_assert_uint_eq(cust_spool_size(sp), 10);
-	put("", 0);
+	feed("", 0);
 	ck_assert_uint_eq(cust_spool_size(sp), 10);
 }
 END_TEST
@@ -320,7 +316,7 @@ START_TEST(read_after_end_keeps_returning_zero)
 	unsigned char buf[8];
 
 	newspool(-1);
-	put("abc", 3);
+	feed("abc", 3);
 	ck_assert_int_eq(cust_spool_rewind(sp), CUST_OK);
 	ck_assert_int_eq(cust_spool_read(sp, buf, sizeof(buf)), 3);
 	ck_assert_int_eq(cust_spool_read(sp, buf, sizeof(buf)), 0);
@@ -343,7 +339,7 @@ START_TEST(spools_are_independent)
 	ck_assert_int_eq(cust_spool_puts(other, "second"), CUST_OK);
 	ck_assert_int_eq(cust_spool_rewind(other), CUST_OK);
 	ck_assert_int_eq(cust_spool_rewind(sp), CUST_OK);
-	back = slurp(3, &n);
+	back = read_all(3, &n);
 	ck_assert_uint_eq(n, 5);
 	ck_assert_mem_eq(back, "first", 5);
 	k = cust_spool_read(other, buf, sizeof(buf));
@@ -370,11 +366,11 @@ START_TEST(sha512_taken_while_writing_matches_bytes_read_back)
 			n = 1 + (off * 7919 % 100003);
 			if (n > sizes[i] - off)
 				n = sizes[i] - off;
-			put(p + off, n);
+			feed(p + off, n);
 		}
 		ck_assert_ptr_null(cust_spool_sha512(sp));
 		ck_assert_int_eq(cust_spool_rewind(sp), CUST_OK);
-		back = slurp(1 << 16, &n);
+		back = read_all(1 << 16, &n);
 		ck_assert_uint_eq(n, sizes[i]);
 		ck_assert_int_eq(EVP_Digest(back, n, md, NULL, EVP_sha512(),
 		    NULL), 1);
@@ -397,20 +393,20 @@ START_TEST(spool_free_null_is_noop)
 }
 END_TEST
 
-static Suite *
-spool_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("spool");
-	TCase *mem = tcase_create("memory");
+	TCase *memc = tcase_create("memory");
 	TCase *dirc = tcase_create("directory");
 	TCase *rd = tcase_create("reading");
 
-	tcase_add_checked_fixture(mem, setup, teardown);
-	tcase_set_timeout(mem, 60);
-	tcase_add_test(mem, memory_spool_round_trips_small_text);
-	tcase_add_test(mem, memory_spool_round_trips_5_mib);
-	tcase_add_test(mem, memory_spool_lives_in_memory_not_in_dir);
-	suite_add_tcase(s, mem);
+	tcase_add_checked_fixture(memc, setup, teardown);
+	tcase_set_timeout(memc, 60);
+	tcase_add_test(memc, memory_spool_round_trips_small_text);
+	tcase_add_test(memc, memory_spool_round_trips_5_mib);
+	tcase_add_test(memc, memory_spool_lives_in_memory_not_in_dir);
+	suite_add_tcase(s, memc);
 
 	tcase_add_checked_fixture(dirc, setup, teardown);
 	tcase_set_timeout(dirc, 60);
@@ -432,15 +428,3 @@ spool_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(spool_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

@@ -17,6 +17,7 @@
 #include "trust/pki.h"
 #include "testpki.h"
 #include "verify/verify.h"
+#include "harness.h"
 
 static char sigbytes[] = "untrusted comment: the bundle's signature\n";
 
@@ -31,7 +32,6 @@ static json_t *acq;
 static time_t end;
 static struct cust_key *logkey;	/* signs the log's events */
 static int logfd = -1;		/* the log, read again on demand */
-static char dir[] = "/tmp/test-stamps.XXXXXX";
 
 static void
 setup(void)
@@ -40,14 +40,14 @@ setup(void)
 	char text[CUST_TIMELEN], *path;
 
 	ck_assert_int_eq(cust_ctx_new(&ctx), CUST_OK);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	scratch_make();
 	cakey = tk_ec("P-256");
 	cacert = tk_cert("Root", NULL, cakey, NULL, NULL, -86400 * 30,
 	    86400 * 30, 1, tk_ca_exts);
 	tsakey = tk_ec("P-256");
 	tsacert = tk_cert("TSA", NULL, tsakey, cacert, cakey, -86400 * 30,
 	    86400 * 30, 2, tk_tsa_exts);
-	path = tk_pem(dir, "ca.pem", &cacert, 1, NULL);
+	path = tk_pem(scratch, "ca.pem", &cacert, 1, NULL);
 	ck_assert_int_eq(cust_castore_load(ctx, path, &ca), CUST_OK);
 	free(path);
 	end = time(NULL) - 86400;
@@ -71,8 +71,6 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
 	free(v.tsr.p);
 	free(v.p7s.p);
 	cust_log_free(v.log);
@@ -89,8 +87,7 @@ teardown(void)
 	EVP_PKEY_free(cakey);
 	EVP_PKEY_free(tsakey);
 	cust_ctx_free(ctx);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	scratch_remove();
 }
 
 /* The bundle's token over the signature file, at GEN. */
@@ -320,8 +317,8 @@ START_TEST(ca_or_require_cms_need_a_p7s)
 }
 END_TEST
 
-static Suite *
-stamps_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("stamps");
 	TCase *tc = tcase_create("stamps");
@@ -343,15 +340,3 @@ stamps_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(stamps_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

@@ -19,6 +19,7 @@
 
 #include "trust/pki.h"
 #include "testpki.h"
+#include "harness.h"
 
 static const char data[] = "untrusted comment: a signature file\n";
 static const char other[] = "untrusted comment: another signature file\n";
@@ -27,14 +28,13 @@ static struct cust_ctx *ctx;
 static EVP_PKEY *cakey, *tsakey, *otherkey;
 static X509 *cacert, *tsacert, *othercert;
 static struct cust_castore *ca, *otherca;
-static char dir[] = "/tmp/test-tsa.XXXXXX";
 static time_t now;
 
 static void
 setup(void)
 {
 	ck_assert_int_eq(cust_ctx_new(&ctx), CUST_OK);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	scratch_make();
 	now = time(NULL);
 	cakey = tk_ec("P-256");
 	cacert = tk_cert("Unit Root", NULL, cakey, NULL, NULL, -86400 * 30,
@@ -45,15 +45,13 @@ setup(void)
 	otherkey = tk_ec("P-256");
 	othercert = tk_cert("Other Root", NULL, otherkey, NULL, NULL, -86400,
 	    86400 * 30, 1, tk_ca_exts);
-	ca = tk_store(ctx, dir, cacert, "ca.pem");
-	otherca = tk_store(ctx, dir, othercert, "other.pem");
+	ca = tk_store(ctx, scratch, cacert, "ca.pem");
+	otherca = tk_store(ctx, scratch, othercert, "other.pem");
 }
 
 static void
 teardown(void)
 {
-	char cmd[128];
-
 	cust_castore_free(ca);
 	cust_castore_free(otherca);
 	X509_free(cacert);
@@ -63,8 +61,7 @@ teardown(void)
 	EVP_PKEY_free(tsakey);
 	EVP_PKEY_free(otherkey);
 	cust_ctx_free(ctx);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	scratch_remove();
 }
 
 /* Check DER against DATA with CA; the status, and T released. */
@@ -447,8 +444,8 @@ START_TEST(a_closed_port_is_named)
 }
 END_TEST
 
-static Suite *
-tsa_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("tsa");
 	TCase *tc = tcase_create("check");
@@ -476,15 +473,3 @@ tsa_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(tsa_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

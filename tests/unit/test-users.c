@@ -16,10 +16,10 @@
 #include <check.h>
 
 #include "collect/collect.h"
+#include "harness.h"
 
 static struct cust_ctx *ctx;
 static struct cust_strv homes;
-static char dir[64];
 static int rootfd;
 
 static void
@@ -28,11 +28,10 @@ setup(void)
 	char etc[128];
 
 	ck_assert_int_eq(cust_ctx_new(&ctx), CUST_OK);
-	snprintf(dir, sizeof(dir), "/tmp/test-users.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(etc, sizeof(etc), "%s/etc", dir);
+	scratch_make();
+	snprintf(etc, sizeof(etc), "%s/etc", scratch);
 	ck_assert_int_eq(mkdir(etc, 0755), 0);
-	rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	rootfd = open(scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ck_assert_int_ge(rootfd, 0);
 	memset(&homes, 0, sizeof(homes));
 }
@@ -40,12 +39,9 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
 	cust_strv_free(&homes);
 	close(rootfd);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	scratch_remove();
 	cust_ctx_free(ctx);
 }
 
@@ -56,7 +52,7 @@ passwd_n(const char *text, size_t n)
 	char path[128];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/etc/passwd", dir);
+	snprintf(path, sizeof(path), "%s/etc/passwd", scratch);
 	ck_assert_ptr_nonnull(f = fopen(path, "wb"));
 	ck_assert_uint_eq(fwrite(text, 1, n, f), n);
 	ck_assert_int_eq(fclose(f), 0);
@@ -212,7 +208,7 @@ START_TEST(missing_etc_gives_empty_list)
 {
 	char etc[128];
 
-	snprintf(etc, sizeof(etc), "%s/etc", dir);
+	snprintf(etc, sizeof(etc), "%s/etc", scratch);
 	ck_assert_int_eq(rmdir(etc), 0);
 	load(false);
 	ck_assert_uint_eq(homes.n, 0);
@@ -232,7 +228,7 @@ START_TEST(symlinked_passwd_is_refused)
 	char path[128], want[256];
 
 	/* A link on an image would lead out of it; never follow it. */
-	snprintf(path, sizeof(path), "%s/etc/passwd", dir);
+	snprintf(path, sizeof(path), "%s/etc/passwd", scratch);
 	ck_assert_int_eq(symlink("/etc/passwd", path), 0);
 	snprintf(want, sizeof(want), "/etc/passwd: %s", strerror(ELOOP));
 	ck_assert_int_eq(cust_user_homes(ctx, rootfd, false, &homes),
@@ -328,7 +324,7 @@ START_TEST(passwd_is_bounded_and_regular)
 	ck_assert_str_eq(cust_ctx_error(ctx), "/etc/passwd: too large "
 	    "(limit 16777216 bytes)");
 	free(text);
-	snprintf(path, sizeof(path), "%s/etc/passwd", dir);
+	snprintf(path, sizeof(path), "%s/etc/passwd", scratch);
 	ck_assert_int_eq(unlink(path), 0);
 	ck_assert_int_eq(mkfifo(path, 0600), 0);
 	alarm(5);
@@ -352,8 +348,8 @@ START_TEST(strv_free_empties_and_is_repeatable)
 }
 END_TEST
 
-static Suite *
-users_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("users");
 	TCase *tc = tcase_create("homes");
@@ -387,15 +383,3 @@ users_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(users_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

@@ -27,6 +27,7 @@
 #include <openssl/evp.h>
 
 #include "collect/collect.h"
+#include "harness.h"
 
 #define SIGNAME	"signatures/tagmanifest-sha512.txt.minisig"
 #define NFILES	6		/* regular files in the tree */
@@ -35,7 +36,6 @@
 static struct cust_ctx *ctx;
 static struct cust_key *key;	/* sealed the bundle */
 static struct cust_key *pub;	/* its public half */
-static char dir[64];
 static char root[96];
 static struct cust_collect_result res;
 static struct cust_report *rep;
@@ -44,44 +44,6 @@ static const struct cust_key *keys[2];
 static size_t nkeys;
 static const char *ids[2];
 static size_t nids;
-
-static const char *
-path(const char *name)
-{
-	static char buf[4][256];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
-	return buf[i];
-}
-
-static void
-put(const char *name, const void *buf, size_t n)
-{
-	FILE *f = fopen(path(name), "wb");
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(buf, 1, n, f), n);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
-static unsigned char *
-slurp(const char *name, size_t *np)
-{
-	struct stat st;
-	unsigned char *p;
-	FILE *f = fopen(path(name), "rb");
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(fstat(fileno(f), &st), 0);
-	ck_assert_ptr_nonnull(p = malloc((size_t)st.st_size + 1));
-	ck_assert_uint_eq(fread(p, 1, (size_t)st.st_size, f),
-	    (size_t)st.st_size);
-	fclose(f);
-	*np = (size_t)st.st_size;
-	return p;
-}
 
 /* Collect the tree into DIR/NAME, sealed with KEY. */
 static void
@@ -120,9 +82,8 @@ setup(void)
 	char *text;
 
 	ck_assert_int_eq(cust_ctx_new(&ctx), CUST_OK);
-	snprintf(dir, sizeof(dir), "/tmp/test-verify.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(root, sizeof(root), "%s/root", dir);
+	scratch_make();
+	snprintf(root, sizeof(root), "%s/root", scratch);
 	ck_assert_int_eq(mkdir(root, 0755), 0);
 	ck_assert_int_eq(mkdir(path("root/tree"), 0755), 0);
 	ck_assert_int_eq(mkdir(path("root/tree/sub"), 0755), 0);
@@ -154,14 +115,11 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
 	cust_report_free(rep);
 	cust_collect_result_fini(&res);
 	cust_key_free(pub);
 	cust_key_free(key);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	scratch_remove();
 	cust_ctx_free(ctx);
 }
 
@@ -362,64 +320,6 @@ edit(const char *file, const char *name, const char *from, const char *to)
 
 /* ---------------------------------------- member-by-member rewrite */
 
-struct member {
-	char		*name;
-	unsigned char	*data;
-	size_t		 size;
-	time_t		 mtime;
-};
-
-static struct member mem[64];
-static size_t nmem;
-
-static locale_t
-utf8_begin(void)
-{
-	locale_t u = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-
-	ck_assert_ptr_nonnull(u);
-	return uselocale(u);
-}
-
-static void
-utf8_end(locale_t old)
-{
-	freelocale(uselocale(old));
-}
-
-static void
-load(const char *file)
-{
-	locale_t old = utf8_begin();
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	int r;
-
-	archive_read_support_format_tar(a);
-	archive_read_support_filter_all(a);
-	ck_assert_int_eq(archive_read_open_filename(a, path(file), 10240),
-	    ARCHIVE_OK);
-	nmem = 0;
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		struct member *m = &mem[nmem++];
-		la_ssize_t k;
-		size_t got = 0;
-
-		ck_assert_uint_le(nmem, NELEM(mem));
-		m->name = strdup(archive_entry_pathname_utf8(e));
-		m->size = (size_t)archive_entry_size(e);
-		m->mtime = archive_entry_mtime(e);
-		ck_assert_ptr_nonnull(m->data = malloc(m->size + 1));
-		while ((k = archive_read_data(a, m->data + got,
-		    m->size + 1 - got)) > 0)
-			got += (size_t)k;
-		ck_assert_int_eq(k, 0);
-	}
-	ck_assert_msg(r == ARCHIVE_EOF, "%s", archive_error_string(a));
-	archive_read_free(a);
-	utf8_end(old);
-}
-
 /* Write the members as DIR/FILE with the sink, the way collect does: one
  * mtime for all, the first member's. */
 static void
@@ -441,16 +341,6 @@ store(const char *file, int zstd)
 	ck_assert_int_eq(cust_sink_close(s, sha, &n), CUST_OK);
 	cust_sink_free(s);
 	close(fd);
-}
-
-static void
-forget(void)
-{
-	for (size_t i = 0; i < nmem; i++) {
-		free(mem[i].name);
-		free(mem[i].data);
-	}
-	nmem = 0;
 }
 
 static size_t
@@ -481,7 +371,7 @@ insert(size_t at, const char *name, const char *text)
 	ck_assert_uint_lt(nmem, NELEM(mem));
 	memmove(mem + at + 1, mem + at, (nmem - at) * sizeof(*mem));
 	mem[at].name = strdup(name);
-	mem[at].data = (unsigned char *)strdup(text);
+	mem[at].data = strdup(text);
 	mem[at].size = strlen(text);
 	mem[at].mtime = mem[0].mtime;
 	nmem++;
@@ -614,7 +504,7 @@ END_TEST
 
 START_TEST(verify_rewrite_without_change_is_still_intact)
 {
-	load("b.tar");
+	readback("b.tar");
 	store("same.tar", 0);
 	forget();
 	verify("same.tar");
@@ -685,7 +575,7 @@ START_TEST(verify_finds_flipped_payload_byte_in_zstd_bundle)
 	size_t i;
 
 	make_bundle("b.tar.zst", 3);
-	load("b.tar.zst");
+	readback("b.tar.zst");
 	i = index_of("t/data/tree/\xc3\xa9.txt");
 	mem[i].data[0] ^= 0x20;
 	store("bad.tar.zst", 1);
@@ -699,7 +589,7 @@ END_TEST
 
 START_TEST(verify_finds_removed_payload_member)
 {
-	load("b.tar");
+	readback("b.tar");
 	drop("t/data/tree/a.txt");
 	store("bad.tar", 0);
 	forget();
@@ -714,7 +604,7 @@ END_TEST
 
 START_TEST(verify_finds_added_payload_member)
 {
-	load("b.tar");
+	readback("b.tar");
 	insert(index_of("t/metadata/acquisition.json"), "t/data/tree/extra",
 	    "planted\n");
 	store("bad.tar", 0);
@@ -729,7 +619,7 @@ END_TEST
 
 START_TEST(verify_finds_member_added_after_signature)
 {
-	load("b.tar");
+	readback("b.tar");
 	insert(index_of("t/" CUST_CLOSING_MEMBER), "t/data/late", "late\n");
 	store("bad.tar", 0);
 	forget();
@@ -742,7 +632,7 @@ END_TEST
 
 START_TEST(verify_finds_member_added_after_closing_statement)
 {
-	load("b.tar");
+	readback("b.tar");
 	insert(nmem, "t/data/late", "late\n");
 	store("bad.tar", 0);
 	forget();
@@ -755,7 +645,7 @@ END_TEST
 
 START_TEST(verify_finds_closing_statement_removed)
 {
-	load("b.tar");
+	readback("b.tar");
 	drop("t/" CUST_CLOSESIG_MEMBER);
 	drop("t/" CUST_CLOSING_MEMBER);
 	store("bad.tar", 0);
@@ -770,7 +660,7 @@ END_TEST
 START_TEST(verify_finds_token_added_after_closing)
 {
 	/* The bundle was sealed without a TSA: its statement says none. */
-	load("b.tar");
+	readback("b.tar");
 	insert(index_of("t/" CUST_CLOSING_MEMBER), "t/" CUST_TSR_MEMBER,
 	    "a token");
 	store("bad.tar", 0);
@@ -791,7 +681,7 @@ START_TEST(verify_finds_edited_closing_statement)
 	size_t i;
 	char *none;
 
-	load("b.tar");
+	readback("b.tar");
 	i = index_of("t/" CUST_CLOSING_MEMBER);
 	ck_assert_ptr_nonnull(none = strstr((char *)mem[i].data, "# none: "));
 	none[2] = 'N';
@@ -813,14 +703,14 @@ START_TEST(verify_finds_closing_statement_of_another_bundle)
 
 	/* The same key closes another bundle; its statement is moved in. */
 	make_bundle("b2.tar", 0);
-	load("b2.tar");
+	readback("b2.tar");
 	i = index_of("t/" CUST_CLOSING_MEMBER);
 	c[0] = mem[i];
 	c[1] = mem[i + 1];
 	mem[i].name = mem[i + 1].name = NULL;
 	mem[i].data = mem[i + 1].data = NULL;
 	forget();
-	load("b.tar");
+	readback("b.tar");
 	i = index_of("t/" CUST_CLOSING_MEMBER);
 	for (size_t k = 0; k < 2; k++) {
 		free(mem[i + k].data);
@@ -846,7 +736,7 @@ START_TEST(verify_finds_duplicate_payload_member)
 {
 	size_t i;
 
-	load("b.tar");
+	readback("b.tar");
 	i = index_of("t/data/tree/a.txt");
 	insert(i + 1, "t/data/tree/a.txt", "alpha\n");
 	store("bad.tar", 0);
@@ -859,7 +749,7 @@ END_TEST
 
 START_TEST(verify_finds_removed_tag_file)
 {
-	load("b.tar");
+	readback("b.tar");
 	drop("t/metadata/bodyfile.txt");
 	store("bad.tar", 0);
 	forget();
@@ -875,7 +765,7 @@ START_TEST(verify_finds_moved_payload_member)
 	struct member m;
 	size_t a, b;
 
-	load("b.tar");
+	readback("b.tar");
 	a = index_of("t/data/tree/a.txt");
 	b = index_of("t/data/tree/b.bin");
 	m = mem[a];
@@ -1040,7 +930,7 @@ reclose(const unsigned char *old, size_t m, const unsigned char *new,
 	ck_assert_int_eq(cust_sig_make(ctx, key, c->data, c->size,
 	    CUST_CLOSE_UNTRUSTED, "custody closing", &sig, &siglen), CUST_OK);
 	free(cs->data);
-	cs->data = (unsigned char *)sig;
+	cs->data = sig;
 	cs->size = siglen;
 }
 
@@ -1053,14 +943,15 @@ resign(const char *file, const char *trusted)
 	size_t i, n;
 	char *text;
 
-	load("b.tar");
+	readback("b.tar");
 	t = &mem[index_of("t/tagmanifest-sha512.txt")];
 	ck_assert_int_eq(cust_sig_make(ctx, key, t->data, t->size,
 	    CUST_SIG_UNTRUSTED, trusted, &text, &n), CUST_OK);
 	i = index_of("t/" SIGNAME);
-	reclose(mem[i].data, mem[i].size, (unsigned char *)text, n);
+	reclose((unsigned char *)mem[i].data, mem[i].size,
+	    (unsigned char *)text, n);
 	free(mem[i].data);
-	mem[i].data = (unsigned char *)text;
+	mem[i].data = text;
 	mem[i].size = n;
 	store(file, 0);
 	forget();
@@ -1133,7 +1024,7 @@ END_TEST
 
 START_TEST(verify_finds_unsafe_member)
 {
-	load("b.tar");
+	readback("b.tar");
 	insert(2, "t/data/../../etc/passwd", "root::0:0::/:/bin/sh\n");
 	store("bad.tar", 0);
 	forget();
@@ -1154,7 +1045,7 @@ END_TEST
 
 START_TEST(verify_reports_unreadable_input)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = open(scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	ck_assert_int_ge(fd, 0);
 	verify_fd(fd, "dir");
@@ -1166,8 +1057,8 @@ START_TEST(verify_reports_unreadable_input)
 }
 END_TEST
 
-static Suite *
-verify_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("verify");
 	TCase *good = tcase_create("intact");
@@ -1218,15 +1109,3 @@ verify_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(verify_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

@@ -18,6 +18,7 @@
 #include <check.h>
 
 #include "collect/collect.h"
+#include "harness.h"
 
 #define MAXSEEN	4096
 
@@ -33,7 +34,6 @@ struct seen {
 };
 
 static struct cust_ctx *ctx;
-static char dir[64];
 static int rootfd = -1;
 static int fds_before;
 static struct cust_rule rule;
@@ -64,9 +64,8 @@ setup(void)
 {
 	fds_before = count_fds();
 	ck_assert_int_eq(cust_ctx_new(&ctx), CUST_OK);
-	snprintf(dir, sizeof(dir), "/tmp/test-walk.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	scratch_make();
+	rootfd = open(scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ck_assert_int_ge(rootfd, 0);
 	memset(&rule, 0, sizeof(rule));
 	rule.max_depth = -1;
@@ -78,7 +77,7 @@ setup(void)
 }
 
 static void
-forget(void)
+forget_seen(void)
 {
 	for (size_t i = 0; i < nseen; i++) {
 		free(seen[i].path);
@@ -90,9 +89,7 @@ forget(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
-	forget();
+	forget_seen();
 	cust_strv_free(&rule.name_patterns);
 	cust_strv_free(&rule.path_patterns);
 	cust_strv_free(&rule.exclude_path_patterns);
@@ -100,29 +97,10 @@ teardown(void)
 	if (rootfd >= 0)
 		close(rootfd);
 	rootfd = -1;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	scratch_remove();
 	cust_ctx_free(ctx);
 	/* The walker leaves no descriptor open behind it. */
 	ck_assert_int_eq(count_fds(), fds_before);
-}
-
-/* DIR/NAME, in one of four rotating buffers. */
-static const char *
-path(const char *name)
-{
-	static char buf[4][512];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
-	return buf[i];
-}
-
-static void
-mkd(const char *name)
-{
-	ck_assert_int_eq(mkdir(path(name), 0755), 0);
 }
 
 static void
@@ -313,11 +291,11 @@ START_TEST(walk_of_file_visits_only_it)
 	ck_assert_str_eq(seen[0].name, "f");
 	ck_assert_int_eq(seen[0].depth, 0);
 	all_clean();
-	forget();
+	forget_seen();
 	/* Redundant slashes and "." components name the same file. */
 	walk("//t/./f");
 	ck_assert_str_eq(paths(), "/t/f");
-	forget();
+	forget_seen();
 	walk("t/f/");
 	ck_assert_str_eq(paths(), "/t/f");
 }
@@ -389,12 +367,12 @@ START_TEST(walk_resolves_relative_start_link_inside_root)
 	walk("/var/run");
 	ck_assert_str_eq(paths(), "/var/run");
 	ck_assert(S_ISLNK(seen[0].mode));
-	forget();
+	forget_seen();
 	/* A link met before the last component is followed, in the root. */
 	walk("/var/run/fake.pid");
 	ck_assert_str_eq(paths(), "/run/fake.pid");
 	all_clean();
-	forget();
+	forget_seen();
 	walk("/var/run/*");
 	ck_assert_str_eq(paths(), "/run/fake.pid");
 	all_clean();
@@ -412,7 +390,7 @@ START_TEST(walk_resolves_absolute_start_link_inside_root)
 	/* The temporary root's /run, never the host's. */
 	ck_assert_str_eq(paths(), "/run/only-in-fake-root");
 	all_clean();
-	forget();
+	forget_seen();
 	walk("/var/lock/only-in-fake-root");
 	ck_assert_str_eq(paths(), "/run/only-in-fake-root");
 	all_clean();
@@ -428,11 +406,11 @@ START_TEST(walk_clamps_dotdot_at_root)
 	walk("/../../../etc/shadow");
 	ck_assert_str_eq(paths(), "/etc/shadow");
 	all_clean();
-	forget();
+	forget_seen();
 	walk("/a/up/shadow");
 	ck_assert_str_eq(paths(), "/etc/shadow");
 	all_clean();
-	forget();
+	forget_seen();
 	walk("/a/../etc");
 	ck_assert_str_eq(paths(), "/etc /etc/shadow");
 	all_clean();
@@ -489,13 +467,13 @@ START_TEST(walk_glob_star_skips_dotfiles)
 	mkf("a/shown", "");
 	walk("/a/*");
 	ck_assert_str_eq(paths(), "/a/shown");
-	forget();
+	forget_seen();
 	walk("/a/?hidden");
 	ck_assert_str_eq(paths(), "");
-	forget();
+	forget_seen();
 	walk("/a/[.]hidden");
 	ck_assert_str_eq(paths(), "");
-	forget();
+	forget_seen();
 	walk("/a/.*");
 	ck_assert_str_eq(paths(), "/a/.hidden");
 	all_clean();
@@ -675,7 +653,7 @@ START_TEST(walk_path_pattern_matches_whole_path)
 	/* fnmatch without FNM_PATHNAME: '*' crosses '/'. */
 	ck_assert_str_eq(paths(), "/var/log/apt /var/log/apt/history.log "
 	    "/var/log/syslog");
-	forget();
+	forget_seen();
 	cust_strv_free(&rule.path_patterns);
 	add(&rule.path_patterns, "log/*");
 	walk("/var");
@@ -696,12 +674,12 @@ START_TEST(walk_exclude_path_pattern_prunes_subtree)
 	add(&rule.exclude_path_patterns, "/t/skip");
 	walk("/t");
 	ck_assert_str_eq(paths(), "/t /t/keep /t/keep/f /t/skipper");
-	forget();
+	forget_seen();
 	/* Pruned even when the name would be wanted by name_pattern. */
 	add(&rule.name_patterns, "f");
 	walk("/t");
 	ck_assert_str_eq(paths(), "/t/keep/f");
-	forget();
+	forget_seen();
 	/* An excluded start gives nothing. */
 	walk("/t/skip");
 	ck_assert_str_eq(paths(), "");
@@ -735,7 +713,7 @@ START_TEST(walk_max_depth_zero_visits_only_start)
 	rule.max_depth = 0;
 	walk("/t");
 	ck_assert_str_eq(paths(), "/t");
-	forget();
+	forget_seen();
 	walk("/t/*");
 	ck_assert_str_eq(paths(), "/t/d /t/f");
 }
@@ -751,7 +729,7 @@ START_TEST(walk_max_depth_one_stops_below_children)
 	rule.max_depth = 1;
 	walk("/t");
 	ck_assert_str_eq(paths(), "/t /t/d /t/f");
-	forget();
+	forget_seen();
 	rule.max_depth = 2;
 	walk("/t");
 	ck_assert_str_eq(paths(), "/t /t/d /t/d/e /t/d/f /t/f");
@@ -769,15 +747,15 @@ START_TEST(walk_file_type_selects_kinds)
 	rule.file_types = CUST_FT_FILE;
 	walk("/t");
 	ck_assert_str_eq(paths(), "/t/d/f /t/f");
-	forget();
+	forget_seen();
 	rule.file_types = CUST_FT_DIR;
 	walk("/t");
 	ck_assert_str_eq(paths(), "/t /t/d");
-	forget();
+	forget_seen();
 	rule.file_types = CUST_FT_LINK | CUST_FT_FIFO;
 	walk("/t");
 	ck_assert_str_eq(paths(), "/t/l /t/p");
-	forget();
+	forget_seen();
 	rule.file_types = CUST_FT_SOCK | CUST_FT_BLOCK;
 	walk("/t");
 	ck_assert_str_eq(paths(), "");
@@ -903,7 +881,7 @@ START_TEST(walk_stops_when_visitor_refuses_a_directory)
 	stop_at = 3;
 	ck_assert_int_eq(walk_at(rootfd, "/t"), CUST_FATAL);
 	ck_assert_str_eq(paths(), "/t /t/a /t/a/b");
-	forget();
+	forget_seen();
 	/* Across glob matches too. */
 	stop_at = 1;
 	ck_assert_int_eq(walk_at(rootfd, "/t/*"), CUST_FATAL);
@@ -1052,8 +1030,8 @@ START_TEST(walk_descends_proc_when_named)
 }
 END_TEST
 
-static Suite *
-walk_suite(void)
+Suite *
+unit_suite(void)
 {
 	Suite *s = suite_create("walk");
 	TCase *order = tcase_create("order");
@@ -1134,15 +1112,3 @@ walk_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner *sr = srunner_create(walk_suite());
-	int failed;
-
-	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
