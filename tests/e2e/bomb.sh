@@ -9,15 +9,6 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$E2E_LIB"
 
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-craft() {
-	"$PY" "$HERE/craft.py" "$@"
-}
-ASAN=
-if ldd "$CUSTODY" 2>/dev/null | grep -q libasan; then
-	ASAN=yes
-fi
 GiB=$((1 << 30))
 # Under valgrind (tests/valgrind.sh), streaming gigabytes takes an hour:
 # those cases run in the plain and sanitizer builds only.

@@ -10,50 +10,6 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$E2E_LIB"
 
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-tamper() {
-	"$PY" "$HERE/tamper.py" "$@"
-}
-craft() {
-	"$PY" "$HERE/craft.py" "$@"
-}
-ASAN=
-if ldd "$CUSTODY" 2>/dev/null | grep -q libasan; then
-	ASAN=yes
-fi
-# Under valgrind (tests/valgrind.sh) memory and files are valgrind's too:
-# measure as little as under the sanitizers.
-[ -z "${CUSTODY_WRAPPER:-}" ] || ASAN=yes
-TIME=/usr/bin/time
-[ -x "$TIME" ] || TIME=
-
-# measured DESCRIPTION: a test that needs peak RSS, or a skip saying why.
-measured() {
-	if [ -n "$ASAN" ]; then
-		ok "$1 # SKIP sanitizer or valgrind run: RSS is not the verifier's"
-	elif [ -z "$TIME" ]; then
-		ok "$1 # SKIP no /usr/bin/time"
-	else
-		return 1
-	fi
-}
-
-# peak CMD...: run CMD (stdin from $IN) like run, its peak RSS in KiB in
-# $KB (0 when not measured).
-peak() {
-	KB=0
-	if [ -n "$ASAN" ] || [ -z "$TIME" ]; then
-		run "$@" <"$IN"
-		return
-	fi
-	run "$TIME" -f %M -o "$T/.rss" "$@" <"$IN"
-	KB=$(tail -1 "$T/.rss")
-	grep -v '^Command exited with non-zero status' "$T/.err" >"$T/.err2"
-	mv "$T/.err2" "$T/.err"
-	ERR=$(cat "$T/.err")
-}
-
 make_tree tree
 "$CUSTODY" keygen -o k >/dev/null 2>&1 || exit 99
 "$CUSTODY" collect --no-nice --key k.key --evidence-id B -o p.tar tree \
@@ -108,7 +64,7 @@ rm -f name.tar
 
 # --- findings: 1,000 kept, 4 KiB each at most; the rest counted
 long=$(head -c 50000 /dev/zero | tr '\0' L)
-"$PY" -c 'import sys
+python3 -c 'import sys
 for i in range(1200):
     sys.stdout.write("%064x  data/%04d%s\n" % (i, i, sys.argv[1]))' "$long" \
     >lines.txt
@@ -129,7 +85,7 @@ measured "findings cost at most 16 MiB" ||
 rm -f findings.tar
 
 # --- JSON: at most 262,144 values in one text, whatever its size
-"$PY" -c 'print("[" + "{}," * (5 * 1024 * 1024) + "{}]")' >swell.json
+python3 -c 'print("[" + "{}," * (5 * 1024 * 1024) + "{}]")' >swell.json
 tamper replace p.tar swell.tar metadata/acquisition.json swell.json \
     --sign k.key k.pub || exit 99
 IN=swell.tar
@@ -140,7 +96,7 @@ expect_err "is not parsed" \
 measured "and does not swell (jansson would take 1.2 GB)" ||
     check "and does not swell (jansson would take 1.2 GB): $((KB - BASE)) KiB" \
     test $((KB - BASE)) -le 65536
-"$PY" -c 'print("[" + "0," * 300000 + "0]")' >swell.json
+python3 -c 'print("[" + "0," * 300000 + "0]")' >swell.json
 tamper append p.tar swell.tar metadata/files.jsonl swell.json \
     --sign k.key k.pub || exit 99
 run "$CUSTODY" verify --pubkey k.pub swell.tar
@@ -152,7 +108,7 @@ rm -f swell.json swell.tar
 # --- files.jsonl: a record's shape, checked before jansson parses it.
 # 200 lines of 260,000 values each (104 MB, 17 KB compressed) took jansson
 # minutes; each line is refused by a scan that stops at value 257.
-"$PY" -c 'import sys
+python3 -c 'import sys
 sys.stdout.write(("[" + "0," * 260000 + "0]\n") * 200)
 sys.stdout.write("{\"a\":" * 4 + "0" + "}" * 4 + "\n")' >dense.txt
 tamper append z.tar.zst dense.tar.zst metadata/files.jsonl dense.txt \
@@ -173,7 +129,7 @@ rm -f dense.tar.zst
 
 # --- a custody log is streamed: 128 bytes an event, one event parsed
 # at a time (it was once held whole, at several times its size).
-"$PY" - <<'PYLOG' >big.custody
+python3 - <<'PYLOG' >big.custody
 import base64, hashlib, json, sys
 prev, out = '0' * 64, sys.stdout.buffer
 # A real key's line and its own ID: a log's key IDs are derived from its

@@ -12,11 +12,6 @@
 # shellcheck source=pki.sh
 . "$HERE/pki.sh"
 
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-tamper() {
-	"$PY" "$HERE/tamper.py" "$@"
-}
 
 SIG=signatures/tagmanifest-sha512.txt.minisig
 P7S=signatures/tagmanifest-sha512.txt.p7s
@@ -133,7 +128,7 @@ for z in tar tar.zst; do
 	judge "custody: $P7S: $stripped"
 	# trusted by the seal key's ID alone, no --ca to ask for the .p7s
 	id=$(tar -xOf "$B" B/metadata/acquisition.json |
-	    "$PY" -c 'import json, sys; print(json.load(sys.stdin)["seal"]["key_id"])')
+	    python3 -c 'import json, sys; print(json.load(sys.stdin)["seal"]["key_id"])')
 	run "$CUSTODY" verify --trusted-key-id "$id" "$B"
 	NAME="p7s-stripped-$kind, trusted by the seal key's ID"
 	judge "custody: $P7S: $stripped"
@@ -216,7 +211,7 @@ done
 # --- the stock cross-check of README: sha512sum and minisign
 mkdir xb && tar -xf x.tar -C xb || exit 99
 pk=$(tar -xOf x.tar B/metadata/acquisition.json |
-    "$PY" -c 'import json, sys; print(json.load(sys.stdin)["seal"]["public_key"])')
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["seal"]["public_key"])')
 printf 'untrusted comment: seal key\n%s\n' "$pk" >seal.pub
 run sh -c "cd xb/B && sha512sum --strict -c $CL"
 expect_rc "sha512sum --strict -c $CL" 0

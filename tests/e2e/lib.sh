@@ -171,3 +171,45 @@ child_of() {
 tamper() {
 	python3 "$HERE/tamper.py" "$@"
 }
+
+# craft OP ARGS...: see craft.py.
+craft() {
+	python3 "$HERE/craft.py" "$@"
+}
+
+# Peak memory (GNU time's %M).  Under a sanitizer or valgrind
+# (tests/valgrind.sh sets CUSTODY_WRAPPER) it is theirs, not custody's:
+# ASAN says so, and such checks are skipped.
+ASAN=
+if [ -n "${CUSTODY_WRAPPER:-}" ] ||
+    ldd "$CUSTODY" 2>/dev/null | grep -q libasan; then
+	ASAN=yes
+fi
+TIME=/usr/bin/time
+[ -x "$TIME" ] || TIME=
+
+# measured DESCRIPTION: a test that needs peak RSS, or a skip saying why.
+measured() {
+	if [ -n "$ASAN" ]; then
+		ok "$1 # SKIP sanitizer or valgrind run: RSS is not the verifier's"
+	elif [ -z "$TIME" ]; then
+		ok "$1 # SKIP no /usr/bin/time"
+	else
+		return 1
+	fi
+}
+
+# peak CMD...: run CMD like run (stdin from $IN, else /dev/null), its peak
+# RSS in KiB in $KB (0 when not measured).
+peak() {
+	KB=0
+	if [ -n "$ASAN" ] || [ -z "$TIME" ]; then
+		run "$@" <"${IN:-/dev/null}"
+		return
+	fi
+	run "$TIME" -f %M -o "$T/.rss" "$@" <"${IN:-/dev/null}"
+	KB=$(tail -1 "$T/.rss")
+	grep -v '^Command exited with non-zero status' "$T/.err" >"$T/.err2"
+	mv "$T/.err2" "$T/.err"
+	ERR=$(<"$T/.err")
+}

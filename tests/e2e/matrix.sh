@@ -10,11 +10,6 @@
 
 KINDS=0
 # The Debian python3: a shim found first in PATH may be slow to start.
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-tamper() {
-	"$PY" "$HERE/tamper.py" "$@"
-}
 make_tree tree
 "$CUSTODY" keygen -o k >/dev/null 2>&1 || exit 99
 "$CUSTODY" keygen -o k2 >/dev/null 2>&1 || exit 99
@@ -226,7 +221,7 @@ fails "custody: $SIG: signature: invalid signature over the data"
 # --- honest identities: every key ID the bundle states is its key's own
 # lie.pub: key 2's public key carrying key 1's ID, as a forger would
 # dress his key to pass for the responder's.
-"$PY" - k.pub k2.pub >lie.pub <<'PY' || exit 99
+python3 - k.pub k2.pub >lie.pub <<'PY' || exit 99
 import base64, sys
 a, b = (base64.b64decode(open(f).read().splitlines()[1]) for f in sys.argv[1:])
 print("untrusted comment: key 2 with key 1's ID")
@@ -286,7 +281,7 @@ expect_err "is refused, naming both IDs" \
     "custody: lie.pub: claims key ID $K but its key is $K2"
 
 # --- well-formedness, even when signed by the trusted key itself
-"$PY" -c 'print("[" * 100000 + "]" * 100000)' >deep.json
+python3 -c 'print("[" * 100000 + "]" * 100000)' >deep.json
 mk deep-json-in-files-jsonl p.tar append metadata/files.jsonl deep.json \
     --sign k.key k.pub
 # refused by its shape before it is parsed (custody(1), the bounds of verify)

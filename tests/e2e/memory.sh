@@ -10,42 +10,6 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$E2E_LIB"
 
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-craft() {
-	"$PY" "$HERE/craft.py" "$@"
-}
-ASAN=
-if ldd "$CUSTODY" 2>/dev/null | grep -q libasan; then
-	ASAN=yes
-fi
-[ -z "${CUSTODY_WRAPPER:-}" ] || ASAN=yes
-TIME=/usr/bin/time
-[ -x "$TIME" ] || TIME=
-
-# measured DESCRIPTION: a test that needs peak RSS, or a skip saying why.
-measured() {
-	if [ -n "$ASAN" ]; then
-		ok "$1 # SKIP sanitizer or valgrind run: RSS is not the verifier's"
-	elif [ -z "$TIME" ]; then
-		ok "$1 # SKIP no /usr/bin/time"
-	else
-		return 1
-	fi
-}
-
-# peak CMD...: run CMD like run, its peak RSS in KiB in $KB (0 when not
-# measured).
-peak() {
-	KB=0
-	if [ -n "$ASAN" ] || [ -z "$TIME" ]; then
-		run "$@"
-		return
-	fi
-	run "$TIME" -f %M -o "$T/.rss" "$@"
-	KB=$(tail -1 "$T/.rss")
-}
-
 # bound N: custody(1)'s bound for verify, in KiB, for N payload files.
 bound() {
 	echo $((24 * 1024 + 128 * $1 / 1024))
@@ -108,7 +72,7 @@ craft many p.tar.zst u.tar.zst "$n" k.key k.pub --unlisted 0 \
     --unlisted $((n - 1)) || exit 99
 # name K: the name craft.py gives the K-th member it adds.
 name() {
-	"$PY" - "$1" <<'PYNAME'
+	python3 - "$1" <<'PYNAME'
 import sys
 k = int(sys.argv[1])
 tail = '/' + '/'.join(['z' * 250] * 6) + '/' + 'z' * 31

@@ -8,13 +8,11 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$E2E_LIB"
 
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
 
 # writes OUT ERR COMMAND...: run COMMAND with stdout to OUT and stderr to
 # ERR; print how many write(2) calls it made.
 writes() {
-	"$PY" - "$@" <<'EOF'
+	python3 - "$@" <<'EOF'
 import subprocess, sys
 
 def syscw():
@@ -72,7 +70,7 @@ fi
 "$CUSTODY" collect -o good.tar tree >/dev/null 2>&1
 cp good.tar bad.tar
 for i in 1 2 3 4 5 6 7 8; do
-	"$PY" "$HERE/tamper.py" flip bad.tar bad2.tar \
+	python3 "$HERE/tamper.py" flip bad.tar bad2.tar \
 	    "data${T}/tree/f$i.txt" 2>/dev/null && mv bad2.tar bad.tar
 done
 w=$(writes report.txt err.txt "$CUSTODY" verify bad.tar)

@@ -6,8 +6,6 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$E2E_LIB"
 
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
 N=${RANDOM_TREES:-200}
 "$CUSTODY" keygen -o k >/dev/null 2>&1 || exit 99
 hashes=("" "--hash=sha512,md5" "" "--hash=sha1" "" "--hash=sha512,sha1,md5")
@@ -17,7 +15,7 @@ entries=()
 for i in $(seq 1 "$N"); do
 	if [ $(((i - 1) % 25)) -eq 0 ]; then
 		n=$((N - i + 1 < 25 ? N - i + 1 : 25))
-		mapfile -t entries < <("$PY" "$HERE/gen-tree.py" \
+		mapfile -t entries < <(python3 "$HERE/gen-tree.py" \
 		    $((6000 + i - 1)) "b$i-" "$n") || exit 99
 		[ "${#entries[@]}" -eq "$n" ] || exit 99
 		for j in $(seq 1 "$n"); do
