@@ -318,6 +318,7 @@ START_TEST(passwd_is_bounded_and_regular)
 	passwd_n(text, max);
 	load(false);
 	IS("/home/a");
+	cust_strv_free(&homes);
 	passwd_n(text, max + 1);
 	ck_assert_int_eq(cust_user_homes(ctx, rootfd, false, &homes),
 	    CUST_FAILED);
