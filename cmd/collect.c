@@ -338,28 +338,6 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 	return EXIT_DONE;
 }
 
-/* A PATH that is not there is no failure to take it, but say so. */
-static void
-check_paths(const struct args *a)
-{
-	struct stat st;
-	char *full;
-
-	for (size_t i = 0; i < a->npaths; i++) {
-		full = NULL;
-		if (a->root != NULL && asprintf(&full, "%s/%s", a->root,
-		    a->paths[i]) < 0)
-			continue;
-		if (lstat(full != NULL ? full : a->paths[i], &st) != 0) {
-			fflush(stdout);
-			fputs("custody: ", stderr);
-			safe_fputs(a->paths[i], stderr);
-			fprintf(stderr, ": %s\n", strerror(errno));
-		}
-		free(full);
-	}
-}
-
 /* Absolute, in-root spellings of the PATH arguments. */
 static char **
 absolute_paths(const struct args *a)
@@ -553,7 +531,6 @@ run(int argc, char **argv)
 		goto out;
 	if ((rc = load_keys(ctx, &a, &key, &signer)) != EXIT_DONE)
 		goto out;
-	check_paths(&a);
 	if ((paths = absolute_paths(&a)) == NULL) {
 		warnmsg("out of memory");
 		rc = EXIT_FATAL;

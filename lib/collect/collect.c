@@ -375,6 +375,7 @@ walk_one(struct run *run, const char *path)
 		/* Files read anyway are stat'ed once, when opened. */
 		.lazy_files = run->rule->collector == CUST_COLLECTOR_FILE ||
 		    run->rule->collector == CUST_COLLECTOR_HASH,
+		.must_exist = run->rule->manifest == NULL,	/* PATHs */
 	};
 
 	return cust_walk(run->ctx, &wo, path);

@@ -77,6 +77,9 @@ struct cust_walk_opts {
 	/* Regular files may come lazy, unstat'ed (a visitor that opens
 	 * them stats them itself), when the rule's tests need no stat. */
 	bool		 lazy_files;
+	/* A path that is not there is a failure to record (a PATH operand),
+	 * not a file this host does not have (a manifest's path). */
+	bool		 must_exist;
 	/* Called for every matching entry and every failure; a return of
 	 * CUST_FATAL stops the walk. */
 	int		(*visit)(void *arg, const struct cust_entry *);

@@ -787,6 +787,29 @@ out:
 	return r;
 }
 
+/*
+ * The path at w->path[..len], then the REST, is not there (ERR): nothing
+ * to say of a manifest's path, which names what a host may not have; a
+ * failure, recorded under the whole path, when the walk must find it.
+ */
+static int
+missing(struct walk *w, int len, char **rest, size_t nrest, int err)
+{
+	const char *name;
+
+	if (!w->o->must_exist)
+		return CUST_OK;
+	for (size_t i = 0; i < nrest && len >= 0; i++)
+		len = setpath(w, (size_t)len, rest[i]);
+	if (len < 0)
+		return len;
+	name = strrchr(w->path, '/');
+	name = name != NULL ? name + 1 : w->path;
+	memset(&w->e.st, 0, sizeof(w->e.st));
+	return deliver(w, -1, (size_t)len, name, 0, CUST_ST_MISSING, err,
+	    "lstat", false);
+}
+
 /* Take component NAME of directory DIRFD, then the REST. */
 static int
 step(struct walk *w, int dirfd, size_t dlen, const char *name, char **rest,
@@ -800,7 +823,7 @@ step(struct walk *w, int dirfd, size_t dlen, const char *name, char **rest,
 		return len;
 	if (cust_stat_at(dirfd, name, AT_SYMLINK_NOFOLLOW, &st, &bt) != 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
-			return CUST_OK;	/* not on this host: nothing to say */
+			return missing(w, len, rest, nrest, errno);
 		memset(&w->e.st, 0, sizeof(w->e.st));
 		return visit(w, dirfd, (size_t)len, name, 0, errno, "lstat");
 	}
@@ -809,7 +832,7 @@ step(struct walk *w, int dirfd, size_t dlen, const char *name, char **rest,
 	if (S_ISLNK(st.st_mode))
 		return follow(w, dirfd, (size_t)len, name, rest, nrest, hops);
 	if (!S_ISDIR(st.st_mode))
-		return CUST_OK;
+		return missing(w, len, rest, nrest, ENOTDIR);
 	if ((fd = cust_open_dir(dirfd, name)) < 0) {
 		w->e.st = st;
 		return visit(w, dirfd, (size_t)len, name, 0, errno, "open");

@@ -116,6 +116,7 @@ enum cust_rec_status {
 	CUST_ST_TOO_LARGE,	/* over the artefact's max_file_size */
 	CUST_ST_LOOP,		/* a directory that is its own ancestor */
 	CUST_ST_VANISHED,	/* gone when opened */
+	CUST_ST_MISSING,	/* a PATH operand that is not there */
 	CUST_ST_DENIED,		/* permission denied */
 	CUST_ST_ERROR,		/* another error */
 	CUST_NSTATUS

@@ -17,6 +17,7 @@ static const char *const names[CUST_NSTATUS] = {
 	[CUST_ST_TOO_LARGE] = "too_large",
 	[CUST_ST_LOOP] = "loop",
 	[CUST_ST_VANISHED] = "vanished",
+	[CUST_ST_MISSING] = "missing",
 	[CUST_ST_DENIED] = "denied",
 	[CUST_ST_ERROR] = "error",
 };
@@ -39,8 +40,8 @@ cust_rec_status_parse(const char *name)
 bool
 cust_rec_status_failed(enum cust_rec_status s)
 {
-	return s == CUST_ST_VANISHED || s == CUST_ST_DENIED ||
-	    s == CUST_ST_ERROR;
+	return s == CUST_ST_VANISHED || s == CUST_ST_MISSING ||
+	    s == CUST_ST_DENIED || s == CUST_ST_ERROR;
 }
 
 bool

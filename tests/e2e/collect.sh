@@ -121,9 +121,20 @@ mkdir cwd && (cd cwd && "$CUSTODY" collect ../tree >/dev/null 2>&1)
 check "default output name is HOST-UTCTIME.tar" \
     bash -c 'ls cwd | grep -qE "^[A-Za-z0-9._-]+-[0-9]{8}T[0-9]{6}Z\.tar$"'
 
-run "$CUSTODY" collect -o missing.tar /nonexistent/path
-expect_rc "a named path that does not exist still makes a bundle" 0
-expect_err "but the responder is told" \
-    "custody: /nonexistent/path: No such file or directory" 
+run "$CUSTODY" collect -o missing.tar /nonexistent/path tree/a.txt
+expect_rc "a named path that does not exist is a failure: partial" 1
+expect_err "and the responder is told" \
+    "custody: /nonexistent/path: missing: lstat: No such file or directory"
+check "it is recorded in files.jsonl, under the path as named" \
+    bash -c 'tar -xOf missing.tar missing/metadata/files.jsonl |
+        grep -q "\"path\":\"/nonexistent/path\",.*\"status\":\"missing\""'
+run "$CUSTODY" verify missing.tar
+expect_out_match "verify counts it as not collected" \
+    "1 artefacts not collected"
+rm -f missing.tar*
+run "$CUSTODY" collect -o missing.tar tree/a.txt/below
+expect_rc "so is a path below a file" 1
+expect_err "(not a directory)" \
+    "custody: $T/tree/a.txt/below: missing: lstat: Not a directory"
 
 done_testing

@@ -399,18 +399,28 @@ START_TEST(collect_takes_each_path_once)
 }
 END_TEST
 
-START_TEST(collect_missing_path_is_not_a_failure)
+/* A PATH operand that is not there is a failure, recorded under the path
+ * as named (a manifest's path that a host lacks is not: test-walk). */
+START_TEST(collect_missing_path_is_a_recorded_failure)
 {
+	const struct member *m;
+
 	paths_[0] = "/tree/a.txt";
 	paths_[1] = "/not/on/this/host";
-	paths_[2] = "/tree/nope.log";
+	paths_[2] = "/tree/a.txt/below";
 	o.npaths = 3;
-	ck_assert_int_eq(collect(), CUST_OK);
+	ck_assert_int_eq(collect(), CUST_WARN);
 	ck_assert_uint_eq(res.files, 1);
-	ck_assert_uint_eq(res.failed, 0);
+	ck_assert_uint_eq(res.failed, 2);
 	readback("out.tar");
-	ck_assert_uint_eq(count_lines(must("t/metadata/files.jsonl")->data),
-	    1);
+	m = must("t/metadata/files.jsonl");
+	ck_assert_uint_eq(count_lines(m->data), 3);
+	ck_assert_ptr_nonnull(strstr(m->data, "\"path\":\"/not/on/this/host\""));
+	ck_assert_ptr_nonnull(strstr(m->data, "\"path\":\"/tree/a.txt/below\""));
+	ck_assert_ptr_nonnull(strstr(m->data, "\"status\":\"missing\","
+	    "\"reason\":\"lstat: No such file or directory\""));
+	ck_assert_ptr_nonnull(strstr(m->data, "\"status\":\"missing\","
+	    "\"reason\":\"lstat: Not a directory\""));
 	forget();
 }
 END_TEST
@@ -685,7 +695,7 @@ unit_suite(void)
 	tcase_add_test(tc, collect_records_labels);
 	tcase_add_test(tc, collect_skips_its_own_output);
 	tcase_add_test(tc, collect_takes_each_path_once);
-	tcase_add_test(tc, collect_missing_path_is_not_a_failure);
+	tcase_add_test(tc, collect_missing_path_is_a_recorded_failure);
 	tcase_add_test(tc, collect_reports_unreadable_file_and_warns);
 	tcase_add_test(tc, collect_compresses_with_zstd);
 	tcase_add_test(tc, collect_adds_payload_manifests_for_more_algorithms);
