@@ -483,6 +483,10 @@ collect(struct cust_ctx *ctx, struct args *a, struct cust_collect_opts *co,
 		return r == CUST_FAILED ? EXIT_USAGE : EXIT_FATAL;
 	}
 	rc = r == CUST_WARN ? EXIT_PARTIAL : EXIT_DONE;
+	if (res.artefacts_run == 0)
+		warnmsg("no artefact was run: all %zu were skipped (see "
+		    "acquisition.json), so nothing was collected",
+		    res.artefacts_skipped);
 	if (res.untimestamped)
 		warn2("untimestamped: ", res.tsa_error);
 	if (o->path != NULL && finish_output(o, &res) != EXIT_DONE)

@@ -275,7 +275,8 @@ struct cust_collect_result {
  * later); it stays there.  Descriptors the caller opened before (out_fd,
  * spool_dirfd) keep their own mounts.  Returns CUST_OK
  * when every artefact was taken, CUST_WARN when some could not be (each is
- * in files.jsonl and was passed to notify), CUST_FAILED for bad options and
+ * in files.jsonl and was passed to notify) or when no artefact was run at
+ * all (every one skipped, res->artefacts_run 0), CUST_FAILED for bad options and
  * CUST_FATAL when the bundle could not be written; then the output is not a
  * valid bundle.  Release the result with cust_collect_result_fini().
  */

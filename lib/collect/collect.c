@@ -952,7 +952,9 @@ cust_collect(struct cust_ctx *ctx, const struct cust_collect_opts *o,
 		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "public key");
 		goto out;
 	}
-	r = res->failed > 0 ? CUST_WARN : CUST_OK;
+	/* A manifest all of whose artefacts are for another system collects
+	 * nothing: sealed, but not a complete collection. */
+	r = res->failed > 0 || res->artefacts_run == 0 ? CUST_WARN : CUST_OK;
 out:
 	teardown(&run);
 	return r;

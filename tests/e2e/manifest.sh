@@ -47,6 +47,22 @@ expect_out_match "the summary counts it" '^artefacts: +1 run, 1 not run'
 run "$CUSTODY" verify b.tar
 expect_rc "the bundle verifies (origin unverified)" 4
 
+# A manifest for another system: every artefact skipped, nothing collected.
+cat >other.yaml <<YAML
+version: 1.0
+artifacts:
+  -
+    description: not for this system
+    supported_os: [freebsd]
+    collector: file
+    path: $T/host/var/log
+YAML
+run "$CUSTODY" collect -m other.yaml -o other.tar
+expect_rc "a manifest whose every artefact is skipped: partial" 1
+expect_err "and collect says so" \
+    "custody: no artefact was run: all 1 were skipped (see acquisition.json), so nothing was collected"
+expect_out_match "the summary counts it" '^artefacts: +0 run, 1 not run'
+
 # Every UAC artifact file we carry loads unchanged.
 n=0
 while IFS= read -r f; do
