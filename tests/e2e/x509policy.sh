@@ -143,16 +143,29 @@ expect_rc "--tsa-ca FIFO is refused at once" 2
 # over the bundle's own tag manifest, a day in the past, and put in the
 # place of the collector's (the minisign signature does not cover it).
 sign_at() {	# OFFSET CERT OUT: a CAdES detached signature over $TM
-	faketime -f "$1" openssl cms -sign -binary -cades -nosmimecap \
+	at "$1" openssl cms -sign -binary -cades -nosmimecap \
 	    -md sha256 -in "$TM" -signer "$2.pem" -inkey "$2.key" \
 	    -outform DER -out "$3" 2>/dev/null
 }
 export FAKETIME_DONT_FAKE_MONOTONIC=1
-# faketime preloads its library before AddressSanitizer's runtime, which
-# ASan refuses by default; the order is harmless here (faketime only wraps
-# the clock calls).
+# libfaketime is preloaded before AddressSanitizer's runtime, which ASan
+# refuses by default; the order is harmless here (it only wraps the clock
+# calls).
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-if command -v faketime >/dev/null && faketime -f -1d true 2>/dev/null; then
+# The library itself, not the faketime wrapper: the wrapper shares its
+# clock through a named semaphore, and one left by a killed run under a
+# recycled PID makes it fail ("sem_open: File exists").
+FT_LIB=
+for f in /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1; do
+	[ -f "$f" ] && FT_LIB=$f && break
+done
+# at OFFSET CMD...: run CMD with its clock moved by OFFSET ("-1d").
+at() {
+	local offset=$1
+	shift
+	LD_PRELOAD=$FT_LIB FAKETIME=$offset "$@"
+}
+if [ -n "$FT_LIB" ] && [ "$(at -2d date -u +%F)" != "$(date -u +%F)" ]; then
 	HAVE_FAKETIME=1
 else
 	HAVE_FAKETIME=0
@@ -182,33 +195,31 @@ fi
 # fails; with a verified token from that time over the signature, the
 # same certificate passes, judged at genTime.
 if [ $HAVE_FAKETIME = 1 ]; then
-	faketime -f -20d openssl req -x509 -new -newkey ec \
+	at -20d openssl req -x509 -new -newkey ec \
 	    -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout oldca.key \
 	    -out oldca.pem -days 60 -subj "/CN=Old Root" -config pki.cnf \
 	    -extensions ca 2>/dev/null || exit 99
 	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	    -keyout old.key -out old.csr -subj "/CN=Expired Signer" \
 	    -config pki.cnf 2>/dev/null || exit 99
-	faketime -f -10d openssl x509 -req -in old.csr -CA oldca.pem \
+	at -10d openssl x509 -req -in old.csr -CA oldca.pem \
 	    -CAkey oldca.key -CAcreateserial -days 3 -extfile pki.cnf \
 	    -extensions signer -out old.pem 2>/dev/null || exit 99
 	make_tsa oldtsa oldca || exit 99
-	faketime -f -20d openssl x509 -req -in oldtsa/tsa.csr -CA oldca.pem \
+	at -20d openssl x509 -req -in oldtsa/tsa.csr -CA oldca.pem \
 	    -CAkey oldca.key -CAcreateserial -days 60 -extfile pki.cnf \
 	    -extensions tsa -out oldtsa/tsa.pem 2>/dev/null || exit 99
 	# The TSA's clock too is 8 days behind (openssl ts -reply inherits it).
-	# shellcheck disable=SC2016 # expanded by the inner sh
-	FT_LIB=$(faketime -f +0 sh -c 'echo "$LD_PRELOAD"')
-	LD_PRELOAD=$FT_LIB FAKETIME=-8d start_tsa oldtsa || exit 99
+	at -8d start_tsa oldtsa || exit 99
 	for ext in tar tar.zst; do
-		faketime -f -8d "$CUSTODY" collect --no-nice --cert old.pem \
+		at -8d "$CUSTODY" collect --no-nice --cert old.pem \
 		    --key old.key --evidence-id B -o old.$ext tree \
 		    >/dev/null || exit 99
 		run "$CUSTODY" verify --ca oldca.pem old.$ext
 		expect_rc "old.$ext: an expired signer, back-dated" 1
 		expect_err "is judged at the present time, and named" \
 		    "custody: $P7S: X.509 signature: certificate verify error (Verify error: certificate has expired)"
-		faketime -f -8d "$CUSTODY" collect --no-nice --cert old.pem \
+		at -8d "$CUSTODY" collect --no-nice --cert old.pem \
 		    --key old.key --evidence-id B --tsa "$TSA_URL" \
 		    -o oldts.$ext tree >/dev/null || exit 99
 		run "$CUSTODY" verify --ca oldca.pem --tsa-ca oldca.pem \
