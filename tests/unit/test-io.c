@@ -45,21 +45,17 @@ teardown(void)
 	cust_ctx_free(ctx);
 }
 
-/* A file NAME of N bytes of 'x'; its path. */
+/* A file NAME of N bytes of 'x' (harness put()); its path. */
 static const char *
 fill(const char *name, size_t n)
 {
-	const char *p = path(name);
 	char *b;
-	int fd;
 
 	ck_assert_ptr_nonnull(b = malloc(n + 1));
 	memset(b, 'x', n);
-	ck_assert_int_ge(fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600), 0);
-	ck_assert_int_eq(cust_write_all(fd, b, n), 0);
-	ck_assert_int_eq(close(fd), 0);
+	put(name, b, n);
 	free(b);
-	return p;
+	return path(name);
 }
 
 /* Reading P with bound MAX fails with "P: REASON" and leaves nothing. */
