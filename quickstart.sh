@@ -88,18 +88,16 @@ fuzz_build() {
 # a time (each still gets its seconds); its results join the count.  Long
 # runs: HACKING.md, Fuzzing.
 fuzz() {
-	if ! wait "$1"; then
-		cat build-fuzz.log >&2 2>/dev/null || :
-		echo "quickstart: the fuzz targets did not build" >&2
-		return 1
-	fi
 	tests/fuzz/run.sh -t "${FUZZ_SECONDS:-10}" -p 2 build-fuzz
 }
 
 # Both builds' suites at once, the longest tests first in each: many
 # tests wait (on the disk's syncs, on throttled reads, on signals), and
-# four at a time keep two cores busy where two at a time did not.  Each
-# suite's output is shown when it ends.
+# four at a time keep two cores busy where two at a time did not.  The
+# fuzz runs start when the plain suite ends and share the machine with
+# the sanitizer suite's last tests instead of waiting for them: each
+# target still runs its seconds, with fewer executions in them.  Each
+# output is shown when it ends.
 suites() {
 	meson test -C build --print-errorlogs >build.test.log 2>&1 &
 	plain=$!
@@ -112,10 +110,24 @@ suites() {
 	wait $plain || ok=1
 	stage "the tests of build"
 	cat build.test.log
+	fz=
+	if wait "$1"; then
+		fuzz >fuzz.log 2>&1 &
+		fz=$!
+	else
+		cat build-fuzz.log >&2 2>/dev/null || :
+		echo "quickstart: the fuzz targets did not build" >&2
+		ok=1
+	fi
 	wait $asan || ok=1
 	stage "the tests of build-asan"
 	cat build-asan.test.log
-	rm -f build.test.log build-asan.test.log
+	if [ -n "$fz" ]; then
+		wait $fz || ok=1
+		stage "the fuzz runs"
+		cat fuzz.log
+	fi
+	rm -f build.test.log build-asan.test.log fuzz.log
 	return $ok
 }
 
@@ -158,9 +170,7 @@ test)
 	fuzz_build &
 	fb=$!
 	rc=0
-	suites || rc=1
-	fuzz $fb || rc=1
-	stage "the fuzz runs"
+	suites $fb || rc=1
 	count build/meson-logs/testlog.json build-asan/meson-logs/testlog.json \
 	    build-fuzz/fuzz/results.json
 	exit $rc

@@ -30,7 +30,7 @@
 #undef ck_assert_msg
 #define ck_assert_msg(expr, ...) \
 	((expr) ? (void)0 : _ck_assert_failed(__FILE__, __LINE__, \
-	    "Assertion '" #expr "' failed", ## __VA_ARGS__))
+	    "Assertion '" #expr "' failed", __VA_ARGS__))
 
 /* Defined by each test file: its suite, cases and fixtures. */
 Suite	*unit_suite(void);
