@@ -5,6 +5,7 @@
 # under strace, which watches every call that could create, change or
 # remove a file; the bundle arrives over the connection and verifies here.
 # Without root or sshd, the same collection runs without ssh, and says so.
+# (start_sshd is in lib.sh.)
 . "$E2E_LIB"
 
 if [ -n "$ASAN" ]; then
@@ -27,48 +28,13 @@ CALLS=$CALLS,setxattr,lsetxattr,removexattr,lremovexattr,memfd_create,mount
 CALLS=$CALLS,unshare,execve
 COLLECT="strace -f -qq -e trace=$CALLS $(printf %q "$CUSTODY") collect --no-nice --case SSH-1 -o - $(printf %q "$T/tree")"
 
-# An sshd of our own: root only (privilege separation), a free port.
-SSHD=/usr/sbin/sshd
 via=
-if [ "$(id -u)" = 0 ] && [ -x "$SSHD" ] && command -v ssh >/dev/null &&
-    command -v ssh-keygen >/dev/null; then
-	mkdir -p ssh /run/sshd
-	chmod 700 ssh
-	ssh-keygen -q -t ed25519 -N '' -f ssh/host_key
-	ssh-keygen -q -t ed25519 -N '' -f ssh/client_key
-	cp ssh/client_key.pub ssh/authorized_keys
-	PORT=$(python3 -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	cat >ssh/sshd_config <<CONF
-ListenAddress 127.0.0.1
-HostKey $T/ssh/host_key
-AuthorizedKeysFile $T/ssh/authorized_keys
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-PidFile none
-LogLevel ERROR
-CONF
-	"$SSHD" -D -e -f "$T/ssh/sshd_config" -p "$PORT" 2>sshd.log &
-	SSHD_PID=$!
-	trap 'kill "$SSHD_PID" 2>/dev/null; wait "$SSHD_PID" 2>/dev/null
-	    chmod -R u+rwx "$T" 2>/dev/null; rm -rf "$T"' EXIT
-	sshc() {
-		ssh -p "$PORT" -i "$T/ssh/client_key" -o BatchMode=yes \
-		    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-		    -o LogLevel=ERROR root@127.0.0.1 "$@"
-	}
-	if wait_for 20 sshc true 2>ssh.err; then
-		via=ssh
-	else
-		sed 's/^/# /' sshd.log ssh.err | tail -5
-	fi
+if start_sshd; then
+	via=ssh
 fi
 
 if [ "$via" = ssh ]; then
-	ok "an sshd of the test's own answers on 127.0.0.1:$PORT"
+	ok "an sshd of the test's own answers on 127.0.0.1:$SSH_PORT"
 	sshc "$COLLECT" >host.tar 2>trace.log
 	RC=$?
 	check "ssh host custody collect -o - > host.tar completes" \
