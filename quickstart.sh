@@ -16,6 +16,9 @@ cd "$(dirname "$0")"
 
 BUILD_DEPS="gcc pkg-config meson ninja-build libarchive-dev libssl-dev
 libmagic-dev libmagic-mgc libyaml-dev libjansson-dev libzstd-dev check"
+# The static build (the responder's kit) links libmagic.a, which needs
+# these archives too; Debian's libmagic-dev does not pull them in.
+STATIC_DEPS="liblzma-dev libbz2-dev zlib1g-dev"
 TEST_DEPS="python3 zstd minisign sleuthkit openssl util-linux bsdutils
 coreutils tar libarchive-tools mandoc time strace faketime
 debhelper dpkg-dev ansible-core openssh-server openssh-client"
@@ -153,7 +156,7 @@ collect)
 	../build/cmd/custody collect
 	;;
 test)
-	install $BUILD_DEPS $TEST_DEPS $FUZZ_DEPS
+	install $BUILD_DEPS $STATIC_DEPS $TEST_DEPS $FUZZ_DEPS
 	START=$(date +%s)
 	rc=0
 	build build
@@ -179,7 +182,7 @@ test)
 static)
 	# The responder's kit alone: one statically linked, stripped custody
 	# in build-static/cmd/custody (README, "The responder's kit").
-	install $BUILD_DEPS
+	install $BUILD_DEPS $STATIC_DEPS
 	build build-static -Dstatic=true -Dstrip=true
 	;;
 *)
