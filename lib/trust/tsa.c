@@ -175,6 +175,18 @@ lookup(const char *host, const char *port, struct addrinfo **res)
 #define forget(res)	freeaddrinfo(res)
 #endif
 
+/* The host to look up, owned: OSSL_HTTP_parse_url keeps an IPv6
+ * literal's brackets, which the Host header wants and a lookup does not. */
+static char *
+bare_host(const char *host)
+{
+	size_t n = strlen(host);
+
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']')
+		return strndup(host + 1, n - 2);
+	return strdup(host);
+}
+
 /*
  * Connect to the TSA ourselves, so that a refused or unresolvable server
  * is named as such; OpenSSL's own connect retries a refusal until its
@@ -185,8 +197,13 @@ dial(struct cust_ctx *ctx, const char *url, struct http *h, int timeout)
 {
 	struct addrinfo *res, *a;
 	int fd = -1, err = 0, g;
+	char *name;
 
-	if ((g = lookup(h->host, h->port, &res)) != 0)
+	if ((name = bare_host(h->host)) == NULL)
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "%s", url);
+	g = lookup(name, h->port, &res);
+	free(name);
+	if (g != 0)
 		return cust_set_error(ctx, 0, CUST_FAILED, "%s: %s", url,
 		    lookup_error(g));
 	for (a = res; a != NULL && fd < 0; a = a->ai_next) {

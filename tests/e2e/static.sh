@@ -35,6 +35,23 @@ check "no ELF interpreter (no ld.so to run it)" \
 check "no dynamic section" \
     bash -c "! LC_ALL=C readelf -dW '$S' | grep -q NEEDED"
 
+# No name service: a TSA named by a name is refused as such, and the
+# collection is sealed untimestamped; one named by its address is dialled
+# (a port where nothing listens: refused).
+mkdir tsatree
+printf 'x\n' >tsatree/x
+PORT=$(python3 -c 'import socket; s = socket.socket()
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+run "$S" collect --no-nice --tsa "http://localhost:$PORT/" -o name.tar tsatree
+expect_rc "--tsa with a host name: the collection completes" 0
+expect_err "untimestamped: no name looked up" "custody: untimestamped: http://localhost:$PORT/: not an IP address (this static build looks up no names: give the TSA's address)"
+run "$S" collect --no-nice --tsa "http://127.0.0.1:$PORT/" -o v4.tar tsatree
+expect_err "--tsa with an IPv4 address is dialled" \
+    "custody: untimestamped: http://127.0.0.1:$PORT/: Connection refused"
+run "$S" collect --no-nice --tsa "http://[::1]:$PORT/" -o v6.tar tsatree
+expect_err_match "and with an IPv6 address, in brackets" \
+    "^custody: untimestamped: http://\\[::1\\]:$PORT/: (Connection refused|Cannot assign requested address|Network is unreachable|Address family not supported by protocol)\$"
+
 # A library that logs the path of every open, fopen and exec of the
 # process it is loaded into, to $HOOK_LOG, through the real functions.
 cat >hook.c <<'C'
