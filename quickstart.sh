@@ -6,6 +6,8 @@
 #   ./quickstart.sh test      install what is missing, build (plain and
 #                             ASan+UBSan) and run the whole test suite,
 #                             then each fuzz target briefly (clang)
+#   ./quickstart.sh static    install what is missing and build the
+#                             static custody (build-static/cmd/custody)
 #
 # Run as root: packages are installed with apt-get, and a collection of
 # the whole machine needs to read what only root may read.
@@ -14,8 +16,12 @@ cd "$(dirname "$0")"
 
 BUILD_DEPS="gcc pkg-config meson ninja-build libarchive-dev libssl-dev
 libmagic-dev libmagic-mgc libyaml-dev libjansson-dev libzstd-dev check"
+# The static build (the responder's kit) links libmagic.a, which needs
+# these archives too; Debian's libmagic-dev does not pull them in.
+STATIC_DEPS="liblzma-dev libbz2-dev zlib1g-dev"
 TEST_DEPS="python3 zstd minisign sleuthkit openssl util-linux bsdutils
-coreutils tar libarchive-tools mandoc time strace faketime"
+coreutils tar libarchive-tools mandoc time strace faketime
+debhelper dpkg-dev ansible-core openssh-server openssh-client"
 # The libFuzzer targets of tests/fuzz (clang 14 and its runtimes).
 FUZZ_DEPS="clang libclang-rt-14-dev"
 
@@ -99,7 +105,8 @@ fuzz() {
 # target still runs its seconds, with fewer executions in them.  Each
 # output is shown when it ends.
 suites() {
-	meson test -C build --print-errorlogs >build.test.log 2>&1 &
+	CUSTODY_STATIC=$(pwd)/build-static/cmd/custody \
+	    meson test -C build --print-errorlogs >build.test.log 2>&1 &
 	plain=$!
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -161,22 +168,35 @@ collect)
 	../build/cmd/custody collect
 	;;
 test)
-	install $BUILD_DEPS $TEST_DEPS $FUZZ_DEPS
+	install $BUILD_DEPS $STATIC_DEPS $TEST_DEPS $FUZZ_DEPS
 	START=$(date +%s)
+	rc=0
 	build build
+	# The static binary (the responder's kit, tests/e2e/static.sh)
+	# builds beside build-asan, at the lowest priority: only the
+	# binary, no tests.
+	(setsid -w sh -c 'echo 19 >/proc/self/autogroup 2>/dev/null
+	    exec nice -n 19 "$0" static' ./quickstart.sh) &
+	sb=$!
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
 	    -Dbuildtype=debugoptimized
-	stage "build and build-asan"
+	wait $sb || rc=1
+	stage "build, build-static and build-asan"
 	fuzz_build &
 	fb=$!
-	rc=0
 	suites $fb || rc=1
 	count build/meson-logs/testlog.json build-asan/meson-logs/testlog.json \
 	    build-fuzz/fuzz/results.json
 	exit $rc
 	;;
+static)
+	# The responder's kit alone: one statically linked, stripped custody
+	# in build-static/cmd/custody (README, "The responder's kit").
+	install $BUILD_DEPS $STATIC_DEPS
+	build build-static -Dstatic=true -Dstrip=true
+	;;
 *)
-	echo "usage: ./quickstart.sh collect | test" >&2
+	echo "usage: ./quickstart.sh collect | test | static" >&2
 	exit 2
 	;;
 esac

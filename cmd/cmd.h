@@ -45,6 +45,9 @@ struct cmd {
 extern const struct cmd cmd_collect, cmd_verify, cmd_show, cmd_keygen,
     cmd_manifests, cmd_timestamp, cmd_transfer, cmd_log, cmd_extract;
 
+/* custody --version: the version, the linking, the libraries, the
+ * binary's SHA-256 (version.c); returns EXIT_DONE. */
+int	print_version(void);
 /* SIG is ignored as inherited (nohup ignores SIGHUP): it stays so. */
 bool	caller_ignores(int sig);
 /* S ends with SUFFIX. */

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "cmd.h"
 
 static const struct cmd *const cmds[] = {
@@ -34,6 +36,14 @@ main(int argc, char **argv)
 	};
 	int ch;
 
+	/* OpenSSL's configuration file (OPENSSL_CONF, openssl.cnf) could
+	 * load engines or providers from the host, and change what a
+	 * digest or a signature means: never read.  Before any other call
+	 * to OpenSSL, which would load it. */
+	if (OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) != 1) {
+		warnmsg("OpenSSL cannot start");
+		return EXIT_FATAL;
+	}
 	/* A closed stdout must be an error we report, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
 	/* Unbuffered, stderr made a write(2) of every byte safe_fputs()
@@ -47,8 +57,7 @@ main(int argc, char **argv)
 			list(stdout);
 			return EXIT_DONE;
 		case 'V':
-			printf("custody %s\n", cust_version);
-			return EXIT_DONE;
+			return print_version();
 		default:
 			list(stderr);
 			return EXIT_USAGE;

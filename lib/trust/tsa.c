@@ -11,6 +11,8 @@
  * bounded and must be exactly one DER object.
  */
 #include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -107,6 +109,84 @@ await(int fd, int ms)
 	return err;
 }
 
+#ifdef CUST_STATIC
+/*
+ * The static build (meson -Dstatic=true) links no name service: glibc's
+ * getaddrinfo would load NSS modules and read nsswitch.conf, resolv.conf
+ * and gai.conf of a host that may be compromised.  The TSA is then named
+ * by its address, and *res is one addrinfo, owned, freed with free().
+ */
+struct numeric {
+	struct addrinfo		ai;
+	struct sockaddr_in6	sa;	/* or a sockaddr_in, which is shorter */
+};
+
+static int
+lookup(const char *host, const char *port, struct addrinfo **res)
+{
+	struct numeric *n;
+	struct sockaddr_in *in4;
+	unsigned long p;
+	char *end;
+
+	p = strtoul(port, &end, 10);
+	if (*port < '0' || *port > '9' || *end != '\0' || p > 65535)
+		return EAI_SERVICE;
+	if ((n = calloc(1, sizeof(*n))) == NULL)
+		return EAI_MEMORY;
+	in4 = (struct sockaddr_in *)(void *)&n->sa;
+	n->ai.ai_socktype = SOCK_STREAM;
+	n->ai.ai_addr = (struct sockaddr *)&n->sa;
+	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)p);
+		n->ai.ai_addrlen = sizeof(*in4);
+	} else if (inet_pton(AF_INET6, host, &n->sa.sin6_addr) == 1) {
+		n->sa.sin6_family = AF_INET6;
+		n->sa.sin6_port = htons((uint16_t)p);
+		n->ai.ai_addrlen = sizeof(n->sa);
+	} else {
+		free(n);
+		return EAI_NONAME;
+	}
+	n->ai.ai_family = n->ai.ai_addr->sa_family;
+	*res = &n->ai;
+	return 0;
+}
+
+static const char *
+lookup_error(int g)
+{
+	return g == EAI_NONAME ? "not an IP address (this static build "
+	    "looks up no names: give the TSA's address)" : gai_strerror(g);
+}
+
+#define forget(res)	free(res)
+#else
+static int
+lookup(const char *host, const char *port, struct addrinfo **res)
+{
+	const struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
+
+	return getaddrinfo(host, port, &hints, res);
+}
+
+#define lookup_error(g)	gai_strerror(g)
+#define forget(res)	freeaddrinfo(res)
+#endif
+
+/* The host to look up, owned: OSSL_HTTP_parse_url keeps an IPv6
+ * literal's brackets, which the Host header wants and a lookup does not. */
+static char *
+bare_host(const char *host)
+{
+	size_t n = strlen(host);
+
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']')
+		return strndup(host + 1, n - 2);
+	return strdup(host);
+}
+
 /*
  * Connect to the TSA ourselves, so that a refused or unresolvable server
  * is named as such; OpenSSL's own connect retries a refusal until its
@@ -115,12 +195,17 @@ await(int fd, int ms)
 static int
 dial(struct cust_ctx *ctx, const char *url, struct http *h, int timeout)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *a;
+	struct addrinfo *res, *a;
 	int fd = -1, err = 0, g;
+	char *name;
 
-	if ((g = getaddrinfo(h->host, h->port, &hints, &res)) != 0)
+	if ((name = bare_host(h->host)) == NULL)
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "%s", url);
+	g = lookup(name, h->port, &res);
+	free(name);
+	if (g != 0)
 		return cust_set_error(ctx, 0, CUST_FAILED, "%s: %s", url,
-		    gai_strerror(g));
+		    lookup_error(g));
 	for (a = res; a != NULL && fd < 0; a = a->ai_next) {
 		fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, a->ai_protocol);
@@ -136,7 +221,7 @@ dial(struct cust_ctx *ctx, const char *url, struct http *h, int timeout)
 			fd = -1;
 		}
 	}
-	freeaddrinfo(res);
+	forget(res);
 	if (fd < 0)
 		return cust_set_error(ctx, err, CUST_FAILED, "%s", url);
 	if ((h->conn = BIO_new_socket(fd, BIO_CLOSE)) == NULL) {

@@ -74,7 +74,10 @@ check "not a checkout: exit 1" test "$RC" -eq 1 -a -z "$OUT"
 run python3 "$VERSION_PY" "$SOURCE_ROOT" "$PROJECT"
 want=${OUT:-$PROJECT}
 run "$CUSTODY" --version
-same "custody --version: custody $want" "$OUT" "custody $want"
+same "custody --version: custody $want" "${OUT%%$'\n'*}" "custody $want"
+expect_out_match "--version says how it is linked" '^linked: dynamic$'
+expect_out_match "and the SHA-256 of the binary" \
+    "^sha256: $(sha256sum <"$CUSTODY" | cut -c1-64) /proc/self/exe\$"
 if [ "$want" != "$PROJECT" ]; then
 	hash=${want%-dirty}
 	hash=${hash##*-g}
@@ -115,7 +118,7 @@ for m in "$SOURCE_ROOT"/manifests/*.yaml; do
 done
 run "$P/bin/custody" --version
 same "the installed binary's version is the tested build's" \
-    "$OUT" "custody $want"
+    "${OUT%%$'\n'*}" "custody $want"
 
 # `custody manifests` lists the installed ones by the name -m takes.
 run "$P/bin/custody" manifests

@@ -213,3 +213,50 @@ peak() {
 	mv "$T/.err2" "$T/.err"
 	ERR=$(<"$T/.err")
 }
+
+# start_sshd: an sshd of the test's own on 127.0.0.1:$SSH_PORT (root only:
+# privilege separation), a throwaway host key, root's login by the key
+# $SSH_KEY alone; stopped when the test ends.  `sshc ARGS...` runs ssh to
+# it.  False, with the reason on stdout as a comment, when it cannot run.
+start_sshd() {
+	local d=$T/sshd
+	if [ "$(id -u)" != 0 ] || [ ! -x /usr/sbin/sshd ] ||
+	    ! command -v ssh >/dev/null || ! command -v ssh-keygen >/dev/null; then
+		echo "# no sshd of our own: needs root and openssh-server"
+		return 1
+	fi
+	mkdir -p "$d" /run/sshd && chmod 700 "$d" &&
+	ssh-keygen -q -t ed25519 -N '' -f "$d/host_key" &&
+	ssh-keygen -q -t ed25519 -N '' -f "$d/client_key" &&
+	cp "$d/client_key.pub" "$d/authorized_keys" || return 1
+	SSH_KEY=$d/client_key
+	SSH_PORT=$(python3 -c 'import socket; s = socket.socket()
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	cat >"$d/sshd_config" <<CONF
+ListenAddress 127.0.0.1
+HostKey $d/host_key
+AuthorizedKeysFile $d/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PidFile none
+LogLevel ERROR
+CONF
+	/usr/sbin/sshd -D -e -f "$d/sshd_config" -p "$SSH_PORT" \
+	    2>"$d/sshd.log" &
+	SSHD_PID=$!
+	trap 'kill "$SSHD_PID" 2>/dev/null; wait "$SSHD_PID" 2>/dev/null
+	    chmod -R u+rwx "$T" 2>/dev/null; rm -rf "$T"' EXIT
+	if ! wait_for 20 sshc true 2>"$d/ssh.err"; then
+		sed 's/^/# /' "$d/sshd.log" "$d/ssh.err" | tail -5
+		return 1
+	fi
+}
+
+sshc() {
+	ssh -p "$SSH_PORT" -i "$SSH_KEY" -o BatchMode=yes \
+	    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+	    -o LogLevel=ERROR root@127.0.0.1 "$@"
+}

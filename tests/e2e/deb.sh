@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# deb.sh: the Debian package (issue 25, item 3).  `dpkg-buildpackage -us
+# -uc -b` over a copy of the sources builds a .deb holding the binary, every
+# man page and every shipped manifest; installed, its custody reports the
+# package's version and makes a bundle that verifies (with itself and with
+# the tested build); removed, it leaves nothing.  As root only, and never
+# over a custody package the host has installed already.  The build is a
+# compile of its own, kept cheap: nocheck (the tests are this suite's),
+# noddebs, noopt (-O0: a third less CPU; the package's contents are what is
+# tested here, the optimised code is the plain build's), two jobs.
+. "$E2E_LIB"
+
+if [ -n "$ASAN" ]; then
+	ok "# SKIP the package is built by the plain build's run"
+	done_testing
+fi
+if [ "$(id -u)" != 0 ] || ! command -v dpkg-buildpackage >/dev/null ||
+    ! command -v dh >/dev/null; then
+	ok "# SKIP needs root, dpkg-dev and debhelper"
+	done_testing
+fi
+if dpkg-query -W -f='${Status}' custody 2>/dev/null |
+    grep -q 'ok installed'; then
+	ok "# SKIP a custody package is installed on this host: left alone"
+	done_testing
+fi
+
+# The sources as a release would have them: no build directory, no git.
+mkdir -p pkg/src
+if git -C "$SOURCE_ROOT" rev-parse --show-toplevel >/dev/null 2>&1; then
+	git -C "$SOURCE_ROOT" ls-files -co --exclude-standard -z |
+	    tar -C "$SOURCE_ROOT" --null -T - -cf - | tar -C pkg/src -xf -
+else
+	tar -C "$SOURCE_ROOT" --exclude='./build*' --exclude='./obj-*' \
+	    -cf - . | tar -C pkg/src -xf -
+fi
+rm -rf pkg/src/build pkg/src/build-*
+VERSION=$(cd pkg/src && dpkg-parsechangelog -S Version)
+if (cd pkg/src && DEB_BUILD_OPTIONS="nocheck noddebs noopt parallel=2" \
+    dpkg-buildpackage -us -uc -b) >build.log 2>&1; then
+	ok "dpkg-buildpackage -us -uc -b builds"
+else
+	not_ok "dpkg-buildpackage -us -uc -b builds"
+	tail -30 build.log | sed 's/^/# /'
+	done_testing
+fi
+DEB=$(ls pkg/custody_"$VERSION"_*.deb)
+check "a .deb of version $VERSION" test -f "$DEB"
+dpkg-deb -c "$DEB" | awk '{print $6}' >contents
+check "it holds the binary" grep -qx './usr/bin/custody' contents
+for page in "$SOURCE_ROOT"/man/*.[1-8]; do
+	base=${page##*/}
+	check "and the man page $base" \
+	    grep -qx "./usr/share/man/man${base##*.}/$base.gz" contents
+done
+for m in "$SOURCE_ROOT"/manifests/*.yaml; do
+	check "and the manifest ${m##*/}" \
+	    grep -qx "./usr/share/custody/manifests/${m##*/}" contents
+done
+dpkg-deb -f "$DEB" Depends >depends
+check "it depends on the shared libraries it links" \
+    grep -q 'libssl3.*libzstd1\|libzstd1.*libssl3' depends
+
+# Installed: always removed again, whatever fails.
+trap 'dpkg -r custody >/dev/null 2>&1; chmod -R u+rwx "$T"; rm -rf "$T"' EXIT
+run dpkg -i "$DEB"
+expect_rc "dpkg -i installs it" 0
+run /usr/bin/custody --version
+expect_rc "the installed custody --version" 0
+check "says the package's version" test "${OUT%%$'\n'*}" = "custody $VERSION"
+expect_out_match "and that it is linked dynamically" '^linked: dynamic$'
+run /usr/bin/custody manifests
+expect_out_match "it finds the installed manifests" \
+    '^linux-triage \(installed: /usr/share/custody/manifests/linux-triage\.yaml\)'
+check "man finds its page" test -f /usr/share/man/man1/custody.1.gz
+
+mkdir tree
+make_tree tree
+run /usr/bin/custody collect --no-nice --case DEB-1 -o b.tar tree
+expect_rc "a collection with the installed binary completes" 0
+ID=$(sed -n 's/^seal key: *\([0-9A-F]\{16\}\).*/\1/p' "$T/.out")
+run /usr/bin/custody verify --trusted-key-id "$ID" b.tar
+expect_rc "and its bundle verifies with the installed binary" 0
+run "$CUSTODY" verify --trusted-key-id "$ID" b.tar
+expect_rc "and with the tested build" 0
+
+run dpkg -r custody
+expect_rc "dpkg -r removes it" 0
+check "and the binary is gone" test ! -e /usr/bin/custody
+check "and the manifests" test ! -e /usr/share/custody
+done_testing
