@@ -57,26 +57,30 @@ fi
 run zsh -n "$DIR/_custody"
 expect_rc "zsh: _custody parses" 0
 
-# zcomp TYPED PATTERN: type TYPED and a TAB at an interactive zsh whose
-# fpath holds _custody; succeeds when its output comes to match PATTERN.
-zcomp() {
-	timeout 30 zsh -f -c '
-	    zmodload zsh/zpty || exit 9
-	    zpty z "zsh -f -i"
-	    zpty -w z "PS1=\"> \"; fpath=($1 \$fpath);" \
-	        "autoload -Uz compinit; compinit -u -D; echo READY-\$((6*7))"
-	    zpty -r z out "*READY-42*" || exit 8
-	    zpty -w -n z "$2"$'"'"'\t'"'"'
-	    zpty -r z out "$3"' zsh "$DIR" "$1" "$2" 2>&1
-}
-run zcomp "custody col" '*collect*'
-expect_rc "zsh: custody col<TAB> is collect" 0
-run zcomp "custody collect --ha" '*--hash*'
-expect_rc "zsh: custody collect --ha<TAB> is --hash" 0
-run zcomp "custody verify --pubk" '*--pubkey*'
-expect_rc "zsh: verify's --pubk<TAB> is --pubkey" 0
-run zcomp "custody collect --compress zs" '*zstd*'
-expect_rc "zsh: --compress zs<TAB> is zstd" 0
-run zcomp "custody collect -m linux-t" '*linux-triage*'
-expect_rc "zsh: -m completes a manifest's name" 0
+# One interactive zsh, whose fpath holds _custody, in a pseudo-terminal:
+# for each TYPED|PATTERN it types TYPED and a TAB, awaits PATTERN in what
+# zsh shows, prints "done TYPED" and clears the line.  compinit runs once
+# (it takes seconds on a busy machine).  A completion that never comes
+# leaves that line and the ones after it unprinted when `timeout` ends
+# the run.
+cases=("custody col|*collect*" "custody collect --ha|*--hash*"
+    "custody verify --pubk|*--pubkey*" "custody collect --compress zs|*zstd*"
+    "custody collect -m linux-t|*linux-triage*")
+run timeout 60 zsh -f -c '
+    zmodload zsh/zpty || exit 9
+    zpty z "zsh -f -i"
+    zpty -w z "PS1=\"> \"; fpath=($1 \$fpath);" \
+        "autoload -Uz compinit; compinit -u -D; echo READY-\$((6*7))"
+    zpty -r z out "*READY-42*" || exit 8
+    shift
+    for c in "$@"; do
+        zpty -w -n z "${c%%|*}"$'"'"'\t'"'"'
+        zpty -r z out "${c#*|}" || exit 7
+        print -r -- "done ${c%%|*}"
+        zpty -w -n z $'"'"'\C-u'"'"'
+    done' zsh "$DIR" "${cases[@]}"
+for c in "${cases[@]}"; do
+	check "zsh: ${c%%|*}<TAB> gives ${c#*|}" \
+	    grep -qxF "done ${c%%|*}" <<<"$OUT"
+done
 done_testing
