@@ -57,6 +57,10 @@ for m in "$SOURCE_ROOT"/manifests/*.yaml; do
 	check "and the manifest ${m##*/}" \
 	    grep -qx "./usr/share/custody/manifests/${m##*/}" contents
 done
+check "and the bash completion" \
+    grep -qx './usr/share/bash-completion/completions/custody' contents
+check "and the zsh completion" \
+    grep -qx './usr/share/zsh/vendor-completions/_custody' contents
 dpkg-deb -f "$DEB" Depends >depends
 check "it depends on the shared libraries it links" \
     grep -q 'libssl3.*libzstd1\|libzstd1.*libssl3' depends
