@@ -154,6 +154,13 @@ bag_name(const char *evidence, const char *path)
 	return s;
 }
 
+/* The last component of PATH. */
+static const char *
+base_of(const char *path)
+{
+	return strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+}
+
 /* 0 when NAME is free in O->dirfd; EEXIST when it is there (a link,
  * even dangling, counts); another errno when that cannot be known. */
 static int
@@ -197,25 +204,26 @@ static int
 named(struct out *o)
 {
 	const char *base;
-	int fd;
+	int fd = -1;
 
 	if (asprintf(&o->partial, "%s.partial", o->path) < 0) {
 		o->partial = NULL;
 		errno = ENOMEM;
 		return -1;
 	}
-	base = strrchr(o->partial, '/') != NULL ?
-	    strrchr(o->partial, '/') + 1 : o->partial;
-	fd = openat(o->dirfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644);
+	if (strlen(base = base_of(o->partial)) >= sizeof(partial))
+		errno = ENAMETOOLONG;
+	else
+		fd = openat(o->dirfd, base, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		warnmsg("%s: %s%s", o->partial, strerror(errno), errno ==
 		    EEXIST ? " (an interrupted collection's? remove it)" : "");
 		return -1;
 	}
-	snprintf(partial, sizeof(partial), "%s", base);
+	memcpy(partial, base, strlen(base) + 1);
 	partial_dirfd = o->dirfd;
-	partial_set = strlen(base) < sizeof(partial);
+	partial_set = 1;
 	return fd;
 }
 
@@ -235,8 +243,7 @@ check_names(struct out *o)
 	}
 	free(dir);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if ((err = taken(o, strrchr(names[i], '/') != NULL ?
-		    strrchr(names[i], '/') + 1 : names[i])) != 0) {
+		if ((err = taken(o, base_of(names[i]))) != 0) {
 			warnmsg("%s: %s", names[i], strerror(err));
 			return EXIT_FATAL;
 		}
@@ -380,12 +387,6 @@ write_beside(const struct out *o, const char *name, const char *text,
 	close(fd);
 	errno = err;
 	return err != 0 ? -1 : 0;
-}
-
-static const char *
-base_of(const char *path)
-{
-	return strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
 }
 
 /*

@@ -47,7 +47,7 @@ after_kill() {
 sealed=0
 for i in $(seq 1 30); do
 	n=k$i.tar.zst
-	delay=0.$(printf %03d $((RANDOM % 500)))
+	delay=0.$(printf %03d $((RANDOM % 400)))
 	"$CUSTODY" collect --no-nice -o "out/$n" big >/dev/null 2>&1 &
 	pid=$!
 	sleep "$delay"
