@@ -176,7 +176,7 @@ taken(const struct out *o, const char *name)
 /*
  * An unnamed file in the output's directory, to be named when sealed:
  * only where it can be named later without privilege, through
- * /proc/self/fd (linkat with AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH).
+ * /proc/self/fd (linkat with AT_EMPTY_PATH may need CAP_DAC_READ_SEARCH).
  */
 static int
 unnamed(struct out *o)
@@ -219,6 +219,8 @@ named(struct out *o)
 	if (fd < 0) {
 		warnmsg("%s: %s%s", o->partial, strerror(errno), errno ==
 		    EEXIST ? " (an interrupted collection's? remove it)" : "");
+		free(o->partial);	/* not ours: never removed */
+		o->partial = NULL;
 		return -1;
 	}
 	memcpy(partial, base, strlen(base) + 1);
@@ -273,8 +275,7 @@ open_output(struct out *o, const char *arg, bool zstd)
 	    || asprintf(&o->logname, "%s.custody", o->path) < 0)
 		return warnmsg("out of memory"), EXIT_FATAL;
 	o->zstd = zstd || endswith(o->path, ".zst");
-	o->base = strrchr(o->path, '/') != NULL ? strrchr(o->path, '/') + 1 :
-	    o->path;
+	o->base = base_of(o->path);
 	if ((rc = check_names(o)) != EXIT_DONE)
 		return rc;
 	if ((o->fd = unnamed(o)) < 0 && (errno == EOPNOTSUPP ||

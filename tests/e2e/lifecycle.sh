@@ -160,6 +160,7 @@ if [ -z "${skip_strace:-}" ]; then
 	traced out/p5.tar -e trace=openat $nofile
 	expect_rc "no O_TMPFILE: a .partial already there is not replaced" 3
 	expect_err_match "and is named" '^custody: out/p5.tar.partial: File exists'
+	check "and is left alone" test -e out/p5.tar.partial
 	rm -f out/*
 fi
 
