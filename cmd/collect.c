@@ -489,7 +489,7 @@ collect(struct cust_ctx *ctx, struct args *a, struct cust_collect_opts *co,
 		    res.artefacts_skipped);
 	if (res.untimestamped)
 		warn2("untimestamped: ", res.tsa_error);
-	if (o->path != NULL && finish_output(o, &res) != EXIT_DONE)
+	if (finish_output(o, &res) != EXIT_DONE)
 		rc = EXIT_FATAL;
 	else {
 		stem = a->key != NULL ? key_stem(a->key) : NULL;
@@ -561,7 +561,13 @@ run(int argc, char **argv)
 		be_nice(&co);
 	rc = collect(ctx, &a, &co, &o);
 out:
-	close_output(&o, rc == EXIT_DONE || rc == EXIT_PARTIAL);
+	close_output(&o);
+	if (signal_deferred() != 0) {
+		warnmsg("interrupted once the bundle was sealed: %s kept",
+		    o.published ? "it and what was written beside it are" :
+		    "what was sent is whole, and");
+		rc = 128 + signal_deferred();
+	}
 	free(bag);
 	for (size_t i = 0; paths != NULL && i < a.npaths; i++)
 		free(paths[i]);

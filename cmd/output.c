@@ -1,8 +1,13 @@
 /*
  * output.c: the output file of `custody collect`, from its creation to its
- * end: made new (never over a file, never through a link), removed if a
- * signal or a failure ends the collection before it is sealed, and, once
- * sealed, made durable with its checksum and custody log beside it.
+ * end.  Until it is sealed the bundle has no name: an unnamed O_TMPFILE in
+ * the output's directory, or, where the filesystem has none, NAME.partial.
+ * Only a sealed bundle takes its name, atomically and never over a file
+ * (linkat, or renameat2 with RENAME_NOREPLACE), so that whatever ends the
+ * collection (a signal, a failure, SIGKILL, the OOM killer) no file under
+ * the final name is ever incomplete.  Once named, the bundle is made
+ * durable with its checksum and custody log beside it, and nothing of it
+ * is ever removed: a signal that comes then waits until they are written.
  */
 #include <sys/stat.h>
 
@@ -19,25 +24,42 @@
 #include "cmd.h"
 #include "collect.h"
 
+/* Where the output is, for the signal handler. */
+enum { OUT_NONE, OUT_FILE, OUT_STREAM, OUT_SEALED };
+
 /*
- * The partial output to remove if a signal ends the collection.  It is
- * removed through its directory's descriptor: once the collection has made
- * the mounts read-only for this process, only descriptors opened before
- * can still change the output's directory.
+ * The partial output to remove if a signal ends the collection, when it
+ * has a name (NAME.partial).  It is removed through its directory's
+ * descriptor: once the collection has made the mounts read-only for this
+ * process, only descriptors opened before can still change the output's
+ * directory.  Once the bundle is sealed and named, a signal is only noted
+ * (deferred): the caller ends as it said, after the sidecars.
  */
+static volatile sig_atomic_t state = OUT_NONE;
 static volatile sig_atomic_t partial_set;
+static volatile sig_atomic_t deferred;
 static int partial_dirfd = -1;
 static char partial[4096];
 
 static void
 onsignal(int sig)
 {
-	static const char msg[] = "custody: interrupted: partial bundle "
+	static const char file[] = "custody: interrupted: partial bundle "
 	    "removed, nothing was sealed\n";
+	static const char stream[] = "custody: interrupted: the receiver "
+	    "holds an incomplete stream, which will not verify; nothing was "
+	    "sealed\n";
 
+	if (state == OUT_SEALED) {
+		deferred = sig;
+		return;
+	}
 	if (partial_set)
 		unlinkat(partial_dirfd, partial, 0);
-	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	if (state == OUT_STREAM)
+		(void)!write(STDERR_FILENO, stream, sizeof(stream) - 1);
+	else
+		(void)!write(STDERR_FILENO, file, sizeof(file) - 1);
 	_exit(128 + sig);
 }
 
@@ -49,6 +71,9 @@ catch_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = onsignal;
 	sigfillset(&sa.sa_mask);
+	/* Deferred after sealing: the writes of the sidecars and the summary
+	 * go on. */
+	sa.sa_flags = SA_RESTART;
 	/* SIGINT is caught even where the shell ignores it (a background
 	 * job), so that a caller can still interrupt; a hang-up that the
 	 * caller ignores (nohup) is ignored, and the collection outlives the
@@ -60,6 +85,12 @@ catch_signals(void)
 	/* Over a file size limit, write(2) must fail (EFBIG) so that the
 	 * partial bundle is removed, not kill us and leave it behind. */
 	signal(SIGXFSZ, SIG_IGN);
+}
+
+int
+signal_deferred(void)
+{
+	return deferred;
 }
 
 /* Every byte of S that is not a letter, a digit, '.', '-' or '_' made '_'
@@ -123,10 +154,108 @@ bag_name(const char *evidence, const char *path)
 	return s;
 }
 
+/* The last component of PATH. */
+static const char *
+base_of(const char *path)
+{
+	return strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+}
+
+/* 0 when NAME is free in O->dirfd; EEXIST when it is there (a link,
+ * even dangling, counts); another errno when that cannot be known. */
+static int
+taken(const struct out *o, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(o->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return EEXIST;
+	return errno == ENOENT ? 0 : errno;
+}
+
+/*
+ * An unnamed file in the output's directory, to be named when sealed:
+ * only where it can be named later without privilege, through
+ * /proc/self/fd (linkat with AT_EMPTY_PATH may need CAP_DAC_READ_SEARCH).
+ */
+static int
+unnamed(struct out *o)
+{
+	struct stat a, b;
+	char proc[64];
+	int fd;
+
+	fd = openat(o->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (fstat(fd, &a) != 0 || stat(proc, &b) != 0 ||
+	    a.st_ino != b.st_ino || a.st_dev != b.st_dev) {
+		close(fd);
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	o->unnamed = true;
+	return fd;
+}
+
+/* NAME.partial, new: where the filesystem has no O_TMPFILE. */
+static int
+named(struct out *o)
+{
+	const char *base;
+	int fd = -1;
+
+	if (asprintf(&o->partial, "%s.partial", o->path) < 0) {
+		o->partial = NULL;
+		errno = ENOMEM;
+		return -1;
+	}
+	if (strlen(base = base_of(o->partial)) >= sizeof(partial))
+		errno = ENAMETOOLONG;
+	else
+		fd = openat(o->dirfd, base, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		warnmsg("%s: %s%s", o->partial, strerror(errno), errno ==
+		    EEXIST ? " (an interrupted collection's? remove it)" : "");
+		free(o->partial);	/* not ours: never removed */
+		o->partial = NULL;
+		return -1;
+	}
+	memcpy(partial, base, strlen(base) + 1);
+	partial_dirfd = o->dirfd;
+	partial_set = 1;
+	return fd;
+}
+
+/* The output's directory, and nothing in it under the names we need. */
+static int
+check_names(struct out *o)
+{
+	const char *names[] = { o->sidecar, o->base, o->logname };
+	char *dir;
+	int err;
+
+	if ((dir = strdup(o->path)) == NULL || (o->dirfd = open(dirname(dir),
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		warnmsg("%s: %s", o->path, strerror(errno));
+		free(dir);
+		return EXIT_FATAL;
+	}
+	free(dir);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if ((err = taken(o, base_of(names[i]))) != 0) {
+			warnmsg("%s: %s", names[i], strerror(err));
+			return EXIT_FATAL;
+		}
+	return EXIT_DONE;
+}
+
 int
 open_output(struct out *o, const char *arg, bool zstd)
 {
-	char *dir;
+	int rc;
 
 	o->fd = o->dirfd = -1;
 	o->tty = stdout;
@@ -138,6 +267,7 @@ open_output(struct out *o, const char *arg, bool zstd)
 		}
 		o->fd = STDOUT_FILENO;
 		o->tty = stderr;
+		state = OUT_STREAM;
 		return EXIT_DONE;
 	}
 	o->path = arg != NULL ? strdup(arg) : default_name();
@@ -145,43 +275,29 @@ open_output(struct out *o, const char *arg, bool zstd)
 	    || asprintf(&o->logname, "%s.custody", o->path) < 0)
 		return warnmsg("out of memory"), EXIT_FATAL;
 	o->zstd = zstd || endswith(o->path, ".zst");
-	if (access(o->sidecar, F_OK) == 0) {
-		warnmsg("%s: %s", o->sidecar, strerror(EEXIST));
-		return EXIT_FATAL;
-	}
-	o->fd = open(o->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644);
-	if (o->fd < 0) {
+	o->base = base_of(o->path);
+	if ((rc = check_names(o)) != EXIT_DONE)
+		return rc;
+	if ((o->fd = unnamed(o)) < 0 && (errno == EOPNOTSUPP ||
+	    errno == EISDIR || errno == EINVAL))
+		o->fd = named(o);
+	else if (o->fd < 0)
 		warnmsg("%s: %s", o->path, strerror(errno));
+	if (o->fd < 0)
 		return EXIT_FATAL;
-	}
-	o->created = true;
-	o->base = strrchr(o->path, '/') != NULL ? strrchr(o->path, '/') + 1 :
-	    o->path;
-	if ((dir = strdup(o->path)) == NULL || (o->dirfd = open(dirname(dir),
-	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		warnmsg("%s: %s", o->path, strerror(errno));
-		free(dir);
-		return EXIT_FATAL;
-	}
-	free(dir);
-	if (access(o->logname, F_OK) == 0) {
-		warnmsg("%s: %s", o->logname, strerror(EEXIST));
-		return EXIT_FATAL;
-	}
-	snprintf(partial, sizeof(partial), "%s", o->base);
-	partial_dirfd = o->dirfd;
-	partial_set = strlen(o->base) < sizeof(partial);
+	state = OUT_FILE;
 	return EXIT_DONE;
 }
 
 void
-close_output(struct out *o, bool keep)
+close_output(struct out *o)
 {
-	if (o->created && !keep) {
+	/* Never the final name: only the partial one, while unsealed. */
+	if (o->partial != NULL && !o->published) {
 		partial_set = 0;
-		unlinkat(o->dirfd, o->base, 0);
+		unlinkat(o->dirfd, partial, 0);
 	}
+	free(o->partial);
 	free(o->logname);
 	if (o->fd > STDOUT_FILENO)
 		close(o->fd);
@@ -191,68 +307,136 @@ close_output(struct out *o, bool keep)
 	free(o->sidecar);
 }
 
+/* Name the unnamed file FD NAME in the output's directory, never over a
+ * file: with AT_EMPTY_PATH where allowed, else through /proc/self/fd. */
+static int
+name_fd(const struct out *o, int fd, const char *name)
+{
+	char proc[64];
+
+	if (linkat(fd, "", o->dirfd, name, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno == EEXIST)
+		return -1;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return linkat(AT_FDCWD, proc, o->dirfd, name, AT_SYMLINK_FOLLOW);
+}
+
 /*
- * The custody log's first events beside the bundle, made through the
- * directory opened before the collection (the mounts are read-only now).
- * A bundle is whole without it: a failure is reported, not fatal.
+ * Give the sealed bundle its name, atomically and never over a file.  The
+ * signals that end a collection wait meanwhile: one that comes once the
+ * name is given is only noted.
  */
 static int
-write_log(struct out *o, const struct cust_collect_result *res)
+publish(struct out *o)
 {
-	const char *base = strrchr(o->logname, '/') != NULL ?
-	    strrchr(o->logname, '/') + 1 : o->logname;
-	size_t n = res->log_text != NULL ? strlen(res->log_text) : 0;
-	ssize_t k = 0;
-	int fd;
+	sigset_t all, was;
+	int r;
 
-	if (n == 0)
-		return EXIT_DONE;
-	fd = openat(o->dirfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644);
-	for (size_t off = 0; fd >= 0 && off < n; off += (size_t)k)
-		if ((k = write(fd, res->log_text + off, n - off)) < 0 &&
-		    errno != EINTR)
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &was);
+	if (o->unnamed)
+		r = name_fd(o, o->fd, o->base);
+	else {
+		r = renameat2(o->dirfd, partial, o->dirfd, o->base,
+		    RENAME_NOREPLACE);
+		/* No RENAME_NOREPLACE here: a new link never replaces. */
+		if (r != 0 && errno == EINVAL && (r = linkat(o->dirfd, partial,
+		    o->dirfd, o->base, 0)) == 0)
+			unlinkat(o->dirfd, partial, 0);
+	}
+	if (r == 0) {
+		o->published = true;
+		partial_set = 0;
+		state = OUT_SEALED;
+	} else
+		warnmsg("%s: %s: the sealed bundle could not take its name",
+		    o->path, strerror(errno));
+	sigprocmask(SIG_SETMASK, &was, NULL);
+	return r == 0 ? EXIT_DONE : EXIT_FATAL;
+}
+
+/*
+ * TEXT, N bytes, as NAME beside the bundle, through the directory opened
+ * before the collection (the mounts are read-only now): written unnamed
+ * and then named, so that it is there whole or not at all, where the
+ * filesystem allows; else made new under its name, and removed if it
+ * could not be written.  0, or -1 and errno.
+ */
+static int
+write_beside(const struct out *o, const char *name, const char *text,
+    size_t n)
+{
+	ssize_t k = 0;
+	int fd, err = 0;
+
+	fd = o->unnamed ? openat(o->dirfd, ".", O_TMPFILE | O_WRONLY |
+	    O_CLOEXEC, 0644) : openat(o->dirfd, name, O_WRONLY | O_CREAT |
+	    O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	for (size_t off = 0; off < n; off += (size_t)k)
+		if ((k = write(fd, text + off, n - off)) < 0 && errno != EINTR)
 			break;
 		else if (k < 0)
 			k = 0;
-	if (fd < 0 || k < 0 || fsync(fd) != 0) {
-		warnmsg("%s: %s: the custody log was not written", o->logname,
-		    strerror(errno));
-		if (fd >= 0)
-			unlinkat(o->dirfd, base, 0);
-	} else
-		o->logged = true;
-	if (fd >= 0)
-		close(fd);
-	return EXIT_DONE;
+	if (k < 0 || fsync(fd) != 0 || (o->unnamed && name_fd(o, fd, name) !=
+	    0))
+		err = errno;
+	if (err != 0 && !o->unnamed)
+		unlinkat(o->dirfd, name, 0);
+	close(fd);
+	errno = err;
+	return err != 0 ? -1 : 0;
 }
 
-/* Make the bundle durable and write its checksum beside it. */
+/*
+ * The custody log's first events beside the bundle.  A bundle is whole
+ * without it: a failure is reported, not fatal.
+ */
+static void
+write_log(struct out *o, const struct cust_collect_result *res)
+{
+	size_t n = res->log_text != NULL ? strlen(res->log_text) : 0;
+
+	if (n == 0)
+		return;
+	if (write_beside(o, base_of(o->logname), res->log_text, n) != 0)
+		warnmsg("%s: %s: the custody log was not written", o->logname,
+		    strerror(errno));
+	else
+		o->logged = true;
+}
+
+/* Make the bundle durable, name it and write its checksum beside it. */
 int
 finish_output(struct out *o, const struct cust_collect_result *res)
 {
-	const char *side = strrchr(o->sidecar, '/') != NULL ?
-	    strrchr(o->sidecar, '/') + 1 : o->sidecar;
-	FILE *f;
-	int fd;
+	char *line;
+	int n, r;
 
+	if (o->path == NULL) {
+		state = OUT_SEALED;	/* the stream is whole */
+		return EXIT_DONE;
+	}
 	if (fsync(o->fd) != 0) {
 		warnmsg("%s: %s", o->path, strerror(errno));
 		return EXIT_FATAL;
 	}
-	fd = openat(o->dirfd, side, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644);
-	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
-		warnmsg("%s: %s", o->sidecar, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (publish(o) != EXIT_DONE)
+		return EXIT_FATAL;
+	/* The name as durable as the bytes. */
+	if (fsync(o->dirfd) != 0)
+		warnmsg("%s: %s", o->path, strerror(errno));
+	if ((n = asprintf(&line, "%s  %s\n", res->sha256, o->base)) < 0)
+		return warnmsg("out of memory"), EXIT_FATAL;
+	r = write_beside(o, base_of(o->sidecar), line, (size_t)n);
+	free(line);
+	if (r != 0) {
+		warnmsg("%s: %s: %s is sealed, but its checksum was not "
+		    "written", o->sidecar, strerror(errno), o->path);
 		return EXIT_FATAL;
 	}
-	fprintf(f, "%s  %s\n", res->sha256, o->base);
-	if (fflush(f) != 0 || fsync(fd) != 0 || fclose(f) != 0) {
-		warnmsg("%s: %s", o->sidecar, strerror(errno));
-		unlinkat(o->dirfd, side, 0);
-		return EXIT_FATAL;
-	}
-	return write_log(o, res);
+	write_log(o, res);
+	return EXIT_DONE;
 }

@@ -47,6 +47,7 @@ struct run {
 	struct cust_writer *writer;		/* owned: the archive's */
 	struct cust_pathset *seen;		/* owned */
 	struct cust_mounts *mounts;		/* owned */
+	struct cust_atimes *atimes;		/* owned; NULL when guarded */
 	struct links	 links;			/* hard links stored */
 	struct cust_key	*onetime;		/* owned, when no key given */
 	const struct cust_key *key;		/* borrowed */
@@ -111,21 +112,39 @@ take_failed(struct run *run, const struct cust_entry *e,
 	return record(run, rec, false, false);
 }
 
+/*
+ * Has the atime of E moved since the collector first met it (rec->st
+ * holds that atime)?  Only without the guard's read-only, noatime mounts
+ * can it have: listing a directory or reading a link or a file that is
+ * not ours moves it, and so does an earlier meeting under another name.
+ */
+static bool
+atime_moved(const struct run *run, const struct cust_entry *e,
+    const struct cust_record *rec)
+{
+	const struct stat *was = rec->st;
+	struct timespec bt;
+	struct stat now;
+
+	if (run->res->guarded || e->dirfd < 0 || cust_stat_at(e->dirfd,
+	    e->name, AT_SYMLINK_NOFOLLOW, &now, &bt) != 0 ||
+	    now.st_ino != was->st_ino || now.st_dev != was->st_dev)
+		return false;
+	return now.st_atim.tv_sec != was->st_atim.tv_sec ||
+	    now.st_atim.tv_nsec != was->st_atim.tv_nsec;
+}
+
 static int
 take_link(struct run *run, const struct cust_entry *e, struct cust_record *rec)
 {
 	char target[4096], reason[256];
-	struct timespec bt;
-	struct stat st;
 	ssize_t k;
 
 	/* readlink(2) moves a link's atime; only read-only, noatime mounts
 	 * (guard.c) prevent it, so say when it happened. */
 	k = readlinkat(e->dirfd, e->name, target, sizeof(target));
-	if (k >= 0 && !run->res->guarded &&
-	    cust_stat_at(e->dirfd, e->name, AT_SYMLINK_NOFOLLOW, &st, &bt) == 0)
-		rec->atime_updated = st.st_atim.tv_sec != e->st.st_atim.tv_sec ||
-		    st.st_atim.tv_nsec != e->st.st_atim.tv_nsec;
+	if (k >= 0)
+		rec->atime_updated = atime_moved(run, e, rec);
 	if (k < 0) {
 		rec->status = cust_rec_status_of_errno(errno);
 		because(reason, sizeof(reason), "readlink", errno);
@@ -213,6 +232,13 @@ take_file(struct run *run, const struct cust_entry *e, struct cust_record *rec,
 			close(fd);
 		goto out;
 	}
+	/* A file with other links may have been read under another name:
+	 * its atime is the one it had then, and the read compares with it. */
+	if (fd >= 0 && cust_atimes_first(run->atimes, &t->st) != CUST_OK) {
+		close(fd);
+		r = CUST_FATAL;
+		goto out;
+	}
 	if (fd >= 0 && (r = cust_acquire_fd(run->acq, e, fd, member, t)) !=
 	    CUST_OK)
 		goto out;
@@ -272,19 +298,24 @@ judge(struct run *run, const struct cust_entry *e)
 	struct cust_record rec;
 	struct cust_taken t;
 	char reason[128];
+	struct stat st = e->st;
 
+	/* The atime it had before the collector touched it (a directory
+	 * listed, a file read under another name). */
+	if (cust_atimes_first(run->atimes, &st) != CUST_OK)
+		return CUST_FATAL;
 	begin_record(run, e, &rec);
+	rec.st = &st;
 	if (e->err != 0 || e->what != NULL)
 		return take_failed(run, e, &rec);
-	if (S_ISLNK(e->st.st_mode))
+	if (S_ISLNK(st.st_mode))
 		return take_link(run, e, &rec);
-	if (!S_ISREG(e->st.st_mode) || rec.status == CUST_ST_LISTED) {
-		run->res->recorded++;
-		return record(run, &rec, false, false);
-	}
-	/* Another name of an inode already stored: its content once. */
-	if (rule->collector == CUST_COLLECTOR_FILE &&
-	    (rec.link_of = stored_as(run, &e->st)) != NULL) {
+	/* Not to be read: a directory (listed), another name of a file
+	 * stored, a file only listed. */
+	if (!S_ISREG(st.st_mode) || rec.status == CUST_ST_LISTED ||
+	    (rule->collector == CUST_COLLECTOR_FILE &&
+	    (rec.link_of = stored_as(run, &st)) != NULL)) {
+		rec.atime_updated = atime_moved(run, e, &rec);
 		run->res->recorded++;
 		return record(run, &rec, false, false);
 	}
@@ -294,6 +325,7 @@ judge(struct run *run, const struct cust_entry *e)
 		    (intmax_t)rule->max_size);
 		rec.status = CUST_ST_TOO_LARGE;
 		rec.reason = reason;
+		rec.atime_updated = atime_moved(run, e, &rec);
 		run->res->skipped++;
 		return record(run, &rec, false, false);
 	}
@@ -376,6 +408,7 @@ walk_one(struct run *run, const char *path)
 		.lazy_files = run->rule->collector == CUST_COLLECTOR_FILE ||
 		    run->rule->collector == CUST_COLLECTOR_HASH,
 		.must_exist = run->rule->manifest == NULL,	/* PATHs */
+		.atimes = run->atimes,
 	};
 
 	return cust_walk(run->ctx, &wo, path);
@@ -848,6 +881,8 @@ setup(struct run *run)
 	    &run->acq)) != CUST_OK ||
 	    (r = cust_pathset_new(ctx, &run->seen)) != CUST_OK ||
 	    (r = cust_mounts_load(ctx, &run->mounts)) != CUST_OK ||
+	    (!run->res->guarded && (r = cust_atimes_new(ctx,
+	    &run->atimes)) != CUST_OK) ||
 	    (r = cust_sink_new(ctx, o->out_fd, o->out_name, o->zstd_level,
 	    o->zstd_threads, &run->sink)) != CUST_OK)
 		return r;
@@ -903,6 +938,7 @@ teardown(struct run *run)
 	cust_sink_free(run->sink);
 	cust_pathset_free(run->seen);
 	cust_mounts_free(run->mounts);
+	cust_atimes_free(run->atimes);
 	for (size_t i = 0; i < run->links.n; i++)
 		free(run->links.v[i].stored);
 	free(run->links.v);

@@ -40,6 +40,24 @@ void	cust_mounts_free(struct cust_mounts *);
 /* The type of the filesystem FD is on ("ext4", "nfs4"), or NULL. */
 const char *cust_mounts_type(const struct cust_mounts *, int fd);
 
+/* ------------------------------------------------------------- atimes.c */
+
+/* The atime of each inode when the collector first met it, for those it
+ * may meet again after moving it (directories, files with other links),
+ * when nothing keeps it from moving atimes (no guard.c mounts). */
+struct cust_atimes;
+
+int	cust_atimes_new(struct cust_ctx *, struct cust_atimes **);
+void	cust_atimes_free(struct cust_atimes *);	/* NULL is a no-op */
+/* Keep ST's atime as its inode's first, unless one is kept already:
+ * before the collector does what may move it.  A NULL table keeps
+ * nothing.  CUST_FATAL when out of memory. */
+int	cust_atimes_note(struct cust_atimes *, const struct stat *st);
+/* Put in ST the atime its inode had when first met, if one is kept; a
+ * directory or an inode with other links met for the first time is kept
+ * from ST now.  CUST_FATAL when out of memory. */
+int	cust_atimes_first(struct cust_atimes *, struct stat *st);
+
 /* --------------------------------------------------------------- walk.c */
 
 /* One name met by the walker. */
@@ -77,6 +95,9 @@ struct cust_walk_opts {
 	/* Regular files may come lazy, unstat'ed (a visitor that opens
 	 * them stats them itself), when the rule's tests need no stat. */
 	bool		 lazy_files;
+	/* Where to keep the atimes of directories listed and links read
+	 * (borrowed; NULL when nothing the walk does can move them). */
+	struct cust_atimes *atimes;
 	/* A path that is not there is a failure to record (a PATH operand),
 	 * not a file this host does not have (a manifest's path). */
 	bool		 must_exist;

@@ -590,6 +590,10 @@ consider(struct walk *w, int dirfd, size_t len, const char *name, int depth)
 		memset(&w->e.st, 0, sizeof(w->e.st));
 		return visit(w, dirfd, len, name, depth, errno, "lstat");
 	}
+	/* A directory is stat'ed before it is listed (which may move its
+	 * atime); one listed before (a glob) keeps its atime of then. */
+	if (cust_atimes_first(w->o->atimes, &w->e.st) != CUST_OK)
+		return CUST_FATAL;
 	w->e.name = name;
 	w->e.path = w->path;
 	if (pruned(rule, w->path, name))
@@ -829,8 +833,12 @@ step(struct walk *w, int dirfd, size_t dlen, const char *name, char **rest,
 	}
 	if (nrest == 0)
 		return tree(w, dirfd, (size_t)len, name);
-	if (S_ISLNK(st.st_mode))
+	if (S_ISLNK(st.st_mode)) {
+		/* readlink(2) moves a link's atime: keep the one it had. */
+		if (cust_atimes_note(w->o->atimes, &st) != CUST_OK)
+			return CUST_FATAL;
 		return follow(w, dirfd, (size_t)len, name, rest, nrest, hops);
+	}
 	if (!S_ISDIR(st.st_mode))
 		return missing(w, len, rest, nrest, ENOTDIR);
 	if ((fd = cust_open_dir(dirfd, name)) < 0) {
@@ -847,8 +855,13 @@ glob(struct walk *w, int dirfd, size_t len, char **comps, size_t n, int hops)
 {
 	char **names;
 	size_t nn;
+	struct stat st;
 	int err, r = CUST_OK;
 
+	/* Listing it may move its atime: keep the one it had. */
+	if (w->o->atimes != NULL && fstat(dirfd, &st) == 0 &&
+	    cust_atimes_note(w->o->atimes, &st) != CUST_OK)
+		return CUST_FATAL;
 	if (readnames(dirfd, &names, &nn, &err) != 0)
 		return cust_set_error(w->ctx, ENOMEM, CUST_FATAL, "walk");
 	for (size_t i = 0; r != CUST_FATAL && i < nn; i++)
