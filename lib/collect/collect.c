@@ -114,6 +114,22 @@ take_failed(struct run *run, const struct cust_entry *e,
 	return record(run, rec, false, false);
 }
 
+/*
+ * A /proc file the kernel gives nothing for is no failure: a kernel
+ * thread has no memory (ESRCH on environ, auxv...) and no executable
+ * (ENOENT on exe), and some files refuse every read (EINVAL).
+ */
+static bool
+proc_empty(const struct run *run, const struct cust_entry *e, int err)
+{
+	const char *type;
+
+	if (err != ESRCH && err != EINVAL && err != ENOENT)
+		return false;
+	type = e->dirfd >= 0 ? cust_mounts_type(run->mounts, e->dirfd) : NULL;
+	return type != NULL && strcmp(type, "proc") == 0;
+}
+
 static int
 take_link(struct run *run, const struct cust_entry *e, struct cust_record *rec)
 {
@@ -130,7 +146,8 @@ take_link(struct run *run, const struct cust_entry *e, struct cust_record *rec)
 		rec->atime_updated = st.st_atim.tv_sec != e->st.st_atim.tv_sec ||
 		    st.st_atim.tv_nsec != e->st.st_atim.tv_nsec;
 	if (k < 0) {
-		rec->status = cust_rec_status_of_errno(errno);
+		rec->status = proc_empty(run, e, errno) ? CUST_ST_LISTED :
+		    cust_rec_status_of_errno(errno);
 		because(reason, sizeof(reason), "readlink", errno);
 		rec->reason = reason;
 		/* on_entry() returns at once, and REC with it:
@@ -223,6 +240,8 @@ take_file(struct run *run, const struct cust_entry *e, struct cust_record *rec,
 	if (t->what != NULL || t->err != 0) {
 		because(reason, sizeof(reason), t->what, t->err);
 		rec->reason = reason;
+		if (t->err != 0 && proc_empty(run, e, t->err))
+			rec->status = t->read ? CUST_ST_OK : CUST_ST_LISTED;
 	}
 	if (t->read && store) {
 		rec->stored = stored;
