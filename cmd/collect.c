@@ -65,6 +65,25 @@ seals(FILE *f, const struct out *o, const struct cust_collect_result *res)
 	}
 }
 
+/* The live snapshot and what its cross-views found. */
+static void
+live_summary(FILE *f, const struct cust_collect_result *res)
+{
+	if (!res->live)
+		return;
+	fprintf(f, "live:       %ju processes (%ju gone while read), %ju "
+	    "executables and held files, %ju modules; %ju tables in "
+	    "data/live/ in %.2f s", (uintmax_t)res->live_processes,
+	    (uintmax_t)res->live_gone, (uintmax_t)res->live_blobs,
+	    (uintmax_t)res->live_modules, (uintmax_t)res->live_tables,
+	    res->live_seconds);
+	if (res->live_failed_tables > 0)
+		fprintf(f, ", %ju could not be read",
+		    (uintmax_t)res->live_failed_tables);
+	fprintf(f, "\nfindings:   %ju (%s)\n", (uintmax_t)res->live_findings,
+	    res->live_views);
+}
+
 static void
 summary(const struct out *o, const struct cust_collect_result *res,
     const char *keyfile)
@@ -89,6 +108,7 @@ summary(const struct out *o, const struct cust_collect_result *res,
 	    (uintmax_t)res->failed);
 	fprintf(f, "artefacts:  %zu run, %zu not run (see acquisition.json)\n",
 	    res->artefacts_run, res->artefacts_skipped);
+	live_summary(f, res);
 	if (res->guarded)
 		fprintf(f, "protection: mounts read-only and noatime for this "
 		    "collection\n");
@@ -126,6 +146,8 @@ struct args {
 	const char	*tsa;
 	bool		 zstd;
 	bool		 no_nice;
+	bool		 live, no_live;	/* --live, --no-live */
+	const char	*profile;	/* --profile NAME */
 	char		**argv;		/* owned: argv, in getopt's order */
 	char		**paths;	/* borrowed: in ARGV */
 	size_t		 npaths;
@@ -133,7 +155,60 @@ struct args {
 
 enum { OPT_KEY = 256, OPT_CASE, OPT_EVIDENCE, OPT_EXAMINER, OPT_HASH,
     OPT_ROOT, OPT_COMPRESS, OPT_ONEFS, OPT_RATE, OPT_NICE, OPT_NONICE,
-    OPT_START, OPT_END, OPT_FIELDS, OPT_CERT, OPT_TSA, OPT_TSA_TIMEOUT };
+    OPT_START, OPT_END, OPT_FIELDS, OPT_CERT, OPT_TSA, OPT_TSA_TIMEOUT,
+    OPT_LIVE, OPT_NOLIVE, OPT_PROFILE };
+
+/* --profile NAME: a named collection.  A profile made of manifests would
+ * name them here too; "live" is the live state alone. */
+static const struct profile {
+	const char	*name;
+	enum cust_live_mode live;
+	const char	*what;
+} profiles[] = {
+	{ "live", CUST_LIVE_ONLY, "the live state alone (processes, their "
+	    "executables, the kernel), no files" },
+};
+
+static const struct profile *
+find_profile(const char *name)
+{
+	for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++)
+		if (strcmp(profiles[i].name, name) == 0)
+			return &profiles[i];
+	return NULL;
+}
+
+/*
+ * The live state is taken first by default when collecting the running
+ * host itself (no --root) by manifest; a collection of named PATHs takes
+ * it only with --live.  -1 after a message for options that conflict.
+ */
+static int
+live_mode(const struct args *a, struct cust_collect_opts *co)
+{
+	const struct profile *p = NULL;
+
+	if (a->profile != NULL && (p = find_profile(a->profile)) == NULL)
+		return warnmsg("--profile: %s: unknown profile", a->profile),
+		    -1;
+	if (a->live && a->no_live)
+		return warnmsg("--live: conflicts with --no-live"), -1;
+	if (p != NULL && p->live == CUST_LIVE_ONLY) {
+		if (a->no_live || a->root != NULL || a->nmanifests > 0 ||
+		    a->npaths > 0)
+			return warnmsg("--profile %s: takes the live state "
+			    "alone: no --no-live, --root, -m or PATH",
+			    p->name), -1;
+		co->live = CUST_LIVE_ONLY;
+		return 0;
+	}
+	if (a->live && a->root != NULL)
+		return warnmsg("--live: the live state is this host's, not "
+		    "that of --root"), -1;
+	co->live = a->no_live || a->root != NULL || (a->npaths > 0 &&
+	    !a->live) ? CUST_LIVE_OFF : CUST_LIVE_FIRST;
+	return 0;
+}
 
 /* "YYYY-MM-DD" (START: its first instant; else its last) or a UTC time
  * "YYYY-MM-DDTHH:MM:SSZ". */
@@ -250,6 +325,9 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 		{ "cert", required_argument, NULL, OPT_CERT },
 		{ "tsa", required_argument, NULL, OPT_TSA },
 		{ "tsa-timeout", required_argument, NULL, OPT_TSA_TIMEOUT },
+		{ "live", no_argument, NULL, OPT_LIVE },
+		{ "no-live", no_argument, NULL, OPT_NOLIVE },
+		{ "profile", required_argument, NULL, OPT_PROFILE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -294,6 +372,9 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 			a->zstd = strcmp(optarg, "zstd") == 0;
 			break;
 		case OPT_ONEFS: co->one_file_system = true; break;
+		case OPT_LIVE: a->live = true; break;
+		case OPT_NOLIVE: a->no_live = true; break;
+		case OPT_PROFILE: a->profile = optarg; break;
 		case OPT_NICE: a->no_nice = false; break;
 		case OPT_NONICE: a->no_nice = true; break;
 		case OPT_START:
@@ -335,6 +416,8 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 	}
 	a->paths = argv + optind;
 	a->npaths = (size_t)(argc - optind);
+	if (live_mode(a, co) != 0)
+		return usage(&cmd_collect);
 	return EXIT_DONE;
 }
 
@@ -389,7 +472,7 @@ load_manifests(struct cust_ctx *ctx, const struct args *a,
 	int rc;
 
 	*n = 0;
-	if (a->nmanifests == 0 && a->npaths == 0) {
+	if (a->nmanifests == 0 && a->npaths == 0 && a->profile == NULL) {
 		if (cust_manifest_load_buffer(ctx, cust_default_manifest_name,
 		    cust_default_manifest, cust_default_manifest_len, &m[0])
 		    != CUST_OK)
@@ -483,7 +566,7 @@ collect(struct cust_ctx *ctx, struct args *a, struct cust_collect_opts *co,
 		return r == CUST_FAILED ? EXIT_USAGE : EXIT_FATAL;
 	}
 	rc = r == CUST_WARN ? EXIT_PARTIAL : EXIT_DONE;
-	if (res.artefacts_run == 0)
+	if (res.artefacts_run == 0 && co->live != CUST_LIVE_ONLY)
 		warnmsg("no artefact was run: all %zu were skipped (see "
 		    "acquisition.json), so nothing was collected",
 		    res.artefacts_skipped);
@@ -598,6 +681,12 @@ static const struct help_row options[] = {
 	    "a token over each signature; if it fails, the bundle is still "
 	    "sealed, and untimestamped" },
 	{ "--tsa-timeout S", "seconds to wait for the TSA (default 30)" },
+	{ "--no-live", "leave out the live state (processes, executables, "
+	    "kernel), taken first by default when collecting this host by "
+	    "manifest" },
+	{ "--live", "take the live state also with PATH operands" },
+	{ "--profile NAME", "a named collection: live (the live state "
+	    "alone)" },
 	{ "--case ID", "case identifier, recorded and signed" },
 	{ "--evidence-id ID", "evidence item identifier; also names the bag "
 	    "directory" },

@@ -161,14 +161,200 @@ each(void *arg, const char *member, const char *text, size_t len)
 	return r == SHOW_LIES ? CUST_OK : r;
 }
 
+/* ------------------------------------------------- show --live */
+
+/* The live tables (custody-bundle(5), "Live state"), printed offline as
+ * ps, lsmod and ss would, and the cross-views' findings. */
+struct live_view {
+	char		 member[256];	/* the table being printed */
+};
+
+static void
+text(json_t *o, const char *k, int width)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%-*s", width, s != NULL ? s : "-");
+	safe_fputs(buf, stdout);
+}
+
+static long long
+num(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_integer(v) ? json_integer_value(v) : -1;
+}
+
+static void
+joined(json_t *a, const char *sep)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(a, i, v) {
+		if (i > 0)
+			fputs(sep, stdout);
+		if (json_is_string(v))
+			safe_fputs(json_string_value(v), stdout);
+		else if (json_is_integer(v))
+			printf("%lld", json_integer_value(v));
+	}
+}
+
+static void
+ps_row(json_t *o)
+{
+	json_t *exe = json_object_get(o, "exe"), *cmd;
+	const char *sha = json_string_value(json_object_get(exe, "sha256"));
+
+	printf("%7lld %7lld %6lld ", num(o, "pid"), num(o, "ppid"),
+	    json_integer_value(json_array_get(json_object_get(o, "uid"), 1)));
+	text(o, "state", 2);
+	fputc(' ', stdout);
+	text(o, "start_utc", 31);
+	printf(" %-16.16s ", sha != NULL ? sha : "-");
+	if (json_is_true(json_object_get(o, "gone")))
+		fputs("(gone) ", stdout);
+	if (json_is_string(json_object_get(exe, "path")))
+		text(exe, "path", 0);
+	else {
+		fputc('[', stdout);
+		text(o, "comm", 0);
+		fputc(']', stdout);
+	}
+	if (json_is_true(json_object_get(exe, "memfd")))
+		fputs(" MEMFD", stdout);
+	else if (json_is_true(json_object_get(exe, "deleted")))
+		fputs(" DELETED", stdout);
+	if (sha != NULL)
+		printf(" sha256:%s", sha);
+	cmd = json_object_get(o, "cmdline");
+	if (json_array_size(cmd) > 0) {
+		fputs("  ", stdout);
+		joined(cmd, " ");
+	}
+	putchar('\n');
+}
+
+static void
+module_row(json_t *o)
+{
+	text(o, "name", 24);
+	printf(" %8lld %3lld ", num(o, "size"), num(o, "refcount"));
+	joined(json_object_get(o, "used_by"), ",");
+	putchar('\n');
+}
+
+static void
+socket_row(json_t *o)
+{
+	const char *keys[] = { "protocol", "state", "local", "remote" };
+
+	for (size_t i = 0; i < 4; i++) {
+		text(o, keys[i], i < 2 ? 8 : 24);
+		fputc(' ', stdout);
+	}
+	printf("%10lld ", num(o, "inode"));
+	joined(json_object_get(o, "pids"), ",");
+	putchar('\n');
+}
+
+/* A finding: its view, then every other field as KEY=VALUE. */
+static void
+finding_row(json_t *o)
+{
+	const char *k;
+	json_t *v;
+
+	fputs("FINDING ", stdout);
+	text(o, "view", 0);
+	json_object_foreach(o, k, v) {
+		if (strcmp(k, "view") == 0)
+			continue;
+		printf(" %s=", k);
+		if (json_is_string(v))
+			safe_fputs(json_string_value(v), stdout);
+		else if (json_is_integer(v))
+			printf("%lld", json_integer_value(v));
+	}
+	putchar('\n');
+}
+
+static void
+heading(const char *member)
+{
+	const char *t = member + strlen("data/live/");
+
+	printf("\n== %s\n", t);
+	if (strcmp(t, "processes.jsonl") == 0)
+		printf("%7s %7s %6s %-2s %-31s %-16s %s\n", "PID", "PPID",
+		    "EUID", "S", "STARTED (UTC)", "EXE SHA256", "EXE / CMD");
+	else if (strcmp(t, "modules.jsonl") == 0)
+		printf("%-24s %8s %3s %s\n", "Module", "Size", "Ref",
+		    "Used by");
+	else if (strcmp(t, "sockets.jsonl") == 0)
+		printf("%-8s %-8s %-24s %-24s %10s %s\n", "Proto", "State",
+		    "Local", "Remote", "Inode", "PIDs");
+}
+
+static int
+live_each(void *arg, const char *member, const char *s, size_t len)
+{
+	struct live_view *lv = arg;
+	json_error_t err;
+	json_t *o;
+
+	if (strcmp(member, lv->member) != 0) {
+		snprintf(lv->member, sizeof(lv->member), "%s", member);
+		heading(member);
+	}
+	if ((o = json_loadb(s, len, 0, &err)) == NULL)
+		return warnmsg("%s: %s", member, err.text), CUST_FAILED;
+	if (strcmp(member, "data/live/processes.jsonl") == 0)
+		ps_row(o);
+	else if (strcmp(member, "data/live/modules.jsonl") == 0)
+		module_row(o);
+	else if (strcmp(member, "data/live/sockets.jsonl") == 0)
+		socket_row(o);
+	else if (strncmp(member, "data/live/findings/", 19) == 0 &&
+	    json_is_object(json_object_get(o, "findings")))
+		printf("%s\n", s);
+	else if (strncmp(member, "data/live/findings/", 19) == 0)
+		finding_row(o);
+	else
+		printf("(%zu bytes: a table without a view here)\n", len);
+	json_decref(o);
+	return CUST_OK;
+}
+
+/* Only the tables worth a view are printed; the others are counted. */
+static int
+live_filter(void *arg, const char *member, const char *s, size_t len)
+{
+	static const char *const shown[] = { "data/live/processes.jsonl",
+	    "data/live/modules.jsonl", "data/live/sockets.jsonl" };
+
+	if (strncmp(member, "data/live/findings/", 19) == 0)
+		return live_each(arg, member, s, len);
+	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)
+		if (strcmp(member, shown[i]) == 0)
+			return live_each(arg, member, s, len);
+	return CUST_OK;
+}
+
 static int
 run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "live", no_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct shown sh = { .lies = false };
+	struct live_view lv = { .member = "" };
+	bool live = false;
 	struct cust_ctx *ctx;
 	const char *name;
 	int ch, fd, r, rc;
@@ -176,6 +362,10 @@ run(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (ch == 'h')
 			return help(&cmd_show);
+		if (ch == 'L') {
+			live = true;
+			continue;
+		}
 		return usage(&cmd_show);
 	}
 	if (argc - optind != 1)
@@ -188,7 +378,13 @@ run(int argc, char **argv)
 	if ((ctx = ctx_or_die()) == NULL)
 		return EXIT_FATAL;
 	sh.ctx = ctx;
-	r = cust_scan(ctx, fd, name, each, &sh);
+	if (live) {
+		printf("(live state as recorded in the bundle; run custody "
+		    "verify to prove it)\n");
+		r = cust_scan_under(ctx, fd, name, "data/live/", live_filter,
+		    &lv);
+	} else
+		r = cust_scan(ctx, fd, name, each, &sh);
 	if (r == CUST_FATAL || r == CUST_FAILED) {
 		warnbundle(ctx, strcmp(name, "-") == 0 ? "standard input" :
 		    name);
@@ -205,13 +401,15 @@ run(int argc, char **argv)
 
 static const struct help_row options[] = {
 	{ "-h, --help", "show this help" },
+	{ "--live", "print the live state instead: processes (ps), modules "
+	    "(lsmod), sockets (ss) and the cross-views' findings" },
 	{ NULL, NULL },
 };
 
 const struct cmd cmd_show = {
 	.name = "show",
 	.run = run,
-	.synopsis = "BUNDLE",
+	.synopsis = "[--live] BUNDLE",
 	.summary = "print a bundle's acquisition record and file list "
 	    "(not verified)",
 	.options = options,

@@ -193,6 +193,14 @@ enum {
 typedef void cust_notify_fn(void *arg, const char *path, size_t pathlen,
     const char *status, const char *reason);
 
+/* The live state (custody-bundle(5), "Live state"): off, taken before the
+ * files (order of volatility), or taken alone. */
+enum cust_live_mode {
+	CUST_LIVE_OFF = 0,
+	CUST_LIVE_FIRST,
+	CUST_LIVE_ONLY,
+};
+
 /*
  * What to collect and how.  A plain value filled by the caller; every
  * pointer is borrowed for the duration of cust_collect().
@@ -239,6 +247,7 @@ struct cust_collect_opts {
 	int		 tsa_timeout;	/* seconds; 0: CUST_TSA_TIMEOUT */
 	bool		 custody_log;	/* make the first events of the
 					   custody log (res->log_text) */
+	enum cust_live_mode live;	/* the running host's live state */
 };
 
 struct cust_collect_result {
@@ -266,6 +275,17 @@ struct cust_collect_result {
 					   to write to BUNDLE.custody */
 	uint64_t	 log_events;	/* events in log_text */
 	char		 log_head[65];	/* SHA-256 of its last line, or "" */
+	/* The live snapshot, when taken (opts->live): */
+	bool		 live;
+	uint64_t	 live_processes;	/* records, gone ones included */
+	uint64_t	 live_gone;	/* exited while read: not failures */
+	uint64_t	 live_blobs;	/* distinct executables, held files */
+	uint64_t	 live_modules;
+	uint64_t	 live_tables;	/* tables written */
+	uint64_t	 live_failed_tables;	/* could not be read */
+	uint64_t	 live_findings;	/* every cross-view's together */
+	char		 live_views[256];	/* findings by cross-view */
+	double		 live_seconds;	/* the snapshot took this long */
 };
 
 /*
@@ -424,6 +444,13 @@ typedef int cust_scan_fn(void *arg, const char *member, const char *text,
  */
 int	cust_scan(struct cust_ctx *, int fd, const char *name,
 	    cust_scan_fn *fn, void *arg);
+/*
+ * The same for the members whose names start with PREFIX ("data/live/"):
+ * each line of a .jsonl member, and the whole of a .json member (at most
+ * 16 MiB), to FN; lines are bounded by length only (1 MiB).
+ */
+int	cust_scan_under(struct cust_ctx *, int fd, const char *name,
+	    const char *prefix, cust_scan_fn *fn, void *arg);
 
 /* ------------------------------------------------------------ extract */
 

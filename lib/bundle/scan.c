@@ -13,6 +13,7 @@
 #define LINE_MAX_LEN	(1024 * 1024)
 
 struct scan {
+	const char	*prefix;	/* cust_scan_under: the members */
 	struct cust_ctx	*ctx;
 	struct cust_reader *rd;
 	cust_scan_fn	*fn;
@@ -50,7 +51,9 @@ record(struct scan *s, const struct cust_member *m, size_t lineno)
 {
 	const char *why;
 
-	if ((why = cust_record_absurd(s->buf, s->len)) != NULL)
+	/* Tables under a prefix are not files.jsonl records: their lines
+	 * are bounded by length alone. */
+	if (s->prefix == NULL && (why = cust_record_absurd(s->buf, s->len)) != NULL)
 		return cust_set_error(s->ctx, 0, CUST_FAILED, "%s: line %zu: "
 		    "%s (at most %d values, %d levels)", m->rel, lineno, why,
 		    CUST_RECORD_VALUES, CUST_RECORD_DEPTH);
@@ -83,6 +86,49 @@ bylines(struct scan *s, const struct cust_member *m)
 			s->len = 0;
 		}
 	return k < 0 ? (int)k : CUST_OK;
+}
+
+static bool
+suffix(const char *s, const char *end)
+{
+	size_t n = strlen(s), k = strlen(end);
+
+	return n >= k && strcmp(s + n - k, end) == 0;
+}
+
+/* A member under the prefix: JSON Lines by line, JSON whole. */
+static int
+under(struct scan *s, const struct cust_member *m)
+{
+	if (strncmp(m->rel, s->prefix, strlen(s->prefix)) != 0)
+		return CUST_OK;
+	if (suffix(m->rel, ".jsonl"))
+		return bylines(s, m);
+	if (suffix(m->rel, ".json"))
+		return whole(s, m);
+	return CUST_OK;
+}
+
+int
+cust_scan_under(struct cust_ctx *ctx, int fd, const char *name,
+    const char *prefix, cust_scan_fn *fn, void *arg)
+{
+	const struct cust_member *m;
+	struct scan s = { .ctx = ctx, .fn = fn, .arg = arg, .prefix = prefix };
+	int r;
+
+	if ((s.buf = malloc(ACQ_MAX + 1)) == NULL)
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "scan");
+	if ((r = cust_reader_new(ctx, fd, name, &s.rd)) != CUST_OK)
+		goto out;
+	cust_reader_bound(s.rd, CUST_MAX_EXPANSION);
+	while ((r = cust_reader_next(s.rd, &m)) == CUST_OK && m != NULL)
+		if ((r = under(&s, m)) != CUST_OK)
+			break;
+out:
+	cust_reader_free(s.rd);
+	free(s.buf);
+	return r;
 }
 
 int

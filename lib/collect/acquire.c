@@ -359,3 +359,21 @@ cust_acquire(struct cust_acquirer *a, const struct cust_entry *e,
 		return CUST_OK;
 	return cust_acquire_fd(a, e, fd, member, t);
 }
+
+int
+cust_acquire_buffer(struct cust_acquirer *a, const void *buf, size_t n,
+    const char *member, struct cust_taken *t)
+{
+	int r;
+
+	t->status = CUST_ST_OK;
+	if (!cust_relay_start(a->relay))
+		return aborted(a);
+	t->read = true;
+	if ((r = header(a, member, n, t)) != CUST_OK ||
+	    (r = feed_copy(a, t, buf, n)) != CUST_OK ||
+	    (r = finish(a, member)) != CUST_OK)
+		return r;
+	t->stored = true;
+	return CUST_OK;
+}

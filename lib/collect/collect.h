@@ -11,6 +11,7 @@
 #include "trust/trust.h"
 #include "custodylog/custodylog.h"
 #include "collect/pipeline/pipeline.h"
+#include "live/live.h"
 
 /* -------------------------------------------------------------- guard.c */
 
@@ -212,6 +213,10 @@ int	cust_acquire(struct cust_acquirer *, const struct cust_entry *e,
 int	cust_acquire_open(const struct cust_entry *e, struct cust_taken *t);
 int	cust_acquire_fd(struct cust_acquirer *, const struct cust_entry *e,
 	    int fd, const char *member, struct cust_taken *t);
+/* N bytes at BUF (borrowed), made by the collector (the live tables),
+ * stored as MEMBER with mtime T->st.st_mtim, which the caller sets. */
+int	cust_acquire_buffer(struct cust_acquirer *, const void *buf, size_t n,
+	    const char *member, struct cust_taken *t);
 
 /* ----------------------------------------------------------- manifest.c */
 

@@ -31,7 +31,7 @@ artifacts:
     command: rm -rf /
     output_file: x.txt
 YAML
-run "$CUSTODY" collect -m m.yaml -o b.tar
+run "$CUSTODY" collect --no-live -m m.yaml -o b.tar
 expect_rc "collect with a manifest" 0
 tar -xOf b.tar --wildcards '*/metadata/files.jsonl' >files.jsonl
 check "name_pattern picked *.log" grep -q "\"path\":\"$T/host/var/log/app.log\"" files.jsonl
@@ -57,7 +57,7 @@ artifacts:
     collector: file
     path: $T/host/var/log
 YAML
-run "$CUSTODY" collect -m other.yaml -o other.tar
+run "$CUSTODY" collect --no-live -m other.yaml -o other.tar
 expect_rc "a manifest whose every artefact is skipped: partial" 1
 expect_err "and collect says so" \
     "custody: no artefact was run: all 1 were skipped (see acquisition.json), so nothing was collected"

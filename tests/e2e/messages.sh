@@ -54,7 +54,7 @@ fi
 
 # Collect: N files over the cap, N messages, and a summary on stderr
 # (-o - sends the bundle to stdout, in 64 KiB writes).
-w=$(writes out.tar err.txt "$CUSTODY" collect -m cap.yaml -o -)
+w=$(writes out.tar err.txt "$CUSTODY" collect --no-live -m cap.yaml -o -)
 lines=$(wc -l <err.txt)
 bundle=$(( ($(stat -c %s out.tar) + 65535) / 65536 ))
 check "collect: $N files over the cap are $N messages" \

@@ -83,7 +83,7 @@ artifacts:
     path: $T/d
     ignore_date_range: true
 YAML
-run "$CUSTODY" collect -m d.yaml --start-date 2024-01-01 --end-date 2024-12-31 \
+run "$CUSTODY" collect --no-live -m d.yaml --start-date 2024-01-01 --end-date 2024-12-31 \
     --date-fields mtime -o d.tar
 expect_rc "collect with a date range" 0
 records d.tar >d.jsonl
@@ -93,7 +93,7 @@ check "a file modified before it is not stored" \
     bash -c "! grep -q '\"path\":\"$T/d/old\",\"stored\"' d.jsonl"
 check "but ignore_date_range still takes it" \
     grep -q "\"path\":\"$T/d/old\",\"type\":\"file\",\"status\":\"hashed\"" d.jsonl
-run "$CUSTODY" collect -m d.yaml --start-date 2025-01-01 -o d2.tar
+run "$CUSTODY" collect --no-live -m d.yaml --start-date 2025-01-01 -o d2.tar
 records d2.tar >d2.jsonl
 check "mtime,ctime by default: a file just created is in any recent range" \
     grep -q "\"path\":\"$T/d/old\",\"stored\"" d2.jsonl
@@ -128,7 +128,7 @@ artifacts:
     path: $T/m
     exclude_file_system: [tmpfs]
 YAML
-	run "$CUSTODY" collect -m fs.yaml -o m3.tar
+	run "$CUSTODY" collect --no-live -m fs.yaml -o m3.tar
 	check "exclude_file_system leaves the tmpfs out" \
 	    bash -c "! tar -tf m3.tar | grep -q '/mnt/below$' &&
 	    ! tar -xOf m3.tar --wildcards '*/files.jsonl' | grep -q '$T/m/mnt\"'"

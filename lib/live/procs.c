@@ -1,0 +1,1006 @@
+/*
+ * procs.c: the process table.  Every /proc/PID is read once through a
+ * directory descriptor, so that a pid reused while we read cannot mix two
+ * processes' files; a process that exits meanwhile is recorded as gone.
+ * Executables are read through /proc/PID/exe (never ptrace, never
+ * /proc/PID/mem), hashed, and stored once per distinct SHA-256 as
+ * data/live/blobs/<sha256>: deleted and memfd ones too, and deleted files
+ * still held open (up to CUST_LIVE_HELD_MAX).  The fd scan also gives the
+ * socket inodes, which join the socket tables to their owners.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "live/live.h"
+
+#define PF_KTHREAD	0x00200000	/* include/linux/sched.h */
+#define HASH_CHUNK	(256 * 1024)
+
+struct owner {
+	unsigned long long inode;
+	int		 pid;
+};
+
+/* A file already hashed, by identity: its SHA-256. */
+struct blob {
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 size;
+	struct timespec	 mtime;
+	char		 sha[65];
+	bool		 stored;
+};
+
+struct cust_live_procs {
+	unsigned char	*listed;	/* owned: bitmap of listed pids */
+	long		 pid_max;
+	struct owner	*own;		/* owned: socket inode -> pid */
+	size_t		 nown, capown;
+	struct blob	*blob;		/* owned */
+	size_t		 nblob, capblob;
+	size_t		 stored;	/* distinct blobs stored */
+	struct cust_digest *dig;	/* owned */
+	unsigned char	*buf;		/* owned: HASH_CHUNK */
+	struct timespec	 boot;		/* realtime of boot */
+	unsigned long long listed_at;	/* clock ticks since boot, when
+					   /proc was listed */
+	long		 hz;
+	pid_t		 self;
+};
+
+/* One process being read. */
+struct proc {
+	struct cust_ctx	*ctx;			/* borrowed */
+	struct cust_live_procs *ps;		/* borrowed */
+	const struct cust_live_out *out;	/* borrowed */
+	int		 dirfd;			/* owned: /proc/PID */
+	int		 pid;
+	char		 name[32];		/* "PID" */
+	json_t		*row;			/* owned until handed on */
+	json_t		*denied;		/* borrowed from row */
+	bool		 gone;
+};
+
+json_t *
+cust_live_str(const char *s, size_t n)
+{
+	json_t *j;
+	char *e;
+
+	if (cust_utf8_valid(s, n))
+		return json_stringn(s, n);
+	if ((e = cust_escape(s, n, NULL)) == NULL)
+		return NULL;
+	j = json_string(e);
+	free(e);
+	return j;
+}
+
+int
+cust_live_read(int dirfd, const char *path, char **pp, size_t *np)
+{
+	size_t n = 0, cap = 4096;
+	char *p = NULL, *q;
+	ssize_t k;
+	int fd, err = 0;
+
+	*pp = NULL;
+	*np = 0;
+	if ((fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK)) < 0)
+		return -1;
+	for (;;) {
+		if (n + 1 >= cap || p == NULL) {
+			cap = p == NULL ? cap : cap * 2;
+			if ((q = realloc(p, cap)) == NULL) {
+				err = ENOMEM;
+				break;
+			}
+			p = q;
+		}
+		k = read(fd, p + n, cap - n - 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			err = k < 0 ? errno : 0;
+			break;
+		}
+		n += (size_t)k;
+		if (n >= CUST_LIVE_RAW_MAX)
+			break;
+	}
+	close(fd);
+	if (err != 0) {
+		free(p);
+		errno = err;
+		return -1;
+	}
+	p[n] = '\0';
+	*pp = p;
+	*np = n;
+	return 0;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static int
+setnew(json_t *o, const char *k, json_t *v)
+{
+	return v == NULL || json_object_set_new(o, k, v) != 0 ? -1 : 0;
+}
+
+/* Was ERR the process going away under us? */
+static bool
+vanished(int err)
+{
+	return err == ENOENT || err == ESRCH;
+}
+
+/* A file of the process could not be read: gone, or say which. */
+static void
+unread(struct proc *p, const char *what, int err)
+{
+	/* A kernel thread has no mm: some files fail for it alone. */
+	if (vanished(err)) {
+		if (kill(p->pid, 0) != 0 && errno == ESRCH)
+			p->gone = true;
+	} else
+		json_array_append_new(p->denied, json_pack("{s:s, s:s}",
+		    "file", what, "error", strerror(err)));
+}
+
+/* NUL-separated strings as a JSON array. */
+static json_t *
+nul_list(const char *s, size_t n)
+{
+	json_t *a = json_array();
+	size_t k;
+
+	while (a != NULL && n > 0) {
+		k = strnlen(s, n);
+		if (json_array_append_new(a, cust_live_str(s, k)) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+		if (k == n)
+			break;
+		s += k + 1;
+		n -= k + 1;
+	}
+	return a;
+}
+
+/* Lines as a JSON array. */
+static json_t *
+line_list(const char *s, size_t n)
+{
+	json_t *a = json_array();
+	const char *nl;
+	size_t k;
+
+	while (a != NULL && n > 0) {
+		nl = memchr(s, '\n', n);
+		k = nl != NULL ? (size_t)(nl - s) : n;
+		if (json_array_append_new(a, cust_live_str(s, k)) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+		s += nl != NULL ? k + 1 : k;
+		n -= nl != NULL ? k + 1 : k;
+	}
+	return a;
+}
+
+/* Read PROC/WHAT whole; NULL (and noted) when it cannot be read. */
+static char *
+slurp(struct proc *p, const char *what, size_t *n)
+{
+	char *s;
+
+	if (cust_live_read(p->dirfd, what, &s, n) != 0) {
+		unread(p, what, errno);
+		return NULL;
+	}
+	return s;
+}
+
+/* Store raw text as data/live/raw/proc/PID/WHAT. */
+static int
+raw(struct proc *p, const char *what, const char *s, size_t n)
+{
+	char rel[96], src[96];
+
+	snprintf(rel, sizeof(rel), "raw/proc/%d/%s", p->pid, what);
+	snprintf(src, sizeof(src), "/proc/%d/%s", p->pid, what);
+	return p->out->buffer(p->out->arg, rel, src, s, n);
+}
+
+/* ------------------------------------------------------------- stat */
+
+/*
+ * /proc/PID/stat: the comm is in parentheses and may hold anything, so
+ * the fields are counted from the last ')'.
+ */
+static int
+parse_stat(struct proc *p, const char *s)
+{
+	const char *open = strchr(s, '('), *close = strrchr(s, ')');
+	unsigned long long start = 0, flags = 0;
+	char state = '?', when[CUST_TIMELEN];
+	struct timespec ts;
+	int ppid = 0;
+	json_t *o = p->row;
+
+	if (open == NULL || close == NULL || close < open)
+		return setnew(o, "stat_error", json_string("unparsed"));
+	/* state ppid pgrp session tty tpgid flags (9) ... starttime (22) */
+	if (sscanf(close + 2, "%c %d %*d %*d %*d %*d %llu %*u %*u %*u %*u "
+	    "%*u %*u %*d %*d %*d %*d %*d %*d %llu", &state, &ppid, &flags,
+	    &start) != 4)
+		return setnew(o, "stat_error", json_string("unparsed"));
+	ts.tv_sec = p->ps->boot.tv_sec + (time_t)(start /
+	    (unsigned long long)p->ps->hz);
+	ts.tv_nsec = p->ps->boot.tv_nsec + (long)(start %
+	    (unsigned long long)p->ps->hz) * (1000000000L / p->ps->hz);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	cust_time_utc(&ts, when);
+	if (setnew(o, "comm", cust_live_str(open + 1, (size_t)(close - open -
+	    1))) || setnew(o, "ppid", json_integer(ppid)) ||
+	    setnew(o, "state", json_stringn(&state, 1)) ||
+	    setnew(o, "start_utc", json_string(when)) ||
+	    setnew(o, "start_ticks", json_integer((json_int_t)start)) ||
+	    setnew(o, "kernel_thread", json_boolean(flags & PF_KTHREAD)))
+		return -1;
+	return 0;
+}
+
+/* Four ids of a "Uid:" or "Gid:" line as [real, effective, saved, fs]. */
+static json_t *
+ids(const char *v)
+{
+	long long a[4];
+
+	if (sscanf(v, "%lld %lld %lld %lld", &a[0], &a[1], &a[2], &a[3]) != 4)
+		return json_null();
+	return json_pack("[I, I, I, I]", a[0], a[1], a[2], a[3]);
+}
+
+static json_t *
+seccomp(const char *v)
+{
+	static const char *const mode[] = { "disabled", "strict", "filter" };
+	int m = atoi(v);
+
+	return json_string(m >= 0 && m <= 2 ? mode[m] : "unknown");
+}
+
+/* The fields of /proc/PID/status the record keeps. */
+static int
+parse_status(struct proc *p, char *s)
+{
+	static const char *const caps[] = { "CapInh", "CapPrm", "CapEff",
+	    "CapBnd", "CapAmb" };
+	json_t *cap = json_object(), *o = p->row;
+	char *line, *save, *v;
+	int bad = cap == NULL;
+
+	for (line = strtok_r(s, "\n", &save); !bad && line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if ((v = strchr(line, ':')) == NULL)
+			continue;
+		*v++ = '\0';
+		v += strspn(v, " \t");
+		if (strcmp(line, "Uid") == 0)
+			bad |= setnew(o, "uid", ids(v));
+		else if (strcmp(line, "Gid") == 0)
+			bad |= setnew(o, "gid", ids(v));
+		else if (strcmp(line, "Tgid") == 0)
+			bad |= setnew(o, "tgid", json_integer(atoi(v)));
+		else if (strcmp(line, "Threads") == 0)
+			bad |= setnew(o, "threads", json_integer(atoi(v)));
+		else if (strcmp(line, "Seccomp") == 0)
+			bad |= setnew(o, "seccomp", seccomp(v));
+		else if (strcmp(line, "NoNewPrivs") == 0)
+			bad |= setnew(o, "no_new_privs", json_boolean(
+			    atoi(v)));
+		for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+			if (strcmp(line, caps[i]) == 0)
+				bad |= setnew(cap, caps[i] + 3,
+				    cust_live_str(v, strlen(v)));
+	}
+	if (bad || json_object_set_new(o, "capabilities", cap) != 0)
+		return -1;
+	return 0;
+}
+
+/* stat, status and maps: parsed, and their raw text stored. */
+static int
+read_texts(struct proc *p)
+{
+	static const char *const what[] = { "stat", "status", "maps" };
+	char *s;
+	size_t n;
+	int r = CUST_OK, bad = 0;
+
+	for (size_t i = 0; r == CUST_OK && i < 3; i++) {
+		if ((s = slurp(p, what[i], &n)) == NULL) {
+			if (p->gone)
+				break;
+			continue;
+		}
+		if ((r = raw(p, what[i], s, n)) == CUST_OK) {
+			if (i == 0)
+				bad |= parse_stat(p, s);
+			else if (i == 2)
+				bad |= setnew(p->row, "maps", line_list(s, n));
+			else
+				bad |= parse_status(p, s);
+		}
+		free(s);
+	}
+	if (r == CUST_OK && bad)
+		r = cust_set_error(p->ctx, ENOMEM, CUST_FATAL, "processes");
+	return r;
+}
+
+/* cmdline, environ and cgroup. */
+static int
+read_lists(struct proc *p)
+{
+	static const char *const what[] = { "cmdline", "environ", "cgroup" };
+	char *s;
+	size_t n;
+	int bad = 0;
+
+	for (size_t i = 0; !p->gone && i < 3; i++) {
+		if ((s = slurp(p, what[i], &n)) == NULL)
+			continue;
+		bad |= setnew(p->row, what[i], i < 2 ? nul_list(s, n) :
+		    line_list(s, n));
+		free(s);
+	}
+	return bad ? cust_set_error(p->ctx, ENOMEM, CUST_FATAL,
+	    "processes") : CUST_OK;
+}
+
+/* A link of the process as a string; JSON null when unreadable. */
+static json_t *
+link_of(struct proc *p, int dirfd, const char *name, char *buf, size_t cap,
+    ssize_t *kp)
+{
+	ssize_t k = readlinkat(dirfd, name, buf, cap - 1);
+
+	*kp = k;
+	if (k < 0)
+		return json_null();
+	buf[k] = '\0';
+	(void)p;
+	return cust_live_str(buf, (size_t)k);
+}
+
+/* Namespace ids: "net:[4026531840]" -> 4026531840. */
+static int
+read_ns(struct proc *p)
+{
+	static const char *const ns[] = { "cgroup", "ipc", "mnt", "net",
+	    "pid", "pid_for_children", "time", "user", "uts" };
+	char path[64], buf[128];
+	json_t *o = json_object();
+	const char *b;
+	ssize_t k;
+
+	for (size_t i = 0; o != NULL && i < sizeof(ns) / sizeof(ns[0]);
+	    i++) {
+		snprintf(path, sizeof(path), "ns/%s", ns[i]);
+		if ((k = readlinkat(p->dirfd, path, buf, sizeof(buf) - 1)) < 0)
+			continue;
+		buf[k] = '\0';
+		if ((b = strchr(buf, '[')) != NULL && setnew(o, ns[i],
+		    json_integer(strtoll(b + 1, NULL, 10))) != 0) {
+			json_decref(o);
+			o = NULL;
+		}
+	}
+	if (setnew(p->row, "namespaces", o) != 0)
+		return cust_set_error(p->ctx, ENOMEM, CUST_FATAL, "processes");
+	return CUST_OK;
+}
+
+/* ------------------------------------------------------------- blobs */
+
+static struct blob *
+known(struct cust_live_procs *ps, const struct stat *st)
+{
+	for (size_t i = 0; i < ps->nblob; i++) {
+		struct blob *b = &ps->blob[i];
+
+		if (b->ino == st->st_ino && b->dev == st->st_dev &&
+		    b->size == st->st_size &&
+		    b->mtime.tv_sec == st->st_mtim.tv_sec &&
+		    b->mtime.tv_nsec == st->st_mtim.tv_nsec)
+			return b;
+	}
+	return NULL;
+}
+
+static bool
+sha_stored(const struct cust_live_procs *ps, const char *sha)
+{
+	for (size_t i = 0; i < ps->nblob; i++)
+		if (ps->blob[i].stored && strcmp(ps->blob[i].sha, sha) == 0)
+			return true;
+	return false;
+}
+
+/* The SHA-256 of FD's content by pread, so that its offset stays 0. */
+static int
+hash_fd(struct cust_ctx *ctx, struct cust_live_procs *ps, int fd, char *sha)
+{
+	off_t off = 0;
+	ssize_t k;
+	int r;
+
+	if ((r = cust_digest_reset(ps->dig)) != CUST_OK)
+		return r;
+	while ((k = pread(fd, ps->buf, HASH_CHUNK, off)) > 0) {
+		if ((r = cust_digest_update(ps->dig, ps->buf, (size_t)k)) !=
+		    CUST_OK)
+			return r;
+		off += k;
+	}
+	if (k < 0)
+		return cust_set_error(ctx, errno, CUST_FAILED, "read");
+	if ((r = cust_digest_final(ps->dig)) != CUST_OK)
+		return r;
+	memcpy(sha, cust_digest_hex(ps->dig, CUST_ALG_SHA256), 65);
+	return CUST_OK;
+}
+
+static struct blob *
+add_blob(struct cust_live_procs *ps, const struct stat *st)
+{
+	struct blob *v;
+
+	if (ps->nblob == ps->capblob) {
+		ps->capblob = ps->capblob ? ps->capblob * 2 : 64;
+		if ((v = realloc(ps->blob, ps->capblob * sizeof(*v))) == NULL)
+			return NULL;
+		ps->blob = v;
+	}
+	v = &ps->blob[ps->nblob++];
+	memset(v, 0, sizeof(*v));
+	v->dev = st->st_dev;
+	v->ino = st->st_ino;
+	v->size = st->st_size;
+	v->mtime = st->st_mtim;
+	return v;
+}
+
+/*
+ * The file open on FD (closed here), read through SRC: hashed once per
+ * identity, stored once per SHA-256.  Adds "sha256", "size" and "stored"
+ * to O; a read error is noted in O, not failed.
+ */
+static int
+take_blob(struct proc *p, int fd, const char *src, json_t *o)
+{
+	struct cust_live_procs *ps = p->ps;
+	char rel[96], sha[65];
+	struct stat st;
+	struct blob *b;
+	int r;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return CUST_OK;
+	}
+	if ((b = known(ps, &st)) == NULL) {
+		if ((r = hash_fd(p->ctx, ps, fd, sha)) == CUST_FATAL)
+			goto fail;
+		if (r != CUST_OK) {
+			cust_ctx_clear(p->ctx);
+			close(fd);
+			return setnew(o, "content_error", json_string(
+			    "unreadable")) ? CUST_FATAL : CUST_OK;
+		}
+		if ((b = add_blob(ps, &st)) == NULL) {
+			r = cust_set_error(p->ctx, ENOMEM, CUST_FATAL, "blobs");
+			goto fail;
+		}
+		memcpy(b->sha, sha, sizeof(sha));
+		if (!sha_stored(ps, sha)) {
+			b->stored = true;
+			ps->stored++;
+			snprintf(rel, sizeof(rel), "blobs/%s", sha);
+			if ((r = p->out->file(p->out->arg, rel, src, fd)) !=
+			    CUST_OK)
+				return r;
+			fd = -1;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	snprintf(rel, sizeof(rel), "data/live/blobs/%s", b->sha);
+	if (setnew(o, "sha256", json_string(b->sha)) ||
+	    setnew(o, "size", json_integer((json_int_t)st.st_size)) ||
+	    setnew(o, "stored", json_string(rel)))
+		return cust_set_error(p->ctx, ENOMEM, CUST_FATAL, "blobs");
+	return CUST_OK;
+fail:
+	close(fd);
+	return r;
+}
+
+static bool
+ends_deleted(const char *s, size_t n)
+{
+	return n > 10 && memcmp(s + n - 10, " (deleted)", 10) == 0;
+}
+
+/* exe, cwd, root; the executable's content is stored. */
+static int
+read_links(struct proc *p)
+{
+	char buf[4096], src[64];
+	json_t *exe;
+	ssize_t k;
+	int fd;
+
+	if (setnew(p->row, "cwd", link_of(p, p->dirfd, "cwd", buf,
+	    sizeof(buf), &k)) || setnew(p->row, "root", link_of(p, p->dirfd,
+	    "root", buf, sizeof(buf), &k)))
+		return cust_set_error(p->ctx, ENOMEM, CUST_FATAL, "processes");
+	exe = link_of(p, p->dirfd, "exe", buf, sizeof(buf), &k);
+	if (k < 0) {
+		/* A kernel thread has no executable: not a failure. */
+		if (errno != ENOENT)
+			unread(p, "exe", errno);
+		return setnew(p->row, "exe", json_null()) ? cust_set_error(
+		    p->ctx, ENOMEM, CUST_FATAL, "processes") : CUST_OK;
+	}
+	exe = json_pack("{s:o, s:b, s:b}", "path", exe, "deleted",
+	    ends_deleted(buf, (size_t)k), "memfd", strncmp(buf, "/memfd:", 7)
+	    == 0);
+	if (setnew(p->row, "exe", exe) != 0)
+		return cust_set_error(p->ctx, ENOMEM, CUST_FATAL, "processes");
+	if ((fd = openat(p->dirfd, "exe", O_RDONLY | O_CLOEXEC)) < 0) {
+		unread(p, "exe content", errno);
+		return CUST_OK;
+	}
+	snprintf(src, sizeof(src), "/proc/%d/exe", p->pid);
+	return take_blob(p, fd, src, exe);
+}
+
+/* ------------------------------------------------------------- fds */
+
+static int
+add_owner(struct cust_live_procs *ps, unsigned long long inode, int pid)
+{
+	struct owner *v;
+
+	if (ps->nown == ps->capown) {
+		ps->capown = ps->capown ? ps->capown * 2 : 256;
+		if ((v = realloc(ps->own, ps->capown * sizeof(*v))) == NULL)
+			return -1;
+		ps->own = v;
+	}
+	ps->own[ps->nown].inode = inode;
+	ps->own[ps->nown++].pid = pid;
+	return 0;
+}
+
+/* A deleted regular file held open: its content, up to the cap. */
+static int
+held(struct proc *p, int fddir, const char *name, json_t *o)
+{
+	char src[96];
+	struct stat st;
+	int fd;
+
+	if (p->pid == p->ps->self || fstatat(fddir, name, &st, 0) != 0 ||
+	    !S_ISREG(st.st_mode))
+		return CUST_OK;
+	if (st.st_size > CUST_LIVE_HELD_MAX)
+		return setnew(o, "content_error", json_string("over the size "
+		    "cap")) ? CUST_FATAL : CUST_OK;
+	if ((fd = openat(fddir, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+	    O_NOCTTY)) < 0)
+		return CUST_OK;
+	snprintf(src, sizeof(src), "/proc/%d/fd/%s", p->pid, name);
+	return take_blob(p, fd, src, o);
+}
+
+static int
+one_fd(struct proc *p, int fddir, const char *name, json_t *fds)
+{
+	char buf[4096];
+	unsigned long long inode;
+	json_t *o, *t;
+	ssize_t k;
+	int r = CUST_OK;
+
+	t = link_of(p, fddir, name, buf, sizeof(buf), &k);
+	if (k < 0)
+		return CUST_OK;		/* closed meanwhile */
+	if ((o = json_pack("{s:i, s:o}", "fd", atoi(name), "target", t)) ==
+	    NULL || json_array_append_new(fds, o) != 0)
+		return cust_set_error(p->ctx, ENOMEM, CUST_FATAL, "fds");
+	if (sscanf(buf, "socket:[%llu]", &inode) == 1) {
+		if (setnew(o, "socket_inode", json_integer((json_int_t)inode))
+		    || add_owner(p->ps, inode, p->pid) != 0)
+			r = cust_set_error(p->ctx, ENOMEM, CUST_FATAL, "fds");
+	} else if (buf[0] == '/' && ends_deleted(buf, (size_t)k)) {
+		if (setnew(o, "deleted", json_true()) != 0)
+			return cust_set_error(p->ctx, ENOMEM, CUST_FATAL,
+			    "fds");
+		r = held(p, fddir, name, o);
+	}
+	return r;
+}
+
+static int
+read_fds(struct proc *p)
+{
+	json_t *fds = json_array();
+	struct dirent *d;
+	DIR *dir;
+	int fddir, r = CUST_OK;
+
+	if (setnew(p->row, "fds", fds) != 0)
+		return cust_set_error(p->ctx, ENOMEM, CUST_FATAL, "fds");
+	if ((fddir = openat(p->dirfd, "fd", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0 || (dir = fdopendir(fddir)) == NULL) {
+		unread(p, "fd", errno);
+		if (fddir >= 0)
+			close(fddir);
+		return setnew(p->row, "fds", json_null()) ? CUST_FATAL :
+		    CUST_OK;
+	}
+	while (r == CUST_OK && (d = readdir(dir)) != NULL)
+		if (d->d_name[0] != '.')
+			r = one_fd(p, dirfd(dir), d->d_name, fds);
+	closedir(dir);
+	return r;
+}
+
+/* ------------------------------------------------------------- table */
+
+static int
+one_process(struct proc *p, int procfd)
+{
+	int r;
+
+	snprintf(p->name, sizeof(p->name), "%d", p->pid);
+	p->row = json_pack("{s:i, s:[]}", "pid", p->pid, "unreadable");
+	if (p->row == NULL)
+		return cust_set_error(p->ctx, ENOMEM, CUST_FATAL, "processes");
+	p->denied = json_object_get(p->row, "unreadable");
+	if ((p->dirfd = openat(procfd, p->name, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0) {
+		p->gone = true;
+		return CUST_OK;
+	}
+	if ((r = read_texts(p)) != CUST_OK || p->gone ||
+	    (r = read_lists(p)) != CUST_OK || p->gone ||
+	    (r = read_links(p)) != CUST_OK || (r = read_ns(p)) != CUST_OK)
+		return r;
+	return read_fds(p);
+}
+
+static int
+each_process(struct cust_ctx *ctx, int procfd, const struct cust_live_out *out,
+    struct cust_live_procs *ps, int pid, json_t *rows)
+{
+	struct proc p = { .ctx = ctx, .ps = ps, .out = out, .dirfd = -1,
+	    .pid = pid };
+	int r;
+
+	r = one_process(&p, procfd);
+	if (p.dirfd >= 0)
+		close(p.dirfd);
+	if (r == CUST_OK && (json_object_set_new(p.row, "gone",
+	    json_boolean(p.gone)) != 0 || json_array_append(rows, p.row) != 0))
+		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "processes");
+	json_decref(p.row);
+	return r;
+}
+
+static long
+pid_max(int procfd)
+{
+	char *s;
+	size_t n;
+	long v;
+
+	if (cust_live_read(procfd, "sys/kernel/pid_max", &s, &n) != 0)
+		return 4194304;		/* PID_MAX_LIMIT on 64 bits */
+	v = strtol(s, NULL, 10);
+	free(s);
+	return v > 0 && v <= 4194304 ? v : 4194304;
+}
+
+static int
+procs_new(struct cust_ctx *ctx, int procfd, struct cust_live_procs **psp)
+{
+	struct cust_live_procs *ps;
+	struct timespec rt, bt;
+
+	if ((*psp = ps = calloc(1, sizeof(*ps))) == NULL)
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "processes");
+	ps->pid_max = pid_max(procfd);
+	ps->self = getpid();
+	ps->hz = sysconf(_SC_CLK_TCK);
+	if (ps->hz <= 0)
+		ps->hz = 100;
+	/* starttime counts from boot, suspend included (CLOCK_BOOTTIME). */
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	ps->boot.tv_sec = rt.tv_sec - bt.tv_sec;
+	ps->boot.tv_nsec = rt.tv_nsec - bt.tv_nsec;
+	if (ps->boot.tv_nsec < 0) {
+		ps->boot.tv_sec--;
+		ps->boot.tv_nsec += 1000000000L;
+	}
+	if ((ps->listed = calloc((size_t)ps->pid_max / 8 + 1, 1)) == NULL ||
+	    (ps->buf = malloc(HASH_CHUNK)) == NULL)
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "processes");
+	return cust_digest_new(ctx, CUST_ALG_SHA256, &ps->dig);
+}
+
+void
+cust_live_procs_free(struct cust_live_procs *ps)
+{
+	if (ps == NULL)
+		return;
+	free(ps->listed);
+	free(ps->own);
+	free(ps->blob);
+	free(ps->buf);
+	cust_digest_free(ps->dig);
+	free(ps);
+}
+
+/* The numeric names of /proc, into the bitmap; -1 with errno. */
+static int
+list_pids(int procfd, unsigned char *set, long max, long *pids, size_t *np)
+{
+	struct dirent *d;
+	DIR *dir;
+	long pid;
+	int fd;
+
+	*np = 0;
+	if ((fd = openat(procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	if ((dir = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	while ((d = readdir(dir)) != NULL) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9' ||
+		    (pid = strtol(d->d_name, NULL, 10)) <= 0 || pid >= max)
+			continue;
+		set[pid / 8] |= (unsigned char)(1u << (pid % 8));
+		if (pids != NULL)
+			pids[(*np)++] = pid;
+	}
+	closedir(dir);
+	return 0;
+}
+
+static int
+bypid(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return (x > y) - (x < y);
+}
+
+int
+cust_live_processes(struct cust_ctx *ctx, int procfd,
+    const struct cust_live_out *out, struct cust_live_procs **psp,
+    json_t **rowsp, size_t *blobs)
+{
+	struct cust_live_procs *ps;
+	struct timespec now;
+	long *pids = NULL;
+	size_t n;
+	int r;
+
+	*rowsp = NULL;
+	if ((r = procs_new(ctx, procfd, psp)) != CUST_OK)
+		return r;
+	ps = *psp;
+	if ((pids = calloc((size_t)ps->pid_max, sizeof(*pids))) == NULL ||
+	    (*rowsp = json_array()) == NULL) {
+		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "processes");
+		goto out;
+	}
+	clock_gettime(CLOCK_BOOTTIME, &now);
+	ps->listed_at = (unsigned long long)now.tv_sec * (unsigned long long)
+	    ps->hz + (unsigned long long)now.tv_nsec / (1000000000ULL /
+	    (unsigned long long)ps->hz);
+	if (list_pids(procfd, ps->listed, ps->pid_max, pids, &n) != 0) {
+		r = cust_set_error(ctx, errno, CUST_FAILED, "/proc");
+		goto out;
+	}
+	qsort(pids, n, sizeof(*pids), bypid);
+	for (size_t i = 0; r == CUST_OK && i < n; i++)
+		r = each_process(ctx, procfd, out, ps, (int)pids[i], *rowsp);
+	*blobs = ps->stored;
+out:
+	free(pids);
+	return r;
+}
+
+/* ------------------------------------------------------- cross-views */
+
+static int
+byinode(const void *a, const void *b)
+{
+	const struct owner *x = a, *y = b;
+
+	if (x->inode != y->inode)
+		return x->inode < y->inode ? -1 : 1;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static json_t *
+owners_of(const struct cust_live_procs *ps, unsigned long long inode)
+{
+	struct owner key = { .inode = inode, .pid = 0 };
+	json_t *a = json_array();
+	size_t lo = 0, hi = ps->nown, mid;
+	int last = -1;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (byinode(&ps->own[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; a != NULL && lo < ps->nown && ps->own[lo].inode == inode; lo++)
+		if (ps->own[lo].pid != last) {
+			last = ps->own[lo].pid;
+			json_array_append_new(a, json_integer(last));
+		}
+	return a;
+}
+
+int
+cust_live_socket_owners(struct cust_ctx *ctx, json_t *sockets,
+    const struct cust_live_procs *ps)
+{
+	json_t *row, *ino;
+	size_t i;
+
+	/* Sorted here, once the table is whole: a const view for callers
+	 * is still the same set. */
+	qsort(ps->own, ps->nown, sizeof(*ps->own), byinode);
+	json_array_foreach(sockets, i, row) {
+		if (!json_is_integer(ino = json_object_get(row, "inode")))
+			continue;
+		if (setnew(row, "pids", owners_of(ps, (unsigned long long)
+		    json_integer_value(ino))) != 0)
+			return cust_set_error(ctx, ENOMEM, CUST_FATAL,
+			    "socket owners");
+	}
+	return CUST_OK;
+}
+
+/* Does a task PID exist, asked two ways that do not use the listing? */
+static bool
+exists(int procfd, long pid)
+{
+	char name[24];
+	struct stat st;
+
+	if (kill((pid_t)pid, 0) == 0 || errno == EPERM)
+		return true;
+	snprintf(name, sizeof(name), "%ld", pid);
+	return fstatat(procfd, name, &st, 0) == 0;
+}
+
+/* The Tgid of task PID, or -1: a thread's differs from its id. */
+static long
+tgid_of(int procfd, long pid)
+{
+	char path[48], *s, *t;
+	size_t n;
+	long v = -1;
+
+	snprintf(path, sizeof(path), "%ld/status", pid);
+	if (cust_live_read(procfd, path, &s, &n) != 0)
+		return -1;
+	if ((t = strstr(s, "\nTgid:")) != NULL)
+		v = strtol(t + 6, NULL, 10);
+	free(s);
+	return v;
+}
+
+/* Was task PID started after the listing (or is it gone)?  Then its
+ * absence from the listing proves nothing. */
+static bool
+newer(int procfd, const struct cust_live_procs *ps, long pid)
+{
+	unsigned long long start;
+	char path[48], *s, *c;
+	size_t n;
+	bool r = true;
+
+	snprintf(path, sizeof(path), "%ld/stat", pid);
+	if (cust_live_read(procfd, path, &s, &n) != 0)
+		return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+	if ((c = strrchr(s, ')')) != NULL && sscanf(c + 2, "%*c %*d %*d %*d "
+	    "%*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d "
+	    "%llu", &start) == 1)
+		r = start + 1 >= ps->listed_at;
+	free(s);
+	return r;
+}
+
+static int
+hidden_one(int procfd, const struct cust_live_procs *ps, long pid,
+    json_t *found)
+{
+	long tgid = tgid_of(procfd, pid);
+
+	if (tgid >= 0 && tgid != pid)
+		return 0;		/* a thread: never listed */
+	if (newer(procfd, ps, pid))
+		return 0;
+	return json_array_append_new(found, json_pack("{s:s, s:I, s:s}",
+	    "view", "processes", "pid", (json_int_t)pid, "finding",
+	    "a process that answers to kill(2) or stat but is not listed in "
+	    "/proc"));
+}
+
+int
+cust_live_hidden_processes(struct cust_ctx *ctx, int procfd,
+    const struct cust_live_procs *ps, json_t **findingsp)
+{
+	unsigned char *again = NULL;
+	json_t *cand = json_array(), *row;
+	size_t n, i;
+	long pid;
+	int r = CUST_OK;
+
+	*findingsp = json_array();
+	if (cand == NULL || *findingsp == NULL ||
+	    (again = calloc((size_t)ps->pid_max / 8 + 1, 1)) == NULL) {
+		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "hidden processes");
+		goto out;
+	}
+	for (pid = 1; pid < ps->pid_max; pid++)
+		if (!(ps->listed[pid / 8] & (1u << (pid % 8))) &&
+		    exists(procfd, pid) && hidden_one(procfd, ps, pid, cand) != 0) {
+			r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "hidden");
+			goto out;
+		}
+	/* A process born after the first listing is in the second one. */
+	if (json_array_size(cand) > 0 && list_pids(procfd, again, ps->pid_max,
+	    NULL, &n) == 0)
+		json_array_foreach(cand, i, row) {
+			pid = (long)json_integer_value(json_object_get(row,
+			    "pid"));
+			if (!(again[pid / 8] & (1u << (pid % 8))))
+				json_array_append(*findingsp, row);
+		}
+out:
+	free(again);
+	json_decref(cand);
+	return r;
+}
