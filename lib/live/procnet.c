@@ -1,0 +1,272 @@
+/*
+ * procnet.c: the sockets as /proc/net's text shows them (the view that
+ * ss and netstat trust), parsed into the rows of sockdiag.c, so that the
+ * two can be compared socket by socket (sockview.c).  The text is the
+ * kernel's, but a rootkit's seq_file hook may drop lines from it.
+ *
+ * A seq_file is read a page at a time and resumes by position: a socket
+ * that closes between two pages can make the next one be skipped.  So
+ * each file is read twice and a socket seen in either read counts; a
+ * socket hidden from /proc/net is missing from both.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "live/sources.h"
+#include "live/util.h"
+
+#define PROCNET_MAX	(256u * 1024 * 1024)	/* far above 100,000 sockets */
+
+struct file {
+	const char	*name;		/* under PROCFD */
+	const char	*family, *protocol;
+	int		 af;		/* 0: unix or packet */
+};
+
+static const struct file files[] = {
+	{ "net/tcp", "inet", "tcp", AF_INET },
+	{ "net/tcp6", "inet6", "tcp", AF_INET6 },
+	{ "net/udp", "inet", "udp", AF_INET },
+	{ "net/udp6", "inet6", "udp", AF_INET6 },
+	{ "net/raw", "inet", "raw", AF_INET },
+	{ "net/raw6", "inet6", "raw", AF_INET6 },
+	{ "net/unix", "unix", "unix", 0 },
+	{ "net/packet", "packet", "packet", 0 },
+};
+
+static void
+blank(struct cust_sock *s, const struct file *f)
+{
+	memset(s, 0, sizeof(*s));
+	s->sport = s->dport = -1;
+	s->uid = s->peer = s->ifindex = s->ethertype = -1;
+	s->family = f->family;
+	s->protocol = f->protocol;
+	s->af = f->af;
+	s->source = "proc_net";
+}
+
+/* "0100007F" (or 32 digits for IPv6): each 32-bit word as the host holds
+ * it, so its bytes in memory are the address's. */
+static bool
+hexaddr(const char *h, int af, unsigned char *out)
+{
+	size_t words = af == AF_INET ? 1 : 4;
+	char w[9];
+	uint32_t v;
+	char *end;
+
+	if (strlen(h) != 8 * words)
+		return false;
+	for (size_t i = 0; i < words; i++) {
+		memcpy(w, h + 8 * i, 8);
+		w[8] = '\0';
+		v = (uint32_t)strtoul(w, &end, 16);
+		if (*end != '\0')
+			return false;
+		memcpy(out + 4 * i, &v, 4);
+	}
+	return true;
+}
+
+/* "   0: 0100007F:0277 00000000:0000 0A ... uid timeout inode ..." */
+static bool
+inetline(const char *line, const struct file *f, struct cust_sock *s)
+{
+	char src[33], dst[33];
+	unsigned sport, dport, st, uid;
+	unsigned long long ino;
+
+	if (sscanf(line, " %*u: %32[0-9A-Fa-f]:%x %32[0-9A-Fa-f]:%x %x "
+	    "%*x:%*x %*x:%*x %*x %u %*d %llu", src, &sport, dst, &dport, &st,
+	    &uid, &ino) != 7)
+		return false;
+	if (!hexaddr(src, f->af, s->src) || !hexaddr(dst, f->af, s->dst) ||
+	    sport > 65535 || dport > 65535)
+		return false;
+	s->type = f->protocol[0] == 't' ? "stream" :
+	    f->protocol[0] == 'u' ? "dgram" : "raw";
+	s->sport = (int32_t)sport;
+	s->dport = (int32_t)dport;
+	s->state = cust_sock_state(st);
+	s->uid = uid;
+	s->inode = ino;
+	return true;
+}
+
+/* "ffff...: 00000002 00000000 00010000 0001 01 12345 /run/x": the
+ * listening flag (__SO_ACCEPTCON) and socket state map to the TCP states
+ * that unix_diag gives. */
+static bool
+unixline(const char *line, size_t len, struct cust_sock *s)
+{
+	unsigned flags, type, st;
+	unsigned long long ino;
+	int end = 0;
+
+	if (sscanf(line, "%*[0-9a-fA-F]: %*x %*x %x %x %x %llu%n", &flags,
+	    &type, &st, &ino, &end) != 4 || end <= 0)
+		return false;
+	s->type = cust_sock_type(type);
+	s->state = flags & 0x10000 ? "LISTEN" :
+	    st == 2 || st == 3 ? "ESTABLISHED" : "CLOSE";
+	s->inode = ino;
+	if ((size_t)end < len && line[end] == ' ') {
+		s->path = line + end + 1;
+		s->pathlen = len - (size_t)end - 1;
+	}
+	return true;
+}
+
+/* "ffff... 3 3 0003 2 1 0 0 12345" */
+static bool
+packetline(const char *line, struct cust_sock *s)
+{
+	unsigned type, proto, uid;
+	int ifindex;
+	unsigned long long ino;
+
+	if (sscanf(line, "%*[0-9a-fA-F] %*d %u %x %d %*d %*u %u %llu", &type,
+	    &proto, &ifindex, &uid, &ino) != 5)
+		return false;
+	s->type = cust_sock_type(type);
+	s->ethertype = proto;
+	s->ifindex = ifindex;
+	s->uid = uid;
+	s->inode = ino;
+	return true;
+}
+
+/* The rows of file F's text BUF (N bytes), the header line skipped. */
+static int
+parse(struct cust_ctx *ctx, const struct file *f, char *buf, size_t n,
+    json_t *rows)
+{
+	struct cust_sock s;
+	char *line, *nl, *end = buf + n;
+	bool ok;
+	int r;
+
+	if ((line = memchr(buf, '\n', n)) == NULL)
+		return CUST_OK;
+	for (line++; line < end; line = nl + 1) {
+		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
+			nl = end;
+		*nl = '\0';
+		blank(&s, f);
+		if (f->af != 0)
+			ok = inetline(line, f, &s);
+		else if (f->protocol[0] == 'u')
+			ok = unixline(line, (size_t)(nl - line), &s);
+		else
+			ok = packetline(line, &s);
+		if (ok && (r = cust_sock_add(ctx, &s, rows)) != CUST_OK)
+			return r;
+	}
+	return CUST_OK;
+}
+
+/* A key that tells one socket from another within a file (owned). */
+static char *
+key(const json_t *row)
+{
+	json_int_t ino = json_integer_value(json_object_get(row, "inode"));
+	char buf[CUST_INTLEN + 1];
+
+	if (ino == 0)	/* TIME_WAIT and request sockets: all they show */
+		return json_dumps(row, JSON_SORT_KEYS | JSON_COMPACT);
+	buf[cust_fmt_int(buf, ino)] = '\0';
+	return strdup(buf);
+}
+
+static int
+cmpkey(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Add to ROWS the rows of AGAIN that rows N0.. of ROWS lack. */
+static int
+merge(struct cust_ctx *ctx, json_t *rows, size_t n0, json_t *again)
+{
+	size_t n = json_array_size(rows) - n0, i;
+	char **keys, *k;
+	json_t *v;
+	int r = CUST_OK;
+
+	if ((keys = calloc(n + 1, sizeof(*keys))) == NULL)
+		return cust_set_error(ctx, errno, CUST_FATAL, "proc net");
+	for (i = 0; i < n; i++)
+		if ((keys[i] = key(json_array_get(rows, n0 + i))) == NULL)
+			goto oom;
+	qsort(keys, n, sizeof(*keys), cmpkey);
+	json_array_foreach(again, i, v) {
+		if ((k = key(v)) == NULL)
+			goto oom;
+		if (bsearch(&k, keys, n, sizeof(*keys), cmpkey) == NULL &&
+		    json_array_append(rows, v) != 0) {
+			free(k);
+			goto oom;
+		}
+		free(k);
+	}
+	goto out;
+oom:
+	r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "proc net");
+out:
+	for (i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+	return r;
+}
+
+/* File F read twice, the union of the two into ROWS. */
+static int
+readfile(struct cust_ctx *ctx, int procfd, const struct file *f, json_t *rows)
+{
+	size_t n0 = json_array_size(rows), n;
+	json_t *again = NULL;
+	char *buf;
+	int r = CUST_OK;
+
+	for (int pass = 0; r == CUST_OK && pass < 2; pass++) {
+		r = cust_read_file_at(ctx, procfd, f->name, NULL,
+		    CUST_READ_OPTIONAL, PROCNET_MAX, &buf, &n);
+		if (r != CUST_OK || buf == NULL)
+			break;
+		if (pass == 1 && (again = json_array()) == NULL)
+			r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "%s",
+			    f->name);
+		if (r == CUST_OK)
+			r = parse(ctx, f, buf, n, pass == 0 ? rows : again);
+		free(buf);
+	}
+	if (r == CUST_OK && again != NULL)
+		r = merge(ctx, rows, n0, again);
+	json_decref(again);
+	return r;
+}
+
+int
+cust_live_proc_net(struct cust_ctx *ctx, int procfd, json_t **rows)
+{
+	json_t *a;
+	int r = CUST_OK;
+
+	*rows = NULL;
+	if ((a = json_array()) == NULL)
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "proc net");
+	for (size_t i = 0; r == CUST_OK && i < NELEM(files); i++)
+		r = readfile(ctx, procfd, &files[i], a);
+	if (r != CUST_OK) {
+		json_decref(a);
+		return r;
+	}
+	*rows = a;
+	return CUST_OK;
+}
