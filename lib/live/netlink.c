@@ -16,6 +16,7 @@
 #include "live/util.h"
 
 #define RCVBUF	(64 * 1024)	/* more than a dump message's 32 KiB */
+#define REQ_MAX		128		/* the largest dump request we send */
 #define ALIGN4(n)	(((n) + 3u) & ~(size_t)3u)
 
 struct dump {
@@ -51,22 +52,23 @@ static int
 sendreq(struct cust_ctx *ctx, int fd, uint16_t type, uint32_t seq,
     const void *req, size_t len, const char *what)
 {
-	struct nlmsghdr h = {
-		.nlmsg_len = (uint32_t)(sizeof(h) + len),
-		.nlmsg_type = type,
-		.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-		.nlmsg_seq = seq,
-	};
+	struct {
+		struct nlmsghdr	 h;
+		unsigned char	 req[REQ_MAX];
+	} m;
 	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
-	struct iovec iov[2] = {
-		{ &h, sizeof(h) }, { (void *)(uintptr_t)req, len },
-	};
-	struct msghdr m = {
-		.msg_name = &to, .msg_namelen = sizeof(to),
-		.msg_iov = iov, .msg_iovlen = 2,
-	};
+	size_t n = sizeof(m.h) + len;
 
-	if (sendmsg(fd, &m, 0) != (ssize_t)h.nlmsg_len)
+	if (len > REQ_MAX)
+		return cust_set_error(ctx, EINVAL, CUST_FATAL, "%s", what);
+	memset(&m, 0, sizeof(m));
+	m.h.nlmsg_len = (uint32_t)n;
+	m.h.nlmsg_type = type;
+	m.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	m.h.nlmsg_seq = seq;
+	memcpy(m.req, req, len);
+	if (sendto(fd, &m, n, 0, (struct sockaddr *)&to, sizeof(to)) !=
+	    (ssize_t)n)
 		return cust_set_error(ctx, errno, CUST_FAILED,
 		    "%s: netlink send", what);
 	return CUST_OK;
@@ -203,7 +205,8 @@ cust_nl_attrs(const void *p, size_t n, const struct rtattr **tb, size_t max)
 	size_t off = 0, len;
 	unsigned type;
 
-	memset(tb, 0, (max + 1) * sizeof(*tb));
+	for (size_t i = 0; i <= max; i++)
+		tb[i] = NULL;
 	while (n - off >= sizeof(*a)) {
 		a = (const struct rtattr *)(b + off);
 		len = a->rta_len;

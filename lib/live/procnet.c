@@ -51,93 +51,144 @@ blank(struct cust_sock *s, const struct file *f)
 	s->source = "proc_net";
 }
 
+/* Split LINE in place into at most MAX fields separated by spaces; the
+ * count.  *REST is what follows the last field taken and one space. */
+static size_t
+fields(char *line, char **f, size_t max, char **rest)
+{
+	size_t n = 0;
+	char *p = line;
+
+	while (n < max) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		f[n++] = p;
+		p += strcspn(p, " ");
+		if (*p != '\0')
+			*p++ = '\0';
+	}
+	*rest = p;
+	return n;
+}
+
+/* S, all of it a number in BASE of at most MAX: true and *V. */
+static bool
+num(const char *s, int base, uint64_t max, uint64_t *v)
+{
+	char *end;
+
+	if (*s == '\0' || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, base);
+	return errno == 0 && *end == '\0' && *v <= max;
+}
+
 /* "0100007F" (or 32 digits for IPv6): each 32-bit word as the host holds
  * it, so its bytes in memory are the address's. */
 static bool
-hexaddr(const char *h, int af, unsigned char *out)
+hexaddr(const char *h, size_t len, int af, unsigned char *out)
 {
 	size_t words = af == AF_INET ? 1 : 4;
 	char w[9];
-	uint32_t v;
-	char *end;
+	uint64_t v;
+	uint32_t x;
 
-	if (strlen(h) != 8 * words)
+	if (len != 8 * words)
 		return false;
 	for (size_t i = 0; i < words; i++) {
 		memcpy(w, h + 8 * i, 8);
 		w[8] = '\0';
-		v = (uint32_t)strtoul(w, &end, 16);
-		if (*end != '\0')
+		if (!num(w, 16, UINT32_MAX, &v))
 			return false;
-		memcpy(out + 4 * i, &v, 4);
+		x = (uint32_t)v;
+		memcpy(out + 4 * i, &x, 4);
 	}
 	return true;
 }
 
-/* "   0: 0100007F:0277 00000000:0000 0A ... uid timeout inode ..." */
+/* "0100007F:0277": an address and a port. */
 static bool
-inetline(const char *line, const struct file *f, struct cust_sock *s)
+endpoint(const char *s, int af, unsigned char *addr, int32_t *port)
 {
-	char src[33], dst[33];
-	unsigned sport, dport, st, uid;
-	unsigned long long ino;
+	const char *colon = strchr(s, ':');
+	uint64_t v;
 
-	if (sscanf(line, " %*u: %32[0-9A-Fa-f]:%x %32[0-9A-Fa-f]:%x %x "
-	    "%*x:%*x %*x:%*x %*x %u %*d %llu", src, &sport, dst, &dport, &st,
-	    &uid, &ino) != 7)
+	if (colon == NULL || !hexaddr(s, (size_t)(colon - s), af, addr) ||
+	    !num(colon + 1, 16, 65535, &v))
 		return false;
-	if (!hexaddr(src, f->af, s->src) || !hexaddr(dst, f->af, s->dst) ||
-	    sport > 65535 || dport > 65535)
+	*port = (int32_t)v;
+	return true;
+}
+
+/* "   0: 0100007F:0277 00000000:0000 0A 00000000:00000000 00:00000000
+ * 00000000  0 0 12345 ...": sl, local, remote, st, queues, timer,
+ * retransmits, uid, timeout, inode. */
+static bool
+inetline(char *line, const struct file *f, struct cust_sock *s)
+{
+	char *v[10], *rest;
+	uint64_t st, uid, ino;
+
+	if (fields(line, v, 10, &rest) != 10 ||
+	    !endpoint(v[1], f->af, s->src, &s->sport) ||
+	    !endpoint(v[2], f->af, s->dst, &s->dport) ||
+	    !num(v[3], 16, 255, &st) || !num(v[7], 10, UINT32_MAX, &uid) ||
+	    !num(v[9], 10, INT64_MAX, &ino))
 		return false;
 	s->type = f->protocol[0] == 't' ? "stream" :
 	    f->protocol[0] == 'u' ? "dgram" : "raw";
-	s->sport = (int32_t)sport;
-	s->dport = (int32_t)dport;
-	s->state = cust_sock_state(st);
-	s->uid = uid;
+	s->state = cust_sock_state((unsigned)st);
+	s->uid = (int64_t)uid;
 	s->inode = ino;
 	return true;
 }
 
 /* "ffff...: 00000002 00000000 00010000 0001 01 12345 /run/x": the
  * listening flag (__SO_ACCEPTCON) and socket state map to the TCP states
- * that unix_diag gives. */
+ * that unix_diag gives.  The path is the rest of the line. */
 static bool
-unixline(const char *line, size_t len, struct cust_sock *s)
+unixline(char *line, struct cust_sock *s)
 {
-	unsigned flags, type, st;
-	unsigned long long ino;
-	int end = 0;
+	char *v[7], *rest;
+	uint64_t flags, type, st, ino;
 
-	if (sscanf(line, "%*[0-9a-fA-F]: %*x %*x %x %x %x %llu%n", &flags,
-	    &type, &st, &ino, &end) != 4 || end <= 0)
+	if (fields(line, v, 7, &rest) != 7 ||
+	    !num(v[3], 16, UINT32_MAX, &flags) ||
+	    !num(v[4], 16, 65535, &type) || !num(v[5], 16, 255, &st) ||
+	    !num(v[6], 10, INT64_MAX, &ino))
 		return false;
-	s->type = cust_sock_type(type);
+	s->type = cust_sock_type((unsigned)type);
 	s->state = flags & 0x10000 ? "LISTEN" :
 	    st == 2 || st == 3 ? "ESTABLISHED" : "CLOSE";
 	s->inode = ino;
-	if ((size_t)end < len && line[end] == ' ') {
-		s->path = line + end + 1;
-		s->pathlen = len - (size_t)end - 1;
+	if (*rest != '\0') {
+		s->path = rest;
+		s->pathlen = strlen(rest);
 	}
 	return true;
 }
 
-/* "ffff... 3 3 0003 2 1 0 0 12345" */
+/* "ffff... 3 3 0003 2 1 0 0 12345": sk, refcount, type, protocol,
+ * interface, running, rmem, user, inode. */
 static bool
-packetline(const char *line, struct cust_sock *s)
+packetline(char *line, struct cust_sock *s)
 {
-	unsigned type, proto, uid;
-	int ifindex;
-	unsigned long long ino;
+	char *v[9], *rest;
+	uint64_t type, proto, ifindex, uid, ino;
 
-	if (sscanf(line, "%*[0-9a-fA-F] %*d %u %x %d %*d %*u %u %llu", &type,
-	    &proto, &ifindex, &uid, &ino) != 5)
+	if (fields(line, v, 9, &rest) != 9 || !num(v[2], 10, 65535, &type) ||
+	    !num(v[3], 16, 65535, &proto) ||
+	    !num(v[4], 10, INT32_MAX, &ifindex) ||
+	    !num(v[7], 10, UINT32_MAX, &uid) ||
+	    !num(v[8], 10, INT64_MAX, &ino))
 		return false;
-	s->type = cust_sock_type(type);
-	s->ethertype = proto;
-	s->ifindex = ifindex;
-	s->uid = uid;
+	s->type = cust_sock_type((unsigned)type);
+	s->ethertype = (int64_t)proto;
+	s->ifindex = (int64_t)ifindex;
+	s->uid = (int64_t)uid;
 	s->inode = ino;
 	return true;
 }
@@ -162,7 +213,7 @@ parse(struct cust_ctx *ctx, const struct file *f, char *buf, size_t n,
 		if (f->af != 0)
 			ok = inetline(line, f, &s);
 		else if (f->protocol[0] == 'u')
-			ok = unixline(line, (size_t)(nl - line), &s);
+			ok = unixline(line, &s);
 		else
 			ok = packetline(line, &s);
 		if (ok && (r = cust_sock_add(ctx, &s, rows)) != CUST_OK)

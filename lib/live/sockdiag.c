@@ -141,6 +141,16 @@ inetmsg(void *arg, const struct nlmsghdr *h, const void *p, size_t n)
 	return cust_sock_add(d->ctx, &s, d->rows);
 }
 
+/* The attributes after a message's fixed part of HDR bytes. */
+static bool
+after(const void *p, size_t n, size_t hdr, const struct rtattr **tb,
+    size_t max)
+{
+	hdr = NLMSG_ALIGN(hdr);
+	return n >= hdr && cust_nl_attrs((const char *)p + hdr, n - hdr, tb,
+	    max);
+}
+
 static int
 unixmsg(void *arg, const struct nlmsghdr *h, const void *p, size_t n)
 {
@@ -152,9 +162,7 @@ unixmsg(void *arg, const struct nlmsghdr *h, const void *p, size_t n)
 	if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || n < sizeof(m))
 		return CUST_OK;
 	memcpy(&m, p, sizeof(m));
-	if (!cust_nl_attrs((const char *)p + NLMSG_ALIGN(sizeof(m)),
-	    n - (n < NLMSG_ALIGN(sizeof(m)) ? n : NLMSG_ALIGN(sizeof(m))),
-	    tb, UNIX_DIAG_MAX))
+	if (!after(p, n, sizeof(m), tb, UNIX_DIAG_MAX))
 		return cust_set_error(d->ctx, EPROTO, CUST_FAILED,
 		    "unix_diag: malformed attribute");
 	blank(&s);
@@ -185,9 +193,7 @@ packetmsg(void *arg, const struct nlmsghdr *h, const void *p, size_t n)
 	if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || n < sizeof(m))
 		return CUST_OK;
 	memcpy(&m, p, sizeof(m));
-	if (!cust_nl_attrs((const char *)p + NLMSG_ALIGN(sizeof(m)),
-	    n - (n < NLMSG_ALIGN(sizeof(m)) ? n : NLMSG_ALIGN(sizeof(m))),
-	    tb, PACKET_DIAG_MAX))
+	if (!after(p, n, sizeof(m), tb, PACKET_DIAG_MAX))
 		return cust_set_error(d->ctx, EPROTO, CUST_FAILED,
 		    "packet_diag: malformed attribute");
 	blank(&s);

@@ -108,12 +108,16 @@ view_make(struct cust_ctx *ctx, const json_t *rows, struct view *w)
 	return CUST_OK;
 }
 
+static int
+cmpkey(const void *k, const void *e)
+{
+	return strcmp(k, ((const struct ent *)e)->key);
+}
+
 static bool
 has(const struct view *w, const char *k)
 {
-	struct ent e = { (char *)(uintptr_t)k, NULL };
-
-	return bsearch(&e, w->v, w->n, sizeof(*w->v), cmpent) != NULL;
+	return bsearch(k, w->v, w->n, sizeof(*w->v), cmpkey) != NULL;
 }
 
 static int

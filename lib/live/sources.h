@@ -47,7 +47,10 @@
  * interfaces (cust_live_interfaces):
  *   name, index, mac (xx:xx:..., or null), broadcast (link-layer, or
  *   null), type (ARPHRD number), flags (array of IFF_ names: "UP",
- *   "BROADCAST", "LOOPBACK", "PROMISC", ...), promiscuous (bool), mtu,
+ *   "BROADCAST", "LOOPBACK", "PROMISC", ...), promiscuous (bool: the
+ *   PROMISC flag, or anything holding it promiscuous), promiscuity (the
+ *   kernel's count of holders: a packet socket's membership shows here
+ *   and not in the flags), mtu,
  *   operstate ("UP", "DOWN", "UNKNOWN", ...), master (index or null),
  *   kind (rtnetlink link kind: "veth", "bridge", ... or null),
  *   addresses: array of { family ("inet"/"inet6"), address, prefixlen,
@@ -111,8 +114,10 @@ int	cust_live_proc_net(struct cust_ctx *, int procfd, json_t **rows);
  * Sockets in one view and not in the other, keyed by protocol and inode
  * (by protocol and addresses when the inode is 0).  DIAG must have been
  * read before PROCNET.  A difference is a finding only when it is
- * confirmed by reading again (see sockview.c): this takes no socket that
- * opened or closed between the two reads for a hidden one.
+ * confirmed by reading again (see sockview.c): sock_diag, and for a
+ * socket only /proc/net showed, the running kernel's /proc/net; so no
+ * socket that opened or closed between the two reads is taken for a
+ * hidden one.  Both views are of the caller's network namespace.
  */
 int	cust_live_sockets_crossview(struct cust_ctx *, const json_t *diag,
 	    const json_t *procnet, json_t **findings);
