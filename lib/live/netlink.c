@@ -19,16 +19,6 @@
 #define REQ_MAX		128		/* the largest dump request we send */
 #define ALIGN4(n)	(((n) + 3u) & ~(size_t)3u)
 
-struct dump {
-	struct cust_ctx	*ctx;		/* borrowed */
-	const char	*what;
-	uint32_t	 seq;
-	cust_nl_fn	 fn;
-	void		*arg;
-	int		*kerr;
-	bool		 intr;		/* NLM_F_DUMP_INTR was seen */
-};
-
 static int
 opensock(struct cust_ctx *ctx, int proto, const char *what)
 {
@@ -77,7 +67,7 @@ sendreq(struct cust_ctx *ctx, int fd, uint16_t type, uint32_t seq,
 /* An NLMSG_ERROR or the end of the dump: CUST_OK to go on, 1 at the end,
  * or a status. */
 static int
-control(struct dump *d, const struct nlmsghdr *h, const void *p, size_t n)
+control(struct cust_nl *d, const struct nlmsghdr *h, const void *p, size_t n)
 {
 	int e = 0;
 
@@ -98,11 +88,10 @@ control(struct dump *d, const struct nlmsghdr *h, const void *p, size_t n)
 	return cust_set_error(d->ctx, -e, CUST_FAILED, "%s", d->what);
 }
 
-/* The messages in one datagram of N bytes: CUST_OK, 1 at the end, or a
- * status. */
-static int
-datagram(struct dump *d, const unsigned char *buf, size_t n)
+int
+cust_nl_datagram(struct cust_nl *d, const void *p, size_t n)
 {
+	const unsigned char *buf = p;
 	const struct nlmsghdr *h;
 	size_t off = 0, len;
 	int r;
@@ -132,7 +121,7 @@ datagram(struct dump *d, const unsigned char *buf, size_t n)
 }
 
 static int
-receive(struct dump *d, int fd, unsigned char *buf)
+receive(struct cust_nl *d, int fd, unsigned char *buf)
 {
 	struct sockaddr_nl from;
 	struct iovec iov = { buf, RCVBUF };
@@ -159,7 +148,7 @@ receive(struct dump *d, int fd, unsigned char *buf)
 			    "%s: netlink dump ended early", d->what);
 		if (from.nl_pid != 0)
 			continue;		/* only the kernel speaks */
-		if ((r = datagram(d, buf, (size_t)k)) != CUST_OK)
+		if ((r = cust_nl_datagram(d, buf, (size_t)k)) != CUST_OK)
 			return r > 0 ? CUST_OK : r;
 	}
 }
@@ -168,7 +157,7 @@ int
 cust_nl_dump(struct cust_ctx *ctx, int proto, uint16_t type, const void *req,
     size_t len, cust_nl_fn fn, void *arg, const char *what, int *kerr)
 {
-	struct dump d = { ctx, what, 0, fn, arg, kerr, false };
+	struct cust_nl d = { ctx, what, 0, fn, arg, kerr, false };
 	struct timespec ts;
 	unsigned char *buf;
 	int fd, r;

@@ -37,6 +37,25 @@ int	cust_nl_dump(struct cust_ctx *, int proto, uint16_t type,
 	    const void *req, size_t len, cust_nl_fn fn, void *arg,
 	    const char *what, int *kerr);
 
+/* A dump being read. */
+struct cust_nl {
+	struct cust_ctx	*ctx;		/* borrowed */
+	const char	*what;		/* names the dump in messages */
+	uint32_t	 seq;		/* of our request: others are ignored */
+	cust_nl_fn	 fn;
+	void		*arg;
+	int		*kerr;		/* NULL, or the kernel's errno */
+	bool		 intr;		/* NLM_F_DUMP_INTR was seen */
+};
+/*
+ * The messages of one datagram of N bytes, each checked against the
+ * bytes there before it is read: CUST_OK when more are to come, 1 after
+ * NLMSG_DONE, or a status (a message longer than the datagram or shorter
+ * than its header: CUST_FAILED, EPROTO; NLMSG_ERROR: CUST_FAILED with its
+ * errno).
+ */
+int	cust_nl_datagram(struct cust_nl *, const void *p, size_t n);
+
 /* The attributes in P (N bytes), by type, into TB[0..MAX]; a malformed
  * one ends the walk (false); later ones of a type replace earlier. */
 bool	cust_nl_attrs(const void *p, size_t n, const struct rtattr **tb,

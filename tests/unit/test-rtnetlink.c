@@ -7,6 +7,7 @@
  */
 #include <sys/socket.h>
 
+#include <errno.h>
 #include <string.h>
 
 #include <check.h>
@@ -181,6 +182,72 @@ START_TEST(attributes_are_bounds_checked)
 }
 END_TEST
 
+/* Messages seen by the walker's callback. */
+static int calls;
+
+static int
+count(void *arg, const struct nlmsghdr *h, const void *p, size_t n)
+{
+	(void)arg;
+	(void)p;
+	ck_assert_uint_eq(n, h->nlmsg_len - sizeof(*h));
+	calls++;
+	return CUST_OK;
+}
+
+/* A message of TYPE with SEQ and N bytes of payload PAYLOAD at B + OFF;
+ * the offset after it. */
+static size_t
+msg(unsigned char *b, size_t off, uint16_t type, uint32_t seq,
+    const void *payload, size_t n)
+{
+	struct nlmsghdr h = {
+		.nlmsg_len = (uint32_t)(sizeof(h) + n), .nlmsg_type = type,
+		.nlmsg_seq = seq,
+	};
+
+	memcpy(b + off, &h, sizeof(h));
+	memcpy(b + off + sizeof(h), payload, n);
+	return off + NLMSG_ALIGN(sizeof(h) + n);
+}
+
+START_TEST(netlink_messages_are_bounds_checked)
+{
+	struct cust_nl d = { ctx, "test", 7, count, NULL, NULL, false };
+	unsigned char b[256];
+	int zero = 0, eperm = -EPERM;
+	size_t off;
+
+	calls = 0;
+	memset(b, 0, sizeof(b));
+	/* two messages, one of another request, then the end */
+	off = msg(b, 0, RTM_NEWLINK, 7, "abcde", 5);
+	off = msg(b, off, RTM_NEWLINK, 8, "x", 1);
+	off = msg(b, off, NLMSG_DONE, 7, &zero, sizeof(zero));
+	ck_assert_int_eq(cust_nl_datagram(&d, b, off), 1);
+	ck_assert_int_eq(calls, 1);
+	/* the first claims one byte more than the datagram holds */
+	ck_assert_int_eq(cust_nl_datagram(&d, b, 20), CUST_FAILED);
+	ck_assert_str_eq(cust_ctx_error(ctx),
+	    "test: malformed netlink message: Protocol error");
+	/* a length below the header's own */
+	((struct nlmsghdr *)(void *)b)->nlmsg_len = 8;
+	ck_assert_int_eq(cust_nl_datagram(&d, b, off), CUST_FAILED);
+	/* a tail shorter than a header is no message */
+	calls = 0;
+	ck_assert_int_eq(cust_nl_datagram(&d, b, 15), CUST_OK);
+	ck_assert_int_eq(calls, 0);
+	/* the kernel's refusal is its errno */
+	off = msg(b, 0, NLMSG_ERROR, 7, &eperm, sizeof(eperm));
+	ck_assert_int_eq(cust_nl_datagram(&d, b, off), CUST_FAILED);
+	ck_assert_int_eq(cust_ctx_errno(ctx), EPERM);
+	/* an error without its number */
+	off = msg(b, 0, NLMSG_ERROR, 7, "", 0);
+	ck_assert_int_eq(cust_nl_datagram(&d, b, off), CUST_FAILED);
+	ck_assert_int_eq(cust_ctx_errno(ctx), EPROTO);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -192,6 +259,7 @@ unit_suite(void)
 	tcase_add_test(tc, routes_hold_the_local_route_to_127_0_0_1);
 	tcase_add_test(tc, neighbours_parse);
 	tcase_add_test(tc, attributes_are_bounds_checked);
+	tcase_add_test(tc, netlink_messages_are_bounds_checked);
 	suite_add_tcase(su, tc);
 	return su;
 }
