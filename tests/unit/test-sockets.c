@@ -24,7 +24,7 @@
 #include "harness.h"
 
 static struct cust_ctx *ctx;
-static int tcp, udp, ux, procfd;
+static int tcp, udp, ux, bound, procfd;
 static ino_t tcp_ino, udp_ino, ux_ino;
 static int tcp_port, udp_port;
 
@@ -57,11 +57,15 @@ static void
 setup(void)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int port;
 
 	ck_assert_int_eq(cust_ctx_new(&ctx), CUST_OK);
 	scratch_make();
 	tcp = inet_socket(SOCK_STREAM, &tcp_port);
 	ck_assert_int_eq(listen(tcp, 1), 0);
+	/* bound, not listening: shown by neither view (sock_diag only when
+	 * asked for TCP_BOUND_INACTIVE), so no finding either */
+	bound = inet_socket(SOCK_STREAM, &port);
 	udp = inet_socket(SOCK_DGRAM, &udp_port);
 	ck_assert_int_ge(ux = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0),
 	    0);
@@ -79,6 +83,7 @@ static void
 teardown(void)
 {
 	close(procfd);
+	close(bound);
 	close(ux);
 	close(udp);
 	close(tcp);
