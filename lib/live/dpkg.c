@@ -144,7 +144,8 @@ kind(const char *path)
 		if (strncmp(path, bins[i], strlen(bins[i])) == 0)
 			return 2;
 	for (so = base; so != NULL && (so = strstr(so, ".so")) != NULL; so++)
-		if (so[3] == '\0' || so[3] == '.')
+		if (so[3] == '\0' || (so[3] == '.' && so[4] >= '0' &&
+		    so[4] <= '9'))	/* libx.so.1, not ld.so.conf */
 			return 2;
 	if (strncmp(path, "/lib", 4) == 0 || strncmp(path, "/usr/lib", 8) == 0)
 		return 1;

@@ -36,6 +36,8 @@
  *   ifindex         packet: bound interface index (0: any) or null
  *   ethertype       packet: the protocol it receives, or null
  *   source          "sock_diag" or "proc_net"
+ * A TCP socket bound but neither listening nor connected is in neither
+ * view (/proc/net never shows one).
  *
  * socket cross-view findings (cust_live_sockets_crossview):
  *   view            "sock_diag_only" (hidden from /proc/net) or
@@ -54,8 +56,8 @@
  *   operstate ("UP", "DOWN", "UNKNOWN", ...), master (index or null),
  *   kind (rtnetlink link kind: "veth", "bridge", ... or null),
  *   addresses: array of { family ("inet"/"inet6"), address, prefixlen,
- *   scope ("global", "host", "link", "site" or a number), label (or
- *   null) }
+ *   scope ("universe", i.e. global, "site", "link", "host", "nowhere" or
+ *   a number), label (IPv4 only, or null) }
  *
  * routes (cust_live_routes):
  *   family, table (number), table_name ("main", "local", "default" or
@@ -129,7 +131,8 @@ int	cust_live_routes(struct cust_ctx *, json_t **rows);
 int	cust_live_neighbours(struct cust_ctx *, json_t **rows);
 /*
  * Loaded eBPF programs (bpf(2)).  Without the privilege to list them
- * (EPERM): CUST_WARN with an empty array and the reason in the ctx's
+ * (EPERM, refused at the first call): CUST_WARN with an empty array and
+ * "bpf programs: not listed (needs CAP_SYS_ADMIN): ..." in the ctx's
  * error, which the caller records as a note, not a failure.
  */
 int	cust_live_bpf_programs(struct cust_ctx *, json_t **rows);
@@ -145,7 +148,7 @@ int	cust_live_logins(struct cust_ctx *, int rootfd, json_t **rows);
  * Debian's package database under ROOTFD against the files: every
  * executable and library that a var/lib/dpkg/info/PKG.md5sums lists
  * (regular files under /bin, /sbin, /usr/bin, /usr/sbin, any /lib*,
- * /usr/lib* that have an execute bit, and any "*.so" or "*.so.*") whose
+ * /usr/lib* that have an execute bit, and any "*.so" or "*.so.N...") whose
  * MD5 differs, or that is missing.  Conffiles are left out; a file that
  * another package diverts (var/lib/dpkg/diversions) is checked at its
  * diverted name.  Everything resolves inside ROOTFD.  No dpkg database:
