@@ -12,10 +12,12 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "live/sources.h"
 #include "live/util.h"
@@ -276,6 +278,63 @@ out:
 	return r;
 }
 
+/*
+ * PATH under PROCFD whole into *BUFP (owned, NUL-terminated; NULL when
+ * the file is not there), at most PROCNET_MAX bytes.  Not the bounded
+ * reader of base/io.c, which starts from fstat's size, 0 here: each read
+ * of a seq_file starts its walk of the socket table again, so the first
+ * reads are large.
+ */
+static int
+slurp(struct cust_ctx *ctx, int procfd, const char *path, char **bufp,
+    size_t *lenp)
+{
+	size_t cap = 256 * 1024, len = 0;
+	char *buf = NULL, *p;
+	ssize_t k;
+	int fd, r = CUST_OK;
+
+	*bufp = NULL;
+	if ((fd = openat(procfd, path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? CUST_OK : cust_set_error(ctx, errno,
+		    CUST_FAILED, "%s", path);
+	for (;;) {
+		if (len + 1 >= cap || buf == NULL) {
+			if (buf != NULL && cap > PROCNET_MAX) {
+				r = cust_set_error(ctx, EFBIG, CUST_FAILED,
+				    "%s", path);
+				break;
+			}
+			if (buf != NULL)
+				cap *= 2;
+			if ((p = realloc(buf, cap)) == NULL) {
+				r = cust_set_error(ctx, errno, CUST_FATAL,
+				    "%s", path);
+				break;
+			}
+			buf = p;
+		}
+		if ((k = read(fd, buf + len, cap - len - 1)) == 0)
+			break;
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			r = cust_set_error(ctx, errno, CUST_FAILED, "%s", path);
+			break;
+		}
+		len += (size_t)k;
+	}
+	close(fd);
+	if (r != CUST_OK) {
+		free(buf);
+		return r;
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	return CUST_OK;
+}
+
 /* File F read twice, the union of the two into ROWS. */
 static int
 readfile(struct cust_ctx *ctx, int procfd, const struct file *f, json_t *rows)
@@ -286,8 +345,7 @@ readfile(struct cust_ctx *ctx, int procfd, const struct file *f, json_t *rows)
 	int r = CUST_OK;
 
 	for (int pass = 0; r == CUST_OK && pass < 2; pass++) {
-		r = cust_read_file_at(ctx, procfd, f->name, NULL,
-		    CUST_READ_OPTIONAL, PROCNET_MAX, &buf, &n);
+		r = slurp(ctx, procfd, f->name, &buf, &n);
 		if (r != CUST_OK || buf == NULL)
 			break;
 		if (pass == 1 && (again = json_array()) == NULL)
