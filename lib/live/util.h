@@ -126,7 +126,8 @@ struct cust_sock {
 };
 
 /* Append S's row to ROWS. */
-int	cust_sock_add(struct cust_ctx *, const struct cust_sock *, json_t *rows);
+int	cust_sock_add(struct cust_ctx *, const struct cust_sock *,
+	    json_t *rows);
 /* The name of TCP state S (also used for unix sockets), or NULL. */
 const char *cust_sock_state(unsigned s);
 /* The name of socket type T ("stream", ...), or "unknown". */

@@ -222,7 +222,7 @@ END_TEST
 
 /* A /proc/net that hides the test's TCP socket, as a rootkit's hook of
  * tcp4_seq_show would. */
-START_TEST(a_socket_hidden_from_proc_net_is_exactly_one_finding)
+START_TEST(hiding_one_from_proc_net_is_exactly_one_finding)
 {
 	json_t *diag = NULL, *proc = NULL, *f = NULL, *v;
 	size_t n;
@@ -281,7 +281,7 @@ unit_suite(void)
 	tcase_add_test(tc, sock_diag_lists_the_tests_sockets_with_their_inodes);
 	tcase_add_test(tc, proc_net_lists_them_with_the_same_keys);
 	tcase_add_test(tc, the_two_views_of_this_host_agree);
-	tcase_add_test(tc, a_socket_hidden_from_proc_net_is_exactly_one_finding);
+	tcase_add_test(tc, hiding_one_from_proc_net_is_exactly_one_finding);
 	tcase_add_test(tc, a_socket_closed_between_the_reads_is_no_finding);
 	suite_add_tcase(su, tc);
 	return su;
