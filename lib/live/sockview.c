@@ -12,15 +12,19 @@
  * - in sock_diag only: sock_diag is read again, and the socket must
  *   still be there.  An inode is never reused while its socket lives,
  *   so the socket lived through the whole /proc/net read, which should
- *   have shown it (and that read is itself the union of two, against the
- *   skipping: procnet.c).  One that closed in between is gone from the
- *   second dump; one that opened after /proc/net was read cannot have
- *   been in the first.
+ *   have shown it; one that closed in between is gone from the second
+ *   dump, and one that opened after /proc/net was read cannot have been
+ *   in the first.  A seq_file that resumes by position can still skip a
+ *   live socket when others close mid-read (each read of /proc/net is
+ *   already the union of two, procnet.c, and under heavy churn a socket
+ *   was still skipped by both), so the running kernel's /proc/net is read
+ *   PROC_READS more times and must miss it every time.
  * - in /proc/net only: sock_diag is read again and must still lack it,
  *   and /proc/net (of the running kernel, /proc) is read again and must
  *   still show it: so it lived through that second dump.  A protocol
  *   this kernel cannot dump through sock_diag (raw_diag not built) is
  *   not compared at all.
+ * The re-reads cost time only when there is a candidate to confirm.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +34,8 @@
 
 #include "live/sources.h"
 #include "live/util.h"
+
+#define PROC_READS	3	/* more reads of /proc/net to confirm with */
 
 struct ent {
 	char		*key;		/* owned */
@@ -152,55 +158,98 @@ protobit(const json_t *row)
 
 /* The state read again: sock_diag, and /proc/net when needed. */
 struct again {
-	struct view	 diag, proc;
+	struct view	 diag;
+	struct view	 proc[PROC_READS];	/* read as needed */
+	size_t		 nproc;
 	unsigned	 missing;
-	bool		 proc_read;
 };
 
+/* Read /proc/net once more (the K-th time); CUST_OK when it is read. */
 static int
-reread_proc(struct cust_ctx *ctx, struct again *g)
+reread_proc(struct cust_ctx *ctx, struct again *g, size_t k)
 {
 	json_t *rows = NULL;
 	int fd, r;
 
-	if (g->proc_read)
+	if (k < g->nproc)
 		return CUST_OK;
 	if ((fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return cust_set_error(ctx, errno, CUST_FAILED, "/proc");
 	r = cust_live_proc_net(ctx, fd, &rows);
 	close(fd);
 	if (r == CUST_OK)
-		r = view_make(ctx, rows, &g->proc);
+		r = view_make(ctx, rows, &g->proc[g->nproc]);
 	json_decref(rows);
-	g->proc_read = r == CUST_OK;
+	if (r == CUST_OK)
+		g->nproc++;
 	return r;
+}
+
+/* Is KEY missing from every one of PROC_READS more reads of /proc/net?
+ * (A read that skips a live socket does not skip it every time.) */
+static int
+absent_always(struct cust_ctx *ctx, struct again *g, const char *key,
+    bool *absent)
+{
+	int r;
+
+	*absent = false;
+	for (size_t k = 0; k < PROC_READS; k++) {
+		if ((r = reread_proc(ctx, g, k)) != CUST_OK)
+			return r;
+		if (has(&g->proc[k], key))
+			return CUST_OK;
+	}
+	*absent = true;
+	return CUST_OK;
+}
+
+/* A candidate seen by sock_diag alone: still there when sock_diag is read
+ * again, and missing from /proc/net however often it is read. */
+static int
+diag_only(struct cust_ctx *ctx, const struct ent *e, struct again *g,
+    json_t *out)
+{
+	bool absent;
+	int r;
+
+	if (!has(&g->diag, e->key))
+		return CUST_OK;		/* closed meanwhile */
+	if ((r = absent_always(ctx, g, e->key, &absent)) != CUST_OK ||
+	    !absent)
+		return r;
+	return finding(ctx, e->row, "sock_diag_only",
+	    "sock_diag and /proc/net re-read", out);
+}
+
+/* A candidate seen by /proc/net alone: still missing from sock_diag read
+ * again, and still in /proc/net read again. */
+static int
+proc_only(struct cust_ctx *ctx, const struct ent *e, struct again *g,
+    json_t *out)
+{
+	int r;
+
+	if ((g->missing & protobit(e->row)) || has(&g->diag, e->key))
+		return CUST_OK;
+	if ((r = reread_proc(ctx, g, 0)) != CUST_OK ||
+	    !has(&g->proc[0], e->key))
+		return r;
+	return finding(ctx, e->row, "proc_net_only",
+	    "sock_diag and /proc/net re-read", out);
 }
 
 /* Confirm each candidate of D (absent from O) and record it. */
 static int
 confirm(struct cust_ctx *ctx, const struct view *d, const struct view *o,
-    bool diag_only, struct again *g, json_t *out)
+    bool from_diag, struct again *g, json_t *out)
 {
 	int r = CUST_OK;
 
-	for (size_t i = 0; r == CUST_OK && i < d->n; i++) {
-		if (has(o, d->v[i].key))
-			continue;
-		if (diag_only) {
-			if (has(&g->diag, d->v[i].key))
-				r = finding(ctx, d->v[i].row,
-				    "sock_diag_only", "sock_diag re-read",
-				    out);
-			continue;
-		}
-		if ((g->missing & protobit(d->v[i].row)) ||
-		    has(&g->diag, d->v[i].key))
-			continue;
-		if ((r = reread_proc(ctx, g)) == CUST_OK &&
-		    has(&g->proc, d->v[i].key))
-			r = finding(ctx, d->v[i].row, "proc_net_only",
-			    "sock_diag and /proc/net re-read", out);
-	}
+	for (size_t i = 0; r == CUST_OK && i < d->n; i++)
+		if (!has(o, d->v[i].key))
+			r = from_diag ? diag_only(ctx, &d->v[i], g, out) :
+			    proc_only(ctx, &d->v[i], g, out);
 	return r;
 }
 
@@ -221,12 +270,13 @@ static int
 compare(struct cust_ctx *ctx, const struct view *d, const struct view *p,
     json_t *out)
 {
-	struct again g = { { NULL, 0 }, { NULL, 0 }, 0, false };
+	struct again g;
 	json_t *rows = NULL;
 	int r;
 
 	if (!differ(d, p))
 		return CUST_OK;
+	memset(&g, 0, sizeof(g));
 	r = cust_sock_diag(ctx, &rows, &g.missing);
 	if (r == CUST_OK)
 		r = view_make(ctx, rows, &g.diag);
@@ -235,7 +285,8 @@ compare(struct cust_ctx *ctx, const struct view *d, const struct view *p,
 	if (r == CUST_OK)
 		r = confirm(ctx, p, d, false, &g, out);
 	view_free(&g.diag);
-	view_free(&g.proc);
+	for (size_t k = 0; k < g.nproc; k++)
+		view_free(&g.proc[k]);
 	json_decref(rows);
 	return r;
 }
