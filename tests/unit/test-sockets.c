@@ -307,7 +307,7 @@ hidden_child(void)
 	return 0;
 }
 
-START_TEST(a_socket_hidden_from_proc_net_is_exactly_one_finding)
+START_TEST(one_hidden_from_proc_net_is_exactly_one_finding)
 {
 	pid_t pid;
 	int st;
@@ -357,7 +357,7 @@ unit_suite(void)
 	tcase_add_test(tc, sock_diag_lists_the_tests_sockets_with_their_inodes);
 	tcase_add_test(tc, proc_net_lists_them_with_the_same_keys);
 	tcase_add_test(tc, the_two_views_of_this_host_agree);
-	tcase_add_test(tc, a_socket_hidden_from_proc_net_is_exactly_one_finding);
+	tcase_add_test(tc, one_hidden_from_proc_net_is_exactly_one_finding);
 	tcase_add_test(tc, a_socket_closed_between_the_reads_is_no_finding);
 	suite_add_tcase(su, tc);
 	return su;
