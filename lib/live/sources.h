@@ -44,7 +44,8 @@
  *                   "proc_net_only" (hidden from netlink)
  *   protocol, family, inode, local_address, local_port, remote_address,
  *   remote_port, path, state   copied from the socket's row
- *   confirmed_by    what re-read it ("sock_diag re-read", ...)
+ *   confirmed_by    "sock_diag and /proc/net re-read": how the finding
+ *                   was confirmed (sockview.c)
  *
  * interfaces (cust_live_interfaces):
  *   name, index, mac (xx:xx:..., or null), broadcast (link-layer, or
@@ -116,10 +117,11 @@ int	cust_live_proc_net(struct cust_ctx *, int procfd, json_t **rows);
  * Sockets in one view and not in the other, keyed by protocol and inode
  * (by protocol and addresses when the inode is 0).  DIAG must have been
  * read before PROCNET.  A difference is a finding only when it is
- * confirmed by reading again (see sockview.c): sock_diag, and for a
- * socket only /proc/net showed, the running kernel's /proc/net; so no
- * socket that opened or closed between the two reads is taken for a
- * hidden one.  Both views are of the caller's network namespace.
+ * confirmed by reading again (see sockview.c): sock_diag, and the
+ * running kernel's /proc/net (/proc, three more times for a socket only
+ * sock_diag showed); so no socket that opened or closed between the two
+ * reads, or that a seq_file skipped, is taken for a hidden one.  Both
+ * views are of the caller's network namespace.
  */
 int	cust_live_sockets_crossview(struct cust_ctx *, const json_t *diag,
 	    const json_t *procnet, json_t **findings);
