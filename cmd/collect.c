@@ -205,8 +205,8 @@ live_mode(const struct args *a, struct cust_collect_opts *co)
 	if (a->live && a->root != NULL)
 		return warnmsg("--live: the live state is this host's, not "
 		    "that of --root"), -1;
-	co->live = a->no_live || a->root != NULL || (a->npaths > 0 &&
-	    !a->live) ? CUST_LIVE_OFF : CUST_LIVE_FIRST;
+	co->live = a->no_live || (a->npaths > 0 && !a->live) ? CUST_LIVE_OFF :
+	    a->root != NULL ? CUST_LIVE_IMAGE : CUST_LIVE_FIRST;
 	return 0;
 }
 

@@ -247,15 +247,37 @@ module_row(json_t *o)
 	putchar('\n');
 }
 
+/* A socket's end as ss prints it: ADDRESS:PORT ([ADDRESS]:PORT for
+ * IPv6), or PATH's value (a unix socket's); "-" when it has none. */
+static void
+endpoint(json_t *o, const char *addr, const char *port, const char *path)
+{
+	const char *a = json_string_value(json_object_get(o, addr));
+	const char *p = path != NULL ?
+	    json_string_value(json_object_get(o, path)) : NULL;
+	long long n = num(o, port);
+	char buf[160];
+
+	if (a != NULL)
+		snprintf(buf, sizeof(buf), strchr(a, ':') != NULL ? "[%s]:%lld" :
+		    "%s:%lld", a, n);
+	else
+		snprintf(buf, sizeof(buf), "%s", p != NULL && *p != '\0' ? p : "-");
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%*s",
+	    strlen(buf) < 30 ? (int)(30 - strlen(buf)) : 0, "");
+	safe_fputs(buf, stdout);
+	fputc(' ', stdout);
+}
+
 static void
 socket_row(json_t *o)
 {
-	const char *keys[] = { "protocol", "state", "local", "remote" };
-
-	for (size_t i = 0; i < 4; i++) {
-		text(o, keys[i], i < 2 ? 8 : 24);
-		fputc(' ', stdout);
-	}
+	text(o, "protocol", 7);
+	fputc(' ', stdout);
+	text(o, "state", 11);
+	fputc(' ', stdout);
+	endpoint(o, "local_address", "local_port", "path");
+	endpoint(o, "remote_address", "remote_port", NULL);
 	printf("%10lld ", num(o, "inode"));
 	joined(json_object_get(o, "pids"), ",");
 	putchar('\n');
@@ -295,7 +317,7 @@ heading(const char *member)
 		printf("%-24s %8s %3s %s\n", "Module", "Size", "Ref",
 		    "Used by");
 	else if (strcmp(t, "sockets.jsonl") == 0)
-		printf("%-8s %-8s %-24s %-24s %10s %s\n", "Proto", "State",
+		printf("%-7s %-11s %-30s %-30s %10s %s\n", "Proto", "State",
 		    "Local", "Remote", "Inode", "PIDs");
 }
 

@@ -194,11 +194,13 @@ typedef void cust_notify_fn(void *arg, const char *path, size_t pathlen,
     const char *status, const char *reason);
 
 /* The live state (custody-bundle(5), "Live state"): off, taken before the
- * files (order of volatility), or taken alone. */
+ * files (order of volatility), taken alone, or, for an image (--root),
+ * only the tables read from the image's own files (logins, packages). */
 enum cust_live_mode {
 	CUST_LIVE_OFF = 0,
 	CUST_LIVE_FIRST,
 	CUST_LIVE_ONLY,
+	CUST_LIVE_IMAGE,
 };
 
 /*

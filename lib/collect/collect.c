@@ -554,12 +554,16 @@ take_live(struct run *run)
 	struct timespec t0, t1;
 	int procfd, sysfd, r;
 
+	procfd = sysfd = -1;
+	if (run->o->live == CUST_LIVE_IMAGE)
+		goto snap;	/* the image's files alone: no /proc of it */
 	procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	sysfd = open("/sys", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (procfd < 0) {
 		r = cust_set_error(run->ctx, errno, CUST_FAILED, "/proc");
 		goto out;
 	}
+snap:
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = cust_live_snapshot(run->ctx, procfd, sysfd, run->rootfd, &out, &c);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -830,7 +834,7 @@ filters_json(const struct cust_collect_opts *o)
 static json_t *
 live_json(const struct run *run)
 {
-	static const char *const mode[] = { "off", "first", "only" };
+	static const char *const mode[] = { "off", "first", "only", "image" };
 	const struct cust_collect_result *res = run->res;
 
 	if (!res->live)

@@ -54,8 +54,9 @@ struct cust_live_counts {
  * root ROOTFD (borrowed, open directories), in order of volatility: processes
  * first, then the kernel, handing every member to OUT.  A table that
  * cannot be read is recorded as failed in data/live/tables.jsonl and
- * counted, not fatal.  Returns CUST_OK, or CUST_FATAL when OUT failed or
- * memory ran out.
+ * counted, not fatal.  PROCFD -1 means an image (--root): only the
+ * tables read from ROOTFD's own files (logins, packages) are taken.
+ * Returns CUST_OK, or CUST_FATAL when OUT failed or memory ran out.
  */
 int	cust_live_snapshot(struct cust_ctx *, int procfd, int sysfd,
 	    int rootfd, const struct cust_live_out *out,

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "live/live.h"
+#include "live/sources.h"
 
 /* The /proc files each table is read from, stored raw beside it. */
 static const char *const raw_modules[] = { "modules", NULL };
@@ -21,7 +22,7 @@ static const char *const raw_kernel[] = { "version", "cmdline", "uptime",
 	"sys/kernel/random/boot_id", "sys/kernel/tainted", NULL };
 static const char *const raw_mounts[] = { "1/mountinfo", NULL };
 /* For a producer of /proc/net (net/...): the files it parses. */
-static const char *const raw_net[] __attribute__((unused)) = { "net/tcp",
+static const char *const raw_net[] = { "net/tcp",
 	"net/tcp6", "net/udp", "net/udp6", "net/raw", "net/raw6",
 	"net/unix", "net/packet", NULL };
 
@@ -43,16 +44,15 @@ static const struct producer producers[] = {
 	{ "sys_modules", .sys = cust_live_sys_modules },
 	{ "kernel", .procsys = cust_live_kernel, .raw = raw_kernel },
 	{ "mounts", .proc = cust_live_mounts, .raw = raw_mounts },
-	/* lib/live/sources.h adds, one line each:
-	 * { "sockets", .proc = cust_live_sockets, .owners = true },
-	 * { "proc_net", .proc = cust_live_proc_net, .owners = true,
-	 *   .raw = raw_net },
-	 * { "interfaces", .none = cust_live_interfaces },
-	 * { "routes", .none = cust_live_routes },
-	 * { "neighbours", .none = cust_live_neighbours },
-	 * { "bpf_programs", .none = cust_live_bpf_programs },
-	 * { "logins", .root = cust_live_logins },
-	 * { "packages", .root = cust_live_dpkg_check, .findings = true }, */
+	{ "sockets", .proc = cust_live_sockets, .owners = true },
+	{ "proc_net", .proc = cust_live_proc_net, .owners = true,
+	  .raw = raw_net },
+	{ "interfaces", .none = cust_live_interfaces },
+	{ "routes", .none = cust_live_routes },
+	{ "neighbours", .none = cust_live_neighbours },
+	{ "bpf_programs", .none = cust_live_bpf_programs },
+	{ "logins", .root = cust_live_logins },
+	{ "packages", .root = cust_live_dpkg_check, .findings = true },
 };
 #define NPRODUCERS	(sizeof(producers) / sizeof(producers[0]))
 
@@ -66,7 +66,7 @@ struct crossview {
 
 static const struct crossview crossviews[] = {
 	{ "modules", "modules", "sys_modules", cust_live_modules_crossview },
-	/* { "sockets", "sockets", "proc_net", cust_live_sockets_crossview }, */
+	{ "sockets", "sockets", "proc_net", cust_live_sockets_crossview },
 };
 #define NCROSSVIEWS	(sizeof(crossviews) / sizeof(crossviews[0]))
 
@@ -149,7 +149,8 @@ write_rows(struct snap *s, const char *rel, const json_t *rows)
 	    s->n > 0 ? s->buf : "", s->n);
 }
 
-/* The tables.jsonl row of table NAME; ROWS NULL when it failed. */
+/* The tables.jsonl row of table NAME; ROWS NULL when it failed (ERROR
+ * says why), ERROR set with ROWS when it is incomplete. */
 static int
 listed(struct snap *s, const char *name, const char *rel, const json_t *rows,
     const struct when *w, const char *error)
@@ -161,7 +162,8 @@ listed(struct snap *s, const char *name, const char *rel, const json_t *rows,
 	cust_time_utc(&w->rt_end, t1);
 	o = json_pack("{s:i, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:s?}",
 	    "schema", CUST_LIVE_SCHEMA, "table", name, "member", rel,
-	    "status", rows != NULL ? "ok" : "failed", "rows",
+	    "status", rows == NULL ? "failed" : error != NULL ? "partial" :
+	    "ok", "rows",
 	    (json_int_t)(rows != NULL ? json_array_size(rows) : 0),
 	    "read_utc", t0, "read_end_utc", t1, "read_monotonic_ns",
 	    ns(&w->mono), "read_end_monotonic_ns", ns(&w->mono_end),
@@ -189,8 +191,11 @@ table(struct snap *s, const char *name, bool findings, int r, json_t *rows,
 	if (r != CUST_OK) {
 		snprintf(err, sizeof(err), "%s", cust_ctx_error(s->ctx));
 		cust_ctx_clear(s->ctx);
-		return listed(s, name, rel, NULL, w, err);
 	}
+	/* CUST_WARN with rows: read, but not all of it (a protocol this
+	 * kernel cannot dump, eBPF without the privilege): kept, and said */
+	if (r != CUST_OK && (r != CUST_WARN || rows == NULL))
+		return listed(s, name, rel, NULL, w, err);
 	if (findings) {
 		s->counts->findings += json_array_size(rows);
 		if (json_object_set_new(s->summary, name, json_integer(
@@ -200,7 +205,7 @@ table(struct snap *s, const char *name, bool findings, int r, json_t *rows,
 	}
 	if ((r = write_rows(s, rel, rows)) != CUST_OK)
 		return r;
-	return listed(s, name, rel, rows, w, NULL);
+	return listed(s, name, rel, rows, w, *err != '\0' ? err : NULL);
 }
 
 static int
@@ -236,8 +241,10 @@ produce(struct snap *s, size_t i, struct cust_live_procs *ps)
 	    p->root ? p->root(s->ctx, s->rootfd, &rows) :
 	    p->procsys(s->ctx, s->procfd, s->sysfd, &rows);
 	end(&w);
-	if (r == CUST_OK && p->owners && ps != NULL)
-		r = cust_live_socket_owners(s->ctx, rows, ps);
+	/* the join keeps a CUST_WARN, whose message is still in the ctx */
+	if ((r == CUST_OK || r == CUST_WARN) && rows != NULL && p->owners &&
+	    ps != NULL && cust_live_socket_owners(s->ctx, rows, ps) != CUST_OK)
+		r = CUST_FATAL;
 	if ((r = table(s, p->name, p->findings, r, rows, &w)) == CUST_OK)
 		r = store_raw(s, p->raw);
 	if (r == CUST_OK && rows != NULL && json_array_size(rows) > 0)
@@ -363,9 +370,11 @@ cust_live_snapshot(struct cust_ctx *ctx, int procfd, int sysfd, int rootfd,
 		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "live");
 		goto out;
 	}
-	r = processes(&s, &ps);
+	/* PROCFD -1: an image, of which only ROOTFD's files tell */
+	r = procfd >= 0 ? processes(&s, &ps) : CUST_OK;
 	for (size_t i = 0; r == CUST_OK && i < NPRODUCERS; i++)
-		r = produce(&s, i, ps);
+		if (procfd >= 0 || producers[i].root != NULL)
+			r = produce(&s, i, ps);
 	for (size_t i = 0; r == CUST_OK && i < NCROSSVIEWS; i++)
 		r = cross(&s, &crossviews[i]);
 	if (r == CUST_OK)

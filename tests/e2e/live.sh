@@ -24,6 +24,20 @@ wait_for 10 exe_is "$MEMFD" /memfd:
 rm implant
 MSHA=$(sha256sum /bin/sleep | cut -d' ' -f1)
 
+# A process holding a TCP listener and a UDP socket on 127.0.0.1 and a
+# unix listener; it prints their inodes and ports once they exist.
+python3 -c 'import os, socket, sys, time
+t = socket.socket(); t.bind(("127.0.0.1", 0)); t.listen()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
+x = socket.socket(socket.AF_UNIX); x.bind(sys.argv[1]); x.listen()
+print(*[os.fstat(s.fileno()).st_ino for s in (t, u, x)],
+      t.getsockname()[1], u.getsockname()[1], flush=True)
+time.sleep(300)' "$T/holder.sock" >socks.txt &
+HOLDER=$!
+PIDS="$PIDS $HOLDER"
+wait_for 10 test -s socks.txt
+read -r TINO UINO XINO TPORT UPORT <socks.txt
+
 run "$CUSTODY" collect --profile live --no-nice -o l.tar
 expect_rc "collect --profile live" 0
 cat .out .err >summary.txt
@@ -81,12 +95,75 @@ fi
 check "one blob for the two sleeps' one content" \
     test "$(tar tf l.tar | grep -c "/data/live/blobs/$MSHA\$")" -eq 1
 
+cat >sockets.py <<'PY'
+import json, sys
+bag, pid = sys.argv[1], int(sys.argv[2])
+tino, uino, xino, tport, uport = map(int, sys.argv[3:8])
+want = {tino: ("tcp", "listen", "127.0.0.1", tport),
+        uino: ("udp", None, "127.0.0.1", uport),
+        xino: ("unix", "listen", None, None)}
+for table in ("sockets", "proc_net"):
+    rows = {}
+    for l in open(bag + "/data/live/%s.jsonl" % table):
+        r = json.loads(l)
+        rows.setdefault(r["inode"], []).append(r)
+    for ino, (proto, state, addr, port) in want.items():
+        assert ino in rows, (table, ino)
+        r = rows[ino][0]
+        assert r["protocol"] == proto, (table, r)
+        if state is not None:
+            assert r["state"].lower() == state, (table, r)
+        assert r["local_address"] == addr and r["local_port"] == port, r
+        assert pid in r["pids"], (table, r)
+    if table == "sockets":
+        assert rows[xino][0]["path"].endswith("holder.sock"), rows[xino]
+for l in open(bag + "/data/live/findings/sockets.jsonl"):
+    assert json.loads(l)["inode"] not in want, l
+PY
+if python3 sockets.py "$B" "$HOLDER" "$TINO" "$UINO" "$XINO" "$TPORT" \
+    "$UPORT" >py.out 2>&1; then
+	ok "TCP, UDP and unix sockets in both views, with the holder's PID"
+else
+	not_ok "TCP, UDP and unix sockets in both views, with the holder's PID"
+	sed 's/^/# /' py.out
+fi
+check "interfaces: lo holds 127.0.0.1" python3 -c 'import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert any(r["name"] == "lo" and any(a["address"] == "127.0.0.1"
+           for a in r["addresses"]) for r in rows)' \
+    "$B/data/live/interfaces.jsonl"
+
 run "$CUSTODY" show --live l.tar
 expect_rc "show --live" 0
 expect_out_match "show --live prints the deleted executable and its hash" \
     "^ *$DELETED .*implant \\(deleted\\) DELETED sha256:$SHA"
 expect_out_match "show --live prints the memfd executable" \
     "^ *$MEMFD .*/memfd:implant.* MEMFD sha256:$MSHA"
+expect_out_match "show --live prints the held TCP listener and its PID" \
+    "^tcp +LISTEN +127\\.0\\.0\\.1:$TPORT .* $TINO ([0-9,]*,)?$HOLDER(,|\$)"
+
+# A Debian root (an image: --root) with one packaged executable changed:
+# the package cross-view lists exactly that file, and no process.
+mkdir -p img/var/lib/dpkg/info img/usr/bin img/usr/lib
+printf 'Package: tool\nStatus: install ok installed\n\n' \
+    >img/var/lib/dpkg/status
+printf 'good\n' >img/usr/bin/tool
+printf 'lib\n' >img/usr/lib/libtool.so.1
+chmod 755 img/usr/bin/tool
+{ printf '%s  usr/bin/tool\n' "$(printf 'good\n' | md5sum | cut -c1-32)"
+  printf '%s  usr/lib/libtool.so.1\n' "$(printf 'lib\n' | md5sum | cut -c1-32)"
+} >img/var/lib/dpkg/info/tool.md5sums
+printf 'trojaned\n' >img/usr/bin/tool
+run "$CUSTODY" collect --no-nice --root img -o img.tar
+check "a collection of an image completes" test "$RC" -le 1
+tar xf img.tar
+IB=$(bag_dir img.tar)
+check "the package cross-view lists exactly the changed file" python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert [(r["package"], r["path"]) for r in rows] == \
+    [("tool", "/usr/bin/tool")], rows' "$IB/data/live/findings/packages.jsonl"
+check "and an image has no process table" test ! -e "$IB/data/live/processes.jsonl"
 
 run "$CUSTODY" collect --profile live --no-live -o x.tar
 expect_rc "--profile live with --no-live is a usage error" 2
