@@ -18,6 +18,7 @@
 #include "collect.h"
 
 #define MAX_MANIFESTS	64
+#define MAX_RECIPIENTS	16
 #define ZSTD_WORKERS_MAX	4	/* zstd threads, whatever the cores */
 
 static void
@@ -124,6 +125,8 @@ struct args {
 	const char	*hash;
 	const char	*cert;		/* X.509: --key is its key */
 	const char	*tsa;
+	const char	*recipients[MAX_RECIPIENTS];	/* --recipient */
+	size_t		 nrecipients;
 	bool		 zstd;
 	bool		 no_nice;
 	char		**argv;		/* owned: argv, in getopt's order */
@@ -133,7 +136,8 @@ struct args {
 
 enum { OPT_KEY = 256, OPT_CASE, OPT_EVIDENCE, OPT_EXAMINER, OPT_HASH,
     OPT_ROOT, OPT_COMPRESS, OPT_ONEFS, OPT_RATE, OPT_NICE, OPT_NONICE,
-    OPT_START, OPT_END, OPT_FIELDS, OPT_CERT, OPT_TSA, OPT_TSA_TIMEOUT };
+    OPT_START, OPT_END, OPT_FIELDS, OPT_CERT, OPT_TSA, OPT_TSA_TIMEOUT,
+    OPT_RECIPIENT };
 
 /* "YYYY-MM-DD" (START: its first instant; else its last) or a UTC time
  * "YYYY-MM-DDTHH:MM:SSZ". */
@@ -250,6 +254,7 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 		{ "cert", required_argument, NULL, OPT_CERT },
 		{ "tsa", required_argument, NULL, OPT_TSA },
 		{ "tsa-timeout", required_argument, NULL, OPT_TSA_TIMEOUT },
+		{ "recipient", required_argument, NULL, OPT_RECIPIENT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -278,6 +283,14 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 		case 'o': a->output = optarg; break;
 		case OPT_KEY: a->key = optarg; break;
 		case OPT_CERT: a->cert = optarg; break;
+		case OPT_RECIPIENT:
+			if (a->nrecipients == MAX_RECIPIENTS) {
+				warnmsg("--recipient: at most %d",
+				    MAX_RECIPIENTS);
+				return usage(&cmd_collect);
+			}
+			a->recipients[a->nrecipients++] = optarg;
+			break;
 		case OPT_TSA: a->tsa = co->tsa_url = optarg; break;
 		case OPT_CASE: co->case_id = optarg; break;
 		case OPT_EVIDENCE: co->evidence_id = optarg; break;
@@ -427,6 +440,22 @@ warn2(const char *what, const char *msg)
 	fputc('\n', stderr);
 }
 
+/* --recipient: the certificates the bundle is encrypted to. */
+static int
+load_recipients(struct cust_ctx *ctx, const struct args *a,
+    struct cust_recipients **rs)
+{
+	int r;
+
+	if (a->nrecipients == 0)
+		return EXIT_DONE;
+	if ((r = cust_recipients_load(ctx, a->recipients, a->nrecipients,
+	    rs)) == CUST_OK)
+		return EXIT_DONE;
+	warnctx(ctx);
+	return r == CUST_FATAL ? EXIT_FATAL : EXIT_USAGE;
+}
+
 /* The sealing keys: --key alone, or --cert with --key as its key. */
 static int
 load_keys(struct cust_ctx *ctx, const struct args *a, struct cust_key **key,
@@ -507,6 +536,7 @@ run(int argc, char **argv)
 	struct cust_collect_opts co;
 	struct cust_key *key = NULL;
 	struct cust_signer *signer = NULL;
+	struct cust_recipients *rs = NULL;
 	struct cust_ctx *ctx;
 	struct args a;
 	struct out o;
@@ -533,7 +563,8 @@ run(int argc, char **argv)
 	}
 	if ((rc = load_manifests(ctx, &a, m, &nm)) != EXIT_DONE)
 		goto out;
-	if ((rc = load_keys(ctx, &a, &key, &signer)) != EXIT_DONE)
+	if ((rc = load_keys(ctx, &a, &key, &signer)) != EXIT_DONE ||
+	    (rc = load_recipients(ctx, &a, &rs)) != EXIT_DONE)
 		goto out;
 	if ((paths = absolute_paths(&a)) == NULL) {
 		warnmsg("out of memory");
@@ -547,9 +578,11 @@ run(int argc, char **argv)
 	co.root = a.root;
 	co.key = key;
 	co.signer = signer;
+	co.recipients = rs;
 	co.argc = argc;
 	co.argv = argv;
-	if ((rc = open_output(&o, a.output, a.zstd)) != EXIT_DONE)
+	if ((rc = open_output(&o, a.output, a.zstd, rs != NULL)) !=
+	    EXIT_DONE)
 		goto out;
 	if ((bag = bag_name(co.evidence_id, o.path)) == NULL) {
 		rc = EXIT_FATAL;
@@ -570,6 +603,7 @@ out:
 		cust_manifest_free(m[i]);
 	cust_key_free(key);
 	cust_signer_free(signer);
+	cust_recipients_free(rs);
 	cust_ctx_free(ctx);
 	free(a.argv);
 	return rc;
@@ -592,6 +626,11 @@ static const struct help_row options[] = {
 	    "a token over each signature; if it fails, the bundle is still "
 	    "sealed, and untimestamped" },
 	{ "--tsa-timeout S", "seconds to wait for the TSA (default 30)" },
+	{ "--recipient CERT.pem", "encrypt the sealed bundle, as it is "
+	    "written, to this X.509 certificate's key (repeatable; RSA >= "
+	    "3072 or EC P-256/P-384): OUTPUT.p7m, a CMS AuthEnvelopedData "
+	    "(AES-256-GCM) that custody verify --identity or openssl cms "
+	    "-decrypt reads" },
 	{ "--case ID", "case identifier, recorded and signed" },
 	{ "--evidence-id ID", "evidence item identifier; also names the bag "
 	    "directory" },
@@ -624,7 +663,8 @@ const struct cmd cmd_collect = {
 	    "[--root DIR] [--compress zstd|none] [--one-file-system] "
 	    "[--start-date DATE] [--end-date DATE] [--date-fields F] "
 	    "[--max-rate MB] [--[no-]nice] [--cert CERT.pem --key KEY.pem] "
-	    "[--tsa URL [--tsa-timeout S]] [PATH...]",
+	    "[--tsa URL [--tsa-timeout S]] [--recipient CERT.pem]... "
+	    "[PATH...]",
 	.summary = "collect artefacts into a sealed, signed evidence bundle",
 	.options = options,
 	.notes = "Exit status: 0 complete, 1 partial (some artefacts could "

@@ -26,8 +26,9 @@ struct out {
 };
 
 /* Make ARG (NULL: HOSTNAME-UTCTIME.tar; "-": standard output), new, and
- * arm its removal on a signal: EXIT_DONE or an exit code, said. */
-int	open_output(struct out *, const char *arg, bool zstd);
+ * arm its removal on a signal: EXIT_DONE or an exit code, said.  SEALED
+ * (encrypted): the name ends in .p7m, added if need be. */
+int	open_output(struct out *, const char *arg, bool zstd, bool sealed);
 /* The bag's top directory: the evidence ID, or the output's base name
  * (owned); NULL when out of memory. */
 char	*bag_name(const char *evidence, const char *path);

@@ -849,7 +849,7 @@ setup(struct run *run)
 	    (r = cust_pathset_new(ctx, &run->seen)) != CUST_OK ||
 	    (r = cust_mounts_load(ctx, &run->mounts)) != CUST_OK ||
 	    (r = cust_sink_new(ctx, o->out_fd, o->out_name, o->zstd_level,
-	    o->zstd_threads, &run->sink)) != CUST_OK)
+	    o->zstd_threads, o->recipients, &run->sink)) != CUST_OK)
 		return r;
 	cust_sink_set_mtime(run->sink, run->start.tv_sec);
 	if ((r = cust_bag_new(ctx, run->sink, o->bag_name, o->algs,
