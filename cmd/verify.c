@@ -232,8 +232,15 @@ run(int argc, char **argv)
 	o.max_expansion = a.max_expansion;
 	o.tmpdir = getenv("TMPDIR");	/* for many payload names */
 	trust_opts(&a.trust, &o);
-	if ((rc = trust_open(&a.trust, a.bundle, &o)) != EXIT_DONE)
+	if ((rc = trust_open(&a.trust, a.bundle, &o)) != EXIT_DONE ||
+	    (rc = sealed_open(ctx, &a.trust.sealed, &o.fd, o.name)) !=
+	    EXIT_DONE)
 		goto out;
+	if (a.trust.sealed.is_sealed && a.trust.sealed.u == NULL) {
+		rc = sealed_unchecked(ctx, fd, a.bundle, o.log_fd, o.log_name);
+		goto out;
+	}
+	o.unseal = a.trust.sealed.u;
 	if (cust_verify(ctx, &o, &r) != CUST_OK) {
 		warnctx(ctx);
 		rc = EXIT_FATAL;
@@ -280,11 +287,13 @@ const struct cmd cmd_verify = {
 	.synopsis = "[--pubkey FILE]... [--trusted-key-id ID]... [--json] "
 	    "[--max-expansion RATIO] [--ca FILE] [--tsa-ca FILE] "
 	    "[--x509-eku OID]... [--crl FILE]... [--require-cms] "
-	    "[--require-timestamp] [--log FILE] [--log-head HEX] BUNDLE",
+	    "[--require-timestamp] [--log FILE] [--log-head HEX] "
+	    "[--identity KEY.pem]... BUNDLE",
 	.summary = "prove a bundle complete, unaltered and sealed by a "
 	    "trusted key",
 	.options = options,
-	.notes = "BUNDLE is a .tar or .tar.zst file, or - for standard "
-	    "input.\nExit status: 0 verified and authentic, 1 failed, 2 "
-	    "usage, 3 could not read, 4 intact but origin unverified.",
+	.notes = "BUNDLE is a .tar or .tar.zst file, a confidential "
+	    ".p7m, or - for standard input.\nExit status: 0 verified and "
+	    "authentic, 1 failed, 2 usage, 3 could not read, 4 intact but "
+	    "origin unverified (or encrypted, and not decrypted).",
 };

@@ -609,6 +609,8 @@ struct cust_log_entry {
 	const char	*key_id;	/* of the signing key */
 	const char	*bag;		/* event 0: the bundle it is bound to */
 	const char	*tagmanifest_sha512;
+	const char	*sha256;	/* event 0: the bundle file's (of a
+					   confidential bundle, its envelope) */
 	const char	*tsa;		/* timestamped, untimestamped */
 	const char	*gen_time;	/* timestamped: the first token's, as
 					   the event records it */
