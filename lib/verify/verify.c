@@ -716,6 +716,8 @@ static int
 envelope(struct ver *v, bool end)
 {
 	struct cust_ctx *tmp;
+	const char *msg;
+	size_t n = strlen(v->o->name);
 	int r;
 
 	if (v->o->unseal == NULL)
@@ -726,8 +728,14 @@ envelope(struct ver *v, bool end)
 	    &v->rep->sealed_bytes);
 	if (r == CUST_OK || (!end && r != CUST_FAILED))
 		r = CUST_OK;
-	else
-		r = FIND(v, C_ARCHIVE, v->o->name, "%s", cust_ctx_error(tmp));
+	else {
+		/* The subject is the bundle already. */
+		msg = cust_ctx_error(tmp);
+		if (strncmp(msg, v->o->name, n) == 0 && strncmp(msg + n, ": ",
+		    2) == 0)
+			msg += n + 2;
+		r = FIND(v, C_ARCHIVE, v->o->name, "%s", msg);
+	}
 	cust_ctx_free(tmp);
 	return r;
 }
