@@ -490,7 +490,9 @@ collect(struct cust_ctx *ctx, struct args *a, struct cust_collect_opts *co,
 	}
 	co->out_fd = o->fd;
 	co->out_name = o->path != NULL ? o->path : "standard output";
-	co->spool_dirfd = o->dirfd;
+	/* The spools hold paths and digests in clear: for a confidential
+	 * bundle they stay in memory, never in a file. */
+	co->spool_dirfd = co->recipients != NULL ? -1 : o->dirfd;
 	/* zstd level 1 on every core, as fast as the reading or nearly, up
 	 * to four: more would only take memory (1.4 MiB a worker) from a
 	 * host we must not crowd. */
