@@ -141,9 +141,9 @@ else
 	    mount -o loop fs.img mnt
 	if mountpoint -q mnt; then
 		run "$CUSTODY" collect --no-nice --key k.key \
-		    --recipient ec.pem -o mnt/e.tar.zst tree
+		    --recipient ec.pem -o mnt/e.tar tree
 		expect_rc "collect onto a fresh ext4" 0
-		rm -f mnt/e.tar.zst.p7m
+		rm -f mnt/e.tar.p7m
 		umount mnt
 		check "the marker is nowhere on the raw image, free space too" \
 		    sh -c "! grep -qa '$MARK' fs.img"
