@@ -50,7 +50,13 @@ struct cust_envelope {
 	cust_out_fn	 fn;
 	void		*arg;		/* borrowed */
 	int		 err;		/* first errno from fn */
+	unsigned char	*buf;		/* owned: OUTBUF bytes for fn */
+	size_t		 len;
 };
+
+/* OpenSSL's cipher BIO hands on 4 KiB at a time, and the ASN.1 BIO writes
+ * each piece's header apart: gathered, they leave in few large writes. */
+#define OUTBUF		(256 * 1024)
 
 void
 cust_recipients_free(struct cust_recipients *rs)
@@ -133,18 +139,31 @@ cust_recipients_load(struct cust_ctx *ctx, const char *const *paths,
 	return CUST_OK;
 }
 
+/* What the buffer holds goes to fn: false once fn has failed. */
+static bool
+drain(struct cust_envelope *env)
+{
+	if (env->err == 0 && env->len > 0)
+		env->err = env->fn(env->arg, env->buf, env->len);
+	env->len = 0;
+	return env->err == 0;
+}
+
 static int
 sink_write(BIO *b, const char *buf, int n)
 {
 	struct cust_envelope *env = BIO_get_data(b);
-	int e;
+	size_t k = (size_t)n;
 
-	if (env->err != 0)
+	if (env->len + k > OUTBUF && !drain(env))
 		return -1;
-	if ((e = env->fn(env->arg, buf, (size_t)n)) != 0) {
-		env->err = e;
-		return -1;
+	if (k >= OUTBUF) {
+		if ((env->err = env->fn(env->arg, buf, k)) != 0)
+			return -1;
+		return n;
 	}
+	memcpy(env->buf + env->len, buf, k);
+	env->len += k;
 	return n;
 }
 
@@ -201,6 +220,7 @@ cust_envelope_free(struct cust_envelope *env)
 	BIO_free(env->out);
 	BIO_meth_free(env->meth);
 	CMS_ContentInfo_free(env->cms);
+	free(env->buf);
 	free(env);
 }
 
@@ -217,6 +237,10 @@ cust_envelope_new(struct cust_ctx *ctx, const struct cust_recipients *rs,
 	env->ctx = ctx;
 	env->fn = fn;
 	env->arg = arg;
+	if ((env->buf = malloc(OUTBUF)) == NULL) {
+		free(env);
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "envelope");
+	}
 	if ((env->cms = CMS_AuthEnvelopedData_create(EVP_aes_256_gcm())) ==
 	    NULL || (env->meth = BIO_meth_new(BIO_get_new_index() |
 	    BIO_TYPE_SOURCE_SINK, "custody envelope")) == NULL ||
@@ -269,7 +293,7 @@ cust_envelope_end(struct cust_envelope *env)
 {
 	/* The flush writes the last piece, the end of the content, the GCM
 	 * tag and the end-of-contents octets. */
-	if (BIO_flush(env->in) != 1) {
+	if (BIO_flush(env->in) != 1 || !drain(env)) {
 		ERR_clear_error();
 		return env->err != 0 ? env->err : EIO;
 	}
