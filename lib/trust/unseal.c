@@ -461,8 +461,8 @@ pump(struct cust_unseal *u)
 	ERR_clear_error();
 	OPENSSL_cleanse(buf, sizeof(buf));
 	if (u->why != NULL)
-		return cust_set_error(u->tctx, u->src.err, CUST_FAILED, "%s: %s",
-		    u->name, u->why);
+		return cust_set_error(u->tctx, u->src.err, CUST_FAILED,
+		    "%s: %s", u->name, u->why);
 	/* The hash covers what an outside reader has: every byte. */
 	while (fill(&u->src))
 		u->src.pos = u->src.len;

@@ -305,7 +305,8 @@ START_TEST(sink_long_name_round_trips)
 	name[sizeof(name) - 1] = '\0';
 	memcpy(name, "t/", 2);
 	name[150] = '/';
-	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, NULL, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, NULL, &s),
+	    CUST_OK);
 	ck_assert_int_eq(cust_sink_write_member(s, name, "x", 1),
 	    CUST_OK);
 	ck_assert_int_eq(cust_sink_close(s, sha, &bytes), CUST_OK);
@@ -477,7 +478,8 @@ START_TEST(sink_refuses_second_close)
 	uint64_t bytes;
 	int fd = outfile("out.tar", O_RDWR);
 
-	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, NULL, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, NULL, &s),
+	    CUST_OK);
 	ck_assert_int_eq(cust_sink_close(s, sha, &bytes), CUST_OK);
 	ck_assert_int_eq(cust_sink_close(s, sha, &bytes), CUST_FATAL);
 	ck_assert_str_eq(cust_ctx_error(ctx), "out.tar: not open");
@@ -492,7 +494,8 @@ START_TEST(sink_refuses_more_data_than_declared)
 	int fd = outfile("out.tar", O_RDWR);
 	const char *msg;
 
-	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, NULL, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, NULL, &s),
+	    CUST_OK);
 	ck_assert_int_eq(cust_sink_header(s, "t/f", 4), CUST_OK);
 	ck_assert_int_eq(cust_sink_data(s, "12345678", 8), CUST_FATAL);
 	msg = cust_ctx_error(ctx);
@@ -512,7 +515,8 @@ write_mib(int fd, size_t mib, char sha[65])
 	uint64_t bytes;
 
 	memset(chunk, 'w', sizeof(chunk));
-	ck_assert_int_eq(cust_sink_new(ctx, fd, "out", 0, 0, NULL, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out", 0, 0, NULL, &s),
+	    CUST_OK);
 	ck_assert_int_eq(cust_sink_header(s, "big", mib << 20), CUST_OK);
 	for (size_t i = 0; i < (mib << 20) / sizeof(chunk); i++)
 		ck_assert_int_eq(cust_sink_data(s, chunk, sizeof(chunk)),
