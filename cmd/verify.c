@@ -129,13 +129,20 @@ human(const char *bundle, const struct cust_report *r)
 	char buf[512];
 
 	if (r->sha256[0] != '\0')
-		snprintf(buf, sizeof(buf), "%s (%ju bytes read, sha256 %s)",
-		    bundle, (uintmax_t)r->bytes, r->sha256);
+		snprintf(buf, sizeof(buf), "%s (%ju bytes %s, sha256 %s)",
+		    bundle, (uintmax_t)r->bytes, r->sealed_sha256[0] != '\0' ?
+		    "decrypted" : "read", r->sha256);
 	else
 		snprintf(buf, sizeof(buf), "%s (reading stopped after %ju "
 		    "bytes: no sha256 of the whole)", bundle,
 		    (uintmax_t)r->bytes);
 	field("bundle:", buf);
+	if (r->sealed_sha256[0] != '\0') {
+		snprintf(buf, sizeof(buf), "CMS AuthEnvelopedData, AES-256-GCM "
+		    "tag verified (%ju bytes, sha256 %s)",
+		    (uintmax_t)r->sealed_bytes, r->sealed_sha256);
+		field("encrypted:", buf);
+	}
 	field("bag:", r->bag);
 	field("case:", r->case_id);
 	field("evidence:", r->evidence_id);

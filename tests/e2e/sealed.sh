@@ -53,6 +53,9 @@ for k in rsa ec; do
 	run "$CUSTODY" verify --identity $k.key --pubkey k.pub out/b.tar.zst.p7m
 	expect_rc "verify --identity $k.key alone" 0
 	expect_out_match "$k: the report says verified" "^verdict: +VERIFIED"
+	expect_out_match "$k: the report gives the envelope's SHA-256" \
+	    "^encrypted: +CMS AuthEnvelopedData, AES-256-GCM tag verified \
+\([0-9]+ bytes, sha256 $sha\)"
 done
 run "$CUSTODY" verify --identity other.key --pubkey k.pub out/b.tar.zst.p7m
 expect_rc "a key the bundle is not addressed to" 1
