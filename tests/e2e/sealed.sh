@@ -65,6 +65,13 @@ run "$CUSTODY" verify --identity other.key --identity ec.key --pubkey k.pub \
     out/b.tar.zst.p7m
 expect_rc "of two identities, the one addressed is used" 0
 
+# A stream end to end: collect to a pipe, verify from it.
+"$CUSTODY" collect --no-nice --key k.key --recipient ec.pem -o - tree \
+    2>/dev/null | "$CUSTODY" verify --identity ec.key --pubkey k.pub - \
+    >pipe.out 2>&1
+check "collect -o - | verify --identity -: verified" \
+    grep -q "^verdict: *VERIFIED" pipe.out
+
 run "$CUSTODY" verify --pubkey k.pub out/b.tar.zst.p7m
 expect_rc "without an identity: the content is not checked" 4
 expect_out_match "the ciphertext matches the custody log" \
