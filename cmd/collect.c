@@ -18,6 +18,7 @@
 #include "collect.h"
 
 #define MAX_MANIFESTS	64
+#define MAX_RECIPIENTS	16
 #define ZSTD_WORKERS_MAX	4	/* zstd threads, whatever the cores */
 
 static void
@@ -144,6 +145,8 @@ struct args {
 	const char	*hash;
 	const char	*cert;		/* X.509: --key is its key */
 	const char	*tsa;
+	const char	*recipients[MAX_RECIPIENTS];	/* --recipient */
+	size_t		 nrecipients;
 	bool		 zstd;
 	bool		 no_nice;
 	bool		 live, no_live;	/* --live, --no-live */
@@ -156,7 +159,7 @@ struct args {
 enum { OPT_KEY = 256, OPT_CASE, OPT_EVIDENCE, OPT_EXAMINER, OPT_HASH,
     OPT_ROOT, OPT_COMPRESS, OPT_ONEFS, OPT_RATE, OPT_NICE, OPT_NONICE,
     OPT_START, OPT_END, OPT_FIELDS, OPT_CERT, OPT_TSA, OPT_TSA_TIMEOUT,
-    OPT_LIVE, OPT_NOLIVE, OPT_PROFILE };
+    OPT_LIVE, OPT_NOLIVE, OPT_PROFILE, OPT_RECIPIENT };
 
 /* --profile NAME: a named collection.  A profile made of manifests would
  * name them here too; "live" is the live state alone. */
@@ -328,6 +331,7 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 		{ "live", no_argument, NULL, OPT_LIVE },
 		{ "no-live", no_argument, NULL, OPT_NOLIVE },
 		{ "profile", required_argument, NULL, OPT_PROFILE },
+		{ "recipient", required_argument, NULL, OPT_RECIPIENT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -356,6 +360,14 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 		case 'o': a->output = optarg; break;
 		case OPT_KEY: a->key = optarg; break;
 		case OPT_CERT: a->cert = optarg; break;
+		case OPT_RECIPIENT:
+			if (a->nrecipients == MAX_RECIPIENTS) {
+				warnmsg("--recipient: at most %d",
+				    MAX_RECIPIENTS);
+				return usage(&cmd_collect);
+			}
+			a->recipients[a->nrecipients++] = optarg;
+			break;
 		case OPT_TSA: a->tsa = co->tsa_url = optarg; break;
 		case OPT_CASE: co->case_id = optarg; break;
 		case OPT_EVIDENCE: co->evidence_id = optarg; break;
@@ -510,6 +522,22 @@ warn2(const char *what, const char *msg)
 	fputc('\n', stderr);
 }
 
+/* --recipient: the certificates the bundle is encrypted to. */
+static int
+load_recipients(struct cust_ctx *ctx, const struct args *a,
+    struct cust_recipients **rs)
+{
+	int r;
+
+	if (a->nrecipients == 0)
+		return EXIT_DONE;
+	if ((r = cust_recipients_load(ctx, a->recipients, a->nrecipients,
+	    rs)) == CUST_OK)
+		return EXIT_DONE;
+	warnctx(ctx);
+	return r == CUST_FATAL ? EXIT_FATAL : EXIT_USAGE;
+}
+
 /* The sealing keys: --key alone, or --cert with --key as its key. */
 static int
 load_keys(struct cust_ctx *ctx, const struct args *a, struct cust_key **key,
@@ -544,7 +572,9 @@ collect(struct cust_ctx *ctx, struct args *a, struct cust_collect_opts *co,
 	}
 	co->out_fd = o->fd;
 	co->out_name = o->path != NULL ? o->path : "standard output";
-	co->spool_dirfd = o->dirfd;
+	/* The spools hold paths and digests in clear: for a confidential
+	 * bundle they stay in memory, never in a file. */
+	co->spool_dirfd = co->recipients != NULL ? -1 : o->dirfd;
 	/* zstd level 1 on every core, as fast as the reading or nearly, up
 	 * to four: more would only take memory (1.4 MiB a worker) from a
 	 * host we must not crowd. */
@@ -590,6 +620,7 @@ run(int argc, char **argv)
 	struct cust_collect_opts co;
 	struct cust_key *key = NULL;
 	struct cust_signer *signer = NULL;
+	struct cust_recipients *rs = NULL;
 	struct cust_ctx *ctx;
 	struct args a;
 	struct out o;
@@ -616,7 +647,8 @@ run(int argc, char **argv)
 	}
 	if ((rc = load_manifests(ctx, &a, m, &nm)) != EXIT_DONE)
 		goto out;
-	if ((rc = load_keys(ctx, &a, &key, &signer)) != EXIT_DONE)
+	if ((rc = load_keys(ctx, &a, &key, &signer)) != EXIT_DONE ||
+	    (rc = load_recipients(ctx, &a, &rs)) != EXIT_DONE)
 		goto out;
 	if ((paths = absolute_paths(&a)) == NULL) {
 		warnmsg("out of memory");
@@ -630,9 +662,11 @@ run(int argc, char **argv)
 	co.root = a.root;
 	co.key = key;
 	co.signer = signer;
+	co.recipients = rs;
 	co.argc = argc;
 	co.argv = argv;
-	if ((rc = open_output(&o, a.output, a.zstd)) != EXIT_DONE)
+	if ((rc = open_output(&o, a.output, a.zstd, rs != NULL)) !=
+	    EXIT_DONE)
 		goto out;
 	if ((bag = bag_name(co.evidence_id, o.path)) == NULL) {
 		rc = EXIT_FATAL;
@@ -659,6 +693,7 @@ out:
 		cust_manifest_free(m[i]);
 	cust_key_free(key);
 	cust_signer_free(signer);
+	cust_recipients_free(rs);
 	cust_ctx_free(ctx);
 	free(a.argv);
 	return rc;
@@ -687,6 +722,11 @@ static const struct help_row options[] = {
 	{ "--live", "take the live state also with PATH operands" },
 	{ "--profile NAME", "a named collection: live (the live state "
 	    "alone)" },
+	{ "--recipient CERT.pem", "encrypt the sealed bundle, as it is "
+	    "written, to this X.509 certificate's key (repeatable; RSA >= "
+	    "3072 or EC P-256/P-384): OUTPUT.p7m, a CMS AuthEnvelopedData "
+	    "(AES-256-GCM) that custody verify --identity or openssl cms "
+	    "-decrypt reads" },
 	{ "--case ID", "case identifier, recorded and signed" },
 	{ "--evidence-id ID", "evidence item identifier; also names the bag "
 	    "directory" },
@@ -719,7 +759,8 @@ const struct cmd cmd_collect = {
 	    "[--root DIR] [--compress zstd|none] [--one-file-system] "
 	    "[--start-date DATE] [--end-date DATE] [--date-fields F] "
 	    "[--max-rate MB] [--[no-]nice] [--cert CERT.pem --key KEY.pem] "
-	    "[--tsa URL [--tsa-timeout S]] [PATH...]",
+	    "[--tsa URL [--tsa-timeout S]] [--recipient CERT.pem]... "
+	    "[PATH...]",
 	.summary = "collect artefacts into a sealed, signed evidence bundle",
 	.options = options,
 	.notes = "Exit status: 0 complete, 1 partial (some artefacts could "

@@ -30,9 +30,10 @@ struct out {
 
 /* Open the output for ARG (NULL: HOSTNAME-UTCTIME.tar; "-": standard
  * output): refused if ARG, ARG.sha256 or ARG.custody is there; unnamed
- * (O_TMPFILE) or ARG.partial until finish_output() names it ARG.
- * EXIT_DONE or an exit code, said. */
-int	open_output(struct out *, const char *arg, bool zstd);
+ * (O_TMPFILE) or ARG.partial until finish_output() names it ARG.  SEALED
+ * (encrypted): the name ends in .p7m, added if need be.  EXIT_DONE or an
+ * exit code, said. */
+int	open_output(struct out *, const char *arg, bool zstd, bool sealed);
 /* The bag's top directory: the evidence ID, or the output's base name
  * (owned); NULL when out of memory. */
 char	*bag_name(const char *evidence, const char *path);

@@ -180,7 +180,7 @@ summary(const struct xargs *a, const struct cust_extract_stats *st,
 
 /* Extract from FD (at its start), verified or forced: an exit code. */
 static int
-extract(struct cust_ctx *ctx, const struct xargs *a, int fd, int dfd,
+extract(struct cust_ctx *ctx, struct xargs *a, int fd, int dfd,
     const struct cust_report *r)
 {
 	bool ok = r->verdict == CUST_AUTHENTIC ||
@@ -195,11 +195,18 @@ extract(struct cust_ctx *ctx, const struct xargs *a, int fd, int dfd,
 	if (lseek(fd, 0, SEEK_SET) != 0)
 		return warnmsg("%s: %s", a->shown, strerror(errno)),
 		    EXIT_FATAL;
+	/* A confidential bundle is decrypted again: the bytes written must
+	 * be the clear bytes verify accepted, which the digest checks. */
+	if (a->trust.sealed.is_sealed && (er = sealed_open(ctx,
+	    &a->trust.sealed, &fd, a->shown)) != EXIT_DONE)
+		return er;
 	er = cust_extract(ctx, fd, a->shown, dfd, a->ratio, ok ? r->sha256 :
 	    NULL, &st);
 	if (er != CUST_OK)
 		warnbundle(ctx, a->shown);
 	summary(a, &st, r, ok, er);
+	if (sealed_end(ctx, &a->trust.sealed) != EXIT_DONE)
+		return EXIT_BAD;
 	if (er != CUST_OK)
 		return er == CUST_FAILED ? EXIT_BAD : EXIT_FATAL;
 	return ok ? trust_exit(r) : EXIT_BAD;
@@ -211,6 +218,7 @@ verify_then_extract(struct cust_ctx *ctx, struct xargs *a, int fd, int dfd)
 {
 	struct cust_verify_opts o;
 	struct cust_report *r = NULL;
+	struct sealed *sd = &a->trust.sealed;
 	int rc;
 
 	memset(&o, 0, sizeof(o));
@@ -219,9 +227,19 @@ verify_then_extract(struct cust_ctx *ctx, struct xargs *a, int fd, int dfd)
 	o.max_expansion = a->ratio;
 	o.tmpdir = getenv("TMPDIR");	/* for many payload names */
 	trust_opts(&a->trust, &o);
-	if ((rc = trust_open(&a->trust, a->bundle, &o)) != EXIT_DONE)
+	if ((rc = trust_open(&a->trust, a->bundle, &o)) != EXIT_DONE ||
+	    (rc = sealed_open(ctx, sd, &o.fd, a->shown)) != EXIT_DONE)
 		return rc;
-	if (cust_verify(ctx, &o, &r) != CUST_OK)
+	if (sd->is_sealed && sd->u == NULL)
+		return warnmsg("%s: not extracted: it is encrypted, and no "
+		    "--identity was given; nothing was written", a->shown),
+		    EXIT_BAD;
+	o.unseal = sd->u;
+	rc = cust_verify(ctx, &o, &r);
+	/* The first pass's envelope is done with; extract opens its own. */
+	cust_unseal_free(sd->u);
+	sd->u = NULL;
+	if (rc != CUST_OK)
 		return warnctx(ctx), EXIT_FATAL;
 	findings(r);
 	if (r->verdict == CUST_AUTHENTIC || r->verdict == CUST_UNVERIFIED ||
@@ -304,10 +322,12 @@ const struct cmd cmd_extract = {
 	    "[--trusted-key-id ID]... [--max-expansion RATIO] [--ca FILE] "
 	    "[--tsa-ca FILE] [--x509-eku OID]... [--crl FILE]... "
 	    "[--require-cms] [--require-timestamp] [--log FILE] "
-	    "[--log-head HEX] BUNDLE",
+	    "[--log-head HEX] [--identity KEY.pem]... BUNDLE",
 	.summary = "verify a bundle, then copy its bag out into a directory",
 	.options = options,
-	.notes = "BUNDLE is a .tar or .tar.zst file, or - for standard input "
+	.notes = "BUNDLE is a .tar or .tar.zst file, a confidential .p7m "
+	    "(with --identity: decrypted twice, to verify and then to "
+	    "extract, never to a file), or - for standard input "
 	    "(copied first to an unnamed file in DIR).  It is verified first, "
 	    "as custody verify would with the same options, and nothing is "
 	    "written unless verify would accept it (exit 0 or 4), or --force "

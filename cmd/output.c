@@ -139,6 +139,8 @@ bag_name(const char *evidence, const char *path)
 	} else {
 		base = strrchr(path, '/');
 		s = strdup(base != NULL ? base + 1 : path);
+		if (s != NULL && endswith(s, ".p7m"))
+			s[strlen(s) - 4] = '\0';
 		if (s != NULL && endswith(s, ".tar.zst"))
 			s[strlen(s) - 8] = '\0';
 		else if (s != NULL && endswith(s, ".tar"))
@@ -252,8 +254,23 @@ check_names(struct out *o)
 	return EXIT_DONE;
 }
 
+/* A confidential bundle's name ends in .p7m, added when it is not
+ * there. */
+static char *
+sealed_name(char *path)
+{
+	char *s;
+
+	if (path == NULL || endswith(path, ".p7m"))
+		return path;
+	if (asprintf(&s, "%s.p7m", path) < 0)
+		s = NULL;
+	free(path);
+	return s;
+}
+
 int
-open_output(struct out *o, const char *arg, bool zstd)
+open_output(struct out *o, const char *arg, bool zstd, bool sealed)
 {
 	int rc;
 
@@ -271,10 +288,13 @@ open_output(struct out *o, const char *arg, bool zstd)
 		return EXIT_DONE;
 	}
 	o->path = arg != NULL ? strdup(arg) : default_name();
+	if (sealed)
+		o->path = sealed_name(o->path);
 	if (o->path == NULL || asprintf(&o->sidecar, "%s.sha256", o->path) < 0
 	    || asprintf(&o->logname, "%s.custody", o->path) < 0)
 		return warnmsg("out of memory"), EXIT_FATAL;
-	o->zstd = zstd || endswith(o->path, ".zst");
+	o->zstd = zstd || endswith(o->path, ".zst") ||
+	    endswith(o->path, ".zst.p7m");
 	o->base = base_of(o->path);
 	if ((rc = check_names(o)) != EXIT_DONE)
 		return rc;

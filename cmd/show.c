@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "cmd.h"
+#include "sealed.h"
 
 #define SHOW_LIES	1	/* acquisition(): shown, but a key ID lies */
 
@@ -370,6 +371,7 @@ static int
 run(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "identity", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "live", no_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
@@ -377,36 +379,54 @@ run(int argc, char **argv)
 	struct shown sh = { .lies = false };
 	struct live_view lv = { .member = "" };
 	bool live = false;
+	struct sealed sd = { .nids = 0 };
 	struct cust_ctx *ctx;
 	const char *name;
-	int ch, fd, r, rc;
+	int ch, fd = -1, in, r, rc;
 
+	if ((ctx = ctx_or_die()) == NULL)
+		return EXIT_FATAL;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (ch == 'h')
-			return help(&cmd_show);
 		if (ch == 'L') {
 			live = true;
 			continue;
 		}
-		return usage(&cmd_show);
+		if (ch == 'i' && (rc = sealed_identity(ctx, &sd, optarg)) ==
+		    EXIT_DONE)
+			continue;
+		rc = ch == 'h' ? help(&cmd_show) : ch == 'i' ? rc :
+		    usage(&cmd_show);
+		goto out;
 	}
-	if (argc - optind != 1)
-		return usage(&cmd_show);
+	rc = EXIT_FATAL;
+	if (argc - optind != 1) {
+		rc = usage(&cmd_show);
+		goto out;
+	}
 	name = argv[optind];
 	fd = strcmp(name, "-") == 0 ? STDIN_FILENO :
 	    open(name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return warnmsg("%s: %s", name, strerror(errno)), EXIT_FATAL;
-	if ((ctx = ctx_or_die()) == NULL)
-		return EXIT_FATAL;
+	if (fd < 0) {
+		warnmsg("%s: %s", name, strerror(errno));
+		goto out;
+	}
+	in = fd;
+	if ((rc = sealed_open(ctx, &sd, &in, name)) != EXIT_DONE)
+		goto out;
+	if (sd.is_sealed && sd.u == NULL) {
+		warnmsg("%s: encrypted: give --identity KEY.pem to show it",
+		    name);
+		rc = EXIT_BAD;
+		goto out;
+	}
 	sh.ctx = ctx;
 	if (live) {
 		printf("(live state as recorded in the bundle; run custody "
 		    "verify to prove it)\n");
-		r = cust_scan_under(ctx, fd, name, "data/live/", live_filter,
+		r = cust_scan_under(ctx, in, name, "data/live/", live_filter,
 		    &lv);
 	} else
-		r = cust_scan(ctx, fd, name, each, &sh);
+		r = cust_scan(ctx, in, name, each, &sh);
 	if (r == CUST_FATAL || r == CUST_FAILED) {
 		warnbundle(ctx, strcmp(name, "-") == 0 ? "standard input" :
 		    name);
@@ -415,6 +435,8 @@ run(int argc, char **argv)
 		rc = sh.lies ? EXIT_BAD : EXIT_DONE;
 	if (fflush(stdout) != 0)
 		rc = EXIT_FATAL;
+out:
+	sealed_close(&sd);
 	if (fd > STDIN_FILENO)
 		close(fd);
 	cust_ctx_free(ctx);
@@ -422,6 +444,8 @@ run(int argc, char **argv)
 }
 
 static const struct help_row options[] = {
+	{ "--identity KEY.pem", "decrypt a confidential bundle (.p7m) with "
+	    "this private key (repeatable)" },
 	{ "-h, --help", "show this help" },
 	{ "--live", "print the live state instead: processes (ps), modules "
 	    "(lsmod), sockets (ss) and the cross-views' findings" },
@@ -431,11 +455,12 @@ static const struct help_row options[] = {
 const struct cmd cmd_show = {
 	.name = "show",
 	.run = run,
-	.synopsis = "[--live] BUNDLE",
+	.synopsis = "[--live] [--identity KEY.pem]... BUNDLE",
 	.summary = "print a bundle's acquisition record and file list "
 	    "(not verified)",
 	.options = options,
-	.notes = "BUNDLE is a .tar or .tar.zst file, or - for standard input."
+	.notes = "BUNDLE is a .tar or .tar.zst file, a confidential .p7m, "
+	    "or - for standard input."
 	    "\nNothing is extracted or verified: use custody verify for that."
 	    "\nExit status: 0 shown, 1 damaged bundle, 2 usage, 3 could not "
 	    "read.",

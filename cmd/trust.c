@@ -111,6 +111,8 @@ trust_option(struct cust_ctx *ctx, struct trust_args *t, int ch,
 	case TRUST_LOG:
 		t->log = arg;
 		return EXIT_DONE;
+	case TRUST_IDENTITY:
+		return sealed_identity(ctx, &t->sealed, arg);
 	default:
 		if (strlen(arg) != 64 ||
 		    strspn(arg, "0123456789abcdefABCDEF") != 64)
@@ -227,6 +229,7 @@ trust_close(struct trust_args *t)
 	free(t->logname);
 	for (size_t i = 0; i < t->nkeys; i++)
 		cust_key_free(t->keys[i]);
+	sealed_close(&t->sealed);
 	cust_castore_free(t->ca);
 	cust_castore_free(t->tsa_ca);
 	cust_x509_policy_free(t->policy);

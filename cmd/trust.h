@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "custody.h"
+#include "sealed.h"
 
 struct cmd;
 
@@ -34,10 +35,12 @@ struct trust_args {
 	bool		 has_head;
 	int		 logfd;		/* the log opened, or -1 */
 	char		*logname;	/* owned */
+	struct sealed	 sealed;	/* --identity */
 };
 
 enum { TRUST_CA = 0x200, TRUST_TSA_CA, TRUST_REQUIRE_TS, TRUST_REQUIRE_CMS,
     TRUST_LOG, TRUST_LOG_HEAD, TRUST_X509_EKU, TRUST_CRL, TRUST_KEY_ID,
+    TRUST_IDENTITY,
     TRUST_PUBKEY = 'p' };
 
 #define TRUST_LONGOPTS \
@@ -50,14 +53,15 @@ enum { TRUST_CA = 0x200, TRUST_TSA_CA, TRUST_REQUIRE_TS, TRUST_REQUIRE_CMS,
 	{ "log", required_argument, NULL, TRUST_LOG }, \
 	{ "log-head", required_argument, NULL, TRUST_LOG_HEAD }, \
 	{ "x509-eku", required_argument, NULL, TRUST_X509_EKU }, \
-	{ "crl", required_argument, NULL, TRUST_CRL }
+	{ "crl", required_argument, NULL, TRUST_CRL }, \
+	{ "identity", required_argument, NULL, TRUST_IDENTITY }
 
 /* The case labels of those options, which trust_option() takes. */
 #define TRUST_CASES \
 	case TRUST_PUBKEY: case TRUST_KEY_ID: case TRUST_CA: \
 	case TRUST_TSA_CA: case TRUST_REQUIRE_TS: case TRUST_REQUIRE_CMS: \
 	case TRUST_LOG: case TRUST_LOG_HEAD: case TRUST_X509_EKU: \
-	case TRUST_CRL
+	case TRUST_CRL: case TRUST_IDENTITY
 
 /* The --help rows of the keys trusted, verify's and extract's, and of
  * --max-expansion (struct help_row, cmd.h). */
@@ -65,7 +69,10 @@ enum { TRUST_CA = 0x200, TRUST_TSA_CA, TRUST_REQUIRE_TS, TRUST_REQUIRE_CMS,
 	{ "-p, --pubkey FILE", "trust this minisign public key " \
 	    "(repeatable)" }, \
 	{ "--trusted-key-id ID", "trust the key recorded in the bundle " \
-	    "if its ID, recomputed from the key, is ID (repeatable)" }
+	    "if its ID, recomputed from the key, is ID (repeatable)" }, \
+	{ "--identity KEY.pem", "decrypt a confidential bundle (.p7m) " \
+	    "with this private key (PEM; repeatable: the one it is " \
+	    "addressed to is used)" }
 #define TRUST_EXPANSION_HELP \
 	{ "--max-expansion RATIO", "refuse a zstd bundle that expands " \
 	    "more than RATIO times past its first GiB (default 1000; 0: " \

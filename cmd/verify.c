@@ -129,13 +129,20 @@ human(const char *bundle, const struct cust_report *r)
 	char buf[512];
 
 	if (r->sha256[0] != '\0')
-		snprintf(buf, sizeof(buf), "%s (%ju bytes read, sha256 %s)",
-		    bundle, (uintmax_t)r->bytes, r->sha256);
+		snprintf(buf, sizeof(buf), "%s (%ju bytes %s, sha256 %s)",
+		    bundle, (uintmax_t)r->bytes, r->sealed_sha256[0] != '\0' ?
+		    "decrypted" : "read", r->sha256);
 	else
 		snprintf(buf, sizeof(buf), "%s (reading stopped after %ju "
 		    "bytes: no sha256 of the whole)", bundle,
 		    (uintmax_t)r->bytes);
 	field("bundle:", buf);
+	if (r->sealed_sha256[0] != '\0') {
+		snprintf(buf, sizeof(buf), "CMS AuthEnvelopedData, AES-256-GCM "
+		    "tag verified (%ju bytes, sha256 %s)",
+		    (uintmax_t)r->sealed_bytes, r->sealed_sha256);
+		field("encrypted:", buf);
+	}
 	field("bag:", r->bag);
 	field("case:", r->case_id);
 	field("evidence:", r->evidence_id);
@@ -232,8 +239,15 @@ run(int argc, char **argv)
 	o.max_expansion = a.max_expansion;
 	o.tmpdir = getenv("TMPDIR");	/* for many payload names */
 	trust_opts(&a.trust, &o);
-	if ((rc = trust_open(&a.trust, a.bundle, &o)) != EXIT_DONE)
+	if ((rc = trust_open(&a.trust, a.bundle, &o)) != EXIT_DONE ||
+	    (rc = sealed_open(ctx, &a.trust.sealed, &o.fd, o.name)) !=
+	    EXIT_DONE)
 		goto out;
+	if (a.trust.sealed.is_sealed && a.trust.sealed.u == NULL) {
+		rc = sealed_unchecked(ctx, fd, a.bundle, o.log_fd, o.log_name);
+		goto out;
+	}
+	o.unseal = a.trust.sealed.u;
 	if (cust_verify(ctx, &o, &r) != CUST_OK) {
 		warnctx(ctx);
 		rc = EXIT_FATAL;
@@ -280,11 +294,13 @@ const struct cmd cmd_verify = {
 	.synopsis = "[--pubkey FILE]... [--trusted-key-id ID]... [--json] "
 	    "[--max-expansion RATIO] [--ca FILE] [--tsa-ca FILE] "
 	    "[--x509-eku OID]... [--crl FILE]... [--require-cms] "
-	    "[--require-timestamp] [--log FILE] [--log-head HEX] BUNDLE",
+	    "[--require-timestamp] [--log FILE] [--log-head HEX] "
+	    "[--identity KEY.pem]... BUNDLE",
 	.summary = "prove a bundle complete, unaltered and sealed by a "
 	    "trusted key",
 	.options = options,
-	.notes = "BUNDLE is a .tar or .tar.zst file, or - for standard "
-	    "input.\nExit status: 0 verified and authentic, 1 failed, 2 "
-	    "usage, 3 could not read, 4 intact but origin unverified.",
+	.notes = "BUNDLE is a .tar or .tar.zst file, a confidential "
+	    ".p7m, or - for standard input.\nExit status: 0 verified and "
+	    "authentic, 1 failed, 2 usage, 3 could not read, 4 intact but "
+	    "origin unverified (or encrypted, and not decrypted).",
 };

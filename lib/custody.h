@@ -250,6 +250,9 @@ struct cust_collect_opts {
 	bool		 custody_log;	/* make the first events of the
 					   custody log (res->log_text) */
 	enum cust_live_mode live;	/* the running host's live state */
+	/* Encrypt the bundle to these recipients as it is written (a CMS
+	   AuthEnvelopedData, see cust_recipients_load); NULL: in clear. */
+	const struct cust_recipients *recipients;
 };
 
 struct cust_collect_result {
@@ -341,6 +344,9 @@ struct cust_stamp {
 /* Who the verifier trusts; every pointer is borrowed. */
 struct cust_verify_opts {
 	int		 fd;		/* the bundle's bytes (file or pipe) */
+	struct cust_unseal *unseal;	/* when fd is the clear text of a
+					   confidential bundle: its envelope,
+					   ended at the stream's end */
 	const char	*name;		/* the bundle's name for messages */
 	const struct cust_key *const *keys;	/* trusted public keys */
 	size_t		 nkeys;
@@ -373,6 +379,9 @@ struct cust_report {
 	const char	*failed_check;	/* first failing check, or NULL */
 	char		 sha256[65];	/* of the input bytes */
 	uint64_t	 bytes;
+	char		 sealed_sha256[65]; /* of the envelope around them, or
+					   "" when the bundle is in clear */
+	uint64_t	 sealed_bytes;
 	char		*bag;
 	uint64_t	 members;
 	uint64_t	 payload_files;	/* data/ members */
@@ -629,6 +638,8 @@ struct cust_log_entry {
 	const char	*key_id;	/* of the signing key */
 	const char	*bag;		/* event 0: the bundle it is bound to */
 	const char	*tagmanifest_sha512;
+	const char	*sha256;	/* event 0: the bundle file's (of a
+					   confidential bundle, its envelope) */
 	const char	*tsa;		/* timestamped, untimestamped */
 	const char	*gen_time;	/* timestamped: the first token's, as
 					   the event records it */
@@ -662,5 +673,67 @@ const char *cust_log_head(const struct cust_log *);
 /* Event I as JSON, {"event", "minisig", "sha256"} (owned by the caller),
  * or NULL (the error set). */
 char	*cust_log_json_event(const struct cust_log *, size_t i);
+
+
+/* ------------------------------------------------- confidential bundles */
+
+/* The X.509 certificates a bundle is encrypted to. */
+struct cust_recipients;
+
+/*
+ * Load N PEM certificates from PATHS (borrowed): each key must be RSA of
+ * 3072 bits or more (used with OAEP and SHA-256) or EC on P-256 or P-384
+ * (ECDH); OpenSSL 3.0's CMS cannot encrypt to X25519.  CUST_FAILED naming
+ * the file otherwise.  *rsp is owned by the caller (cust_recipients_free).
+ */
+int	cust_recipients_load(struct cust_ctx *, const char *const *paths,
+	    size_t n, struct cust_recipients **rsp);
+void	cust_recipients_free(struct cust_recipients *);	/* NULL: no-op */
+
+/* An investigator's private key, to read bundles encrypted to it. */
+struct cust_identity;
+
+/*
+ * Load PATH, an unencrypted PEM private key (read into memory that is
+ * wiped); its certificate is not needed: the key is tried on every
+ * recipient of its type.  CUST_FAILED naming the file when it is not a
+ * key.  *idp is owned by the caller (cust_identity_free).
+ */
+int	cust_identity_load(struct cust_ctx *, const char *path,
+	    struct cust_identity **idp);
+void	cust_identity_free(struct cust_identity *);	/* NULL: no-op */
+
+/* true when the N bytes at BUF start a confidential bundle (the first 15
+ * bytes decide). */
+bool	cust_unseal_sniff(const void *buf, size_t n);
+
+/* A confidential bundle being decrypted, on a thread of its own. */
+struct cust_unseal;
+
+/*
+ * Read the envelope's header from FD (borrowed; NAME in messages), find
+ * which of the N identities IDS (borrowed, until cust_unseal_free) it is
+ * addressed to, and start decrypting the rest into a pipe.  CUST_FAILED
+ * "NAME: not addressed to FILE: ..." when none is a recipient, or when the
+ * envelope is not one custody writes; CUST_FATAL when FD cannot be read.
+ * *up is owned by the caller (cust_unseal_free).
+ */
+int	cust_unseal_start(struct cust_ctx *, int fd, const char *name,
+	    struct cust_identity *const *ids, size_t n,
+	    struct cust_unseal **up);
+/* The clear bundle's bytes, to read as any bundle is read (borrowed:
+ * closed by cust_unseal_end or cust_unseal_free). */
+int	cust_unseal_fd(const struct cust_unseal *);
+/*
+ * Once the clear bytes are read to their end: stop (closing the read end
+ * of the pipe: what is unread is dropped), and give the SHA-256 (hex) and
+ * size of the whole envelope.  CUST_FAILED onto CTX when the envelope is
+ * not whole or its GCM tag does not verify (a byte changed): then nothing
+ * read from it may be trusted.  It may be called more than once.
+ */
+int	cust_unseal_end(struct cust_unseal *, struct cust_ctx *ctx,
+	    char sha256[65], uint64_t *bytes);
+/* End if need be, and free.  NULL is a no-op. */
+void	cust_unseal_free(struct cust_unseal *);
 
 #endif /* CUSTODY_H */

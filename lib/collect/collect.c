@@ -1077,7 +1077,7 @@ setup(struct run *run)
 	    (!run->res->guarded && (r = cust_atimes_new(ctx,
 	    &run->atimes)) != CUST_OK) ||
 	    (r = cust_sink_new(ctx, o->out_fd, o->out_name, o->zstd_level,
-	    o->zstd_threads, &run->sink)) != CUST_OK)
+	    o->zstd_threads, o->recipients, &run->sink)) != CUST_OK)
 		return r;
 	cust_sink_set_mtime(run->sink, run->start.tv_sec);
 	if ((r = cust_bag_new(ctx, run->sink, o->bag_name, o->algs,

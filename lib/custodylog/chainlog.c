@@ -191,6 +191,7 @@ binding(json_t *o, struct cust_log_entry *e)
 		return "\"bundle\" is not {bag, tagmanifest_sha512, sha256}";
 	e->bag = str(b, "bag");
 	e->tagmanifest_sha512 = str(b, "tagmanifest_sha512");
+	e->sha256 = str(b, "sha256");
 	return NULL;
 }
 

@@ -300,7 +300,10 @@ cust_report_json(const struct cust_report *rep)
 	    "custody_events", (json_int_t)rep->custody_events,
 	    "findings", findings_json(rep),
 	    "more_findings", (json_int_t)rep->more_findings);
-	if (o == NULL || extra_json(o, rep) != 0) {
+	if (o == NULL || extra_json(o, rep) != 0 ||
+	    (rep->sealed_sha256[0] != '\0' && json_object_set_new(o,
+	    "envelope", json_pack("{s:s, s:I}", "sha256", rep->sealed_sha256,
+	    "bytes", (json_int_t)rep->sealed_bytes)) != 0)) {
 		json_decref(o);
 		return NULL;
 	}

@@ -156,4 +156,24 @@ int	cust_tsa_check(struct cust_ctx *, const char *subject, const void *der,
 	    const struct cust_castore *ca, struct cust_tsa_token *t);
 void	cust_tsa_token_fini(struct cust_tsa_token *);
 
+
+/* ----------------------------------------------------------- envelope.c */
+
+/* Takes N bytes at BUF, in order: 0, or an errno that stops the writer. */
+typedef int (*cust_out_fn)(void *arg, const void *buf, size_t n);
+
+/* A byte stream encrypted, as it is written, into a CMS AuthEnvelopedData
+ * (AES-256-GCM) to every recipient, handed in order to FN (with ARG). */
+struct cust_envelope;
+
+/* The header, with every recipient's wrapped key, goes to FN at once. */
+int	cust_envelope_new(struct cust_ctx *, const struct cust_recipients *,
+	    cust_out_fn fn, void *arg, struct cust_envelope **);
+/* Encrypt N bytes: 0, or an errno (FN's, or EIO). */
+int	cust_envelope_write(struct cust_envelope *, const void *buf,
+	    size_t n);
+/* The last piece, the tag and the end: 0, or an errno. */
+int	cust_envelope_end(struct cust_envelope *);
+void	cust_envelope_free(struct cust_envelope *);	/* NULL: no-op */
+
 #endif /* CUSTODY_TRUST_H */

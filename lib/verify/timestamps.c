@@ -315,7 +315,10 @@ ver_log(struct ver *v)
 	memset(&pol, 0, sizeof(pol));
 	pol.bag = cust_reader_bag(v->rd);
 	pol.tagmanifest_sha512 = tm;
-	pol.sha256 = v->rep->sha256[0] ? v->rep->sha256 : NULL;
+	/* The log commits to the file: a confidential bundle's envelope. */
+	pol.sha256 = v->o->unseal != NULL ? (v->rep->sealed_sha256[0] ?
+	    v->rep->sealed_sha256 : NULL) : v->rep->sha256[0] ?
+	    v->rep->sha256 : NULL;
 	pol.x509 = v->p7s.p != NULL;
 	pol.x509_subject = v->rep->x509_subject;
 	pol.tokens = (v->tsr.p != NULL) + (v->p7stsr.p != NULL);

@@ -706,6 +706,40 @@ fini(struct ver *v)
 	free(v->seal_pub);
 }
 
+/*
+ * The envelope around a confidential bundle: whole, and its GCM tag
+ * verified, or nothing read through it counts.  At the stream's END any
+ * failure is a finding; after a stop, only the envelope's own (a reader
+ * that stops early leaves the decrypting thread a broken pipe).
+ */
+static int
+envelope(struct ver *v, bool end)
+{
+	struct cust_ctx *tmp;
+	const char *msg;
+	size_t n = strlen(v->o->name);
+	int r;
+
+	if (v->o->unseal == NULL)
+		return CUST_OK;
+	if (cust_ctx_new(&tmp) != CUST_OK)
+		return oom(v);
+	r = cust_unseal_end(v->o->unseal, tmp, v->rep->sealed_sha256,
+	    &v->rep->sealed_bytes);
+	if (r == CUST_OK || (!end && r != CUST_FAILED))
+		r = CUST_OK;
+	else {
+		/* The subject is the bundle already. */
+		msg = cust_ctx_error(tmp);
+		if (strncmp(msg, v->o->name, n) == 0 && strncmp(msg + n, ": ",
+		    2) == 0)
+			msg += n + 2;
+		r = FIND(v, C_ARCHIVE, v->o->name, "%s", msg);
+	}
+	cust_ctx_free(tmp);
+	return r;
+}
+
 /* Read the whole stream, member by member. */
 static int
 pass(struct ver *v)
@@ -726,7 +760,7 @@ pass(struct ver *v)
 		if (m == NULL) {
 			cust_reader_digest(v->rd, v->rep->sha256,
 			    &v->rep->bytes);
-			return CUST_OK;
+			return envelope(v, true);
 		}
 		v->rep->members++;
 		if ((r = member(v, m)) != CUST_OK || v->stop)
@@ -734,7 +768,7 @@ pass(struct ver *v)
 	}
 	/* Stopped before the end: how far it read; no digest of a part. */
 	v->rep->bytes = cust_reader_bytes(v->rd);
-	return r;
+	return r != CUST_OK ? r : envelope(v, false);
 }
 
 int

@@ -193,7 +193,7 @@ build(int fd, const struct fuzz_part *part)
 	uint64_t bytes;
 	size_t n;
 
-	if (cust_sink_new(fuzz_ctx(), fd, "fuzz", 0, 0, &s) != CUST_OK)
+	if (cust_sink_new(fuzz_ctx(), fd, "fuzz", 0, 0, NULL, &s) != CUST_OK)
 		fuzz_fail("sink: %s", cust_ctx_error(fuzz_ctx()));
 	cust_sink_set_mtime(s, fuzz_template_mtime());
 	for (size_t i = 0; i < tpl.n; i++) {

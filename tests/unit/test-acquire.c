@@ -270,7 +270,8 @@ START_TEST(acquire_empty_file)
 
 	put("empty", "", 0);
 	e = entry("empty");
-	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, NULL, &s),
+	    CUST_OK);
 	take(&e, s, "b/data/empty", &t);
 	close_sink(s);
 	close(fd);
@@ -297,7 +298,8 @@ START_TEST(acquire_file_larger_than_read_buffer)
 
 	put("big", buf, n);
 	e = entry("big");
-	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, NULL, &s),
+	    CUST_OK);
 	take(&e, s, "b/data/big", &t);
 	close_sink(s);
 	close(fd);
@@ -325,7 +327,8 @@ START_TEST(acquire_stores_member_bytes_equal_to_file)
 	struct cust_sink *s;
 	int fd = outfile("out.tar");
 
-	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, NULL, &s),
+	    CUST_OK);
 	for (size_t i = 0; i < NELEM(names); i++) {
 		unsigned char *buf = pattern(1000 * i + 1);
 
@@ -388,7 +391,8 @@ START_TEST(acquire_to_pipe_sink)
 	ck_assert_int_eq(pipe(p), 0);
 	put("f", text, strlen(text));
 	e = entry("f");
-	ck_assert_int_eq(cust_sink_new(ctx, p[1], "pipe", 0, 0, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, p[1], "pipe", 0, 0, NULL, &s),
+	    CUST_OK);
 	take(&e, s, "b/data/f", &t);
 	close_sink(s);		/* small: it fits in the pipe */
 	close(p[1]);
@@ -418,7 +422,8 @@ START_TEST(acquire_write_error_is_fatal)
 	put("big", buf, n);
 	free(buf);
 	e = entry("big");
-	ck_assert_int_eq(cust_sink_new(ctx, fd, "full", 0, 0, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "full", 0, 0, NULL, &s),
+	    CUST_OK);
 	ck_assert_int_eq(cust_acquire(acq, &e, "b/data/big", &t), CUST_OK);
 	ck_assert_int_eq(drain(s), CUST_FATAL);
 	ck_assert_str_eq(cust_ctx_error(ctx), "full: No space left on device");
@@ -459,7 +464,8 @@ START_TEST(acquire_reports_fifo_without_blocking)
 	e = entry("log");
 	ck_assert_int_eq(unlink(path("log")), 0);
 	ck_assert_int_eq(mkfifo(path("log"), 0600), 0);
-	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, NULL, &s),
+	    CUST_OK);
 	alarm(20);	/* a read from the FIFO would hang: die instead */
 	take(&e, s, "b/data/log", &t);
 	alarm(0);
@@ -544,7 +550,8 @@ START_TEST(acquire_reads_size_zero_proc_file)
 	ck_assert_int_ge(pfd, 0);
 	e = entry_at(pfd, "status");
 	ck_assert_int_eq(e.st.st_size, 0);
-	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, NULL, &s),
+	    CUST_OK);
 	take(&e, s, "b/data/proc/self/status", &t);
 	ck_assert_int_eq(t.status, CUST_ST_OK);
 	ck_assert(t.read);
@@ -595,7 +602,8 @@ START_TEST(acquire_pads_file_shorter_than_it_claims)
 	ck_assert_int_lt(n, 4096);
 	memset(text + n, 0, sizeof(text) - (size_t)n);
 	fd = outfile("out.tar");
-	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, NULL, &s),
+	    CUST_OK);
 	take(&e, s, "b/data/online", &t);
 	close_sink(s);
 	close(fd);
@@ -685,7 +693,8 @@ START_TEST(acquire_reports_file_modified_while_read)
 	g.cap = n + 1024 * 1024;
 	ck_assert_ptr_nonnull(g.buf = malloc(g.cap));
 	ck_assert_int_eq(pthread_create(&th, NULL, grow, &g), 0);
-	ck_assert_int_eq(cust_sink_new(ctx, p[1], "pipe", 0, 0, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, p[1], "pipe", 0, 0, NULL, &s),
+	    CUST_OK);
 	/* With a 256 KiB ring the 3 MiB cannot all be read before most of
 	 * it has passed the 64 KiB pipe, so not before the pipe's reader
 	 * has appended: the file grows while it is read. */

@@ -128,7 +128,8 @@ build(struct build *b)
 		fd = open(path("out.tar"), O_RDWR | O_CREAT | O_TRUNC |
 		    O_CLOEXEC, 0600);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, NULL, &s),
+	    CUST_OK);
 	cust_sink_set_mtime(s, when.tv_sec);
 	ck_assert_int_eq(cust_bag_new(ctx, s, "b", b->algs, b->spooldir, &when,
 	    &bag), CUST_OK);
@@ -603,7 +604,8 @@ START_TEST(bag_payload_needs_every_manifest_digest)
 	uint64_t bytes, count;
 	int fd = open(path("out.tar"), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 
-	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, NULL, &s),
+	    CUST_OK);
 	ck_assert_int_eq(cust_bag_new(ctx, s, "b", CUST_ALG_SHA512, -1, &when,
 	    &bag), CUST_OK);
 	ck_assert_int_eq(cust_digest_new(ctx, CUST_ALG_SHA256, &d), CUST_OK);
@@ -680,7 +682,8 @@ START_TEST(bag_member_names_under_top_directory)
 	char longrel[600];
 	int fd = open(path("out.tar"), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 
-	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, NULL, &s),
+	    CUST_OK);
 	ck_assert_int_eq(cust_bag_new(ctx, s, "EVD-0042", 0, -1, &when, &bag),
 	    CUST_OK);
 	ck_assert_str_eq(cust_bag_member(bag, "bagit.txt"),

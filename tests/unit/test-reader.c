@@ -474,7 +474,8 @@ START_TEST(reader_reads_what_the_sink_writes)
 	    0600);
 
 	ck_assert_int_ge(out, 0);
-	ck_assert_int_eq(cust_sink_new(ctx, out, "sink", 3, 0, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, out, "sink", 3, 0, NULL, &s),
+	    CUST_OK);
 	ck_assert_int_eq(cust_sink_write_member(s, "b/bagit.txt", "x", 1),
 	    CUST_OK);
 	ck_assert_int_eq(cust_sink_write_member(s, "b/data/é", "y", 1),

@@ -99,7 +99,7 @@ write_members(const char *name, int level, int threads, char sha[65],
 	int fd = outfile(name, O_RDWR);
 	size_t off = 0, k = 1;
 
-	ck_assert_int_eq(cust_sink_new(ctx, fd, name, level, threads, &s),
+	ck_assert_int_eq(cust_sink_new(ctx, fd, name, level, threads, NULL, &s),
 	    CUST_OK);
 	/* Every member has the one mtime of the bundle (custody-bundle(5)). */
 	cust_sink_set_mtime(s, t1.tv_sec);
@@ -229,7 +229,7 @@ START_TEST(sink_empty_archive_is_valid)
 	size_t n;
 	int fd = outfile("empty.tar", O_RDWR);
 
-	ck_assert_int_eq(cust_sink_new(ctx, fd, "empty.tar", 0, 0, &s),
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "empty.tar", 0, 0, NULL, &s),
 	    CUST_OK);
 	ck_assert_int_eq(cust_sink_close(s, sha, &bytes), CUST_OK);
 	cust_sink_free(s);
@@ -305,7 +305,8 @@ START_TEST(sink_long_name_round_trips)
 	name[sizeof(name) - 1] = '\0';
 	memcpy(name, "t/", 2);
 	name[150] = '/';
-	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, NULL, &s),
+	    CUST_OK);
 	ck_assert_int_eq(cust_sink_write_member(s, name, "x", 1),
 	    CUST_OK);
 	ck_assert_int_eq(cust_sink_close(s, sha, &bytes), CUST_OK);
@@ -335,7 +336,7 @@ fails_writing_with(int fd, const char *name, int level, int threads,
 	uint64_t bytes;
 	int r;
 
-	ck_assert_int_eq(cust_sink_new(ctx, fd, name, level, threads, &s),
+	ck_assert_int_eq(cust_sink_new(ctx, fd, name, level, threads, NULL, &s),
 	    CUST_OK);
 	r = cust_sink_write_member(s, "t/big", buf, members);
 	if (r == CUST_OK)
@@ -453,7 +454,7 @@ freed_open_writes_nothing_more(const char *name, int level, int threads)
 	struct stat st;
 	int fd = outfile(name, O_RDWR);
 
-	ck_assert_int_eq(cust_sink_new(ctx, fd, name, level, threads, &s),
+	ck_assert_int_eq(cust_sink_new(ctx, fd, name, level, threads, NULL, &s),
 	    CUST_OK);
 	ck_assert_int_eq(cust_sink_write_member(s, "t/small", "abc", 3),
 	    CUST_OK);
@@ -477,7 +478,8 @@ START_TEST(sink_refuses_second_close)
 	uint64_t bytes;
 	int fd = outfile("out.tar", O_RDWR);
 
-	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, NULL, &s),
+	    CUST_OK);
 	ck_assert_int_eq(cust_sink_close(s, sha, &bytes), CUST_OK);
 	ck_assert_int_eq(cust_sink_close(s, sha, &bytes), CUST_FATAL);
 	ck_assert_str_eq(cust_ctx_error(ctx), "out.tar: not open");
@@ -492,7 +494,8 @@ START_TEST(sink_refuses_more_data_than_declared)
 	int fd = outfile("out.tar", O_RDWR);
 	const char *msg;
 
-	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, NULL, &s),
+	    CUST_OK);
 	ck_assert_int_eq(cust_sink_header(s, "t/f", 4), CUST_OK);
 	ck_assert_int_eq(cust_sink_data(s, "12345678", 8), CUST_FATAL);
 	msg = cust_ctx_error(ctx);
@@ -512,7 +515,8 @@ write_mib(int fd, size_t mib, char sha[65])
 	uint64_t bytes;
 
 	memset(chunk, 'w', sizeof(chunk));
-	ck_assert_int_eq(cust_sink_new(ctx, fd, "out", 0, 0, &s), CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out", 0, 0, NULL, &s),
+	    CUST_OK);
 	ck_assert_int_eq(cust_sink_header(s, "big", mib << 20), CUST_OK);
 	for (size_t i = 0; i < (mib << 20) / sizeof(chunk); i++)
 		ck_assert_int_eq(cust_sink_data(s, chunk, sizeof(chunk)),
@@ -560,7 +564,7 @@ START_TEST(sink_refuses_bad_zstd_level)
 	struct cust_sink *s = (struct cust_sink *)1;
 	int fd = outfile("out.tar.zst", O_RDWR);
 
-	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar.zst", 99, 0, &s),
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar.zst", 99, 0, NULL, &s),
 	    CUST_FATAL);
 	ck_assert_ptr_null(s);
 	ck_assert_msg(strncmp(cust_ctx_error(ctx), "out.tar.zst: zstd: ",

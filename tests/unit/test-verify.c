@@ -332,8 +332,8 @@ store(const char *file, int zstd)
 	    0600);
 
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(cust_sink_new(ctx, fd, file, zstd ? 1 : 0, 0, &s),
-	    CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, fd, file, zstd ? 1 : 0, 0, NULL,
+	    &s), CUST_OK);
 	cust_sink_set_mtime(s, nmem > 0 ? (int64_t)mem[0].mtime : 0);
 	for (size_t i = 0; i < nmem; i++)
 		ck_assert_int_eq(cust_sink_write_member(s, mem[i].name,

@@ -23,10 +23,12 @@ struct cust_sink;
 /*
  * Write the canonical tar of custody-bundle(5) to FD (borrowed), through
  * zstd at ZSTD_LEVEL when it is above 0 with THREADS worker threads (0:
- * none).  NAME names the output in messages.
+ * none), and encrypted to RS (borrowed) when it is not NULL.  NAME names
+ * the output in messages.  The SHA-256 and size are of what FD gets.
  */
 int	cust_sink_new(struct cust_ctx *, int fd, const char *name,
-	    int zstd_level, int threads, struct cust_sink **);
+	    int zstd_level, int threads, const struct cust_recipients *rs,
+	    struct cust_sink **);
 void	cust_sink_free(struct cust_sink *);
 /* Every member's mtime from now on: SECONDS, or 0 when the ustar field
  * cannot hold it (tarfmt.c).  0 until set. */

@@ -52,6 +52,8 @@ struct cust_sink {
 	uint64_t	 pushed;	/* bytes when writeback was last started */
 	uint64_t	 flushed;	/* bytes when a flush was last asked for */
 	struct cust_flusher *flusher;	/* owned; NULL unless fd is a file */
+	struct cust_envelope *env;	/* owned; NULL: the bytes leave in
+					   clear.  Used by emit's thread */
 	int		 werr;		/* errno of the first failed write */
 	bool		 file;		/* fd is a regular file */
 	bool		 open;
@@ -78,12 +80,12 @@ writeback(struct cust_sink *s)
 	return cust_flusher_kick(s->flusher);
 }
 
-/* N bytes at BUF leave: written whole, hashed, counted.  0, or an errno.
- * Without zstd the writer's thread calls it, with zstd the press's only:
- * it touches nothing of the archive's. */
+/* N bytes at BUF reach the file: written whole, hashed, counted.  0, or
+ * an errno. */
 static int
-emit(struct cust_sink *s, const void *buf, size_t n)
+out(void *arg, const void *buf, size_t n)
 {
+	struct cust_sink *s = arg;
 	int e;
 
 	if ((e = cust_write_all(s->fd, buf, n)) != 0)
@@ -92,6 +94,18 @@ emit(struct cust_sink *s, const void *buf, size_t n)
 		return EIO;
 	s->bytes += n;
 	return writeback(s);
+}
+
+/* N bytes at BUF leave: encrypted first when there are recipients, so
+ * that the clear bytes never reach the file (and what is hashed and
+ * counted is what the file holds).  Without zstd the writer's thread
+ * calls it, with zstd the press's only: it touches nothing of the
+ * archive's. */
+static int
+emit(struct cust_sink *s, const void *buf, size_t n)
+{
+	return s->env != NULL ? cust_envelope_write(s->env, buf, n) :
+	    out(s, buf, n);
 }
 
 static int
@@ -171,6 +185,7 @@ cust_sink_free(struct cust_sink *s)
 		return;
 	/* The press's thread may kick the flusher: it stops first. */
 	cust_press_free(s->press);
+	cust_envelope_free(s->env);
 	cust_flusher_free(s->flusher);
 	EVP_MD_CTX_free(s->md);
 	free(s->hdr);
@@ -181,7 +196,7 @@ cust_sink_free(struct cust_sink *s)
 
 int
 cust_sink_new(struct cust_ctx *ctx, int fd, const char *name, int zstd_level,
-    int threads, struct cust_sink **sp)
+    int threads, const struct cust_recipients *rs, struct cust_sink **sp)
 {
 	struct cust_sink *s;
 	struct stat st;
@@ -205,6 +220,9 @@ cust_sink_new(struct cust_ctx *ctx, int fd, const char *name, int zstd_level,
 	}
 	/* Before setup: the press's thread may kick the flusher. */
 	if (s->file && (r = cust_flusher_new(ctx, fd, &s->flusher)) != CUST_OK)
+		goto fail;
+	if (rs != NULL && (r = cust_envelope_new(ctx, rs, out, s, &s->env)) !=
+	    CUST_OK)
 		goto fail;
 	if (zstd_level > 0 && (r = cust_press_new(s->ctx, s->name,
 	    zstd_level, threads, drain, s, &s->press)) != CUST_OK)
@@ -318,6 +336,8 @@ cust_sink_close(struct cust_sink *s, char sha256[65], uint64_t *bytes)
 	    (r = flush(s)) != CUST_OK)
 		return r;
 	if (s->press != NULL && (e = cust_press_end(s->press)) != 0)
+		return cust_set_error(s->ctx, e, CUST_FATAL, "%s", s->name);
+	if (s->env != NULL && (e = cust_envelope_end(s->env)) != 0)
 		return cust_set_error(s->ctx, e, CUST_FATAL, "%s", s->name);
 	if (s->flusher != NULL && (e = cust_flusher_end(s->flusher)) != 0)
 		return cust_set_error(s->ctx, e, CUST_FATAL, "%s", s->name);
