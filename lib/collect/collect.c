@@ -55,6 +55,7 @@ struct run {
 	bool		 have_homes[2];
 	const struct cust_rule *rule;		/* borrowed: current */
 	char		 artefact[512];		/* current rule's label */
+	struct cust_walk_counts counts;		/* what filters left out */
 	struct timespec	 start, end;
 };
 
@@ -201,7 +202,7 @@ take_file(struct run *run, const struct cust_entry *e, struct cust_record *rec,
 {
 	const struct cust_rule *rule = run->rule;
 	bool store = rule->collector == CUST_COLLECTOR_FILE;
-	char reason[256], *stored = NULL;
+	char reason[256], *stored = NULL, *meta = NULL;
 	const char *member = NULL;
 	int r = CUST_OK;
 
@@ -213,6 +214,15 @@ take_file(struct run *run, const struct cust_entry *e, struct cust_record *rec,
 			close(fd);
 		goto out;
 	}
+	/* Attributes and flags from the descriptor the file is read by. */
+	if (fd >= 0 && rec->meta == NULL && cust_meta_read(fd, -1, NULL,
+	    &t->st, &meta) != CUST_OK) {
+		r = cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "record");
+		close(fd);
+		goto out;
+	}
+	if (meta != NULL)
+		rec->meta = meta;
 	if (fd >= 0 && (r = cust_acquire_fd(run->acq, e, fd, member, t)) !=
 	    CUST_OK)
 		goto out;
@@ -233,6 +243,7 @@ take_file(struct run *run, const struct cust_entry *e, struct cust_record *rec,
 		rec->reason = "size 0 but readable: first 16 MiB taken";
 	r = record(run, rec, t->read, t->read && store);
 out:
+	free(meta);
 	free(stored);
 	/* on_entry() returns at once, and REC with it:
 	 * NOLINTNEXTLINE(clang-analyzer-core.StackAddressEscape) */
@@ -264,40 +275,73 @@ begin_record(const struct run *run, const struct cust_entry *e,
 	    rule->collector == CUST_COLLECTOR_HASH ? CUST_ST_OK : CUST_ST_LISTED;
 }
 
-/* An entry, stat'ed, that is not the bundle and was not met before. */
-static int
-judge(struct run *run, const struct cust_entry *e)
+/* Will judge() read the regular file of E (and take its metadata from
+ * the descriptor it opens)? */
+static bool
+reads(const struct run *run, const struct cust_entry *e)
 {
 	const struct cust_rule *rule = run->rule;
-	struct cust_record rec;
+
+	return S_ISREG(e->st.st_mode) &&
+	    (rule->collector == CUST_COLLECTOR_FILE ||
+	    rule->collector == CUST_COLLECTOR_HASH) &&
+	    !(rule->collector == CUST_COLLECTOR_FILE &&
+	    stored_as(run, &e->st) != NULL) &&
+	    !(rule->max_size >= 0 && e->st.st_size > rule->max_size);
+}
+
+static int
+judge_rest(struct run *run, const struct cust_entry *e,
+    struct cust_record *rec)
+{
+	const struct cust_rule *rule = run->rule;
 	struct cust_taken t;
 	char reason[128];
 
-	begin_record(run, e, &rec);
-	if (e->err != 0 || e->what != NULL)
-		return take_failed(run, e, &rec);
 	if (S_ISLNK(e->st.st_mode))
-		return take_link(run, e, &rec);
-	if (!S_ISREG(e->st.st_mode) || rec.status == CUST_ST_LISTED) {
+		return take_link(run, e, rec);
+	if (!S_ISREG(e->st.st_mode) || rec->status == CUST_ST_LISTED) {
 		run->res->recorded++;
-		return record(run, &rec, false, false);
+		return record(run, rec, false, false);
 	}
 	/* Another name of an inode already stored: its content once. */
 	if (rule->collector == CUST_COLLECTOR_FILE &&
-	    (rec.link_of = stored_as(run, &e->st)) != NULL) {
+	    (rec->link_of = stored_as(run, &e->st)) != NULL) {
 		run->res->recorded++;
-		return record(run, &rec, false, false);
+		return record(run, rec, false, false);
 	}
 	if (rule->max_size >= 0 && e->st.st_size > rule->max_size) {
 		snprintf(reason, sizeof(reason), "size %jd exceeds "
 		    "max_file_size %jd", (intmax_t)e->st.st_size,
 		    (intmax_t)rule->max_size);
-		rec.status = CUST_ST_TOO_LARGE;
-		rec.reason = reason;
+		rec->status = CUST_ST_TOO_LARGE;
+		rec->reason = reason;
 		run->res->skipped++;
-		return record(run, &rec, false, false);
+		/* NOLINTNEXTLINE(clang-analyzer-core.StackAddressEscape) */
+		return record(run, rec, false, false);
 	}
-	return take_file(run, e, &rec, cust_acquire_open(e, &t), &t);
+	return take_file(run, e, rec, cust_acquire_open(e, &t), &t);
+}
+
+/* An entry, stat'ed, that is not the bundle and was not met before. */
+static int
+judge(struct run *run, const struct cust_entry *e)
+{
+	struct cust_record rec;
+	char *meta = NULL;
+	int r;
+
+	begin_record(run, e, &rec);
+	if (e->err != 0 || e->what != NULL)
+		return take_failed(run, e, &rec);
+	if (!reads(run, e) && cust_meta_read(-1, e->dirfd, e->name, &e->st,
+	    &meta) != CUST_OK)
+		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "record");
+	rec.meta = meta;
+	rec.not_walked = e->not_walked;
+	r = judge_rest(run, e, &rec);
+	free(meta);
+	return r;
 }
 
 /* Nothing about the file opened for lazy entry E needs a closer look. */
@@ -376,6 +420,7 @@ walk_one(struct run *run, const char *path)
 		.lazy_files = run->rule->collector == CUST_COLLECTOR_FILE ||
 		    run->rule->collector == CUST_COLLECTOR_HASH,
 		.must_exist = run->rule->manifest == NULL,	/* PATHs */
+		.counts = &run->counts,
 	};
 
 	return cust_walk(run->ctx, &wo, path);

@@ -30,6 +30,23 @@ json_t	*cust_host_facts(void);
 json_t	*cust_clock_facts(const struct timespec *start,
 	    const struct timespec *end);
 
+/* --------------------------------------------------------------- meta.c */
+
+/* Extended attributes kept in one record; the rest are only counted
+ * (xattrs_omitted), so that a record stays within CUST_RECORD_VALUES. */
+#define CUST_XATTR_MAX	24
+
+/*
+ * The extended attributes, ACLs, capabilities, security labels and inode
+ * flags of one object, as the JSON members of its record (custody-bundle(5))
+ * in *TEXTP (owned; NULL when there are none).  FD is the regular file
+ * open for reading, or -1: then NAME under DIRFD, whose lstat is ST, is
+ * opened O_PATH (never followed, never opened for reading unless it is a
+ * regular file or a directory).  CUST_FATAL only out of memory.
+ */
+int	cust_meta_read(int fd, int dirfd, const char *name,
+	    const struct stat *st, char **textp);
+
 /* ------------------------------------------------------------- mounts.c */
 
 /* Filesystem types by mount, as /proc/self/mountinfo gives them. */
@@ -58,10 +75,20 @@ struct cust_entry {
 	const char	*what;		/* what failed ("lstat", "open",
 					   "list", "directory loop",
 					   "replaced"), or NULL */
+	const char	*not_walked;	/* a directory the walk did not
+					   enter on purpose: why, or NULL */
 	bool		 lazy;		/* a regular file by its directory
 					   entry alone (lazy_files): st holds
 					   S_IFREG, the entry's inode number
 					   and the directory's device */
+};
+
+/* What the filters left out, for acquisition.json. */
+struct cust_walk_counts {
+	uint64_t	 by_date;	/* outside --start-date/--end-date */
+	uint64_t	 by_size;	/* under min_file_size */
+	uint64_t	 by_fs;		/* directories not entered: another
+					   or an excluded file system, /dev */
 };
 
 struct cust_walk_opts {
@@ -80,6 +107,7 @@ struct cust_walk_opts {
 	/* A path that is not there is a failure to record (a PATH operand),
 	 * not a file this host does not have (a manifest's path). */
 	bool		 must_exist;
+	struct cust_walk_counts *counts; /* borrowed, may be NULL */
 	/* Called for every matching entry and every failure; a return of
 	 * CUST_FATAL stops the walk. */
 	int		(*visit)(void *arg, const struct cust_entry *);
