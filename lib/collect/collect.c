@@ -15,6 +15,7 @@
 #include "collect/collect.h"
 
 #define LABEL_MAX	256	/* case id, evidence id, examiner */
+#define TEXT_MAX	1024	/* location, authority */
 /* Bytes read, not yet hashed and written: four of the largest reads,
  * enough that reading seldom waits for hashing; a larger ring only took
  * more memory. */
@@ -654,7 +655,43 @@ counts_json(const struct cust_collect_result *res)
 }
 
 static json_t *
-filters_json(const struct cust_collect_opts *o)
+host_json(void)
+{
+	json_t *h = cust_host_facts();
+
+	if (h != NULL && cust_host_more(h) == NULL) {
+		json_decref(h);
+		h = NULL;
+	}
+	return h;
+}
+
+static json_t *
+clock_json(const struct run *run)
+{
+	json_t *c = cust_clock_facts(&run->start, &run->end);
+
+	if (c != NULL && cust_clock_more(c) != 0) {
+		json_decref(c);
+		c = NULL;
+	}
+	return c;
+}
+
+/* What each filter left out: files outside the dates or under a size,
+ * directories not entered, files over a size (recorded too_large). */
+static json_t *
+left_out_json(const struct run *run)
+{
+	return json_pack("{s:I, s:I, s:I, s:I}",
+	    "by_date", (json_int_t)run->counts.by_date,
+	    "by_min_size", (json_int_t)run->counts.by_size,
+	    "by_max_size", (json_int_t)run->res->skipped,
+	    "by_file_system", (json_int_t)run->counts.by_fs);
+}
+
+static json_t *
+filters_json(const struct cust_collect_opts *o, const struct run *run)
 {
 	char since[CUST_TIMELEN] = "", until[CUST_TIMELEN] = "";
 
@@ -662,13 +699,14 @@ filters_json(const struct cust_collect_opts *o)
 		cust_time_utc(&o->since, since);
 	if (o->until.tv_sec >= 0)
 		cust_time_utc(&o->until, until);
-	return json_pack("{s:b, s:o, s:o, s:b, s:b, s:b}",
+	return json_pack("{s:b, s:o, s:o, s:b, s:b, s:b, s:o}",
 	    "one_file_system", o->one_file_system,
 	    "start_date", since[0] ? json_string(since) : json_null(),
 	    "end_date", until[0] ? json_string(until) : json_null(),
 	    "by_mtime", (o->date_fields & CUST_DATE_MTIME) != 0,
 	    "by_atime", (o->date_fields & CUST_DATE_ATIME) != 0,
-	    "by_ctime", (o->date_fields & CUST_DATE_CTIME) != 0);
+	    "by_ctime", (o->date_fields & CUST_DATE_CTIME) != 0,
+	    "left_out", left_out_json(run));
 }
 
 static char *
@@ -687,17 +725,24 @@ acquisition(struct run *run)
 	bad |= setjson(a, "case_id", opt_string(o->case_id));
 	bad |= setjson(a, "evidence_id", opt_string(o->evidence_id));
 	bad |= setjson(a, "examiner", opt_string(o->examiner));
-	bad |= setjson(a, "tool", json_pack("{s:s, s:s}", "name", "custody",
-	    "version", cust_version));
+	bad |= setjson(a, "location", opt_string(o->location));
+	bad |= setjson(a, "authority", opt_string(o->authority));
+	bad |= setjson(a, "tool", cust_tool_facts());
+	bad |= setjson(a, "operator", cust_operator_facts(run->ctx,
+	    run->rootfd, o->sudo_user, o->tty));
 	bad |= setjson(a, "command_line", strings_json(o->argc, o->argv));
-	bad |= setjson(a, "host", cust_host_facts());
-	bad |= setjson(a, "clock", cust_clock_facts(&run->start, &run->end));
+	bad |= setjson(a, "working_directory", o->cwd != NULL &&
+	    cust_utf8_valid(o->cwd, strlen(o->cwd)) ? json_string(o->cwd) :
+	    json_null());
+	bad |= setjson(a, "host", host_json());
+	bad |= setjson(a, "host_mounts", cust_host_mounts());
+	bad |= setjson(a, "clock", clock_json(run));
 	bad |= setjson(a, "root", json_string(o->root ? o->root : "/"));
 	bad |= setjson(a, "resources", json_pack("{s:b, s:b, s:b, s:I}",
 	    "nice_19", o->niced, "io_idle", o->io_idle, "autogroup_nice_19",
 	    o->autogroup, "max_rate_bytes_per_second",
 	    (json_int_t)o->max_rate));
-	bad |= setjson(a, "filters", filters_json(o));
+	bad |= setjson(a, "filters", filters_json(o, run));
 	bad |= setjson(a, "read_only_mounts", run->res->guarded ?
 	    json_pack("{s:b}", "active", 1) : json_pack("{s:b, s:s}",
 	    "active", 0, "reason", run->res->guard_reason));
@@ -832,7 +877,10 @@ check_opts(struct cust_ctx *ctx, const struct cust_collect_opts *o)
 	if ((r = cust_check_label(ctx, "case id", o->case_id, LABEL_MAX)) ||
 	    (r = cust_check_label(ctx, "evidence id", o->evidence_id,
 	    LABEL_MAX)) ||
-	    (r = cust_check_label(ctx, "examiner", o->examiner, LABEL_MAX)))
+	    (r = cust_check_label(ctx, "examiner", o->examiner, LABEL_MAX)) ||
+	    (r = cust_check_label(ctx, "location", o->location,
+	    TEXT_MAX)) ||
+	    (r = cust_check_label(ctx, "authority", o->authority, TEXT_MAX)))
 		return r;
 	if (n == NULL || *n == '\0' || strlen(n) > 128 || n[0] == '.' ||
 	    strspn(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

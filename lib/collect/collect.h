@@ -29,6 +29,25 @@ json_t	*cust_host_facts(void);
 /* A new JSON object of clock facts for a collection from START to END. */
 json_t	*cust_clock_facts(const struct timespec *start,
 	    const struct timespec *end);
+/* Add to host facts O: FQDN, DMI identity, network interfaces; O, or NULL
+ * (O then is the caller's to free). */
+json_t	*cust_host_more(json_t *o);
+/* Add to clock facts O: each clock now, the RTC, adjtimex; nonzero when
+ * out of memory. */
+int	cust_clock_more(json_t *o);
+/* {"source": FILE, "entries": [...]}: PID 1's mount table (ours when
+ * PID 1's cannot be read), JSON null when none, NULL out of memory. */
+json_t	*cust_host_mounts(void);
+/* Who runs the collection: ids, the name of the real uid in ROOTFD's
+ * etc/passwd, SUDO_USER and the controlling TTY as the caller found them,
+ * the audit login uid.  NULL out of memory. */
+json_t	*cust_operator_facts(struct cust_ctx *, int rootfd,
+	    const char *sudo_user, const char *tty);
+
+/* --------------------------------------------------------------- tool.c */
+/* The running collector: name, version, SHA-256 of /proc/self/exe, build
+ * id, compiler, library versions at run time; NULL out of memory. */
+json_t	*cust_tool_facts(void);
 
 /* --------------------------------------------------------------- meta.c */
 
@@ -295,6 +314,9 @@ int	cust_pathset_add_hash(struct cust_pathset *, uint64_t a, uint64_t b);
 int	cust_user_homes(struct cust_ctx *, int rootfd, bool skip_nologin,
 	    struct cust_strv *);
 void	cust_strv_free(struct cust_strv *);
+/* The name of UID in ROOTFD's etc/passwd (no NSS) in *NAMEP (owned; NULL
+ * when not there); CUST_FATAL out of memory. */
+int	cust_user_name(struct cust_ctx *, int rootfd, uid_t uid, char **namep);
 
 /* -------------------------------------------------------- countersign.c */
 
