@@ -253,15 +253,16 @@ decode(json_t *out, const char *name, const unsigned char *v, size_t n)
 		d = caps(v, n), key = "capability";
 	for (size_t i = 0; key == NULL && i < sizeof(labels) /
 	    sizeof(labels[0]); i++) {
-		if (strcmp(name, labels[i].xattr) != 0)
+		if (strcmp(name, labels[i].xattr) != 0 ||
+		    (d = label(v, n)) == NULL)
 			continue;
 		if ((l = json_object_get(out, "security_labels")) == NULL &&
 		    json_object_set_new(out, "security_labels",
-		    l = json_object()) != 0)
+		    l = json_object()) != 0) {
+			json_decref(d);
 			return -1;
-		if ((d = label(v, n)) != NULL)
-			return json_object_set_new(l, labels[i].key, d);
-		return 0;
+		}
+		return json_object_set_new(l, labels[i].key, d);
 	}
 	return d != NULL ? json_object_set_new(out, key, d) : 0;
 }

@@ -33,7 +33,7 @@ if [ "$(id -u)" != 0 ] || [ -n "${missing:-}" ]; then
 	ok "ext4 attributes # SKIP needs root and${missing:- a loop device}"
 	done_testing
 fi
-truncate -s 4M img && mkfs.ext4 -q -F img >/dev/null 2>&1 && mkdir mnt &&
+truncate -s 4M img && mkfs.ext4 -q -F -b 4096 -I 256 img >/dev/null 2>&1 && mkdir mnt &&
     mount -o loop img mnt 2>/dev/null
 if ! mountpoint -q mnt; then
 	ok "ext4 attributes # SKIP no loop mount here"
@@ -78,6 +78,30 @@ id=$(tar -xOf m.tar --wildcards '*/metadata/acquisition.json' |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["seal"]["key_id"])')
 run "$CUSTODY" verify --trusted-key-id "$id" m.tar
 expect_rc "the bundle verifies" 0
+
+# A link's own attributes, never its target's; a namespaced (v3)
+# capability with its root id; more attributes than a record keeps.
+ln -s f mnt/t/l && setfattr -h -n trusted.mark -v linked mnt/t/l
+echo g >mnt/t/g && setcap -n 1234 cap_sys_admin+p mnt/t/g
+echo h >mnt/t/h
+for i in $(seq 10 39); do setfattr -n "user.a$i" -v "$i" mnt/t/h || break; done
+run "$CUSTODY" collect --no-nice -o l.tar "$T/mnt/t"
+expect_rc "collect again" 0
+check "the link's own attribute, not its target's" rec l.tar "$T/mnt/t/l" \
+    'r["type"] == "symlink" and r["xattrs"] == {"trusted.mark": "linked"}'
+check "a v3 capability: its root id" rec l.tar "$T/mnt/t/g" \
+    'r["capability"] == {"version": 3, "effective": False, "permitted": ["cap_sys_admin"], "inheritable": [], "rootid": 1234}'
+if getfattr -n user.a39 mnt/t/h >/dev/null 2>&1; then
+	# 31 with the ACL it inherits from t's default ACL.
+	check "24 attributes kept, 7 counted" rec l.tar "$T/mnt/t/h" \
+	    'len(r["xattrs"]) + len(r.get("xattrs_b64", {})) == 24 and r["xattrs_omitted"] == 7'
+	id=$(tar -xOf l.tar --wildcards '*/metadata/acquisition.json' |
+	    python3 -c 'import json, sys; print(json.load(sys.stdin)["seal"]["key_id"])')
+	run "$CUSTODY" verify --trusted-key-id "$id" l.tar
+	expect_rc "and the verifier takes that record" 0
+else
+	ok "30 attributes on one file # SKIP the image has no room for them"
+fi
 
 chattr -i mnt/t/f && chattr +a mnt/t/f
 run "$CUSTODY" collect --no-nice -o a.tar "$T/mnt/t/f"
