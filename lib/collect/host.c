@@ -432,15 +432,22 @@ ttyname_of(unsigned long nr)
 char *
 cust_controlling_tty(void)
 {
-	char *buf, *p;
-	unsigned long nr;
+	char *buf, *p, *end;
+	unsigned long nr = 0;
 
 	if ((buf = slurp("/proc/self/stat", 0)) == NULL)
 		return NULL;
-	/* The command name may hold anything; the fields follow its ')'. */
+	/* The command name may hold anything; the fields follow its ')':
+	 * state, ppid, pgrp, session, then tty_nr. */
 	p = strrchr(buf, ')');
-	if (p == NULL || sscanf(p + 1, " %*c %*d %*d %*d %lu", &nr) != 1)
-		nr = 0;
+	for (int i = 0; p != NULL && i < 5; i++)
+		p = strchr(p + 1, ' ');
+	if (p != NULL) {
+		errno = 0;
+		nr = strtoul(p + 1, &end, 10);
+		if (errno != 0 || end == p + 1 || *end != ' ')
+			nr = 0;
+	}
 	free(buf);
 	return ttyname_of(nr);
 }
