@@ -102,6 +102,19 @@ sys.exit(a[\"location\"] is not None or a[\"authority\"] is not None)'"
 run "$CUSTODY" verify --trusted-key-id "$id" n.tar
 expect_out_match "verify says not recorded" '^location: +\(not recorded\)$'
 
+# The controlling terminal, found before --nice starts a session of its
+# own (script(1) gives the collection one).
+if command -v script >/dev/null; then
+	script -qc "\"$CUSTODY\" collect -o \"$T/tty.tar\" \"$T/tree\"" /dev/null \
+	    >/dev/null 2>&1 </dev/null
+	check "operator.tty names the terminal" bash -c "tar -xOf tty.tar \
+	    --wildcards '*/metadata/acquisition.json' | python3 -c '
+import json, re, sys
+sys.exit(not re.match(r\"pts/[0-9]+$\", json.load(sys.stdin)[\"operator\"][\"tty\"] or \"\"))'"
+else
+	ok "operator.tty # SKIP no script(1)"
+fi
+
 # Not one printable line: refused before anything is collected.
 run "$CUSTODY" collect --no-nice --authority "$(printf 'two\nlines')" -o x.tar "$T/tree"
 expect_rc "a two-line --authority is refused" 2
