@@ -159,7 +159,8 @@ struct args {
 enum { OPT_KEY = 256, OPT_CASE, OPT_EVIDENCE, OPT_EXAMINER, OPT_HASH,
     OPT_ROOT, OPT_COMPRESS, OPT_ONEFS, OPT_RATE, OPT_NICE, OPT_NONICE,
     OPT_START, OPT_END, OPT_FIELDS, OPT_CERT, OPT_TSA, OPT_TSA_TIMEOUT,
-    OPT_LIVE, OPT_NOLIVE, OPT_PROFILE, OPT_RECIPIENT };
+    OPT_LIVE, OPT_NOLIVE, OPT_PROFILE, OPT_RECIPIENT,
+    OPT_LOCATION, OPT_AUTHORITY };
 
 /* --profile NAME: a named collection.  A profile made of manifests would
  * name them here too; "live" is the live state alone. */
@@ -315,6 +316,8 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 		{ "case", required_argument, NULL, OPT_CASE },
 		{ "evidence-id", required_argument, NULL, OPT_EVIDENCE },
 		{ "examiner", required_argument, NULL, OPT_EXAMINER },
+		{ "location", required_argument, NULL, OPT_LOCATION },
+		{ "authority", required_argument, NULL, OPT_AUTHORITY },
 		{ "hash", required_argument, NULL, OPT_HASH },
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "compress", required_argument, NULL, OPT_COMPRESS },
@@ -372,6 +375,8 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 		case OPT_CASE: co->case_id = optarg; break;
 		case OPT_EVIDENCE: co->evidence_id = optarg; break;
 		case OPT_EXAMINER: co->examiner = optarg; break;
+		case OPT_LOCATION: co->location = optarg; break;
+		case OPT_AUTHORITY: co->authority = optarg; break;
 		case OPT_HASH: a->hash = optarg; break;
 		case OPT_ROOT: a->root = optarg; break;
 		case OPT_COMPRESS:
@@ -624,7 +629,7 @@ run(int argc, char **argv)
 	struct cust_ctx *ctx;
 	struct args a;
 	struct out o;
-	char **paths = NULL, *bag = NULL;
+	char **paths = NULL, *bag = NULL, *tty = NULL, cwd[4096];
 	size_t nm = 0;
 	int rc;
 
@@ -665,6 +670,11 @@ run(int argc, char **argv)
 	co.recipients = rs;
 	co.argc = argc;
 	co.argv = argv;
+	/* What lib/ may not read itself: the environment, and the terminal
+	 * before --nice moves the collection into a session of its own. */
+	co.cwd = getcwd(cwd, sizeof(cwd));
+	co.sudo_user = getenv("SUDO_USER");
+	co.tty = tty = cust_controlling_tty();
 	if ((rc = open_output(&o, a.output, a.zstd, rs != NULL)) !=
 	    EXIT_DONE)
 		goto out;
@@ -685,6 +695,7 @@ out:
 		    "what was sent is whole, and");
 		rc = 128 + signal_deferred();
 	}
+	free(tty);
 	free(bag);
 	for (size_t i = 0; paths != NULL && i < a.npaths; i++)
 		free(paths[i]);
@@ -731,6 +742,10 @@ static const struct help_row options[] = {
 	{ "--evidence-id ID", "evidence item identifier; also names the bag "
 	    "directory" },
 	{ "--examiner NAME", "who collected, recorded and signed" },
+	{ "--location TEXT", "where the collection took place, recorded and "
+	    "signed" },
+	{ "--authority TEXT", "the legal basis and scope of the collection "
+	    "(a warrant reference), recorded and signed" },
 	{ "--hash ALG,...", "more payload manifests besides sha256: sha512, "
 	    "sha1, md5" },
 	{ "--root DIR", "collect from the image mounted at DIR (paths "
@@ -755,7 +770,8 @@ const struct cmd cmd_collect = {
 	.name = "collect",
 	.run = run,
 	.synopsis = "[-m MANIFEST]... [-o OUTPUT] [--key KEYFILE] [--case ID] "
-	    "[--evidence-id ID] [--examiner NAME] [--hash ALG[,ALG...]] "
+	    "[--evidence-id ID] [--examiner NAME] [--location TEXT] "
+	    "[--authority TEXT] [--hash ALG[,ALG...]] "
 	    "[--root DIR] [--compress zstd|none] [--one-file-system] "
 	    "[--start-date DATE] [--end-date DATE] [--date-fields F] "
 	    "[--max-rate MB] [--[no-]nice] [--cert CERT.pem --key KEY.pem] "

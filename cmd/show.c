@@ -87,6 +87,8 @@ acquisition(struct cust_ctx *ctx, const char *text, size_t len)
 	line("case:", str(a, "case_id", NULL));
 	line("evidence:", str(a, "evidence_id", NULL));
 	line("examiner:", str(a, "examiner", NULL));
+	line("location:", str(a, "location", NULL));
+	line("authority:", str(a, "authority", NULL));
 	line("host:", str(a, "host", "hostname"));
 	line("os:", str(a, "host", "os"));
 	line("started:", str(a, "clock", "start_utc"));

@@ -147,6 +147,8 @@ human(const char *bundle, const struct cust_report *r)
 	field("case:", r->case_id);
 	field("evidence:", r->evidence_id);
 	field("examiner:", r->examiner);
+	field("location:", r->location);
+	field("authority:", r->authority);
 	field("host:", r->host);
 	snprintf(buf, sizeof(buf), "%s to %s (host clock, UTC)",
 	    r->start_utc ? r->start_utc : "?", r->end_utc ? r->end_utc : "?");

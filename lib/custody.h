@@ -239,8 +239,15 @@ struct cust_collect_opts {
 	const char	*case_id;	/* each NULL or one printable line */
 	const char	*evidence_id;
 	const char	*examiner;
+	const char	*location;	/* where, and by what authority (a */
+	const char	*authority;	/* warrant): one line each, or NULL */
 	int		 argc;		/* command line, recorded as is */
 	char *const	*argv;
+	/* Facts of the caller's environment, which lib/ never reads: */
+	const char	*cwd;		/* working directory, or NULL */
+	const char	*sudo_user;	/* SUDO_USER, or NULL */
+	const char	*tty;		/* controlling terminal (before any
+					   new session), or NULL */
 	cust_notify_fn	*notify;	/* may be NULL */
 	void		*notify_arg;
 	/* Countersignatures and the custody log (custody(1)): */
@@ -254,6 +261,10 @@ struct cust_collect_opts {
 	   AuthEnvelopedData, see cust_recipients_load); NULL: in clear. */
 	const struct cust_recipients *recipients;
 };
+
+/* The controlling terminal of the calling process ("pts/3", "tty1"), owned
+ * by the caller, or NULL when it has none. */
+char	*cust_controlling_tty(void);
 
 struct cust_collect_result {
 	char		 sha256[65];	/* of the bundle bytes written */
@@ -399,6 +410,7 @@ struct cust_report {
 					   certificate", or NULL */
 	char		*trusted_comment;
 	char		*case_id, *evidence_id, *examiner;	/* may be NULL */
+	char		*location, *authority;			/* may be NULL */
 	char		*host, *start_utc, *end_utc, *tool;	/* may be NULL */
 	uint64_t	 records;	/* lines of files.jsonl */
 	uint64_t	 not_collected;	/* records with a failure status */

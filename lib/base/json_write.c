@@ -186,3 +186,14 @@ cust_jw_bool(struct cust_jw *w, const char *key, bool v)
 	cust_jw_key(w, key);
 	put(w, v ? "true" : "false", v ? 4 : 5);
 }
+
+void
+cust_jw_members(struct cust_jw *w, const char *text)
+{
+	if (text == NULL || *text == '\0')
+		return;
+	if (!w->first)
+		put(w, ",", 1);
+	w->first = false;
+	put(w, text, strlen(text));
+}

@@ -18,6 +18,7 @@
 #include "collect/collect.h"
 
 #define LABEL_MAX	256	/* case id, evidence id, examiner */
+#define TEXT_MAX	1024	/* location, authority */
 /* Bytes read, not yet hashed and written: four of the largest reads,
  * enough that reading seldom waits for hashing; a larger ring only took
  * more memory. */
@@ -59,6 +60,7 @@ struct run {
 	bool		 have_homes[2];
 	const struct cust_rule *rule;		/* borrowed: current */
 	char		 artefact[512];		/* current rule's label */
+	struct cust_walk_counts counts;		/* what filters left out */
 	struct timespec	 start, end;
 };
 
@@ -240,7 +242,7 @@ take_file(struct run *run, const struct cust_entry *e, struct cust_record *rec,
 {
 	const struct cust_rule *rule = run->rule;
 	bool store = rule->collector == CUST_COLLECTOR_FILE;
-	char reason[256], *stored = NULL;
+	char reason[256], *stored = NULL, *meta = NULL;
 	const char *member = NULL;
 	int r = CUST_OK;
 
@@ -259,6 +261,15 @@ take_file(struct run *run, const struct cust_entry *e, struct cust_record *rec,
 		r = CUST_FATAL;
 		goto out;
 	}
+	/* Attributes and flags from the descriptor the file is read by. */
+	if (fd >= 0 && rec->meta == NULL && cust_meta_read(fd, -1, NULL,
+	    &t->st, &meta) != CUST_OK) {
+		r = cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "record");
+		close(fd);
+		goto out;
+	}
+	if (meta != NULL)
+		rec->meta = meta;
 	if (fd >= 0 && (r = cust_acquire_fd(run->acq, e, fd, member, t)) !=
 	    CUST_OK)
 		goto out;
@@ -281,6 +292,7 @@ take_file(struct run *run, const struct cust_entry *e, struct cust_record *rec,
 		rec->reason = "size 0 but readable: first 16 MiB taken";
 	r = record(run, rec, t->read, t->read && store);
 out:
+	free(meta);
 	free(stored);
 	/* on_entry() returns at once, and REC with it:
 	 * NOLINTNEXTLINE(clang-analyzer-core.StackAddressEscape) */
@@ -312,15 +324,64 @@ begin_record(const struct run *run, const struct cust_entry *e,
 	    rule->collector == CUST_COLLECTOR_HASH ? CUST_ST_OK : CUST_ST_LISTED;
 }
 
+/* Will judge() read the regular file of E (and take its metadata from
+ * the descriptor it opens)? */
+static bool
+reads(const struct run *run, const struct cust_entry *e)
+{
+	const struct cust_rule *rule = run->rule;
+
+	return S_ISREG(e->st.st_mode) &&
+	    (rule->collector == CUST_COLLECTOR_FILE ||
+	    rule->collector == CUST_COLLECTOR_HASH) &&
+	    !(rule->collector == CUST_COLLECTOR_FILE &&
+	    stored_as(run, &e->st) != NULL) &&
+	    !(rule->max_size >= 0 && e->st.st_size > rule->max_size);
+}
+
+static int
+judge_rest(struct run *run, const struct cust_entry *e,
+    struct cust_record *rec)
+{
+	const struct cust_rule *rule = run->rule;
+	struct cust_taken t;
+	char reason[128];
+
+	if (S_ISLNK(rec->st->st_mode))
+		return take_link(run, e, rec);
+	/* Not to be read: a directory (listed), another name of an inode
+	 * already stored (its content once), a file only listed. */
+	if (!S_ISREG(rec->st->st_mode) || rec->status == CUST_ST_LISTED ||
+	    (rule->collector == CUST_COLLECTOR_FILE &&
+	    (rec->link_of = stored_as(run, rec->st)) != NULL)) {
+		rec->atime_updated = atime_moved(run, e, rec);
+		run->res->recorded++;
+		return record(run, rec, false, false);
+	}
+	if (rule->max_size >= 0 && e->st.st_size > rule->max_size) {
+		snprintf(reason, sizeof(reason), "size %jd exceeds "
+		    "max_file_size %jd", (intmax_t)e->st.st_size,
+		    (intmax_t)rule->max_size);
+		rec->status = CUST_ST_TOO_LARGE;
+		rec->reason = reason;
+		rec->atime_updated = atime_moved(run, e, rec);
+		run->res->skipped++;
+		/* NOLINTNEXTLINE(clang-analyzer-core.StackAddressEscape) */
+		return record(run, rec, false, false);
+	}
+	/* take_file() is done with T when it returns, and REC with it:
+	 * NOLINTNEXTLINE(clang-analyzer-core.StackAddressEscape) */
+	return take_file(run, e, rec, cust_acquire_open(e, &t), &t);
+}
+
 /* An entry, stat'ed, that is not the bundle and was not met before. */
 static int
 judge(struct run *run, const struct cust_entry *e)
 {
-	const struct cust_rule *rule = run->rule;
 	struct cust_record rec;
-	struct cust_taken t;
-	char reason[128];
 	struct stat st = e->st;
+	char *meta = NULL;
+	int r;
 
 	/* The atime it had before the collector touched it (a directory
 	 * listed, a file read under another name). */
@@ -330,28 +391,14 @@ judge(struct run *run, const struct cust_entry *e)
 	rec.st = &st;
 	if (e->err != 0 || e->what != NULL)
 		return take_failed(run, e, &rec);
-	if (S_ISLNK(st.st_mode))
-		return take_link(run, e, &rec);
-	/* Not to be read: a directory (listed), another name of a file
-	 * stored, a file only listed. */
-	if (!S_ISREG(st.st_mode) || rec.status == CUST_ST_LISTED ||
-	    (rule->collector == CUST_COLLECTOR_FILE &&
-	    (rec.link_of = stored_as(run, &st)) != NULL)) {
-		rec.atime_updated = atime_moved(run, e, &rec);
-		run->res->recorded++;
-		return record(run, &rec, false, false);
-	}
-	if (rule->max_size >= 0 && e->st.st_size > rule->max_size) {
-		snprintf(reason, sizeof(reason), "size %jd exceeds "
-		    "max_file_size %jd", (intmax_t)e->st.st_size,
-		    (intmax_t)rule->max_size);
-		rec.status = CUST_ST_TOO_LARGE;
-		rec.reason = reason;
-		rec.atime_updated = atime_moved(run, e, &rec);
-		run->res->skipped++;
-		return record(run, &rec, false, false);
-	}
-	return take_file(run, e, &rec, cust_acquire_open(e, &t), &t);
+	if (!reads(run, e) && cust_meta_read(-1, e->dirfd, e->name, &e->st,
+	    &meta) != CUST_OK)
+		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "record");
+	rec.meta = meta;
+	rec.not_walked = e->not_walked;
+	r = judge_rest(run, e, &rec);
+	free(meta);
+	return r;
 }
 
 /* Nothing about the file opened for lazy entry E needs a closer look. */
@@ -431,6 +478,7 @@ walk_one(struct run *run, const char *path)
 		    run->rule->collector == CUST_COLLECTOR_HASH,
 		.must_exist = run->rule->manifest == NULL,	/* PATHs */
 		.atimes = run->atimes,
+		.counts = &run->counts,
 	};
 
 	return cust_walk(run->ctx, &wo, path);
@@ -814,7 +862,43 @@ counts_json(const struct cust_collect_result *res)
 }
 
 static json_t *
-filters_json(const struct cust_collect_opts *o)
+host_json(void)
+{
+	json_t *h = cust_host_facts();
+
+	if (h != NULL && cust_host_more(h) == NULL) {
+		json_decref(h);
+		h = NULL;
+	}
+	return h;
+}
+
+static json_t *
+clock_json(const struct run *run)
+{
+	json_t *c = cust_clock_facts(&run->start, &run->end);
+
+	if (c != NULL && cust_clock_more(c) != 0) {
+		json_decref(c);
+		c = NULL;
+	}
+	return c;
+}
+
+/* What each filter left out: files outside the dates or under a size,
+ * directories not entered, files over a size (recorded too_large). */
+static json_t *
+left_out_json(const struct run *run)
+{
+	return json_pack("{s:I, s:I, s:I, s:I}",
+	    "by_date", (json_int_t)run->counts.by_date,
+	    "by_min_size", (json_int_t)run->counts.by_size,
+	    "by_max_size", (json_int_t)run->res->skipped,
+	    "by_file_system", (json_int_t)run->counts.by_fs);
+}
+
+static json_t *
+filters_json(const struct cust_collect_opts *o, const struct run *run)
 {
 	char since[CUST_TIMELEN] = "", until[CUST_TIMELEN] = "";
 
@@ -822,13 +906,14 @@ filters_json(const struct cust_collect_opts *o)
 		cust_time_utc(&o->since, since);
 	if (o->until.tv_sec >= 0)
 		cust_time_utc(&o->until, until);
-	return json_pack("{s:b, s:o, s:o, s:b, s:b, s:b}",
+	return json_pack("{s:b, s:o, s:o, s:b, s:b, s:b, s:o}",
 	    "one_file_system", o->one_file_system,
 	    "start_date", since[0] ? json_string(since) : json_null(),
 	    "end_date", until[0] ? json_string(until) : json_null(),
 	    "by_mtime", (o->date_fields & CUST_DATE_MTIME) != 0,
 	    "by_atime", (o->date_fields & CUST_DATE_ATIME) != 0,
-	    "by_ctime", (o->date_fields & CUST_DATE_CTIME) != 0);
+	    "by_ctime", (o->date_fields & CUST_DATE_CTIME) != 0,
+	    "left_out", left_out_json(run));
 }
 
 static json_t *
@@ -867,17 +952,24 @@ acquisition(struct run *run)
 	bad |= setjson(a, "case_id", opt_string(o->case_id));
 	bad |= setjson(a, "evidence_id", opt_string(o->evidence_id));
 	bad |= setjson(a, "examiner", opt_string(o->examiner));
-	bad |= setjson(a, "tool", json_pack("{s:s, s:s}", "name", "custody",
-	    "version", cust_version));
+	bad |= setjson(a, "location", opt_string(o->location));
+	bad |= setjson(a, "authority", opt_string(o->authority));
+	bad |= setjson(a, "tool", cust_tool_facts());
+	bad |= setjson(a, "operator", cust_operator_facts(run->ctx,
+	    run->rootfd, o->sudo_user, o->tty));
 	bad |= setjson(a, "command_line", strings_json(o->argc, o->argv));
-	bad |= setjson(a, "host", cust_host_facts());
-	bad |= setjson(a, "clock", cust_clock_facts(&run->start, &run->end));
+	bad |= setjson(a, "working_directory", o->cwd != NULL &&
+	    cust_utf8_valid(o->cwd, strlen(o->cwd)) ? json_string(o->cwd) :
+	    json_null());
+	bad |= setjson(a, "host", host_json());
+	bad |= setjson(a, "host_mounts", cust_host_mounts());
+	bad |= setjson(a, "clock", clock_json(run));
 	bad |= setjson(a, "root", json_string(o->root ? o->root : "/"));
 	bad |= setjson(a, "resources", json_pack("{s:b, s:b, s:b, s:I}",
 	    "nice_19", o->niced, "io_idle", o->io_idle, "autogroup_nice_19",
 	    o->autogroup, "max_rate_bytes_per_second",
 	    (json_int_t)o->max_rate));
-	bad |= setjson(a, "filters", filters_json(o));
+	bad |= setjson(a, "filters", filters_json(o, run));
 	bad |= setjson(a, "read_only_mounts", run->res->guarded ?
 	    json_pack("{s:b}", "active", 1) : json_pack("{s:b, s:s}",
 	    "active", 0, "reason", run->res->guard_reason));
@@ -1013,7 +1105,10 @@ check_opts(struct cust_ctx *ctx, const struct cust_collect_opts *o)
 	if ((r = cust_check_label(ctx, "case id", o->case_id, LABEL_MAX)) ||
 	    (r = cust_check_label(ctx, "evidence id", o->evidence_id,
 	    LABEL_MAX)) ||
-	    (r = cust_check_label(ctx, "examiner", o->examiner, LABEL_MAX)))
+	    (r = cust_check_label(ctx, "examiner", o->examiner, LABEL_MAX)) ||
+	    (r = cust_check_label(ctx, "location", o->location,
+	    TEXT_MAX)) ||
+	    (r = cust_check_label(ctx, "authority", o->authority, TEXT_MAX)))
 		return r;
 	if (n == NULL || *n == '\0' || strlen(n) > 128 || n[0] == '.' ||
 	    strspn(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

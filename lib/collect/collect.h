@@ -30,6 +30,42 @@ json_t	*cust_host_facts(void);
 /* A new JSON object of clock facts for a collection from START to END. */
 json_t	*cust_clock_facts(const struct timespec *start,
 	    const struct timespec *end);
+/* Add to host facts O: FQDN, DMI identity, network interfaces; O, or NULL
+ * (O then is the caller's to free). */
+json_t	*cust_host_more(json_t *o);
+/* Add to clock facts O: each clock now, the RTC, adjtimex; nonzero when
+ * out of memory. */
+int	cust_clock_more(json_t *o);
+/* {"source": FILE, "entries": [...]}: PID 1's mount table (ours when
+ * PID 1's cannot be read), JSON null when none, NULL out of memory. */
+json_t	*cust_host_mounts(void);
+/* Who runs the collection: ids, the name of the real uid in ROOTFD's
+ * etc/passwd, SUDO_USER and the controlling TTY as the caller found them,
+ * the audit login uid.  NULL out of memory. */
+json_t	*cust_operator_facts(struct cust_ctx *, int rootfd,
+	    const char *sudo_user, const char *tty);
+
+/* --------------------------------------------------------------- tool.c */
+/* The running collector: name, version, SHA-256 of /proc/self/exe, build
+ * id, compiler, library versions at run time; NULL out of memory. */
+json_t	*cust_tool_facts(void);
+
+/* --------------------------------------------------------------- meta.c */
+
+/* Extended attributes kept in one record; the rest are only counted
+ * (xattrs_omitted), so that a record stays within CUST_RECORD_VALUES. */
+#define CUST_XATTR_MAX	24
+
+/*
+ * The extended attributes, ACLs, capabilities, security labels and inode
+ * flags of one object, as the JSON members of its record (custody-bundle(5))
+ * in *TEXTP (owned; NULL when there are none).  FD is the regular file
+ * open for reading, or -1: then NAME under DIRFD, whose lstat is ST, is
+ * opened O_PATH (never followed, never opened for reading unless it is a
+ * regular file or a directory).  CUST_FATAL only out of memory.
+ */
+int	cust_meta_read(int fd, int dirfd, const char *name,
+	    const struct stat *st, char **textp);
 
 /* ------------------------------------------------------------- mounts.c */
 
@@ -77,10 +113,20 @@ struct cust_entry {
 	const char	*what;		/* what failed ("lstat", "open",
 					   "list", "directory loop",
 					   "replaced"), or NULL */
+	const char	*not_walked;	/* a directory the walk did not
+					   enter on purpose: why, or NULL */
 	bool		 lazy;		/* a regular file by its directory
 					   entry alone (lazy_files): st holds
 					   S_IFREG, the entry's inode number
 					   and the directory's device */
+};
+
+/* What the filters left out, for acquisition.json. */
+struct cust_walk_counts {
+	uint64_t	 by_date;	/* outside --start-date/--end-date */
+	uint64_t	 by_size;	/* under min_file_size */
+	uint64_t	 by_fs;		/* directories not entered: another
+					   or an excluded file system, /dev */
 };
 
 struct cust_walk_opts {
@@ -102,6 +148,7 @@ struct cust_walk_opts {
 	/* A path that is not there is a failure to record (a PATH operand),
 	 * not a file this host does not have (a manifest's path). */
 	bool		 must_exist;
+	struct cust_walk_counts *counts; /* borrowed, may be NULL */
 	/* Called for every matching entry and every failure; a return of
 	 * CUST_FATAL stops the walk. */
 	int		(*visit)(void *arg, const struct cust_entry *);
@@ -293,6 +340,9 @@ int	cust_pathset_add_hash(struct cust_pathset *, uint64_t a, uint64_t b);
 int	cust_user_homes(struct cust_ctx *, int rootfd, bool skip_nologin,
 	    struct cust_strv *);
 void	cust_strv_free(struct cust_strv *);
+/* The name of UID in ROOTFD's etc/passwd (no NSS) in *NAMEP (owned; NULL
+ * when not there); CUST_FATAL out of memory. */
+int	cust_user_name(struct cust_ctx *, int rootfd, uid_t uid, char **namep);
 
 /* -------------------------------------------------------- countersign.c */
 

@@ -135,6 +135,51 @@ cust_user_homes(struct cust_ctx *ctx, int rootfd, bool skip_nologin,
 	return r;
 }
 
+/* The name of UID on a "name:pw:uid:..." line, or NULL. */
+static char *
+named(char *s, uid_t uid)
+{
+	char *f[3], *end;
+	unsigned long long u;
+	int i;
+
+	for (i = 0; i < 3 && s != NULL; i++)
+		f[i] = strsep(&s, ":");
+	if (i < 3 || *f[2] == '\0')
+		return NULL;
+	errno = 0;
+	u = strtoull(f[2], &end, 10);
+	if (errno != 0 || *end != '\0' || u != (unsigned long long)uid)
+		return NULL;
+	return f[0];
+}
+
+int
+cust_user_name(struct cust_ctx *ctx, int rootfd, uid_t uid, char **namep)
+{
+	char *buf = NULL, *s, *end, *nl, *name = NULL;
+	size_t n = 0;
+	int r;
+
+	*namep = NULL;
+	r = cust_read_file_at(ctx, rootfd, "etc/passwd", "/etc/passwd",
+	    CUST_READ_NOFOLLOW | CUST_READ_NOATIME | CUST_READ_OPTIONAL,
+	    PASSWD_MAX, &buf, &n);
+	if (r != CUST_OK || buf == NULL)
+		return r;
+	for (s = buf, end = buf + n; name == NULL && s < end; s = nl + 1) {
+		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
+			nl = end;
+		*nl = '\0';
+		if (memchr(s, '\0', (size_t)(nl - s)) == NULL)
+			name = named(s, uid);
+	}
+	if (name != NULL && (*namep = strdup(name)) == NULL)
+		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "user name");
+	free(buf);
+	return r;
+}
+
 void
 cust_strv_free(struct cust_strv *v)
 {

@@ -50,6 +50,7 @@ struct walk {
 	int		 base;		/* borrowed: parent of the start */
 	int		 open;		/* frame fds open */
 	int		 resolving;	/* expand() calls under way */
+	char		 why[128];	/* why a directory is not entered */
 	struct cust_entry e;
 };
 
@@ -138,15 +139,23 @@ matches(const struct cust_walk_opts *o, const struct cust_entry *e)
 
 	if (r->file_types != 0 && (r->file_types & ftype(e->st.st_mode)) == 0)
 		return false;
-	if (!dated(o, &e->st))
-		return false;
 	if (r->name_patterns.n > 0 && !any(&r->name_patterns, e->name, 0))
 		return false;
 	if (r->path_patterns.n > 0 && !any(&r->path_patterns, e->path, 0))
 		return false;
+	/* The filters last, so that each counts only what it alone left
+	 * out (acquisition.json). */
 	if (S_ISREG(e->st.st_mode) && r->min_size >= 0 &&
-	    e->st.st_size < r->min_size)
+	    e->st.st_size < r->min_size) {
+		if (o->counts != NULL)
+			o->counts->by_size++;
 		return false;
+	}
+	if (!dated(o, &e->st)) {
+		if (o->counts != NULL)
+			o->counts->by_date++;
+		return false;
+	}
 	return true;
 }
 
@@ -468,13 +477,13 @@ onstack(const struct walk *w, const struct stat *st)
 	return false;
 }
 
-enum { GO_ON, STOP_HERE, STOP_PRUNE };
+enum { GO_ON, STOP_HERE };
 
 /*
  * May the walk enter the directory open at FD?  Not into /dev, nor across
  * into a kernel or network filesystem, unless the walk started there; not
- * across a mount with --one-file-system; and a filesystem of a type the
- * rule excludes is not even recorded.
+ * across a mount with --one-file-system; nor into a filesystem of a type
+ * the rule excludes.  When not, w->why says why, for the record.
  */
 static int
 boundary(struct walk *w, int fd, const struct stat *st, int depth)
@@ -486,13 +495,24 @@ boundary(struct walk *w, int fd, const struct stat *st, int depth)
 	if (crossing || depth == 0)
 		type = cust_mounts_type(w->o->mounts, fd);
 	if (type != NULL && any(&r->exclude_file_systems, type, 0))
-		return STOP_PRUNE;
-	if (depth > 0 && strcmp(w->path, "/dev") == 0)
-		return STOP_HERE;
-	if (crossing && (w->o->one_file_system || pseudo(fd) ||
-	    is_remote(type)))
-		return STOP_HERE;
-	return GO_ON;
+		snprintf(w->why, sizeof(w->why), "file system %s excluded by "
+		    "the artefact", type);
+	else if (depth > 0 && strcmp(w->path, "/dev") == 0)
+		snprintf(w->why, sizeof(w->why), "/dev is never walked");
+	else if (crossing && w->o->one_file_system)
+		snprintf(w->why, sizeof(w->why), "another file system (%s), "
+		    "--one-file-system", type != NULL ? type : "unknown");
+	else if (crossing && pseudo(fd))
+		snprintf(w->why, sizeof(w->why), "kernel file system (%s)",
+		    type != NULL ? type : "unknown");
+	else if (crossing && is_remote(type))
+		snprintf(w->why, sizeof(w->why), "network file system (%s)",
+		    type);
+	else
+		return GO_ON;
+	if (w->o->counts != NULL)
+		w->o->counts->by_fs++;
+	return STOP_HERE;
 }
 
 /* Open directory NAME for descent and push it; visit it when it matches. */
@@ -516,14 +536,14 @@ descend(struct walk *w, int dirfd, size_t len, const char *name, int depth,
 		return deliver(w, dirfd, len, name, depth, CUST_ST_CHANGED, 0,
 		    "replaced", false);
 	}
-	switch (boundary(w, fd, &st, depth)) {
-	case STOP_PRUNE:
+	if (boundary(w, fd, &st, depth) == STOP_HERE) {
 		close(fd);
-		return CUST_OK;
-	case STOP_HERE:
-		close(fd);
-		return match ? visit(w, dirfd, len, name, depth, 0, NULL) :
-		    CUST_OK;
+		if (!match)
+			return CUST_OK;
+		w->e.not_walked = w->why;
+		r = visit(w, dirfd, len, name, depth, 0, NULL);
+		w->e.not_walked = NULL;
+		return r;
 	}
 	if (readnames(fd, &names, &n, &err) != 0) {
 		close(fd);

@@ -165,6 +165,8 @@ cust_report_free(struct cust_report *rep)
 	free(rep->case_id);
 	free(rep->evidence_id);
 	free(rep->examiner);
+	free(rep->location);
+	free(rep->authority);
 	free(rep->host);
 	free(rep->start_utc);
 	free(rep->end_utc);
@@ -275,7 +277,7 @@ cust_report_json(const struct cust_report *rep)
 
 	o = json_pack("{s:s, s:o, s:s, s:I, s:o, s:{s:I, s:I, s:I, s:I, s:I,"
 	    " s:I}, s:{s:o, s:b, s:b, s:o, s:o}, s:{s:o, s:o, s:o, s:o, s:o,"
-	    " s:o, s:o, s:I, s:I, s:I}, s:o, s:I}",
+	    " s:o, s:o, s:o, s:o, s:I, s:I, s:I}, s:o, s:I}",
 	    "verdict", verdict_name(rep->verdict),
 	    "failed_check", jstr(rep->failed_check),
 	    "sha256", rep->sha256, "bytes", (json_int_t)rep->bytes,
@@ -293,7 +295,8 @@ cust_report_json(const struct cust_report *rep)
 	    "trusted_comment", jstr(rep->trusted_comment),
 	    "acquisition", "case_id", jstr(rep->case_id),
 	    "evidence_id", jstr(rep->evidence_id),
-	    "examiner", jstr(rep->examiner), "host", jstr(rep->host),
+	    "examiner", jstr(rep->examiner), "location", jstr(rep->location),
+	    "authority", jstr(rep->authority), "host", jstr(rep->host),
 	    "start_utc", jstr(rep->start_utc), "end_utc", jstr(rep->end_utc),
 	    "tool", jstr(rep->tool), "records", (json_int_t)rep->records,
 	    "not_collected", (json_int_t)rep->not_collected,

@@ -152,6 +152,11 @@ struct cust_record {
 	const char	*magic;		/* libmagic's description, or NULL */
 	const struct stat *after;	/* stat after reading, when changed */
 	bool		 atime_updated;	/* reading it moved its atime */
+	const char	*not_walked;	/* a directory whose contents were
+					   deliberately not walked: why */
+	const char	*meta;		/* JSON members of its extended
+					   attributes, ACLs, capabilities,
+					   labels and inode flags, or NULL */
 };
 
 /* "file", "dir", "symlink", "fifo", "socket", "block", "char", "unknown" */

@@ -130,6 +130,9 @@ cust_record_write(const struct cust_record *r, struct cust_jw *w)
 		cust_jw_str(w, "magic", r->magic);
 	if (r->atime_updated)
 		cust_jw_bool(w, "atime_updated", true);
+	if (r->not_walked != NULL)
+		raw(w, "not_walked", r->not_walked, strlen(r->not_walked));
+	cust_jw_members(w, r->meta);
 	if (r->after != NULL) {
 		cust_jw_key(w, "after");
 		cust_jw_open(w);

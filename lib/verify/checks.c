@@ -531,6 +531,8 @@ facts(struct ver *v, json_t *acq)
 	if (dupstr(&rep->case_id, jget(acq, "case_id", NULL)) ||
 	    dupstr(&rep->evidence_id, jget(acq, "evidence_id", NULL)) ||
 	    dupstr(&rep->examiner, jget(acq, "examiner", NULL)) ||
+	    dupstr(&rep->location, jget(acq, "location", NULL)) ||
+	    dupstr(&rep->authority, jget(acq, "authority", NULL)) ||
 	    dupstr(&rep->host, jget(acq, "host", "hostname")) ||
 	    dupstr(&rep->start_utc, jget(acq, "clock", "start_utc")) ||
 	    dupstr(&rep->end_utc, jget(acq, "clock", "end_utc")) ||

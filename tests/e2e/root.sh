@@ -129,9 +129,15 @@ artifacts:
     exclude_file_system: [tmpfs]
 YAML
 	run "$CUSTODY" collect --no-live -m fs.yaml -o m3.tar
+	# Its mount point is recorded, with why it was not walked (issue
+	# 21, item 7), and nothing below it.
 	check "exclude_file_system leaves the tmpfs out" \
 	    bash -c "! tar -tf m3.tar | grep -q '/mnt/below$' &&
-	    ! tar -xOf m3.tar --wildcards '*/files.jsonl' | grep -q '$T/m/mnt\"'"
+	    ! tar -xOf m3.tar --wildcards '*/files.jsonl' | grep -q '/mnt/below'"
+	check "and says so on its mount point" \
+	    bash -c "tar -xOf m3.tar --wildcards '*/files.jsonl' |
+	    grep -F '\"path\":\"$T/m/mnt\"' | grep -qF \
+	    '\"not_walked\":\"file system tmpfs excluded by the artefact\"'"
 	umount m/mnt
 fi
 

@@ -32,7 +32,8 @@ cust_slip_new(const struct cust_record *r, bool digest, bool payload)
 	struct cust_slip *s;
 	size_t need = sizeof(*s) + r->pathlen + 1 + size_of(r->stored) +
 	    size_of(r->link_of) + size_of(r->reason) + size_of(r->artefact) +
-	    size_of(r->magic) + (r->target != NULL ? r->targetlen + 1 : 0);
+	    size_of(r->magic) + size_of(r->not_walked) + size_of(r->meta) +
+	    (r->target != NULL ? r->targetlen + 1 : 0);
 	char *at;
 
 	if ((s = malloc(need)) == NULL)
@@ -57,6 +58,11 @@ cust_slip_new(const struct cust_record *r, bool digest, bool payload)
 		s->r.artefact = put(&at, r->artefact, strlen(r->artefact));
 	if (r->magic != NULL)
 		s->r.magic = put(&at, r->magic, strlen(r->magic));
+	if (r->not_walked != NULL)
+		s->r.not_walked = put(&at, r->not_walked,
+		    strlen(r->not_walked));
+	if (r->meta != NULL)
+		s->r.meta = put(&at, r->meta, strlen(r->meta));
 	if (r->target != NULL)
 		s->r.target = put(&at, r->target, r->targetlen);
 	memset(s->r.hex, 0, sizeof(s->r.hex));
