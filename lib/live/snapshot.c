@@ -150,10 +150,11 @@ write_rows(struct snap *s, const char *rel, const json_t *rows)
 }
 
 /* The tables.jsonl row of table NAME; ROWS NULL when it failed (ERROR
- * says why), ERROR set with ROWS when it is incomplete. */
+ * says why) or its source is ABSENT, ERROR set with ROWS when it is
+ * incomplete. */
 static int
 listed(struct snap *s, const char *name, const char *rel, const json_t *rows,
-    const struct when *w, const char *error)
+    const struct when *w, const char *error, bool absent)
 {
 	char t0[CUST_TIMELEN], t1[CUST_TIMELEN];
 	json_t *o;
@@ -162,8 +163,8 @@ listed(struct snap *s, const char *name, const char *rel, const json_t *rows,
 	cust_time_utc(&w->rt_end, t1);
 	o = json_pack("{s:i, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:s?}",
 	    "schema", CUST_LIVE_SCHEMA, "table", name, "member", rel,
-	    "status", rows == NULL ? "failed" : error != NULL ? "partial" :
-	    "ok", "rows",
+	    "status", absent ? "absent" : rows == NULL ? "failed" :
+	    error != NULL ? "partial" : "ok", "rows",
 	    (json_int_t)(rows != NULL ? json_array_size(rows) : 0),
 	    "read_utc", t0, "read_end_utc", t1, "read_monotonic_ns",
 	    ns(&w->mono), "read_end_monotonic_ns", ns(&w->mono_end),
@@ -172,7 +173,7 @@ listed(struct snap *s, const char *name, const char *rel, const json_t *rows,
 		return cust_set_error(s->ctx, ENOMEM, CUST_FATAL, "live");
 	if (rows != NULL)
 		s->counts->tables++;
-	else
+	else if (!absent)
 		s->counts->failed_tables++;
 	return CUST_OK;
 }
@@ -183,6 +184,7 @@ table(struct snap *s, const char *name, bool findings, int r, json_t *rows,
     const struct when *w)
 {
 	char rel[128], err[256] = "";
+	bool absent = false;
 
 	if (r == CUST_FATAL)
 		return r;
@@ -190,12 +192,18 @@ table(struct snap *s, const char *name, bool findings, int r, json_t *rows,
 	    name);
 	if (r != CUST_OK) {
 		snprintf(err, sizeof(err), "%s", cust_ctx_error(s->ctx));
+		absent = r == CUST_FAILED && rows == NULL &&
+		    cust_ctx_errno(s->ctx) == ENOENT;
 		cust_ctx_clear(s->ctx);
 	}
+	/* What this host does not have (no package database on a system
+	 * that is not Debian's) is said, and is no failure. */
+	if (absent)
+		return listed(s, name, rel, NULL, w, err, true);
 	/* CUST_WARN with rows: read, but not all of it (a protocol this
 	 * kernel cannot dump, eBPF without the privilege): kept, and said */
 	if (r != CUST_OK && (r != CUST_WARN || rows == NULL))
-		return listed(s, name, rel, NULL, w, err);
+		return listed(s, name, rel, NULL, w, err, false);
 	if (findings) {
 		s->counts->findings += json_array_size(rows);
 		if (json_object_set_new(s->summary, name, json_integer(
@@ -205,7 +213,8 @@ table(struct snap *s, const char *name, bool findings, int r, json_t *rows,
 	}
 	if ((r = write_rows(s, rel, rows)) != CUST_OK)
 		return r;
-	return listed(s, name, rel, rows, w, *err != '\0' ? err : NULL);
+	return listed(s, name, rel, rows, w, *err != '\0' ? err : NULL,
+	    false);
 }
 
 static int

@@ -169,7 +169,8 @@ artifacts:
     collector: file
     path: %user_home%/.bash_history
 YAML
-run timeout 600 "$CUSTODY" collect --no-nice --root big -m h.yaml -o big.tar
+run timeout 600 "$CUSTODY" collect --no-nice --no-live --root big -m h.yaml \
+    -o big.tar
 expect_rc "a 16 MiB passwd of distinct homes" 0
 records big.tar >big.jsonl
 check "finds the homes that exist, each once" python3 -c '
