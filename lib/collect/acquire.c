@@ -9,6 +9,9 @@
  * what happened.
  */
 #include <sys/stat.h>
+#include <sys/vfs.h>
+
+#include <linux/magic.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,9 +21,25 @@
 
 #include "collect/collect.h"
 
-/* Files that claim to be empty but are not (/proc, /sys) are buffered whole
- * up to this size, since a tar header needs the size first. */
-#define PSEUDO_CAP	(16 * 1024 * 1024)
+/* Not in every linux/magic.h. */
+#ifndef CONFIGFS_MAGIC
+#define CONFIGFS_MAGIC		0x62656570
+#endif
+#ifndef FUSE_CTL_SUPER_MAGIC
+#define FUSE_CTL_SUPER_MAGIC	0x65735543
+#endif
+
+/* Files whose st_size means nothing (procfs, sysfs, debugfs...) are read
+ * to their end into a buffer of at most this size, since a tar header
+ * needs the size first; /proc/kallsyms is some 5 to 20 MiB. */
+#define PSEUDO_CAP	(64 * 1024 * 1024)
+/* The most one read() of a pseudo file asks for.  /proc/sys refuses a
+ * count of KMALLOC_MAX_SIZE (4 MiB) or more with ENOMEM: asking for what
+ * was left of a buffer grown by a large file made every later /proc/sys
+ * read fail. */
+#define PSEUDO_READ	(64 * 1024)
+/* A buffer grown past this by one large pseudo file is given back. */
+#define PSEUDO_KEEP	(1024 * 1024)
 
 struct cust_acquirer {
 	struct cust_ctx	*ctx;		/* borrowed */
@@ -93,6 +112,31 @@ openfile(const struct cust_entry *e, struct cust_taken *t)
 		fd = openat(e->dirfd, e->name, flags);
 	}
 	return fd;
+}
+
+/*
+ * Whether FD lies on a file system whose st_size means nothing: its files
+ * are made up as they are read.  By statfs, not by path: such a file
+ * system may be mounted anywhere, and /proc may hold anything else.
+ */
+static bool
+pseudo_fs(int fd)
+{
+	static const unsigned long magic[] = {
+		PROC_SUPER_MAGIC, SYSFS_MAGIC, DEBUGFS_MAGIC, TRACEFS_MAGIC,
+		SECURITYFS_MAGIC, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC,
+		BPF_FS_MAGIC, CONFIGFS_MAGIC, PSTOREFS_MAGIC, SELINUX_MAGIC,
+		SMACK_MAGIC, BINFMTFS_MAGIC, FUSE_CTL_SUPER_MAGIC,
+		EFIVARFS_MAGIC,
+	};
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf) != 0)
+		return false;
+	for (size_t i = 0; i < sizeof(magic) / sizeof(magic[0]); i++)
+		if ((unsigned long)sf.f_type == magic[i])
+			return true;
+	return false;
 }
 
 static bool
@@ -170,28 +214,50 @@ feed_copy(struct cust_acquirer *a, struct cust_taken *t, const void *p,
 	return CUST_OK;
 }
 
-/* Read a file that claims size 0 to its end (capped) into a->pbuf. */
-static int
-slurp(struct cust_acquirer *a, int fd, size_t *np, int *errp)
+/* Room for N + WANT bytes in a->pbuf, within the cap: false when out of
+ * memory. */
+static bool
+room_for(struct cust_acquirer *a, size_t n)
 {
 	unsigned char *p;
-	size_t n = 0;
+	size_t cap;
+
+	if (n < a->pcap)
+		return true;
+	cap = a->pcap ? a->pcap * 4 : 64 * 1024;
+	if (cap > PSEUDO_CAP)
+		cap = PSEUDO_CAP;
+	if ((p = realloc(a->pbuf, cap)) == NULL)
+		return false;
+	a->pbuf = p;
+	a->pcap = cap;
+	return true;
+}
+
+/* Read a pseudo file to its end (at most PSEUDO_CAP bytes) into a->pbuf,
+ * PSEUDO_READ bytes at a time; *CAPPEDP when more was there. */
+static int
+slurp(struct cust_acquirer *a, int fd, size_t *np, bool *cappedp, int *errp)
+{
+	unsigned char probe;
+	size_t n = 0, want;
 	ssize_t k;
 
 	*errp = 0;
+	*cappedp = false;
 	for (;;) {
-		if (n == a->pcap) {
-			if (a->pcap == PSEUDO_CAP)
-				break;
-			a->pcap = a->pcap ? a->pcap * 4 : 64 * 1024;
-			if (a->pcap > PSEUDO_CAP)
-				a->pcap = PSEUDO_CAP;
-			if ((p = realloc(a->pbuf, a->pcap)) == NULL)
-				return cust_set_error(a->ctx, ENOMEM,
-				    CUST_FATAL, "acquire");
-			a->pbuf = p;
+		if (n == PSEUDO_CAP) {
+			do
+				k = read(fd, &probe, 1);
+			while (k < 0 && errno == EINTR);
+			*cappedp = k > 0;
+			break;
 		}
-		k = read(fd, a->pbuf + n, a->pcap - n);
+		if (!room_for(a, n))
+			return cust_set_error(a->ctx, ENOMEM, CUST_FATAL,
+			    "acquire");
+		want = a->pcap - n < PSEUDO_READ ? a->pcap - n : PSEUDO_READ;
+		k = read(fd, a->pbuf + n, want);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
@@ -202,6 +268,17 @@ slurp(struct cust_acquirer *a, int fd, size_t *np, int *errp)
 	}
 	*np = n;
 	return CUST_OK;
+}
+
+/* Give back a buffer that one large pseudo file grew. */
+static void
+shrink(struct cust_acquirer *a)
+{
+	if (a->pcap <= PSEUDO_KEEP)
+		return;
+	free(a->pbuf);
+	a->pbuf = NULL;
+	a->pcap = 0;
 }
 
 /* The member's header, when the file is stored. */
@@ -230,16 +307,31 @@ pseudo(struct cust_acquirer *a, int fd, const char *member,
 	size_t n = 0;
 	int err, r;
 
-	if ((r = slurp(a, fd, &n, &err)) != CUST_OK)
+	t->pseudo = true;
+	if ((r = slurp(a, fd, &n, &t->capped, &err)) != CUST_OK)
 		return r;
 	if (err != 0)
 		fail(t, CUST_ST_ERROR, "read", err);
-	if (n == PSEUDO_CAP)
-		t->capped = true;
-	if ((r = header(a, member, n, t)) != CUST_OK ||
-	    (r = feed_copy(a, t, a->pbuf, n)) != CUST_OK)
-		return r;
-	return finish(a, member);
+	if ((r = header(a, member, n, t)) == CUST_OK &&
+	    (r = feed_copy(a, t, a->pbuf, n)) == CUST_OK)
+		r = finish(a, member);
+	shrink(a);
+	return r;
+}
+
+/* The header promised LEFT more bytes than were read: zeros, hashed and
+ * stored, and the record says where they start.  ERR: read()'s errno, 0
+ * when the file ended early. */
+static int
+pad(struct cust_acquirer *a, struct cust_taken *t, uint64_t left, int err)
+{
+	if (err != 0)
+		fail(t, CUST_ST_ERROR, "read", err);
+	else
+		fail(t, CUST_ST_CHANGED, "shrank while read", 0);
+	t->padded = true;
+	t->got = t->bytes;
+	return feed_copy(a, t, NULL, left);
 }
 
 /* Read the size the header promised, straight into the ring. */
@@ -264,12 +356,8 @@ copy(struct cust_acquirer *a, int fd, const char *member,
 		while (k < 0 && errno == EINTR);
 		if (k <= 0) {
 			cust_relay_unreserve(a->relay, want);
-			/* The header promised LEFT more bytes: zeros, hashed. */
-			if (k < 0)
-				fail(t, CUST_ST_ERROR, "read", errno);
-			else
-				fail(t, CUST_ST_CHANGED, "shrank while read", 0);
-			if ((r = feed_copy(a, t, NULL, left)) != CUST_OK)
+			if ((r = pad(a, t, left, k < 0 ? errno : 0)) !=
+			    CUST_OK)
 				return r;
 			return finish(a, member);
 		}
@@ -338,7 +426,7 @@ cust_acquire_fd(struct cust_acquirer *a, const struct cust_entry *e, int fd,
 		goto out;
 	}
 	t->read = true;
-	r = t->st.st_size == 0 ? pseudo(a, fd, member, t) :
+	r = t->st.st_size == 0 || pseudo_fs(fd) ? pseudo(a, fd, member, t) :
 	    copy(a, fd, member, t);
 	if (r != CUST_OK)
 		goto out;

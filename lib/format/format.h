@@ -152,6 +152,10 @@ struct cust_record {
 	const char	*magic;		/* libmagic's description, or NULL */
 	const struct stat *after;	/* stat after reading, when changed */
 	bool		 atime_updated;	/* reading it moved its atime */
+	bool		 pseudo;	/* procfs, sysfs...: read to its end */
+	bool		 padded;	/* reading stopped short: of BYTES, the
+					   last BYTES - BYTES_READ are zeros */
+	int64_t		 bytes_read;	/* if padded: where the padding starts */
 };
 
 /* "file", "dir", "symlink", "fifo", "socket", "block", "char", "unknown" */
