@@ -47,6 +47,8 @@ struct cust_acquirer {
 	size_t		 chunk;		/* largest read */
 	unsigned char	*pbuf;		/* owned, for pseudo files */
 	size_t		 pcap;
+	struct cust_region *reg;	/* owned: a sparse file's data */
+	unsigned char	*map;		/* owned: and its map */
 	uint64_t	 rate;		/* bytes a second; 0: no limit */
 	uint64_t	 total;		/* bytes read since start */
 	struct timespec	 start;
@@ -78,6 +80,8 @@ cust_acquirer_free(struct cust_acquirer *a)
 	if (a == NULL)
 		return;
 	free(a->pbuf);
+	free(a->reg);
+	free(a->map);
 	free(a);
 }
 
@@ -371,6 +375,139 @@ copy(struct cust_acquirer *a, int fd, const char *member,
 	return finish(a, member);
 }
 
+/*
+ * The data regions of a file of SIZE bytes, by SEEK_DATA and SEEK_HOLE,
+ * into a->reg: how many, or -1 when the file system cannot say, or there
+ * are more than a sparse member may hold.
+ */
+static ssize_t
+regions(struct cust_acquirer *a, int fd, uint64_t size)
+{
+	off_t d = 0, h;
+	size_t n = 0;
+
+	if (a->reg == NULL && (a->reg = malloc(CUST_SPARSE_REGIONS *
+	    sizeof(*a->reg))) == NULL)
+		return -1;
+	while ((uint64_t)d < size) {
+		if ((d = lseek(fd, d, SEEK_DATA)) < 0)
+			return errno == ENXIO ? (ssize_t)n : -1;
+		if ((uint64_t)d >= size)
+			break;
+		if ((h = lseek(fd, d, SEEK_HOLE)) < 0 || h <= d ||
+		    n == CUST_SPARSE_REGIONS)
+			return -1;
+		if ((uint64_t)h > size)
+			h = (off_t)size;
+		a->reg[n].off = (uint64_t)d;
+		a->reg[n++].len = (uint64_t)(h - d);
+		d = h;
+	}
+	return (ssize_t)n;
+}
+
+/*
+ * Whether T's file is stored sparse: only when its blocks fall short of
+ * its size by the threshold (so that ordinary files cost no lseek), and
+ * its holes, found by SEEK_DATA/SEEK_HOLE, total CUST_SPARSE_MIN_HOLES.
+ * Then a->reg holds its *NP data regions.
+ */
+static bool
+is_sparse(struct cust_acquirer *a, int fd, const struct cust_taken *t,
+    size_t *np)
+{
+	uint64_t size = (uint64_t)t->st.st_size;
+	ssize_t n;
+
+	if (size < CUST_SPARSE_MIN_HOLES || (uint64_t)t->st.st_blocks * 512 >
+	    size - CUST_SPARSE_MIN_HOLES)
+		return false;
+	if ((n = regions(a, fd, size)) < 0 ||
+	    cust_tar_sparse_check(a->reg, (size_t)n, size) != NULL)
+		return false;
+	*np = (size_t)n;
+	return true;
+}
+
+/* LEN bytes of a data region at OFF, read into the ring; once a read
+ * fell short (t->padded), zeros. */
+static int
+region(struct cust_acquirer *a, int fd, struct cust_taken *t, uint64_t off,
+    uint64_t len)
+{
+	size_t want;
+	ssize_t k;
+	void *p;
+	int r;
+
+	while (len > 0 && !t->padded) {
+		want = len > a->chunk ? a->chunk : (size_t)len;
+		if ((p = cust_relay_reserve(a->relay, want)) == NULL)
+			return aborted(a);
+		do
+			k = pread(fd, p, want, (off_t)off);
+		while (k < 0 && errno == EINTR);
+		if (k <= 0) {
+			cust_relay_unreserve(a->relay, want);
+			return pad(a, t, len, k < 0 ? errno : 0);
+		}
+		if ((size_t)k < want)
+			cust_relay_unreserve(a->relay, want - (size_t)k);
+		if ((r = feed(a, t, p, (size_t)k)) != CUST_OK)
+			return r;
+		throttle(a, (size_t)k);
+		off += (uint64_t)k;
+		len -= (uint64_t)k;
+	}
+	return len > 0 ? feed_copy(a, t, NULL, len) : CUST_OK;
+}
+
+static int
+hole(struct cust_acquirer *a, struct cust_taken *t, uint64_t n)
+{
+	if (n == 0)
+		return CUST_OK;
+	if (!cust_relay_hole(a->relay, n))
+		return aborted(a);
+	t->bytes += (int64_t)n;
+	return CUST_OK;
+}
+
+/*
+ * A sparse file of N data regions (a->reg): the member's data area is its
+ * map, then the regions' bytes; the hashing thread digests the holes'
+ * zeros too, so that every digest is the whole content's.
+ */
+static int
+sparse(struct cust_acquirer *a, int fd, const char *member,
+    struct cust_taken *t, size_t n)
+{
+	uint64_t size = (uint64_t)t->st.st_size, data = 0, at = 0;
+	size_t maplen = cust_tar_sparse_map(a->reg, n, size, NULL);
+	int r = CUST_OK;
+
+	for (size_t i = 0; i < n; i++)
+		data += a->reg[i].len;
+	t->sparse = true;
+	t->regions = n;
+	t->data = data;
+	free(a->map);
+	if ((a->map = malloc(maplen)) == NULL)
+		return cust_set_error(a->ctx, ENOMEM, CUST_FATAL, "acquire");
+	cust_tar_sparse_map(a->reg, n, size, a->map);
+	if (member != NULL && !cust_relay_sparse_header(a->relay, member,
+	    maplen + data, size, a->map, maplen, &t->st.st_mtim))
+		return aborted(a);
+	for (size_t i = 0; r == CUST_OK && i < n; i++) {
+		if ((r = hole(a, t, a->reg[i].off - at)) == CUST_OK)
+			r = region(a, fd, t, a->reg[i].off, a->reg[i].len);
+		at = a->reg[i].off + a->reg[i].len;
+	}
+	if (r == CUST_OK && (r = hole(a, t, size - at)) == CUST_OK)
+		r = finish(a, member);
+	return r;
+}
+
 /* After reading: did the file move under us, and did its atime? */
 static void
 settle(int fd, struct cust_taken *t)
@@ -412,6 +549,7 @@ cust_acquire_fd(struct cust_acquirer *a, const struct cust_entry *e, int fd,
     const char *member, struct cust_taken *t)
 {
 	int r = CUST_OK;
+	size_t n;
 
 	/* O_NONBLOCK changes nothing for a regular file; anything else is
 	 * never read. */
@@ -426,8 +564,12 @@ cust_acquire_fd(struct cust_acquirer *a, const struct cust_entry *e, int fd,
 		goto out;
 	}
 	t->read = true;
-	r = t->st.st_size == 0 || pseudo_fs(fd) ? pseudo(a, fd, member, t) :
-	    copy(a, fd, member, t);
+	if (t->st.st_size == 0 || pseudo_fs(fd))
+		r = pseudo(a, fd, member, t);
+	else if (is_sparse(a, fd, t, &n))
+		r = sparse(a, fd, member, t, n);
+	else
+		r = copy(a, fd, member, t);
 	if (r != CUST_OK)
 		goto out;
 	t->stored = member != NULL;

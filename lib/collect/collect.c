@@ -192,6 +192,9 @@ fill_taken(struct cust_record *rec, const struct cust_taken *t)
 	rec->pseudo = t->pseudo;
 	rec->padded = t->padded;
 	rec->bytes_read = t->got;
+	rec->sparse = t->sparse;
+	rec->regions = t->regions;
+	rec->data = t->data;
 }
 
 /*

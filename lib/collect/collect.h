@@ -164,6 +164,9 @@ struct cust_taken {
 	bool		 padded;	/* read stopped short: zeros follow */
 	int64_t		 got;		/* if padded: bytes really read, where
 					   the padding starts */
+	bool		 sparse;	/* stored in the sparse form: */
+	size_t		 regions;	/* its data regions */
+	uint64_t	 data;		/* and their bytes */
 	bool		 atime_risk;	/* read without O_NOATIME */
 	bool		 atime_moved;	/* and its atime did move */
 	int64_t		 bytes;		/* bytes hashed (and archived) */

@@ -123,6 +123,12 @@ cust_record_write(const struct cust_record *r, struct cust_jw *w)
 		cust_jw_int(w, "bytes", r->bytes);
 	if (r->pseudo)
 		cust_jw_bool(w, "pseudo", true);
+	/* The map itself is the member's (custody-bundle(5)). */
+	if (r->sparse) {
+		cust_jw_bool(w, "sparse", true);
+		cust_jw_int(w, "data_regions", (intmax_t)r->regions);
+		cust_jw_int(w, "data_bytes", (intmax_t)r->data);
+	}
 	/* The stored bytes past BYTES_READ are padding, not evidence. */
 	if (r->padded && r->bytes >= 0) {
 		cust_jw_int(w, "bytes_read", r->bytes_read);
