@@ -213,6 +213,8 @@ enum cust_job_kind {
 	CUST_JOB_START,		/* a file's bytes follow: reset the digest */
 	CUST_JOB_HEADER,	/* an archive member begins */
 	CUST_JOB_CHUNK,		/* bytes of the current file */
+	CUST_JOB_HOLE,		/* SIZE zero bytes of a sparse file's hole:
+				   hashed, not stored */
 	CUST_JOB_FINISH,	/* the archive member ends */
 	CUST_JOB_RECORD,	/* a record to write */
 };
@@ -222,7 +224,11 @@ struct cust_job {
 	const void	*data;		/* CHUNK: bytes, HEADER: the member's
 					   name with its NUL; in the ring */
 	size_t		 len;
-	uint64_t	 size;		/* HEADER: the member's size */
+	uint64_t	 size;		/* HEADER: the member's size (its data
+					   area); HOLE: the hole's bytes */
+	uint64_t	 realsize;	/* HEADER: a sparse member's content
+					   size, 0 for others */
+	size_t		 maplen;	/* HEADER: its map, after the name */
 	struct timespec	 mtime;		/* HEADER: and its time */
 	struct cust_slip *slip;		/* RECORD: owned by the job */
 };
@@ -255,6 +261,13 @@ bool	cust_relay_start(struct cust_relay *);
  * begins; its chunks follow, then cust_relay_finish. */
 bool	cust_relay_header(struct cust_relay *, const char *member,
 	    uint64_t size, const struct timespec *mtime);
+/* The same for a sparse member (custody-bundle(5)) of REALSIZE bytes,
+ * whose data area of SIZE bytes starts with the MAPLEN bytes of MAP. */
+bool	cust_relay_sparse_header(struct cust_relay *, const char *member,
+	    uint64_t size, uint64_t realsize, const void *map, size_t maplen,
+	    const struct timespec *mtime);
+/* SIZE zero bytes of a hole: the hashing thread digests them. */
+bool	cust_relay_hole(struct cust_relay *, uint64_t size);
 bool	cust_relay_finish(struct cust_relay *);
 bool	cust_relay_record(struct cust_relay *, struct cust_slip *s);
 /* Pass on N jobs taken from another relay, as they are. */

@@ -215,6 +215,34 @@ cust_relay_header(struct cust_relay *r, const char *member, uint64_t size,
 }
 
 bool
+cust_relay_sparse_header(struct cust_relay *r, const char *member,
+    uint64_t size, uint64_t realsize, const void *map, size_t maplen,
+    const struct timespec *mtime)
+{
+	struct cust_job j = { .kind = CUST_JOB_HEADER, .size = size,
+	    .realsize = realsize, .maplen = maplen, .mtime = *mtime };
+	size_t n = strlen(member) + 1;
+	unsigned char *p;
+
+	if (maplen > cust_relay_max(r) || n > cust_relay_max(r) - maplen ||
+	    (p = cust_relay_reserve(r, n + maplen)) == NULL)
+		return false;
+	memcpy(p, member, n);
+	memcpy(p + n, map, maplen);
+	j.data = p;
+	j.len = n + maplen;
+	return push(r, &j);
+}
+
+bool
+cust_relay_hole(struct cust_relay *r, uint64_t size)
+{
+	struct cust_job j = { .kind = CUST_JOB_HOLE, .size = size };
+
+	return push(r, &j);
+}
+
+bool
 cust_relay_finish(struct cust_relay *r)
 {
 	struct cust_job j = { .kind = CUST_JOB_FINISH };

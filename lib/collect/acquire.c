@@ -9,6 +9,9 @@
  * what happened.
  */
 #include <sys/stat.h>
+#include <sys/vfs.h>
+
+#include <linux/magic.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,9 +21,25 @@
 
 #include "collect/collect.h"
 
-/* Files that claim to be empty but are not (/proc, /sys) are buffered whole
- * up to this size, since a tar header needs the size first. */
-#define PSEUDO_CAP	(16 * 1024 * 1024)
+/* Not in every linux/magic.h. */
+#ifndef CONFIGFS_MAGIC
+#define CONFIGFS_MAGIC		0x62656570
+#endif
+#ifndef FUSE_CTL_SUPER_MAGIC
+#define FUSE_CTL_SUPER_MAGIC	0x65735543
+#endif
+
+/* Files whose st_size means nothing (procfs, sysfs, debugfs...) are read
+ * to their end into a buffer of at most this size, since a tar header
+ * needs the size first; /proc/kallsyms is some 5 to 20 MiB. */
+#define PSEUDO_CAP	(64 * 1024 * 1024)
+/* The most one read() of a pseudo file asks for.  /proc/sys refuses a
+ * count of KMALLOC_MAX_SIZE (4 MiB) or more with ENOMEM: asking for what
+ * was left of a buffer grown by a large file made every later /proc/sys
+ * read fail. */
+#define PSEUDO_READ	(64 * 1024)
+/* A buffer grown past this by one large pseudo file is given back. */
+#define PSEUDO_KEEP	(1024 * 1024)
 
 struct cust_acquirer {
 	struct cust_ctx	*ctx;		/* borrowed */
@@ -28,6 +47,8 @@ struct cust_acquirer {
 	size_t		 chunk;		/* largest read */
 	unsigned char	*pbuf;		/* owned, for pseudo files */
 	size_t		 pcap;
+	struct cust_region *reg;	/* owned: a sparse file's data */
+	unsigned char	*map;		/* owned: and its map */
 	uint64_t	 rate;		/* bytes a second; 0: no limit */
 	uint64_t	 total;		/* bytes read since start */
 	struct timespec	 start;
@@ -59,6 +80,8 @@ cust_acquirer_free(struct cust_acquirer *a)
 	if (a == NULL)
 		return;
 	free(a->pbuf);
+	free(a->reg);
+	free(a->map);
 	free(a);
 }
 
@@ -93,6 +116,31 @@ openfile(const struct cust_entry *e, struct cust_taken *t)
 		fd = openat(e->dirfd, e->name, flags);
 	}
 	return fd;
+}
+
+/*
+ * Whether FD lies on a file system whose st_size means nothing: its files
+ * are made up as they are read.  By statfs, not by path: such a file
+ * system may be mounted anywhere, and /proc may hold anything else.
+ */
+static bool
+pseudo_fs(int fd)
+{
+	static const unsigned long magic[] = {
+		PROC_SUPER_MAGIC, SYSFS_MAGIC, DEBUGFS_MAGIC, TRACEFS_MAGIC,
+		SECURITYFS_MAGIC, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC,
+		BPF_FS_MAGIC, CONFIGFS_MAGIC, PSTOREFS_MAGIC, SELINUX_MAGIC,
+		SMACK_MAGIC, BINFMTFS_MAGIC, FUSE_CTL_SUPER_MAGIC,
+		EFIVARFS_MAGIC,
+	};
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf) != 0)
+		return false;
+	for (size_t i = 0; i < sizeof(magic) / sizeof(magic[0]); i++)
+		if ((unsigned long)sf.f_type == magic[i])
+			return true;
+	return false;
 }
 
 static bool
@@ -170,28 +218,50 @@ feed_copy(struct cust_acquirer *a, struct cust_taken *t, const void *p,
 	return CUST_OK;
 }
 
-/* Read a file that claims size 0 to its end (capped) into a->pbuf. */
-static int
-slurp(struct cust_acquirer *a, int fd, size_t *np, int *errp)
+/* Room for N + WANT bytes in a->pbuf, within the cap: false when out of
+ * memory. */
+static bool
+room_for(struct cust_acquirer *a, size_t n)
 {
 	unsigned char *p;
-	size_t n = 0;
+	size_t cap;
+
+	if (n < a->pcap)
+		return true;
+	cap = a->pcap ? a->pcap * 4 : 64 * 1024;
+	if (cap > PSEUDO_CAP)
+		cap = PSEUDO_CAP;
+	if ((p = realloc(a->pbuf, cap)) == NULL)
+		return false;
+	a->pbuf = p;
+	a->pcap = cap;
+	return true;
+}
+
+/* Read a pseudo file to its end (at most PSEUDO_CAP bytes) into a->pbuf,
+ * PSEUDO_READ bytes at a time; *CAPPEDP when more was there. */
+static int
+slurp(struct cust_acquirer *a, int fd, size_t *np, bool *cappedp, int *errp)
+{
+	unsigned char probe;
+	size_t n = 0, want;
 	ssize_t k;
 
 	*errp = 0;
+	*cappedp = false;
 	for (;;) {
-		if (n == a->pcap) {
-			if (a->pcap == PSEUDO_CAP)
-				break;
-			a->pcap = a->pcap ? a->pcap * 4 : 64 * 1024;
-			if (a->pcap > PSEUDO_CAP)
-				a->pcap = PSEUDO_CAP;
-			if ((p = realloc(a->pbuf, a->pcap)) == NULL)
-				return cust_set_error(a->ctx, ENOMEM,
-				    CUST_FATAL, "acquire");
-			a->pbuf = p;
+		if (n == PSEUDO_CAP) {
+			do
+				k = read(fd, &probe, 1);
+			while (k < 0 && errno == EINTR);
+			*cappedp = k > 0;
+			break;
 		}
-		k = read(fd, a->pbuf + n, a->pcap - n);
+		if (!room_for(a, n))
+			return cust_set_error(a->ctx, ENOMEM, CUST_FATAL,
+			    "acquire");
+		want = a->pcap - n < PSEUDO_READ ? a->pcap - n : PSEUDO_READ;
+		k = read(fd, a->pbuf + n, want);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
@@ -202,6 +272,17 @@ slurp(struct cust_acquirer *a, int fd, size_t *np, int *errp)
 	}
 	*np = n;
 	return CUST_OK;
+}
+
+/* Give back a buffer that one large pseudo file grew. */
+static void
+shrink(struct cust_acquirer *a)
+{
+	if (a->pcap <= PSEUDO_KEEP)
+		return;
+	free(a->pbuf);
+	a->pbuf = NULL;
+	a->pcap = 0;
 }
 
 /* The member's header, when the file is stored. */
@@ -230,16 +311,31 @@ pseudo(struct cust_acquirer *a, int fd, const char *member,
 	size_t n = 0;
 	int err, r;
 
-	if ((r = slurp(a, fd, &n, &err)) != CUST_OK)
+	t->pseudo = true;
+	if ((r = slurp(a, fd, &n, &t->capped, &err)) != CUST_OK)
 		return r;
 	if (err != 0)
 		fail(t, CUST_ST_ERROR, "read", err);
-	if (n == PSEUDO_CAP)
-		t->capped = true;
-	if ((r = header(a, member, n, t)) != CUST_OK ||
-	    (r = feed_copy(a, t, a->pbuf, n)) != CUST_OK)
-		return r;
-	return finish(a, member);
+	if ((r = header(a, member, n, t)) == CUST_OK &&
+	    (r = feed_copy(a, t, a->pbuf, n)) == CUST_OK)
+		r = finish(a, member);
+	shrink(a);
+	return r;
+}
+
+/* The header promised LEFT more bytes than were read: zeros, hashed and
+ * stored, and the record says where they start.  ERR: read()'s errno, 0
+ * when the file ended early. */
+static int
+pad(struct cust_acquirer *a, struct cust_taken *t, uint64_t left, int err)
+{
+	if (err != 0)
+		fail(t, CUST_ST_ERROR, "read", err);
+	else
+		fail(t, CUST_ST_CHANGED, "shrank while read", 0);
+	t->padded = true;
+	t->got = t->bytes;
+	return feed_copy(a, t, NULL, left);
 }
 
 /* Read the size the header promised, straight into the ring. */
@@ -264,12 +360,8 @@ copy(struct cust_acquirer *a, int fd, const char *member,
 		while (k < 0 && errno == EINTR);
 		if (k <= 0) {
 			cust_relay_unreserve(a->relay, want);
-			/* The header promised LEFT more bytes: zeros, hashed. */
-			if (k < 0)
-				fail(t, CUST_ST_ERROR, "read", errno);
-			else
-				fail(t, CUST_ST_CHANGED, "shrank while read", 0);
-			if ((r = feed_copy(a, t, NULL, left)) != CUST_OK)
+			if ((r = pad(a, t, left, k < 0 ? errno : 0)) !=
+			    CUST_OK)
 				return r;
 			return finish(a, member);
 		}
@@ -281,6 +373,139 @@ copy(struct cust_acquirer *a, int fd, const char *member,
 		left -= (uint64_t)k;
 	}
 	return finish(a, member);
+}
+
+/*
+ * The data regions of a file of SIZE bytes, by SEEK_DATA and SEEK_HOLE,
+ * into a->reg: how many, or -1 when the file system cannot say, or there
+ * are more than a sparse member may hold.
+ */
+static ssize_t
+regions(struct cust_acquirer *a, int fd, uint64_t size)
+{
+	off_t d = 0, h;
+	size_t n = 0;
+
+	if (a->reg == NULL && (a->reg = malloc(CUST_SPARSE_REGIONS *
+	    sizeof(*a->reg))) == NULL)
+		return -1;
+	while ((uint64_t)d < size) {
+		if ((d = lseek(fd, d, SEEK_DATA)) < 0)
+			return errno == ENXIO ? (ssize_t)n : -1;
+		if ((uint64_t)d >= size)
+			break;
+		if ((h = lseek(fd, d, SEEK_HOLE)) < 0 || h <= d ||
+		    n == CUST_SPARSE_REGIONS)
+			return -1;
+		if ((uint64_t)h > size)
+			h = (off_t)size;
+		a->reg[n].off = (uint64_t)d;
+		a->reg[n++].len = (uint64_t)(h - d);
+		d = h;
+	}
+	return (ssize_t)n;
+}
+
+/*
+ * Whether T's file is stored sparse: only when its blocks fall short of
+ * its size by the threshold (so that ordinary files cost no lseek), and
+ * its holes, found by SEEK_DATA/SEEK_HOLE, total CUST_SPARSE_MIN_HOLES.
+ * Then a->reg holds its *NP data regions.
+ */
+static bool
+is_sparse(struct cust_acquirer *a, int fd, const struct cust_taken *t,
+    size_t *np)
+{
+	uint64_t size = (uint64_t)t->st.st_size;
+	ssize_t n;
+
+	if (size < CUST_SPARSE_MIN_HOLES || (uint64_t)t->st.st_blocks * 512 >
+	    size - CUST_SPARSE_MIN_HOLES)
+		return false;
+	if ((n = regions(a, fd, size)) < 0 ||
+	    cust_tar_sparse_check(a->reg, (size_t)n, size) != NULL)
+		return false;
+	*np = (size_t)n;
+	return true;
+}
+
+/* LEN bytes of a data region at OFF, read into the ring; once a read
+ * fell short (t->padded), zeros. */
+static int
+region(struct cust_acquirer *a, int fd, struct cust_taken *t, uint64_t off,
+    uint64_t len)
+{
+	size_t want;
+	ssize_t k;
+	void *p;
+	int r;
+
+	while (len > 0 && !t->padded) {
+		want = len > a->chunk ? a->chunk : (size_t)len;
+		if ((p = cust_relay_reserve(a->relay, want)) == NULL)
+			return aborted(a);
+		do
+			k = pread(fd, p, want, (off_t)off);
+		while (k < 0 && errno == EINTR);
+		if (k <= 0) {
+			cust_relay_unreserve(a->relay, want);
+			return pad(a, t, len, k < 0 ? errno : 0);
+		}
+		if ((size_t)k < want)
+			cust_relay_unreserve(a->relay, want - (size_t)k);
+		if ((r = feed(a, t, p, (size_t)k)) != CUST_OK)
+			return r;
+		throttle(a, (size_t)k);
+		off += (uint64_t)k;
+		len -= (uint64_t)k;
+	}
+	return len > 0 ? feed_copy(a, t, NULL, len) : CUST_OK;
+}
+
+static int
+hole(struct cust_acquirer *a, struct cust_taken *t, uint64_t n)
+{
+	if (n == 0)
+		return CUST_OK;
+	if (!cust_relay_hole(a->relay, n))
+		return aborted(a);
+	t->bytes += (int64_t)n;
+	return CUST_OK;
+}
+
+/*
+ * A sparse file of N data regions (a->reg): the member's data area is its
+ * map, then the regions' bytes; the hashing thread digests the holes'
+ * zeros too, so that every digest is the whole content's.
+ */
+static int
+sparse(struct cust_acquirer *a, int fd, const char *member,
+    struct cust_taken *t, size_t n)
+{
+	uint64_t size = (uint64_t)t->st.st_size, data = 0, at = 0;
+	size_t maplen = cust_tar_sparse_map(a->reg, n, size, NULL);
+	int r = CUST_OK;
+
+	for (size_t i = 0; i < n; i++)
+		data += a->reg[i].len;
+	t->sparse = true;
+	t->regions = n;
+	t->data = data;
+	free(a->map);
+	if ((a->map = malloc(maplen)) == NULL)
+		return cust_set_error(a->ctx, ENOMEM, CUST_FATAL, "acquire");
+	cust_tar_sparse_map(a->reg, n, size, a->map);
+	if (member != NULL && !cust_relay_sparse_header(a->relay, member,
+	    maplen + data, size, a->map, maplen, &t->st.st_mtim))
+		return aborted(a);
+	for (size_t i = 0; r == CUST_OK && i < n; i++) {
+		if ((r = hole(a, t, a->reg[i].off - at)) == CUST_OK)
+			r = region(a, fd, t, a->reg[i].off, a->reg[i].len);
+		at = a->reg[i].off + a->reg[i].len;
+	}
+	if (r == CUST_OK && (r = hole(a, t, size - at)) == CUST_OK)
+		r = finish(a, member);
+	return r;
 }
 
 /* After reading: did the file move under us, and did its atime? */
@@ -324,6 +549,7 @@ cust_acquire_fd(struct cust_acquirer *a, const struct cust_entry *e, int fd,
     const char *member, struct cust_taken *t)
 {
 	int r = CUST_OK;
+	size_t n;
 
 	/* O_NONBLOCK changes nothing for a regular file; anything else is
 	 * never read. */
@@ -338,8 +564,12 @@ cust_acquire_fd(struct cust_acquirer *a, const struct cust_entry *e, int fd,
 		goto out;
 	}
 	t->read = true;
-	r = t->st.st_size == 0 ? pseudo(a, fd, member, t) :
-	    copy(a, fd, member, t);
+	if (t->st.st_size == 0 || pseudo_fs(fd))
+		r = pseudo(a, fd, member, t);
+	else if (is_sparse(a, fd, t, &n))
+		r = sparse(a, fd, member, t, n);
+	else
+		r = copy(a, fd, member, t);
 	if (r != CUST_OK)
 		goto out;
 	t->stored = member != NULL;

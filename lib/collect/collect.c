@@ -230,6 +230,12 @@ fill_taken(struct cust_record *rec, const struct cust_taken *t)
 		rec->after = &t->after;
 	rec->atime_updated = t->atime_moved;
 	rec->status = t->status;
+	rec->pseudo = t->pseudo;
+	rec->padded = t->padded;
+	rec->bytes_read = t->got;
+	rec->sparse = t->sparse;
+	rec->regions = t->regions;
+	rec->data = t->data;
 }
 
 /*
@@ -289,7 +295,8 @@ take_file(struct run *run, const struct cust_entry *e, struct cust_record *rec,
 	} else if (t->read && t->status == CUST_ST_OK)
 		rec->status = CUST_ST_HASHED;
 	if (t->capped)
-		rec->reason = "size 0 but readable: first 16 MiB taken";
+		rec->reason = "pseudo file larger than 64 MiB: first 64 MiB "
+		    "taken";
 	r = record(run, rec, t->read, t->read && store);
 out:
 	free(meta);

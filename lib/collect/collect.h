@@ -228,7 +228,14 @@ struct cust_taken {
 	bool		 read;		/* opened and read (a digest exists) */
 	bool		 stored;	/* a member was written */
 	bool		 moved;		/* stat differs after the read */
-	bool		 capped;	/* a size-0 pseudo file hit the cap */
+	bool		 pseudo;	/* st_size meant nothing: read to EOF */
+	bool		 capped;	/* a pseudo file hit the cap */
+	bool		 padded;	/* read stopped short: zeros follow */
+	int64_t		 got;		/* if padded: bytes really read, where
+					   the padding starts */
+	bool		 sparse;	/* stored in the sparse form: */
+	size_t		 regions;	/* its data regions */
+	uint64_t	 data;		/* and their bytes */
 	bool		 atime_risk;	/* read without O_NOATIME */
 	bool		 atime_moved;	/* and its atime did move */
 	int64_t		 bytes;		/* bytes hashed (and archived) */

@@ -11,11 +11,13 @@
  */
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/xattr.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <linux/magic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -420,6 +422,21 @@ reopen(const char *proc, bool dir)
 	return fd;
 }
 
+/*
+ * On kernfs (sysfs, cgroup), listing a node's attributes gives it its own
+ * times, "now", the first time: asking would change the very times the
+ * record holds (and mark the file changed while read).  Its nodes carry
+ * no attribute worth that.
+ */
+static bool
+kernfs(int fd)
+{
+	struct statfs sf;
+
+	return fstatfs(fd, &sf) == 0 && (sf.f_type == SYSFS_MAGIC ||
+	    sf.f_type == CGROUP_SUPER_MAGIC || sf.f_type == CGROUP2_SUPER_MAGIC);
+}
+
 int
 cust_meta_read(int fd, int dirfd, const char *name, const struct stat *st,
     char **textp)
@@ -441,6 +458,10 @@ cust_meta_read(int fd, int dirfd, const char *name, const struct stat *st,
 			r = CUST_OK;
 			goto out;
 		}
+		if (kernfs(pfd)) {
+			r = CUST_OK;
+			goto out;
+		}
 		o.fd = pfd;
 		o.opath = true;
 		snprintf(o.proc, sizeof(o.proc), "/proc/self/fd/%d", pfd);
@@ -450,6 +471,10 @@ cust_meta_read(int fd, int dirfd, const char *name, const struct stat *st,
 			o.fd = rfd;
 			o.opath = false;
 		}
+	}
+	if (fd >= 0 && kernfs(fd)) {
+		r = CUST_OK;
+		goto out;
 	}
 	if (attrs(&o, out) != 0 || (!o.opath && flags(o.fd, out) != 0))
 		goto out;

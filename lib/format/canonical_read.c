@@ -71,7 +71,12 @@ struct cust_reader {
 	bool		 have_mtime;
 	uint64_t	 mtime;		/* every member's, from the first */
 	struct cust_member m;
-	uint64_t	 left;		/* data bytes of the member not read */
+	uint64_t	 left;		/* content bytes of the member not read */
+	uint64_t	 area;		/* bytes of its data area (tar size) */
+	bool		 sparse;	/* a sparse member: */
+	struct cust_region *reg;	/* owned: its data regions */
+	size_t		 nreg;
+	size_t		 ri;		/* the region being read or next */
 	bool		 in_member;
 	bool		 done;
 };
@@ -487,6 +492,7 @@ check_name(struct cust_reader *r, const char *path)
 /* ------------------------------------------------------------ headers */
 
 static int	claims(struct cust_reader *, const char *, uint64_t);
+static int	sparse_map(struct cust_reader *, uint64_t realsize);
 
 static bool
 zeros(const unsigned char *p, size_t n)
@@ -532,19 +538,67 @@ room(const struct cust_reader *r)
 	    FREE_BYTES;
 }
 
+/* What an 'x' header's records say. */
+struct pax {
+	bool		 has_size;
+	uint64_t	 size;
+	bool		 sparse;	/* a GNU.sparse record was met */
+	bool		 has_real;
+	uint64_t	 realsize;
+};
+
+/* The decimal value of the N bytes at P (tar offset AT), read leniently
+ * (the comparison with the canonical encoding judges its form). */
+static int
+decimal(struct cust_reader *r, const unsigned char *p, size_t n, uint64_t at,
+    uint64_t *v)
+{
+	*v = 0;
+	for (size_t j = 0; j < n; j++) {
+		if (p[j] < '0' || p[j] > '9' || *v > UINT64_MAX / 10 - 1)
+			return rule(r, at + j, "malformed pax number");
+		*v = *v * 10 + (uint64_t)(p[j] - '0');
+	}
+	return CUST_OK;
+}
+
+/* The name of a `path` or `GNU.sparse.name` record, VLEN bytes at V. */
+static int
+name_record(struct cust_reader *r, const unsigned char *v, size_t vlen,
+    uint64_t at)
+{
+	free(r->path);
+	if ((r->path = malloc(vlen + 1)) == NULL)
+		return cust_set_error(r->ctx, ENOMEM, CUST_FATAL, "reader");
+	memcpy(r->path, v, vlen);
+	r->path[vlen] = '\0';
+	if (strlen(r->path) != vlen)
+		return rule(r, at, "a pax path holds a NUL byte");
+	return CUST_OK;
+}
+
+static bool
+key_is(const unsigned char *k, size_t n, const char *key)
+{
+	return n == strlen(key) && memcmp(k, key, n) == 0;
+}
+
 /*
  * The pax records of an 'x' header, N bytes at P (tar offset AT): each "LEN
- * KEY=VALUE\n"; only `hdrcharset`, `path` and `size` are read here, and any
- * other key is refused by name.  Their form and order are judged by the
- * comparison with the canonical encoding.
+ * KEY=VALUE\n"; only `hdrcharset`, `path`, `size` and the four GNU.sparse
+ * records of the 1.0 form are read here, and any other key is refused by
+ * name.  Their form and order are judged by the comparison with the
+ * canonical encoding.
  */
 static int
 records(struct cust_reader *r, const unsigned char *p, size_t n, uint64_t at,
-    bool *has_size, uint64_t *size)
+    struct pax *x)
 {
-	size_t i = 0, len, k, eq;
+	size_t i = 0, len, k, eq, klen, vlen;
+	const unsigned char *key, *val;
+	int rc = CUST_OK;
 
-	while (i < n) {
+	while (rc == CUST_OK && i < n) {
 		len = 0;
 		for (k = i; k < n && p[k] >= '0' && p[k] <= '9' && k - i < 7; k++)
 			len = len * 10 + (size_t)(p[k] - '0');
@@ -555,38 +609,32 @@ records(struct cust_reader *r, const unsigned char *p, size_t n, uint64_t at,
 			;
 		if (eq == i + len - 1)
 			return rule(r, at + i, "malformed pax record");
-		if (eq - k - 1 == 4 && memcmp(p + k + 1, "path", 4) == 0) {
-			size_t vlen = i + len - 1 - (eq + 1);
-
-			free(r->path);
-			if ((r->path = malloc(vlen + 1)) == NULL)
-				return cust_set_error(r->ctx, ENOMEM,
-				    CUST_FATAL, "reader");
-			memcpy(r->path, p + eq + 1, vlen);
-			r->path[vlen] = '\0';
-			if (strlen(r->path) != vlen)
-				return rule(r, at + eq + 1, "a pax path holds "
-				    "a NUL byte");
-		} else if (eq - k - 1 == 10 &&
-		    memcmp(p + k + 1, "hdrcharset", 10) == 0) {
+		key = p + k + 1;
+		klen = eq - k - 1;
+		val = p + eq + 1;
+		vlen = i + len - 1 - (eq + 1);
+		if (key_is(key, klen, "path") ||
+		    key_is(key, klen, "GNU.sparse.name")) {
+			x->sparse |= klen != 4;
+			rc = name_record(r, val, vlen, at + eq + 1);
+		} else if (key_is(key, klen, "hdrcharset")) {
 			/* Its only value is judged by the comparison. */
-		} else if (eq - k - 1 == 4 && memcmp(p + k + 1, "size", 4) == 0) {
-			*has_size = true;
-			*size = 0;
-			for (size_t j = eq + 1; j < i + len - 1; j++) {
-				if (p[j] < '0' || p[j] > '9' ||
-				    *size > UINT64_MAX / 10 - 1)
-					return rule(r, at + j, "malformed pax "
-					    "size");
-				*size = *size * 10 + (uint64_t)(p[j] - '0');
-			}
+		} else if (key_is(key, klen, "size")) {
+			x->has_size = true;
+			rc = decimal(r, val, vlen, at + eq + 1, &x->size);
+		} else if (key_is(key, klen, "GNU.sparse.realsize")) {
+			x->sparse = x->has_real = true;
+			rc = decimal(r, val, vlen, at + eq + 1, &x->realsize);
+		} else if (key_is(key, klen, "GNU.sparse.major") ||
+		    key_is(key, klen, "GNU.sparse.minor")) {
+			x->sparse = true;	/* 1 and 0: by the comparison */
 		} else
 			return rule(r, at + k + 1, "pax record '%.*s' is not "
-			    "allowed", (int)(eq - k - 1 > 40 ? 40 : eq - k - 1),
-			    (const char *)p + k + 1);
+			    "allowed", (int)(klen > 40 ? 40 : klen),
+			    (const char *)key);
 		i += len;
 	}
-	return CUST_OK;
+	return rc;
 }
 
 /* A header block that is neither a member's nor the end: say which. */
@@ -657,6 +705,109 @@ compare(struct cust_reader *r, size_t n, size_t rec, uint64_t at)
 	    cust_tar_field(i));
 }
 
+/* The longest map: a count and two numbers an entry, each at most 20
+ * digits and a newline, padded to a block. */
+#define MAP_MAX	(((CUST_SPARSE_REGIONS + 1) * 2 + 1) * 21 + CUST_TAR_BLOCK)
+
+/* The next decimal line of the map in P[*AT..N): false when there is no
+ * whole line yet or it is no number (its form is judged by comparison). */
+static bool
+map_number(const unsigned char *p, size_t n, size_t *at, uint64_t *v)
+{
+	size_t i = *at;
+
+	*v = 0;
+	for (; i < n && p[i] >= '0' && p[i] <= '9' && i - *at < 20; i++)
+		*v = *v * 10 + (uint64_t)(p[i] - '0');
+	if (i == *at || i >= n || p[i] != '\n')
+		return false;
+	*at = i + 1;
+	return true;
+}
+
+/* Parse the map in the N bytes at P into r->reg: 1 when whole, 0 when
+ * more blocks are needed, -1 when it is not a map. */
+static int
+map_parse(struct cust_reader *r, const unsigned char *p, size_t n,
+    uint64_t realsize)
+{
+	uint64_t count, off, len;
+	size_t at = 0;
+
+	r->nreg = 0;
+	if (!map_number(p, n, &at, &count))
+		return n >= 21 ? -1 : 0;
+	if (count == 0 || count > CUST_SPARSE_REGIONS + 1)
+		return -1;
+	for (uint64_t i = 0; i < count; i++) {
+		if (!map_number(p, n, &at, &off) ||
+		    !map_number(p, n, &at, &len))
+			return n - at >= 42 ? -1 : 0;
+		/* The last entry (realsize, 0) only marks the size. */
+		if (i + 1 == count && len == 0 && off == realsize)
+			break;
+		r->reg[r->nreg].off = off;
+		r->reg[r->nreg++].len = len;
+	}
+	return 1;
+}
+
+/*
+ * A sparse member's map, at the start of its data area: read block by
+ * block until it is whole, checked (cust_tar_sparse_check), encoded again
+ * and compared byte for byte; then the regions must fill the data area.
+ */
+static int
+sparse_map(struct cust_reader *r, uint64_t realsize)
+{
+	uint64_t at = r->pos, data = 0;
+	const char *why = NULL;
+	size_t n = 0, len;
+	unsigned char *p;
+	int k = 0, rc = CUST_OK;
+
+	if (r->reg == NULL && (r->reg = malloc((CUST_SPARSE_REGIONS + 1) *
+	    sizeof(*r->reg))) == NULL)
+		return cust_set_error(r->ctx, ENOMEM, CUST_FATAL, "reader");
+	/* The map read, then as it should be. */
+	if ((p = malloc(2 * MAP_MAX)) == NULL)
+		return cust_set_error(r->ctx, ENOMEM, CUST_FATAL, "reader");
+	while (k == 0 && n + CUST_TAR_BLOCK <= MAP_MAX &&
+	    n + CUST_TAR_BLOCK <= r->area) {
+		if ((rc = take(r, p + n, CUST_TAR_BLOCK, "in a sparse map")) !=
+		    CUST_OK)
+			goto out;
+		n += CUST_TAR_BLOCK;
+		k = map_parse(r, p, n, realsize);
+	}
+	if (k <= 0)
+		why = "not a map of decimal lines";
+	else if ((why = cust_tar_sparse_check(r->reg, r->nreg, realsize)) ==
+	    NULL) {
+		len = cust_tar_sparse_map(r->reg, r->nreg, realsize, p + MAP_MAX);
+		if (len != n || memcmp(p, p + MAP_MAX, n) != 0)
+			why = "its numbers or padding are not canonical";
+	}
+	if (why != NULL) {
+		rc = rule(r, at, "%s: the sparse map is not canonical: %s",
+		    r->m.rel, why);
+		goto out;
+	}
+	for (size_t i = 0; i < r->nreg; i++)
+		data += r->reg[i].len;
+	if (r->area - n != data) {
+		rc = rule(r, at, "%s: the sparse map's regions hold %ju bytes, "
+		    "the member %ju", r->m.rel, (uintmax_t)data,
+		    (uintmax_t)(r->area - n));
+		goto out;
+	}
+	r->m.size = realsize;
+	r->ri = 0;
+out:
+	free(p);
+	return rc;
+}
+
 /*
  * One member's headers, from the block B already read at AT: an optional
  * 'x' header with its records, then the ustar header.  The name and size
@@ -666,9 +817,9 @@ static int
 headers(struct cust_reader *r, const unsigned char *b, uint64_t at)
 {
 	uint64_t size = 0, xsize = 0, mtime = 0;
-	size_t n = CUST_TAR_BLOCK, rec = 0, pad, plen;
+	size_t n = CUST_TAR_BLOCK, rec = 0, pad, plen, want;
+	struct pax x = { 0 };
 	unsigned char *u;
-	bool has_size = false;
 	int rc;
 
 	memcpy(r->hdr, b, CUST_TAR_BLOCK);
@@ -691,8 +842,7 @@ headers(struct cust_reader *r, const unsigned char *b, uint64_t at)
 		if ((rc = take(r, r->hdr + n, pad + CUST_TAR_BLOCK,
 		    "in a member's headers")) != CUST_OK)
 			return rc;
-		if ((rc = records(r, r->hdr + n, rec, at + n, &has_size,
-		    &size)) != CUST_OK)
+		if ((rc = records(r, r->hdr + n, rec, at + n, &x)) != CUST_OK)
 			return rc;
 		n += pad + CUST_TAR_BLOCK;
 	} else if (b[156] != '0')
@@ -700,10 +850,14 @@ headers(struct cust_reader *r, const unsigned char *b, uint64_t at)
 	u = r->hdr + n - CUST_TAR_BLOCK;
 	if (u[156] != '0')
 		return not_member(r, u, at + n - CUST_TAR_BLOCK);
+	if (x.sparse && !x.has_real)
+		return rule(r, at + CUST_TAR_BLOCK, "a sparse member without "
+		    "GNU.sparse.realsize");
 	if (r->path == NULL &&
 	    (r->path = strndup((const char *)u, 100)) == NULL)
 		return cust_set_error(r->ctx, ENOMEM, CUST_FATAL, "reader");
-	if (!has_size && !octal(u + 124, 12, &size))
+	size = x.size;
+	if (!x.has_size && !octal(u + 124, 12, &size))
 		return rule(r, at + n - CUST_TAR_BLOCK + 124, "header field "
 		    "size is not canonical");
 	if (!octal(u + 136, 12, &mtime))
@@ -716,10 +870,16 @@ headers(struct cust_reader *r, const unsigned char *b, uint64_t at)
 	plen = strlen(r->path);
 	if (plen > NAME_MAX_LEN)
 		return bad(r, NULL, "a member name is too long");
-	if (cust_tar_header_len(r->path, plen, size) != n)
+	want = x.sparse ? cust_tar_sparse_header_len(r->path, plen, size,
+	    x.realsize) : cust_tar_header_len(r->path, plen, size);
+	if (want != n)
 		return rule(r, at, "the member's headers are not canonical (a "
 		    "pax header where none is due, or none where one is)");
-	cust_tar_header(r->want, r->path, plen, size, r->mtime);
+	if (x.sparse)
+		cust_tar_sparse_header(r->want, r->path, plen, size,
+		    x.realsize, r->mtime);
+	else
+		cust_tar_header(r->want, r->path, plen, size, r->mtime);
 	if ((rc = compare(r, n, rec, at)) != CUST_OK)
 		return rc;
 	if ((rc = check_name(r, r->path)) != CUST_OK)
@@ -729,6 +889,10 @@ headers(struct cust_reader *r, const unsigned char *b, uint64_t at)
 	r->m.path = r->path;
 	r->m.rel = r->path + strlen(r->bag) + 1;
 	r->m.size = size;
+	r->area = size;
+	r->sparse = x.sparse;
+	if (x.sparse)
+		return sparse_map(r, x.realsize);
 	return CUST_OK;
 }
 
@@ -802,6 +966,7 @@ cust_reader_free(struct cust_reader *r)
 	free(r->path);
 	free(r->bag);
 	free(r->name);
+	free(r->reg);
 	free(r);
 }
 
@@ -861,7 +1026,7 @@ static int
 padding(struct cust_reader *r)
 {
 	unsigned char z[CUST_TAR_BLOCK];
-	size_t n = (size_t)((CUST_TAR_BLOCK - r->m.size % CUST_TAR_BLOCK) %
+	size_t n = (size_t)((CUST_TAR_BLOCK - r->area % CUST_TAR_BLOCK) %
 	    CUST_TAR_BLOCK);
 	uint64_t at = r->pos;
 	int rc;
@@ -878,6 +1043,35 @@ padding(struct cust_reader *r)
 	return CUST_OK;
 }
 
+/* A sparse member's next content bytes: a data region's from the
+ * archive, or a hole's zeros. */
+static ssize_t
+sparse_data(struct cust_reader *r, const void **bufp)
+{
+	static const unsigned char hole[64 * 1024];
+	uint64_t at = r->m.size - r->left, end, n;
+	const struct cust_region *g = r->ri < r->nreg ? &r->reg[r->ri] : NULL;
+	int k;
+
+	if (g == NULL || at < g->off) {
+		n = (g != NULL ? g->off : r->m.size) - at;
+		if (n > sizeof(hole))
+			n = sizeof(hole);
+		*bufp = hole;
+	} else {
+		if ((k = more(r)) <= 0)
+			return short_of(r, k, "in a member's data");
+		end = g->off + g->len;
+		n = r->avail < end - at ? r->avail : end - at;
+		*bufp = r->cur;
+		used(r, (size_t)n);
+		if (at + n == end)
+			r->ri++;
+	}
+	r->left -= n;
+	return (ssize_t)n;
+}
+
 ssize_t
 cust_reader_data(struct cust_reader *r, const void **bufp)
 {
@@ -889,6 +1083,8 @@ cust_reader_data(struct cust_reader *r, const void **bufp)
 		return 0;
 	if (r->left == 0)
 		return (rc = padding(r)) != CUST_OK ? rc : 0;
+	if (r->sparse)
+		return sparse_data(r, bufp);
 	if ((k = more(r)) <= 0)
 		return short_of(r, k, "in a member's data");
 	n = r->avail < r->left ? r->avail : (size_t)r->left;

@@ -12,6 +12,12 @@
  * encodes them again, and compares every byte (canonical_read.c).  No byte of
  * a header can then carry a meaning that some tar reader sees and the
  * signature does not.
+ *
+ * A sparse file is stored in the PAX form GNU tar calls 1.0, which GNU tar
+ * and bsdtar restore: its 'x' header names it in GNU.sparse.name and gives
+ * its size in GNU.sparse.realsize; its data area starts with the map of
+ * its data regions in decimal lines, padded to a block, followed by the
+ * regions' bytes.  The map too has one encoding (cust_tar_sparse_map).
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +26,8 @@
 
 #define PAX_NAME	"@PaxHeader"	/* the 'x' header's own name */
 #define PAX_PATH	"@PaxPath"	/* the ustar name beside a pax path */
+#define PAX_SPARSE	"@PaxSparse"	/* the ustar name of a sparse member */
+#define DENSE		UINT64_MAX	/* realsize of a member not sparse */
 
 /* The ustar fields, for messages: where each starts, in order. */
 static const struct {
@@ -80,16 +88,28 @@ reclen(size_t keylen, size_t vallen)
 	return n;
 }
 
-size_t
-cust_tar_records_len(const char *path, size_t plen, uint64_t size)
+/* The records of member PATH, its data area SIZE bytes, its content
+ * REALSIZE bytes (DENSE: not sparse). */
+static size_t
+records_len(const char *path, size_t plen, uint64_t size, uint64_t realsize)
 {
+	bool sparse = realsize != DENSE;
 	size_t n = 0;
 
 	if (!plain_name(path, plen))
-		n += reclen(10, 6) + reclen(4, plen);
+		n += reclen(10, 6) + (sparse ? 0 : reclen(4, plen));
+	if (sparse)
+		n += 2 * reclen(16, 1) + reclen(15, plen) +
+		    reclen(19, (size_t)digits(realsize));
 	if (size > CUST_TAR_FIELD_MAX)
 		n += reclen(4, (size_t)digits(size));
 	return n;
+}
+
+size_t
+cust_tar_records_len(const char *path, size_t plen, uint64_t size)
+{
+	return records_len(path, plen, size, DENSE);
 }
 
 static size_t
@@ -98,12 +118,25 @@ padded(size_t n)
 	return (n + CUST_TAR_BLOCK - 1) / CUST_TAR_BLOCK * CUST_TAR_BLOCK;
 }
 
+static size_t
+header_len(const char *path, size_t plen, uint64_t size, uint64_t realsize)
+{
+	size_t rec = records_len(path, plen, size, realsize);
+
+	return rec == 0 ? CUST_TAR_BLOCK : 2 * CUST_TAR_BLOCK + padded(rec);
+}
+
 size_t
 cust_tar_header_len(const char *path, size_t plen, uint64_t size)
 {
-	size_t rec = cust_tar_records_len(path, plen, size);
+	return header_len(path, plen, size, DENSE);
+}
 
-	return rec == 0 ? CUST_TAR_BLOCK : 2 * CUST_TAR_BLOCK + padded(rec);
+size_t
+cust_tar_sparse_header_len(const char *path, size_t plen, uint64_t size,
+    uint64_t realsize)
+{
+	return header_len(path, plen, size, realsize);
 }
 
 uint64_t
@@ -159,12 +192,22 @@ record(unsigned char *p, const char *key, const char *val, size_t vlen)
 	return n;
 }
 
-void
-cust_tar_header(unsigned char *out, const char *path, size_t plen,
-    uint64_t size, uint64_t mtime)
+static size_t
+number(unsigned char *p, const char *key, uint64_t v)
 {
-	size_t rec = cust_tar_records_len(path, plen, size), at;
 	char num[24];
+
+	snprintf(num, sizeof(num), "%ju", (uintmax_t)v);
+	return record(p, key, num, strlen(num));
+}
+
+static void
+header(unsigned char *out, const char *path, size_t plen, uint64_t size,
+    uint64_t realsize, uint64_t mtime)
+{
+	size_t rec = records_len(path, plen, size, realsize), at;
+	bool sparse = realsize != DENSE, plain = plain_name(path, plen);
+	uint64_t field = size > CUST_TAR_FIELD_MAX ? 0 : size;
 
 	if (rec == 0) {
 		block(out, path, plen, size, mtime, '0');
@@ -173,19 +216,102 @@ cust_tar_header(unsigned char *out, const char *path, size_t plen,
 	block(out, PAX_NAME, strlen(PAX_NAME), rec, mtime, 'x');
 	at = CUST_TAR_BLOCK;
 	memset(out + at, 0, padded(rec));
-	if (!plain_name(path, plen)) {
+	if (!plain)
 		at += record(out + at, "hdrcharset", "BINARY", 6);
+	if (!plain && !sparse)
 		at += record(out + at, "path", path, plen);
+	if (sparse) {
+		at += record(out + at, "GNU.sparse.major", "1", 1);
+		at += record(out + at, "GNU.sparse.minor", "0", 1);
+		at += record(out + at, "GNU.sparse.name", path, plen);
+		at += number(out + at, "GNU.sparse.realsize", realsize);
 	}
-	if (size > CUST_TAR_FIELD_MAX) {
-		snprintf(num, sizeof(num), "%ju", (uintmax_t)size);
-		at += record(out + at, "size", num, strlen(num));
-	}
+	if (size > CUST_TAR_FIELD_MAX)
+		at += number(out + at, "size", size);
 	at = CUST_TAR_BLOCK + padded(rec);
-	if (plain_name(path, plen))
-		block(out + at, path, plen, size > CUST_TAR_FIELD_MAX ? 0 :
-		    size, mtime, '0');
+	if (sparse)
+		block(out + at, PAX_SPARSE, strlen(PAX_SPARSE), field, mtime,
+		    '0');
+	else if (plain)
+		block(out + at, path, plen, field, mtime, '0');
 	else
-		block(out + at, PAX_PATH, strlen(PAX_PATH),
-		    size > CUST_TAR_FIELD_MAX ? 0 : size, mtime, '0');
+		block(out + at, PAX_PATH, strlen(PAX_PATH), field, mtime, '0');
+}
+
+void
+cust_tar_header(unsigned char *out, const char *path, size_t plen,
+    uint64_t size, uint64_t mtime)
+{
+	header(out, path, plen, size, DENSE, mtime);
+}
+
+void
+cust_tar_sparse_header(unsigned char *out, const char *path, size_t plen,
+    uint64_t size, uint64_t realsize, uint64_t mtime)
+{
+	header(out, path, plen, size, realsize, mtime);
+}
+
+/* Whether the map needs its last entry, (realsize, 0): GNU tar sets a
+ * file's size by it when the file ends in a hole. */
+static bool
+tail_entry(const struct cust_region *v, size_t n, uint64_t realsize)
+{
+	return n == 0 || v[n - 1].off + v[n - 1].len < realsize;
+}
+
+static size_t
+line(unsigned char *out, size_t at, uint64_t v)
+{
+	char num[24];
+	int k = snprintf(num, sizeof(num), "%ju\n", (uintmax_t)v);
+
+	if (out != NULL)
+		memcpy(out + at, num, (size_t)k);
+	return (size_t)k;
+}
+
+size_t
+cust_tar_sparse_map(const struct cust_region *v, size_t n, uint64_t realsize,
+    unsigned char *out)
+{
+	bool tail = tail_entry(v, n, realsize);
+	size_t at = 0, len;
+
+	at += line(out, at, n + (tail ? 1 : 0));
+	for (size_t i = 0; i < n; i++) {
+		at += line(out, at, v[i].off);
+		at += line(out, at, v[i].len);
+	}
+	if (tail) {
+		at += line(out, at, realsize);
+		at += line(out, at, 0);
+	}
+	len = padded(at);
+	if (out != NULL)
+		memset(out + at, 0, len - at);
+	return len;
+}
+
+const char *
+cust_tar_sparse_check(const struct cust_region *v, size_t n,
+    uint64_t realsize)
+{
+	uint64_t data = 0;
+
+	if (n > CUST_SPARSE_REGIONS)
+		return "more data regions than a sparse member may hold";
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].len == 0)
+			return "an empty data region before the map's end";
+		if (v[i].off > realsize || v[i].len > realsize - v[i].off)
+			return "a data region beyond the file's size";
+		if (i > 0 && v[i].off <= v[i - 1].off + v[i - 1].len)
+			return "data regions that overlap, touch or are out "
+			    "of order";
+		data += v[i].len;
+	}
+	if (realsize - data < CUST_SPARSE_MIN_HOLES)
+		return "holes too small for the sparse form";
+	return NULL;
 }

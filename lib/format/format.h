@@ -29,6 +29,31 @@ size_t	cust_tar_records_len(const char *path, size_t plen, uint64_t size);
 /* Write those headers (cust_tar_header_len bytes) to OUT. */
 void	cust_tar_header(unsigned char *out, const char *path, size_t plen,
 	    uint64_t size, uint64_t mtime);
+/*
+ * A sparse member (custody-bundle(5)): its data area holds the map, then
+ * the data regions' bytes; SIZE is that area's length, REALSIZE the file's.
+ * The sparse form is used only when the holes total at least
+ * CUST_SPARSE_MIN_HOLES bytes, and for at most CUST_SPARSE_REGIONS data
+ * regions.
+ */
+#define CUST_SPARSE_MIN_HOLES	(1024 * 1024)
+#define CUST_SPARSE_REGIONS	16384
+struct cust_region {
+	uint64_t	 off;		/* where the data starts */
+	uint64_t	 len;		/* bytes of data, > 0 */
+};
+size_t	cust_tar_sparse_header_len(const char *path, size_t plen,
+	    uint64_t size, uint64_t realsize);
+void	cust_tar_sparse_header(unsigned char *out, const char *path,
+	    size_t plen, uint64_t size, uint64_t realsize, uint64_t mtime);
+/* The map of the N data regions V of a file of REALSIZE bytes, padded to
+ * whole blocks: its length, and its bytes at OUT unless NULL. */
+size_t	cust_tar_sparse_map(const struct cust_region *v, size_t n,
+	    uint64_t realsize, unsigned char *out);
+/* Why regions V cannot be a sparse member's map (out of order, touching,
+ * empty, beyond REALSIZE, holes too small), or NULL. */
+const char *cust_tar_sparse_check(const struct cust_region *v, size_t n,
+	    uint64_t realsize);
 /* Every member's mtime: the collection's start, or 0 when the ustar field
  * cannot hold it. */
 uint64_t cust_tar_mtime(int64_t seconds);
@@ -157,6 +182,13 @@ struct cust_record {
 	const char	*meta;		/* JSON members of its extended
 					   attributes, ACLs, capabilities,
 					   labels and inode flags, or NULL */
+	bool		 pseudo;	/* procfs, sysfs...: read to its end */
+	bool		 padded;	/* reading stopped short: of BYTES, the
+					   last BYTES - BYTES_READ are zeros */
+	int64_t		 bytes_read;	/* if padded: where the padding starts */
+	bool		 sparse;	/* stored in the sparse form: */
+	size_t		 regions;	/* its data regions */
+	uint64_t	 data;		/* and their bytes */
 };
 
 /* "file", "dir", "symlink", "fifo", "socket", "block", "char", "unknown" */

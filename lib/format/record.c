@@ -121,6 +121,20 @@ cust_record_write(const struct cust_record *r, struct cust_jw *w)
 		stat_fields(w, r->st, &r->btime);
 	if (r->bytes >= 0)
 		cust_jw_int(w, "bytes", r->bytes);
+	if (r->pseudo)
+		cust_jw_bool(w, "pseudo", true);
+	/* The map itself is the member's (custody-bundle(5)). */
+	if (r->sparse) {
+		cust_jw_bool(w, "sparse", true);
+		cust_jw_int(w, "data_regions", (intmax_t)r->regions);
+		cust_jw_int(w, "data_bytes", (intmax_t)r->data);
+	}
+	/* The stored bytes past BYTES_READ are padding, not evidence. */
+	if (r->padded && r->bytes >= 0) {
+		cust_jw_int(w, "bytes_read", r->bytes_read);
+		cust_jw_int(w, "padding_offset", r->bytes_read);
+		cust_jw_int(w, "padding_bytes", r->bytes - r->bytes_read);
+	}
 	if (r->target != NULL)
 		raw(w, "target", r->target, r->targetlen);
 	for (unsigned i = 0; i < CUST_NALG; i++)

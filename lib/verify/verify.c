@@ -457,6 +457,40 @@ failed(const char *status)
 	return st >= 0 && cust_rec_status_failed((enum cust_rec_status)st);
 }
 
+/* An integer member of O in [0, MAX], or -1. */
+static json_int_t
+bounded(json_t *o, const char *key, uint64_t max)
+{
+	json_t *n = json_object_get(o, key);
+
+	if (!json_is_integer(n) || json_integer_value(n) < 0 ||
+	    (uint64_t)json_integer_value(n) > max)
+		return -1;
+	return json_integer_value(n);
+}
+
+/* A short read's fields, when there are any, must say one thing: the
+ * stored bytes from bytes_read (padding_offset) to the end are zeros. */
+static int
+padding(struct ver *v, const char *stored, json_t *o, uint64_t size)
+{
+	json_int_t got, at, pad;
+
+	if (json_object_get(o, "bytes_read") == NULL &&
+	    json_object_get(o, "padding_offset") == NULL &&
+	    json_object_get(o, "padding_bytes") == NULL)
+		return CUST_OK;
+	got = bounded(o, "bytes_read", size);
+	at = bounded(o, "padding_offset", size);
+	pad = bounded(o, "padding_bytes", size);
+	if (got < 0 || at != got || pad < 0 ||
+	    (uint64_t)got + (uint64_t)pad != size)
+		return FIND(v, C_META, stored, "files.jsonl gives bytes_read, "
+		    "padding_offset and padding_bytes that do not add up to "
+		    "the member's %ju bytes", (uintmax_t)size);
+	return CUST_OK;
+}
+
 /* A stored file's record must agree with what the bundle holds. */
 static int
 record_stored(struct ver *v, const char *stored, json_t *o)
@@ -482,7 +516,7 @@ record_stored(struct ver *v, const char *stored, json_t *o)
 	    (uint64_t)json_integer_value(bytes) != it->size)
 		return FIND(v, C_META, stored, "files.jsonl gives a size other "
 		    "than the member's %ju bytes", (uintmax_t)it->size);
-	return CUST_OK;
+	return padding(v, stored, o, it->size);
 }
 
 static int

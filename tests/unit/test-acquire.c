@@ -4,8 +4,9 @@
  * members are read back with libarchive's reader, and names are swapped
  * for FIFOs, directories, links and other files between listing and
  * taking.  A file that claims 4096 bytes but holds fewer (sysfs), one that
- * claims none but holds some (/proc) and one that grows while it is read
- * show what the archive holds: exactly the bytes hashed.
+ * claims none but holds some (/proc), one cut short before it is read and
+ * one that grows while it is read show what the archive holds: exactly
+ * the bytes hashed.
  */
 #include <sys/stat.h>
 
@@ -577,7 +578,7 @@ START_TEST(acquire_reads_size_zero_proc_file)
 }
 END_TEST
 
-START_TEST(acquire_pads_file_shorter_than_it_claims)
+START_TEST(acquire_reads_sysfs_file_to_its_end)
 {
 	static const char sys[] = "/sys/devices/system/cpu";
 	unsigned char text[4096];
@@ -600,7 +601,6 @@ START_TEST(acquire_pads_file_shorter_than_it_claims)
 	close(fd);
 	ck_assert_int_gt(n, 0);
 	ck_assert_int_lt(n, 4096);
-	memset(text + n, 0, sizeof(text) - (size_t)n);
 	fd = outfile("out.tar");
 	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, NULL, &s),
 	    CUST_OK);
@@ -608,16 +608,58 @@ START_TEST(acquire_pads_file_shorter_than_it_claims)
 	close_sink(s);
 	close(fd);
 	close(sfd);
-	/* The header promised 4096 bytes: the rest are zeros, hashed. */
-	ck_assert_int_eq(t.status, CUST_ST_CHANGED);
-	ck_assert_str_eq(t.what, "shrank while read");
-	ck_assert_int_eq(t.bytes, 4096);
-	digests_are(&t, text, sizeof(text));
+	/* st_size 4096 means nothing on sysfs: the real bytes, no padding. */
+	ck_assert_int_eq(t.status, CUST_ST_OK);
+	ck_assert(t.pseudo);
+	ck_assert(!t.padded);
+	ck_assert_int_eq(t.bytes, n);
+	digests_are(&t, text, (size_t)n);
 	readback_file("out.tar");
 	ck_assert_uint_eq(nmem, 1);
-	ck_assert_uint_eq(mem[0].size, 4096);
-	ck_assert(memcmp(mem[0].data, text, 4096) == 0);
+	ck_assert_uint_eq(mem[0].size, (size_t)n);
+	ck_assert(memcmp(mem[0].data, text, (size_t)n) == 0);
 	forget();
+}
+END_TEST
+
+/* A file cut short between fstat and reading: what was read, then zeros,
+ * and T says where the zeros start. */
+START_TEST(acquire_pads_file_that_shrank)
+{
+	enum { FULL = 300000, KEPT = 100000 };
+	unsigned char *text = pattern(FULL);
+	struct cust_entry e;
+	struct cust_taken t;
+	struct cust_sink *s;
+	int fd, in;
+
+	put("shrinks", text, FULL);
+	memset(text + KEPT, 0, FULL - KEPT);
+	e = entry("shrinks");
+	ck_assert_int_ge(in = cust_acquire_open(&e, &t), 0);
+	ck_assert_int_eq(t.st.st_size, FULL);
+	ck_assert_int_eq(truncate(path("shrinks"), KEPT), 0);
+	fd = outfile("out.tar");
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "out.tar", 0, 0, NULL, &s), CUST_OK);
+	started = false;
+	ck_assert_int_eq(cust_acquire_fd(acq, &e, in, "b/data/shrinks", &t),
+	    CUST_OK);
+	ck_assert_int_eq(drain(s), CUST_OK);
+	close_sink(s);
+	close(fd);
+	ck_assert_int_eq(t.status, CUST_ST_CHANGED);
+	ck_assert_str_eq(t.what, "shrank while read");
+	ck_assert(!t.pseudo);
+	ck_assert(t.padded);
+	ck_assert_int_eq(t.bytes, FULL);
+	ck_assert_int_eq(t.got, KEPT);
+	digests_are(&t, text, FULL);
+	readback_file("out.tar");
+	ck_assert_uint_eq(nmem, 1);
+	ck_assert_uint_eq(mem[0].size, FULL);
+	ck_assert(memcmp(mem[0].data, text, FULL) == 0);
+	forget();
+	free(text);
 }
 END_TEST
 
@@ -803,7 +845,8 @@ unit_suite(void)
 	tcase_add_test(changes, acquire_does_not_follow_symlink_in_place);
 	tcase_add_test(changes, acquire_reports_replaced_inode);
 	tcase_add_test(changes, acquire_reads_size_zero_proc_file);
-	tcase_add_test(changes, acquire_pads_file_shorter_than_it_claims);
+	tcase_add_test(changes, acquire_reads_sysfs_file_to_its_end);
+	tcase_add_test(changes, acquire_pads_file_that_shrank);
 	tcase_add_test(changes, acquire_reports_file_modified_while_read);
 	suite_add_tcase(s, changes);
 

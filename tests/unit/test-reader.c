@@ -436,6 +436,74 @@ START_TEST(reader_takes_a_pax_size_past_8_gib)
 }
 END_TEST
 
+/* A sparse member as collect writes it: the reader gives its content,
+ * holes as zeros, and the map's rules are the encoder's. */
+START_TEST(reader_expands_a_sparse_member)
+{
+	const struct cust_region reg[] = { { 4096, 3 }, { 3 << 20, 2 } };
+	const uint64_t real = 5 << 20;
+	const struct cust_member *m;
+	size_t maplen = cust_tar_sparse_map(reg, 2, real, NULL), h;
+	uint64_t at = 0, nonzero = 0;
+	unsigned char *map;
+	const unsigned char *q;
+	const void *p;
+	ssize_t k;
+	char want[65];
+
+	ck_assert_uint_eq(maplen, 512);
+	h = cust_tar_sparse_header_len("b/data/s", 8, maplen + 5, real);
+	cust_tar_sparse_header(grow(h), "b/data/s", 8, maplen + 5, real,
+	    1700000000);
+	map = grow(maplen);
+	cust_tar_sparse_map(reg, 2, real, map);
+	ck_assert_str_eq((char *)map,
+	    "3\n4096\n3\n3145728\n2\n5242880\n0\n");
+	data("abcde", 5);
+	end();
+	save("in.tar", want);
+	open_reader("in.tar");
+	ck_assert_msg(cust_reader_next(rd, &m) == CUST_OK, "%s",
+	    cust_ctx_error(ctx));
+	ck_assert_uint_eq(m->size, real);
+	while ((k = cust_reader_data(rd, &p)) > 0) {
+		q = p;
+		for (ssize_t i = 0; i < k; i++, at++)
+			if (q[i] != 0) {
+				ck_assert(at == 4096 || at == 4097 ||
+				    at == 4098 || at == (3 << 20) ||
+				    at == (3 << 20) + 1);
+				nonzero++;
+			}
+	}
+	ck_assert_int_eq(k, 0);
+	ck_assert_uint_eq(at, real);
+	ck_assert_uint_eq(nonzero, 5);
+	ck_assert_int_eq(cust_reader_next(rd, &m), CUST_OK);
+	ck_assert_ptr_null(m);
+	reset();
+}
+END_TEST
+
+START_TEST(sparse_map_rules)
+{
+	const struct cust_region ok[] = { { 0, 10 }, { 2 << 20, 10 } };
+	const struct cust_region touch[] = { { 0, 10 }, { 10, 10 } };
+	const struct cust_region empty[] = { { 0, 0 } };
+
+	ck_assert_ptr_null(cust_tar_sparse_check(ok, 2, 3 << 20));
+	ck_assert_ptr_null(cust_tar_sparse_check(NULL, 0, 1 << 20));
+	ck_assert_ptr_nonnull(cust_tar_sparse_check(touch, 2, 2 << 20));
+	ck_assert_ptr_nonnull(cust_tar_sparse_check(empty, 1, 2 << 20));
+	/* Beyond the size, and holes below 1 MiB. */
+	ck_assert_ptr_nonnull(cust_tar_sparse_check(ok, 2, 2 << 20));
+	ck_assert_ptr_nonnull(cust_tar_sparse_check(ok, 1, 1 << 20));
+	/* Data to the end: no (size, 0) entry. */
+	ck_assert_uint_eq(cust_tar_sparse_map(ok, 2, (2 << 20) + 10, NULL),
+	    512);
+}
+END_TEST
+
 START_TEST(reader_refuses_gnu_long_names)
 {
 	char name[300];
@@ -987,6 +1055,8 @@ unit_suite(void)
 	tcase_add_test(ok, reader_accepts_long_names);
 	tcase_add_test(ok, reader_accepts_names_at_the_ustar_boundary);
 	tcase_add_test(ok, reader_takes_a_pax_size_past_8_gib);
+	tcase_add_test(ok, reader_expands_a_sparse_member);
+	tcase_add_test(ok, sparse_map_rules);
 	tcase_add_test(ok, reader_refuses_gnu_long_names);
 	tcase_add_test(ok, reader_refuses_zero_padding_after_end);
 	tcase_add_test(ok, reader_reads_what_the_sink_writes);

@@ -436,6 +436,37 @@ START_TEST(json_after_holds_second_stat)
 }
 END_TEST
 
+/* A short read: where the padding starts and how long it is, and not
+ * a word of it for a file read whole. */
+START_TEST(json_short_read_says_where_padding_starts)
+{
+	rec.status = CUST_ST_CHANGED;
+	rec.bytes = 4096;
+	tojson();
+	absent(jo, "bytes_read");
+	absent(jo, "padding_offset");
+	absent(jo, "padding_bytes");
+	absent(jo, "pseudo");
+	rec.padded = true;
+	rec.bytes_read = 1000;
+	tojson();
+	ck_assert_int_eq(num(jo, "bytes"), 4096);
+	ck_assert_int_eq(num(jo, "bytes_read"), 1000);
+	ck_assert_int_eq(num(jo, "padding_offset"), 1000);
+	ck_assert_int_eq(num(jo, "padding_bytes"), 3096);
+}
+END_TEST
+
+START_TEST(json_pseudo_file_says_so)
+{
+	rec.pseudo = true;
+	rec.bytes = 3;
+	tojson();
+	ck_assert(json_is_true(json_object_get(jo, "pseudo")));
+	ck_assert_int_eq(num(jo, "bytes"), 3);
+}
+END_TEST
+
 /* ------------------------------------------------------------- shape */
 
 /* The fullest record custody writes (every optional member, four digests,
@@ -454,6 +485,9 @@ START_TEST(the_fullest_record_has_a_record_shape)
 	rec.targetlen = 1;
 	rec.magic = "ASCII text";
 	rec.atime_updated = true;
+	rec.pseudo = true;
+	rec.padded = true;
+	rec.bytes_read = 2;
 	rec.btime.tv_sec = 1;
 	rec.after = &after;
 	for (int i = 0; i < 4; i++)
@@ -1021,6 +1055,8 @@ unit_suite(void)
 	tcase_add_test(js, json_digests_by_algorithm_name);
 	tcase_add_test(js, json_magic_only_when_utf8);
 	tcase_add_test(js, json_after_holds_second_stat);
+	tcase_add_test(js, json_short_read_says_where_padding_starts);
+	tcase_add_test(js, json_pseudo_file_says_so);
 	tcase_add_test(js, the_fullest_record_has_a_record_shape);
 	tcase_add_test(js, dense_or_deep_lines_are_not_records);
 	suite_add_tcase(s, js);

@@ -34,7 +34,13 @@ cust_writer_put(struct cust_sink *s, const struct cust_job *j,
 
 	switch (j->kind) {
 	case CUST_JOB_HEADER:
-		r = cust_sink_header(s, j->data, j->size);
+		if (j->realsize == 0)
+			r = cust_sink_header(s, j->data, j->size);
+		else if ((r = cust_sink_sparse_header(s, j->data, j->size,
+		    j->realsize)) == CUST_OK)
+			/* The map, after the name: the data area's start. */
+			r = cust_sink_data(s, (const char *)j->data + j->len -
+			    j->maplen, j->maplen);
 		*in_member = r == CUST_OK;
 		break;
 	case CUST_JOB_CHUNK:

@@ -69,6 +69,28 @@ send(struct cust_ledger *l)
 	return CUST_OK;
 }
 
+/* A hole's SIZE zeros go to the digests (and, first, to libmagic): the
+ * digests are the logical content's.  The writer stores none of them. */
+static int
+hole(struct cust_ledger *l, uint64_t size)
+{
+	static const unsigned char zero[256 * 1024];
+	const char *m;
+	size_t k;
+	int r;
+
+	if (l->first && size > 0 && (m = cust_filetype_probe(l->ft, zero,
+	    size < sizeof(zero) ? (size_t)size : sizeof(zero))) != NULL)
+		snprintf(l->magic, sizeof(l->magic), "%s", m);
+	l->first = false;
+	for (; size > 0; size -= k) {
+		k = size < sizeof(zero) ? (size_t)size : sizeof(zero);
+		if ((r = cust_digest_update(l->d, zero, k)) != CUST_OK)
+			return r;
+	}
+	return CUST_OK;
+}
+
 static int
 job(struct cust_ledger *l, const struct cust_job *j)
 {
@@ -89,6 +111,8 @@ job(struct cust_ledger *l, const struct cust_job *j)
 			return r;
 		pass(l, j);
 		return CUST_OK;
+	case CUST_JOB_HOLE:
+		return hole(l, j->size);
 	case CUST_JOB_HEADER:
 	case CUST_JOB_FINISH:
 		pass(l, j);

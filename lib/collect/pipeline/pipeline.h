@@ -35,6 +35,10 @@ void	cust_sink_free(struct cust_sink *);
 void	cust_sink_set_mtime(struct cust_sink *, int64_t seconds);
 /* Start a regular-file member of SIZE bytes named PATH (UTF-8). */
 int	cust_sink_header(struct cust_sink *, const char *path, uint64_t size);
+/* Start a sparse member of REALSIZE bytes whose data area (the map, then
+ * the data regions) is SIZE bytes. */
+int	cust_sink_sparse_header(struct cust_sink *, const char *path,
+	    uint64_t size, uint64_t realsize);
 /* Member data; the total must equal the size given to the header. */
 int	cust_sink_data(struct cust_sink *, const void *, size_t);
 /* End the member: what it still owes, and its last block, are zeros. */

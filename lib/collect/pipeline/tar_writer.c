@@ -241,13 +241,17 @@ cust_sink_set_mtime(struct cust_sink *s, int64_t seconds)
 	s->mtime = cust_tar_mtime(seconds);
 }
 
-int
-cust_sink_header(struct cust_sink *s, const char *path, uint64_t size)
+/* REALSIZE 0: a member that is not sparse. */
+static int
+header(struct cust_sink *s, const char *path, uint64_t size,
+    uint64_t realsize)
 {
-	size_t plen = strlen(path), n = cust_tar_header_len(path, plen, size);
+	size_t plen = strlen(path), n;
 	unsigned char *h;
 	int r;
 
+	n = realsize > 0 ? cust_tar_sparse_header_len(path, plen, size,
+	    realsize) : cust_tar_header_len(path, plen, size);
 	if (s->in_member && (r = cust_sink_finish(s)) != CUST_OK)
 		return r;
 	if (n > s->hdrcap) {
@@ -257,12 +261,29 @@ cust_sink_header(struct cust_sink *s, const char *path, uint64_t size)
 		s->hdr = h;
 		s->hdrcap = n;
 	}
-	cust_tar_header(s->hdr, path, plen, size, s->mtime);
+	if (realsize > 0)
+		cust_tar_sparse_header(s->hdr, path, plen, size, realsize,
+		    s->mtime);
+	else
+		cust_tar_header(s->hdr, path, plen, size, s->mtime);
 	if ((r = put(s, s->hdr, n)) != CUST_OK)
 		return r;
 	s->in_member = true;
 	s->size = s->left = size;
 	return CUST_OK;
+}
+
+int
+cust_sink_header(struct cust_sink *s, const char *path, uint64_t size)
+{
+	return header(s, path, size, 0);
+}
+
+int
+cust_sink_sparse_header(struct cust_sink *s, const char *path, uint64_t size,
+    uint64_t realsize)
+{
+	return header(s, path, size, realsize);
 }
 
 int
