@@ -16,8 +16,8 @@
 
 #include "cmd.h"
 #include "collect.h"
+#include "sources.h"
 
-#define MAX_MANIFESTS	64
 #define ZSTD_WORKERS_MAX	4	/* zstd threads, whatever the cores */
 
 static void
@@ -116,8 +116,11 @@ summary(const struct out *o, const struct cust_collect_result *res,
 }
 
 struct args {
-	const char	*manifests[MAX_MANIFESTS];
-	size_t		 nmanifests;
+	/* -m and --profile values in the order given: 'm' or 'p' in
+	 * srckind[i] for srcs[i]; both arrays owned, argc long. */
+	const char	**srcs;
+	char		*srckind;
+	size_t		 nsrcs;
 	const char	*output;
 	const char	*key;
 	const char	*root;
@@ -133,7 +136,8 @@ struct args {
 
 enum { OPT_KEY = 256, OPT_CASE, OPT_EVIDENCE, OPT_EXAMINER, OPT_HASH,
     OPT_ROOT, OPT_COMPRESS, OPT_ONEFS, OPT_RATE, OPT_NICE, OPT_NONICE,
-    OPT_START, OPT_END, OPT_FIELDS, OPT_CERT, OPT_TSA, OPT_TSA_TIMEOUT };
+    OPT_START, OPT_END, OPT_FIELDS, OPT_CERT, OPT_TSA, OPT_TSA_TIMEOUT,
+    OPT_PROFILE };
 
 /* "YYYY-MM-DD" (START: its first instant; else its last) or a UTC time
  * "YYYY-MM-DDTHH:MM:SSZ". */
@@ -232,6 +236,7 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 {
 	static const struct option opts[] = {
 		{ "manifest", required_argument, NULL, 'm' },
+		{ "profile", required_argument, NULL, OPT_PROFILE },
 		{ "output", required_argument, NULL, 'o' },
 		{ "key", required_argument, NULL, OPT_KEY },
 		{ "case", required_argument, NULL, OPT_CASE },
@@ -261,19 +266,18 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 	co->date_fields = 0;
 	/* getopt moves the PATHs after the options: the acquisition
 	 * record keeps the command line as it was typed. */
-	if ((a->argv = calloc((size_t)argc + 1, sizeof(*a->argv))) == NULL)
+	if ((a->argv = calloc((size_t)argc + 1, sizeof(*a->argv))) == NULL ||
+	    (a->srcs = calloc((size_t)argc + 1, sizeof(*a->srcs))) == NULL ||
+	    (a->srckind = calloc((size_t)argc + 1, 1)) == NULL)
 		return warnmsg("out of memory"), EXIT_FATAL;
 	memcpy(a->argv, argv, (size_t)argc * sizeof(*argv));
 	argv = a->argv;
 	while ((ch = getopt_long(argc, argv, "hm:o:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
-			if (a->nmanifests == MAX_MANIFESTS) {
-				warnmsg("-m: at most %d manifests",
-				    MAX_MANIFESTS);
-				return usage(&cmd_collect);
-			}
-			a->manifests[a->nmanifests++] = optarg;
+		case OPT_PROFILE:
+			a->srckind[a->nsrcs] = ch == 'm' ? 'm' : 'p';
+			a->srcs[a->nsrcs++] = optarg;
 			break;
 		case 'o': a->output = optarg; break;
 		case OPT_KEY: a->key = optarg; break;
@@ -363,46 +367,21 @@ absolute_paths(const struct args *a)
 	return v;
 }
 
-/* -m ARG: an installed manifest's name or a path (installed.c). */
-static int
-load_manifest(struct cust_ctx *ctx, const char *arg, struct cust_manifest **m)
-{
-	const char *file;
-	char *owned;
-	int r;
-
-	if ((file = manifest_file(arg, &owned)) == NULL) {
-		warnmsg("%s: %s", arg, strerror(errno));
-		return EXIT_FATAL;
-	}
-	r = cust_manifest_load_file(ctx, file, m);
-	free(owned);
-	if (r != CUST_OK)
-		return warnctx(ctx), EXIT_USAGE;
-	return EXIT_DONE;
-}
-
+/* The manifests of -m and --profile, in order; the built-in one when
+ * neither they nor a PATH is given. */
 static int
 load_manifests(struct cust_ctx *ctx, const struct args *a,
-    struct cust_manifest **m, size_t *n)
+    struct sources *src)
 {
-	int rc;
+	int rc = EXIT_DONE;
 
-	*n = 0;
-	if (a->nmanifests == 0 && a->npaths == 0) {
-		if (cust_manifest_load_buffer(ctx, cust_default_manifest_name,
-		    cust_default_manifest, cust_default_manifest_len, &m[0])
-		    != CUST_OK)
-			return warnctx(ctx), EXIT_FATAL;
-		*n = 1;
-	}
-	for (size_t i = 0; i < a->nmanifests; i++) {
-		if ((rc = load_manifest(ctx, a->manifests[i], &m[*n])) !=
-		    EXIT_DONE)
-			return rc;
-		(*n)++;
-	}
-	return EXIT_DONE;
+	if (a->nsrcs == 0 && a->npaths == 0)
+		return sources_add_profile(ctx, src, "default");
+	for (size_t i = 0; rc == EXIT_DONE && i < a->nsrcs; i++)
+		rc = a->srckind[i] == 'm' ?
+		    sources_add_manifest(ctx, src, a->srcs[i]) :
+		    sources_add_profile(ctx, src, a->srcs[i]);
+	return rc;
 }
 
 /* The public key file that goes with a secret key file "X.key": "X". */
@@ -500,10 +479,18 @@ collect(struct cust_ctx *ctx, struct args *a, struct cust_collect_opts *co,
 	return rc;
 }
 
+static void
+args_free(struct args *a)
+{
+	free(a->argv);
+	free(a->srcs);
+	free(a->srckind);
+}
+
 static int
 run(int argc, char **argv)
 {
-	struct cust_manifest *m[MAX_MANIFESTS + 1] = { NULL };
+	struct sources src = { 0 };
 	struct cust_collect_opts co;
 	struct cust_key *key = NULL;
 	struct cust_signer *signer = NULL;
@@ -511,7 +498,6 @@ run(int argc, char **argv)
 	struct args a;
 	struct out o;
 	char **paths = NULL, *bag = NULL;
-	size_t nm = 0;
 	int rc;
 
 	memset(&a, 0, sizeof(a));
@@ -519,11 +505,11 @@ run(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.fd = o.dirfd = -1;
 	if ((rc = parse(argc, argv, &a, &co)) != EXIT_DONE) {
-		free(a.argv);
+		args_free(&a);
 		return rc < 0 ? EXIT_DONE : rc;
 	}
 	if ((ctx = ctx_or_die()) == NULL) {
-		free(a.argv);
+		args_free(&a);
 		return EXIT_FATAL;
 	}
 	if (a.hash != NULL && cust_alg_parse(ctx, a.hash, &co.algs) != 0) {
@@ -531,7 +517,7 @@ run(int argc, char **argv)
 		rc = usage(&cmd_collect);
 		goto out;
 	}
-	if ((rc = load_manifests(ctx, &a, m, &nm)) != EXIT_DONE)
+	if ((rc = load_manifests(ctx, &a, &src)) != EXIT_DONE)
 		goto out;
 	if ((rc = load_keys(ctx, &a, &key, &signer)) != EXIT_DONE)
 		goto out;
@@ -540,8 +526,8 @@ run(int argc, char **argv)
 		rc = EXIT_FATAL;
 		goto out;
 	}
-	co.manifests = (const struct cust_manifest *const *)m;
-	co.nmanifests = nm;
+	co.manifests = (const struct cust_manifest *const *)src.m;
+	co.nmanifests = src.n;
 	co.paths = (const char *const *)paths;
 	co.npaths = a.npaths;
 	co.root = a.root;
@@ -566,20 +552,25 @@ out:
 	for (size_t i = 0; paths != NULL && i < a.npaths; i++)
 		free(paths[i]);
 	free(paths);
-	for (size_t i = 0; i < nm; i++)
-		cust_manifest_free(m[i]);
+	sources_free(&src);
 	cust_key_free(key);
 	cust_signer_free(signer);
 	cust_ctx_free(ctx);
-	free(a.argv);
+	args_free(&a);
 	return rc;
 }
 
 static const struct help_row options[] = {
 	{ "-m, --manifest FILE", "collect what this manifest names "
-	    "(repeatable): a path, or the NAME of an installed one (custody "
-	    "manifests); without -m and PATH: the built-in linux-triage "
+	    "(repeatable, no limit): a path, a directory (every *.yaml below "
+	    "it), or the NAME of an installed one (custody manifests); "
+	    "without -m, --profile and PATH: the built-in linux-triage "
 	    "manifest" },
+	{ "--profile NAME|FILE", "collect what a profile names "
+	    "(repeatable): a built-in one (default), a UAC profile installed "
+	    "in " CUSTODY_MANIFEST_DIR "/uac/profiles by its name, or a UAC "
+	    "profile file, whose entries are read in the artifacts directory "
+	    "beside its own" },
 	{ "-o, --output FILE", "write the bundle here: FILE.tar, "
 	    "FILE.tar.zst, or - for standard output (default: "
 	    "HOSTNAME-UTCTIME.tar)" },
@@ -619,7 +610,7 @@ static const struct help_row options[] = {
 const struct cmd cmd_collect = {
 	.name = "collect",
 	.run = run,
-	.synopsis = "[-m MANIFEST]... [-o OUTPUT] [--key KEYFILE] [--case ID] "
+	.synopsis = "[-m MANIFEST]... [--profile NAME|FILE]... [-o OUTPUT] [--key KEYFILE] [--case ID] "
 	    "[--evidence-id ID] [--examiner NAME] [--hash ALG[,ALG...]] "
 	    "[--root DIR] [--compress zstd|none] [--one-file-system] "
 	    "[--start-date DATE] [--end-date DATE] [--date-fields F] "

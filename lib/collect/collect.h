@@ -214,6 +214,12 @@ enum {
 	CUST_FT_CHAR = 1u << 6,		/* c */
 };
 
+/* A find -perm test: '-' all of BITS, '/' any of them, '=' exactly. */
+struct cust_perm {
+	mode_t		 bits;
+	char		 how;
+};
+
 struct cust_strv {
 	char	**v;		/* owned, each owned */
 	size_t	  n;
@@ -237,12 +243,30 @@ struct cust_rule {
 	int64_t		 max_size;	/* -1: no bound */
 	bool		 ignore_date_range;
 	bool		 exclude_nologin_users;
+	struct cust_perm *perms;	/* owned: any of them matches */
+	size_t		 nperms;
+	bool		 no_user, no_group;	/* find -nouser, -nogroup */
+	bool		 file_list;	/* paths are files listing paths */
+	char		*condition;	/* owned: the artefact's, or NULL */
+	char		*top_condition;	/* owned: its file's, or NULL */
 	char		*skip;		/* owned: why it is not run, or NULL */
 };
 
 /* Artefact I of M (I < cust_manifest_count(M)). */
 const struct cust_rule *cust_manifest_rule(const struct cust_manifest *,
 	    size_t i);
+
+/* ---------------------------------------------------------- condition.c */
+
+/* What a condition is decided against. */
+struct cust_cond_env {
+	int		 rootfd;	/* the collection root */
+	bool		 live;		/* it is the running system's "/" */
+};
+
+/* UAC's condition COND on ENV, without a shell: 1 it holds, 0 it does
+ * not, -1 not evaluated (a form condition.c does not decide). */
+int	cust_condition_eval(const struct cust_cond_env *, const char *cond);
 
 /* ------------------------------------------------------------ pathset.c */
 
