@@ -53,6 +53,8 @@ struct run {
 	json_t		*skipped;		/* owned: artefacts not run */
 	struct cust_strv homes[2];		/* owned: all, login users */
 	bool		 have_homes[2];
+	struct cust_ids	 ids[2];		/* owned: users, groups */
+	bool		 have_ids[2];
 	const struct cust_rule *rule;		/* borrowed: current */
 	char		 artefact[512];		/* current rule's label */
 	struct timespec	 start, end;
@@ -376,6 +378,7 @@ walk_one(struct run *run, const char *path)
 		.lazy_files = run->rule->collector == CUST_COLLECTOR_FILE ||
 		    run->rule->collector == CUST_COLLECTOR_HASH,
 		.must_exist = run->rule->manifest == NULL,	/* PATHs */
+		.users = &run->ids[0], .groups = &run->ids[1],
 	};
 
 	return cust_walk(run->ctx, &wo, path);
@@ -427,12 +430,71 @@ walk_homes(struct run *run, const char *path)
 	return r;
 }
 
+/* The known user and group IDs, read once, when a rule first asks. */
+static int
+load_ids(struct run *run, const struct cust_rule *rule)
+{
+	bool need[2] = { rule->no_user, rule->no_group };
+	int r;
+
+	for (int k = 0; k < 2; k++) {
+		if (!need[k] || run->have_ids[k])
+			continue;
+		if ((r = cust_ids_load(run->ctx, run->rootfd, k == 1,
+		    &run->ids[k])) == CUST_FATAL)
+			return r;
+		if (r != CUST_OK)	/* unreadable: every ID unknown */
+			cust_ctx_clear(run->ctx);
+		run->have_ids[k] = true;
+	}
+	return CUST_OK;
+}
+
+/*
+ * is_file_list: each path names a file in the root that lists paths, one
+ * a line; each listed path is taken as the artefact's own path would be
+ * (as UAC's `cat FILE | xargs`, without the shell's word splitting).
+ */
+static int
+walk_list(struct run *run, const char *list)
+{
+	char *buf = NULL, *s, *nl, *end;
+	size_t n = 0;
+	int r;
+
+	r = cust_read_file_at(run->ctx, run->rootfd, list[0] == '/' ?
+	    list + 1 : list, list, CUST_READ_NOFOLLOW | CUST_READ_NOATIME |
+	    CUST_READ_OPTIONAL, 16 * 1024 * 1024, &buf, &n);
+	if (r != CUST_OK || buf == NULL) {
+		if (r == CUST_FAILED)
+			cust_ctx_clear(run->ctx);
+		return r == CUST_FATAL ? r : CUST_OK;
+	}
+	for (s = buf, end = buf + n; r != CUST_FATAL && s < end; s = nl + 1) {
+		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
+			nl = end;
+		*nl = '\0';
+		if (s[0] == '/' && memchr(s, '\0', (size_t)(nl - s)) == NULL)
+			r = walk_one(run, s);
+	}
+	free(buf);
+	return r;
+}
+
 static int
 run_rule(struct run *run, const struct cust_rule *rule, const char *label)
 {
 	int r = CUST_OK;
 
+	if ((r = load_ids(run, rule)) != CUST_OK)
+		return r;
 	run->rule = rule;
+	if (rule->file_list) {
+		snprintf(run->artefact, sizeof(run->artefact), "%s", label);
+		for (size_t i = 0; r != CUST_FATAL && i < rule->paths.n; i++)
+			r = walk_list(run, rule->paths.v[i]);
+		return r == CUST_FATAL ? r : CUST_OK;
+	}
 	snprintf(run->artefact, sizeof(run->artefact), "%s", label);
 	for (size_t i = 0; r != CUST_FATAL && i < rule->paths.n; i++)
 		r = strstr(rule->paths.v[i], "%user_home%") != NULL ?
@@ -442,16 +504,40 @@ run_rule(struct run *run, const struct cust_rule *rule, const char *label)
 }
 
 static int
-skip_rule(struct run *run, const struct cust_rule *rule, const char *label)
+skip_rule(struct run *run, const struct cust_rule *rule, const char *label,
+    const char *why)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s}", "artefact", label,
 	    "description", rule->description ? rule->description : "",
-	    "reason", rule->skip);
+	    "reason", why);
 
 	run->res->artefacts_skipped++;
 	if (o == NULL || json_array_append_new(run->skipped, o) != 0)
 		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "skip");
 	return CUST_OK;
+}
+
+/* Artefact J of M: skipped (and why), or run. */
+static int
+one_rule(struct run *run, const struct cust_manifest *m, size_t j,
+    const char *label)
+{
+	const struct cust_rule *rule = cust_manifest_rule(m, j);
+	const char *o = run->o->root, *cond;
+	char why[512];
+	int c;
+
+	if (rule->skip != NULL)
+		return skip_rule(run, rule, label, rule->skip);
+	c = cust_manifest_condition(m, j, run->rootfd, o == NULL ||
+	    strcmp(o, "/") == 0, &cond);
+	if (c != 1) {
+		snprintf(why, sizeof(why), "condition %s: %s", c == 0 ?
+		    "is false" : "not evaluated", cond);
+		return skip_rule(run, rule, label, why);
+	}
+	run->res->artefacts_run++;
+	return run_rule(run, rule, label);
 }
 
 /* Which pass takes a collector: stored files first, so that a path named
@@ -478,13 +564,9 @@ run_manifests(struct run *run)
 				rule = cust_manifest_rule(m, j);
 				snprintf(label, sizeof(label), "%s:%u",
 				    cust_manifest_name(m), rule->line);
-				if (rule->skip != NULL)
-					r = pass == 0 ? skip_rule(run, rule,
-					    label) : CUST_OK;
-				else if (pass_of(rule->collector) == pass) {
-					run->res->artefacts_run++;
-					r = run_rule(run, rule, label);
-				}
+				if (rule->skip != NULL ? pass == 0 :
+				    pass_of(rule->collector) == pass)
+					r = one_rule(run, m, j, label);
 			}
 		}
 	return r;
@@ -910,8 +992,10 @@ teardown(struct run *run)
 	cust_filetype_free(run->ft);
 	cust_key_free(run->onetime);
 	json_decref(run->skipped);
-	for (int k = 0; k < 2; k++)
+	for (int k = 0; k < 2; k++) {
 		cust_strv_free(&run->homes[k]);
+		cust_ids_free(&run->ids[k]);
+	}
 	if (run->rootfd >= 0)
 		close(run->rootfd);
 }

@@ -77,6 +77,8 @@ struct cust_walk_opts {
 	/* Regular files may come lazy, unstat'ed (a visitor that opens
 	 * them stats them itself), when the rule's tests need no stat. */
 	bool		 lazy_files;
+	/* Known IDs for the rule's no_user and no_group tests (borrowed). */
+	const struct cust_ids *users, *groups;
 	/* A path that is not there is a failure to record (a PATH operand),
 	 * not a file this host does not have (a manifest's path). */
 	bool		 must_exist;
@@ -291,6 +293,17 @@ int	cust_pathset_add_hash(struct cust_pathset *, uint64_t a, uint64_t b);
 int	cust_user_homes(struct cust_ctx *, int rootfd, bool skip_nologin,
 	    struct cust_strv *);
 void	cust_strv_free(struct cust_strv *);
+
+/* The user (or group) IDs that ROOTFD's etc/passwd (etc/group) names,
+ * for find's -nouser and -nogroup; none when the file is missing. */
+struct cust_ids {
+	unsigned	*v;		/* owned, sorted */
+	size_t		 n;
+};
+int	cust_ids_load(struct cust_ctx *, int rootfd, bool groups,
+	    struct cust_ids *);
+bool	cust_ids_has(const struct cust_ids *, unsigned id);
+void	cust_ids_free(struct cust_ids *);
 
 /* -------------------------------------------------------- countersign.c */
 

@@ -933,6 +933,8 @@ skipwhy(const struct art *a)
 		return "modifier is never run";
 	if (a->seen & (BIT(F_FOREACH) | BIT(F_LOOP_COMMAND)))
 		return "foreach is never run";
+	if (a->seen & BIT(F_COMMAND))
+		return "its command, run on each match, is never run";
 	if (a->r.file_list && a->shell)
 		return "is_file_list names the output of a command, which is "
 		    "never run";

@@ -129,8 +129,38 @@ dated(const struct cust_walk_opts *o, const struct stat *st)
 	    ((o->date_fields & CUST_DATE_CTIME) && within(&st->st_ctim, o));
 }
 
-/* Does the entry pass the rule's tests (find's -type -name -path -size,
- * and the date range)? */
+/* find's -perm: any of the rule's modes (UAC's list is an "or"). */
+static bool
+permitted(const struct cust_rule *r, mode_t mode)
+{
+	mode &= 07777;
+	for (size_t i = 0; i < r->nperms; i++) {
+		mode_t b = r->perms[i].bits;
+
+		if ((r->perms[i].how == '-' && (mode & b) == b) ||
+		    (r->perms[i].how == '/' && ((mode & b) != 0 || b == 0)) ||
+		    (r->perms[i].how == '=' && mode == b))
+			return true;
+	}
+	return r->nperms == 0;
+}
+
+/* find's -size +Nc and -size -Nc, which UAC's find and stat artefacts
+ * use on every type: strictly larger than min, strictly smaller than
+ * max.  (file and hash keep their own: see judge() in collect.c.) */
+static bool
+sized(const struct cust_rule *r, const struct stat *st)
+{
+	if (r->collector != CUST_COLLECTOR_FIND &&
+	    r->collector != CUST_COLLECTOR_STAT)
+		return !(S_ISREG(st->st_mode) && r->min_size >= 0 &&
+		    st->st_size < r->min_size);
+	return (r->min_size < 0 || st->st_size > r->min_size) &&
+	    (r->max_size < 0 || st->st_size < r->max_size);
+}
+
+/* Does the entry pass the rule's tests (find's -type -name -path -size
+ * -perm -nouser -nogroup, and the date range)? */
 static bool
 matches(const struct cust_walk_opts *o, const struct cust_entry *e)
 {
@@ -138,16 +168,21 @@ matches(const struct cust_walk_opts *o, const struct cust_entry *e)
 
 	if (r->file_types != 0 && (r->file_types & ftype(e->st.st_mode)) == 0)
 		return false;
+	if (!permitted(r, e->st.st_mode))
+		return false;
+	if (r->no_user && o->users != NULL &&
+	    cust_ids_has(o->users, e->st.st_uid))
+		return false;
+	if (r->no_group && o->groups != NULL &&
+	    cust_ids_has(o->groups, e->st.st_gid))
+		return false;
 	if (!dated(o, &e->st))
 		return false;
 	if (r->name_patterns.n > 0 && !any(&r->name_patterns, e->name, 0))
 		return false;
 	if (r->path_patterns.n > 0 && !any(&r->path_patterns, e->path, 0))
 		return false;
-	if (S_ISREG(e->st.st_mode) && r->min_size >= 0 &&
-	    e->st.st_size < r->min_size)
-		return false;
-	return true;
+	return sized(r, &e->st);
 }
 
 int
@@ -574,7 +609,8 @@ lazy(const struct walk *w, const char *name, int depth)
 	const struct cust_walk_opts *o = w->o;
 
 	return o->lazy_files && depth > 0 && nametype(name) == DT_REG &&
-	    o->rule->min_size < 0 &&
+	    o->rule->min_size < 0 && o->rule->nperms == 0 &&
+	    !o->rule->no_user && !o->rule->no_group &&
 	    (o->date_fields == 0 || o->rule->ignore_date_range);
 }
 
@@ -590,9 +626,11 @@ consider(struct walk *w, int dirfd, size_t len, const char *name, int depth)
 		memset(&w->e.st, 0, sizeof(w->e.st));
 		return visit(w, dirfd, len, name, depth, errno, "lstat");
 	}
-	w->e.name = name;
+	/* find(1) names a start point by its last component, "/" for the
+	 * root, never "." */
+	w->e.name = depth == 0 && strcmp(name, ".") == 0 ? w->path : name;
 	w->e.path = w->path;
-	if (pruned(rule, w->path, name))
+	if (pruned(rule, w->path, w->e.name))
 		return CUST_OK;
 	match = matches(w->o, &w->e);
 	if (S_ISDIR(w->e.st.st_mode) &&
