@@ -62,11 +62,17 @@ struct cust_entry {
 					   entry alone (lazy_files): st holds
 					   S_IFREG, the entry's inode number
 					   and the directory's device */
+	uint64_t	 matched;	/* bit K: rule K of the walk selects
+					   it (a failure: those looking) */
 };
 
 struct cust_walk_opts {
 	int		 rootfd;	/* the collection root, open dir */
-	const struct cust_rule *rule;	/* the artefact's tests */
+	const struct cust_rule *rule;	/* the artefact's tests, or: */
+	/* Up to 64 artefacts over the same start path, walked at once
+	 * (one traversal, each directory read once); 0: RULE alone. */
+	const struct cust_rule *const *rules;
+	size_t		 nrules;
 	const struct cust_mounts *mounts; /* for exclude_file_system */
 	bool		 one_file_system; /* stay on the start's filesystem */
 	/* A date range (UAC): a file matches when one of the times in
