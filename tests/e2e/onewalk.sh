@@ -54,7 +54,7 @@ tar -xOf eight.tar --wildcards '*/metadata/files.jsonl' >files.jsonl
 check "every file is stored once (45)" \
     test "$(grep -c '"stored"' files.jsonl)" -eq 45
 check "every directory is recorded once (21)" \
-    test "$(grep '"type":"directory"' files.jsonl | sort -u | wc -l)" -eq 21
+    test "$(grep '"type":"dir"' files.jsonl | sort -u | wc -l)" -eq 21
 check "no path is recorded twice" \
     test "$(grep -o '"path":"[^"]*"' files.jsonl | sort | uniq -d | wc -l)" \
     -eq 0
