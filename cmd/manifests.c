@@ -33,8 +33,9 @@ static const struct help_row options[] = {
 
 const struct cmd cmd_manifests = {
 	.name = "manifests", .run = run,
-	.synopsis = "[-s | FILE ... | --check [--root DIR] "
-	    "[--profile NAME|FILE]... [FILE ...]]",
+	.synopsis = "[-s | FILE ...]\n"
+	    "custody manifests --check [--root DIR] [--profile NAME|FILE]... "
+	    "[FILE ...]",
 	.summary = "list the built-in and installed manifests, or check "
 	    "manifest files",
 	.about = "With no FILE, print the name, number of artefacts and "
