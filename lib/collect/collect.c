@@ -379,6 +379,15 @@ take_lazy(struct run *run, const struct cust_entry *e)
 	return judge(run, &again);
 }
 
+/* Stored, hashed, listed by a find, in a timeline: a find's label is
+ * the more telling of the two metadata-only ones. */
+static int
+strength(enum cust_collector c)
+{
+	return c == CUST_COLLECTOR_FILE ? 0 : c == CUST_COLLECTOR_HASH ? 1 :
+	    c == CUST_COLLECTOR_FIND ? 2 : 3;
+}
+
 /* The strongest of the artefacts that select E (stored over hashed over
  * listed), the first named among equals: its collector decides. */
 static void
@@ -389,7 +398,8 @@ choose(struct run *run, const struct cust_entry *e)
 
 	for (size_t k = 0; k < g->n; k++)
 		if ((e->matched >> k & 1) && (best == GROUP_MAX ||
-		    g->rules[k]->collector < g->rules[best]->collector))
+		    strength(g->rules[k]->collector) <
+		    strength(g->rules[best]->collector)))
 			best = k;
 	if (best == GROUP_MAX)
 		best = 0;
