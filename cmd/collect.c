@@ -16,8 +16,8 @@
 
 #include "cmd.h"
 #include "collect.h"
+#include "sources.h"
 
-#define MAX_MANIFESTS	64
 #define MAX_RECIPIENTS	16
 #define ZSTD_WORKERS_MAX	4	/* zstd threads, whatever the cores */
 
@@ -137,8 +137,11 @@ summary(const struct out *o, const struct cust_collect_result *res,
 }
 
 struct args {
-	const char	*manifests[MAX_MANIFESTS];
-	size_t		 nmanifests;
+	/* -m and --profile values in the order given: 'm' or 'p' in
+	 * srckind[i] for srcs[i]; both arrays owned, argc long. */
+	const char	**srcs;
+	char		*srckind;
+	size_t		 nsrcs;
 	const char	*output;
 	const char	*key;
 	const char	*root;
@@ -150,7 +153,6 @@ struct args {
 	bool		 zstd;
 	bool		 no_nice;
 	bool		 live, no_live;	/* --live, --no-live */
-	const char	*profile;	/* --profile NAME */
 	char		**argv;		/* owned: argv, in getopt's order */
 	char		**paths;	/* borrowed: in ARGV */
 	size_t		 npaths;
@@ -162,55 +164,38 @@ enum { OPT_KEY = 256, OPT_CASE, OPT_EVIDENCE, OPT_EXAMINER, OPT_HASH,
     OPT_LIVE, OPT_NOLIVE, OPT_PROFILE, OPT_RECIPIENT,
     OPT_LOCATION, OPT_AUTHORITY };
 
-/* --profile NAME: a named collection.  A profile made of manifests would
- * name them here too; "live" is the live state alone. */
-static const struct profile {
-	const char	*name;
-	enum cust_live_mode live;
-	const char	*what;
-} profiles[] = {
-	{ "live", CUST_LIVE_ONLY, "the live state alone (processes, their "
-	    "executables, the kernel), no files" },
-};
-
-static const struct profile *
-find_profile(const char *name)
-{
-	for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++)
-		if (strcmp(profiles[i].name, name) == 0)
-			return &profiles[i];
-	return NULL;
-}
-
 /*
  * The live state is taken first by default when collecting the running
- * host itself (no --root) by manifest; a collection of named PATHs takes
- * it only with --live.  -1 after a message for options that conflict.
+ * host itself (no --root) by manifest; a collection of named PATHs, or
+ * of an image, takes it only with --live.  -1 after a message for
+ * options that conflict.
  */
 static int
 live_mode(const struct args *a, struct cust_collect_opts *co)
 {
-	const struct profile *p = NULL;
+	bool only = false;
 
-	if (a->profile != NULL && (p = find_profile(a->profile)) == NULL)
-		return warnmsg("--profile: %s: unknown profile", a->profile),
-		    -1;
+	/* --profile live: the live state alone (sources.c adds nothing) */
+	for (size_t i = 0; i < a->nsrcs; i++)
+		only |= a->srckind[i] == 'p' && strcmp(a->srcs[i], "live") == 0;
 	if (a->live && a->no_live)
 		return warnmsg("--live: conflicts with --no-live"), -1;
-	if (p != NULL && p->live == CUST_LIVE_ONLY) {
-		if (a->no_live || a->root != NULL || a->nmanifests > 0 ||
+	if (only) {
+		if (a->no_live || a->root != NULL || a->nsrcs > 1 ||
 		    a->npaths > 0)
-			return warnmsg("--profile %s: takes the live state "
-			    "alone: no --no-live, --root, -m or PATH",
-			    p->name), -1;
+			return warnmsg("--profile live: takes the live state "
+			    "alone: no --no-live, --root, other -m or "
+			    "--profile, or PATH"), -1;
 		co->live = CUST_LIVE_ONLY;
 		return 0;
 	}
-	if (a->live && a->root != NULL)
-		return warnmsg("--live: the live state is this host's, not "
-		    "that of --root"), -1;
-	co->live = a->no_live || (a->npaths > 0 && !a->live) ? CUST_LIVE_OFF :
-	    a->root != NULL ? CUST_LIVE_IMAGE : CUST_LIVE_FIRST;
+	/* An image (--root) has no running state; --live takes the tables
+	 * its own files tell (logins, the package cross-view). */
+	if (a->root != NULL)
+		co->live = a->live ? CUST_LIVE_IMAGE : CUST_LIVE_OFF;
+	else
+		co->live = a->no_live || (a->npaths > 0 && !a->live) ?
+		    CUST_LIVE_OFF : CUST_LIVE_FIRST;
 	return 0;
 }
 
@@ -311,6 +296,7 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 {
 	static const struct option opts[] = {
 		{ "manifest", required_argument, NULL, 'm' },
+		{ "profile", required_argument, NULL, OPT_PROFILE },
 		{ "output", required_argument, NULL, 'o' },
 		{ "key", required_argument, NULL, OPT_KEY },
 		{ "case", required_argument, NULL, OPT_CASE },
@@ -333,7 +319,6 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 		{ "tsa-timeout", required_argument, NULL, OPT_TSA_TIMEOUT },
 		{ "live", no_argument, NULL, OPT_LIVE },
 		{ "no-live", no_argument, NULL, OPT_NOLIVE },
-		{ "profile", required_argument, NULL, OPT_PROFILE },
 		{ "recipient", required_argument, NULL, OPT_RECIPIENT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -346,19 +331,18 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 	co->date_fields = 0;
 	/* getopt moves the PATHs after the options: the acquisition
 	 * record keeps the command line as it was typed. */
-	if ((a->argv = calloc((size_t)argc + 1, sizeof(*a->argv))) == NULL)
+	if ((a->argv = calloc((size_t)argc + 1, sizeof(*a->argv))) == NULL ||
+	    (a->srcs = calloc((size_t)argc + 1, sizeof(*a->srcs))) == NULL ||
+	    (a->srckind = calloc((size_t)argc + 1, 1)) == NULL)
 		return warnmsg("out of memory"), EXIT_FATAL;
 	memcpy(a->argv, argv, (size_t)argc * sizeof(*argv));
 	argv = a->argv;
 	while ((ch = getopt_long(argc, argv, "hm:o:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
-			if (a->nmanifests == MAX_MANIFESTS) {
-				warnmsg("-m: at most %d manifests",
-				    MAX_MANIFESTS);
-				return usage(&cmd_collect);
-			}
-			a->manifests[a->nmanifests++] = optarg;
+		case OPT_PROFILE:
+			a->srckind[a->nsrcs] = ch == 'm' ? 'm' : 'p';
+			a->srcs[a->nsrcs++] = optarg;
 			break;
 		case 'o': a->output = optarg; break;
 		case OPT_KEY: a->key = optarg; break;
@@ -391,7 +375,6 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 		case OPT_ONEFS: co->one_file_system = true; break;
 		case OPT_LIVE: a->live = true; break;
 		case OPT_NOLIVE: a->no_live = true; break;
-		case OPT_PROFILE: a->profile = optarg; break;
 		case OPT_NICE: a->no_nice = false; break;
 		case OPT_NONICE: a->no_nice = true; break;
 		case OPT_START:
@@ -463,46 +446,21 @@ absolute_paths(const struct args *a)
 	return v;
 }
 
-/* -m ARG: an installed manifest's name or a path (installed.c). */
-static int
-load_manifest(struct cust_ctx *ctx, const char *arg, struct cust_manifest **m)
-{
-	const char *file;
-	char *owned;
-	int r;
-
-	if ((file = manifest_file(arg, &owned)) == NULL) {
-		warnmsg("%s: %s", arg, strerror(errno));
-		return EXIT_FATAL;
-	}
-	r = cust_manifest_load_file(ctx, file, m);
-	free(owned);
-	if (r != CUST_OK)
-		return warnctx(ctx), EXIT_USAGE;
-	return EXIT_DONE;
-}
-
+/* The manifests of -m and --profile, in order; the built-in one when
+ * neither they nor a PATH is given. */
 static int
 load_manifests(struct cust_ctx *ctx, const struct args *a,
-    struct cust_manifest **m, size_t *n)
+    struct sources *src)
 {
-	int rc;
+	int rc = EXIT_DONE;
 
-	*n = 0;
-	if (a->nmanifests == 0 && a->npaths == 0 && a->profile == NULL) {
-		if (cust_manifest_load_buffer(ctx, cust_default_manifest_name,
-		    cust_default_manifest, cust_default_manifest_len, &m[0])
-		    != CUST_OK)
-			return warnctx(ctx), EXIT_FATAL;
-		*n = 1;
-	}
-	for (size_t i = 0; i < a->nmanifests; i++) {
-		if ((rc = load_manifest(ctx, a->manifests[i], &m[*n])) !=
-		    EXIT_DONE)
-			return rc;
-		(*n)++;
-	}
-	return EXIT_DONE;
+	if (a->nsrcs == 0 && a->npaths == 0)
+		return sources_add_profile(ctx, src, "default");
+	for (size_t i = 0; rc == EXIT_DONE && i < a->nsrcs; i++)
+		rc = a->srckind[i] == 'm' ?
+		    sources_add_manifest(ctx, src, a->srcs[i]) :
+		    sources_add_profile(ctx, src, a->srcs[i]);
+	return rc;
 }
 
 /* The public key file that goes with a secret key file "X.key": "X". */
@@ -618,10 +576,18 @@ collect(struct cust_ctx *ctx, struct args *a, struct cust_collect_opts *co,
 	return rc;
 }
 
+static void
+args_free(struct args *a)
+{
+	free(a->argv);
+	free(a->srcs);
+	free(a->srckind);
+}
+
 static int
 run(int argc, char **argv)
 {
-	struct cust_manifest *m[MAX_MANIFESTS + 1] = { NULL };
+	struct sources src = { 0 };
 	struct cust_collect_opts co;
 	struct cust_key *key = NULL;
 	struct cust_signer *signer = NULL;
@@ -630,7 +596,6 @@ run(int argc, char **argv)
 	struct args a;
 	struct out o;
 	char **paths = NULL, *bag = NULL, *tty = NULL, cwd[4096];
-	size_t nm = 0;
 	int rc;
 
 	memset(&a, 0, sizeof(a));
@@ -638,11 +603,11 @@ run(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.fd = o.dirfd = -1;
 	if ((rc = parse(argc, argv, &a, &co)) != EXIT_DONE) {
-		free(a.argv);
+		args_free(&a);
 		return rc < 0 ? EXIT_DONE : rc;
 	}
 	if ((ctx = ctx_or_die()) == NULL) {
-		free(a.argv);
+		args_free(&a);
 		return EXIT_FATAL;
 	}
 	if (a.hash != NULL && cust_alg_parse(ctx, a.hash, &co.algs) != 0) {
@@ -650,7 +615,7 @@ run(int argc, char **argv)
 		rc = usage(&cmd_collect);
 		goto out;
 	}
-	if ((rc = load_manifests(ctx, &a, m, &nm)) != EXIT_DONE)
+	if ((rc = load_manifests(ctx, &a, &src)) != EXIT_DONE)
 		goto out;
 	if ((rc = load_keys(ctx, &a, &key, &signer)) != EXIT_DONE ||
 	    (rc = load_recipients(ctx, &a, &rs)) != EXIT_DONE)
@@ -660,8 +625,8 @@ run(int argc, char **argv)
 		rc = EXIT_FATAL;
 		goto out;
 	}
-	co.manifests = (const struct cust_manifest *const *)m;
-	co.nmanifests = nm;
+	co.manifests = (const struct cust_manifest *const *)src.m;
+	co.nmanifests = src.n;
 	co.paths = (const char *const *)paths;
 	co.npaths = a.npaths;
 	co.root = a.root;
@@ -700,21 +665,27 @@ out:
 	for (size_t i = 0; paths != NULL && i < a.npaths; i++)
 		free(paths[i]);
 	free(paths);
-	for (size_t i = 0; i < nm; i++)
-		cust_manifest_free(m[i]);
+	sources_free(&src);
 	cust_key_free(key);
 	cust_signer_free(signer);
 	cust_recipients_free(rs);
 	cust_ctx_free(ctx);
-	free(a.argv);
+	args_free(&a);
 	return rc;
 }
 
 static const struct help_row options[] = {
 	{ "-m, --manifest FILE", "collect what this manifest names "
-	    "(repeatable): a path, or the NAME of an installed one (custody "
-	    "manifests); without -m and PATH: the built-in linux-triage "
+	    "(repeatable, no limit): a path, a directory (every *.yaml below "
+	    "it), or the NAME of an installed one (custody manifests); "
+	    "without -m, --profile and PATH: the built-in linux-triage "
 	    "manifest" },
+	{ "--profile NAME|FILE", "collect what a profile names "
+	    "(repeatable): a built-in one (default; triage: and the sweeps of "
+	    "/; live: the live state alone), a UAC profile installed "
+	    "in " CUSTODY_MANIFEST_DIR "/uac/profiles by its name, or a UAC "
+	    "profile file, whose entries are read in the artifacts directory "
+	    "beside its own" },
 	{ "-o, --output FILE", "write the bundle here: FILE.tar, "
 	    "FILE.tar.zst, or - for standard output (default: "
 	    "HOSTNAME-UTCTIME.tar)" },
@@ -730,9 +701,9 @@ static const struct help_row options[] = {
 	{ "--no-live", "leave out the live state (processes, executables, "
 	    "kernel), taken first by default when collecting this host by "
 	    "manifest" },
-	{ "--live", "take the live state also with PATH operands" },
-	{ "--profile NAME", "a named collection: live (the live state "
-	    "alone)" },
+	{ "--live", "take the live state also with PATH operands; with "
+	    "--root, the tables the image's own files tell (logins, "
+	    "installed packages against their checksums)" },
 	{ "--recipient CERT.pem", "encrypt the sealed bundle, as it is "
 	    "written, to this X.509 certificate's key (repeatable; RSA >= "
 	    "3072 or EC P-256/P-384): OUTPUT.p7m, a CMS AuthEnvelopedData "
@@ -769,9 +740,9 @@ static const struct help_row options[] = {
 const struct cmd cmd_collect = {
 	.name = "collect",
 	.run = run,
-	.synopsis = "[-m MANIFEST]... [-o OUTPUT] [--key KEYFILE] [--case ID] "
-	    "[--evidence-id ID] [--examiner NAME] [--location TEXT] "
-	    "[--authority TEXT] [--hash ALG[,ALG...]] "
+	.synopsis = "[-m MANIFEST]... [--profile NAME|FILE]... [-o OUTPUT] "
+	    "[--key KEYFILE] [--case ID] [--evidence-id ID] [--examiner NAME] "
+	    "[--location TEXT] [--authority TEXT] [--hash ALG[,ALG...]] "
 	    "[--root DIR] [--compress zstd|none] [--one-file-system] "
 	    "[--start-date DATE] [--end-date DATE] [--date-fields F] "
 	    "[--max-rate MB] [--[no-]nice] [--cert CERT.pem --key KEY.pem] "

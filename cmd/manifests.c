@@ -5,25 +5,37 @@
  * and why collect would skip it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
+#include "sources.h"
 
 static int	run(int, char **);
 
 static const struct help_row options[] = {
 	{ "-s, --show", "print the built-in manifest's YAML and exit" },
+	{ "-c, --check", "load the FILEs (files, directories, installed "
+	    "names) and every --profile, collect nothing, and say per "
+	    "artefact what collect would do, or why it would skip it" },
+	{ "--profile NAME|FILE", "with --check: check a profile's "
+	    "manifests too (as collect --profile)" },
+	{ "--root DIR", "with --check: decide conditions on the tree at DIR "
+	    "(default /)" },
 	{ "-h, --help", "print this help and exit" },
 	{ NULL, NULL },
 };
 
 const struct cmd cmd_manifests = {
 	.name = "manifests", .run = run,
-	.synopsis = "[-s | FILE ...]",
+	.synopsis = "[-s | FILE ...]\n"
+	    "custody manifests --check [--root DIR] [--profile NAME|FILE]... "
+	    "[FILE ...]",
 	.summary = "list the built-in and installed manifests, or check "
 	    "manifest files",
 	.about = "With no FILE, print the name, number of artefacts and "
@@ -93,6 +105,81 @@ artefacts(const struct cust_manifest *m)
 			printf(" (skipped: %s)", skip);
 		putchar('\n');
 	}
+}
+
+static int	flushed(int);
+
+/* What collect does with an artefact it runs. */
+static const char *
+action(const char *collector)
+{
+	if (strcmp(collector, "file") == 0)
+		return "will store its files (content, hashes, metadata)";
+	if (strcmp(collector, "hash") == 0)
+		return "will hash its files, not store them";
+	if (strcmp(collector, "stat") == 0)
+		return "will record metadata only";
+	return "will list matches (metadata, no content)";
+}
+
+/* "  line N: COLLECTOR PATH ...: what collect does, or skips and why". */
+static void
+outcomes(const struct cust_manifest *m, int rootfd, bool live)
+{
+	const char *skip, *cond;
+	int c;
+
+	for (size_t i = 0; i < cust_manifest_count(m); i++) {
+		printf("  line %u: %s", cust_manifest_line(m, i),
+		    cust_manifest_collector(m, i));
+		for (size_t j = 0; j < cust_manifest_npaths(m, i); j++) {
+			putchar(' ');
+			safe_fputs(cust_manifest_path(m, i, j), stdout);
+		}
+		if ((skip = cust_manifest_skip(m, i)) != NULL) {
+			fputs(": skipped: ", stdout);
+			safe_fputs(skip, stdout);
+		} else if ((c = cust_manifest_condition(m, i, rootfd, live,
+		    &cond)) != 1) {
+			fputs(c == 0 ? ": skipped: condition is false: " :
+			    ": skipped: condition not evaluated: ", stdout);
+			safe_fputs(cond, stdout);
+		} else
+			printf(": %s", action(cust_manifest_collector(m, i)));
+		putchar('\n');
+	}
+}
+
+/* --check: load everything named, then describe each manifest. */
+static int
+check_all(struct cust_ctx *ctx, const char *root, char **profs, size_t np,
+    int argc, char **argv)
+{
+	struct sources src = { 0 };
+	int rc = EXIT_DONE, r, rootfd;
+
+	if ((rootfd = open(root != NULL ? root : "/", O_RDONLY |
+	    O_DIRECTORY | O_CLOEXEC)) < 0) {
+		warnmsg("%s: %s", root, strerror(errno));
+		return EXIT_FATAL;
+	}
+	for (size_t i = 0; rc != EXIT_FATAL && i < np; i++)
+		if ((r = sources_add_profile(ctx, &src, profs[i])) !=
+		    EXIT_DONE)
+			rc = r == EXIT_FATAL ? r : EXIT_BAD;
+	for (int i = 0; rc != EXIT_FATAL && i < argc; i++)
+		if ((r = sources_add_manifest(ctx, &src, argv[i])) !=
+		    EXIT_DONE)
+			rc = r == EXIT_FATAL ? r : EXIT_BAD;
+	for (size_t i = 0; i < src.n; i++) {
+		header(src.m[i], NULL, NULL, NULL);
+		outcomes(src.m[i], rootfd, root == NULL ||
+		    strcmp(root, "/") == 0);
+	}
+	printf("%zu manifest%s loaded\n", src.n, src.n == 1 ? "" : "s");
+	sources_free(&src);
+	close(rootfd);
+	return flushed(rc);
 }
 
 /* Flush stdout and turn a write error into EXIT_FATAL. */
@@ -221,39 +308,71 @@ run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "show", no_argument, NULL, 's' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "root", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cust_ctx *ctx;
-	char opt[3] = "-?";
-	bool showing = false;
+	char opt[3] = "-?", **profs;
+	const char *root = NULL;
+	bool showing = false, checking = false;
+	size_t np = 0;
 	int ch, rc;
 
+	if ((profs = calloc((size_t)argc + 1, sizeof(*profs))) == NULL)
+		return warnmsg("out of memory"), EXIT_FATAL;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "hs", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hsc", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
+			free(profs);
 			return help(&cmd_manifests);
+		case 'c':
+			checking = true;
+			break;
+		case 'p':
+			profs[np++] = optarg;
+			break;
+		case 'r':
+			root = optarg;
+			break;
 		case 's':
 			showing = true;
 			break;
 		default:
+			free(profs);
 			opt[1] = (char)optopt;
 			return bad("unknown option %s", optopt != 0 &&
 			    strncmp(argv[optind - 1], "--", 2) != 0 ? opt :
 			    argv[optind - 1]);
 		}
 	}
-	if (showing && optind < argc)
+	if (!checking && (np > 0 || root != NULL)) {
+		free(profs);
+		return bad("--profile and --root go with --check");
+	}
+	if (showing && (optind < argc || checking)) {
+		free(profs);
 		return bad("--show takes no FILE");
-	if (showing)
+	}
+	if (showing) {
+		free(profs);
 		return show();
-	if ((ctx = ctx_or_die()) == NULL)
+	}
+	if ((ctx = ctx_or_die()) == NULL) {
+		free(profs);
 		return EXIT_FATAL;
-	if (optind == argc)
+	}
+	if (checking)
+		rc = check_all(ctx, root, profs, np, argc - optind,
+		    argv + optind);
+	else if (optind == argc)
 		rc = list(ctx);
 	else
 		rc = check(ctx, argc - optind, argv + optind);
 	cust_ctx_free(ctx);
+	free(profs);
 	return rc;
 }

@@ -174,11 +174,37 @@ size_t	cust_manifest_npaths(const struct cust_manifest *, size_t i);
 const char *cust_manifest_path(const struct cust_manifest *, size_t i,
 	    size_t j);
 const char *cust_manifest_skip(const struct cust_manifest *, size_t i);
+/*
+ * Artefact I's conditions (its file's, then its own; UAC's `condition`),
+ * decided without a shell on the tree at ROOTFD (LIVE: the running
+ * system's root), see custody-manifest(5): 1 they hold (or there are
+ * none), 0 one does not, -1 one cannot be decided without running it.
+ * *COND is the one that decided (borrowed), or NULL.
+ */
+int	cust_manifest_condition(const struct cust_manifest *, size_t i,
+	    int rootfd, bool live, const char **cond);
+
+/*
+ * The manifest files PATH stands for: PATH itself, or every *.yaml file
+ * below a directory, in byte order.  And the artifact files of the UAC
+ * profile PROFILE, whose entries are relative to ARTIFACTS_DIR (see
+ * sources.c).  *VP is owned (cust_names_free); CUST_FAILED when nothing
+ * is named or an entry matches nothing.
+ */
+int	cust_manifest_files(struct cust_ctx *, const char *path, char ***vp,
+	    size_t *np);
+int	cust_profile_files(struct cust_ctx *, const char *profile,
+	    const char *artifacts_dir, char ***vp, size_t *np);
+void	cust_names_free(char **v, size_t n);
 
 /* The built-in default manifest (manifests/linux-triage.yaml). */
 extern const char cust_default_manifest_name[];
 extern const unsigned char cust_default_manifest[];
 extern const size_t cust_default_manifest_len;
+/* The whole-file-system sweeps (manifests/linux-sweeps.yaml). */
+extern const char cust_sweeps_manifest_name[];
+extern const unsigned char cust_sweeps_manifest[];
+extern const size_t cust_sweeps_manifest_len;
 
 /* ------------------------------------------------------------ collect */
 

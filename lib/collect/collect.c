@@ -36,6 +36,34 @@ struct links {
 	size_t		 n, cap;
 };
 
+/*
+ * One traversal: a start path and every artefact (up to 64) that walks
+ * from it, whatever its collector; see docs/design.md, "One walk".
+ */
+#define GROUP_MAX	64
+
+struct start {
+	char		*path;			/* owned */
+	const struct cust_rule **rules;		/* owned, each borrowed */
+	const char	**labels;		/* owned, each plan's */
+	size_t		 n, cap;
+	int		 rank;			/* strongest collector */
+	size_t		 order;			/* when first named */
+};
+
+struct plan {
+	struct start	*v;			/* owned */
+	size_t		 n, cap;
+	size_t		*slots;			/* owned: path hash -> 1 + the
+						   last start of that path */
+	size_t		 nslots;
+	char		**labels;		/* owned, each owned */
+	size_t		 nlabels, labcap;
+	const struct cust_rule **lists;		/* is_file_list rules */
+	const char	**listlabels;
+	size_t		 nlists, listcap;
+};
+
 struct run {
 	struct cust_ctx	*ctx;			/* borrowed */
 	const struct cust_collect_opts *o;	/* borrowed */
@@ -58,8 +86,12 @@ struct run {
 	json_t		*skipped;		/* owned: artefacts not run */
 	struct cust_strv homes[2];		/* owned: all, login users */
 	bool		 have_homes[2];
+	struct cust_ids	 ids[2];		/* owned: users, groups */
+	bool		 have_ids[2];
 	const struct cust_rule *rule;		/* borrowed: current */
-	char		 artefact[512];		/* current rule's label */
+	const char	*artefact;		/* borrowed: its label */
+	const struct start *group;		/* borrowed: current walk */
+	struct plan	 plan;
 	struct cust_walk_counts counts;		/* what filters left out */
 	struct timespec	 start, end;
 };
@@ -455,11 +487,41 @@ take_lazy(struct run *run, const struct cust_entry *e)
 	return judge(run, &again);
 }
 
+/* Stored, hashed, listed by a find, in a timeline: a find's label is
+ * the more telling of the two metadata-only ones. */
+static int
+strength(enum cust_collector c)
+{
+	return c == CUST_COLLECTOR_FILE ? 0 : c == CUST_COLLECTOR_HASH ? 1 :
+	    c == CUST_COLLECTOR_FIND ? 2 : 3;
+}
+
+/* The strongest of the artefacts that select E (stored over hashed over
+ * listed), the first named among equals: its collector decides. */
+static void
+choose(struct run *run, const struct cust_entry *e)
+{
+	const struct start *g = run->group;
+	size_t best = GROUP_MAX;
+
+	for (size_t k = 0; k < g->n; k++)
+		if ((e->matched >> k & 1) && (best == GROUP_MAX ||
+		    strength(g->rules[k]->collector) <
+		    strength(g->rules[best]->collector)))
+			best = k;
+	if (best == GROUP_MAX)
+		best = 0;
+	run->rule = g->rules[best];
+	run->artefact = g->labels[best];
+}
+
 static int
 on_entry(void *arg, const struct cust_entry *e)
 {
 	struct run *run = arg;
 
+	if (run->group != NULL)
+		choose(run, e);
 	if (e->err == 0 && !e->lazy && ours(run, &e->st))
 		return CUST_OK;
 	switch (cust_pathset_add(run->seen, e->path, e->pathlen)) {
@@ -486,6 +548,7 @@ walk_one(struct run *run, const char *path)
 		.must_exist = run->rule->manifest == NULL,	/* PATHs */
 		.atimes = run->atimes,
 		.counts = &run->counts,
+		.users = &run->ids[0], .groups = &run->ids[1],
 	};
 
 	return cust_walk(run->ctx, &wo, path);
@@ -687,13 +750,72 @@ walk_homes(struct run *run, const char *path)
 	return r;
 }
 
+/* The known user and group IDs, read once, when a rule first asks. */
+static int
+load_ids(struct run *run, const struct cust_rule *rule)
+{
+	bool need[2] = { rule->no_user, rule->no_group };
+	int r;
+
+	for (int k = 0; k < 2; k++) {
+		if (!need[k] || run->have_ids[k])
+			continue;
+		if ((r = cust_ids_load(run->ctx, run->rootfd, k == 1,
+		    &run->ids[k])) == CUST_FATAL)
+			return r;
+		if (r != CUST_OK)	/* unreadable: every ID unknown */
+			cust_ctx_clear(run->ctx);
+		run->have_ids[k] = true;
+	}
+	return CUST_OK;
+}
+
+/*
+ * is_file_list: each path names a file in the root that lists paths, one
+ * a line; each listed path is taken as the artefact's own path would be
+ * (as UAC's `cat FILE | xargs`, without the shell's word splitting).
+ */
+static int
+walk_list(struct run *run, const char *list)
+{
+	char *buf = NULL, *s, *nl, *end;
+	size_t n = 0;
+	int r;
+
+	r = cust_read_file_at(run->ctx, run->rootfd, list[0] == '/' ?
+	    list + 1 : list, list, CUST_READ_NOFOLLOW | CUST_READ_NOATIME |
+	    CUST_READ_OPTIONAL, 16 * 1024 * 1024, &buf, &n);
+	if (r != CUST_OK || buf == NULL) {
+		if (r == CUST_FAILED)
+			cust_ctx_clear(run->ctx);
+		return r == CUST_FATAL ? r : CUST_OK;
+	}
+	for (s = buf, end = buf + n; r != CUST_FATAL && s < end; s = nl + 1) {
+		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
+			nl = end;
+		*nl = '\0';
+		if (s[0] == '/' && memchr(s, '\0', (size_t)(nl - s)) == NULL)
+			r = walk_one(run, s);
+	}
+	free(buf);
+	return r;
+}
+
 static int
 run_rule(struct run *run, const struct cust_rule *rule, const char *label)
 {
 	int r = CUST_OK;
 
+	if ((r = load_ids(run, rule)) != CUST_OK)
+		return r;
 	run->rule = rule;
-	snprintf(run->artefact, sizeof(run->artefact), "%s", label);
+	if (rule->file_list) {
+		run->artefact = label;
+		for (size_t i = 0; r != CUST_FATAL && i < rule->paths.n; i++)
+			r = walk_list(run, rule->paths.v[i]);
+		return r == CUST_FATAL ? r : CUST_OK;
+	}
+	run->artefact = label;
 	for (size_t i = 0; r != CUST_FATAL && i < rule->paths.n; i++)
 		r = strstr(rule->paths.v[i], "%user_home%") != NULL ?
 		    walk_homes(run, rule->paths.v[i]) :
@@ -702,11 +824,12 @@ run_rule(struct run *run, const struct cust_rule *rule, const char *label)
 }
 
 static int
-skip_rule(struct run *run, const struct cust_rule *rule, const char *label)
+skip_rule(struct run *run, const struct cust_rule *rule, const char *label,
+    const char *why)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s}", "artefact", label,
 	    "description", rule->description ? rule->description : "",
-	    "reason", rule->skip);
+	    "reason", why);
 
 	run->res->artefacts_skipped++;
 	if (o == NULL || json_array_append_new(run->skipped, o) != 0)
@@ -722,6 +845,267 @@ pass_of(enum cust_collector c)
 	return c == CUST_COLLECTOR_FILE ? 0 : c == CUST_COLLECTOR_HASH ? 1 : 2;
 }
 
+static void *
+grow(void *v, size_t *cap, size_t n, size_t size)
+{
+	void *nv;
+
+	if (n < *cap)
+		return v;
+	if ((nv = reallocarray(v, *cap ? 2 * *cap : 16, size)) != NULL)
+		*cap = *cap ? 2 * *cap : 16;
+	return nv;
+}
+
+static uint64_t
+hashpath(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+/* The slot of PATH in the plan's table (empty, or its start's). */
+static size_t *
+slot(const struct plan *p, const char *path)
+{
+	size_t i = (size_t)hashpath(path) & (p->nslots - 1);
+
+	while (p->slots[i] != 0 && strcmp(p->v[p->slots[i] - 1].path,
+	    path) != 0)
+		i = (i + 1) & (p->nslots - 1);
+	return &p->slots[i];
+}
+
+/* Keep the table at most half full: a plan may hold a start per home of
+ * a passwd of half a million users. */
+static int
+rehash(struct plan *p)
+{
+	size_t n = p->nslots ? 2 * p->nslots : 256, *old = p->slots;
+	size_t on = p->nslots;
+
+	if (2 * (p->n + 1) <= p->nslots)
+		return 0;
+	if ((p->slots = calloc(n, sizeof(*p->slots))) == NULL) {
+		p->slots = old;
+		return -1;
+	}
+	p->nslots = n;
+	for (size_t i = 0; i < on; i++)
+		if (old[i] != 0)
+			*slot(p, p->v[old[i] - 1].path) = old[i];
+	free(old);
+	return 0;
+}
+
+/* A new start for PATH (owned by it from here). */
+static struct start *
+new_start(struct plan *p, char *path)
+{
+	struct start *v, *g;
+
+	if (rehash(p) != 0 ||
+	    (v = grow(p->v, &p->cap, p->n, sizeof(*v))) == NULL)
+		return NULL;
+	p->v = v;
+	g = &p->v[p->n];
+	memset(g, 0, sizeof(*g));
+	g->path = path;
+	g->rank = 3;
+	g->order = p->n++;
+	*slot(p, path) = p->n;
+	return g;
+}
+
+/* Add RULE (labelled LABEL) to the walk from PATH (owned here). */
+static int
+plan_start(struct run *run, char *path, const struct cust_rule *rule,
+    const char *label)
+{
+	struct plan *p = &run->plan;
+	struct start *g = NULL;
+	size_t *sl;
+
+	if (p->nslots > 0 && *(sl = slot(p, path)) != 0)
+		g = &p->v[*sl - 1];
+	for (size_t k = 0; g != NULL && k < g->n; k++)
+		if (g->rules[k] == rule) {	/* a path named twice */
+			free(path);
+			return CUST_OK;
+		}
+	if (g != NULL && g->n < GROUP_MAX)
+		free(path);
+	else if ((g = new_start(p, path)) == NULL) {
+		free(path);
+		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "plan");
+	}
+	if (g->n == g->cap && ((g->rules = grow(g->rules, &g->cap, g->n,
+	    sizeof(*g->rules))) == NULL || (g->labels = realloc(g->labels,
+	    g->cap * sizeof(*g->labels))) == NULL))
+		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "plan");
+	g->rules[g->n] = rule;
+	g->labels[g->n++] = label;
+	if (pass_of(rule->collector) < g->rank)
+		g->rank = pass_of(rule->collector);
+	return CUST_OK;
+}
+
+/* Every start path of RULE, %user_home% for each home, into the plan. */
+static int
+plan_paths(struct run *run, const struct cust_rule *rule, const char *label)
+{
+	int k = rule->exclude_nologin_users ? 1 : 0, r = CUST_OK;
+	char *p;
+
+	for (size_t i = 0; r == CUST_OK && i < rule->paths.n; i++) {
+		const char *path = rule->paths.v[i];
+
+		if (strstr(path, "%user_home%") == NULL) {
+			r = (p = strdup(path)) == NULL ? cust_set_error(
+			    run->ctx, ENOMEM, CUST_FATAL, "plan") :
+			    plan_start(run, p, rule, label);
+			continue;
+		}
+		if (!run->have_homes[k]) {
+			if ((r = cust_user_homes(run->ctx, run->rootfd, k == 1,
+			    &run->homes[k])) == CUST_FATAL)
+				return r;
+			r = CUST_OK;
+			run->have_homes[k] = true;
+		}
+		for (size_t h = 0; r == CUST_OK && h < run->homes[k].n; h++)
+			r = (p = subst(path, run->homes[k].v[h])) == NULL ?
+			    cust_set_error(run->ctx, ENOMEM, CUST_FATAL,
+			    "plan") : plan_start(run, p, rule, label);
+	}
+	return r;
+}
+
+/* Keep RULE for the walks; its LABEL is copied, for the records. */
+static int
+plan_rule(struct run *run, const struct cust_rule *rule, const char *label)
+{
+	struct plan *p = &run->plan;
+	char *l, **v;
+	int r;
+
+	if ((r = load_ids(run, rule)) != CUST_OK)
+		return r;
+	if ((v = grow(p->labels, &p->labcap, p->nlabels, sizeof(*v))) ==
+	    NULL || (p->labels = v, (l = strdup(label)) == NULL))
+		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "plan");
+	p->labels[p->nlabels++] = l;
+	if (!rule->file_list)
+		return plan_paths(run, rule, l);
+	if ((p->lists = grow(p->lists, &p->listcap, p->nlists,
+	    sizeof(*p->lists))) == NULL ||
+	    (p->listlabels = realloc(p->listlabels, p->listcap *
+	    sizeof(*p->listlabels))) == NULL)
+		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "plan");
+	p->lists[p->nlists] = rule;
+	p->listlabels[p->nlists++] = l;
+	return CUST_OK;
+}
+
+static int
+by_rank(const void *a, const void *b)
+{
+	const struct start *x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* One traversal of G's start path for all of G's artefacts. */
+static int
+walk_group(struct run *run, const struct start *g)
+{
+	const struct cust_collect_opts *o = run->o;
+	bool lazy = true;
+	struct cust_walk_opts wo = {
+		.rootfd = run->rootfd, .rule = g->rules[0],
+		.rules = g->rules, .nrules = g->n,
+		.mounts = run->mounts, .one_file_system = o->one_file_system,
+		.date_fields = o->date_fields, .since = o->since,
+		.until = o->until, .visit = on_entry, .arg = run,
+		.atimes = run->atimes,
+		.counts = &run->counts,
+		.users = &run->ids[0], .groups = &run->ids[1],
+	};
+	int r;
+
+	/* Files read anyway are stat'ed once, when opened. */
+	for (size_t k = 0; k < g->n; k++)
+		lazy &= g->rules[k]->collector == CUST_COLLECTOR_FILE ||
+		    g->rules[k]->collector == CUST_COLLECTOR_HASH;
+	wo.lazy_files = lazy;
+	run->group = g;
+	r = cust_walk(run->ctx, &wo, g->path);
+	run->group = NULL;
+	return r;
+}
+
+/* The walks, the strongest collectors' first, then is_file_list. */
+static int
+run_plan(struct run *run)
+{
+	struct plan *p = &run->plan;
+	int r = CUST_OK;
+
+	if (p->n > 1)
+		qsort(p->v, p->n, sizeof(*p->v), by_rank);
+	for (size_t i = 0; r != CUST_FATAL && i < p->n; i++)
+		r = walk_group(run, &p->v[i]);
+	for (size_t i = 0; r != CUST_FATAL && i < p->nlists; i++)
+		r = run_rule(run, p->lists[i], p->listlabels[i]);
+	return r == CUST_FATAL ? r : CUST_OK;
+}
+
+static void
+plan_free(struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->v[i].path);
+		free(p->v[i].rules);
+		free(p->v[i].labels);
+	}
+	free(p->v);
+	free(p->slots);
+	for (size_t i = 0; i < p->nlabels; i++)
+		free(p->labels[i]);
+	free(p->labels);
+	free(p->lists);
+	free(p->listlabels);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Artefact J of M: skipped (and why), or run. */
+static int
+one_rule(struct run *run, const struct cust_manifest *m, size_t j,
+    const char *label)
+{
+	const struct cust_rule *rule = cust_manifest_rule(m, j);
+	const char *o = run->o->root, *cond;
+	char why[512];
+	int c;
+
+	if (rule->skip != NULL)
+		return skip_rule(run, rule, label, rule->skip);
+	c = cust_manifest_condition(m, j, run->rootfd, o == NULL ||
+	    strcmp(o, "/") == 0, &cond);
+	if (c != 1) {
+		snprintf(why, sizeof(why), "condition %s: %s", c == 0 ?
+		    "is false" : "not evaluated", cond);
+		return skip_rule(run, rule, label, why);
+	}
+	run->res->artefacts_run++;
+	return plan_rule(run, rule, label);
+}
+
 static int
 run_manifests(struct run *run)
 {
@@ -730,24 +1114,17 @@ run_manifests(struct run *run)
 	char label[512];
 	int r = CUST_OK;
 
-	for (int pass = 0; pass < 3; pass++)
-		for (size_t i = 0; i < run->o->nmanifests; i++) {
-			m = run->o->manifests[i];
-			for (size_t j = 0; r == CUST_OK &&
-			    j < cust_manifest_count(m); j++) {
-				rule = cust_manifest_rule(m, j);
-				snprintf(label, sizeof(label), "%s:%u",
-				    cust_manifest_name(m), rule->line);
-				if (rule->skip != NULL)
-					r = pass == 0 ? skip_rule(run, rule,
-					    label) : CUST_OK;
-				else if (pass_of(rule->collector) == pass) {
-					run->res->artefacts_run++;
-					r = run_rule(run, rule, label);
-				}
-			}
+	for (size_t i = 0; i < run->o->nmanifests; i++) {
+		m = run->o->manifests[i];
+		for (size_t j = 0; r == CUST_OK &&
+		    j < cust_manifest_count(m); j++) {
+			rule = cust_manifest_rule(m, j);
+			snprintf(label, sizeof(label), "%s:%u",
+			    cust_manifest_name(m), rule->line);
+			r = one_rule(run, m, j, label);
 		}
-	return r;
+	}
+	return r == CUST_OK ? run_plan(run) : r;
 }
 
 static int
@@ -1241,8 +1618,11 @@ teardown(struct run *run)
 	cust_filetype_free(run->ft);
 	cust_key_free(run->onetime);
 	json_decref(run->skipped);
-	for (int k = 0; k < 2; k++)
+	for (int k = 0; k < 2; k++) {
 		cust_strv_free(&run->homes[k]);
+		cust_ids_free(&run->ids[k]);
+	}
+	plan_free(&run->plan);
 	if (run->rootfd >= 0)
 		close(run->rootfd);
 }

@@ -119,6 +119,8 @@ struct cust_entry {
 					   entry alone (lazy_files): st holds
 					   S_IFREG, the entry's inode number
 					   and the directory's device */
+	uint64_t	 matched;	/* bit K: rule K of the walk selects
+					   it (a failure: those looking) */
 };
 
 /* What the filters left out, for acquisition.json. */
@@ -131,7 +133,11 @@ struct cust_walk_counts {
 
 struct cust_walk_opts {
 	int		 rootfd;	/* the collection root, open dir */
-	const struct cust_rule *rule;	/* the artefact's tests */
+	const struct cust_rule *rule;	/* the artefact's tests, or: */
+	/* Up to 64 artefacts over the same start path, walked at once
+	 * (one traversal, each directory read once); 0: RULE alone. */
+	const struct cust_rule *const *rules;
+	size_t		 nrules;
 	const struct cust_mounts *mounts; /* for exclude_file_system */
 	bool		 one_file_system; /* stay on the start's filesystem */
 	/* A date range (UAC): a file matches when one of the times in
@@ -145,6 +151,8 @@ struct cust_walk_opts {
 	/* Where to keep the atimes of directories listed and links read
 	 * (borrowed; NULL when nothing the walk does can move them). */
 	struct cust_atimes *atimes;
+	/* Known IDs for the rule's no_user and no_group tests (borrowed). */
+	const struct cust_ids *users, *groups;
 	/* A path that is not there is a failure to record (a PATH operand),
 	 * not a file this host does not have (a manifest's path). */
 	bool		 must_exist;
@@ -294,6 +302,12 @@ enum {
 	CUST_FT_CHAR = 1u << 6,		/* c */
 };
 
+/* A find -perm test: '-' all of BITS, '/' any of them, '=' exactly. */
+struct cust_perm {
+	mode_t		 bits;
+	char		 how;
+};
+
 struct cust_strv {
 	char	**v;		/* owned, each owned */
 	size_t	  n;
@@ -317,12 +331,30 @@ struct cust_rule {
 	int64_t		 max_size;	/* -1: no bound */
 	bool		 ignore_date_range;
 	bool		 exclude_nologin_users;
+	struct cust_perm *perms;	/* owned: any of them matches */
+	size_t		 nperms;
+	bool		 no_user, no_group;	/* find -nouser, -nogroup */
+	bool		 file_list;	/* paths are files listing paths */
+	char		*condition;	/* owned: the artefact's, or NULL */
+	char		*top_condition;	/* owned: its file's, or NULL */
 	char		*skip;		/* owned: why it is not run, or NULL */
 };
 
 /* Artefact I of M (I < cust_manifest_count(M)). */
 const struct cust_rule *cust_manifest_rule(const struct cust_manifest *,
 	    size_t i);
+
+/* ---------------------------------------------------------- condition.c */
+
+/* What a condition is decided against. */
+struct cust_cond_env {
+	int		 rootfd;	/* the collection root */
+	bool		 live;		/* it is the running system's "/" */
+};
+
+/* UAC's condition COND on ENV, without a shell: 1 it holds, 0 it does
+ * not, -1 not evaluated (a form condition.c does not decide). */
+int	cust_condition_eval(const struct cust_cond_env *, const char *cond);
 
 /* ------------------------------------------------------------ pathset.c */
 
@@ -350,6 +382,17 @@ void	cust_strv_free(struct cust_strv *);
 /* The name of UID in ROOTFD's etc/passwd (no NSS) in *NAMEP (owned; NULL
  * when not there); CUST_FATAL out of memory. */
 int	cust_user_name(struct cust_ctx *, int rootfd, uid_t uid, char **namep);
+
+/* The user (or group) IDs that ROOTFD's etc/passwd (etc/group) names,
+ * for find's -nouser and -nogroup; none when the file is missing. */
+struct cust_ids {
+	unsigned	*v;		/* owned, sorted */
+	size_t		 n;
+};
+int	cust_ids_load(struct cust_ctx *, int rootfd, bool groups,
+	    struct cust_ids *);
+bool	cust_ids_has(const struct cust_ids *, unsigned id);
+void	cust_ids_free(struct cust_ids *);
 
 /* -------------------------------------------------------- countersign.c */
 

@@ -41,8 +41,9 @@ struct art {
 	struct cust_rule r;		/* owned until finish() moves it */
 	uint64_t	 seen;		/* bit F_*: that field was given */
 	bool		 linux_os;	/* supported_os names all or linux */
-	bool		 modifier, file_list, no_user, no_group;
+	bool		 modifier;
 	bool		 shell;		/* a path needs shell expansion */
+	bool		 relative;	/* a path word is not absolute */
 	bool		 other;		/* sink for fields we only check */
 };
 
@@ -55,7 +56,8 @@ struct load {
 	yaml_event_t	 ev;		/* valid while have is set */
 	bool		 have;
 	int		 depth;
-	bool		 condition, modifier;	/* top-level fields */
+	char		*condition;	/* owned: top-level condition */
+	bool		 modifier;	/* top-level field */
 	bool		 rejected;	/* libyaml refused the text */
 };
 
@@ -304,6 +306,95 @@ triplequotes(unsigned char *text, size_t len)
 	return changed;
 }
 
+/*
+ * UAC reads an artefact file line by line: a value is the rest of the line
+ * after "key: ", whatever it holds.  Some valid UAC lines are not YAML: a
+ * command with ": " inside it, a description that opens with a quoted
+ * word and goes on ('top'-like utility ...).  When libyaml has rejected a
+ * text, parse() reads it again with each such value single-quoted, as UAC
+ * reads it (quotes and all); no line moves.  Values that are YAML already
+ * (sequences, block scalars, whole quoted scalars) are left alone.
+ */
+static bool
+uacvalue(const unsigned char *v, const unsigned char *end)
+{
+	const unsigned char *p;
+
+	if (v == end || *v == '[' || *v == '{' || *v == '|' || *v == '>')
+		return false;
+	if (*v == '\'' || *v == '"') {
+		for (p = v + 1; p < end && *p != *v; p++)
+			if (*v == '"' && *p == '\\' && p + 1 < end)
+				p++;
+		return p + 1 < end;		/* text after the close */
+	}
+	if (strchr("`@*&", *v) != NULL)
+		return true;			/* YAML's reserved starts */
+	for (p = v; p + 1 < end; p++)
+		if (p[0] == ':' && p[1] == ' ')
+			return true;
+	return false;
+}
+
+/* Where the value of the "key: value" line [P, END) starts, or NULL. */
+static const unsigned char *
+valueat(const unsigned char *p, const unsigned char *end)
+{
+	while (p < end && *p == ' ')
+		p++;
+	if (p + 1 < end && p[0] == '-' && p[1] == ' ')
+		while (p < end && (*p == ' ' || *p == '-'))
+			p++;
+	if (p == end || !(*p >= 'a' && *p <= 'z'))
+		return NULL;
+	while (p < end && (*p == '_' || (*p >= 'a' && *p <= 'z')))
+		p++;
+	if (end - p < 2 || p[0] != ':' || p[1] != ' ')
+		return NULL;
+	for (p++; p < end && *p == ' '; p++)
+		;
+	return p;
+}
+
+/* TEXT with UAC's values quoted (owned, in *OUTP), or NULL if none. */
+static int
+uaclines(struct load *l, const unsigned char *text, size_t len,
+    unsigned char **outp, size_t *outlen)
+{
+	const unsigned char *p, *e, *v, *end = text + len, *ve;
+	unsigned char *out, *o;
+
+	*outp = NULL;
+	/* At worst every byte is a quote, doubled, plus two per line. */
+	if ((out = malloc(3 * len + 1)) == NULL)
+		return nomem(l);
+	o = out;
+	for (p = text; p < end; p = e + (e < end)) {
+		e = memchr(p, '\n', (size_t)(end - p));
+		e = e != NULL ? e : end;
+		for (ve = e; ve > p && (ve[-1] == ' ' || ve[-1] == '\r'); ve--)
+			;
+		if ((v = valueat(p, ve)) == NULL || !uacvalue(v, ve)) {
+			memcpy(o, p, (size_t)(e - p) + (e < end));
+			o += (e - p) + (e < end);
+			continue;
+		}
+		memcpy(o, p, (size_t)(v - p));
+		o += v - p;
+		*o++ = '\'';
+		for (; v < ve; v++)
+			if ((*o++ = *v) == '\'')
+				*o++ = '\'';
+		*o++ = '\'';
+		memcpy(o, ve, (size_t)(e - ve) + (e < end));
+		o += (e - ve) + (e < end);
+	}
+	*o = '\0';
+	*outp = out;
+	*outlen = (size_t)(o - out);
+	return CUST_OK;
+}
+
 /* ------------------------------------------------------------ events */
 
 /* Move to the next event, refusing what the format never needs. */
@@ -443,6 +534,9 @@ rule_fini(struct cust_rule *r)
 	strv_free(&r->exclude_name_patterns);
 	strv_free(&r->exclude_file_systems);
 	free(r->skip);
+	free(r->perms);
+	free(r->condition);
+	free(r->top_condition);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -551,18 +645,30 @@ f_os(struct load *l, struct art *a, const struct field *f)
 	return items(l, a, f, one_os);
 }
 
-/* UAC's find -perm values: an integer from -7777 to 7777. */
+/*
+ * UAC's find -perm values: an integer from -7777 to 7777, read as octal
+ * modes by find(1): "-4000" all of these bits, "755" exactly these; GNU
+ * find's "/4000" (any of these bits) is taken too.
+ */
 static int
 one_perm(struct load *l, struct art *a, const struct field *f)
 {
-	const char *s = str(l), *d = s + (*s == '-');
-	size_t n = strspn(d, "0123456789");
+	const char *s = str(l), *d = s + (*s == '-' || *s == '/');
+	size_t n = strspn(d, "01234567");
+	struct cust_perm *v;
+	unsigned long bits;
 
-	(void)a;
-	/* NOLINTNEXTLINE(cert-err34-c): one to four digits, checked */
-	if (n == 0 || n > 4 || d[n] != '\0' || atoi(d) > 7777)
+	/* NOLINTNEXTLINE(cert-err34-c): one to four octal digits, checked */
+	if (n == 0 || n > 4 || d[n] != '\0')
 		return fail(l, "%s: '%.64s' is not an integer from -7777 to "
 		    "7777", f->name, s);
+	bits = strtoul(d, NULL, 8);
+	if ((v = realloc(a->r.perms, (a->r.nperms + 1) * sizeof(*v))) == NULL)
+		return nomem(l);
+	a->r.perms = v;
+	v[a->r.nperms].bits = (mode_t)bits;
+	v[a->r.nperms].how = *s == '-' || *s == '/' ? *s : '=';
+	a->r.nperms++;
 	return CUST_OK;
 }
 
@@ -580,6 +686,35 @@ f_text(struct load *l, struct art *a, const struct field *f)
 	if ((r = scalar(l, f->name)) != CUST_OK)
 		return r;
 	if ((*AT(a, f, char *) = strdup(str(l))) == NULL)
+		return nomem(l);
+	return CUST_OK;
+}
+
+/*
+ * A condition, kept whole: "! command_exists x" is read by YAML as the
+ * tag "!" on "command_exists x", and the "!" is put back.
+ */
+static char *
+condtext(const struct load *l)
+{
+	const char *tag = (const char *)l->ev.data.scalar.tag;
+	char *s;
+
+	if (tag == NULL || strcmp(tag, "!") != 0)
+		return strdup(str(l));
+	if (asprintf(&s, "! %s", str(l)) < 0)
+		return NULL;
+	return s;
+}
+
+static int
+f_cond(struct load *l, struct art *a, const struct field *f)
+{
+	int r;
+
+	if ((r = scalar(l, f->name)) != CUST_OK)
+		return r;
+	if ((*AT(a, f, char *) = condtext(l)) == NULL)
 		return nomem(l);
 	return CUST_OK;
 }
@@ -724,10 +859,14 @@ f_path(struct load *l, struct art *a, const struct field *f)
 		if (a->r.paths.n == MAX_ITEMS)
 			r = fail(l, "%s: more than %d paths", f->name,
 			    MAX_ITEMS);
-		else if (!a->shell && !absolute(w))
-			r = fail(l, "%s: '%.64s' is not absolute", f->name, w);
-		else
+		else {
+			/* UAC hands a relative word to find(1), which
+			 * searches its own working directory: loaded, and
+			 * skipped with that reason. */
+			if (!a->shell && !absolute(w))
+				a->relative = true;
 			r = push(l, &a->r.paths, w, n);
+		}
 		if (r != CUST_OK)
 			break;
 	}
@@ -763,13 +902,13 @@ static const struct field fields[NFIELDS] = {
 	FIELD(EXCLUDE_NOLOGIN_USERS, "exclude_nologin_users",
 	    f_flag, r.exclude_nologin_users),
 	FIELD(PERMISSIONS, "permissions", f_perm, other),
-	FIELD(NO_USER, "no_user", f_flag, no_user),
-	FIELD(NO_GROUP, "no_group", f_flag, no_group),
+	FIELD(NO_USER, "no_user", f_flag, r.no_user),
+	FIELD(NO_GROUP, "no_group", f_flag, r.no_group),
 	FIELD(COMMAND, "command", f_present, other),
-	FIELD(CONDITION, "condition", f_present, other),
+	FIELD(CONDITION, "condition", f_cond, r.condition),
 	FIELD(FOREACH, "foreach", f_present, other),
 	FIELD(LOOP_COMMAND, "loop_command", f_present, other),
-	FIELD(IS_FILE_LIST, "is_file_list", f_flag, file_list),
+	FIELD(IS_FILE_LIST, "is_file_list", f_flag, r.file_list),
 	FIELD(OUTPUT_DIRECTORY, "output_directory", f_present, other),
 	FIELD(OUTPUT_FILE, "output_file", f_present, other),
 	FIELD(COMPRESS_OUTPUT_FILE, "compress_output_file", f_flag, other),
@@ -792,18 +931,18 @@ skipwhy(const struct art *a)
 		return "not for linux";
 	if (a->modifier)
 		return "modifier is never run";
-	if (a->seen & BIT(F_CONDITION))
-		return "condition is never run";
 	if (a->seen & (BIT(F_FOREACH) | BIT(F_LOOP_COMMAND)))
 		return "foreach is never run";
-	if (a->file_list)
-		return "is_file_list is not supported";
+	if (a->seen & BIT(F_COMMAND))
+		return "its command, run on each match, is never run";
+	if (a->r.file_list && a->shell)
+		return "is_file_list names the output of a command, which is "
+		    "never run";
 	if (a->shell)
 		return "path needs shell expansion";
-	if (a->seen & BIT(F_PERMISSIONS))
-		return "permissions filter is not supported";
-	if (a->no_user || a->no_group)
-		return "no_user and no_group filters are not supported";
+	if (a->relative)
+		return "a path is relative (UAC's find would search its own "
+		    "working directory)";
 	return NULL;
 }
 
@@ -912,11 +1051,12 @@ artifacts(struct load *l)
 
 /* ---------------------------------------------------------- top level */
 
-enum { T_VERSION, T_ARTIFACTS, T_OUTPUT_DIRECTORY, T_CONDITION, T_MODIFIER,
-	NTOP };
+enum { T_VERSION, T_DESCRIPTION, T_ARTIFACTS, T_OUTPUT_DIRECTORY,
+	T_CONDITION, T_MODIFIER, NTOP };
 
 static const char *const topfields[NTOP] = {
 	[T_VERSION] = "version",
+	[T_DESCRIPTION] = "description",
 	[T_ARTIFACTS] = "artifacts",
 	[T_OUTPUT_DIRECTORY] = "output_directory",
 	[T_CONDITION] = "condition",
@@ -926,14 +1066,19 @@ static const char *const topfields[NTOP] = {
 static int
 topfield(struct load *l, int t)
 {
+	int r;
+
 	switch (t) {
 	case T_ARTIFACTS:
 		return artifacts(l);
 	case T_MODIFIER:
 		return flag(l, topfields[t], &l->modifier);
 	case T_CONDITION:
-		l->condition = true;
-		return scalar(l, topfields[t]);
+		if ((r = scalar(l, topfields[t])) != CUST_OK)
+			return r;
+		if ((l->condition = condtext(l)) == NULL)
+			return nomem(l);
+		return CUST_OK;
 	default:
 		return scalar(l, topfields[t]);
 	}
@@ -944,17 +1089,14 @@ static int
 globals(struct load *l)
 {
 	struct cust_rule *r;
-	const char *why;
 
-	if (l->modifier)
-		why = "modifier is never run";
-	else if (l->condition)
-		why = "condition is never run";
-	else
-		return CUST_OK;
 	for (size_t i = 0; i < l->m->n; i++) {
 		r = &l->m->rules[i];
-		if (r->skip == NULL && (r->skip = strdup(why)) == NULL)
+		if (l->modifier && r->skip == NULL &&
+		    (r->skip = strdup("modifier is never run")) == NULL)
+			return nomem(l);
+		if (l->condition != NULL &&
+		    (r->top_condition = strdup(l->condition)) == NULL)
 			return nomem(l);
 	}
 	return CUST_OK;
@@ -1024,7 +1166,9 @@ parse_text(struct load *l, const unsigned char *text, size_t n)
 	for (size_t i = 0; i < l->m->n; i++)
 		rule_fini(&l->m->rules[i]);
 	l->m->n = 0;
-	l->have = l->condition = l->modifier = l->rejected = false;
+	free(l->condition);
+	l->condition = NULL;
+	l->have = l->modifier = l->rejected = false;
 	l->depth = 0;
 	l->text = text;
 	if (!yaml_parser_initialize(&l->parser))
@@ -1042,17 +1186,24 @@ parse_text(struct load *l, const unsigned char *text, size_t n)
 static int
 parse(struct load *l, const unsigned char *buf, size_t len)
 {
-	unsigned char *text = NULL;
-	size_t n = 0;
+	unsigned char *text = NULL, *uac = NULL;
+	size_t n = 0, un = 0;
 	int r;
 
 	if ((r = prepare(l, buf, len, &text, &n)) != CUST_OK)
 		return r;
 	r = parse_text(l, text, n);
-	/* Valid YAML is read as YAML; only text it refuses gets UAC's quotes. */
-	if (r == CUST_FAILED && l->rejected && triplequotes(text, n))
-		r = parse_text(l, text, n);
+	/* Valid YAML is read as YAML; only text it refuses is read as UAC
+	 * reads it: triple quotes, then values as whole lines. */
+	if (r == CUST_FAILED && l->rejected) {
+		(void)triplequotes(text, n);
+		if ((r = uaclines(l, text, n, &uac, &un)) == CUST_OK)
+			r = parse_text(l, uac, un);
+	}
+	free(uac);
 	free(text);
+	free(l->condition);
+	l->condition = NULL;
 	return r;
 }
 
@@ -1180,4 +1331,27 @@ const char *
 cust_manifest_skip(const struct cust_manifest *m, size_t i)
 {
 	return i < m->n ? m->rules[i].skip : NULL;
+}
+
+int
+cust_manifest_condition(const struct cust_manifest *m, size_t i, int rootfd,
+    bool live, const char **cond)
+{
+	const struct cust_cond_env env = { .rootfd = rootfd, .live = live };
+	const char *c[2];
+	int r;
+
+	*cond = NULL;
+	if (i >= m->n)
+		return 1;
+	c[0] = m->rules[i].top_condition;
+	c[1] = m->rules[i].condition;
+	for (size_t k = 0; k < 2; k++) {
+		if (c[k] == NULL)
+			continue;
+		*cond = c[k];
+		if ((r = cust_condition_eval(&env, c[k])) != 1)
+			return r;
+	}
+	return 1;
 }

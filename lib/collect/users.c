@@ -189,3 +189,79 @@ cust_strv_free(struct cust_strv *v)
 	v->v = NULL;
 	v->n = 0;
 }
+
+static int
+cmpid(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Field 3 of each "name:x:ID:..." line of BUF as an ID, into S. */
+static int
+ids_of(char *buf, size_t n, struct cust_ids *s)
+{
+	char *p, *nl, *end = buf + n, *f, *e;
+	unsigned long id;
+	unsigned *v;
+	size_t cap = 0;
+
+	for (p = buf; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		*nl = '\0';
+		if ((f = strchr(p, ':')) == NULL ||
+		    (f = strchr(f + 1, ':')) == NULL)
+			continue;
+		errno = 0;
+		id = strtoul(f + 1, &e, 10);
+		if (errno != 0 || e == f + 1 || *e != ':' || id > UINT32_MAX)
+			continue;
+		if (s->n == cap) {
+			cap = cap ? 2 * cap : 64;
+			if ((v = realloc(s->v, cap * sizeof(*v))) == NULL)
+				return -1;
+			s->v = v;
+		}
+		s->v[s->n++] = (unsigned)id;
+	}
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), cmpid);
+	return 0;
+}
+
+int
+cust_ids_load(struct cust_ctx *ctx, int rootfd, bool groups,
+    struct cust_ids *s)
+{
+	const char *rel = groups ? "etc/group" : "etc/passwd";
+	char *buf = NULL;
+	size_t n = 0;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	r = cust_read_file_at(ctx, rootfd, rel, rel,
+	    CUST_READ_NOFOLLOW | CUST_READ_NOATIME | CUST_READ_OPTIONAL,
+	    PASSWD_MAX, &buf, &n);
+	if (r != CUST_OK)
+		return r;
+	if (buf != NULL && ids_of(buf, n, s) != 0)
+		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "%s", rel);
+	free(buf);
+	return r;
+}
+
+bool
+cust_ids_has(const struct cust_ids *s, unsigned id)
+{
+	return s->n > 0 && bsearch(&id, s->v, s->n, sizeof(*s->v), cmpid) !=
+	    NULL;
+}
+
+void
+cust_ids_free(struct cust_ids *s)
+{
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}

@@ -38,6 +38,7 @@ struct frame {
 	char		**names;	/* owned: sorted children */
 	size_t		 n, i;
 	int		 depth;
+	uint64_t	 active;	/* rules still looking below it */
 };
 
 struct walk {
@@ -51,6 +52,7 @@ struct walk {
 	int		 open;		/* frame fds open */
 	int		 resolving;	/* expand() calls under way */
 	char		 why[128];	/* why a directory is not entered */
+	uint64_t	 mask;		/* the rules still looking here */
 	struct cust_entry e;
 };
 
@@ -118,11 +120,25 @@ within(const struct timespec *t, const struct cust_walk_opts *o)
 	return true;
 }
 
+/* Rule K of the walk. */
+static const struct cust_rule *
+rule_at(const struct cust_walk_opts *o, size_t k)
+{
+	return o->nrules > 0 ? o->rules[k] : o->rule;
+}
+
+static size_t
+nrules(const struct cust_walk_opts *o)
+{
+	return o->nrules > 0 ? o->nrules : 1;
+}
+
 /* UAC's date range: any of the chosen times inside it. */
 static bool
-dated(const struct cust_walk_opts *o, const struct stat *st)
+dated(const struct cust_walk_opts *o, const struct cust_rule *r,
+    const struct stat *st)
 {
-	if (o->date_fields == 0 || o->rule->ignore_date_range ||
+	if (o->date_fields == 0 || r->ignore_date_range ||
 	    S_ISDIR(st->st_mode))
 		return true;
 	return ((o->date_fields & CUST_DATE_MTIME) && within(&st->st_mtim, o)) ||
@@ -130,14 +146,51 @@ dated(const struct cust_walk_opts *o, const struct stat *st)
 	    ((o->date_fields & CUST_DATE_CTIME) && within(&st->st_ctim, o));
 }
 
-/* Does the entry pass the rule's tests (find's -type -name -path -size,
- * and the date range)? */
+/* find's -perm: any of the rule's modes (UAC's list is an "or"). */
 static bool
-matches(const struct cust_walk_opts *o, const struct cust_entry *e)
+permitted(const struct cust_rule *r, mode_t mode)
 {
-	const struct cust_rule *r = o->rule;
+	mode &= 07777;
+	for (size_t i = 0; i < r->nperms; i++) {
+		mode_t b = r->perms[i].bits;
 
+		if ((r->perms[i].how == '-' && (mode & b) == b) ||
+		    (r->perms[i].how == '/' && ((mode & b) != 0 || b == 0)) ||
+		    (r->perms[i].how == '=' && mode == b))
+			return true;
+	}
+	return r->nperms == 0;
+}
+
+/* find's -size +Nc and -size -Nc, which UAC's find and stat artefacts
+ * use on every type: strictly larger than min, strictly smaller than
+ * max.  (file and hash keep their own: see judge() in collect.c.) */
+static bool
+sized(const struct cust_rule *r, const struct stat *st)
+{
+	if (r->collector != CUST_COLLECTOR_FIND &&
+	    r->collector != CUST_COLLECTOR_STAT)
+		return !(S_ISREG(st->st_mode) && r->min_size >= 0 &&
+		    st->st_size < r->min_size);
+	return (r->min_size < 0 || st->st_size > r->min_size) &&
+	    (r->max_size < 0 || st->st_size < r->max_size);
+}
+
+/* Does the entry pass rule R's tests (find's -type -name -path -size
+ * -perm -nouser -nogroup, and the date range)? */
+static bool
+matches(const struct cust_walk_opts *o, const struct cust_rule *r,
+    const struct cust_entry *e)
+{
 	if (r->file_types != 0 && (r->file_types & ftype(e->st.st_mode)) == 0)
+		return false;
+	if (!permitted(r, e->st.st_mode))
+		return false;
+	if (r->no_user && o->users != NULL &&
+	    cust_ids_has(o->users, e->st.st_uid))
+		return false;
+	if (r->no_group && o->groups != NULL &&
+	    cust_ids_has(o->groups, e->st.st_gid))
 		return false;
 	if (r->name_patterns.n > 0 && !any(&r->name_patterns, e->name, 0))
 		return false;
@@ -145,13 +198,12 @@ matches(const struct cust_walk_opts *o, const struct cust_entry *e)
 		return false;
 	/* The filters last, so that each counts only what it alone left
 	 * out (acquisition.json). */
-	if (S_ISREG(e->st.st_mode) && r->min_size >= 0 &&
-	    e->st.st_size < r->min_size) {
+	if (!sized(r, &e->st)) {
 		if (o->counts != NULL)
 			o->counts->by_size++;
 		return false;
 	}
-	if (!dated(o, &e->st)) {
+	if (!dated(o, r, &e->st)) {
 		if (o->counts != NULL)
 			o->counts->by_date++;
 		return false;
@@ -348,6 +400,8 @@ static int
 deliver(struct walk *w, int dirfd, size_t len, const char *name, int depth,
     enum cust_rec_status st, int err, const char *what, bool lazy)
 {
+	if (w->e.matched == 0)		/* a failure, before any test */
+		w->e.matched = w->mask;
 	w->e.lazy = lazy;
 	w->e.path = w->path;
 	w->e.pathlen = len;
@@ -435,7 +489,7 @@ pop(struct walk *w)
 
 static int
 push(struct walk *w, int fd, const struct stat *st, const char *name,
-    size_t len, int depth, char **names, size_t n)
+    size_t len, int depth, char **names, size_t n, uint64_t active)
 {
 	struct frame *f;
 
@@ -458,6 +512,7 @@ push(struct walk *w, int fd, const struct stat *st, const char *name,
 	f->n = n;
 	f->i = 0;
 	f->depth = depth;
+	f->active = active;
 	w->nfr++;
 	w->open++;
 	budget(w, w->nfr - 1);
@@ -483,18 +538,28 @@ enum { GO_ON, STOP_HERE };
  * May the walk enter the directory open at FD?  Not into /dev, nor across
  * into a kernel or network filesystem, unless the walk started there; not
  * across a mount with --one-file-system; nor into a filesystem of a type
- * the rule excludes.  When not, w->why says why, for the record.
+ * every rule still looking below excludes.  When not, w->why says why,
+ * for the record.
  */
 static int
-boundary(struct walk *w, int fd, const struct stat *st, int depth)
+boundary(struct walk *w, int fd, const struct stat *st, int depth,
+    uint64_t *desc)
 {
-	const struct cust_rule *r = w->o->rule;
 	bool crossing = depth > 0 && st->st_dev != w->fr[w->nfr - 1].dev;
 	const char *type = NULL;
+	bool excluded = false;
 
 	if (crossing || depth == 0)
 		type = cust_mounts_type(w->o->mounts, fd);
-	if (type != NULL && any(&r->exclude_file_systems, type, 0))
+	/* A rule that excludes this type goes no further down; the mount
+	 * point itself is still recorded, with why. */
+	for (size_t k = 0; type != NULL && k < nrules(w->o); k++)
+		if (any(&rule_at(w->o, k)->exclude_file_systems, type, 0) &&
+		    (*desc & ((uint64_t)1 << k)) != 0) {
+			*desc &= ~((uint64_t)1 << k);
+			excluded = true;
+		}
+	if (excluded && *desc == 0)
 		snprintf(w->why, sizeof(w->why), "file system %s excluded by "
 		    "the artefact", type);
 	else if (depth > 0 && strcmp(w->path, "/dev") == 0)
@@ -518,7 +583,7 @@ boundary(struct walk *w, int fd, const struct stat *st, int depth)
 /* Open directory NAME for descent and push it; visit it when it matches. */
 static int
 descend(struct walk *w, int dirfd, size_t len, const char *name, int depth,
-    bool match)
+    uint64_t match, uint64_t desc)
 {
 	struct stat st;
 	char **names;
@@ -536,8 +601,9 @@ descend(struct walk *w, int dirfd, size_t len, const char *name, int depth,
 		return deliver(w, dirfd, len, name, depth, CUST_ST_CHANGED, 0,
 		    "replaced", false);
 	}
-	if (boundary(w, fd, &st, depth) == STOP_HERE) {
+	if (boundary(w, fd, &st, depth, &desc) == STOP_HERE) {
 		close(fd);
+		w->e.matched = match;
 		if (!match)
 			return CUST_OK;
 		w->e.not_walked = w->why;
@@ -545,6 +611,7 @@ descend(struct walk *w, int dirfd, size_t len, const char *name, int depth,
 		w->e.not_walked = NULL;
 		return r;
 	}
+	w->e.matched = match;
 	if (readnames(fd, &names, &n, &err) != 0) {
 		close(fd);
 		return cust_set_error(w->ctx, ENOMEM, CUST_FATAL, "walk");
@@ -558,7 +625,12 @@ descend(struct walk *w, int dirfd, size_t len, const char *name, int depth,
 		freenames(names, n);
 		return r;
 	}
-	return push(w, fd, &st, name, len, depth, names, n);
+	if (desc == 0) {
+		close(fd);
+		freenames(names, n);
+		return CUST_OK;
+	}
+	return push(w, fd, &st, name, len, depth, names, n, desc);
 }
 
 /*
@@ -569,9 +641,10 @@ descend(struct walk *w, int dirfd, size_t len, const char *name, int depth,
  */
 static int
 consider_file(struct walk *w, int dirfd, size_t len, const char *name,
-    int depth)
+    int depth, uint64_t active)
 {
 	struct cust_entry *e = &w->e;
+	uint64_t match = 0;
 
 	memset(&e->st, 0, sizeof(e->st));
 	e->st.st_mode = S_IFREG;
@@ -581,30 +654,46 @@ consider_file(struct walk *w, int dirfd, size_t len, const char *name,
 	e->btime.tv_nsec = 0;
 	e->name = name;
 	e->path = w->path;
-	if (pruned(w->o->rule, w->path, name) || !matches(w->o, e))
+	for (size_t k = 0; k < nrules(w->o); k++)
+		if ((active >> k & 1) && !pruned(rule_at(w->o, k), w->path,
+		    name) && matches(w->o, rule_at(w->o, k), e))
+			match |= (uint64_t)1 << k;
+	if (match == 0)
 		return CUST_OK;
+	e->matched = match;
 	return deliver(w, dirfd, len, name, depth, CUST_ST_OK, 0, NULL,
 	    true);
 }
 
 /* May a regular file of this walk be taken by its directory entry? */
 static bool
-lazy(const struct walk *w, const char *name, int depth)
+lazy(const struct walk *w, const char *name, int depth, uint64_t active)
 {
 	const struct cust_walk_opts *o = w->o;
+	const struct cust_rule *r;
 
-	return o->lazy_files && depth > 0 && nametype(name) == DT_REG &&
-	    o->rule->min_size < 0 &&
-	    (o->date_fields == 0 || o->rule->ignore_date_range);
+	if (!o->lazy_files || depth == 0 || nametype(name) != DT_REG)
+		return false;
+	for (size_t k = 0; k < nrules(o); k++) {
+		r = rule_at(o, k);
+		if ((active >> k & 1) && (r->min_size >= 0 || r->nperms > 0 ||
+		    r->no_user || r->no_group || (o->date_fields != 0 &&
+		    !r->ignore_date_range)))
+			return false;
+	}
+	return true;
 }
 
 /* Look at one name: visit it when it matches, descend when a directory. */
 static int
-consider(struct walk *w, int dirfd, size_t len, const char *name, int depth)
+consider(struct walk *w, int dirfd, size_t len, const char *name, int depth,
+    uint64_t active)
 {
-	const struct cust_rule *rule = w->o->rule;
-	bool match;
+	const struct cust_rule *r;
+	uint64_t match = 0, desc = 0, bit;
 
+	w->e.matched = 0;
+	w->mask = active;
 	if (cust_stat_at(dirfd, name, AT_SYMLINK_NOFOLLOW, &w->e.st,
 	    &w->e.btime) != 0) {
 		memset(&w->e.st, 0, sizeof(w->e.st));
@@ -614,15 +703,33 @@ consider(struct walk *w, int dirfd, size_t len, const char *name, int depth)
 	 * atime); one listed before (a glob) keeps its atime of then. */
 	if (cust_atimes_first(w->o->atimes, &w->e.st) != CUST_OK)
 		return CUST_FATAL;
-	w->e.name = name;
+	/* find(1) names a start point by its last component, "/" for the
+	 * root, never "." */
+	w->e.name = depth == 0 && strcmp(name, ".") == 0 ? w->path : name;
 	w->e.path = w->path;
-	if (pruned(rule, w->path, name))
-		return CUST_OK;
-	match = matches(w->o, &w->e);
-	if (S_ISDIR(w->e.st.st_mode) &&
-	    (rule->max_depth < 0 || depth < rule->max_depth))
-		return descend(w, dirfd, len, name, depth, match);
+	for (size_t k = 0; k < nrules(w->o); k++) {
+		r = rule_at(w->o, k);
+		bit = (uint64_t)1 << k;
+		if (!(active & bit) || pruned(r, w->path, w->e.name))
+			continue;
+		if (matches(w->o, r, &w->e))
+			match |= bit;
+		if (r->max_depth < 0 || depth < r->max_depth)
+			desc |= bit;
+	}
+	if (S_ISDIR(w->e.st.st_mode) && desc != 0)
+		return descend(w, dirfd, len, name, depth, match, desc);
+	w->e.matched = match;
 	return match ? visit(w, dirfd, len, name, depth, 0, NULL) : CUST_OK;
+}
+
+/* Every rule of the walk. */
+static uint64_t
+all(const struct cust_walk_opts *o)
+{
+	size_t n = nrules(o);
+
+	return n >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1;
 }
 
 /* Walk the tree at NAME in PARENT (its path is w->path[0..len]). */
@@ -635,7 +742,7 @@ tree(struct walk *w, int parent, size_t len, const char *name)
 
 	w->base = parent;
 	w->nfr = 0;
-	r = consider(w, parent, len, name, 0);
+	r = consider(w, parent, len, name, 0, all(w->o));
 	while (r != CUST_FATAL && w->nfr > 0) {
 		f = &w->fr[w->nfr - 1];
 		if (f->i == f->n) {
@@ -647,6 +754,8 @@ tree(struct walk *w, int parent, size_t len, const char *name)
 			r = n;
 			break;
 		}
+		w->mask = f->active;
+		w->e.matched = 0;
 		if ((fd = frame_fd(w, w->nfr - 1)) < 0) {
 			/* The directory went away under us: say so, move on. */
 			w->path[f->pathlen] = '\0';
@@ -655,9 +764,10 @@ tree(struct walk *w, int parent, size_t len, const char *name)
 			f->i = f->n;
 			continue;
 		}
-		r = lazy(w, child, f->depth + 1) ?
-		    consider_file(w, fd, (size_t)n, child, f->depth + 1) :
-		    consider(w, fd, (size_t)n, child, f->depth + 1);
+		r = lazy(w, child, f->depth + 1, f->active) ?
+		    consider_file(w, fd, (size_t)n, child, f->depth + 1,
+		    f->active) :
+		    consider(w, fd, (size_t)n, child, f->depth + 1, f->active);
 	}
 	while (w->nfr > 0)
 		pop(w);
@@ -973,6 +1083,7 @@ cust_walk(struct cust_ctx *ctx, const struct cust_walk_opts *o,
 	memset(&w, 0, sizeof(w));
 	w.ctx = ctx;
 	w.o = o;
+	w.mask = all(o);
 	w.pathcap = 256;
 	if ((w.path = malloc(w.pathcap)) == NULL ||
 	    split(path, &buf, &comps, &n) != 0) {

@@ -40,7 +40,7 @@ run comp custody collect --ha
 check "bash: custody collect --ha<TAB> is --hash" test "$OUT" = --hash
 run comp custody collect --hash sha5
 check "bash: and its value sha5<TAB> is sha512" test "$OUT" = sha512
-run comp custody collect --no-
+run comp custody collect --no-n
 check "bash: --[no-]nice gives --no-nice, once" test "$OUT" = --no-nice
 run comp custody verify --pubk
 check "bash: verify's --pubk<TAB> is --pubkey" test "$OUT" = --pubkey

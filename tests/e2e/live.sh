@@ -154,7 +154,7 @@ chmod 755 img/usr/bin/tool
   printf '%s  usr/lib/libtool.so.1\n' "$(printf 'lib\n' | md5sum | cut -c1-32)"
 } >img/var/lib/dpkg/info/tool.md5sums
 printf 'trojaned\n' >img/usr/bin/tool
-run "$CUSTODY" collect --no-nice --root img -o img.tar
+run "$CUSTODY" collect --no-nice --live --root img -o img.tar
 check "a collection of an image completes" test "$RC" -le 1
 tar xf img.tar
 IB=$(bag_dir img.tar)
@@ -169,5 +169,6 @@ run "$CUSTODY" collect --profile live --no-live -o x.tar
 expect_rc "--profile live with --no-live is a usage error" 2
 run "$CUSTODY" collect --profile nosuch -o x.tar
 expect_rc "an unknown profile is a usage error" 2
-expect_err "and says so" "custody: --profile: nosuch: unknown profile"
+expect_err_match "and says so" \
+    '^custody: --profile: nosuch: not a profile name \(default, live, triage, or a UAC profile in .*\) nor a profile file$'
 done_testing

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# onewalk.sh: artefacts over the same tree share one traversal.  With 1
+# and with 8 artefacts (file, hash, stat, find) over one tree, strace -c
+# counts the same getdents64 and openat calls: each directory is read
+# once and each file opened once, however many artefacts select it.
+. "$E2E_LIB"
+
+if ! command -v strace >/dev/null; then
+	ok "# SKIP strace is not installed"
+	done_testing
+	exit 0
+fi
+F="$T/fix"
+for d in a b c d e; do
+	for s in 1 2 3; do
+		mkdir -p "$F/data/$d/$s"
+		for f in x y z; do
+			printf '%s\n' "$d$s$f" >"$F/data/$d/$s/$f.log"
+		done
+		chmod 4755 "$F/data/$d/$s/x.log"
+	done
+done
+art() {
+	printf '  -\n    description: %s\n    supported_os: [linux]\n' "$1"
+	printf '    collector: %s\n    path: /data\n' "$2"
+	[ -n "${3:-}" ] && printf '    %s\n' "$3"
+	return 0
+}
+{ echo "version: 1.0"; echo "artifacts:"; art one file; } >one.yaml
+{
+	echo "version: 1.0"; echo "artifacts:"
+	art content file
+	art hashes hash
+	art timeline stat
+	art logs find 'name_pattern: ["*.log"]'
+	art setuid find 'permissions: [-4000]'
+	art dirs find 'file_type: [d]'
+	art shallow hash 'max_depth: 2'
+	art ys stat 'name_pattern: ["y*"]'
+} >eight.yaml
+counts() {
+	strace -f -c -o "$T/$1.st" -e trace=getdents64,openat \
+	    "$CUSTODY" collect --no-nice --root "$F" -m "$1.yaml" \
+	    -o "$1.tar" >/dev/null 2>&1
+	awk '$NF == "getdents64" || $NF == "openat" { print $NF, $4 }' \
+	    "$T/$1.st" | sort | tr '\n' ' '
+}
+one=$(counts one)
+eight=$(counts eight)
+check "strace counted calls ($one)" test -n "$one"
+check "8 artefacts: the same getdents64 and openat counts as 1 ($eight)" \
+    test "$one" = "$eight"
+tar -xOf eight.tar --wildcards '*/metadata/files.jsonl' >files.jsonl
+check "every file is stored once (45)" \
+    test "$(grep -c '"stored"' files.jsonl)" -eq 45
+check "every directory is recorded once (21)" \
+    test "$(grep '"type":"dir"' files.jsonl | sort -u | wc -l)" -eq 21
+check "no path is recorded twice" \
+    test "$(grep -o '"path":"[^"]*"' files.jsonl | sort | uniq -d | wc -l)" \
+    -eq 0
+done_testing
