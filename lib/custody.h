@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -424,6 +425,46 @@ typedef int cust_scan_fn(void *arg, const char *member, const char *text,
  */
 int	cust_scan(struct cust_ctx *, int fd, const char *name,
 	    cust_scan_fn *fn, void *arg);
+/*
+ * The same, for readers of a bundle cust_verify accepted: FN also gets
+ * each line of metadata/custody.jsonl, a zstd stream may expand RATIO
+ * times (0: the default), and the bytes read must be the bytes verified
+ * (SHA-256 VERIFIED, hex, or NULL), else CUST_FAILED at the end.
+ */
+int	cust_scan_verified(struct cust_ctx *, int fd, const char *name,
+	    uint64_t ratio, const char *verified, cust_scan_fn *fn, void *arg);
+
+/* ------------------------------------------------------------- export */
+
+enum cust_export_format {
+	CUST_EXPORT_BODYFILE, CUST_EXPORT_CSV, CUST_EXPORT_HASHDEEP,
+	CUST_EXPORT_CASE,
+};
+
+struct cust_export_opts {
+	int		 fd;		/* the bundle, at its start */
+	const char	*name;		/* the bundle, in messages */
+	uint64_t	 max_expansion;	/* as cust_extract's; 0: the default */
+	enum cust_export_format format;
+	const struct cust_report *report; /* what cust_verify said of it */
+	int		 log_fd;	/* the custody log verified, or -1 */
+	int		 tool_fd;	/* the running custody, for its SHA-256
+					   in the CASE graph, or -1 */
+	FILE		*out;		/* where the export is written */
+};
+
+/* The format named S ("bodyfile", "csv", "hashdeep", "case"): false when
+ * there is none. */
+bool	cust_export_format_of(const char *s, enum cust_export_format *);
+/*
+ * Write the records of the bundle cust_verify reported on (opts->report)
+ * to opts->out in FORMAT (custody(1), EXPORT FORMATS).  A bundle that did
+ * not verify is exported only when the caller decided so (--force), and
+ * the output says it failed.  The bytes read must be the bytes verified:
+ * CUST_FAILED otherwise, after what was written.  CUST_OK, CUST_FAILED for
+ * a damaged bundle, CUST_FATAL when it could not be read or written.
+ */
+int	cust_export(struct cust_ctx *, const struct cust_export_opts *);
 
 /* ------------------------------------------------------------ extract */
 
