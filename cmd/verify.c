@@ -12,10 +12,12 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "report.h"
 #include "trust.h"
 
 struct vargs {
 	bool		 json;
+	const char	*report;	/* --report FILE, or NULL */
 	const char	*bundle;
 	uint64_t	 max_expansion;	/* 0: the library's default */
 	struct trust_args trust;	/* X.509, timestamps, custody log */
@@ -26,6 +28,7 @@ parse(struct cust_ctx *ctx, int argc, char **argv, struct vargs *a)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "report", required_argument, NULL, 'r' },
 		{ "max-expansion", required_argument, NULL, 'x' },
 		TRUST_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
@@ -37,6 +40,9 @@ parse(struct cust_ctx *ctx, int argc, char **argv, struct vargs *a)
 		switch (ch) {
 		case 'j':
 			a->json = true;
+			break;
+		case 'r':
+			a->report = optarg;
 			break;
 		case 'x':
 			if (!expansion_ratio(optarg, &a->max_expansion))
@@ -240,6 +246,14 @@ run(int argc, char **argv)
 		goto out;
 	}
 	rc = report(&a, r);
+	if (a.report != NULL) {
+		struct report_in in = { .bundle = a.bundle, .r = r,
+		    .trust = &a.trust, .log = a.trust.logfd >= 0 ?
+		    a.trust.logname : NULL };
+
+		if (report_write(a.report, &in) != EXIT_DONE)
+			rc = EXIT_FATAL;
+	}
 out:
 	if (fd > STDIN_FILENO)
 		close(fd);
@@ -252,6 +266,8 @@ out:
 static const struct help_row options[] = {
 	TRUST_KEY_HELP,
 	{ "--json", "print the report as JSON" },
+	{ "--report FILE", "also write a report to attach, with the stock "
+	    "commands that redo each check: HTML for FILE.html, else text" },
 	TRUST_EXPANSION_HELP,
 	{ "--ca FILE", "check the X.509 signature against these CA "
 	    "certificates (PEM); one verified makes the origin trusted, and "
@@ -278,6 +294,7 @@ const struct cmd cmd_verify = {
 	.name = "verify",
 	.run = run,
 	.synopsis = "[--pubkey FILE]... [--trusted-key-id ID]... [--json] "
+	    "[--report FILE] "
 	    "[--max-expansion RATIO] [--ca FILE] [--tsa-ca FILE] "
 	    "[--x509-eku OID]... [--crl FILE]... [--require-cms] "
 	    "[--require-timestamp] [--log FILE] [--log-head HEX] BUNDLE",
