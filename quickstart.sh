@@ -15,7 +15,8 @@ cd "$(dirname "$0")"
 BUILD_DEPS="gcc pkg-config meson ninja-build libarchive-dev libssl-dev
 libmagic-dev libmagic-mgc libyaml-dev libjansson-dev libzstd-dev check"
 TEST_DEPS="python3 zstd minisign sleuthkit openssl util-linux bsdutils
-coreutils tar libarchive-tools mandoc time strace faketime hashdeep"
+coreutils tar libarchive-tools mandoc time strace faketime hashdeep
+python3-jsonschema"
 # The libFuzzer targets of tests/fuzz (clang 14 and its runtimes).
 FUZZ_DEPS="clang libclang-rt-14-dev"
 

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cmd.h"
 #include "collect.h"
 
@@ -115,6 +117,63 @@ summary(const struct out *o, const struct cust_collect_result *res,
 	fputc('\n', f);
 }
 
+/* A JSON string of S, or null when S is NULL or not UTF-8. */
+static json_t *
+jstr(const char *s)
+{
+	json_t *j = s != NULL ? json_string(s) : NULL;
+
+	return j != NULL ? j : json_null();
+}
+
+/*
+ * The summary as one JSON object on standard output, schema
+ * "custody-collect-summary/1" (docs/collect-summary.schema.json).
+ */
+static int
+json_summary(const struct out *o, const struct cust_collect_result *res,
+    int rc)
+{
+	json_t *j;
+	int r;
+
+	j = json_pack("{s:s,s:o,s:s,s:I,s:{s:s,s:b,s:b,s:i,s:b,s:o},"
+	    "s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:{s:b,s:o},s:o,s:i}",
+	    "schema", "custody-collect-summary/1",
+	    "bundle", jstr(o->path),
+	    "sha256", res->sha256,
+	    "bytes", (json_int_t)res->bundle_bytes,
+	    "seal",
+	    "key_id", res->key_id,
+	    "one_time_key", res->one_time_key,
+	    "x509", res->x509,
+	    "timestamps", (int)res->timestamps,
+	    "untimestamped", res->untimestamped,
+	    "tsa_error", jstr(res->untimestamped ? res->tsa_error : NULL),
+	    "counts",
+	    "files", (json_int_t)res->files,
+	    "payload_bytes", (json_int_t)res->payload_bytes,
+	    "recorded", (json_int_t)res->recorded,
+	    "changed", (json_int_t)res->changed,
+	    "skipped", (json_int_t)res->skipped,
+	    "failed", (json_int_t)res->failed,
+	    "artefacts_run", (json_int_t)res->artefacts_run,
+	    "artefacts_not_run", (json_int_t)res->artefacts_skipped,
+	    "protection",
+	    "read_only_mounts", res->guarded,
+	    "reason", jstr(res->guarded ? NULL : res->guard_reason),
+	    "custody_log", o->logged ? json_pack("{s:o,s:I,s:s}", "path",
+	    jstr(o->logname), "events", (json_int_t)res->log_events, "head",
+	    res->log_head) : json_null(),
+	    "exit_status", rc);
+	if (j == NULL)
+		return warnmsg("out of memory"), -1;
+	r = json_dumpf(j, stdout, JSON_INDENT(2));
+	json_decref(j);
+	putchar('\n');
+	return r;
+}
+
 struct args {
 	const char	*manifests[MAX_MANIFESTS];
 	size_t		 nmanifests;
@@ -126,6 +185,7 @@ struct args {
 	const char	*tsa;
 	bool		 zstd;
 	bool		 no_nice;
+	bool		 json;		/* --json: the summary as JSON */
 	char		**argv;		/* owned: argv, in getopt's order */
 	char		**paths;	/* borrowed: in ARGV */
 	size_t		 npaths;
@@ -133,7 +193,8 @@ struct args {
 
 enum { OPT_KEY = 256, OPT_CASE, OPT_EVIDENCE, OPT_EXAMINER, OPT_HASH,
     OPT_ROOT, OPT_COMPRESS, OPT_ONEFS, OPT_RATE, OPT_NICE, OPT_NONICE,
-    OPT_START, OPT_END, OPT_FIELDS, OPT_CERT, OPT_TSA, OPT_TSA_TIMEOUT };
+    OPT_START, OPT_END, OPT_FIELDS, OPT_CERT, OPT_TSA, OPT_TSA_TIMEOUT,
+    OPT_JSON };
 
 /* "YYYY-MM-DD" (START: its first instant; else its last) or a UTC time
  * "YYYY-MM-DDTHH:MM:SSZ". */
@@ -250,6 +311,7 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 		{ "cert", required_argument, NULL, OPT_CERT },
 		{ "tsa", required_argument, NULL, OPT_TSA },
 		{ "tsa-timeout", required_argument, NULL, OPT_TSA_TIMEOUT },
+		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -294,6 +356,7 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 			a->zstd = strcmp(optarg, "zstd") == 0;
 			break;
 		case OPT_ONEFS: co->one_file_system = true; break;
+		case OPT_JSON: a->json = true; break;
 		case OPT_NICE: a->no_nice = false; break;
 		case OPT_NONICE: a->no_nice = true; break;
 		case OPT_START:
@@ -322,6 +385,12 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 	co->date_fields = dates ? fields : 0;
 	if (a->cert != NULL && a->key == NULL) {
 		warnmsg("--cert: needs --key, the certificate's private key");
+		return usage(&cmd_collect);
+	}
+	/* With -o -, standard output is the bundle's: no room for JSON. */
+	if (a->json && a->output != NULL && strcmp(a->output, "-") == 0) {
+		warnmsg("--json: the bundle goes to standard output (-o -); "
+		    "write it to a file to have the summary as JSON");
 		return usage(&cmd_collect);
 	}
 	if (co->tsa_timeout != 0 && a->tsa == NULL) {
@@ -493,7 +562,10 @@ collect(struct cust_ctx *ctx, struct args *a, struct cust_collect_opts *co,
 		rc = EXIT_FATAL;
 	else {
 		stem = a->key != NULL ? key_stem(a->key) : NULL;
-		summary(o, &res, stem);
+		if (!a->json)
+			summary(o, &res, stem);
+		else if (json_summary(o, &res, rc) != 0)
+			rc = EXIT_FATAL;
 		free(stem);
 	}
 	cust_collect_result_fini(&res);
@@ -612,6 +684,8 @@ static const struct help_row options[] = {
 	    "second" },
 	{ "--nice", "lowest CPU and idle I/O priority (the default)" },
 	{ "--no-nice", "keep the caller's priorities" },
+	{ "--json", "print the summary as JSON (schema "
+	    "custody-collect-summary/1); not with -o -" },
 	{ "-h, --help", "show this help" },
 	{ NULL, NULL },
 };
@@ -624,7 +698,7 @@ const struct cmd cmd_collect = {
 	    "[--root DIR] [--compress zstd|none] [--one-file-system] "
 	    "[--start-date DATE] [--end-date DATE] [--date-fields F] "
 	    "[--max-rate MB] [--[no-]nice] [--cert CERT.pem --key KEY.pem] "
-	    "[--tsa URL [--tsa-timeout S]] [PATH...]",
+	    "[--tsa URL [--tsa-timeout S]] [--json] [PATH...]",
 	.summary = "collect artefacts into a sealed, signed evidence bundle",
 	.options = options,
 	.notes = "Exit status: 0 complete, 1 partial (some artefacts could "
