@@ -18,17 +18,30 @@
 
 #include "cmd.h"
 #include "collect.h"
+#include "progress.h"
 
 #define MAX_MANIFESTS	64
 #define ZSTD_WORKERS_MAX	4	/* zstd threads, whatever the cores */
+
+/* What notify() needs: the progress line to erase, and --verbose. */
+struct noted {
+	struct progress	 prog;
+	bool		 verbose;
+};
 
 static void
 notify(void *arg, const char *path, size_t len, const char *status,
     const char *reason)
 {
-	char *p = strndup(path, len);
+	struct noted *n = arg;
+	char *p;
 
-	(void)arg;
+	/* An artefact a manifest skips (another system's) is no failure:
+	 * said with --verbose only. */
+	if (strcmp(status, CUST_NOT_RUN) == 0 && !n->verbose)
+		return;
+	p = strndup(path, len);
+	progress_clear(&n->prog);
 	fflush(stdout);
 	fputs("custody: ", stderr);
 	safe_fputs(p != NULL ? p : "?", stderr);
@@ -186,6 +199,8 @@ struct args {
 	bool		 zstd;
 	bool		 no_nice;
 	bool		 json;		/* --json: the summary as JSON */
+	bool		 quiet;		/* --quiet: no progress line */
+	bool		 verbose;	/* --verbose: artefacts not run too */
 	char		**argv;		/* owned: argv, in getopt's order */
 	char		**paths;	/* borrowed: in ARGV */
 	size_t		 npaths;
@@ -194,7 +209,7 @@ struct args {
 enum { OPT_KEY = 256, OPT_CASE, OPT_EVIDENCE, OPT_EXAMINER, OPT_HASH,
     OPT_ROOT, OPT_COMPRESS, OPT_ONEFS, OPT_RATE, OPT_NICE, OPT_NONICE,
     OPT_START, OPT_END, OPT_FIELDS, OPT_CERT, OPT_TSA, OPT_TSA_TIMEOUT,
-    OPT_JSON };
+    OPT_JSON, OPT_QUIET, OPT_VERBOSE };
 
 /* "YYYY-MM-DD" (START: its first instant; else its last) or a UTC time
  * "YYYY-MM-DDTHH:MM:SSZ". */
@@ -312,6 +327,8 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 		{ "tsa", required_argument, NULL, OPT_TSA },
 		{ "tsa-timeout", required_argument, NULL, OPT_TSA_TIMEOUT },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "verbose", no_argument, NULL, OPT_VERBOSE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -327,7 +344,7 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 		return warnmsg("out of memory"), EXIT_FATAL;
 	memcpy(a->argv, argv, (size_t)argc * sizeof(*argv));
 	argv = a->argv;
-	while ((ch = getopt_long(argc, argv, "hm:o:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hm:o:qv", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
 			if (a->nmanifests == MAX_MANIFESTS) {
@@ -357,6 +374,10 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 			break;
 		case OPT_ONEFS: co->one_file_system = true; break;
 		case OPT_JSON: a->json = true; break;
+		case 'q':
+		case OPT_QUIET: a->quiet = true; break;
+		case 'v':
+		case OPT_VERBOSE: a->verbose = true; break;
 		case OPT_NICE: a->no_nice = false; break;
 		case OPT_NONICE: a->no_nice = true; break;
 		case OPT_START:
@@ -520,6 +541,7 @@ collect(struct cust_ctx *ctx, struct args *a, struct cust_collect_opts *co,
     struct out *o)
 {
 	struct cust_collect_result res;
+	struct noted n = { .verbose = a->verbose };
 	struct stat st;
 	char *stem;
 	int r, rc;
@@ -538,9 +560,14 @@ collect(struct cust_ctx *ctx, struct args *a, struct cust_collect_opts *co,
 	co->zstd_threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (co->zstd_threads > ZSTD_WORKERS_MAX)
 		co->zstd_threads = ZSTD_WORKERS_MAX;
+	progress_start(&n.prog, a->quiet, "files");
 	co->notify = notify;
+	co->notify_arg = &n;
+	co->progress = progress_update;
+	co->progress_arg = &n.prog;
 	co->custody_log = o->path != NULL;
 	r = cust_collect(ctx, co, &res);
+	progress_clear(&n.prog);
 	if (r == CUST_FAILED || r == CUST_FATAL) {
 		warnctx(ctx);
 		if (o->path != NULL)
@@ -684,6 +711,10 @@ static const struct help_row options[] = {
 	    "second" },
 	{ "--nice", "lowest CPU and idle I/O priority (the default)" },
 	{ "--no-nice", "keep the caller's priorities" },
+	{ "-q, --quiet", "no progress line on standard error (there is "
+	    "one only when it is a terminal)" },
+	{ "-v, --verbose", "also list each artefact a manifest did not run, "
+	    "with its reason (failed and skipped files are always listed)" },
 	{ "--json", "print the summary as JSON (schema "
 	    "custody-collect-summary/1); not with -o -" },
 	{ "-h, --help", "show this help" },
@@ -698,7 +729,8 @@ const struct cmd cmd_collect = {
 	    "[--root DIR] [--compress zstd|none] [--one-file-system] "
 	    "[--start-date DATE] [--end-date DATE] [--date-fields F] "
 	    "[--max-rate MB] [--[no-]nice] [--cert CERT.pem --key KEY.pem] "
-	    "[--tsa URL [--tsa-timeout S]] [--json] [PATH...]",
+	    "[--tsa URL [--tsa-timeout S]] [--json] [--quiet] [--verbose] "
+	    "[PATH...]",
 	.summary = "collect artefacts into a sealed, signed evidence bundle",
 	.options = options,
 	.notes = "Exit status: 0 complete, 1 partial (some artefacts could "

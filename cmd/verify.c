@@ -12,11 +12,13 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "progress.h"
 #include "report.h"
 #include "trust.h"
 
 struct vargs {
 	bool		 json;
+	bool		 quiet;		/* --quiet: no progress line */
 	const char	*report;	/* --report FILE, or NULL */
 	const char	*bundle;
 	uint64_t	 max_expansion;	/* 0: the library's default */
@@ -29,6 +31,7 @@ parse(struct cust_ctx *ctx, int argc, char **argv, struct vargs *a)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "report", required_argument, NULL, 'r' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "max-expansion", required_argument, NULL, 'x' },
 		TRUST_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
@@ -36,13 +39,16 @@ parse(struct cust_ctx *ctx, int argc, char **argv, struct vargs *a)
 	};
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "hp:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hp:q", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
 			a->json = true;
 			break;
 		case 'r':
 			a->report = optarg;
+			break;
+		case 'q':
+			a->quiet = true;
 			break;
 		case 'x':
 			if (!expansion_ratio(optarg, &a->max_expansion))
@@ -213,6 +219,7 @@ run(int argc, char **argv)
 	struct cust_verify_opts o;
 	struct cust_report *r = NULL;
 	struct cust_ctx *ctx;
+	struct progress prog;
 	struct vargs a;
 	int rc, fd = -1;
 
@@ -240,7 +247,12 @@ run(int argc, char **argv)
 	trust_opts(&a.trust, &o);
 	if ((rc = trust_open(&a.trust, a.bundle, &o)) != EXIT_DONE)
 		goto out;
-	if (cust_verify(ctx, &o, &r) != CUST_OK) {
+	progress_start(&prog, a.quiet, "members");
+	o.progress = progress_update;
+	o.progress_arg = &prog;
+	rc = cust_verify(ctx, &o, &r);
+	progress_clear(&prog);
+	if (rc != CUST_OK) {
 		warnctx(ctx);
 		rc = EXIT_FATAL;
 		goto out;
@@ -266,6 +278,8 @@ out:
 static const struct help_row options[] = {
 	TRUST_KEY_HELP,
 	{ "--json", "print the report as JSON" },
+	{ "-q, --quiet", "no progress line on standard error (there is one "
+	    "only when it is a terminal)" },
 	{ "--report FILE", "also write a report to attach, with the stock "
 	    "commands that redo each check: HTML for FILE.html, else text" },
 	TRUST_EXPANSION_HELP,
@@ -294,7 +308,7 @@ const struct cmd cmd_verify = {
 	.name = "verify",
 	.run = run,
 	.synopsis = "[--pubkey FILE]... [--trusted-key-id ID]... [--json] "
-	    "[--report FILE] "
+	    "[--report FILE] [--quiet] "
 	    "[--max-expansion RATIO] [--ca FILE] [--tsa-ca FILE] "
 	    "[--x509-eku OID]... [--crl FILE]... [--require-cms] "
 	    "[--require-timestamp] [--log FILE] [--log-head HEX] BUNDLE",

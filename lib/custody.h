@@ -190,9 +190,18 @@ enum {
 	CUST_DATE_CTIME = 1u << 2,
 };
 
-/* A note about one artefact that was not taken whole (for the terminal). */
+/* Progress, for a line on a terminal: a count of files (collect: stored;
+ * verify: members), of bytes (collect: payload; verify: input read) and
+ * what is being worked on (collect: the artefact; verify: the member). */
+typedef void cust_progress_fn(void *arg, uint64_t files, uint64_t bytes,
+    const char *current);
+
+/* A note about one artefact that was not taken whole (for the terminal):
+ * a record's path and status, or an artefact of a manifest that was not
+ * run at all, its label with the status CUST_NOT_RUN. */
 typedef void cust_notify_fn(void *arg, const char *path, size_t pathlen,
     const char *status, const char *reason);
+#define CUST_NOT_RUN	"not run"
 
 /*
  * What to collect and how.  A plain value filled by the caller; every
@@ -234,6 +243,8 @@ struct cust_collect_opts {
 	char *const	*argv;
 	cust_notify_fn	*notify;	/* may be NULL */
 	void		*notify_arg;
+	cust_progress_fn *progress;	/* at each record; may be NULL */
+	void		*progress_arg;
 	/* Countersignatures and the custody log (custody(1)): */
 	const struct cust_signer *signer; /* X.509 signer, or NULL */
 	const char	*tsa_url;	/* ask this TSA for tokens, or NULL */
@@ -342,6 +353,10 @@ struct cust_verify_opts {
 	/* A zstd bundle may expand this many times past its first GiB
 	   (0: CUST_MAX_EXPANSION; UINT64_MAX: no bound). */
 	uint64_t	 max_expansion;
+	/* Called at each member: its name, the input bytes read so far and
+	   the members met (for a progress line); may be NULL. */
+	cust_progress_fn *progress;
+	void		*progress_arg;
 };
 
 #define CUST_MAX_EXPANSION	1000

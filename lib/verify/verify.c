@@ -729,6 +729,9 @@ pass(struct ver *v)
 			return CUST_OK;
 		}
 		v->rep->members++;
+		if (v->o->progress != NULL)
+			v->o->progress(v->o->progress_arg, v->rep->members,
+			    cust_reader_bytes(v->rd), m->rel);
 		if ((r = member(v, m)) != CUST_OK || v->stop)
 			break;
 	}
