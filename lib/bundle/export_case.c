@@ -278,10 +278,10 @@ bundle_file(struct cust_export *x)
 	setstr(fa, "uco-observable:fileName", json_object_get(x->acq, "bag"));
 	json_object_set_new(fa, "uco-observable:sizeInBytes",
 	    json_integer((json_int_t)x->o->report->bytes));
-	h = json_pack("{s:s}", "sha256", x->o->report->sha256);
+	h = json_pack("{s:s,s:I}", "sha256", x->o->report->sha256, "bytes",
+	    (json_int_t)x->o->report->bytes);
 	json_object_set_new(f, "uco-core:hasFacet", json_pack("[o,o]", fa,
-	    content(h, "bundle", json_integer((json_int_t)
-	    x->o->report->bytes))));
+	    content(h, "bundle", json_object_get(h, "bytes"))));
 	json_decref(h);
 	json_object_set_new(f, "uco-core:description", json_sprintf(
 	    "custody evidence bundle (BagIt bag %s): %s",
