@@ -36,6 +36,9 @@ int	cust_case_tail(struct cust_export *);
 /* A node of the graph on its own line, after a comma unless FIRST; the
  * node is consumed. */
 int	cust_case_node(struct cust_export *, json_t *node, bool first);
+/* KEY of REC (or KEY_b64, a name that is not UTF-8) in its stored-name
+ * escape: owned, or NULL when absent or out of memory. */
+char	*cust_export_name(json_t *rec, const char *key);
 /* The seconds of an RFC 3339 UTC time ("...Z"), floored: false when S is
  * not one. */
 bool	cust_export_secs(const char *s, long long *out);

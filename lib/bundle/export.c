@@ -139,6 +139,19 @@ rawname(json_t *rec, const char *key, size_t *n)
 	return (char *)out;
 }
 
+char *
+cust_export_name(json_t *rec, const char *key)
+{
+	char *raw, *e;
+	size_t n;
+
+	if ((raw = rawname(rec, key, &n)) == NULL)
+		return NULL;
+	e = cust_escape(raw, n, NULL);
+	free(raw);
+	return e;
+}
+
 /* The bodyfile spelling of a raw name: the stored-name escape, and '|',
  * the field separator, as "^7C" (custody-bundle(5)). */
 static int
@@ -237,8 +250,7 @@ static int
 csv_value(struct cust_export *x, json_t *rec, const char *key)
 {
 	json_t *v = json_object_get(rec, key);
-	char *raw, *e;
-	size_t n;
+	char *e;
 
 	if (json_is_string(v))
 		csv_field(x->out, json_string_value(v));
@@ -246,12 +258,7 @@ csv_value(struct cust_export *x, json_t *rec, const char *key)
 		fprintf(x->out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	else if (json_is_boolean(v))
 		fputs(json_is_true(v) ? "true" : "false", x->out);
-	else if (v == NULL && (raw = rawname(rec, key, &n)) != NULL) {
-		e = cust_escape(raw, n, NULL);
-		free(raw);
-		if (e == NULL)
-			return cust_set_error(x->ctx, ENOMEM, CUST_FATAL,
-			    "export");
+	else if (v == NULL && (e = cust_export_name(rec, key)) != NULL) {
 		csv_field(x->out, e);
 		free(e);
 	}

@@ -130,14 +130,32 @@ basename_of(json_t *path)
 	return json_string(s != NULL && s[1] != '\0' ? s + 1 : p);
 }
 
+/* The record's path: as it is, or in its stored-name escape when it is
+ * not UTF-8 (path_b64). */
+static json_t *
+path_of(json_t *rec)
+{
+	json_t *p = json_object_get(rec, "path");
+	char *e;
+
+	if (json_is_string(p))
+		return json_incref(p);
+	if ((e = cust_export_name(rec, "path")) == NULL)
+		return NULL;
+	p = json_string(e);
+	free(e);
+	return p;
+}
+
 static json_t *
 file_facet(json_t *rec, const char *id)
 {
 	json_t *f = node("uco-observable:FileFacet", ref("%s-facet", id));
-	json_t *path = json_object_get(rec, "path"), *type;
+	json_t *path = path_of(rec), *type;
 
 	setstr(f, "uco-observable:filePath", path);
 	json_object_set_new(f, "uco-observable:fileName", basename_of(path));
+	json_decref(path);
 	type = json_object_get(rec, "type");
 	if (json_is_string(type))
 		json_object_set_new(f, "uco-observable:isDirectory",

@@ -16,6 +16,7 @@ printf 'comma\n' >'tree/sub/c,"quoted".txt'
 printf 'old\n' >tree/old.txt
 printf 'nano\n' >tree/nano.txt
 ln -s a.txt tree/ln
+printf 'raw\n' >"tree/$(printf 'not\377utf8')"
 # Before 1970, and a time with nanoseconds.
 touch -m -d '1965-03-04 05:06:07.250 UTC' tree/old.txt || exit 99
 touch -m -d '2001-02-03 04:05:06.999999999 UTC' tree/nano.txt || exit 99
@@ -25,7 +26,7 @@ touch -m -d '2001-02-03 04:05:06.999999999 UTC' tree/nano.txt || exit 99
 "$CUSTODY" transfer --from 'Ann Example' --to 'Bob Lab' --key k.key \
     --location 'Lab 2' --reason 'to the lab' b.tar >/dev/null 2>&1 ||
     exit 99
-tar -xf b.tar EXP/metadata/files.jsonl || exit 99
+tar -xf b.tar EXP/metadata/files.jsonl EXP/metadata/bodyfile.txt || exit 99
 mkdir x && "$CUSTODY" extract -C x --pubkey k.pub b.tar >/dev/null ||
     exit 99
 
@@ -35,8 +36,9 @@ expect_rc "bodyfile from a verified bundle" 0
 check "says it was verified, on a line mactime skips" \
     grep -qE '^# custody export of bundle sha256 [0-9a-f]{64}: verified: authentic$' body.txt
 check "mactime lists every record with the times of its record (seconds, floored; none before 1970)" \
-    python3 - EXP/metadata/files.jsonl body.txt <<'EOF'
+    python3 - EXP/metadata/files.jsonl body.txt "$HERE" <<'EOF'
 import calendar, json, subprocess, sys
+sys.path.insert(0, sys.argv[3]); from exportname import path
 recs = [json.loads(l) for l in open(sys.argv[1])]
 out = subprocess.run(["mactime", "-b", sys.argv[2], "-d", "-y", "-z", "UTC"],
                      capture_output=True, text=True, check=True).stdout
@@ -48,7 +50,7 @@ for line in out.splitlines()[1:]:
 def secs(t):
     return calendar.timegm(__import__("time").strptime(t[:19], "%Y-%m-%dT%H:%M:%S"))
 def name(r):
-    n = r["path"].replace("|", "^7C")
+    n = path(r).replace("|", "^7C")
     return n + (" -> " + r["target"] if "target" in r else "")
 for r in recs:
     events = seen.get(name(r))
@@ -61,13 +63,16 @@ for r in recs:
                                            __import__("time").gmtime(secs(r[key])))
         assert any(d == when and letter in t for d, t in events), (name(r), key, when, events)
 EOF
+check "the same lines as the bundle's own bodyfile.txt (names not UTF-8 too)" \
+    cmp <(grep -v '^#' body.txt) EXP/metadata/bodyfile.txt
 check "a time before 1970 is written as its (negative) seconds" \
     grep -qE '\|/[^|]*/tree/old.txt\|[0-9]+\|r/rrw-r--r--\|[0-9]+\|[0-9]+\|4\|[0-9]+\|-152391233\|' body.txt
 check "nanoseconds are dropped, not rounded up" \
     grep -qE '/tree/nano.txt\|.*\|981173106\|' body.txt
 check "the MD5 column is md5sum's for every stored file" \
-    python3 - EXP/metadata/files.jsonl body.txt x/EXP <<'EOF'
+    python3 - EXP/metadata/files.jsonl body.txt x/EXP "$HERE" <<'EOF'
 import hashlib, json, sys
+sys.path.insert(0, sys.argv[4]); from exportname import path
 body = {}
 for l in open(sys.argv[2]):
     if not l.startswith("#"):
@@ -78,9 +83,9 @@ for l in open(sys.argv[1]):
     r = json.loads(l)
     if "stored" in r:
         want = hashlib.md5(open(sys.argv[3] + "/" + r["stored"], "rb").read()).hexdigest()
-        assert body[r["path"]] == want, (r["path"], body[r["path"]], want)
+        assert body[path(r)] == want, (path(r), body[path(r)], want)
         n += 1
-assert n == 5, n
+assert n == 6, n
 EOF
 
 # --- hashdeep
@@ -97,15 +102,16 @@ run "$CUSTODY" export --format csv --pubkey k.pub b.tar
 expect_rc "csv to standard output" 0
 "$CUSTODY" export -f csv --pubkey k.pub b.tar >rows.csv 2>/dev/null
 check "one RFC 4180 row per record, names with , \" and | intact" \
-    python3 - EXP/metadata/files.jsonl rows.csv <<'EOF'
+    python3 - EXP/metadata/files.jsonl rows.csv "$HERE" <<'EOF'
 import csv, json, sys
+sys.path.insert(0, sys.argv[3]); from exportname import path
 recs = [json.loads(l) for l in open(sys.argv[1])]
 raw = open(sys.argv[2], newline="").read()
 assert raw.count("\r\n") == len(recs) + 1 and "\n" not in raw.replace("\r\n", "")
 rows = list(csv.DictReader(open(sys.argv[2], newline="")))
 assert len(rows) == len(recs)
 for r, row in zip(recs, rows):
-    assert row["path"] == r["path"] and row["mtime"] == r["mtime"]
+    assert row["path"] == path(r) and row["mtime"] == r["mtime"]
     assert row["sha256"] == r.get("sha256", "")
     assert row["verification"] == "verified: authentic"
 assert any(row["path"].endswith('c,"quoted".txt') for row in rows)
@@ -115,8 +121,9 @@ EOF
 run "$CUSTODY" export --format case -o case.json --pubkey k.pub b.tar
 expect_rc "case from a verified bundle" 0
 check "JSON-LD with only the shipped CASE/UCO names, one InvestigativeAction per custody-log event and the acquisition" \
-    python3 - case.json "$TEST_DATA/case-uco-names.txt" EXP/metadata/files.jsonl b.tar.custody <<'EOF'
+    python3 - case.json "$TEST_DATA/case-uco-names.txt" EXP/metadata/files.jsonl b.tar.custody "$HERE" <<'EOF'
 import json, sys
+sys.path.insert(0, sys.argv[5]); from exportname import path
 d = json.load(open(sys.argv[1]))
 names = {l.strip() for l in open(sys.argv[2]) if l.strip() and not l.startswith("#")}
 ctx, graph = d["@context"], d["@graph"]
@@ -162,7 +169,7 @@ for f in files:
         if fa["@type"] == "uco-observable:FileFacet" and "uco-observable:filePath" in fa:
             byname[fa["uco-observable:filePath"]] = f
 for r in recs:
-    f = byname[r["path"]]
+    f = byname[path(r)]
     fa = f["uco-core:hasFacet"][0]
     assert fa["uco-observable:modifiedTime"]["@value"] == r["mtime"]
     if "sha256" in r:
