@@ -188,7 +188,12 @@ keys(struct rep *p, const struct report_in *in)
 	    "(no --ca)");
 	if (r->x509_present) {
 		kv(p, "X.509 signer", r->x509_subject);
-		kv(p, "certificate checked at", r->x509_checked_at);
+		/* The clock of the verification is no input: left out, so
+		 * that the same inputs give the same report. */
+		kv(p, "certificate checked at", r->x509_checked_by != NULL &&
+		    strstr(r->x509_checked_by, "present") != NULL ?
+		    "the time of the verification (the present time; not "
+		    "written here)" : r->x509_checked_at);
 		kv(p, "checked by", r->x509_checked_by);
 		kv(p, "revocation checked (--crl)",
 		    r->x509_revocation_checked ? "yes" : "no");
