@@ -21,8 +21,8 @@ libmagic-dev libmagic-mgc libyaml-dev libjansson-dev libzstd-dev check"
 STATIC_DEPS="liblzma-dev libbz2-dev zlib1g-dev"
 TEST_DEPS="python3 zstd minisign sleuthkit openssl util-linux bsdutils
 coreutils tar libarchive-tools mandoc time strace faketime zsh attr acl
-libcap2-bin e2fsprogs debhelper dpkg-dev ansible-core openssh-server
-openssh-client"
+libcap2-bin e2fsprogs hashdeep python3-jsonschema debhelper dpkg-dev
+ansible-core openssh-server openssh-client"
 # The libFuzzer targets of tests/fuzz (clang 14 and its runtimes).
 FUZZ_DEPS="clang libclang-rt-14-dev"
 

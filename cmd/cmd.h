@@ -43,7 +43,8 @@ struct cmd {
 };
 
 extern const struct cmd cmd_collect, cmd_verify, cmd_show, cmd_keygen,
-    cmd_manifests, cmd_timestamp, cmd_transfer, cmd_log, cmd_extract;
+    cmd_manifests, cmd_timestamp, cmd_transfer, cmd_log, cmd_extract,
+    cmd_export;
 
 /* custody --version: the version, the linking, the libraries, the
  * binary's SHA-256 (version.c); returns EXIT_DONE. */

@@ -14,20 +14,35 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cmd.h"
 #include "collect.h"
 #include "sources.h"
+#include "progress.h"
 
 #define MAX_RECIPIENTS	16
 #define ZSTD_WORKERS_MAX	4	/* zstd threads, whatever the cores */
+
+/* What notify() needs: the progress line to erase, and --verbose. */
+struct noted {
+	struct progress	 prog;
+	bool		 verbose;
+};
 
 static void
 notify(void *arg, const char *path, size_t len, const char *status,
     const char *reason)
 {
-	char *p = strndup(path, len);
+	struct noted *n = arg;
+	char *p;
 
-	(void)arg;
+	/* An artefact a manifest skips (another system's) is no failure:
+	 * said with --verbose only. */
+	if (strcmp(status, CUST_NOT_RUN) == 0 && !n->verbose)
+		return;
+	p = strndup(path, len);
+	progress_clear(&n->prog);
 	fflush(stdout);
 	fputs("custody: ", stderr);
 	safe_fputs(p != NULL ? p : "?", stderr);
@@ -136,6 +151,63 @@ summary(const struct out *o, const struct cust_collect_result *res,
 	fputc('\n', f);
 }
 
+/* A JSON string of S, or null when S is NULL or not UTF-8. */
+static json_t *
+jstr(const char *s)
+{
+	json_t *j = s != NULL ? json_string(s) : NULL;
+
+	return j != NULL ? j : json_null();
+}
+
+/*
+ * The summary as one JSON object on standard output, schema
+ * "custody-collect-summary/1" (docs/collect-summary.schema.json).
+ */
+static int
+json_summary(const struct out *o, const struct cust_collect_result *res,
+    int rc)
+{
+	json_t *j;
+	int r;
+
+	j = json_pack("{s:s,s:o,s:s,s:I,s:{s:s,s:b,s:b,s:i,s:b,s:o},"
+	    "s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:{s:b,s:o},s:o,s:i}",
+	    "schema", "custody-collect-summary/1",
+	    "bundle", jstr(o->path),
+	    "sha256", res->sha256,
+	    "bytes", (json_int_t)res->bundle_bytes,
+	    "seal",
+	    "key_id", res->key_id,
+	    "one_time_key", res->one_time_key,
+	    "x509", res->x509,
+	    "timestamps", (int)res->timestamps,
+	    "untimestamped", res->untimestamped,
+	    "tsa_error", jstr(res->untimestamped ? res->tsa_error : NULL),
+	    "counts",
+	    "files", (json_int_t)res->files,
+	    "payload_bytes", (json_int_t)res->payload_bytes,
+	    "recorded", (json_int_t)res->recorded,
+	    "changed", (json_int_t)res->changed,
+	    "skipped", (json_int_t)res->skipped,
+	    "failed", (json_int_t)res->failed,
+	    "artefacts_run", (json_int_t)res->artefacts_run,
+	    "artefacts_not_run", (json_int_t)res->artefacts_skipped,
+	    "protection",
+	    "read_only_mounts", res->guarded,
+	    "reason", jstr(res->guarded ? NULL : res->guard_reason),
+	    "custody_log", o->logged ? json_pack("{s:o,s:I,s:s}", "path",
+	    jstr(o->logname), "events", (json_int_t)res->log_events, "head",
+	    res->log_head) : json_null(),
+	    "exit_status", rc);
+	if (j == NULL)
+		return warnmsg("out of memory"), -1;
+	r = json_dumpf(j, stdout, JSON_INDENT(2));
+	json_decref(j);
+	putchar('\n');
+	return r;
+}
+
 struct args {
 	/* -m and --profile values in the order given: 'm' or 'p' in
 	 * srckind[i] for srcs[i]; both arrays owned, argc long. */
@@ -153,6 +225,9 @@ struct args {
 	bool		 zstd;
 	bool		 no_nice;
 	bool		 live, no_live;	/* --live, --no-live */
+	bool		 json;		/* --json: the summary as JSON */
+	bool		 quiet;		/* --quiet: no progress line */
+	bool		 verbose;	/* --verbose: artefacts not run too */
 	char		**argv;		/* owned: argv, in getopt's order */
 	char		**paths;	/* borrowed: in ARGV */
 	size_t		 npaths;
@@ -162,7 +237,7 @@ enum { OPT_KEY = 256, OPT_CASE, OPT_EVIDENCE, OPT_EXAMINER, OPT_HASH,
     OPT_ROOT, OPT_COMPRESS, OPT_ONEFS, OPT_RATE, OPT_NICE, OPT_NONICE,
     OPT_START, OPT_END, OPT_FIELDS, OPT_CERT, OPT_TSA, OPT_TSA_TIMEOUT,
     OPT_LIVE, OPT_NOLIVE, OPT_PROFILE, OPT_RECIPIENT,
-    OPT_LOCATION, OPT_AUTHORITY };
+    OPT_LOCATION, OPT_AUTHORITY, OPT_JSON, OPT_QUIET, OPT_VERBOSE };
 
 /*
  * The live state is taken first by default when collecting the running
@@ -320,6 +395,9 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 		{ "live", no_argument, NULL, OPT_LIVE },
 		{ "no-live", no_argument, NULL, OPT_NOLIVE },
 		{ "recipient", required_argument, NULL, OPT_RECIPIENT },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "verbose", no_argument, NULL, OPT_VERBOSE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -337,7 +415,7 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 		return warnmsg("out of memory"), EXIT_FATAL;
 	memcpy(a->argv, argv, (size_t)argc * sizeof(*argv));
 	argv = a->argv;
-	while ((ch = getopt_long(argc, argv, "hm:o:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hm:o:qv", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
 		case OPT_PROFILE:
@@ -375,6 +453,11 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 		case OPT_ONEFS: co->one_file_system = true; break;
 		case OPT_LIVE: a->live = true; break;
 		case OPT_NOLIVE: a->no_live = true; break;
+		case OPT_JSON: a->json = true; break;
+		case 'q':
+		case OPT_QUIET: a->quiet = true; break;
+		case 'v':
+		case OPT_VERBOSE: a->verbose = true; break;
 		case OPT_NICE: a->no_nice = false; break;
 		case OPT_NONICE: a->no_nice = true; break;
 		case OPT_START:
@@ -403,6 +486,12 @@ parse(int argc, char **argv, struct args *a, struct cust_collect_opts *co)
 	co->date_fields = dates ? fields : 0;
 	if (a->cert != NULL && a->key == NULL) {
 		warnmsg("--cert: needs --key, the certificate's private key");
+		return usage(&cmd_collect);
+	}
+	/* With -o -, standard output is the bundle's: no room for JSON. */
+	if (a->json && a->output != NULL && strcmp(a->output, "-") == 0) {
+		warnmsg("--json: the bundle goes to standard output (-o -); "
+		    "write it to a file to have the summary as JSON");
 		return usage(&cmd_collect);
 	}
 	if (co->tsa_timeout != 0 && a->tsa == NULL) {
@@ -525,6 +614,7 @@ collect(struct cust_ctx *ctx, struct args *a, struct cust_collect_opts *co,
     struct out *o)
 {
 	struct cust_collect_result res;
+	struct noted n = { .verbose = a->verbose };
 	struct stat st;
 	char *stem;
 	int r, rc;
@@ -545,9 +635,14 @@ collect(struct cust_ctx *ctx, struct args *a, struct cust_collect_opts *co,
 	co->zstd_threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (co->zstd_threads > ZSTD_WORKERS_MAX)
 		co->zstd_threads = ZSTD_WORKERS_MAX;
+	progress_start(&n.prog, a->quiet, "files");
 	co->notify = notify;
+	co->notify_arg = &n;
+	co->progress = progress_update;
+	co->progress_arg = &n.prog;
 	co->custody_log = o->path != NULL;
 	r = cust_collect(ctx, co, &res);
+	progress_clear(&n.prog);
 	if (r == CUST_FAILED || r == CUST_FATAL) {
 		warnctx(ctx);
 		if (o->path != NULL)
@@ -569,7 +664,10 @@ collect(struct cust_ctx *ctx, struct args *a, struct cust_collect_opts *co,
 		rc = EXIT_FATAL;
 	else {
 		stem = a->key != NULL ? key_stem(a->key) : NULL;
-		summary(o, &res, stem);
+		if (!a->json)
+			summary(o, &res, stem);
+		else if (json_summary(o, &res, rc) != 0)
+			rc = EXIT_FATAL;
 		free(stem);
 	}
 	cust_collect_result_fini(&res);
@@ -733,6 +831,12 @@ static const struct help_row options[] = {
 	    "second" },
 	{ "--nice", "lowest CPU and idle I/O priority (the default)" },
 	{ "--no-nice", "keep the caller's priorities" },
+	{ "-q, --quiet", "no progress line on standard error (there is "
+	    "one only when it is a terminal)" },
+	{ "-v, --verbose", "also list each artefact a manifest did not run, "
+	    "with its reason (failed and skipped files are always listed)" },
+	{ "--json", "print the summary as JSON (schema "
+	    "custody-collect-summary/1); not with -o -" },
 	{ "-h, --help", "show this help" },
 	{ NULL, NULL },
 };
@@ -747,6 +851,7 @@ const struct cmd cmd_collect = {
 	    "[--start-date DATE] [--end-date DATE] [--date-fields F] "
 	    "[--max-rate MB] [--[no-]nice] [--cert CERT.pem --key KEY.pem] "
 	    "[--tsa URL [--tsa-timeout S]] [--recipient CERT.pem]... "
+	    "[--json] [--quiet] [--verbose] "
 	    "[PATH...]",
 	.summary = "collect artefacts into a sealed, signed evidence bundle",
 	.options = options,

@@ -14,7 +14,7 @@
 
 static const struct cmd *const cmds[] = {
 	&cmd_collect, &cmd_verify, &cmd_show, &cmd_keygen, &cmd_manifests,
-	&cmd_timestamp, &cmd_transfer, &cmd_log, &cmd_extract,
+	&cmd_timestamp, &cmd_transfer, &cmd_log, &cmd_extract, &cmd_export,
 };
 
 static void

@@ -71,6 +71,7 @@ pubkey(struct cust_ctx *ctx, struct trust_args *t, const char *path)
 		cust_key_free(k);
 		return warnctx(ctx), EXIT_USAGE;
 	}
+	t->key_paths[t->nkeys] = path;
 	t->keys[t->nkeys++] = k;
 	return EXIT_DONE;
 }
@@ -99,8 +100,10 @@ trust_option(struct cust_ctx *ctx, struct trust_args *t, int ch,
 	case TRUST_KEY_ID:
 		return keyid(t, arg);
 	case TRUST_CA:
+		t->ca_path = arg;
 		return castore(ctx, t, &t->ca, "--ca", arg);
 	case TRUST_TSA_CA:
+		t->tsa_ca_path = arg;
 		return castore(ctx, t, &t->tsa_ca, "--tsa-ca", arg);
 	case TRUST_REQUIRE_TS:
 		t->require_ts = true;

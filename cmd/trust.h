@@ -21,11 +21,13 @@ struct cmd;
 struct trust_args {
 	const struct cmd *cmd;		/* borrowed: whose usage to print */
 	struct cust_key	*keys[TRUST_MAX_KEYS];	/* owned: --pubkey */
+	const char	*key_paths[TRUST_MAX_KEYS];	/* borrowed: their files */
 	size_t		 nkeys;
 	const char	*ids[TRUST_MAX_KEYS];	/* borrowed: --trusted-key-id */
 	size_t		 nids;
 	struct cust_castore *ca;	/* owned: --ca */
 	struct cust_castore *tsa_ca;	/* owned: --tsa-ca */
+	const char	*ca_path, *tsa_ca_path;	/* borrowed: their files */
 	struct cust_x509_policy *policy; /* owned: --x509-eku, --crl; or NULL */
 	bool		 has_eku, has_crl;
 	bool		 require_ts;	/* --require-timestamp */

@@ -12,10 +12,14 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "progress.h"
+#include "report.h"
 #include "trust.h"
 
 struct vargs {
 	bool		 json;
+	bool		 quiet;		/* --quiet: no progress line */
+	const char	*report;	/* --report FILE, or NULL */
 	const char	*bundle;
 	uint64_t	 max_expansion;	/* 0: the library's default */
 	struct trust_args trust;	/* X.509, timestamps, custody log */
@@ -26,6 +30,8 @@ parse(struct cust_ctx *ctx, int argc, char **argv, struct vargs *a)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "report", required_argument, NULL, 'r' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "max-expansion", required_argument, NULL, 'x' },
 		TRUST_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
@@ -33,10 +39,16 @@ parse(struct cust_ctx *ctx, int argc, char **argv, struct vargs *a)
 	};
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "hp:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hp:q", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
 			a->json = true;
+			break;
+		case 'r':
+			a->report = optarg;
+			break;
+		case 'q':
+			a->quiet = true;
 			break;
 		case 'x':
 			if (!expansion_ratio(optarg, &a->max_expansion))
@@ -216,6 +228,7 @@ run(int argc, char **argv)
 	struct cust_verify_opts o;
 	struct cust_report *r = NULL;
 	struct cust_ctx *ctx;
+	struct progress prog;
 	struct vargs a;
 	int rc, fd = -1;
 
@@ -250,12 +263,25 @@ run(int argc, char **argv)
 		goto out;
 	}
 	o.unseal = a.trust.sealed.u;
-	if (cust_verify(ctx, &o, &r) != CUST_OK) {
+	progress_start(&prog, a.quiet, "members");
+	o.progress = progress_update;
+	o.progress_arg = &prog;
+	rc = cust_verify(ctx, &o, &r);
+	progress_clear(&prog);
+	if (rc != CUST_OK) {
 		warnctx(ctx);
 		rc = EXIT_FATAL;
 		goto out;
 	}
 	rc = report(&a, r);
+	if (a.report != NULL) {
+		struct report_in in = { .bundle = a.bundle, .r = r,
+		    .trust = &a.trust, .log = a.trust.logfd >= 0 ?
+		    a.trust.logname : NULL };
+
+		if (report_write(a.report, &in) != EXIT_DONE)
+			rc = EXIT_FATAL;
+	}
 out:
 	if (fd > STDIN_FILENO)
 		close(fd);
@@ -268,6 +294,10 @@ out:
 static const struct help_row options[] = {
 	TRUST_KEY_HELP,
 	{ "--json", "print the report as JSON" },
+	{ "-q, --quiet", "no progress line on standard error (there is one "
+	    "only when it is a terminal)" },
+	{ "--report FILE", "also write a report to attach, with the stock "
+	    "commands that redo each check: HTML for FILE.html, else text" },
 	TRUST_EXPANSION_HELP,
 	{ "--ca FILE", "check the X.509 signature against these CA "
 	    "certificates (PEM); one verified makes the origin trusted, and "
@@ -294,6 +324,7 @@ const struct cmd cmd_verify = {
 	.name = "verify",
 	.run = run,
 	.synopsis = "[--pubkey FILE]... [--trusted-key-id ID]... [--json] "
+	    "[--report FILE] [--quiet] "
 	    "[--max-expansion RATIO] [--ca FILE] [--tsa-ca FILE] "
 	    "[--x509-eku OID]... [--crl FILE]... [--require-cms] "
 	    "[--require-timestamp] [--log FILE] [--log-head HEX] "

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -215,9 +216,18 @@ enum {
 	CUST_DATE_CTIME = 1u << 2,
 };
 
-/* A note about one artefact that was not taken whole (for the terminal). */
+/* Progress, for a line on a terminal: a count of files (collect: stored;
+ * verify: members), of bytes (collect: payload; verify: input read) and
+ * what is being worked on (collect: the artefact; verify: the member). */
+typedef void cust_progress_fn(void *arg, uint64_t files, uint64_t bytes,
+    const char *current);
+
+/* A note about one artefact that was not taken whole (for the terminal):
+ * a record's path and status, or an artefact of a manifest that was not
+ * run at all, its label with the status CUST_NOT_RUN. */
 typedef void cust_notify_fn(void *arg, const char *path, size_t pathlen,
     const char *status, const char *reason);
+#define CUST_NOT_RUN	"not run"
 
 /* The live state (custody-bundle(5), "Live state"): off, taken before the
  * files (order of volatility), taken alone, or, for an image (--root),
@@ -276,6 +286,8 @@ struct cust_collect_opts {
 					   new session), or NULL */
 	cust_notify_fn	*notify;	/* may be NULL */
 	void		*notify_arg;
+	cust_progress_fn *progress;	/* at each record; may be NULL */
+	void		*progress_arg;
 	/* Countersignatures and the custody log (custody(1)): */
 	const struct cust_signer *signer; /* X.509 signer, or NULL */
 	const char	*tsa_url;	/* ask this TSA for tokens, or NULL */
@@ -406,6 +418,10 @@ struct cust_verify_opts {
 	/* A zstd bundle may expand this many times past its first GiB
 	   (0: CUST_MAX_EXPANSION; UINT64_MAX: no bound). */
 	uint64_t	 max_expansion;
+	/* Called at each member: its name, the input bytes read so far and
+	   the members met (for a progress line); may be NULL. */
+	cust_progress_fn *progress;
+	void		*progress_arg;
 };
 
 #define CUST_MAX_EXPANSION	1000
@@ -500,6 +516,46 @@ int	cust_scan(struct cust_ctx *, int fd, const char *name,
  */
 int	cust_scan_under(struct cust_ctx *, int fd, const char *name,
 	    const char *prefix, cust_scan_fn *fn, void *arg);
+/*
+ * As cust_scan, for readers of a bundle cust_verify accepted: FN also gets
+ * each line of metadata/custody.jsonl, a zstd stream may expand RATIO
+ * times (0: the default), and the bytes read must be the bytes verified
+ * (SHA-256 VERIFIED, hex, or NULL), else CUST_FAILED at the end.
+ */
+int	cust_scan_verified(struct cust_ctx *, int fd, const char *name,
+	    uint64_t ratio, const char *verified, cust_scan_fn *fn, void *arg);
+
+/* ------------------------------------------------------------- export */
+
+enum cust_export_format {
+	CUST_EXPORT_BODYFILE, CUST_EXPORT_CSV, CUST_EXPORT_HASHDEEP,
+	CUST_EXPORT_CASE,
+};
+
+struct cust_export_opts {
+	int		 fd;		/* the bundle, at its start */
+	const char	*name;		/* the bundle, in messages */
+	uint64_t	 max_expansion;	/* as cust_extract's; 0: the default */
+	enum cust_export_format format;
+	const struct cust_report *report; /* what cust_verify said of it */
+	int		 log_fd;	/* the custody log verified, or -1 */
+	int		 tool_fd;	/* the running custody, for its SHA-256
+					   in the CASE graph, or -1 */
+	FILE		*out;		/* where the export is written */
+};
+
+/* The format named S ("bodyfile", "csv", "hashdeep", "case"): false when
+ * there is none. */
+bool	cust_export_format_of(const char *s, enum cust_export_format *);
+/*
+ * Write the records of the bundle cust_verify reported on (opts->report)
+ * to opts->out in FORMAT (custody(1), EXPORT FORMATS).  A bundle that did
+ * not verify is exported only when the caller decided so (--force), and
+ * the output says it failed.  The bytes read must be the bytes verified:
+ * CUST_FAILED otherwise, after what was written.  CUST_OK, CUST_FAILED for
+ * a damaged bundle, CUST_FATAL when it could not be read or written.
+ */
+int	cust_export(struct cust_ctx *, const struct cust_export_opts *);
 
 /* ------------------------------------------------------------ extract */
 

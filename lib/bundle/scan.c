@@ -20,6 +20,7 @@ struct scan {
 	void		*arg;
 	char		*buf;
 	size_t		 len;
+	bool		 custody;	/* also metadata/custody.jsonl */
 };
 
 static int
@@ -109,25 +110,49 @@ under(struct scan *s, const struct cust_member *m)
 	return CUST_OK;
 }
 
-int
-cust_scan_under(struct cust_ctx *ctx, int fd, const char *name,
-    const char *prefix, cust_scan_fn *fn, void *arg)
+/* The bytes read must be the bytes verified (SHA-256 WANT). */
+static int
+same_bytes(struct scan *s, const char *name, const char *want)
+{
+	char got[65];
+	uint64_t n;
+
+	cust_reader_digest(s->rd, got, &n);
+	if (strcmp(got, want) == 0)
+		return CUST_OK;
+	return cust_set_error(s->ctx, 0, CUST_FAILED, "%s: changed since it "
+	    "was verified (sha256 %s, verified %s)", name, got, want);
+}
+
+static int
+scan(struct scan *s, int fd, const char *name, uint64_t ratio,
+    const char *verified)
 {
 	const struct cust_member *m;
-	struct scan s = { .ctx = ctx, .fn = fn, .arg = arg, .prefix = prefix };
 	int r;
 
-	if ((s.buf = malloc(ACQ_MAX + 1)) == NULL)
-		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "scan");
-	if ((r = cust_reader_new(ctx, fd, name, &s.rd)) != CUST_OK)
+	if ((s->buf = malloc(ACQ_MAX + 1)) == NULL)
+		return cust_set_error(s->ctx, ENOMEM, CUST_FATAL, "scan");
+	if ((r = cust_reader_new(s->ctx, fd, name, &s->rd)) != CUST_OK)
 		goto out;
-	cust_reader_bound(s.rd, CUST_MAX_EXPANSION);
-	while ((r = cust_reader_next(s.rd, &m)) == CUST_OK && m != NULL)
-		if ((r = under(&s, m)) != CUST_OK)
+	cust_reader_bound(s->rd, ratio != 0 ? ratio : CUST_MAX_EXPANSION);
+	while ((r = cust_reader_next(s->rd, &m)) == CUST_OK && m != NULL) {
+		if (s->prefix != NULL)
+			r = under(s, m);
+		else if (strcmp(m->rel, cust_layout[CUST_M_ACQ].name) == 0)
+			r = whole(s, m);
+		else if (strcmp(m->rel, cust_layout[CUST_M_FILES].name) == 0 ||
+		    (s->custody && strcmp(m->rel,
+		    cust_layout[CUST_M_CUSTODY].name) == 0))
+			r = bylines(s, m);
+		if (r != CUST_OK)
 			break;
+	}
+	if (r == CUST_OK && verified != NULL)
+		r = same_bytes(s, name, verified);
 out:
-	cust_reader_free(s.rd);
-	free(s.buf);
+	cust_reader_free(s->rd);
+	free(s->buf);
 	return r;
 }
 
@@ -135,25 +160,25 @@ int
 cust_scan(struct cust_ctx *ctx, int fd, const char *name, cust_scan_fn *fn,
     void *arg)
 {
-	const struct cust_member *m;
 	struct scan s = { .ctx = ctx, .fn = fn, .arg = arg };
-	int r;
 
-	if ((s.buf = malloc(ACQ_MAX + 1)) == NULL)
-		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "scan");
-	if ((r = cust_reader_new(ctx, fd, name, &s.rd)) != CUST_OK)
-		goto out;
-	cust_reader_bound(s.rd, CUST_MAX_EXPANSION);
-	while ((r = cust_reader_next(s.rd, &m)) == CUST_OK && m != NULL) {
-		if (strcmp(m->rel, cust_layout[CUST_M_ACQ].name) == 0)
-			r = whole(&s, m);
-		else if (strcmp(m->rel, cust_layout[CUST_M_FILES].name) == 0)
-			r = bylines(&s, m);
-		if (r != CUST_OK)
-			break;
-	}
-out:
-	cust_reader_free(s.rd);
-	free(s.buf);
-	return r;
+	return scan(&s, fd, name, 0, NULL);
+}
+
+int
+cust_scan_under(struct cust_ctx *ctx, int fd, const char *name,
+    const char *prefix, cust_scan_fn *fn, void *arg)
+{
+	struct scan s = { .ctx = ctx, .fn = fn, .arg = arg, .prefix = prefix };
+
+	return scan(&s, fd, name, 0, NULL);
+}
+
+int
+cust_scan_verified(struct cust_ctx *ctx, int fd, const char *name,
+    uint64_t ratio, const char *verified, cust_scan_fn *fn, void *arg)
+{
+	struct scan s = { .ctx = ctx, .fn = fn, .arg = arg, .custody = true };
+
+	return scan(&s, fd, name, ratio, verified);
 }

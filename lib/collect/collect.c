@@ -116,6 +116,9 @@ record(struct run *run, struct cust_record *rec, bool digest, bool payload)
 		o->notify(o->notify_arg, rec->path, rec->pathlen,
 		    cust_rec_status_name(rec->status), rec->reason != NULL ?
 		    rec->reason : cust_rec_status_name(rec->status));
+	if (o->progress != NULL)
+		o->progress(o->progress_arg, run->res->files,
+		    run->res->payload_bytes, run->artefact);
 	if ((slip = cust_slip_new(rec, digest, payload)) == NULL)
 		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "record");
 	if (!cust_relay_record(run->relay, slip))
@@ -834,6 +837,9 @@ skip_rule(struct run *run, const struct cust_rule *rule, const char *label,
 	run->res->artefacts_skipped++;
 	if (o == NULL || json_array_append_new(run->skipped, o) != 0)
 		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "skip");
+	if (run->o->notify != NULL)
+		run->o->notify(run->o->notify_arg, label, strlen(label),
+		    CUST_NOT_RUN, rule->skip);
 	return CUST_OK;
 }
 

@@ -797,6 +797,9 @@ pass(struct ver *v)
 			return envelope(v, true);
 		}
 		v->rep->members++;
+		if (v->o->progress != NULL)
+			v->o->progress(v->o->progress_arg, v->rep->members,
+			    cust_reader_bytes(v->rd), m->rel);
 		if ((r = member(v, m)) != CUST_OK || v->stop)
 			break;
 	}

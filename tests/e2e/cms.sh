@@ -37,6 +37,15 @@ expect_out_match "reports the signer, checked at the present time" \
     '^x509: +O=Forensic Lab,CN=A. Investigator: signature valid, chain to --ca verified at [0-9-]{10}T[0-9:.]{18}Z \(present time\); revocation NOT checked \(no --crl\)$'
 expect_out_match "the X.509 signature makes the origin trusted" \
     '^verdict: +VERIFIED: complete and unaltered, signed by O=Forensic Lab,CN=A. Investigator \(X.509, chain to --ca\)$'
+# The report to attach: the same bytes twice, and its stock commands,
+# openssl cms among them, succeed (issue 26).
+"$CUSTODY" verify --ca ca.pem --report r1.txt b.tar >/dev/null 2>&1
+"$CUSTODY" verify --ca ca.pem --report r2.txt b.tar >/dev/null 2>&1
+check "verify --report: the same bytes twice (the check's clock not in it)" \
+    cmp r1.txt r2.txt
+sed -n 's/^\$ //p' r1.txt >cmds.sh
+check "its commands hold openssl cms" grep -q '^openssl cms -verify' cmds.sh
+check "and succeed" bash -c "mkdir redo && cd redo && bash -e ../cmds.sh >/dev/null 2>&1"
 run "$CUSTODY" verify --ca ca.pem --require-cms b.tar
 expect_rc "verify --ca --require-cms" 0
 run "$CUSTODY" verify b.tar

@@ -31,6 +31,14 @@ run "$CUSTODY" verify --pubkey k.pub --tsa-ca ca.pem b.tar
 expect_rc "verify --tsa-ca" 0
 expect_out_match "the report gives genTime and the TSA, verified" \
     "^timestamp:   $TSR: genTime [0-9-]{10}T[0-9:.]{18}Z by O=Custody Tests,CN=Test TSA, verified \\(--tsa-ca\\); [+-][0-9]+ s from the host clock's end\$"
+# The report to attach: its stock commands, openssl ts among them, succeed
+# (issue 26).
+"$CUSTODY" verify --pubkey k.pub --tsa-ca ca.pem --report r.txt b.tar \
+    >/dev/null 2>&1
+sed -n 's/^\$ //p' r.txt >cmds.sh
+check "verify --report: its commands hold openssl ts -verify" \
+    grep -q '^openssl ts -verify' cmds.sh
+check "and succeed" bash -c "mkdir redo && cd redo && bash -e ../cmds.sh >/dev/null 2>&1"
 run "$CUSTODY" verify --pubkey k.pub --tsa-ca ca.pem --require-timestamp \
     b.tar
 expect_rc "verify --require-timestamp with the token" 0
