@@ -82,12 +82,12 @@ parse(struct cust_ctx *ctx, int argc, char **argv, struct eargs *a)
 
 /* Write the export of FD, verified as R says, to the output. */
 static int
-export(struct cust_ctx *ctx, const struct eargs *a, int fd,
+export(struct cust_ctx *ctx, struct eargs *a, int fd,
     const struct cust_report *r)
 {
 	struct cust_export_opts o;
 	FILE *out = stdout;
-	int er;
+	int er, rc;
 
 	memset(&o, 0, sizeof(o));
 	o.fd = fd;
@@ -102,6 +102,11 @@ export(struct cust_ctx *ctx, const struct eargs *a, int fd,
 	if (lseek(fd, 0, SEEK_SET) != 0)
 		return warnmsg("%s: %s", a->bundle, strerror(errno)),
 		    EXIT_FATAL;
+	/* A confidential bundle is decrypted again: what is exported must
+	 * be the clear bytes verify accepted, which the digest checks. */
+	if (a->trust.sealed.is_sealed && (rc = sealed_open(ctx,
+	    &a->trust.sealed, &o.fd, a->bundle)) != EXIT_DONE)
+		return rc;
 	if (a->output != NULL && (out = fopen(a->output, "wx")) == NULL)
 		return warnmsg("%s: %s", a->output, strerror(errno)),
 		    EXIT_FATAL;
@@ -113,6 +118,8 @@ export(struct cust_ctx *ctx, const struct eargs *a, int fd,
 		warnctx(ctx);
 	if (out != stdout && fclose(out) != 0 && er == CUST_OK)
 		er = CUST_FATAL, warnmsg("%s: %s", a->output, strerror(errno));
+	if (sealed_end(ctx, &a->trust.sealed) != EXIT_DONE && er == CUST_OK)
+		er = CUST_FAILED;
 	/* A partial export is not left to be taken for a whole one. */
 	if (er != CUST_OK && a->output != NULL)
 		unlink(a->output);
@@ -142,6 +149,7 @@ verify_then_export(struct cust_ctx *ctx, struct eargs *a, int fd)
 {
 	struct cust_verify_opts o;
 	struct cust_report *r = NULL;
+	struct sealed *sd = &a->trust.sealed;
 	const char *check;
 	int rc;
 
@@ -151,9 +159,19 @@ verify_then_export(struct cust_ctx *ctx, struct eargs *a, int fd)
 	o.max_expansion = a->ratio;
 	o.tmpdir = getenv("TMPDIR");	/* for many payload names */
 	trust_opts(&a->trust, &o);
-	if ((rc = trust_open(&a->trust, a->bundle, &o)) != EXIT_DONE)
+	if ((rc = trust_open(&a->trust, a->bundle, &o)) != EXIT_DONE ||
+	    (rc = sealed_open(ctx, sd, &o.fd, a->bundle)) != EXIT_DONE)
 		return rc;
-	if (cust_verify(ctx, &o, &r) != CUST_OK)
+	if (sd->is_sealed && sd->u == NULL)
+		return warnmsg("%s: not exported: it is encrypted, and no "
+		    "--identity was given; nothing was written", a->bundle),
+		    EXIT_BAD;
+	o.unseal = sd->u;
+	rc = cust_verify(ctx, &o, &r);
+	/* The first pass's envelope is done with; export opens its own. */
+	cust_unseal_free(sd->u);
+	sd->u = NULL;
+	if (rc != CUST_OK)
 		return warnctx(ctx), EXIT_FATAL;
 	findings(r);
 	check = r->failed_check != NULL ? r->failed_check : "archive";

@@ -91,6 +91,15 @@ expect_rc "extract --identity" 0
 check "extract wrote the collected file" cmp x/EVD-24/data"$T"/tree/secret.txt \
     tree/secret.txt
 
+run "$CUSTODY" export -f csv --identity ec.key --pubkey k.pub \
+    out/b.tar.zst.p7m
+expect_rc "export --identity" 0
+expect_out_match "exports the collected file's record" "secret\\.txt"
+run "$CUSTODY" export -f csv --pubkey k.pub out/b.tar.zst.p7m
+expect_rc "export without an identity exports nothing" 1
+expect_err "and says why" "custody: out/b.tar.zst.p7m: not exported: it \
+is encrypted, and no --identity was given; nothing was written"
+
 # The independent route: stock openssl, then the README's cross-check.
 mkdir stock
 check "openssl cms -decrypt reads it" openssl cms -decrypt -inform DER \
