@@ -58,7 +58,10 @@ struct cust_reader {
 	uint64_t	 in_bytes;	/* input bytes read */
 	uint64_t	 in_size;	/* input bytes in all (0: unknown) */
 	uint64_t	 out_bytes;	/* tar bytes produced */
-	uint64_t	 ratio;		/* zstd expansion bound (0: none) */
+	uint64_t	 ratio;		/* expansion bound (0: none): of a zstd
+					   stream, and of a sparse member's
+					   holes */
+	uint64_t	 holes;		/* hole bytes made so far */
 	int		 rerr;		/* errno of a failed read() */
 	char		 why[256];	/* why the stream stopped otherwise */
 	const unsigned char *cur;	/* borrowed: tar bytes not yet used */
@@ -324,6 +327,37 @@ bomb(struct cust_reader *r, size_t n)
 	    "--max-expansion", (uintmax_t)r->ratio, (uintmax_t)out,
 	    (uintmax_t)used);
 	return true;
+}
+
+/* A sparse member's holes are zeros the bundle does not hold: with the
+ * tar bytes, they may come to RATIO times the input read, and any amount
+ * up to FREE_BYTES, as a zstd stream's may (hashing them is work too). */
+static bool
+hole_bomb(struct cust_reader *r, uint64_t n)
+{
+	uint64_t out = r->out_bytes + r->holes + n;
+	uint64_t in = r->zs != NULL ? zoffset(r) : r->in_bytes;
+
+	if (r->ratio == 0 || out <= FREE_BYTES || out / r->ratio <= in)
+		return false;
+	stop(r, "sparse bomb: the holes of sparse members expand the bundle "
+	    "more than %ju times past its first GiB (%ju bytes from %ju); see "
+	    "--max-expansion", (uintmax_t)r->ratio, (uintmax_t)out,
+	    (uintmax_t)in);
+	return true;
+}
+
+/* The most a sparse member may claim: RATIO times the input, or
+ * FREE_BYTES; UINT64_MAX when that is not known (a pipe: then
+ * hole_bomb() stops it as its holes are made). */
+static uint64_t
+hole_room(const struct cust_reader *r)
+{
+	if (r->in_size == 0 || r->ratio == 0 ||
+	    r->in_size > UINT64_MAX / r->ratio)
+		return UINT64_MAX;
+	return r->in_size * r->ratio > FREE_BYTES ? r->in_size * r->ratio :
+	    FREE_BYTES;
 }
 
 /* More tar bytes in cur/avail: 1, 0 at the end of the input, -1 when the
@@ -820,6 +854,7 @@ headers(struct cust_reader *r, const unsigned char *b, uint64_t at)
 	size_t n = CUST_TAR_BLOCK, rec = 0, pad, plen, want;
 	struct pax x = { 0 };
 	unsigned char *u;
+	char why[160];
 	int rc;
 
 	memcpy(r->hdr, b, CUST_TAR_BLOCK);
@@ -886,6 +921,12 @@ headers(struct cust_reader *r, const unsigned char *b, uint64_t at)
 		return rc;
 	if (size > room(r))
 		return claims(r, r->path, size);
+	if (x.sparse && x.realsize > hole_room(r)) {
+		snprintf(why, sizeof(why), "member claims %ju bytes, more than "
+		    "the bundle may expand to (see --max-expansion)",
+		    (uintmax_t)x.realsize);
+		return bad(r, r->path, why);
+	}
 	r->m.path = r->path;
 	r->m.rel = r->path + strlen(r->bag) + 1;
 	r->m.size = size;
@@ -1057,6 +1098,9 @@ sparse_data(struct cust_reader *r, const void **bufp)
 		n = (g != NULL ? g->off : r->m.size) - at;
 		if (n > sizeof(hole))
 			n = sizeof(hole);
+		if (hole_bomb(r, n))
+			return failed(r);
+		r->holes += n;
 		*bufp = hole;
 	} else {
 		if ((k = more(r)) <= 0)

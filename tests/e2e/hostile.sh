@@ -82,7 +82,7 @@ for line in open(sys.argv[1]):
 sys.exit("read: %s" % bad[:3] if bad else 0)
 PY
 }
-traced t3.trace t3.tar -m m3.yaml
+traced t3.trace t3.tar --no-live -m m3.yaml
 expect_rc "a tree of traps is collected" 0
 if [ -n "$STRACE" ]; then
 	traps_unread() { unread t3.trace fifo && unread t3.trace zero; }
@@ -222,7 +222,7 @@ artifacts:
     path: $T/t9
     max_file_size: 1048576
 YAML
-traced t9.trace t9.tar -m m9.yaml
+traced t9.trace t9.tar --no-live -m m9.yaml
 expect_rc "a 10 GiB sparse file under a cap" 0
 check "is recorded too_large" bash -c "
     tar -xOf t9.tar --wildcards '*/metadata/files.jsonl' |

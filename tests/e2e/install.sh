@@ -129,7 +129,7 @@ expect_out_match "lists the built-in manifest" \
 expect_out_match "and the installed one, by name and path" \
     "^linux-triage \\(installed: $MDIR/linux-triage\\.yaml\\): [0-9]+ artefacts\$"
 check "which is the built-in manifest's copy" \
-    test "$(sed -n '4s/^  sha256 //p' "$T/.out")" = "$builtin_sha" \
+    test "$(sed -n '/^linux-triage (installed/{n;s/^  sha256 //p;}' "$T/.out")" = "$builtin_sha" \
     -a "$builtin_sha" = "$(sha256sum <"$MDIR/linux-triage.yaml" | cut -c1-64)"
 run "$P/bin/custody" manifests --help
 expect_out_match "--help names the directory" "^ *$MDIR\$"

@@ -59,13 +59,25 @@ interrupt TERM 4
 interrupt INT 5 tar.zst
 interrupt TERM 6 tar.zst
 
-# Interrupted while streaming: what was sent never verifies.
-"$CUSTODY" collect -o - big 2>/dev/null >stream.tar &
+# Interrupted while streaming: what was sent never verifies.  The stream
+# (16 MiB of random data, which no form stores smaller) goes through a
+# FIFO whose reader takes 100,000 bytes and then reads no more: the
+# collector, blocked on the full pipe, cannot have finished when the
+# signal comes, however fast the machine.
+mkdir dense
+for i in 1 2 3 4; do
+	head -c 4194304 /dev/urandom >"dense/part$i"
+done
+mkfifo stream.fifo
+"$CUSTODY" collect -o - dense 2>/dev/null >stream.fifo &
 pid=$!
-wait_for 120 test -s stream.tar
+exec 3<stream.fifo
+head -c 100000 <&3 >stream.tar
 kill -INT $pid
 wait $pid
-check "an interrupted stream exits 130" test $? -eq 130
+rc=$?
+exec 3<&-
+check "an interrupted stream exits 130" test $rc -eq 130
 run "$CUSTODY" verify stream.tar
 expect_rc "and what it sent does not verify" 1
 

@@ -50,8 +50,19 @@ run "$CUSTODY" collect --no-nice --key k.key --evidence-id SP -o b.tar tree
 expect_rc "collect a $BIG-byte sparse file" 0
 N=$(stat -c %s b.tar)
 check "the bundle is under 10 MiB ($N bytes)" test "$N" -lt $((10 << 20))
+# Its holes expand the bundle past 1,000 times its size and its first
+# GiB: the default bound refuses that work before it starts, as it does a
+# zstd bomb, and --max-expansion 0 lifts it.
 run "$CUSTODY" verify --pubkey k.pub b.tar
-expect_rc "custody verify passes" 0
+expect_rc "by default, verify refuses the expansion" 1
+expect_err "before hashing a hole, naming the option that lifts it" \
+    "custody: b.tar: SP/data$T/tree/big: member claims $BIG bytes, more than the bundle may expand to (see --max-expansion)"
+run "$CUSTODY" verify --max-expansion 0 --pubkey k.pub b.tar
+expect_rc "with --max-expansion 0, custody verify passes" 0
+run bash -c "cat b.tar | \"\$CUSTODY\" verify --pubkey k.pub -"
+expect_rc "from a pipe (its size unknown), the holes are stopped as made" 1
+expect_err_match "and the bound is named" \
+    '^custody: standard input: sparse bomb: the holes of sparse members expand the bundle more than 1000 times past its first GiB .*; see --max-expansion$'
 mkdir gx && tar -xf b.tar -C gx || exit 99
 F=gx/SP/data$T/tree/big
 # One pass of SHA-256 over the restored file; cmp, much cheaper than a
