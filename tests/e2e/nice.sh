@@ -41,13 +41,14 @@ started=
 trap 'kill -KILL $started 2>/dev/null; chmod -R u+rwx "$T" 2>/dev/null
 rm -rf "$T"' EXIT
 
-# The collections this test signals read slow/big, 1 GB at 1 MB/s: they
-# cannot end by themselves during the test however fast or slow the
+# The collections this test signals read slow/big, 100 MB at 1 MB/s:
+# they cannot end by themselves during the test however fast or slow the
 # machine is, so every signal finds them at work, and the test waits for
-# states, never for a length of time.  Sparse, so it costs no disk.
+# states, never for a length of time.  Written, not sparse: the holes of
+# a sparse file are not read, so --max-rate would not slow them.
 mkdir tree slow
 head -c 3000 /dev/urandom >tree/a
-truncate -s 1G slow/big
+head -c 100000000 /dev/zero >slow/big
 big=$(readlink -f slow/big)
 ours=$(cat /proc/$$/autogroup)
 
