@@ -109,7 +109,8 @@ diversions(struct check *c, int dpkgfd)
 		c->div[c->ndiv++] = (struct divert){ line[0], line[1],
 		    line[2] };
 	}
-	qsort(c->div, c->ndiv, sizeof(*c->div), cmpdiv);
+	if (c->ndiv > 0)	/* c->div is NULL with none */
+		qsort(c->div, c->ndiv, sizeof(*c->div), cmpdiv);
 	return CUST_OK;
 }
 
@@ -119,9 +120,10 @@ static const char *
 where(const struct check *c, const char *pkg, const char *path)
 {
 	struct divert k = { path, NULL, NULL }, *d;
-
 	size_t n = strcspn(pkg, ":");	/* "libc6:amd64" diverts as "libc6" */
 
+	if (c->ndiv == 0)	/* no diversions file: c->div is NULL */
+		return path;
 	d = bsearch(&k, c->div, c->ndiv, sizeof(*c->div), cmpdiv);
 	if (d == NULL || (strncmp(d->by, pkg, n) == 0 && d->by[n] == '\0'))
 		return path;

@@ -889,7 +889,8 @@ cust_live_socket_owners(struct cust_ctx *ctx, json_t *sockets,
 
 	/* Sorted here, once the table is whole: a const view for callers
 	 * is still the same set. */
-	qsort(ps->own, ps->nown, sizeof(*ps->own), byinode);
+	if (ps->nown > 0)	/* ps->own may be NULL with none */
+		qsort(ps->own, ps->nown, sizeof(*ps->own), byinode);
 	json_array_foreach(sockets, i, row) {
 		if (!json_is_integer(ino = json_object_get(row, "inode")))
 			continue;

@@ -110,7 +110,8 @@ view_make(struct cust_ctx *ctx, const json_t *rows, struct view *w)
 			    "socket views");
 		}
 	}
-	qsort(w->v, w->n, sizeof(*w->v), cmpent);
+	if (w->n > 0)		/* w->v may be NULL with none */
+		qsort(w->v, w->n, sizeof(*w->v), cmpent);
 	return CUST_OK;
 }
 
@@ -123,7 +124,8 @@ cmpkey(const void *k, const void *e)
 static bool
 has(const struct view *w, const char *k)
 {
-	return bsearch(k, w->v, w->n, sizeof(*w->v), cmpkey) != NULL;
+	return w->n > 0 &&
+	    bsearch(k, w->v, w->n, sizeof(*w->v), cmpkey) != NULL;
 }
 
 static int
