@@ -68,27 +68,23 @@ build() {
 }
 
 # The clang build of the libFuzzer targets (only they: the replay programs
-# and everything else run in build and build-asan).  Started in the
-# background while the tests run, at the lowest priority, so that it takes
-# only what they leave idle: in a session of its own, so an autogroup at
-# nice 19 (each test runs in a session, so an autogroup, of its own, and
-# a nice value counts only within its autogroup).
+# and everything else run in build and build-asan).  Built beside
+# build-asan and build-static, at the same priority: at the lowest, while
+# the tests ran, it got nothing until their end, and the fuzz runs could
+# not start beside the sanitizer suite's last tests.
 fuzz_build() {
 	mkdir -p build-fuzz/fuzz
 	if ! command -v clang >/dev/null ||
 	    ! { [ -f build-fuzz/build.ninja ] || CC=clang meson setup \
 	    build-fuzz -Dwerror=true -Dfuzz=true -Db_sanitize=address,undefined \
 	    -Db_lundef=false >build-fuzz.log 2>&1; } ||
-	    ! setsid -w sh -c '
-	    echo 19 >/proc/self/autogroup 2>/dev/null
-	    exec nice -n 19 meson compile -C build-fuzz fuzzers' \
-	    >build-fuzz.log 2>&1; then
+	    ! meson compile -C build-fuzz fuzzers >build-fuzz.log 2>&1; then
 		echo '{"name": "fuzz-build", "result": "FAIL"}' \
 		    >build-fuzz/fuzz/results.json
 		return 1
 	fi
 	rm -f build-fuzz.log
-	stage "the fuzz build (in the background)"
+	stage "the fuzz build"
 }
 
 # A short run of every fuzz target, FUZZ_SECONDS each (default 10), two at
@@ -178,12 +174,12 @@ test)
 	# together: only the binary, no tests.
 	./quickstart.sh static &
 	sb=$!
+	fuzz_build &
+	fb=$!
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
 	    -Dbuildtype=debugoptimized
 	wait $sb || rc=1
 	stage "build, build-static and build-asan"
-	fuzz_build &
-	fb=$!
 	suites $fb || rc=1
 	count build/meson-logs/testlog.json build-asan/meson-logs/testlog.json \
 	    build-fuzz/fuzz/results.json
