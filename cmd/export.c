@@ -129,51 +129,16 @@ export(struct cust_ctx *ctx, struct eargs *a, int fd,
 	    trust_exit(r) : EXIT_BAD;
 }
 
-/* The findings and warnings of the verification, on stderr. */
-static void
-findings(const struct cust_report *r)
-{
-	for (size_t i = 0; i < r->nfindings; i++) {
-		fflush(stdout);
-		fputs("custody: ", stderr);
-		safe_fputs(r->findings[i].subject, stderr);
-		fputs(": ", stderr);
-		safe_fputs(r->findings[i].message, stderr);
-		fputc('\n', stderr);
-	}
-	trust_warnings(r);
-}
-
 static int
 verify_then_export(struct cust_ctx *ctx, struct eargs *a, int fd)
 {
-	struct cust_verify_opts o;
-	struct cust_report *r = NULL;
-	struct sealed *sd = &a->trust.sealed;
+	struct cust_report *r;
 	const char *check;
 	int rc;
 
-	memset(&o, 0, sizeof(o));
-	o.fd = fd;
-	o.name = a->bundle;
-	o.max_expansion = a->ratio;
-	o.tmpdir = getenv("TMPDIR");	/* for many payload names */
-	trust_opts(&a->trust, &o);
-	if ((rc = trust_open(&a->trust, a->bundle, &o)) != EXIT_DONE ||
-	    (rc = sealed_open(ctx, sd, &o.fd, a->bundle)) != EXIT_DONE)
+	if ((rc = trust_verify_first(ctx, &a->trust, fd, a->bundle, a->bundle,
+	    a->ratio, "not exported", &r)) != EXIT_DONE)
 		return rc;
-	if (sd->is_sealed && sd->u == NULL)
-		return warnmsg("%s: not exported: it is encrypted, and no "
-		    "--identity was given; nothing was written", a->bundle),
-		    EXIT_BAD;
-	o.unseal = sd->u;
-	rc = cust_verify(ctx, &o, &r);
-	/* The first pass's envelope is done with; export opens its own. */
-	cust_unseal_free(sd->u);
-	sd->u = NULL;
-	if (rc != CUST_OK)
-		return warnctx(ctx), EXIT_FATAL;
-	findings(r);
 	check = r->failed_check != NULL ? r->failed_check : "archive";
 	if (r->verdict == CUST_AUTHENTIC || r->verdict == CUST_UNVERIFIED)
 		rc = export(ctx, a, fd, r);

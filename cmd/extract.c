@@ -123,25 +123,6 @@ spool(int in, int dfd, const char *dir)
 	return fd;
 }
 
-/* The findings and warnings of the verification, on stderr, as verify
- * prints them. */
-static void
-findings(const struct cust_report *r)
-{
-	for (size_t i = 0; i < r->nfindings; i++) {
-		fflush(stdout);
-		fputs("custody: ", stderr);
-		safe_fputs(r->findings[i].subject, stderr);
-		fputs(": ", stderr);
-		safe_fputs(r->findings[i].message, stderr);
-		fputc('\n', stderr);
-	}
-	if (r->more_findings > 0)
-		warnmsg("%ju more findings not shown",
-		    (uintmax_t)r->more_findings);
-	trust_warnings(r);
-}
-
 /* What verification said, for the summary line. */
 static void
 verdict(const struct cust_report *r, bool ok)
@@ -216,32 +197,12 @@ extract(struct cust_ctx *ctx, struct xargs *a, int fd, int dfd,
 static int
 verify_then_extract(struct cust_ctx *ctx, struct xargs *a, int fd, int dfd)
 {
-	struct cust_verify_opts o;
-	struct cust_report *r = NULL;
-	struct sealed *sd = &a->trust.sealed;
+	struct cust_report *r;
 	int rc;
 
-	memset(&o, 0, sizeof(o));
-	o.fd = fd;
-	o.name = a->shown;
-	o.max_expansion = a->ratio;
-	o.tmpdir = getenv("TMPDIR");	/* for many payload names */
-	trust_opts(&a->trust, &o);
-	if ((rc = trust_open(&a->trust, a->bundle, &o)) != EXIT_DONE ||
-	    (rc = sealed_open(ctx, sd, &o.fd, a->shown)) != EXIT_DONE)
+	if ((rc = trust_verify_first(ctx, &a->trust, fd, a->bundle, a->shown,
+	    a->ratio, "not extracted", &r)) != EXIT_DONE)
 		return rc;
-	if (sd->is_sealed && sd->u == NULL)
-		return warnmsg("%s: not extracted: it is encrypted, and no "
-		    "--identity was given; nothing was written", a->shown),
-		    EXIT_BAD;
-	o.unseal = sd->u;
-	rc = cust_verify(ctx, &o, &r);
-	/* The first pass's envelope is done with; extract opens its own. */
-	cust_unseal_free(sd->u);
-	sd->u = NULL;
-	if (rc != CUST_OK)
-		return warnctx(ctx), EXIT_FATAL;
-	findings(r);
 	if (r->verdict == CUST_AUTHENTIC || r->verdict == CUST_UNVERIFIED ||
 	    a->force)
 		rc = extract(ctx, a, fd, dfd, r);

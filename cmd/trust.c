@@ -319,6 +319,58 @@ trust_report(const struct cust_report *r)
 		    r->nwarnings);
 }
 
+/* One finding a line (stderr is line-buffered: see custody.c). */
+void
+trust_findings(const struct cust_report *r)
+{
+	for (size_t i = 0; i < r->nfindings; i++) {
+		fflush(stdout);
+		fputs("custody: ", stderr);
+		safe_fputs(r->findings[i].subject, stderr);
+		fputs(": ", stderr);
+		safe_fputs(r->findings[i].message, stderr);
+		fputc('\n', stderr);
+	}
+	if (r->more_findings > 0)
+		warnmsg("%ju more findings not shown",
+		    (uintmax_t)r->more_findings);
+	trust_warnings(r);
+}
+
+int
+trust_verify_first(struct cust_ctx *ctx, struct trust_args *t, int fd,
+    const char *bundle, const char *shown, uint64_t ratio,
+    const char *undone, struct cust_report **rp)
+{
+	struct cust_verify_opts o;
+	struct sealed *sd = &t->sealed;
+	int rc;
+
+	*rp = NULL;
+	memset(&o, 0, sizeof(o));
+	o.fd = fd;
+	o.name = shown;
+	o.max_expansion = ratio;
+	o.tmpdir = getenv("TMPDIR");	/* for many payload names */
+	trust_opts(t, &o);
+	if ((rc = trust_open(t, bundle, &o)) != EXIT_DONE ||
+	    (rc = sealed_open(ctx, sd, &o.fd, shown)) != EXIT_DONE)
+		return rc;
+	if (sd->is_sealed && sd->u == NULL)
+		return warnmsg("%s: %s: it is encrypted, and no --identity was "
+		    "given; nothing was written", shown, undone), EXIT_BAD;
+	o.unseal = sd->u;
+	rc = cust_verify(ctx, &o, rp);
+	/* The first pass's envelope is done with; the second opens its
+	 * own. */
+	cust_unseal_free(sd->u);
+	sd->u = NULL;
+	if (rc != CUST_OK)
+		return warnctx(ctx), EXIT_FATAL;
+	trust_findings(*rp);
+	return EXIT_DONE;
+}
+
 void
 trust_warnings(const struct cust_report *r)
 {

@@ -100,5 +100,18 @@ void	trust_close(struct trust_args *);
  * standard error as "custody: warning: SUBJECT: MESSAGE". */
 void	trust_report(const struct cust_report *);
 void	trust_warnings(const struct cust_report *);
+/* The report's findings, then its warnings, on standard error. */
+void	trust_findings(const struct cust_report *);
+/*
+ * The first pass of extract and export: verify the bundle BUNDLE open at
+ * FD (SHOWN in messages) with T's options, decrypting it when it is a
+ * confidential one, into *RP (owned by the caller), and print the
+ * findings.  An encrypted bundle without --identity is refused with
+ * "SHOWN: UNDONE: it is encrypted, ...".  EXIT_DONE, or an exit code,
+ * said.  The envelope of this pass is done with when it returns.
+ */
+int	trust_verify_first(struct cust_ctx *, struct trust_args *t, int fd,
+	    const char *bundle, const char *shown, uint64_t ratio,
+	    const char *undone, struct cust_report **rp);
 
 #endif

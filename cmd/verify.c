@@ -186,29 +186,12 @@ human(const char *bundle, const struct cust_report *r)
 	verdict_line(r);
 }
 
-/* One finding, one line (stderr is line-buffered: see custody.c). */
-static void
-finding(const struct cust_finding *f)
-{
-	fflush(stdout);
-	fputs("custody: ", stderr);
-	safe_fputs(f->subject, stderr);
-	fputs(": ", stderr);
-	safe_fputs(f->message, stderr);
-	fputc('\n', stderr);
-}
-
 static int
 report(const struct vargs *a, const struct cust_report *r)
 {
 	char *json;
 
-	for (size_t i = 0; i < r->nfindings; i++)
-		finding(&r->findings[i]);
-	if (r->more_findings > 0)
-		warnmsg("%ju more findings not shown",
-		    (uintmax_t)r->more_findings);
-	trust_warnings(r);
+	trust_findings(r);
 	if (a->json) {
 		if ((json = cust_report_json(r)) == NULL)
 			return warnmsg("out of memory"), EXIT_FATAL;
