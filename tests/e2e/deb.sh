@@ -66,7 +66,9 @@ check "it depends on the shared libraries it links" \
     grep -q 'libssl3.*libzstd1\|libzstd1.*libssl3' depends
 
 # Installed: always removed again, whatever fails.
-trap 'dpkg -r custody >/dev/null 2>&1; chmod -R u+rwx "$T"; rm -rf "$T"' EXIT
+trap 'rm -f /usr/share/custody/manifests/ssh.yaml \
+    /usr/share/custody/manifests/fifo.yaml; dpkg -r custody >/dev/null 2>&1
+    chmod -R u+rwx "$T"; rm -rf "$T"' EXIT
 run dpkg -i "$DEB"
 expect_rc "dpkg -i installs it" 0
 run /usr/bin/custody --version
@@ -77,6 +79,69 @@ run /usr/bin/custody manifests
 expect_out_match "it finds the installed manifests" \
     '^linux-triage \(installed: /usr/share/custody/manifests/linux-triage\.yaml\)'
 check "man finds its page" test -f /usr/share/man/man1/custody.1.gz
+
+# `custody manifests` lists the installed ones by the name -m takes.
+MDIR=/usr/share/custody/manifests
+run /usr/bin/custody manifests
+expect_rc "custody manifests" 0
+builtin_sha=$(sed -n '2s/^  sha256 //p' "$T/.out")
+expect_out_match "lists the built-in manifest" \
+    '^linux-triage\.yaml \(built in\): [0-9]+ artefacts$'
+expect_out_match "and the installed one, by name and path" \
+    "^linux-triage \\(installed: $MDIR/linux-triage\\.yaml\\): [0-9]+ artefacts\$"
+check "which is the built-in manifest's copy" \
+    test "$(sed -n '/^linux-triage (installed/{n;s/^  sha256 //p;}' "$T/.out")" = "$builtin_sha" \
+    -a "$builtin_sha" = "$(sha256sum <"$MDIR/linux-triage.yaml" | cut -c1-64)"
+run /usr/bin/custody manifests --help
+expect_out_match "--help names the directory" "^ *$MDIR\$"
+run /usr/bin/custody manifests linux-triage
+expect_rc "custody manifests NAME checks the installed manifest" 0
+expect_out_match "by its path" "^$MDIR/linux-triage\\.yaml: [0-9]+ artefacts\$"
+
+# Collect with -m naming the installed manifest, from a small image, and
+# verify.  A file of the same name in the current directory does not count.
+mkdir -p img/etc/ssh img/home
+printf 'root:x:0:0:root:/root:/bin/sh\n' >img/etc/passwd
+printf 'Port 22\n' >img/etc/ssh/sshd_config
+printf 'version: 1\nartifacts:\n  -\n    description: x\n    collector: file\n    path: /etc/ssh\n' >linux-triage
+run /usr/bin/custody collect --no-nice --root img -m linux-triage -o m.tar
+check "collect -m linux-triage (the installed one) completes" \
+    test "$RC" -eq 0 -o "$RC" -eq 1
+ID=$(sed -n 's/^seal key: *\([0-9A-F]\{16\}\).*/\1/p' "$T/.out")
+run /usr/bin/custody verify --trusted-key-id "$ID" m.tar
+expect_rc "and verifies" 0
+tar -xOf m.tar --wildcards '*/metadata/acquisition.json' >acq.json
+check "acquisition.json names the installed manifest by its path" \
+    grep -qF "\"name\": \"$MDIR/linux-triage.yaml\"" acq.json
+check "with its SHA-256" grep -qF "\"sha256\": \"$builtin_sha\"" acq.json
+check "and the installed binary's version" \
+    grep -qF "\"version\": \"$VERSION\"" acq.json
+tar -xOf m.tar --wildcards '*/metadata/files.jsonl' >files.jsonl
+check "the image's /etc/passwd was collected" \
+    grep -q '"path":"/etc/passwd"' files.jsonl
+run /usr/bin/custody collect --no-nice --root img -m ./linux-triage \
+    -o local.tar
+expect_rc "collect -m ./linux-triage reads the file here" 0
+check "and only what it names" \
+    bash -c "tar -xOf local.tar --wildcards '*/metadata/files.jsonl' |
+    grep -q '\"path\":\"/etc/ssh/sshd_config\"' &&
+    ! tar -xOf local.tar --wildcards '*/metadata/files.jsonl' |
+    grep -q '\"path\":\"/etc/passwd\"'"
+
+# A manifest added to the directory is found by name; a FIFO there is
+# refused, never waited on.  Both are removed before the package is.
+cp linux-triage "$MDIR/ssh.yaml"
+mkfifo "$MDIR/fifo.yaml"
+run timeout 20 /usr/bin/custody manifests
+expect_rc "a FIFO among the installed manifests: exit 1" 1
+expect_err "named" "custody: $MDIR/fifo.yaml: not a regular file"
+expect_out_match "a manifest added there is listed" \
+    "^ssh \\(installed: $MDIR/ssh\\.yaml\\): 1 artefact\$"
+run timeout 20 /usr/bin/custody collect --no-nice --root img -m fifo \
+    -o fifo.tar
+expect_rc "collect -m FIFO-NAME is a path, and there is none here" 2
+expect_err "named" "custody: fifo: No such file or directory"
+rm -f "$MDIR/ssh.yaml" "$MDIR/fifo.yaml"
 
 mkdir tree
 make_tree tree

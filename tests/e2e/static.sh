@@ -14,7 +14,7 @@ if [ -n "$ASAN" ]; then
 	done_testing
 fi
 if [ -z "$S" ] || [ ! -x "$S" ]; then
-	ok "# SKIP no static custody: set CUSTODY_STATIC to build-static/cmd/custody (meson setup -Dstatic=true build-static)"
+	ok "# SKIP no static custody: set CUSTODY_STATIC to build/cmd/custody-static (meson configure build -Dkit=true), or to a -Dstatic=true build's cmd/custody"
 	done_testing
 fi
 
