@@ -7,7 +7,6 @@
 # was sealed (bsdtar, being libarchive, mostly sees what verify used to).
 . "$E2E_LIB"
 
-H=$HERE/hostile_tar.py
 mkdir -p tree/sub
 printf 'hello\n' >tree/a.txt
 printf 'other\n' >tree/b.txt
@@ -25,7 +24,7 @@ for e in tar tar.zst; do
 	mkdir -p "sealed.$e" && tar -xf "good.$e" -C "sealed.$e" || exit 99
 done
 
-python3 "$H" none good.tar.zst none.tar.zst || exit 99
+pyserve hostile_tar none good.tar.zst none.tar.zst || exit 99
 # Only the attack differs: the tool frames a stream as custody does.
 check "hostile_tar.py frames an unchanged stream into the same bytes" \
     cmp -s good.tar.zst none.tar.zst
@@ -43,7 +42,7 @@ attack() {
 	local a=$1 e
 	shift
 	for e in tar tar.zst; do
-		if ! python3 "$H" "$a" "good.$e" "att-$a.$e" "$@"; then
+		if ! pyserve hostile_tar "$a" "good.$e" "att-$a.$e" "$@"; then
 			not_ok "$a ($e): the attack could not be made"
 			continue
 		fi
@@ -120,7 +119,7 @@ differs pax-mtime "GNU tar extracts the pax header's time" paxtimed
 
 # --- zstd framing
 zattack() {
-	python3 "$H" "$1" good.tar.zst "att-$1.tar.zst" ||
+	pyserve hostile_tar "$1" good.tar.zst "att-$1.tar.zst" ||
 	    { not_ok "$1: the attack could not be made"; return; }
 	run "$CUSTODY" verify --pubkey k.pub "att-$1.tar.zst"
 	expect_rc "$1: verify fails" 1

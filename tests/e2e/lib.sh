@@ -167,9 +167,27 @@ child_of() {
 	return 1
 }
 
+# pyserve HELPER ARGS...: HELPER.py ARGS (tamper, hostile_tar), served
+# by one Python process for all of a test's calls (pyserve.py), started
+# at the first; a subshell that would start its own runs HELPER.py once.
+pyserve() {
+	local rc n
+	if [ -z "${PYSERVE_PID:-}" ] && [ "$BASH_SUBSHELL" -eq 0 ]; then
+		coproc PYSERVE { exec python3 "$HERE/pyserve.py"; }
+	fi
+	if [ -z "${PYSERVE_PID:-}" ]; then
+		python3 "$HERE/$1.py" "${@:2}"
+		return
+	fi
+	printf '%s\0' "$(($# + 1))" "$PWD" "$@" >&"${PYSERVE[1]}" || return 99
+	read -r rc n <&"${PYSERVE[0]}" || return 99
+	[ "$n" -eq 0 ] || head -c "$n" <&"${PYSERVE[0]}"
+	return "$rc"
+}
+
 # tamper OP IN OUT ARGS...: see tamper.py.
 tamper() {
-	python3 "$HERE/tamper.py" "$@"
+	pyserve tamper "$@"
 }
 
 # craft OP ARGS...: see craft.py.

@@ -434,6 +434,12 @@ def memberop(op, members, args):
         sys.exit(__doc__)
 
 
+def reset():
+    """Forget the claims and raw pax headers of a call (pyserve.py)."""
+    RAW_PAX.clear()
+    CLAIM.clear()
+
+
 def main():
     argv = sys.argv[1:]
     signing = None
