@@ -1,8 +1,12 @@
 /*
  * harness.c: the one main() of the unit tests and the helpers they share
- * (see harness.h).  main() runs the suite the test file builds, each test
- * in a child of its own (Check's default), and writes TAP to stdout for
- * meson; CK_RUN_CASE, CK_RUN_SUITE and CK_EXCLUDE_TAGS select as usual.
+ * (see harness.h).  main() runs the suite the test file builds and writes
+ * TAP to stdout for meson; CK_RUN_CASE, CK_RUN_SUITE and CK_EXCLUDE_TAGS
+ * select as usual.  The tests run in this one process unless CK_FORK=yes
+ * says otherwise: a child for each test cost more than most tests, and
+ * under ASan each child's exit ran the leak check again (a test file of
+ * cheap tests took 15 times its CPU).  Leaks are still found, at this
+ * process's exit; a test that needs a process of its own forks it.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -32,6 +36,8 @@ main(void)
 	SRunner *sr = srunner_create(unit_suite());
 	int failed;
 
+	if (getenv("CK_FORK") == NULL)
+		srunner_set_fork_status(sr, CK_NOFORK);
 	srunner_set_tap(sr, "-");
 	srunner_run_all(sr, CK_SILENT);
 	failed = srunner_ntests_failed(sr);
