@@ -513,12 +513,12 @@ load_refused(X509 *c, const char *why)
 
 START_TEST(recipients_refuses_weak_or_unusable_keys)
 {
-	EVP_PKEY *k = tk_rsa(2048), *p521 = tk_ec("P-521");
+	EVP_PKEY *k = tk_rsa(1024), *p521 = tk_ec("P-521");
 	X509 *c = tk_cert("Weak", NULL, k, NULL, NULL, -60, 86400, 4, NULL);
 	X509 *e = tk_cert("P-521", NULL, p521, NULL, NULL, -60, 86400, 5,
 	    NULL);
 
-	load_refused(c, "an RSA key of 2048 bits (3072 or more are needed)");
+	load_refused(c, "an RSA key of 1024 bits (3072 or more are needed)");
 	load_refused(e, "not an RSA (3072 bits or more), P-256 or P-384 key; "
 	    "OpenSSL 3.0's CMS cannot encrypt to X25519");
 	X509_free(c);
