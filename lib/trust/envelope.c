@@ -18,9 +18,18 @@
  * bytes to a pipe, whose other end a reader of bundles takes as its input;
  * it hashes every byte of the envelope as it reads, for the sidecar and
  * the custody log, which commit to the ciphertext.
+ *
+ * The ciphertext leaves on a thread of its own: the writer encrypts into
+ * one of NBUF buffers while the thread hands the ones before it, in
+ * order, to the output function (the sink's write, hash and flush).
+ * Encrypting in series with the writing made a plain tar 0.7 times as
+ * fast as without recipients; side by side, AES-GCM costs the writer
+ * less than the SHA-256 and write(2) it hands on.  Only ciphertext is
+ * ever in those buffers.
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +50,12 @@ struct cust_recipients {
 	STACK_OF(X509)	*certs;		/* owned */
 };
 
+/* OpenSSL's cipher BIO hands on 4 KiB at a time, and the ASN.1 BIO writes
+ * each piece's header apart: gathered, they leave in few large writes. */
+#define OUTBUF		(256 * 1024)
+/* Buffers: the one being filled, and those queued for the thread. */
+#define NBUF		4
+
 struct cust_envelope {
 	struct cust_ctx	*ctx;		/* borrowed */
 	CMS_ContentInfo	*cms;		/* owned */
@@ -49,14 +64,22 @@ struct cust_envelope {
 	BIO_METHOD	*meth;		/* owned */
 	cust_out_fn	 fn;
 	void		*arg;		/* borrowed */
-	int		 err;		/* first errno from fn */
-	unsigned char	*buf;		/* owned: OUTBUF bytes for fn */
-	size_t		 len;
+	unsigned char	*buf[NBUF];	/* owned: OUTBUF bytes each */
+	size_t		 len[NBUF];
+	/* Buffers by number: those below `queued` were handed over, the
+	 * writer fills buffer `queued`; those below `done` have left. */
+	uint64_t	 queued;
+	uint64_t	 done;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 more;		/* a buffer queued, or a stop */
+	pthread_cond_t	 room;		/* a buffer left, or fn failed */
+	pthread_t	 thread;
+	bool		 running;	/* the thread was started */
+	bool		 stopping;	/* the thread leaves when idle */
+	bool		 cancel;	/* the thread leaves at once */
+	int		 err;		/* fn's first errno: under mu once
+					   the thread runs */
 };
-
-/* OpenSSL's cipher BIO hands on 4 KiB at a time, and the ASN.1 BIO writes
- * each piece's header apart: gathered, they leave in few large writes. */
-#define OUTBUF		(256 * 1024)
 
 void
 cust_recipients_free(struct cust_recipients *rs)
@@ -139,31 +162,95 @@ cust_recipients_load(struct cust_ctx *ctx, const char *const *paths,
 	return CUST_OK;
 }
 
-/* What the buffer holds goes to fn: false once fn has failed. */
+/* The errno of fn's first failure, or 0. */
+static int
+failed(struct cust_envelope *env)
+{
+	int e;
+
+	if (!env->running)
+		return env->err;
+	pthread_mutex_lock(&env->mu);
+	e = env->err;
+	pthread_mutex_unlock(&env->mu);
+	return e;
+}
+
+/* The thread: queued buffers go to fn, oldest first, until a stop, or
+ * until fn fails (its errno is kept, and nothing after it is written). */
+static void *
+emit(void *arg)
+{
+	struct cust_envelope *env = arg;
+	size_t i;
+	int e;
+
+	pthread_setname_np(pthread_self(), "custody-seal");
+	pthread_mutex_lock(&env->mu);
+	for (;;) {
+		while (!env->cancel && env->done == env->queued &&
+		    !env->stopping)
+			pthread_cond_wait(&env->more, &env->mu);
+		if (env->cancel || env->done == env->queued)
+			break;
+		i = (size_t)(env->done % NBUF);
+		pthread_mutex_unlock(&env->mu);
+		e = env->fn(env->arg, env->buf[i], env->len[i]);
+		pthread_mutex_lock(&env->mu);
+		if (e != 0) {
+			env->err = e;
+			break;
+		}
+		env->len[i] = 0;
+		env->done++;
+		pthread_cond_signal(&env->room);
+	}
+	env->cancel = true;	/* the writer waits no more */
+	pthread_cond_signal(&env->room);
+	pthread_mutex_unlock(&env->mu);
+	return NULL;
+}
+
+/* The buffer being filled is handed over, and the next one waited for:
+ * false once fn has failed or the thread has stopped. */
 static bool
 drain(struct cust_envelope *env)
 {
-	if (env->err == 0 && env->len > 0)
-		env->err = env->fn(env->arg, env->buf, env->len);
-	env->len = 0;
-	return env->err == 0;
+	size_t i = (size_t)(env->queued % NBUF);
+	bool ok;
+
+	if (env->len[i] == 0)
+		return failed(env) == 0;
+	if (!env->running) {	/* stopped: nothing more leaves */
+		env->len[i] = 0;
+		return false;
+	}
+	pthread_mutex_lock(&env->mu);
+	env->queued++;
+	pthread_cond_signal(&env->more);
+	while (!env->cancel && env->queued - env->done == NBUF)
+		pthread_cond_wait(&env->room, &env->mu);
+	ok = env->err == 0 && !env->cancel;
+	pthread_mutex_unlock(&env->mu);
+	return ok;
 }
 
 static int
 sink_write(BIO *b, const char *buf, int n)
 {
 	struct cust_envelope *env = BIO_get_data(b);
-	size_t k = (size_t)n;
+	size_t i, k, left = (size_t)n;
 
-	if (env->len + k > OUTBUF && !drain(env))
-		return -1;
-	if (k >= OUTBUF) {
-		if ((env->err = env->fn(env->arg, buf, k)) != 0)
+	while (left > 0) {
+		i = (size_t)(env->queued % NBUF);
+		k = OUTBUF - env->len[i] < left ? OUTBUF - env->len[i] : left;
+		memcpy(env->buf[i] + env->len[i], buf, k);
+		env->len[i] += k;
+		buf += k;
+		left -= k;
+		if (env->len[i] == OUTBUF && !drain(env))
 			return -1;
-		return n;
 	}
-	memcpy(env->buf + env->len, buf, k);
-	env->len += k;
 	return n;
 }
 
@@ -197,6 +284,24 @@ recipient(struct cust_envelope *env, X509 *x)
 	return CUST_OK;
 }
 
+/* Stop the thread: with CANCEL at once, else once every queued buffer
+ * has left.  Nothing reaches fn after it, whatever OpenSSL still writes
+ * (as it frees the chain, say). */
+static void
+halt(struct cust_envelope *env, bool cancel)
+{
+	if (env->running) {
+		pthread_mutex_lock(&env->mu);
+		env->cancel |= cancel;
+		env->stopping = true;
+		pthread_cond_signal(&env->more);
+		pthread_mutex_unlock(&env->mu);
+		pthread_join(env->thread, NULL);
+		env->running = false;
+	}
+	env->cancel = true;
+}
+
 /* Free up the chain down to the sink, which is freed last. */
 static void
 unchain(struct cust_envelope *env)
@@ -216,12 +321,29 @@ cust_envelope_free(struct cust_envelope *env)
 {
 	if (env == NULL)
 		return;
+	halt(env, true);
 	unchain(env);
 	BIO_free(env->out);
 	BIO_meth_free(env->meth);
 	CMS_ContentInfo_free(env->cms);
-	free(env->buf);
+	for (int i = 0; i < NBUF; i++)
+		free(env->buf[i]);
+	pthread_cond_destroy(&env->room);
+	pthread_cond_destroy(&env->more);
+	pthread_mutex_destroy(&env->mu);
 	free(env);
+}
+
+static int
+start(struct cust_envelope *env)
+{
+	int e;
+
+	if ((e = pthread_create(&env->thread, NULL, emit, env)) != 0)
+		return cust_set_error(env->ctx, e, CUST_FATAL, "envelope "
+		    "thread");
+	env->running = true;
+	return CUST_OK;
 }
 
 int
@@ -229,7 +351,7 @@ cust_envelope_new(struct cust_ctx *ctx, const struct cust_recipients *rs,
     cust_out_fn fn, void *arg, struct cust_envelope **envp)
 {
 	struct cust_envelope *env;
-	int r = CUST_OK;
+	int e, r = CUST_OK;
 
 	*envp = NULL;
 	if ((env = calloc(1, sizeof(*env))) == NULL)
@@ -237,10 +359,15 @@ cust_envelope_new(struct cust_ctx *ctx, const struct cust_recipients *rs,
 	env->ctx = ctx;
 	env->fn = fn;
 	env->arg = arg;
-	if ((env->buf = malloc(OUTBUF)) == NULL) {
-		free(env);
-		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "envelope");
-	}
+	pthread_mutex_init(&env->mu, NULL);
+	pthread_cond_init(&env->more, NULL);
+	pthread_cond_init(&env->room, NULL);
+	for (int i = 0; i < NBUF; i++)
+		if ((env->buf[i] = malloc(OUTBUF)) == NULL) {
+			r = cust_set_error(ctx, ENOMEM, CUST_FATAL,
+			    "envelope");
+			goto fail;
+		}
 	if ((env->cms = CMS_AuthEnvelopedData_create(EVP_aes_256_gcm())) ==
 	    NULL || (env->meth = BIO_meth_new(BIO_get_new_index() |
 	    BIO_TYPE_SOURCE_SINK, "custody envelope")) == NULL ||
@@ -254,13 +381,14 @@ cust_envelope_new(struct cust_ctx *ctx, const struct cust_recipients *rs,
 	BIO_set_init(env->out, 1);
 	for (int i = 0; i < sk_X509_num(rs->certs) && r == CUST_OK; i++)
 		r = recipient(env, sk_X509_value(rs->certs, i));
-	if (r != CUST_OK)
+	if (r != CUST_OK || (r = start(env)) != CUST_OK)
 		goto fail;
-	/* The header, with every recipient's wrapped key, is written now. */
+	/* The header, with every recipient's wrapped key, is written now
+	 * (into the first buffer). */
 	if ((env->in = BIO_new_CMS(env->out, env->cms)) == NULL) {
-		r = env->err != 0 ? cust_set_error(ctx, env->err, CUST_FATAL,
-		    "envelope") : cust_set_ssl_error(ctx, CUST_FATAL,
-		    "envelope");
+		r = (e = failed(env)) != 0 ? cust_set_error(ctx, e,
+		    CUST_FATAL, "envelope") : cust_set_ssl_error(ctx,
+		    CUST_FATAL, "envelope");
 		goto fail;
 	}
 	*envp = env;
@@ -268,6 +396,16 @@ cust_envelope_new(struct cust_ctx *ctx, const struct cust_recipients *rs,
 fail:
 	cust_envelope_free(env);
 	return r;
+}
+
+/* An errno for a failure of OpenSSL's chain: fn's, or EIO. */
+static int
+chain_error(struct cust_envelope *env)
+{
+	int e = failed(env);
+
+	ERR_clear_error();
+	return e != 0 ? e : EIO;
 }
 
 int
@@ -278,10 +416,8 @@ cust_envelope_write(struct cust_envelope *env, const void *buf, size_t n)
 
 	while (n > 0) {
 		k = n > INT_MAX / 2 ? INT_MAX / 2 : (int)n;
-		if (BIO_write(env->in, p, k) != k) {
-			ERR_clear_error();
-			return env->err != 0 ? env->err : EIO;
-		}
+		if (BIO_write(env->in, p, k) != k)
+			return chain_error(env);
 		p += k;
 		n -= (size_t)k;
 	}
@@ -289,13 +425,32 @@ cust_envelope_write(struct cust_envelope *env, const void *buf, size_t n)
 }
 
 int
+cust_envelope_sync(struct cust_envelope *env)
+{
+	if (!drain(env))
+		return chain_error(env);
+	if (env->running) {
+		pthread_mutex_lock(&env->mu);
+		while (!env->cancel && env->done != env->queued)
+			pthread_cond_wait(&env->room, &env->mu);
+		pthread_mutex_unlock(&env->mu);
+	}
+	return failed(env);
+}
+
+int
+cust_envelope_error(struct cust_envelope *env)
+{
+	return failed(env);
+}
+
+int
 cust_envelope_end(struct cust_envelope *env)
 {
 	/* The flush writes the last piece, the end of the content, the GCM
-	 * tag and the end-of-contents octets. */
-	if (BIO_flush(env->in) != 1 || !drain(env)) {
-		ERR_clear_error();
-		return env->err != 0 ? env->err : EIO;
-	}
-	return 0;
+	 * tag and the end-of-contents octets; then every buffer leaves. */
+	if (BIO_flush(env->in) != 1 || !drain(env))
+		return chain_error(env);
+	halt(env, false);
+	return env->err;
 }

@@ -163,17 +163,30 @@ void	cust_tsa_token_fini(struct cust_tsa_token *);
 typedef int (*cust_out_fn)(void *arg, const void *buf, size_t n);
 
 /* A byte stream encrypted, as it is written, into a CMS AuthEnvelopedData
- * (AES-256-GCM) to every recipient, handed in order to FN (with ARG). */
+ * (AES-256-GCM) to every recipient, handed in order to FN (with ARG) on a
+ * thread of the envelope's own, a few buffers of ciphertext behind.  One
+ * thread at a time may call the functions below. */
 struct cust_envelope;
 
-/* The header, with every recipient's wrapped key, goes to FN at once. */
+/* The header, with every recipient's wrapped key, is the first thing
+ * handed to FN. */
 int	cust_envelope_new(struct cust_ctx *, const struct cust_recipients *,
 	    cust_out_fn fn, void *arg, struct cust_envelope **);
-/* Encrypt N bytes: 0, or an errno (FN's, or EIO). */
+/* Encrypt N bytes: 0, or an errno (FN's, or EIO), which may be that of
+ * an earlier write, since FN runs behind. */
 int	cust_envelope_write(struct cust_envelope *, const void *buf,
 	    size_t n);
-/* The last piece, the tag and the end: 0, or an errno. */
+/* Wait until FN has had every byte encrypted so far (not the piece that
+ * OpenSSL's cipher still holds): 0, or FN's first errno.  Writing may go
+ * on after it. */
+int	cust_envelope_sync(struct cust_envelope *);
+/* FN's first errno so far, or 0, without waiting. */
+int	cust_envelope_error(struct cust_envelope *);
+/* The last piece, the tag and the end, handed to FN, and the thread
+ * stopped: 0, or an errno.  Nothing can be written after it. */
 int	cust_envelope_end(struct cust_envelope *);
-void	cust_envelope_free(struct cust_envelope *);	/* NULL: no-op */
+/* Stop the thread without handing on what is queued, and free.  NULL is
+ * a no-op. */
+void	cust_envelope_free(struct cust_envelope *);
 
 #endif /* CUSTODY_TRUST_H */

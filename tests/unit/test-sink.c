@@ -5,6 +5,8 @@
  * descriptor, /dev/full) must be reported as CUST_FATAL with a message.
  * A bundle written to a regular file has its writeback started as it grows
  * (counted here by standing in for sync_file_range); other outputs do not.
+ * With recipients the output's errors come from the envelope's thread,
+ * some buffers behind the writer, and must be reported all the same.
  */
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -24,9 +26,11 @@
 #include <openssl/evp.h>
 
 #include "collect/pipeline/pipeline.h"
+#include "testpki.h"
 #include "harness.h"
 
 static struct cust_ctx *ctx;
+static struct cust_recipients *rcpt;	/* NULL: the output is in clear */
 static int writebacks;		/* calls to sync_file_range */
 
 /* The library's calls land here (it is linked statically), then go on to
@@ -48,6 +52,8 @@ setup(void)
 static void
 teardown(void)
 {
+	cust_recipients_free(rcpt);
+	rcpt = NULL;
 	scratch_remove();
 	cust_ctx_free(ctx);
 }
@@ -336,8 +342,8 @@ fails_writing_with(int fd, const char *name, int level, int threads,
 	uint64_t bytes;
 	int r;
 
-	ck_assert_int_eq(cust_sink_new(ctx, fd, name, level, threads, NULL, &s),
-	    CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, fd, name, level, threads, rcpt,
+	    &s), CUST_OK);
 	r = cust_sink_write_member(s, "t/big", buf, members);
 	if (r == CUST_OK)
 		r = cust_sink_close(s, sha, &bytes);
@@ -454,8 +460,8 @@ freed_open_writes_nothing_more(const char *name, int level, int threads)
 	struct stat st;
 	int fd = outfile(name, O_RDWR);
 
-	ck_assert_int_eq(cust_sink_new(ctx, fd, name, level, threads, NULL, &s),
-	    CUST_OK);
+	ck_assert_int_eq(cust_sink_new(ctx, fd, name, level, threads, rcpt,
+	    &s), CUST_OK);
 	ck_assert_int_eq(cust_sink_write_member(s, "t/small", "abc", 3),
 	    CUST_OK);
 	cust_sink_free(s);
@@ -468,6 +474,90 @@ START_TEST(sink_freed_open_writes_nothing_more)
 {
 	freed_open_writes_nothing_more("out.tar", 0, 0);
 	freed_open_writes_nothing_more("out.tar.zst", 1, 2);
+}
+END_TEST
+
+/* An EC P-256 recipient for the sinks made from now on. */
+static void
+encrypted(void)
+{
+	EVP_PKEY *k = tk_ec("P-256");
+	X509 *c = tk_cert("Investigator", NULL, k, NULL, NULL, -60, 86400, 1,
+	    NULL);
+	char *p = tk_pem(scratch, "rcpt.pem", &c, 1, NULL);
+
+	ck_assert_int_eq(cust_recipients_load(ctx, (const char *const *)&p, 1,
+	    &rcpt), CUST_OK);
+	free(p);
+	X509_free(c);
+	EVP_PKEY_free(k);
+}
+
+START_TEST(sink_reports_full_device_through_envelope)
+{
+	int fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	encrypted();
+	/* While the member is written, at the end, and through zstd. */
+	fails_writing(fd, "/dev/full", 0, 4 * 1024 * 1024,
+	    "/dev/full: No space left on device", ENOSPC);
+	fails_writing(fd, "/dev/full", 0, 10,
+	    "/dev/full: No space left on device", ENOSPC);
+	fails_writing_with(fd, "/dev/full", 1, 2, 16 * 1024 * 1024,
+	    "/dev/full: No space left on device", ENOSPC);
+	close(fd);
+}
+END_TEST
+
+START_TEST(sink_reports_closed_pipe_through_envelope)
+{
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	close(p[0]);
+	signal(SIGPIPE, SIG_IGN);
+	encrypted();
+	fails_writing(p[1], "stdout", 0, 4 * 1024 * 1024,
+	    "stdout: Broken pipe", EPIPE);
+	close(p[1]);
+}
+END_TEST
+
+/* What the envelope still holds is written by a drain, and its failure
+ * is the sink's pending error; nothing failed before it. */
+START_TEST(sink_drain_reports_the_envelope_error)
+{
+	unsigned char *buf = pattern(100 * 1024);
+	struct cust_sink *s;
+	int fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	encrypted();
+	ck_assert_int_eq(cust_sink_new(ctx, fd, "/dev/full", 0, 0, rcpt, &s),
+	    CUST_OK);
+	ck_assert_int_eq(cust_sink_write_member(s, "t/f", buf, 100 * 1024),
+	    CUST_OK);
+	ck_assert_int_eq(cust_sink_pending(s), CUST_OK);
+	ck_assert_int_eq(cust_sink_drain(s), CUST_FATAL);
+	ck_assert_str_eq(cust_ctx_error(ctx), "/dev/full: No space left on "
+	    "device");
+	ck_assert_int_eq(cust_ctx_errno(ctx), ENOSPC);
+	cust_ctx_clear(ctx);
+	ck_assert_int_eq(cust_sink_pending(s), CUST_FATAL);
+	ck_assert_str_eq(cust_ctx_error(ctx), "/dev/full: No space left on "
+	    "device");
+	cust_sink_free(s);
+	close(fd);
+	free(buf);
+}
+END_TEST
+
+START_TEST(sink_freed_open_through_envelope_writes_nothing)
+{
+	encrypted();
+	freed_open_writes_nothing_more("out.tar.p7m", 0, 0);
+	freed_open_writes_nothing_more("out.tar.zst.p7m", 1, 2);
 }
 END_TEST
 
@@ -607,6 +697,10 @@ unit_suite(void)
 	tcase_add_test(err, sink_refuses_second_close);
 	tcase_add_test(err, sink_refuses_more_data_than_declared);
 	tcase_add_test(err, sink_refuses_bad_zstd_level);
+	tcase_add_test(err, sink_reports_full_device_through_envelope);
+	tcase_add_test(err, sink_reports_closed_pipe_through_envelope);
+	tcase_add_test(err, sink_drain_reports_the_envelope_error);
+	tcase_add_test(err, sink_freed_open_through_envelope_writes_nothing);
 	suite_add_tcase(s, err);
 	return s;
 }

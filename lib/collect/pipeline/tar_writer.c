@@ -100,7 +100,7 @@ out(void *arg, const void *buf, size_t n)
  * that the clear bytes never reach the file (and what is hashed and
  * counted is what the file holds).  Without zstd the writer's thread
  * calls it, with zstd the press's only: it touches nothing of the
- * archive's. */
+ * archive's.  With recipients, out runs on the envelope's thread. */
 static int
 emit(struct cust_sink *s, const void *buf, size_t n)
 {
@@ -328,15 +328,22 @@ cust_sink_drain(struct cust_sink *s)
 	if (s->press != NULL && s->werr == 0 &&
 	    (e = cust_press_end(s->press)) != 0)
 		s->werr = e;
+	/* The ciphertext queued behind the envelope leaves too. */
+	if (s->env != NULL && s->werr == 0 &&
+	    (e = cust_envelope_sync(s->env)) != 0)
+		s->werr = e;
 	return cust_sink_pending(s);
 }
 
 int
 cust_sink_pending(struct cust_sink *s)
 {
-	int e = s->werr != 0 ? s->werr : s->press != NULL ?
-	    cust_press_error(s->press) : 0;
+	int e = s->werr;
 
+	if (e == 0 && s->press != NULL)
+		e = cust_press_error(s->press);
+	if (e == 0 && s->env != NULL)
+		e = cust_envelope_error(s->env);
 	return e != 0 ? cust_set_error(s->ctx, e, CUST_FATAL, "%s", s->name) :
 	    CUST_OK;
 }
