@@ -15,7 +15,8 @@ set -eu
 cd "$(dirname "$0")"
 
 BUILD_DEPS="gcc pkg-config meson ninja-build libarchive-dev libssl-dev
-libmagic-dev libmagic-mgc libyaml-dev libjansson-dev libzstd-dev check"
+libmagic-dev libmagic-mgc libyaml-dev libjansson-dev libzstd-dev liburing-dev
+check"
 # The static build (the responder's kit) links libmagic.a, which needs
 # these archives too; Debian's libmagic-dev does not pull them in.
 STATIC_DEPS="liblzma-dev libbz2-dev zlib1g-dev"

@@ -682,6 +682,26 @@ args_free(struct args *a)
 	free(a->srckind);
 }
 
+/* CUSTODY_IO_URING=auto|on|off: for tests and benchmarks, which path
+ * reads small files (custody(1), ENVIRONMENT). */
+static int
+io_uring_mode(struct cust_collect_opts *co)
+{
+	const char *v = getenv("CUSTODY_IO_URING");
+
+	if (v == NULL || *v == '\0' || strcmp(v, "auto") == 0)
+		co->io_uring = CUST_IO_URING_AUTO;
+	else if (strcmp(v, "on") == 0)
+		co->io_uring = CUST_IO_URING_ON;
+	else if (strcmp(v, "off") == 0)
+		co->io_uring = CUST_IO_URING_OFF;
+	else {
+		warnmsg("CUSTODY_IO_URING: '%s' is not auto, on or off", v);
+		return EXIT_USAGE;
+	}
+	return EXIT_DONE;
+}
+
 static int
 run(int argc, char **argv)
 {
@@ -713,7 +733,8 @@ run(int argc, char **argv)
 		rc = usage(&cmd_collect);
 		goto out;
 	}
-	if ((rc = load_manifests(ctx, &a, &src)) != EXIT_DONE)
+	if ((rc = io_uring_mode(&co)) != EXIT_DONE ||
+	    (rc = load_manifests(ctx, &a, &src)) != EXIT_DONE)
 		goto out;
 	if ((rc = load_keys(ctx, &a, &key, &signer)) != EXIT_DONE ||
 	    (rc = load_recipients(ctx, &a, &rs)) != EXIT_DONE)

@@ -243,6 +243,14 @@ enum cust_live_mode {
  * What to collect and how.  A plain value filled by the caller; every
  * pointer is borrowed for the duration of cust_collect().
  */
+/* How small files are opened, stat'ed and read (custody-bundle(5),
+ * acquisition.json "reading"). */
+enum cust_io_uring {
+	CUST_IO_URING_AUTO = 0,		/* io_uring when available */
+	CUST_IO_URING_ON,		/* io_uring, or the collection fails */
+	CUST_IO_URING_OFF,		/* one system call at a time */
+};
+
 struct cust_collect_opts {
 	const struct cust_manifest *const *manifests;
 	size_t		 nmanifests;
@@ -262,6 +270,9 @@ struct cust_collect_opts {
 	bool		 autogroup;	/* in an autogroup of its own, at nice
 					   19 (recorded only) */
 	uint64_t	 max_rate;	/* read at most this many bytes/s; 0: any */
+	enum cust_io_uring io_uring;	/* batched system calls for small
+					   files: when available, always
+					   (else fail), or never */
 	/* UAC date range: files whose mtime/atime/ctime (CUST_DATE_* bits in
 	 * date_fields) lie in [since, until]; tv_sec -1 leaves an end open;
 	 * date_fields 0: no range.  Artefacts with ignore_date_range and
@@ -320,6 +331,8 @@ struct cust_collect_result {
 	size_t		 artefacts_skipped;
 	bool		 guarded;	/* mounts were read-only, noatime */
 	char		 guard_reason[256];	/* why not, when not */
+	bool		 io_uring;	/* small files read through io_uring */
+	char		 io_reason[256];	/* why not, when not */
 	bool		 x509;		/* the .p7s signature was added */
 	unsigned	 timestamps;	/* tokens added to the bundle */
 	bool		 untimestamped;	/* a TSA failed: a token lacks */

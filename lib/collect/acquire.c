@@ -52,6 +52,9 @@ struct cust_acquirer {
 	uint64_t	 rate;		/* bytes a second; 0: no limit */
 	uint64_t	 total;		/* bytes read since start */
 	struct timespec	 start;
+	dev_t		 pdev;		/* the last file system asked about, */
+	uint64_t	 pdir;		/* from the open directory, */
+	bool		 ppseudo;	/* and whether it is pseudo */
 };
 
 int
@@ -508,14 +511,25 @@ sparse(struct cust_acquirer *a, int fd, const char *member,
 	return r;
 }
 
-/* After reading: did the file move under us, and did its atime? */
-static void
-settle(int fd, struct cust_taken *t)
+/* pseudo_fs() of FD, asked once for the files of one open directory on
+ * one device: a device number names one file system while mounted. */
+static bool
+pseudo_dev(struct cust_acquirer *a, int fd, const struct cust_entry *e,
+    dev_t dev)
 {
-	struct timespec bt;
+	if (e->dirid == 0 || a->pdir != e->dirid || a->pdev != dev) {
+		a->ppseudo = pseudo_fs(fd);
+		a->pdev = dev;
+		a->pdir = e->dirid;
+	}
+	return a->ppseudo;
+}
 
-	if (cust_stat_at(fd, "", AT_EMPTY_PATH, &t->after, &bt) != 0)
-		return;
+/* After reading: did the file move under us (T->after), and did its
+ * atime? */
+static void
+compare(struct cust_taken *t)
+{
 	t->atime_moved = t->after.st_atim.tv_sec != t->st.st_atim.tv_sec ||
 	    t->after.st_atim.tv_nsec != t->st.st_atim.tv_nsec;
 	if (moved(&t->st, &t->after)) {
@@ -523,6 +537,15 @@ settle(int fd, struct cust_taken *t)
 		if (t->status == CUST_ST_OK)
 			fail(t, CUST_ST_CHANGED, "modified while read", 0);
 	}
+}
+
+static void
+settle(int fd, struct cust_taken *t)
+{
+	struct timespec bt;
+
+	if (cust_stat_at(fd, "", AT_EMPTY_PATH, &t->after, &bt) == 0)
+		compare(t);
 }
 
 int
@@ -564,7 +587,7 @@ cust_acquire_fd(struct cust_acquirer *a, const struct cust_entry *e, int fd,
 		goto out;
 	}
 	t->read = true;
-	if (t->st.st_size == 0 || pseudo_fs(fd))
+	if (t->st.st_size == 0 || pseudo_dev(a, fd, e, t->st.st_dev))
 		r = pseudo(a, fd, member, t);
 	else if (is_sparse(a, fd, t, &n))
 		r = sparse(a, fd, member, t, n);
@@ -605,5 +628,49 @@ cust_acquire_buffer(struct cust_acquirer *a, const void *buf, size_t n,
 	    (r = finish(a, member)) != CUST_OK)
 		return r;
 	t->stored = true;
+	return CUST_OK;
+}
+
+bool
+cust_acquire_small(struct cust_acquirer *a, const struct cust_entry *e,
+    int fd, const struct cust_taken *t)
+{
+	return S_ISREG(t->st.st_mode) && t->st.st_ino == e->st.st_ino &&
+	    t->st.st_dev == e->st.st_dev && t->st.st_size > 0 &&
+	    t->st.st_size <= CUST_URING_SMALL && a->rate == 0 &&
+	    !pseudo_dev(a, fd, e, t->st.st_dev);
+}
+
+int
+cust_acquire_read(struct cust_acquirer *a, const struct cust_entry *e,
+    int fd, const char *member, struct cust_taken *t, const void *buf,
+    ssize_t got, const struct stat *after, int aerr)
+{
+	uint64_t size = (uint64_t)t->st.st_size;
+	int r;
+
+	(void)e;
+	if (!cust_relay_start(a->relay))
+		return aborted(a);
+	t->read = true;
+	if ((r = header(a, member, size, t)) != CUST_OK)
+		return r;
+	if (got < 0)
+		r = pad(a, t, size, (int)-got);
+	else if ((r = feed_copy(a, t, buf, (size_t)got)) == CUST_OK &&
+	    (uint64_t)got < size)
+		/* A short read: the rest as acquire_fd() would read it. */
+		r = region(a, fd, t, (uint64_t)got, size - (uint64_t)got);
+	if (r != CUST_OK || (r = finish(a, member)) != CUST_OK)
+		return r;
+	t->stored = member != NULL;
+	/* The statx after the batched read came before a read of the rest
+	 * (or a zero-length read at the end): ask again when there was one. */
+	if (aerr != 0 || (got >= 0 && (uint64_t)got < size))
+		settle(fd, t);
+	else {
+		t->after = *after;
+		compare(t);
+	}
 	return CUST_OK;
 }

@@ -36,6 +36,26 @@ struct links {
 	size_t		 n, cap;
 };
 
+/* A lazy entry waiting for its batch (uring.c). */
+struct queued {
+	struct cust_entry e;		/* path and name in text, dirfd one of
+					   the batch's dirs */
+	char		*text;		/* owned */
+	const struct cust_rule *rule;	/* borrowed: the one chosen */
+	const char	*artefact;	/* borrowed */
+};
+
+/* Lazy entries taken together, in walk order. */
+struct batch {
+	struct queued	 q[CUST_URING_BATCH];
+	struct cust_uring_file f[CUST_URING_BATCH];
+	size_t		 n;
+	unsigned char	*buf;		/* owned: a read's room a file */
+	int		 dirs[CUST_URING_BATCH]; /* owned: dups of the walk's */
+	size_t		 ndirs;
+	uint64_t	 dirid;		/* the walk's id of the last dir */
+};
+
 /*
  * One traversal: a start path and every artefact (up to 64) that walks
  * from it, whatever its collector; see docs/design.md, "One walk".
@@ -80,6 +100,8 @@ struct run {
 	struct cust_pathset *seen;		/* owned */
 	struct cust_mounts *mounts;		/* owned */
 	struct cust_atimes *atimes;		/* owned; NULL when guarded */
+	struct cust_uring *uring;		/* owned; NULL: no batches */
+	struct batch	 batch;
 	struct links	 links;			/* hard links stored */
 	struct cust_key	*onetime;		/* owned, when no key given */
 	const struct cust_key *key;		/* borrowed */
@@ -273,13 +295,22 @@ fill_taken(struct cust_record *rec, const struct cust_taken *t)
 	rec->data = t->data;
 }
 
+/* FD, unless a batch read it (PRE): the batch closes it. */
+static void
+release(int fd, const struct cust_uring_file *pre)
+{
+	if (fd >= 0 && pre == NULL)
+		close(fd);
+}
+
 /*
  * Read a regular file; store it unless the rule only asks for a hash.  FD
- * and T come from cust_acquire_open(): the file, or -1 and why not.
+ * and T come from cust_acquire_open(): the file, or -1 and why not; or
+ * from a batch, which read it already when PRE is not NULL.
  */
 static int
 take_file(struct run *run, const struct cust_entry *e, struct cust_record *rec,
-    int fd, struct cust_taken *t)
+    int fd, struct cust_taken *t, const struct cust_uring_file *pre)
 {
 	const struct cust_rule *rule = run->rule;
 	bool store = rule->collector == CUST_COLLECTOR_FILE;
@@ -291,14 +322,13 @@ take_file(struct run *run, const struct cust_entry *e, struct cust_record *rec,
 	    NULL || (member = cust_bag_member(run->bag, stored)) == NULL)) {
 		r = stored == NULL ? cust_set_error(run->ctx, ENOMEM,
 		    CUST_FATAL, "record") : CUST_FATAL;
-		if (fd >= 0)
-			close(fd);
+		release(fd, pre);
 		goto out;
 	}
 	/* A file with other links may have been read under another name:
 	 * its atime is the one it had then, and the read compares with it. */
 	if (fd >= 0 && cust_atimes_first(run->atimes, &t->st) != CUST_OK) {
-		close(fd);
+		release(fd, pre);
 		r = CUST_FATAL;
 		goto out;
 	}
@@ -306,13 +336,17 @@ take_file(struct run *run, const struct cust_entry *e, struct cust_record *rec,
 	if (fd >= 0 && rec->meta == NULL && cust_meta_read(fd, -1, NULL,
 	    &t->st, &meta) != CUST_OK) {
 		r = cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "record");
-		close(fd);
+		release(fd, pre);
 		goto out;
 	}
 	if (meta != NULL)
 		rec->meta = meta;
-	if (fd >= 0 && (r = cust_acquire_fd(run->acq, e, fd, member, t)) !=
-	    CUST_OK)
+	if (fd >= 0 && pre != NULL)
+		r = cust_acquire_read(run->acq, e, fd, member, t, pre->buf,
+		    pre->got, &pre->after, pre->aerr);
+	else if (fd >= 0)
+		r = cust_acquire_fd(run->acq, e, fd, member, t);
+	if (r != CUST_OK)
 		goto out;
 	fill_taken(rec, t);
 	if (t->what != NULL || t->err != 0) {
@@ -413,7 +447,7 @@ judge_rest(struct run *run, const struct cust_entry *e,
 	}
 	/* take_file() is done with T when it returns, and REC with it:
 	 * NOLINTNEXTLINE(clang-analyzer-core.StackAddressEscape) */
-	return take_file(run, e, rec, cust_acquire_open(e, &t), &t);
+	return take_file(run, e, rec, cust_acquire_open(e, &t), &t, NULL);
 }
 
 /* An entry, stat'ed, that is not the bundle and was not met before. */
@@ -455,28 +489,13 @@ plain(const struct run *run, const struct cust_entry *e, const struct stat *st)
 	    (rule->max_size < 0 || st->st_size <= rule->max_size);
 }
 
-/*
- * A regular file the walker did not stat (most files): open it, and take
- * it at once when it is the file the directory listed and nothing about it
- * needs a closer look (other links, a size cap, the bundle itself).
- * Otherwise, or when it cannot be opened, stat it by name and judge it as
- * the walker would have.
- */
+/* Lazy entry E, which could not be taken as it was listed: stat it by
+ * name, and judge it as the walker would have. */
 static int
-take_lazy(struct run *run, const struct cust_entry *e)
+relist(struct run *run, const struct cust_entry *e)
 {
 	struct cust_entry again;
-	struct cust_record rec;
-	struct cust_taken t;
-	int fd;
 
-	if ((fd = cust_acquire_open(e, &t)) >= 0) {
-		if (plain(run, e, &t.st)) {
-			begin_record(run, e, &rec);
-			return take_file(run, e, &rec, fd, &t);
-		}
-		close(fd);
-	}
 	again = *e;
 	again.lazy = false;
 	if (cust_stat_at(e->dirfd, e->name, AT_SYMLINK_NOFOLLOW, &again.st,
@@ -488,6 +507,153 @@ take_lazy(struct run *run, const struct cust_entry *e)
 	} else if (ours(run, &again.st))
 		return CUST_OK;
 	return judge(run, &again);
+}
+
+/*
+ * A regular file the walker did not stat (most files): open it, and take
+ * it at once when it is the file the directory listed and nothing about it
+ * needs a closer look (other links, a size cap, the bundle itself).
+ * Otherwise, or when it cannot be opened, stat it by name and judge it as
+ * the walker would have.
+ */
+static int
+take_lazy(struct run *run, const struct cust_entry *e)
+{
+	struct cust_record rec;
+	struct cust_taken t;
+	int fd;
+
+	if ((fd = cust_acquire_open(e, &t)) >= 0) {
+		if (plain(run, e, &t.st)) {
+			begin_record(run, e, &rec);
+			return take_file(run, e, &rec, fd, &t, NULL);
+		}
+		close(fd);
+	}
+	return relist(run, e);
+}
+
+/* ------------------------------------------------------------ batches */
+
+/* Close what the batch holds open and forget its entries. */
+static void
+batch_clear(struct run *run)
+{
+	struct batch *b = &run->batch;
+
+	for (size_t k = 0; k < b->n; k++) {
+		if (b->f[k].fd >= 0)
+			cust_uring_close(run->uring, b->f[k].fd);
+		b->f[k].fd = -1;
+		free(b->q[k].text);
+		b->q[k].text = NULL;
+	}
+	for (size_t k = 0; k < b->ndirs; k++)
+		cust_uring_close(run->uring, b->dirs[k]);
+	b->n = b->ndirs = 0;
+	b->dirid = 0;
+}
+
+/* One entry of the batch, opened and stat'ed (and read when F->want):
+ * as take_lazy() would take it. */
+static int
+take_queued(struct run *run, struct queued *q, struct cust_uring_file *f)
+{
+	const struct cust_entry *e = &q->e;
+	struct cust_record rec;
+	int fd;
+
+	run->rule = q->rule;
+	run->artefact = q->artefact;
+	if (f->fd >= 0 && (f->serr != 0 || !plain(run, e, &f->t.st))) {
+		cust_uring_close(run->uring, f->fd);
+		f->fd = -1;
+	}
+	if (f->fd < 0)
+		return relist(run, e);
+	begin_record(run, e, &rec);
+	if (f->want > 0)
+		return take_file(run, e, &rec, f->fd, &f->t, f);
+	fd = f->fd;
+	f->fd = -1;		/* take_file() closes it */
+	return take_file(run, e, &rec, fd, &f->t, NULL);
+}
+
+/* Take the batch's entries, in the order the walk met them: open and
+ * stat them all, read those small enough together, then record each. */
+static int
+drain(struct run *run)
+{
+	struct batch *b = &run->batch;
+	struct cust_uring_file *f = b->f;
+	const struct cust_rule *rule = run->rule;
+	const char *artefact = run->artefact;
+	int r;
+
+	if (b->n == 0)
+		return CUST_OK;
+	for (size_t k = 0; k < b->n; k++) {
+		f[k].dirfd = b->q[k].e.dirfd;
+		f[k].name = b->q[k].e.name;
+	}
+	if ((r = cust_uring_open(run->uring, f, b->n)) != CUST_OK)
+		goto out;
+	/* Nothing is read before its statx says it is a regular file,
+	 * the one listed, of a size that one read takes. */
+	for (size_t k = 0; k < b->n; k++) {
+		run->rule = b->q[k].rule;
+		if (f[k].fd >= 0 && f[k].serr == 0 &&
+		    plain(run, &b->q[k].e, &f[k].t.st) &&
+		    cust_acquire_small(run->acq, &b->q[k].e, f[k].fd,
+		    &f[k].t)) {
+			f[k].buf = b->buf + k * CUST_URING_SMALL;
+			f[k].want = (size_t)f[k].t.st.st_size;
+		}
+	}
+	if ((r = cust_uring_read(run->uring, f, b->n)) != CUST_OK)
+		goto out;
+	for (size_t k = 0; r != CUST_FATAL && k < b->n; k++)
+		r = take_queued(run, &b->q[k], &f[k]);
+out:
+	batch_clear(run);
+	run->rule = rule;		/* the caller's entry's */
+	run->artefact = artefact;
+	return r == CUST_FATAL ? r : CUST_OK;
+}
+
+/* Lazy entry E joins the batch; a full batch is taken. */
+static int
+enqueue(struct run *run, const struct cust_entry *e)
+{
+	struct batch *b = &run->batch;
+	struct queued *q = &b->q[b->n];
+	size_t nlen = strlen(e->name);
+	int fd;
+
+	/* The walk closes its directories as it leaves them: the batch
+	 * keeps its own descriptor of each. */
+	if (e->dirid == 0 || e->dirid != b->dirid) {
+		if ((fd = fcntl(e->dirfd, F_DUPFD_CLOEXEC, 0)) < 0)
+			return drain(run) == CUST_FATAL ? CUST_FATAL :
+			    take_lazy(run, e);
+		b->dirs[b->ndirs++] = fd;
+		b->dirid = e->dirid;
+	}
+	if ((q->text = malloc(e->pathlen + nlen + 2)) == NULL)
+		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "walk");
+	memcpy(q->text, e->path, e->pathlen);
+	q->text[e->pathlen] = '\0';
+	memcpy(q->text + e->pathlen + 1, e->name, nlen + 1);
+	q->e = *e;
+	q->e.path = q->text;
+	q->e.name = q->text + e->pathlen + 1;
+	q->e.dirfd = b->dirs[b->ndirs - 1];
+	q->rule = run->rule;
+	q->artefact = run->artefact;
+	b->f[b->n].fd = -1;
+	if (++b->n == CUST_URING_BATCH)
+		return drain(run);
+	return CUST_OK;
 }
 
 /* Stored, hashed, listed by a find, in a timeline: a find's label is
@@ -533,6 +699,11 @@ on_entry(void *arg, const struct cust_entry *e)
 	case 0:
 		return CUST_OK;		/* recorded already */
 	}
+	if (e->lazy && run->uring != NULL)
+		return enqueue(run, e);
+	/* Records keep the walk's order: the batch goes first. */
+	if (drain(run) == CUST_FATAL)
+		return CUST_FATAL;
 	return e->lazy ? take_lazy(run, e) : judge(run, e);
 }
 
@@ -554,7 +725,11 @@ walk_one(struct run *run, const char *path)
 		.users = &run->ids[0], .groups = &run->ids[1],
 	};
 
-	return cust_walk(run->ctx, &wo, path);
+	if (cust_walk(run->ctx, &wo, path) == CUST_FATAL) {
+		batch_clear(run);
+		return CUST_FATAL;
+	}
+	return drain(run);
 }
 
 /* ------------------------------------------------------------ live */
@@ -1050,7 +1225,10 @@ walk_group(struct run *run, const struct start *g)
 		    g->rules[k]->collector == CUST_COLLECTOR_HASH;
 	wo.lazy_files = lazy;
 	run->group = g;
-	r = cust_walk(run->ctx, &wo, g->path);
+	if ((r = cust_walk(run->ctx, &wo, g->path)) == CUST_FATAL)
+		batch_clear(run);
+	else
+		r = drain(run);
 	run->group = NULL;
 	return r;
 }
@@ -1359,6 +1537,10 @@ acquisition(struct run *run)
 	    "nice_19", o->niced, "io_idle", o->io_idle, "autogroup_nice_19",
 	    o->autogroup, "max_rate_bytes_per_second",
 	    (json_int_t)o->max_rate));
+	bad |= setjson(a, "reading", run->res->io_uring ?
+	    json_pack("{s:s}", "system_calls", "io_uring") :
+	    json_pack("{s:s, s:s}", "system_calls", "one_at_a_time",
+	    "reason", run->res->io_reason));
 	bad |= setjson(a, "filters", filters_json(o, run));
 	bad |= setjson(a, "read_only_mounts", run->res->guarded ?
 	    json_pack("{s:b}", "active", 1) : json_pack("{s:b, s:s}",
@@ -1532,6 +1714,33 @@ guard(struct run *run)
 	return CUST_OK;
 }
 
+/* The io_uring ring and the batch's buffer, as the caller asked. */
+static int
+batches(struct run *run)
+{
+	struct cust_collect_result *res = run->res;
+	int r;
+
+	if (run->o->io_uring == CUST_IO_URING_OFF) {
+		snprintf(res->io_reason, sizeof(res->io_reason),
+		    "turned off by the caller");
+		return CUST_OK;
+	}
+	r = cust_uring_new(run->ctx, &run->uring, res->io_reason,
+	    sizeof(res->io_reason));
+	if (r == CUST_FAILED && run->o->io_uring == CUST_IO_URING_ON)
+		return cust_set_error(run->ctx, 0, CUST_FAILED,
+		    "io_uring asked for, but %s", res->io_reason);
+	if (r != CUST_OK)
+		return r == CUST_FAILED ? CUST_OK : r;
+	if ((run->batch.buf = malloc(CUST_URING_BATCH *
+	    CUST_URING_SMALL)) == NULL)
+		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "batch");
+	res->io_uring = true;
+	res->io_reason[0] = '\0';
+	return CUST_OK;
+}
+
 static int
 setup(struct run *run)
 {
@@ -1563,6 +1772,8 @@ setup(struct run *run)
 	    &run->atimes)) != CUST_OK) ||
 	    (r = cust_sink_new(ctx, o->out_fd, o->out_name, o->zstd_level,
 	    o->zstd_threads, o->recipients, &run->sink)) != CUST_OK)
+		return r;
+	if ((r = batches(run)) != CUST_OK)
 		return r;
 	cust_sink_set_mtime(run->sink, run->start.tv_sec);
 	if ((r = cust_bag_new(ctx, run->sink, o->bag_name, o->algs,
@@ -1608,6 +1819,10 @@ output_first(struct run *run, int r)
 static void
 teardown(struct run *run)
 {
+	if (run->uring != NULL)
+		batch_clear(run);
+	cust_uring_free(run->uring);
+	free(run->batch.buf);
 	cust_writer_free(run->writer);
 	cust_ledger_free(run->ledger);
 	cust_relay_free(run->forward);

@@ -104,6 +104,9 @@ struct cust_entry {
 	const char	*name;		/* last component ("." for a start dir) */
 	int		 dirfd;		/* its open parent (borrowed); -1 if
 					   err is set and no parent is open */
+	uint64_t	 dirid;		/* nonzero: the same for every entry
+					   while dirfd is the same open
+					   directory, never again after */
 	struct stat	 st;		/* lstat; zero when it failed */
 	struct timespec	 btime;		/* birth time; tv_sec -1: unknown */
 	int		 depth;		/* 0 for a start point */
@@ -279,6 +282,63 @@ int	cust_acquire_fd(struct cust_acquirer *, const struct cust_entry *e,
  * stored as MEMBER with mtime T->st.st_mtim, which the caller sets. */
 int	cust_acquire_buffer(struct cust_acquirer *, const void *buf, size_t n,
 	    const char *member, struct cust_taken *t);
+
+/* N bytes at BUF (borrowed) read already from FD, the regular file of E
+ * that cust_acquire_small() allowed: relayed as cust_acquire_fd() would
+ * relay what it reads (the rest read from FD if the file grew short
+ * reads), T->after taken from AFTER unless AERR.  FD stays open. */
+int	cust_acquire_read(struct cust_acquirer *, const struct cust_entry *e,
+	    int fd, const char *member, struct cust_taken *t, const void *buf,
+	    ssize_t got, const struct stat *after, int aerr);
+/* Whether the file open at FD, whose statx is in T, may be read whole
+ * by one read of at most CUST_URING_SMALL bytes: a regular file, still
+ * E's, of a size in (0, CUST_URING_SMALL], on a file system whose sizes
+ * mean something, with no --max-rate to keep. */
+bool	cust_acquire_small(struct cust_acquirer *, const struct cust_entry *e,
+	    int fd, const struct cust_taken *t);
+
+/* -------------------------------------------------------------- uring.c */
+
+/* Files taken together, and the largest read in one go. */
+#define CUST_URING_BATCH	32
+#define CUST_URING_SMALL	(32 * 1024)
+
+/* Batched system calls through io_uring. */
+struct cust_uring;
+
+/* One file of a batch. */
+struct cust_uring_file {
+	int		 dirfd;		/* in: its directory (borrowed) */
+	const char	*name;		/* in: borrowed */
+	int		 fd;		/* out: open, or -1 and err */
+	int		 err;		/* open's errno */
+	int		 serr;		/* the statx's errno (fd open) */
+	struct cust_taken t;		/* out: st, btime, atime_risk */
+	void		*buf;		/* in: read WANT bytes here */
+	size_t		 want;		/* (borrowed); 0: no read */
+	ssize_t		 got;		/* out: bytes read, or -errno */
+	struct stat	 after;		/* out: statx after the read */
+	struct timespec	 abtime;
+	int		 aerr;		/* its errno, or 0 */
+};
+
+/* A ring: CUST_FAILED, and why in WHY, when io_uring is unavailable or
+ * refused (ENOSYS, EPERM) or lacks an operation; CUST_FATAL out of
+ * memory. */
+int	cust_uring_new(struct cust_ctx *, struct cust_uring **, char *why,
+	    size_t n);
+void	cust_uring_free(struct cust_uring *);	/* NULL is a no-op */
+/* Open N <= CUST_URING_BATCH files as acquire.c opens them, then statx
+ * each descriptor into its t.st.  CUST_FATAL only when the ring fails. */
+int	cust_uring_open(struct cust_uring *, struct cust_uring_file *,
+	    size_t n);
+/* Read WANT bytes from each file that has a WANT, then statx it. */
+int	cust_uring_read(struct cust_uring *, struct cust_uring_file *,
+	    size_t n);
+/* Close FD, with the next round. */
+int	cust_uring_close(struct cust_uring *, int fd);
+/* Submit what waits and reap it (NULL is a no-op). */
+int	cust_uring_flush(struct cust_uring *);
 
 /* ----------------------------------------------------------- manifest.c */
 

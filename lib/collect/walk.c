@@ -31,6 +31,7 @@
 
 struct frame {
 	int		 fd;		/* owned; -1 while closed for budget */
+	uint64_t	 id;		/* which opening of it fd is */
 	dev_t		 dev;
 	ino_t		 ino;
 	char		*name;		/* owned: name in the parent */
@@ -50,6 +51,7 @@ struct walk {
 	size_t		 nfr, frcap;
 	int		 base;		/* borrowed: parent of the start */
 	int		 open;		/* frame fds open */
+	uint64_t	 opened;	/* frame fds ever opened: their ids */
 	int		 resolving;	/* expand() calls under way */
 	char		 why[128];	/* why a directory is not entered */
 	uint64_t	 mask;		/* the rules still looking here */
@@ -407,6 +409,8 @@ deliver(struct walk *w, int dirfd, size_t len, const char *name, int depth,
 	w->e.pathlen = len;
 	w->e.name = name;
 	w->e.dirfd = dirfd;
+	w->e.dirid = w->nfr > 0 && w->fr[w->nfr - 1].fd == dirfd ?
+	    w->fr[w->nfr - 1].id : 0;
 	w->e.depth = depth;
 	w->e.status = st;
 	w->e.err = err;
@@ -468,6 +472,7 @@ frame_fd(struct walk *w, size_t k)
 			return -1;
 		}
 		w->fr[m].fd = base = fd;
+		w->fr[m].id = ++w->opened;
 		w->open++;
 		budget(w, m);
 	}
@@ -505,6 +510,7 @@ push(struct walk *w, int fd, const struct stat *st, const char *name,
 	if ((f->name = strdup(name)) == NULL)
 		goto oom;
 	f->fd = fd;
+	f->id = ++w->opened;
 	f->dev = st->st_dev;
 	f->ino = st->st_ino;
 	f->pathlen = len;

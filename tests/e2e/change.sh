@@ -57,7 +57,9 @@ check "the archived bytes are the file's first bytes" \
 # 2. A file deleted between listing and opening, and a directory the
 #    collecting user may not read, in one run as an unprivileged user.
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
-	mkdir -p v/secret
+	# v/a-mid, a directory, ends the batch a-big is in (io_uring opens
+	# a batch's files together): b-gone is opened after a-big is read.
+	mkdir -p v/secret v/a-mid
 	head -c 6000000 /dev/urandom >v/a-big
 	printf 'gone soon\n' >v/b-gone
 	printf 'private\n' >v/secret/key

@@ -818,6 +818,121 @@ START_TEST(acquire_keeps_atime)
 }
 END_TEST
 
+/* ------------------------------------------------------------ batches */
+
+/* A batch of NAMES opened and stat'ed through io_uring into F, or false
+ * when io_uring is not available here. */
+static bool
+batch_open(struct cust_uring **up, struct cust_uring_file *f,
+    const char *const *names, size_t n)
+{
+	char why[256];
+	int r;
+
+	if ((r = cust_uring_new(ctx, up, why, sizeof(why))) == CUST_FAILED)
+		return false;
+	ck_assert_int_eq(r, CUST_OK);
+	for (size_t k = 0; k < n; k++) {
+		f[k].dirfd = dirfd_;
+		f[k].name = names[k];
+	}
+	ck_assert_int_eq(cust_uring_open(*up, f, n), CUST_OK);
+	return true;
+}
+
+START_TEST(batch_reads_only_small_regular_files)
+{
+	static const char *const names[] = { "small", "large", "fifo",
+	    "link" };
+	static unsigned char buf[CUST_URING_SMALL];
+	unsigned char *text = pattern(CUST_URING_SMALL + 1);
+	struct cust_uring_file f[4];
+	struct cust_entry e[4];
+	struct cust_uring *u;
+
+	put("small", text, 5000);
+	put("large", text, CUST_URING_SMALL + 1);
+	put("fifo", "x", 1);
+	put("link", "x", 1);
+	for (size_t k = 0; k < 4; k++)
+		e[k] = entry(names[k]);
+	ck_assert_int_eq(unlink(path("fifo")), 0);
+	ck_assert_int_eq(mkfifo(path("fifo"), 0600), 0);
+	ck_assert_int_eq(unlink(path("link")), 0);
+	ck_assert_int_eq(symlink("small", path("link")), 0);
+	if (!batch_open(&u, f, names, 4)) {
+		free(text);
+		return;		/* no io_uring here: e2e-uring says so */
+	}
+	ck_assert_int_ge(f[0].fd, 0);
+	ck_assert(cust_acquire_small(acq, &e[0], f[0].fd, &f[0].t));
+	ck_assert(!cust_acquire_small(acq, &e[1], f[1].fd, &f[1].t));
+	/* Opened without blocking, as one at a time, and never read. */
+	ck_assert_int_ge(f[2].fd, 0);
+	ck_assert(S_ISFIFO(f[2].t.st.st_mode));
+	ck_assert(!cust_acquire_small(acq, &e[2], f[2].fd, &f[2].t));
+	/* No link followed. */
+	ck_assert_int_eq(f[3].fd, -1);
+	ck_assert_int_eq(f[3].err, ELOOP);
+	f[0].buf = buf;
+	f[0].want = 5000;
+	ck_assert_int_eq(cust_uring_read(u, f, 4), CUST_OK);
+	ck_assert_int_eq(f[0].got, 5000);
+	ck_assert_int_eq(f[0].aerr, 0);
+	started = false;
+	ck_assert_int_eq(cust_acquire_read(acq, &e[0], f[0].fd, NULL,
+	    &f[0].t, f[0].buf, f[0].got, &f[0].after, f[0].aerr), CUST_OK);
+	ck_assert_int_eq(drain(NULL), CUST_OK);
+	ck_assert_int_eq(f[0].t.status, CUST_ST_OK);
+	ck_assert(!f[0].t.moved);
+	digests_are(&f[0].t, text, 5000);
+	for (size_t k = 0; k < 3; k++)
+		ck_assert_int_eq(cust_uring_close(u, f[k].fd), CUST_OK);
+	cust_uring_free(u);
+	free(text);
+}
+END_TEST
+
+START_TEST(batch_pads_file_that_shrank_after_its_statx)
+{
+	enum { FULL = 20000, KEPT = 7000 };
+	static const char *const names[] = { "shrinks" };
+	static unsigned char buf[CUST_URING_SMALL];
+	unsigned char *text = pattern(FULL);
+	struct cust_uring_file f[1];
+	struct cust_entry e;
+	struct cust_uring *u;
+
+	put("shrinks", text, FULL);
+	memset(text + KEPT, 0, FULL - KEPT);
+	e = entry("shrinks");
+	if (!batch_open(&u, f, names, 1)) {
+		free(text);
+		return;
+	}
+	ck_assert(cust_acquire_small(acq, &e, f[0].fd, &f[0].t));
+	ck_assert_int_eq(truncate(path("shrinks"), KEPT), 0);
+	f[0].buf = buf;
+	f[0].want = FULL;
+	ck_assert_int_eq(cust_uring_read(u, f, 1), CUST_OK);
+	ck_assert_int_eq(f[0].got, KEPT);
+	started = false;
+	ck_assert_int_eq(cust_acquire_read(acq, &e, f[0].fd, NULL, &f[0].t,
+	    f[0].buf, f[0].got, &f[0].after, f[0].aerr), CUST_OK);
+	ck_assert_int_eq(drain(NULL), CUST_OK);
+	ck_assert_int_eq(f[0].t.status, CUST_ST_CHANGED);
+	ck_assert_str_eq(f[0].t.what, "shrank while read");
+	ck_assert(f[0].t.padded);
+	ck_assert(f[0].t.moved);
+	ck_assert_int_eq(f[0].t.got, KEPT);
+	ck_assert_int_eq(f[0].t.bytes, FULL);
+	digests_are(&f[0].t, text, FULL);
+	ck_assert_int_eq(cust_uring_close(u, f[0].fd), CUST_OK);
+	cust_uring_free(u);
+	free(text);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -825,6 +940,7 @@ unit_suite(void)
 	TCase *content = tcase_create("content");
 	TCase *changes = tcase_create("changes");
 	TCase *atime = tcase_create("atime");
+	TCase *batch = tcase_create("batch");
 
 	tcase_add_checked_fixture(content, setup, teardown);
 	tcase_set_timeout(content, 60);
@@ -849,6 +965,12 @@ unit_suite(void)
 	tcase_add_test(changes, acquire_pads_file_that_shrank);
 	tcase_add_test(changes, acquire_reports_file_modified_while_read);
 	suite_add_tcase(s, changes);
+
+	tcase_add_checked_fixture(batch, setup, teardown);
+	tcase_set_timeout(batch, 60);
+	tcase_add_test(batch, batch_reads_only_small_regular_files);
+	tcase_add_test(batch, batch_pads_file_that_shrank_after_its_statx);
+	suite_add_tcase(s, batch);
 
 	tcase_add_checked_fixture(atime, setup, teardown);
 	tcase_add_test(atime, acquire_keeps_atime);
