@@ -11,8 +11,9 @@ bench/run --only uac --uac DIR WORKDIR
     temporary directory: the result is WORKDIR/uac-set/, one artefact file
     for each of the profile's files that keeps any, in the profile's
     order.  Both tools then collect exactly those files from the same tree
-    (--uac-root, default WORKDIR/triage, the bench corpus shaped like a
-    root file system), hashing with SHA-256 and writing to WORKDIR:
+    (--uac-root, default WORKDIR/uac-root: the bench triage corpus,
+    shaped like a root file system, hard-linked, with a passwd of the
+    users whose homes it holds; see small_root()), hashing with SHA-256 and writing to WORKDIR:
 
       custody collect --no-nice --no-live --root TREE -m F... -o U.tar
       uac -s linux --mount-point TREE -a F,... -H -f none -c SHA256.conf
@@ -36,8 +37,11 @@ bench/run --only timeline WORKDIR
     (timeline.yaml holds one artefact: collector stat, path ROOT;
     --timeline-root, default /.)
 
-Each case runs its two commands in pairs, A B A B, --rounds R pairs, first
-with a warm page cache (each command once, untimed, beforehand), then cold:
+Each case runs its two commands in pairs, A B A B (--uac-rounds pairs,
+default 1, for uac: one UAC run takes some 40 minutes on the shared 2-core
+VM; --rounds for the timeline), first with a warm page cache (an untimed
+pass beforehand: the tree and UAC read and custody run once, or one find),
+then cold:
 sync(2) and `echo 3 > /proc/sys/vm/drop_caches` before every command
 (root only; the cold half is skipped with a message otherwise).  Every
 command starts after the last one's output is removed and a sync, both
