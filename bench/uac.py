@@ -178,7 +178,7 @@ def run(cmd, cwd):
     # 1 is custody's "partial" and find's "some file vanished": a live
     # file system changes under a walk of it.
     if p.returncode not in (0, 1):
-        # kept, and said: a failed UAC run at the end of twenty minutes
+        # kept, and said: a failed UAC run at the end of forty minutes
         # should not take the other runs' figures with it
         print("bench/run: %s: exit %d\n%s" % (cmd[:200], p.returncode,
                                              err.decode()[-2000:]), flush=True)
