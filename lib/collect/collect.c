@@ -97,7 +97,8 @@ struct run {
 	struct cust_relay *forward;		/* owned: hasher to writer */
 	struct cust_ledger *ledger;		/* owned: the hashing thread */
 	struct cust_writer *writer;		/* owned: the archive's */
-	struct cust_pathset *seen;		/* owned */
+	struct cust_pathset *recorded[3];	/* owned: by level(), each
+						   NULL until used */
 	struct cust_mounts *mounts;		/* owned */
 	struct cust_atimes *atimes;		/* owned; NULL when guarded */
 	struct cust_uring *uring;		/* owned; NULL: no batches */
@@ -684,6 +685,49 @@ choose(struct run *run, const struct cust_entry *e)
 	run->artefact = g->labels[best];
 }
 
+/* What a record of collector C gives: 0 the content, 1 its digests, 2
+ * the metadata alone. */
+static int
+level(enum cust_collector c)
+{
+	return c == CUST_COLLECTOR_FILE ? 0 : c == CUST_COLLECTOR_HASH ? 1 : 2;
+}
+
+/* The set of paths recorded at LEVEL or stronger, made when first used. */
+static int
+recorded(struct run *run, int lvl)
+{
+	if (run->recorded[lvl] == NULL &&
+	    cust_pathset_new(run->ctx, &run->recorded[lvl]) != CUST_OK)
+		return CUST_FATAL;
+	return CUST_OK;
+}
+
+/*
+ * Is E new to the bundle at the level of its collector: 1 yes, 0 recorded
+ * already by this collector or a stronger one, -1 out of memory.  Nested
+ * start paths are separate walks, and the one that lists /etc can come
+ * before the one that stores it: the stored record then follows the
+ * listed one, and the content is not lost to the listing.  A record is
+ * added to the set of its level and to every weaker level's in use.
+ */
+static int
+first_time(struct run *run, const struct cust_entry *e)
+{
+	int lvl = level(run->rule->collector), r;
+
+	if (recorded(run, lvl) != CUST_OK)
+		return -1;
+	if ((r = cust_pathset_add(run->recorded[lvl], e->path,
+	    e->pathlen)) != 1)
+		return r;
+	for (int k = lvl + 1; k < 3; k++)
+		if (run->recorded[k] != NULL && cust_pathset_add(
+		    run->recorded[k], e->path, e->pathlen) < 0)
+			return -1;
+	return 1;
+}
+
 static int
 on_entry(void *arg, const struct cust_entry *e)
 {
@@ -693,7 +737,7 @@ on_entry(void *arg, const struct cust_entry *e)
 		choose(run, e);
 	if (e->err == 0 && !e->lazy && ours(run, &e->st))
 		return CUST_OK;
-	switch (cust_pathset_add(run->seen, e->path, e->pathlen)) {
+	switch (first_time(run, e)) {
 	case -1:
 		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "walk");
 	case 0:
@@ -1242,6 +1286,13 @@ run_plan(struct run *run)
 
 	if (p->n > 1)
 		qsort(p->v, p->n, sizeof(*p->v), by_rank);
+	/* Each level the plan records at has its set before the first walk,
+	 * so that a stronger record is known to every weaker level. */
+	for (size_t i = 0; r == CUST_OK && i < p->n; i++)
+		for (size_t k = 0; r == CUST_OK && k < p->v[i].n; k++)
+			r = recorded(run, level(p->v[i].rules[k]->collector));
+	for (size_t i = 0; r == CUST_OK && i < p->nlists; i++)
+		r = recorded(run, level(p->lists[i]->collector));
 	for (size_t i = 0; r != CUST_FATAL && i < p->n; i++)
 		r = walk_group(run, &p->v[i]);
 	for (size_t i = 0; r != CUST_FATAL && i < p->nlists; i++)
@@ -1766,7 +1817,6 @@ setup(struct run *run)
 	    (r = cust_relay_new(ctx, 0, &run->forward)) != CUST_OK ||
 	    (r = cust_acquirer_new(ctx, run->relay, o->max_rate,
 	    &run->acq)) != CUST_OK ||
-	    (r = cust_pathset_new(ctx, &run->seen)) != CUST_OK ||
 	    (r = cust_mounts_load(ctx, &run->mounts)) != CUST_OK ||
 	    (!run->res->guarded && (r = cust_atimes_new(ctx,
 	    &run->atimes)) != CUST_OK) ||
@@ -1829,7 +1879,8 @@ teardown(struct run *run)
 	cust_relay_free(run->relay);
 	cust_bag_free(run->bag);
 	cust_sink_free(run->sink);
-	cust_pathset_free(run->seen);
+	for (size_t k = 0; k < 3; k++)
+		cust_pathset_free(run->recorded[k]);
 	cust_mounts_free(run->mounts);
 	cust_atimes_free(run->atimes);
 	for (size_t i = 0; i < run->links.n; i++)
