@@ -47,12 +47,15 @@ struct cust_live_counts {
 	size_t	 modules;
 	size_t	 findings;	/* all cross-views together */
 	char	 line[256];	/* "hidden processes 0, hidden modules 0" */
+	double	 seconds;	/* the volatile state: processes to views */
+	double	 at_rest_seconds;	/* then the package check */
 };
 
 /*
  * Take the live state of the host whose /proc is PROCFD, /sys SYSFD and
  * root ROOTFD (borrowed, open directories), in order of volatility: processes
- * first, then the kernel, handing every member to OUT.  A table that
+ * first, then the kernel and the network, then (timed apart) the package
+ * files at rest, handing every member to OUT.  A table that
  * cannot be read is recorded as failed in data/live/tables.jsonl and
  * counted, not fatal.  PROCFD -1 means an image (--root): only the
  * tables read from ROOTFD's own files (logins, packages) are taken.

@@ -1,7 +1,9 @@
 /*
  * snapshot.c: the live snapshot, in order of volatility (RFC 3227 2.1):
  * processes and what they hold first, then the tables of the producers
- * below, then the cross-views over them.  Every table is read with its
+ * below, then the cross-views over them; last, once the volatile state
+ * is read and timed, the producers that read files at rest (the package
+ * database against the files on disk), timed apart.  Every table is read with its
  * realtime and monotonic times, written as data/live/NAME.jsonl, and
  * listed in data/live/tables.jsonl; every cross-view writes
  * data/live/findings/NAME.jsonl, and data/live/findings/summary.json
@@ -36,6 +38,7 @@ struct producer {
 	int		(*procsys)(struct cust_ctx *, int, int, json_t **);
 	bool		 findings;	/* its rows are findings of a view */
 	bool		 owners;	/* rows with "inode" get "pids" */
+	bool		 at_rest;	/* reads files, not volatile state */
 	const char *const *raw;		/* /proc files stored raw, or NULL */
 };
 
@@ -52,7 +55,11 @@ static const struct producer producers[] = {
 	{ "neighbours", .none = cust_live_neighbours },
 	{ "bpf_programs", .none = cust_live_bpf_programs },
 	{ "logins", .root = cust_live_logins },
-	{ "packages", .root = cust_live_dpkg_check, .findings = true },
+	/* hashes every packaged executable and library (GBs, seconds): it
+	 * would hold the volatile tables back, and changes no faster than
+	 * the files do */
+	{ "packages", .root = cust_live_dpkg_check, .findings = true,
+	  .at_rest = true },
 };
 #define NPRODUCERS	(sizeof(producers) / sizeof(producers[0]))
 
@@ -106,6 +113,16 @@ static json_int_t
 ns(const struct timespec *t)
 {
 	return (json_int_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
+static double
+since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 static int
@@ -364,6 +381,13 @@ finish(struct snap *s)
 	return r == CUST_OK ? write_rows(s, "tables.jsonl", s->index) : r;
 }
 
+/* PROCFD -1: an image, of which only ROOTFD's files tell */
+static bool
+runs(size_t i, int procfd)
+{
+	return procfd >= 0 || producers[i].root != NULL;
+}
+
 int
 cust_live_snapshot(struct cust_ctx *ctx, int procfd, int sysfd, int rootfd,
     const struct cust_live_out *out, struct cust_live_counts *counts)
@@ -371,21 +395,28 @@ cust_live_snapshot(struct cust_ctx *ctx, int procfd, int sysfd, int rootfd,
 	struct snap s = { .ctx = ctx, .out = out, .procfd = procfd,
 	    .sysfd = sysfd, .rootfd = rootfd, .counts = counts };
 	struct cust_live_procs *ps = NULL;
+	struct timespec t0;
 	int r;
 
 	memset(counts, 0, sizeof(*counts));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if ((s.index = json_array()) == NULL ||
 	    (s.summary = json_object()) == NULL) {
 		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "live");
 		goto out;
 	}
-	/* PROCFD -1: an image, of which only ROOTFD's files tell */
 	r = procfd >= 0 ? processes(&s, &ps) : CUST_OK;
 	for (size_t i = 0; r == CUST_OK && i < NPRODUCERS; i++)
-		if (procfd >= 0 || producers[i].root != NULL)
+		if (!producers[i].at_rest && runs(i, procfd))
 			r = produce(&s, i, ps);
 	for (size_t i = 0; r == CUST_OK && i < NCROSSVIEWS; i++)
 		r = cross(&s, &crossviews[i]);
+	counts->seconds = since(&t0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (size_t i = 0; r == CUST_OK && i < NPRODUCERS; i++)
+		if (producers[i].at_rest && runs(i, procfd))
+			r = produce(&s, i, ps);
+	counts->at_rest_seconds = since(&t0);
 	if (r == CUST_OK)
 		r = finish(&s);
 out:
