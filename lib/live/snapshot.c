@@ -36,6 +36,9 @@ struct producer {
 	int		(*sys)(struct cust_ctx *, int sysfd, json_t **);
 	int		(*root)(struct cust_ctx *, int rootfd, json_t **);
 	int		(*procsys)(struct cust_ctx *, int, int, json_t **);
+	/* /proc, with the rows of sock_diag read before */
+	int		(*procdiag)(struct cust_ctx *, int, const json_t *,
+			    json_t **);
 	bool		 findings;	/* its rows are findings of a view */
 	bool		 owners;	/* rows with "inode" get "pids" */
 	bool		 at_rest;	/* reads files, not volatile state */
@@ -48,7 +51,7 @@ static const struct producer producers[] = {
 	{ "kernel", .procsys = cust_live_kernel, .raw = raw_kernel },
 	{ "mounts", .proc = cust_live_mounts, .raw = raw_mounts },
 	{ "sockets", .proc = cust_live_sockets, .owners = true },
-	{ "proc_net", .proc = cust_live_proc_net, .owners = true,
+	{ "proc_net", .procdiag = cust_live_proc_net_named, .owners = true,
 	  .raw = raw_net },
 	{ "interfaces", .none = cust_live_interfaces },
 	{ "routes", .none = cust_live_routes },
@@ -252,6 +255,15 @@ store_raw(struct snap *s, const char *const *raw)
 	return r;
 }
 
+static const json_t *
+rows_of(const struct snap *s, const char *name)
+{
+	for (size_t i = 0; i < NPRODUCERS; i++)
+		if (strcmp(producers[i].name, name) == 0)
+			return s->tables[i];
+	return NULL;
+}
+
 static int
 produce(struct snap *s, size_t i, struct cust_live_procs *ps)
 {
@@ -265,7 +277,8 @@ produce(struct snap *s, size_t i, struct cust_live_procs *ps)
 	    p->proc ? p->proc(s->ctx, s->procfd, &rows) :
 	    p->sys ? p->sys(s->ctx, s->sysfd, &rows) :
 	    p->root ? p->root(s->ctx, s->rootfd, &rows) :
-	    p->procsys(s->ctx, s->procfd, s->sysfd, &rows);
+	    p->procdiag ? p->procdiag(s->ctx, s->procfd, rows_of(s, "sockets"),
+	    &rows) : p->procsys(s->ctx, s->procfd, s->sysfd, &rows);
 	end(&w);
 	/* the join keeps a CUST_WARN, whose message is still in the ctx */
 	if ((r == CUST_OK || r == CUST_WARN) && rows != NULL && p->owners &&
@@ -280,14 +293,6 @@ produce(struct snap *s, size_t i, struct cust_live_procs *ps)
 	return r;
 }
 
-static const json_t *
-rows_of(const struct snap *s, const char *name)
-{
-	for (size_t i = 0; i < NPRODUCERS; i++)
-		if (strcmp(producers[i].name, name) == 0)
-			return s->tables[i];
-	return NULL;
-}
 
 /* Both tables are needed: a view of one side alone would call every row
  * of the other hidden. */

@@ -25,18 +25,24 @@ rm implant
 MSHA=$(sha256sum /bin/sleep | cut -d' ' -f1)
 
 # A process holding a TCP listener and a UDP socket on 127.0.0.1 and a
-# unix listener; it prints their inodes and ports once they exist.
+# unix listener; it prints their inodes and ports once they exist.  Two
+# more unix sockets have a newline in their names: the second line of
+# one reads as a /proc/net/unix record of a socket that does not exist
+# (inode 424242), of the other as no record.
 python3 -c 'import os, socket, sys, time
 t = socket.socket(); t.bind(("127.0.0.1", 0)); t.listen()
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
 x = socket.socket(socket.AF_UNIX); x.bind(sys.argv[1]); x.listen()
-print(*[os.fstat(s.fileno()).st_ino for s in (t, u, x)],
+f = socket.socket(socket.AF_UNIX)
+f.bind("x\n0000000000000000: 00000002 00000000 00010000 0001 01 424242")
+g = socket.socket(socket.AF_UNIX); g.bind("y\nnot a record")
+print(*[os.fstat(s.fileno()).st_ino for s in (t, u, x, f, g)],
       t.getsockname()[1], u.getsockname()[1], flush=True)
 time.sleep(300)' "$T/holder.sock" >socks.txt &
 HOLDER=$!
 PIDS="$PIDS $HOLDER"
 wait_for 10 test -s socks.txt
-read -r TINO UINO XINO TPORT UPORT <socks.txt
+read -r TINO UINO XINO FINO GINO TPORT UPORT <socks.txt
 
 run "$CUSTODY" collect --profile live --no-nice -o l.tar
 expect_rc "collect --profile live" 0
@@ -119,12 +125,25 @@ for table in ("sockets", "proc_net"):
         assert rows[xino][0]["path"].endswith("holder.sock"), rows[xino]
 for l in open(bag + "/data/live/findings/sockets.jsonl"):
     assert json.loads(l)["inode"] not in want, l
+# a name's second line is its name, in both views, and forges no socket
+fino, gino = map(int, sys.argv[8:10])
+for table in ("sockets", "proc_net"):
+    rows = [json.loads(l) for l in open(bag + "/data/live/%s.jsonl" % table)]
+    assert not [r for r in rows if r["inode"] == 424242], table
+    paths = {r["inode"]: r["path"] for r in rows}
+    assert paths[fino] == "x^0A0000000000000000: 00000002 00000000 " \
+        "00010000 0001 01 424242", (table, paths[fino])
+    assert paths[gino] == "y^0Anot a record", (table, paths[gino])
+for l in open(bag + "/data/live/findings/sockets.jsonl"):
+    assert json.loads(l)["inode"] != 424242, l
 PY
 if python3 sockets.py "$B" "$HOLDER" "$TINO" "$UINO" "$XINO" "$TPORT" \
-    "$UPORT" >py.out 2>&1; then
-	ok "TCP, UDP and unix sockets in both views, with the holder's PID"
+    "$UPORT" "$FINO" "$GINO" >py.out 2>&1; then
+	ok "TCP, UDP and unix sockets in both views, with the holder's PID;" \
+	    "a name holding a newline forges no record"
 else
-	not_ok "TCP, UDP and unix sockets in both views, with the holder's PID"
+	not_ok "TCP, UDP and unix sockets in both views, with the holder's PID;" \
+	    "a name holding a newline forges no record"
 	sed 's/^/# /' py.out
 fi
 check "interfaces: lo holds 127.0.0.1" python3 -c 'import json, sys
