@@ -161,11 +161,16 @@ expect_out_match "show --live prints the memfd executable" \
 expect_out_match "show --live prints the held TCP listener and its PID" \
     "^tcp +LISTEN +127\\.0\\.0\\.1:$TPORT .* $TINO ([0-9,]*,)?$HOLDER(,|\$)"
 
-# A Debian root (an image: --root) with one packaged executable changed:
-# the package cross-view lists exactly that file, and no process.
+# A Debian root (an image: --root) with one packaged executable changed,
+# and one package whose md5sums list was deleted: the package cross-view
+# lists exactly these two, and no process.
 mkdir -p img/var/lib/dpkg/info img/usr/bin img/usr/lib
-printf 'Package: tool\nStatus: install ok installed\n\n' \
+printf 'Package: tool\nStatus: install ok installed\n\n%s\n%s\n' \
+    'Package: hidden' 'Status: install ok installed' \
     >img/var/lib/dpkg/status
+printf 'implant\n' >img/usr/bin/hidden
+printf '/.\n/usr\n/usr/bin\n/usr/bin/hidden\n' \
+    >img/var/lib/dpkg/info/hidden.list
 printf 'good\n' >img/usr/bin/tool
 printf 'lib\n' >img/usr/lib/libtool.so.1
 chmod 755 img/usr/bin/tool
@@ -177,11 +182,14 @@ run "$CUSTODY" collect --no-nice --live --root img -o img.tar
 check "a collection of an image completes" test "$RC" -le 1
 tar xf img.tar
 IB=$(bag_dir img.tar)
-check "the package cross-view lists exactly the changed file" python3 -c '
+check "the package cross-view lists the changed file, the unlisted package" \
+    python3 -c '
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-assert [(r["package"], r["path"]) for r in rows] == \
-    [("tool", "/usr/bin/tool")], rows' "$IB/data/live/findings/packages.jsonl"
+assert [(r["package"], r["path"], r["problem"]) for r in rows] == \
+    [("tool", "/usr/bin/tool", "modified"),
+     ("hidden", "/usr/bin/hidden", "no md5sums")], rows' \
+    "$IB/data/live/findings/packages.jsonl"
 check "and an image has no process table" test ! -e "$IB/data/live/processes.jsonl"
 
 run "$CUSTODY" collect --profile live --no-live -o x.tar
