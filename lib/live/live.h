@@ -78,6 +78,17 @@ struct cust_live_procs;
 int	cust_live_processes(struct cust_ctx *, int procfd,
 	    const struct cust_live_out *out, struct cust_live_procs **ps,
 	    json_t **rows, size_t *blobs);
+/* Where each process record goes as it is read: ROW (borrowed) is handed
+ * on, so that the table need not be held whole.  Returns CUST_OK, or a
+ * status with the ctx's error set, which stops the reading. */
+struct cust_live_sink {
+	int	(*row)(void *arg, json_t *row);
+	void	*arg;
+};
+/* The same, each record handed to SINK instead of kept. */
+int	cust_live_processes_to(struct cust_ctx *, int procfd,
+	    const struct cust_live_out *out, struct cust_live_procs **ps,
+	    const struct cust_live_sink *sink, size_t *blobs);
 void	cust_live_procs_free(struct cust_live_procs *);
 /*
  * Add "pids" (an array, maybe empty) to every object of SOCKETS that has

@@ -781,7 +781,7 @@ one_process(struct proc *p, int procfd)
 
 static int
 each_process(struct cust_ctx *ctx, int procfd, const struct cust_live_out *out,
-    struct cust_live_procs *ps, int pid, json_t *rows)
+    struct cust_live_procs *ps, int pid, const struct cust_live_sink *sink)
 {
 	struct proc p = { .ctx = ctx, .ps = ps, .out = out, .dirfd = -1,
 	    .pid = pid };
@@ -790,9 +790,11 @@ each_process(struct cust_ctx *ctx, int procfd, const struct cust_live_out *out,
 	r = one_process(&p, procfd);
 	if (p.dirfd >= 0)
 		close(p.dirfd);
-	if (r == CUST_OK && (json_object_set_new(p.row, "gone",
-	    json_boolean(p.gone)) != 0 || json_array_append(rows, p.row) != 0))
+	if (r == CUST_OK && json_object_set_new(p.row, "gone",
+	    json_boolean(p.gone)) != 0)
 		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "processes");
+	if (r == CUST_OK)
+		r = sink->row(sink->arg, p.row);
 	json_decref(p.row);
 	return r;
 }
@@ -894,9 +896,9 @@ bypid(const void *a, const void *b)
 }
 
 int
-cust_live_processes(struct cust_ctx *ctx, int procfd,
+cust_live_processes_to(struct cust_ctx *ctx, int procfd,
     const struct cust_live_out *out, struct cust_live_procs **psp,
-    json_t **rowsp, size_t *blobs)
+    const struct cust_live_sink *sink, size_t *blobs)
 {
 	struct cust_live_procs *ps;
 	struct timespec now;
@@ -904,12 +906,10 @@ cust_live_processes(struct cust_ctx *ctx, int procfd,
 	size_t n;
 	int r;
 
-	*rowsp = NULL;
 	if ((r = procs_new(ctx, procfd, psp)) != CUST_OK)
 		return r;
 	ps = *psp;
-	if ((pids = calloc((size_t)ps->pid_max, sizeof(*pids))) == NULL ||
-	    (*rowsp = json_array()) == NULL) {
+	if ((pids = calloc((size_t)ps->pid_max, sizeof(*pids))) == NULL) {
 		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "processes");
 		goto out;
 	}
@@ -923,11 +923,41 @@ cust_live_processes(struct cust_ctx *ctx, int procfd,
 	}
 	qsort(pids, n, sizeof(*pids), bypid);
 	for (size_t i = 0; r == CUST_OK && i < n; i++)
-		r = each_process(ctx, procfd, out, ps, (int)pids[i], *rowsp);
+		r = each_process(ctx, procfd, out, ps, (int)pids[i], sink);
 	*blobs = ps->stored;
 out:
 	free(pids);
 	return r;
+}
+
+/* The records kept in an array, for cust_live_processes(). */
+struct keep {
+	struct cust_ctx	*ctx;		/* borrowed */
+	json_t		*rows;		/* borrowed */
+};
+
+static int
+keep_row(void *arg, json_t *row)
+{
+	struct keep *k = arg;
+
+	if (json_array_append(k->rows, row) != 0)
+		return cust_set_error(k->ctx, ENOMEM, CUST_FATAL, "processes");
+	return CUST_OK;
+}
+
+int
+cust_live_processes(struct cust_ctx *ctx, int procfd,
+    const struct cust_live_out *out, struct cust_live_procs **psp,
+    json_t **rowsp, size_t *blobs)
+{
+	struct keep k = { .ctx = ctx };
+	struct cust_live_sink sink = { .row = keep_row, .arg = &k };
+
+	*psp = NULL;
+	if ((*rowsp = k.rows = json_array()) == NULL)
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "processes");
+	return cust_live_processes_to(ctx, procfd, out, psp, &sink, blobs);
 }
 
 /* ------------------------------------------------------- cross-views */

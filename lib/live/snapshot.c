@@ -169,11 +169,11 @@ write_rows(struct snap *s, const char *rel, const json_t *rows)
 	    s->n > 0 ? s->buf : "", s->n);
 }
 
-/* The tables.jsonl row of table NAME; ROWS NULL when it failed (ERROR
- * says why) or its source is ABSENT, ERROR set with ROWS when it is
- * incomplete. */
+/* The tables.jsonl row of table NAME of NROWS rows; NROWS -1 when it
+ * failed (ERROR says why) or its source is ABSENT, ERROR set with rows
+ * when it is incomplete. */
 static int
-listed(struct snap *s, const char *name, const char *rel, const json_t *rows,
+listed(struct snap *s, const char *name, const char *rel, long nrows,
     const struct when *w, const char *error, bool absent)
 {
 	char t0[CUST_TIMELEN], t1[CUST_TIMELEN];
@@ -183,15 +183,15 @@ listed(struct snap *s, const char *name, const char *rel, const json_t *rows,
 	cust_time_utc(&w->rt_end, t1);
 	o = json_pack("{s:i, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:s?}",
 	    "schema", CUST_LIVE_SCHEMA, "table", name, "member", rel,
-	    "status", absent ? "absent" : rows == NULL ? "failed" :
+	    "status", absent ? "absent" : nrows < 0 ? "failed" :
 	    error != NULL ? "partial" : "ok", "rows",
-	    (json_int_t)(rows != NULL ? json_array_size(rows) : 0),
+	    (json_int_t)(nrows > 0 ? nrows : 0),
 	    "read_utc", t0, "read_end_utc", t1, "read_monotonic_ns",
 	    ns(&w->mono), "read_end_monotonic_ns", ns(&w->mono_end),
 	    "error", error);
 	if (o == NULL || json_array_append_new(s->index, o) != 0)
 		return cust_set_error(s->ctx, ENOMEM, CUST_FATAL, "live");
-	if (rows != NULL)
+	if (nrows >= 0)
 		s->counts->tables++;
 	else if (!absent)
 		s->counts->failed_tables++;
@@ -219,11 +219,11 @@ table(struct snap *s, const char *name, bool findings, int r, json_t *rows,
 	/* What this host does not have (no package database on a system
 	 * that is not Debian's) is said, and is no failure. */
 	if (absent)
-		return listed(s, name, rel, NULL, w, err, true);
+		return listed(s, name, rel, -1, w, err, true);
 	/* CUST_WARN with rows: read, but not all of it (a protocol this
 	 * kernel cannot dump, eBPF without the privilege): kept, and said */
 	if (r != CUST_OK && (r != CUST_WARN || rows == NULL))
-		return listed(s, name, rel, NULL, w, err, false);
+		return listed(s, name, rel, -1, w, err, false);
 	if (findings) {
 		s->counts->findings += json_array_size(rows);
 		if (json_object_set_new(s->summary, name, json_integer(
@@ -233,8 +233,8 @@ table(struct snap *s, const char *name, bool findings, int r, json_t *rows,
 	}
 	if ((r = write_rows(s, rel, rows)) != CUST_OK)
 		return r;
-	return listed(s, name, rel, rows, w, *err != '\0' ? err : NULL,
-	    false);
+	return listed(s, name, rel, rows != NULL ? (long)json_array_size(rows) :
+	    -1, w, *err != '\0' ? err : NULL, false);
 }
 
 static int
@@ -314,26 +314,49 @@ cross(struct snap *s, const struct crossview *c)
 	return r;
 }
 
+/* The process table, written as JSON Lines into s->buf as each record
+ * is read: held whole as JSON, 1,000 processes took tens of MiB. */
+struct stream {
+	struct snap	*s;		/* borrowed */
+	size_t		 rows, gone;
+};
+
+static int
+stream_row(void *arg, json_t *row)
+{
+	struct stream *st = arg;
+
+	st->rows++;
+	if (json_is_true(json_object_get(row, "gone")))
+		st->gone++;
+	return append(st->s, row);
+}
+
 static int
 processes(struct snap *s, struct cust_live_procs **ps)
 {
-	json_t *rows = NULL, *hidden = NULL;
+	struct stream st = { .s = s };
+	struct cust_live_sink sink = { .row = stream_row, .arg = &st };
+	json_t *hidden = NULL;
 	struct when w;
 	int r;
 
+	s->n = 0;
 	begin(&w);
-	r = cust_live_processes(s->ctx, s->procfd, s->out, ps, &rows,
+	r = cust_live_processes_to(s->ctx, s->procfd, s->out, ps, &sink,
 	    &s->counts->blobs);
 	end(&w);
 	if (r == CUST_OK) {
-		s->counts->processes = json_array_size(rows);
-		for (size_t i = 0; i < json_array_size(rows); i++)
-			if (json_is_true(json_object_get(json_array_get(rows,
-			    i), "gone")))
-				s->counts->gone++;
-	}
-	if ((r = table(s, "processes", false, r, rows, &w)) != CUST_OK ||
-	    *ps == NULL)
+		s->counts->processes = st.rows;
+		s->counts->gone = st.gone;
+		r = s->out->buffer(s->out->arg, "processes.jsonl", NULL,
+		    s->n > 0 ? s->buf : "", s->n);
+		if (r == CUST_OK)
+			r = listed(s, "processes", "processes.jsonl",
+			    (long)st.rows, &w, NULL, false);
+	} else
+		r = table(s, "processes", false, r, NULL, &w);
+	if (r != CUST_OK || *ps == NULL)
 		goto out;
 	begin(&w);
 	r = cust_live_hidden_processes(s->ctx, s->procfd, *ps, &hidden);
@@ -341,7 +364,6 @@ processes(struct snap *s, struct cust_live_procs **ps)
 	r = table(s, "processes", true, r, hidden, &w);
 out:
 	json_decref(hidden);
-	json_decref(rows);
 	return r;
 }
 
