@@ -44,6 +44,10 @@ struct hint {
 struct hints {
 	struct hint	*v;		/* owned, by inode */
 	size_t		 n;
+	/* The second read of a file: the inodes the first read gave
+	 * (sorted), whose rows need not be made again. */
+	uint64_t	*seen;		/* owned */
+	size_t		 nseen;
 };
 
 struct file {
@@ -224,6 +228,24 @@ hint_of(const struct hints *h, uint64_t inode)
 	return bsearch(&k, h->v, h->n, sizeof(*h->v), byhint);
 }
 
+static int
+byino(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Is S's row one the first read made?  (Inode 0, TIME_WAIT and request
+ * sockets, are told apart by their addresses: merge() does it.) */
+static bool
+seen(const struct hints *h, const struct cust_sock *s)
+{
+	return h != NULL && h->nseen > 0 && s->inode != 0 &&
+	    bsearch(&s->inode, h->seen, h->nseen, sizeof(*h->seen),
+	    byino) != NULL;
+}
+
 /* Where the next line begins after the line at P (END: none). */
 static const char *
 next_line(const char *p, const char *end)
@@ -283,7 +305,8 @@ parse_unix(struct cust_ctx *ctx, const struct file *f, const char *buf,
 			    hint_of(h, s.inode), &s);
 		else
 			line = eol;
-		if ((r = cust_sock_add(ctx, &s, rows)) != CUST_OK)
+		if (!seen(h, &s) && (r = cust_sock_add(ctx, &s, rows)) !=
+		    CUST_OK)
 			return r;
 	}
 	return CUST_OK;
@@ -334,7 +357,8 @@ parse(struct cust_ctx *ctx, const struct file *f, char *buf, size_t n,
 			ok = inetline(line, f, &s);
 		else
 			ok = packetline(line, &s);
-		if (ok && (r = cust_sock_add(ctx, &s, rows)) != CUST_OK)
+		if (ok && !seen(h, &s) && (r = cust_sock_add(ctx, &s, rows)) !=
+		    CUST_OK)
 			return r;
 	}
 	return CUST_OK;
@@ -451,30 +475,55 @@ slurp(struct cust_ctx *ctx, int procfd, const char *path, char **bufp,
 	return CUST_OK;
 }
 
-/* File F read twice, the union of the two into ROWS. */
+/* The inodes of rows N0.. of ROWS, sorted, into H->seen; -1 out of
+ * memory. */
+static int
+inodes(const json_t *rows, size_t n0, struct hints *h)
+{
+	size_t n = json_array_size(rows) - n0;
+
+	if ((h->seen = calloc(n + 1, sizeof(*h->seen))) == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		h->seen[i] = (uint64_t)json_integer_value(json_object_get(
+		    json_array_get(rows, n0 + i), "inode"));
+	h->nseen = n;
+	if (n > 0)
+		qsort(h->seen, n, sizeof(*h->seen), byino);
+	return 0;
+}
+
+/* File F read twice, the union of the two into ROWS; the second read
+ * makes rows only for what the first did not show. */
 static int
 readfile(struct cust_ctx *ctx, int procfd, const struct file *f,
     const struct hints *h, json_t *rows)
 {
 	size_t n0 = json_array_size(rows), n;
+	struct hints h2 = *h;
 	json_t *again = NULL;
 	char *buf;
 	int r = CUST_OK;
 
+	h2.seen = NULL;
+	h2.nseen = 0;
 	for (int pass = 0; r == CUST_OK && pass < 2; pass++) {
 		r = slurp(ctx, procfd, f->name, &buf, &n);
 		if (r != CUST_OK || buf == NULL)
 			break;
-		if (pass == 1 && (again = json_array()) == NULL)
+		if (pass == 1 && ((again = json_array()) == NULL ||
+		    inodes(rows, n0, &h2) != 0))
 			r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "%s",
 			    f->name);
 		if (r == CUST_OK)
-			r = parse(ctx, f, buf, n, h, pass == 0 ? rows : again);
+			r = parse(ctx, f, buf, n, pass == 0 ? h : &h2,
+			    pass == 0 ? rows : again);
 		free(buf);
 	}
 	if (r == CUST_OK && again != NULL)
 		r = merge(ctx, rows, n0, again);
 	json_decref(again);
+	free(h2.seen);
 	return r;
 }
 
@@ -521,7 +570,7 @@ int
 cust_live_proc_net_named(struct cust_ctx *ctx, int procfd,
     const json_t *diag, json_t **rows)
 {
-	struct hints h = { NULL, 0 };
+	struct hints h = { NULL, 0, NULL, 0 };
 	json_t *a;
 	int r = CUST_OK;
 
