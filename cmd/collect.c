@@ -96,6 +96,8 @@ live_summary(FILE *f, const struct cust_collect_result *res)
 	if (res->live_failed_tables > 0)
 		fprintf(f, ", %ju could not be read",
 		    (uintmax_t)res->live_failed_tables);
+	/* taken after the volatile state, and timed apart */
+	fprintf(f, "; package check: %.2f s", res->live_at_rest_seconds);
 	fprintf(f, "\nfindings:   %ju (%s)\n", (uintmax_t)res->live_findings,
 	    res->live_views);
 }

@@ -352,7 +352,8 @@ struct cust_collect_result {
 	uint64_t	 live_failed_tables;	/* could not be read */
 	uint64_t	 live_findings;	/* every cross-view's together */
 	char		 live_views[256];	/* findings by cross-view */
-	double		 live_seconds;	/* the snapshot took this long */
+	double		 live_seconds;	/* the volatile state took this long */
+	double		 live_at_rest_seconds;	/* the package check after it */
 };
 
 /*

@@ -880,6 +880,8 @@ live_counts(struct cust_collect_result *res, const struct cust_live_counts *c)
 	res->live_failed_tables = c->failed_tables;
 	res->live_findings = c->findings;
 	snprintf(res->live_views, sizeof(res->live_views), "%s", c->line);
+	res->live_seconds = c->seconds;
+	res->live_at_rest_seconds = c->at_rest_seconds;
 	/* A table the kernel would not give is evidence missing. */
 	res->failed += c->failed_tables;
 }
@@ -891,7 +893,6 @@ take_live(struct run *run)
 	struct cust_live_out out = { .buffer = live_buffer,
 	    .file = live_file, .arg = run };
 	struct cust_live_counts c;
-	struct timespec t0, t1;
 	int procfd, sysfd, r;
 
 	procfd = sysfd = -1;
@@ -904,14 +905,9 @@ take_live(struct run *run)
 		goto out;
 	}
 snap:
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = cust_live_snapshot(run->ctx, procfd, sysfd, run->rootfd, &out, &c);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (r == CUST_OK) {
+	if (r == CUST_OK)
 		live_counts(run->res, &c);
-		run->res->live_seconds = (double)(t1.tv_sec - t0.tv_sec) +
-		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	}
 out:
 	if (sysfd >= 0)
 		close(sysfd);
@@ -1545,14 +1541,15 @@ live_json(const struct run *run)
 		return json_pack("{s:s, s:b}", "mode", mode[run->o->live],
 		    "taken", 0);
 	return json_pack("{s:s, s:b, s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, "
-	    "s:I, s:f}", "mode", mode[run->o->live], "taken", 1, "schema",
+	    "s:I, s:f, s:f}", "mode", mode[run->o->live], "taken", 1, "schema",
 	    CUST_LIVE_SCHEMA, "place", "data/live/", "processes",
 	    (json_int_t)res->live_processes, "gone",
 	    (json_int_t)res->live_gone, "blobs", (json_int_t)res->live_blobs,
 	    "modules", (json_int_t)res->live_modules, "tables",
 	    (json_int_t)res->live_tables, "failed_tables",
 	    (json_int_t)res->live_failed_tables, "findings",
-	    (json_int_t)res->live_findings, "seconds", res->live_seconds);
+	    (json_int_t)res->live_findings, "seconds", res->live_seconds,
+	    "at_rest_seconds", res->live_at_rest_seconds);
 }
 
 static char *

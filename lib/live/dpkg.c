@@ -7,6 +7,19 @@
  * another package diverts (dpkg-divert) is checked where the diversion
  * put it.  Everything is opened under ROOTFD by the kernel's own
  * resolution (inroot.c), so a mounted image's links stay in the image.
+ *
+ * Deleting a package's md5sums list (or emptying it) would hide its
+ * files from that check, so var/lib/dpkg/status is read too: an
+ * installed package whose list of files (info/PKG.list) holds a regular
+ * file that is not a conffile, and that has no md5sums list with
+ * anything in it, is a finding.  No package legitimately lacks one:
+ * dh_md5sums lists every regular file but the conffiles, and dpkg itself
+ * writes the list when it unpacks a .deb that ships none (third-party
+ * packages built without debhelper), from the checksums it computed while
+ * unpacking.  What has no list is a package with nothing to list: one of
+ * directories and symbolic links only (a metapackage whose doc directory
+ * is a link to another's), or of conffiles only.  A host whose packages
+ * were unpacked by a dpkg too old to write the list would show them.
  */
 #include <sys/stat.h>
 
@@ -18,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "live/sources.h"
@@ -164,7 +178,8 @@ report(struct check *c, const struct item *it, const char *problem)
 	cust_row_set(&w, "path", cust_json_raw(it->path, strlen(it->path)));
 	cust_row_set(&w, "checked", cust_json_raw(it->at, strlen(it->at)));
 	cust_row_set(&w, "problem", json_string(problem));
-	cust_row_set(&w, "expected_md5", json_string(it->want));
+	cust_row_set(&w, "expected_md5", it->want[0] != '\0' ?
+	    json_string(it->want) : json_null());
 	cust_row_set(&w, "actual_md5", it->got[0] != '\0' ?
 	    json_string(it->got) : json_null());
 	return cust_row_done(c->ctx, &w, c->out);
@@ -463,6 +478,188 @@ packages(struct check *c, int infofd)
 	return r;
 }
 
+/* ---------------------------------------------- packages without md5sums */
+
+/* Does STATE (the third word of a Status: field) leave the package's
+ * files on disk, its md5sums list written?  Not "half-installed" (an
+ * unpack that failed before the list was written), "config-files" nor
+ * "not-installed". */
+static bool
+unpacked(const char *status)
+{
+	static const char *const states[] = { "installed", "unpacked",
+	    "half-configured", "triggers-awaited", "triggers-pending" };
+	const char *st = strrchr(status, ' ');
+
+	st = st != NULL ? st + 1 : status;
+	for (size_t i = 0; i < NELEM(states); i++)
+		if (strcmp(st, states[i]) == 0)
+			return true;
+	return false;
+}
+
+/* One package's stanza of the status file: the fields used here
+ * (borrowed from the text; NULL when absent). */
+struct stanza {
+	const char	*pkg, *status, *arch, *multiarch;
+};
+
+/* The name of INFO's files for ST ("libc6:amd64" for a Multi-Arch: same
+ * package, else "libc6"; dpkg took one or the other over time): the one
+ * whose .list exists, into NAME; false when neither does. */
+static bool
+infoname(int infofd, const struct stanza *st, char *name, size_t cap)
+{
+	char list[320];
+	struct stat sb;
+	bool same = st->multiarch != NULL && strcmp(st->multiarch, "same") == 0;
+
+	for (int k = 0; k < 2; k++) {
+		if ((k == 0) == same && st->arch != NULL)
+			snprintf(name, cap, "%s:%s", st->pkg, st->arch);
+		else
+			snprintf(name, cap, "%s", st->pkg);
+		snprintf(list, sizeof(list), "%s.list", name);
+		if (fstatat(infofd, list, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(sb.st_mode))
+			return true;
+	}
+	return false;
+}
+
+/* Is PATH ("/usr/bin/x") under ROOTFD a regular file?  Its directory is
+ * opened, and it is looked at there without being opened: a device or a
+ * FIFO a package ships is never opened. */
+static bool
+regular(int rootfd, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	char dir[4096];
+	struct stat sb;
+	int fd;
+	bool r;
+
+	if ((size_t)(base - path) >= sizeof(dir) || base[1] == '\0')
+		return false;
+	memcpy(dir, path, (size_t)(base - path));
+	dir[base - path] = '\0';
+	fd = cust_open_in_root(rootfd, dir[0] != '\0' ? dir + 1 : ".",
+	    O_RDONLY | O_DIRECTORY, false);
+	if (fd < 0)
+		return false;
+	r = fstatat(fd, base + 1, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(sb.st_mode);
+	close(fd);
+	return r;
+}
+
+/* The first path of LIST (PKG's, diverted where another package diverted
+ * it) that is a regular file and not one of CONF, into IT->at and
+ * IT->path; false when there is none. */
+static bool
+first_regular(struct check *c, struct item *it, char *list, const char *conf)
+{
+	char *line, *nl;
+
+	for (line = list; *line != '\0'; line = nl) {
+		nl = line + strcspn(line, "\n");
+		if (*nl != '\0')
+			*nl++ = '\0';
+		if (line[0] != '/' || line[1] == '\0' ||
+		    strcmp(line, "/.") == 0 || conffile(conf, line + 1))
+			continue;
+		it->path = line;
+		it->at = where(c, it->pkg, line);
+		if (regular(c->rootfd, it->at))
+			return true;
+	}
+	return false;
+}
+
+/* Package ST: a finding when it has a regular file to check and no
+ * md5sums list to check it with. */
+static int
+stanza_check(struct check *c, int infofd, const struct stanza *st)
+{
+	char name[300], file[320], *list = NULL, *conf = NULL;
+	struct item it;
+	struct stat sb;
+	bool empty;
+	size_t len;
+	int r;
+
+	if (st->pkg == NULL || st->status == NULL || !unpacked(st->status) ||
+	    strchr(st->pkg, '/') != NULL || st->pkg[0] == '.' ||
+	    !infoname(infofd, st, name, sizeof(name)))
+		return CUST_OK;
+	snprintf(file, sizeof(file), "%s.md5sums", name);
+	empty = fstatat(infofd, file, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+	if (empty && (!S_ISREG(sb.st_mode) || sb.st_size > 0))
+		return CUST_OK;		/* checked, or said, by md5sums() */
+	memset(&it, 0, sizeof(it));
+	it.pkg = name;
+	snprintf(file, sizeof(file), "%s.list", name);
+	r = cust_read_file_at(c->ctx, infofd, file, NULL, CUST_READ_NOFOLLOW,
+	    LIST_MAX, &list, &len);
+	snprintf(file, sizeof(file), "%s.conffiles", name);
+	if (r == CUST_OK)
+		r = cust_read_file_at(c->ctx, infofd, file, NULL,
+		    CUST_READ_NOFOLLOW | CUST_READ_OPTIONAL, LIST_MAX, &conf,
+		    &len);
+	if (r == CUST_OK && first_regular(c, &it, list, conf))
+		r = report(c, &it, empty ? "empty md5sums" : "no md5sums");
+	free(conf);
+	free(list);
+	if (r == CUST_FAILED)	/* the .list went, or is unreadable */
+		cust_ctx_clear(c->ctx);
+	return r == CUST_FATAL ? r : CUST_OK;
+}
+
+static void
+field(struct stanza *st, const char *k, const char *v)
+{
+	if (strcasecmp(k, "Package") == 0)
+		st->pkg = v;
+	else if (strcasecmp(k, "Status") == 0)
+		st->status = v;
+	else if (strcasecmp(k, "Architecture") == 0)
+		st->arch = v;
+	else if (strcasecmp(k, "Multi-Arch") == 0)
+		st->multiarch = v;
+}
+
+/* Every package of var/lib/dpkg/status, stanza by stanza.  No status
+ * file: nothing to do (the md5sums are checked without it). */
+static int
+unlisted(struct check *c, int dpkgfd, int infofd)
+{
+	struct stanza st = { NULL, NULL, NULL, NULL };
+	char *text = NULL, *line, *nl, *v;
+	size_t n;
+	int r;
+
+	r = cust_read_file_at(c->ctx, dpkgfd, "status", "var/lib/dpkg/status",
+	    CUST_READ_NOFOLLOW | CUST_READ_OPTIONAL, LIST_MAX, &text, &n);
+	if (r != CUST_OK || text == NULL)
+		return r;
+	for (line = text; r == CUST_OK && line != NULL; line = nl) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl++ = '\0';
+		if (*line == '\0') {
+			r = stanza_check(c, infofd, &st);
+			st = (struct stanza){ NULL, NULL, NULL, NULL };
+		} else if (*line != ' ' && *line != '\t' &&
+		    (v = strchr(line, ':')) != NULL) {
+			*v++ = '\0';
+			field(&st, line, v + strspn(v, " \t"));
+		}
+	}
+	if (r == CUST_OK)	/* the last stanza, without a blank line */
+		r = stanza_check(c, infofd, &st);
+	free(text);
+	return r;
+}
+
 static int
 run(struct check *c)
 {
@@ -485,6 +682,9 @@ run(struct check *c)
 		r = lookall(c);
 	if (r == CUST_OK)
 		r = results(c);
+	/* an unreadable status: the findings so far, and why not more */
+	if (r == CUST_OK && (r = unlisted(c, dpkgfd, infofd)) == CUST_FAILED)
+		r = CUST_WARN;
 out:
 	if (infofd >= 0)
 		close(infofd);
@@ -510,10 +710,10 @@ cust_live_dpkg_check(struct cust_ctx *ctx, int rootfd, json_t **findings)
 	free(c.item);
 	free(c.div);
 	free(c.divtext);
-	if (r != CUST_OK) {
+	if (r != CUST_OK && r != CUST_WARN) {
 		json_decref(c.out);
 		return r;
 	}
 	*findings = c.out;
-	return CUST_OK;
+	return r;
 }

@@ -47,12 +47,15 @@ struct cust_live_counts {
 	size_t	 modules;
 	size_t	 findings;	/* all cross-views together */
 	char	 line[256];	/* "hidden processes 0, hidden modules 0" */
+	double	 seconds;	/* the volatile state: processes to views */
+	double	 at_rest_seconds;	/* then the package check */
 };
 
 /*
  * Take the live state of the host whose /proc is PROCFD, /sys SYSFD and
  * root ROOTFD (borrowed, open directories), in order of volatility: processes
- * first, then the kernel, handing every member to OUT.  A table that
+ * first, then the kernel and the network, then (timed apart) the package
+ * files at rest, handing every member to OUT.  A table that
  * cannot be read is recorded as failed in data/live/tables.jsonl and
  * counted, not fatal.  PROCFD -1 means an image (--root): only the
  * tables read from ROOTFD's own files (logins, packages) are taken.
@@ -75,6 +78,17 @@ struct cust_live_procs;
 int	cust_live_processes(struct cust_ctx *, int procfd,
 	    const struct cust_live_out *out, struct cust_live_procs **ps,
 	    json_t **rows, size_t *blobs);
+/* Where each process record goes as it is read: ROW (borrowed) is handed
+ * on, so that the table need not be held whole.  Returns CUST_OK, or a
+ * status with the ctx's error set, which stops the reading. */
+struct cust_live_sink {
+	int	(*row)(void *arg, json_t *row);
+	void	*arg;
+};
+/* The same, each record handed to SINK instead of kept. */
+int	cust_live_processes_to(struct cust_ctx *, int procfd,
+	    const struct cust_live_out *out, struct cust_live_procs **ps,
+	    const struct cust_live_sink *sink, size_t *blobs);
 void	cust_live_procs_free(struct cust_live_procs *);
 /*
  * Add "pids" (an array, maybe empty) to every object of SOCKETS that has

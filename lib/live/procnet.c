@@ -8,6 +8,16 @@
  * that closes between two pages can make the next one be skipped.  So
  * each file is read twice and a socket seen in either read counts; a
  * socket hidden from /proc/net is missing from both.
+ *
+ * /proc/net/unix prints a socket's name as it is, newlines included, so
+ * any user can bind a name whose second line reads as a record of a
+ * socket that does not exist (or of one a rootkit hid from /proc/net,
+ * masking it).  The text alone cannot tell a forged record from a true
+ * one; the names that sock_diag gives (with their lengths) can: after
+ * a record whose inode sock_diag names with a newline, that name is read
+ * whole.  A line that is no record at all continues the name before it.
+ * A socket whose name forges a record but that sock_diag does not show
+ * is still a finding of its own (sockview.c).
  */
 #include <sys/socket.h>
 
@@ -23,6 +33,22 @@
 #include "live/util.h"
 
 #define PROCNET_MAX	(256u * 1024 * 1024)	/* far above 100,000 sockets */
+
+/* A unix socket whose name holds a newline, as sock_diag named it. */
+struct hint {
+	uint64_t	 inode;
+	char		*name;		/* owned: raw bytes, as /proc prints */
+	size_t		 len;
+};
+
+struct hints {
+	struct hint	*v;		/* owned, by inode */
+	size_t		 n;
+	/* The second read of a file: the inodes the first read gave
+	 * (sorted), whose rows need not be made again. */
+	uint64_t	*seen;		/* owned */
+	size_t		 nseen;
+};
 
 struct file {
 	const char	*name;		/* under PROCFD */
@@ -148,29 +174,142 @@ inetline(char *line, const struct file *f, struct cust_sock *s)
 	return true;
 }
 
-/* "ffff...: 00000002 00000000 00010000 0001 01 12345 /run/x": the
- * listening flag (__SO_ACCEPTCON) and socket state map to the TCP states
- * that unix_diag gives.  The path is the rest of the line. */
+/* "ffff...: 00000002 00000000 00010000 0001 01 12345 /run/x" (N bytes
+ * at LINE, not NUL-terminated): the listening flag (__SO_ACCEPTCON) and
+ * socket state map to the TCP states that unix_diag gives.  *PATHOFF:
+ * where the name begins (N: none).  False when it is not a record. */
 static bool
-unixline(char *line, struct cust_sock *s)
+unixhead(const char *line, size_t n, struct cust_sock *s, size_t *pathoff)
 {
-	char *v[7], *rest;
+	char copy[128], *v[7], *rest;
 	uint64_t flags, type, st, ino;
+	size_t k;
 
-	if (fields(line, v, 7, &rest) != 7 ||
+	if (n > 0 && line[n - 1] == '\n')
+		n--;
+	k = n < sizeof(copy) - 1 ? n : sizeof(copy) - 1;
+	/* the fields before the name are at most 80 bytes */
+	memcpy(copy, line, k);
+	copy[k] = '\0';
+	if (fields(copy, v, 7, &rest) != 7 || v[0][strlen(v[0]) - 1] != ':' ||
 	    !num(v[3], 16, UINT32_MAX, &flags) ||
 	    !num(v[4], 16, 65535, &type) || !num(v[5], 16, 255, &st) ||
 	    !num(v[6], 10, INT64_MAX, &ino))
 		return false;
+	/* fields() stopped one space past the inode, or at the end */
+	*pathoff = (size_t)(rest - copy);
+	if (*pathoff >= k && k < n)
+		return false;	/* no room left for a name */
+	if (*pathoff > n)
+		*pathoff = n;
 	s->type = cust_sock_type((unsigned)type);
 	s->state = flags & 0x10000 ? "LISTEN" :
 	    st == 2 || st == 3 ? "ESTABLISHED" : "CLOSE";
 	s->inode = ino;
-	if (*rest != '\0') {
-		s->path = rest;
-		s->pathlen = strlen(rest);
-	}
 	return true;
+}
+
+static int
+byhint(const void *a, const void *b)
+{
+	uint64_t x = ((const struct hint *)a)->inode,
+	    y = ((const struct hint *)b)->inode;
+
+	return (x > y) - (x < y);
+}
+
+static const struct hint *
+hint_of(const struct hints *h, uint64_t inode)
+{
+	struct hint k = { .inode = inode };
+
+	if (h == NULL || h->n == 0)
+		return NULL;
+	return bsearch(&k, h->v, h->n, sizeof(*h->v), byhint);
+}
+
+static int
+byino(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Is S's row one the first read made?  (Inode 0, TIME_WAIT and request
+ * sockets, are told apart by their addresses: merge() does it.) */
+static bool
+seen(const struct hints *h, const struct cust_sock *s)
+{
+	return h != NULL && h->nseen > 0 && s->inode != 0 &&
+	    bsearch(&s->inode, h->seen, h->nseen, sizeof(*h->seen),
+	    byino) != NULL;
+}
+
+/* Where the next line begins after the line at P (END: none). */
+static const char *
+next_line(const char *p, const char *end)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	return nl != NULL ? nl + 1 : end;
+}
+
+/* The name of the record at LINE, from P: the whole of sock_diag's name
+ * for it when the text has it, else to the line's end and through every
+ * line after it that is no record.  Returns where the next record is. */
+static const char *
+unixname_end(const char *p, const char *end, const struct hint *h,
+    struct cust_sock *s)
+{
+	const char *q;
+	struct cust_sock t;
+	size_t off;
+
+	s->path = p;
+	if (h != NULL && (size_t)(end - p) >= h->len &&
+	    memcmp(p, h->name, h->len) == 0 && (p + h->len == end ||
+	    p[h->len] == '\n')) {
+		s->pathlen = h->len;
+		return p + h->len < end ? p + h->len + 1 : end;
+	}
+	for (q = next_line(p, end); q < end; q = next_line(q, end))
+		if (unixhead(q, (size_t)(next_line(q, end) - q), &t, &off))
+			break;
+	s->pathlen = (size_t)(q - p);
+	if (s->pathlen > 0 && p[s->pathlen - 1] == '\n')
+		s->pathlen--;
+	return q;
+}
+
+/* The rows of /proc/net/unix's text BUF (N bytes), header skipped. */
+static int
+parse_unix(struct cust_ctx *ctx, const struct file *f, const char *buf,
+    size_t n, const struct hints *h, json_t *rows)
+{
+	const char *line, *end = buf + n, *eol;
+	struct cust_sock s;
+	size_t off, len;
+	int r;
+
+	for (line = next_line(buf, end); line < end;) {
+		eol = next_line(line, end);
+		len = (size_t)(eol - line) - (eol[-1] == '\n');
+		blank(&s, f);
+		if (!unixhead(line, len, &s, &off)) {
+			line = eol;	/* only before the first record */
+			continue;
+		}
+		if (off < len)
+			line = unixname_end(line + off, end,
+			    hint_of(h, s.inode), &s);
+		else
+			line = eol;
+		if (!seen(h, &s) && (r = cust_sock_add(ctx, &s, rows)) !=
+		    CUST_OK)
+			return r;
+	}
+	return CUST_OK;
 }
 
 /* "ffff... 3 3 0003 2 1 0 0 12345": sk, refcount, type, protocol,
@@ -198,13 +337,15 @@ packetline(char *line, struct cust_sock *s)
 /* The rows of file F's text BUF (N bytes), the header line skipped. */
 static int
 parse(struct cust_ctx *ctx, const struct file *f, char *buf, size_t n,
-    json_t *rows)
+    const struct hints *h, json_t *rows)
 {
 	struct cust_sock s;
 	char *line, *nl, *end = buf + n;
 	bool ok;
 	int r;
 
+	if (f->af == 0 && f->protocol[0] == 'u')
+		return parse_unix(ctx, f, buf, n, h, rows);
 	if ((line = memchr(buf, '\n', n)) == NULL)
 		return CUST_OK;
 	for (line++; line < end; line = nl + 1) {
@@ -214,11 +355,10 @@ parse(struct cust_ctx *ctx, const struct file *f, char *buf, size_t n,
 		blank(&s, f);
 		if (f->af != 0)
 			ok = inetline(line, f, &s);
-		else if (f->protocol[0] == 'u')
-			ok = unixline(line, &s);
 		else
 			ok = packetline(line, &s);
-		if (ok && (r = cust_sock_add(ctx, &s, rows)) != CUST_OK)
+		if (ok && !seen(h, &s) && (r = cust_sock_add(ctx, &s, rows)) !=
+		    CUST_OK)
 			return r;
 	}
 	return CUST_OK;
@@ -335,47 +475,123 @@ slurp(struct cust_ctx *ctx, int procfd, const char *path, char **bufp,
 	return CUST_OK;
 }
 
-/* File F read twice, the union of the two into ROWS. */
+/* The inodes of rows N0.. of ROWS, sorted, into H->seen; -1 out of
+ * memory. */
 static int
-readfile(struct cust_ctx *ctx, int procfd, const struct file *f, json_t *rows)
+inodes(const json_t *rows, size_t n0, struct hints *h)
+{
+	size_t n = json_array_size(rows) - n0;
+
+	if ((h->seen = calloc(n + 1, sizeof(*h->seen))) == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		h->seen[i] = (uint64_t)json_integer_value(json_object_get(
+		    json_array_get(rows, n0 + i), "inode"));
+	h->nseen = n;
+	if (n > 0)
+		qsort(h->seen, n, sizeof(*h->seen), byino);
+	return 0;
+}
+
+/* File F read twice, the union of the two into ROWS; the second read
+ * makes rows only for what the first did not show. */
+static int
+readfile(struct cust_ctx *ctx, int procfd, const struct file *f,
+    const struct hints *h, json_t *rows)
 {
 	size_t n0 = json_array_size(rows), n;
+	struct hints h2 = *h;
 	json_t *again = NULL;
 	char *buf;
 	int r = CUST_OK;
 
+	h2.seen = NULL;
+	h2.nseen = 0;
 	for (int pass = 0; r == CUST_OK && pass < 2; pass++) {
 		r = slurp(ctx, procfd, f->name, &buf, &n);
 		if (r != CUST_OK || buf == NULL)
 			break;
-		if (pass == 1 && (again = json_array()) == NULL)
+		if (pass == 1 && ((again = json_array()) == NULL ||
+		    inodes(rows, n0, &h2) != 0))
 			r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "%s",
 			    f->name);
 		if (r == CUST_OK)
-			r = parse(ctx, f, buf, n, pass == 0 ? rows : again);
+			r = parse(ctx, f, buf, n, pass == 0 ? h : &h2,
+			    pass == 0 ? rows : again);
 		free(buf);
 	}
 	if (r == CUST_OK && again != NULL)
 		r = merge(ctx, rows, n0, again);
 	json_decref(again);
+	free(h2.seen);
 	return r;
 }
 
-int
-cust_live_proc_net(struct cust_ctx *ctx, int procfd, json_t **rows)
+static void
+hints_free(struct hints *h)
 {
+	for (size_t i = 0; i < h->n; i++)
+		free(h->v[i].name);
+	free(h->v);
+}
+
+/* The unix sockets of DIAG whose names hold a newline ("^0A" escaped:
+ * '^' itself is "^5E"), by inode. */
+static int
+hints_make(struct cust_ctx *ctx, const json_t *diag, struct hints *h)
+{
+	const json_t *row;
+	const char *path;
+	struct hint *v;
+	size_t i;
+
+	json_array_foreach(diag, i, row) {
+		path = json_string_value(json_object_get(row, "path"));
+		if (path == NULL || strstr(path, "^0A") == NULL ||
+		    !json_is_integer(json_object_get(row, "inode")))
+			continue;
+		if ((v = realloc(h->v, (h->n + 1) * sizeof(*v))) == NULL)
+			return cust_set_error(ctx, ENOMEM, CUST_FATAL,
+			    "proc net");
+		h->v = v;
+		v = &h->v[h->n];
+		v->inode = (uint64_t)json_integer_value(json_object_get(row,
+		    "inode"));
+		if (cust_unescape(path, strlen(path), &v->name, &v->len) != 0)
+			continue;	/* not of cust_json_raw: no name */
+		h->n++;
+	}
+	if (h->n > 0)
+		qsort(h->v, h->n, sizeof(*h->v), byhint);
+	return CUST_OK;
+}
+
+int
+cust_live_proc_net_named(struct cust_ctx *ctx, int procfd,
+    const json_t *diag, json_t **rows)
+{
+	struct hints h = { NULL, 0, NULL, 0 };
 	json_t *a;
 	int r = CUST_OK;
 
 	*rows = NULL;
 	if ((a = json_array()) == NULL)
 		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "proc net");
+	if (diag != NULL)
+		r = hints_make(ctx, diag, &h);
 	for (size_t i = 0; r == CUST_OK && i < NELEM(files); i++)
-		r = readfile(ctx, procfd, &files[i], a);
+		r = readfile(ctx, procfd, &files[i], &h, a);
+	hints_free(&h);
 	if (r != CUST_OK) {
 		json_decref(a);
 		return r;
 	}
 	*rows = a;
 	return CUST_OK;
+}
+
+int
+cust_live_proc_net(struct cust_ctx *ctx, int procfd, json_t **rows)
+{
+	return cust_live_proc_net_named(ctx, procfd, NULL, rows);
 }

@@ -1,7 +1,9 @@
 /*
  * snapshot.c: the live snapshot, in order of volatility (RFC 3227 2.1):
  * processes and what they hold first, then the tables of the producers
- * below, then the cross-views over them.  Every table is read with its
+ * below, then the cross-views over them; last, once the volatile state
+ * is read and timed, the producers that read files at rest (the package
+ * database against the files on disk), timed apart.  Every table is read with its
  * realtime and monotonic times, written as data/live/NAME.jsonl, and
  * listed in data/live/tables.jsonl; every cross-view writes
  * data/live/findings/NAME.jsonl, and data/live/findings/summary.json
@@ -34,8 +36,12 @@ struct producer {
 	int		(*sys)(struct cust_ctx *, int sysfd, json_t **);
 	int		(*root)(struct cust_ctx *, int rootfd, json_t **);
 	int		(*procsys)(struct cust_ctx *, int, int, json_t **);
+	/* /proc, with the rows of sock_diag read before */
+	int		(*procdiag)(struct cust_ctx *, int, const json_t *,
+			    json_t **);
 	bool		 findings;	/* its rows are findings of a view */
 	bool		 owners;	/* rows with "inode" get "pids" */
+	bool		 at_rest;	/* reads files, not volatile state */
 	const char *const *raw;		/* /proc files stored raw, or NULL */
 };
 
@@ -45,14 +51,18 @@ static const struct producer producers[] = {
 	{ "kernel", .procsys = cust_live_kernel, .raw = raw_kernel },
 	{ "mounts", .proc = cust_live_mounts, .raw = raw_mounts },
 	{ "sockets", .proc = cust_live_sockets, .owners = true },
-	{ "proc_net", .proc = cust_live_proc_net, .owners = true,
+	{ "proc_net", .procdiag = cust_live_proc_net_named, .owners = true,
 	  .raw = raw_net },
 	{ "interfaces", .none = cust_live_interfaces },
 	{ "routes", .none = cust_live_routes },
 	{ "neighbours", .none = cust_live_neighbours },
 	{ "bpf_programs", .none = cust_live_bpf_programs },
 	{ "logins", .root = cust_live_logins },
-	{ "packages", .root = cust_live_dpkg_check, .findings = true },
+	/* hashes every packaged executable and library (GBs, seconds): it
+	 * would hold the volatile tables back, and changes no faster than
+	 * the files do */
+	{ "packages", .root = cust_live_dpkg_check, .findings = true,
+	  .at_rest = true },
 };
 #define NPRODUCERS	(sizeof(producers) / sizeof(producers[0]))
 
@@ -108,6 +118,16 @@ ns(const struct timespec *t)
 	return (json_int_t)t->tv_sec * 1000000000 + t->tv_nsec;
 }
 
+static double
+since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 static int
 append(struct snap *s, const json_t *row)
 {
@@ -149,11 +169,11 @@ write_rows(struct snap *s, const char *rel, const json_t *rows)
 	    s->n > 0 ? s->buf : "", s->n);
 }
 
-/* The tables.jsonl row of table NAME; ROWS NULL when it failed (ERROR
- * says why) or its source is ABSENT, ERROR set with ROWS when it is
- * incomplete. */
+/* The tables.jsonl row of table NAME of NROWS rows; NROWS -1 when it
+ * failed (ERROR says why) or its source is ABSENT, ERROR set with rows
+ * when it is incomplete. */
 static int
-listed(struct snap *s, const char *name, const char *rel, const json_t *rows,
+listed(struct snap *s, const char *name, const char *rel, long nrows,
     const struct when *w, const char *error, bool absent)
 {
 	char t0[CUST_TIMELEN], t1[CUST_TIMELEN];
@@ -163,15 +183,15 @@ listed(struct snap *s, const char *name, const char *rel, const json_t *rows,
 	cust_time_utc(&w->rt_end, t1);
 	o = json_pack("{s:i, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:s?}",
 	    "schema", CUST_LIVE_SCHEMA, "table", name, "member", rel,
-	    "status", absent ? "absent" : rows == NULL ? "failed" :
+	    "status", absent ? "absent" : nrows < 0 ? "failed" :
 	    error != NULL ? "partial" : "ok", "rows",
-	    (json_int_t)(rows != NULL ? json_array_size(rows) : 0),
+	    (json_int_t)(nrows > 0 ? nrows : 0),
 	    "read_utc", t0, "read_end_utc", t1, "read_monotonic_ns",
 	    ns(&w->mono), "read_end_monotonic_ns", ns(&w->mono_end),
 	    "error", error);
 	if (o == NULL || json_array_append_new(s->index, o) != 0)
 		return cust_set_error(s->ctx, ENOMEM, CUST_FATAL, "live");
-	if (rows != NULL)
+	if (nrows >= 0)
 		s->counts->tables++;
 	else if (!absent)
 		s->counts->failed_tables++;
@@ -199,11 +219,11 @@ table(struct snap *s, const char *name, bool findings, int r, json_t *rows,
 	/* What this host does not have (no package database on a system
 	 * that is not Debian's) is said, and is no failure. */
 	if (absent)
-		return listed(s, name, rel, NULL, w, err, true);
+		return listed(s, name, rel, -1, w, err, true);
 	/* CUST_WARN with rows: read, but not all of it (a protocol this
 	 * kernel cannot dump, eBPF without the privilege): kept, and said */
 	if (r != CUST_OK && (r != CUST_WARN || rows == NULL))
-		return listed(s, name, rel, NULL, w, err, false);
+		return listed(s, name, rel, -1, w, err, false);
 	if (findings) {
 		s->counts->findings += json_array_size(rows);
 		if (json_object_set_new(s->summary, name, json_integer(
@@ -213,8 +233,8 @@ table(struct snap *s, const char *name, bool findings, int r, json_t *rows,
 	}
 	if ((r = write_rows(s, rel, rows)) != CUST_OK)
 		return r;
-	return listed(s, name, rel, rows, w, *err != '\0' ? err : NULL,
-	    false);
+	return listed(s, name, rel, rows != NULL ? (long)json_array_size(rows) :
+	    -1, w, *err != '\0' ? err : NULL, false);
 }
 
 static int
@@ -235,6 +255,15 @@ store_raw(struct snap *s, const char *const *raw)
 	return r;
 }
 
+static const json_t *
+rows_of(const struct snap *s, const char *name)
+{
+	for (size_t i = 0; i < NPRODUCERS; i++)
+		if (strcmp(producers[i].name, name) == 0)
+			return s->tables[i];
+	return NULL;
+}
+
 static int
 produce(struct snap *s, size_t i, struct cust_live_procs *ps)
 {
@@ -248,7 +277,8 @@ produce(struct snap *s, size_t i, struct cust_live_procs *ps)
 	    p->proc ? p->proc(s->ctx, s->procfd, &rows) :
 	    p->sys ? p->sys(s->ctx, s->sysfd, &rows) :
 	    p->root ? p->root(s->ctx, s->rootfd, &rows) :
-	    p->procsys(s->ctx, s->procfd, s->sysfd, &rows);
+	    p->procdiag ? p->procdiag(s->ctx, s->procfd, rows_of(s, "sockets"),
+	    &rows) : p->procsys(s->ctx, s->procfd, s->sysfd, &rows);
 	end(&w);
 	/* the join keeps a CUST_WARN, whose message is still in the ctx */
 	if ((r == CUST_OK || r == CUST_WARN) && rows != NULL && p->owners &&
@@ -263,14 +293,6 @@ produce(struct snap *s, size_t i, struct cust_live_procs *ps)
 	return r;
 }
 
-static const json_t *
-rows_of(const struct snap *s, const char *name)
-{
-	for (size_t i = 0; i < NPRODUCERS; i++)
-		if (strcmp(producers[i].name, name) == 0)
-			return s->tables[i];
-	return NULL;
-}
 
 /* Both tables are needed: a view of one side alone would call every row
  * of the other hidden. */
@@ -292,26 +314,50 @@ cross(struct snap *s, const struct crossview *c)
 	return r;
 }
 
+/* The process table, written as JSON Lines into s->buf as each record
+ * is read, so that it is not held twice, as JSON and as its text; its
+ * memory grows with the text alone (7.6 MB for 1,100 processes). */
+struct stream {
+	struct snap	*s;		/* borrowed */
+	size_t		 rows, gone;
+};
+
+static int
+stream_row(void *arg, json_t *row)
+{
+	struct stream *st = arg;
+
+	st->rows++;
+	if (json_is_true(json_object_get(row, "gone")))
+		st->gone++;
+	return append(st->s, row);
+}
+
 static int
 processes(struct snap *s, struct cust_live_procs **ps)
 {
-	json_t *rows = NULL, *hidden = NULL;
+	struct stream st = { .s = s };
+	struct cust_live_sink sink = { .row = stream_row, .arg = &st };
+	json_t *hidden = NULL;
 	struct when w;
 	int r;
 
+	s->n = 0;
 	begin(&w);
-	r = cust_live_processes(s->ctx, s->procfd, s->out, ps, &rows,
+	r = cust_live_processes_to(s->ctx, s->procfd, s->out, ps, &sink,
 	    &s->counts->blobs);
 	end(&w);
 	if (r == CUST_OK) {
-		s->counts->processes = json_array_size(rows);
-		for (size_t i = 0; i < json_array_size(rows); i++)
-			if (json_is_true(json_object_get(json_array_get(rows,
-			    i), "gone")))
-				s->counts->gone++;
-	}
-	if ((r = table(s, "processes", false, r, rows, &w)) != CUST_OK ||
-	    *ps == NULL)
+		s->counts->processes = st.rows;
+		s->counts->gone = st.gone;
+		r = s->out->buffer(s->out->arg, "processes.jsonl", NULL,
+		    s->n > 0 ? s->buf : "", s->n);
+		if (r == CUST_OK)
+			r = listed(s, "processes", "processes.jsonl",
+			    (long)st.rows, &w, NULL, false);
+	} else
+		r = table(s, "processes", false, r, NULL, &w);
+	if (r != CUST_OK || *ps == NULL)
 		goto out;
 	begin(&w);
 	r = cust_live_hidden_processes(s->ctx, s->procfd, *ps, &hidden);
@@ -319,7 +365,6 @@ processes(struct snap *s, struct cust_live_procs **ps)
 	r = table(s, "processes", true, r, hidden, &w);
 out:
 	json_decref(hidden);
-	json_decref(rows);
 	return r;
 }
 
@@ -364,6 +409,13 @@ finish(struct snap *s)
 	return r == CUST_OK ? write_rows(s, "tables.jsonl", s->index) : r;
 }
 
+/* PROCFD -1: an image, of which only ROOTFD's files tell */
+static bool
+runs(size_t i, int procfd)
+{
+	return procfd >= 0 || producers[i].root != NULL;
+}
+
 int
 cust_live_snapshot(struct cust_ctx *ctx, int procfd, int sysfd, int rootfd,
     const struct cust_live_out *out, struct cust_live_counts *counts)
@@ -371,21 +423,28 @@ cust_live_snapshot(struct cust_ctx *ctx, int procfd, int sysfd, int rootfd,
 	struct snap s = { .ctx = ctx, .out = out, .procfd = procfd,
 	    .sysfd = sysfd, .rootfd = rootfd, .counts = counts };
 	struct cust_live_procs *ps = NULL;
+	struct timespec t0;
 	int r;
 
 	memset(counts, 0, sizeof(*counts));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if ((s.index = json_array()) == NULL ||
 	    (s.summary = json_object()) == NULL) {
 		r = cust_set_error(ctx, ENOMEM, CUST_FATAL, "live");
 		goto out;
 	}
-	/* PROCFD -1: an image, of which only ROOTFD's files tell */
 	r = procfd >= 0 ? processes(&s, &ps) : CUST_OK;
 	for (size_t i = 0; r == CUST_OK && i < NPRODUCERS; i++)
-		if (procfd >= 0 || producers[i].root != NULL)
+		if (!producers[i].at_rest && runs(i, procfd))
 			r = produce(&s, i, ps);
 	for (size_t i = 0; r == CUST_OK && i < NCROSSVIEWS; i++)
 		r = cross(&s, &crossviews[i]);
+	counts->seconds = since(&t0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (size_t i = 0; r == CUST_OK && i < NPRODUCERS; i++)
+		if (producers[i].at_rest && runs(i, procfd))
+			r = produce(&s, i, ps);
+	counts->at_rest_seconds = since(&t0);
 	if (r == CUST_OK)
 		r = finish(&s);
 out:

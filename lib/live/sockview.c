@@ -160,6 +160,7 @@ protobit(const json_t *row)
 
 /* The state read again: sock_diag, and /proc/net when needed. */
 struct again {
+	const json_t	*diag0;		/* borrowed: the first sock_diag */
 	struct view	 diag;
 	struct view	 proc[PROC_READS];	/* read as needed */
 	size_t		 nproc;
@@ -177,7 +178,7 @@ reread_proc(struct cust_ctx *ctx, struct again *g, size_t k)
 		return CUST_OK;
 	if ((fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return cust_set_error(ctx, errno, CUST_FAILED, "/proc");
-	r = cust_live_proc_net(ctx, fd, &rows);
+	r = cust_live_proc_net_named(ctx, fd, g->diag0, &rows);
 	close(fd);
 	if (r == CUST_OK)
 		r = view_make(ctx, rows, &g->proc[g->nproc]);
@@ -269,8 +270,8 @@ differ(const struct view *a, const struct view *b)
 }
 
 static int
-compare(struct cust_ctx *ctx, const struct view *d, const struct view *p,
-    json_t *out)
+compare(struct cust_ctx *ctx, const json_t *diag, const struct view *d,
+    const struct view *p, json_t *out)
 {
 	struct again g;
 	json_t *rows = NULL;
@@ -279,6 +280,7 @@ compare(struct cust_ctx *ctx, const struct view *d, const struct view *p,
 	if (!differ(d, p))
 		return CUST_OK;
 	memset(&g, 0, sizeof(g));
+	g.diag0 = diag;
 	r = cust_sock_diag(ctx, &rows, &g.missing);
 	if (r == CUST_OK)
 		r = view_make(ctx, rows, &g.diag);
@@ -308,7 +310,7 @@ cust_live_sockets_crossview(struct cust_ctx *ctx, const json_t *diag,
 	if (r == CUST_OK)
 		r = view_make(ctx, procnet, &p);
 	if (r == CUST_OK)
-		r = compare(ctx, &d, &p, out);
+		r = compare(ctx, diag, &d, &p, out);
 	view_free(&d);
 	view_free(&p);
 	if (r != CUST_OK) {

@@ -114,6 +114,14 @@ int	cust_live_sockets(struct cust_ctx *, int procfd, json_t **rows);
  * packet}; a file that is not there (no IPv6) gives no rows. */
 int	cust_live_proc_net(struct cust_ctx *, int procfd, json_t **rows);
 /*
+ * The same, with DIAG (cust_live_sockets' rows, borrowed; or NULL) naming
+ * the unix sockets whose names hold a newline: /proc/net/unix prints a
+ * name as it is, so such a name's lines are read as its name and not as
+ * records it could forge (procnet.c).
+ */
+int	cust_live_proc_net_named(struct cust_ctx *, int procfd,
+	    const json_t *diag, json_t **rows);
+/*
  * Sockets in one view and not in the other, keyed by protocol and inode
  * (by protocol and addresses when the inode is 0).  DIAG must have been
  * read before PROCNET.  A difference is a finding only when it is

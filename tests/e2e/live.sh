@@ -25,18 +25,24 @@ rm implant
 MSHA=$(sha256sum /bin/sleep | cut -d' ' -f1)
 
 # A process holding a TCP listener and a UDP socket on 127.0.0.1 and a
-# unix listener; it prints their inodes and ports once they exist.
+# unix listener; it prints their inodes and ports once they exist.  Two
+# more unix sockets have a newline in their names: the second line of
+# one reads as a /proc/net/unix record of a socket that does not exist
+# (inode 424242), of the other as no record.
 python3 -c 'import os, socket, sys, time
 t = socket.socket(); t.bind(("127.0.0.1", 0)); t.listen()
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
 x = socket.socket(socket.AF_UNIX); x.bind(sys.argv[1]); x.listen()
-print(*[os.fstat(s.fileno()).st_ino for s in (t, u, x)],
+f = socket.socket(socket.AF_UNIX)
+f.bind("x\n0000000000000000: 00000002 00000000 00010000 0001 01 424242")
+g = socket.socket(socket.AF_UNIX); g.bind("y\nnot a record")
+print(*[os.fstat(s.fileno()).st_ino for s in (t, u, x, f, g)],
       t.getsockname()[1], u.getsockname()[1], flush=True)
 time.sleep(300)' "$T/holder.sock" >socks.txt &
 HOLDER=$!
 PIDS="$PIDS $HOLDER"
 wait_for 10 test -s socks.txt
-read -r TINO UINO XINO TPORT UPORT <socks.txt
+read -r TINO UINO XINO FINO GINO TPORT UPORT <socks.txt
 
 run "$CUSTODY" collect --profile live --no-nice -o l.tar
 expect_rc "collect --profile live" 0
@@ -119,12 +125,25 @@ for table in ("sockets", "proc_net"):
         assert rows[xino][0]["path"].endswith("holder.sock"), rows[xino]
 for l in open(bag + "/data/live/findings/sockets.jsonl"):
     assert json.loads(l)["inode"] not in want, l
+# a name's second line is its name, in both views, and forges no socket
+fino, gino = map(int, sys.argv[8:10])
+for table in ("sockets", "proc_net"):
+    rows = [json.loads(l) for l in open(bag + "/data/live/%s.jsonl" % table)]
+    assert not [r for r in rows if r["inode"] == 424242], table
+    paths = {r["inode"]: r["path"] for r in rows}
+    assert paths[fino] == "x^0A0000000000000000: 00000002 00000000 " \
+        "00010000 0001 01 424242", (table, paths[fino])
+    assert paths[gino] == "y^0Anot a record", (table, paths[gino])
+for l in open(bag + "/data/live/findings/sockets.jsonl"):
+    assert json.loads(l)["inode"] != 424242, l
 PY
 if python3 sockets.py "$B" "$HOLDER" "$TINO" "$UINO" "$XINO" "$TPORT" \
-    "$UPORT" >py.out 2>&1; then
-	ok "TCP, UDP and unix sockets in both views, with the holder's PID"
+    "$UPORT" "$FINO" "$GINO" >py.out 2>&1; then
+	ok "TCP, UDP and unix sockets in both views, with the holder's PID;" \
+	    "a name holding a newline forges no record"
 else
-	not_ok "TCP, UDP and unix sockets in both views, with the holder's PID"
+	not_ok "TCP, UDP and unix sockets in both views, with the holder's PID;" \
+	    "a name holding a newline forges no record"
 	sed 's/^/# /' py.out
 fi
 check "interfaces: lo holds 127.0.0.1" python3 -c 'import json, sys
@@ -142,11 +161,16 @@ expect_out_match "show --live prints the memfd executable" \
 expect_out_match "show --live prints the held TCP listener and its PID" \
     "^tcp +LISTEN +127\\.0\\.0\\.1:$TPORT .* $TINO ([0-9,]*,)?$HOLDER(,|\$)"
 
-# A Debian root (an image: --root) with one packaged executable changed:
-# the package cross-view lists exactly that file, and no process.
+# A Debian root (an image: --root) with one packaged executable changed,
+# and one package whose md5sums list was deleted: the package cross-view
+# lists exactly these two, and no process.
 mkdir -p img/var/lib/dpkg/info img/usr/bin img/usr/lib
-printf 'Package: tool\nStatus: install ok installed\n\n' \
+printf 'Package: tool\nStatus: install ok installed\n\n%s\n%s\n' \
+    'Package: hidden' 'Status: install ok installed' \
     >img/var/lib/dpkg/status
+printf 'implant\n' >img/usr/bin/hidden
+printf '/.\n/usr\n/usr/bin\n/usr/bin/hidden\n' \
+    >img/var/lib/dpkg/info/hidden.list
 printf 'good\n' >img/usr/bin/tool
 printf 'lib\n' >img/usr/lib/libtool.so.1
 chmod 755 img/usr/bin/tool
@@ -158,11 +182,14 @@ run "$CUSTODY" collect --no-nice --live --root img -o img.tar
 check "a collection of an image completes" test "$RC" -le 1
 tar xf img.tar
 IB=$(bag_dir img.tar)
-check "the package cross-view lists exactly the changed file" python3 -c '
+check "the package cross-view lists the changed file, the unlisted package" \
+    python3 -c '
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-assert [(r["package"], r["path"]) for r in rows] == \
-    [("tool", "/usr/bin/tool")], rows' "$IB/data/live/findings/packages.jsonl"
+assert [(r["package"], r["path"], r["problem"]) for r in rows] == \
+    [("tool", "/usr/bin/tool", "modified"),
+     ("hidden", "/usr/bin/hidden", "no md5sums")], rows' \
+    "$IB/data/live/findings/packages.jsonl"
 check "and an image has no process table" test ! -e "$IB/data/live/processes.jsonl"
 
 run "$CUSTODY" collect --profile live --no-live -o x.tar

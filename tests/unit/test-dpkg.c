@@ -5,7 +5,10 @@
  * executable is exactly one finding; a diverted file, a changed document
  * and a changed conffile are none; a missing executable is one; and every
  * path resolves inside the root, through an absolute bin -> /usr/bin link
- * as on a merged-/usr image, never on this host.
+ * as on a merged-/usr image, never on this host.  An installed package
+ * (var/lib/dpkg/status) with a regular file and its md5sums list deleted
+ * or emptied is a finding; one of links and conffiles only, or one
+ * removed, is none.
  */
 #include <sys/stat.h>
 
@@ -25,6 +28,8 @@ static struct cust_ctx *ctx;
 static json_t *found;
 static int rootfd;
 static char md5sums[4096];
+static const char status[] = "Package: tool\nStatus: install ok "
+    "installed\n\n";
 
 static void
 setup(void)
@@ -40,8 +45,7 @@ setup(void)
 	mkd("usr/lib");
 	mkd("usr/share");
 	ck_assert_int_eq(symlink("/usr/bin", path("bin")), 0);
-	put("var/lib/dpkg/status", "Package: tool\nStatus: install ok "
-	    "installed\n\n", 40);
+	put("var/lib/dpkg/status", status, strlen(status));
 	md5sums[0] = '\0';
 	rootfd = open(scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ck_assert_int_ge(rootfd, 0);
@@ -217,6 +221,79 @@ START_TEST(paths_resolve_inside_the_root)
 }
 END_TEST
 
+/* Package NAME, in STATUS's state, whose .list is LIST; its md5sums and
+ * conffiles lists are MD5SUMS and CONF (NULL: none). */
+static void
+package(const char *name, const char *state, const char *list,
+    const char *md5s, const char *conf)
+{
+	char stanza[256], file[128];
+	FILE *f = fopen(path("var/lib/dpkg/status"), "a");
+
+	ck_assert_ptr_nonnull(f);
+	snprintf(stanza, sizeof(stanza), "Package: %s\nStatus: install ok "
+	    "%s\nArchitecture: amd64\nDescription: test\n x\n\n", name, state);
+	fputs(stanza, f);
+	fclose(f);
+	snprintf(file, sizeof(file), "var/lib/dpkg/info/%s.list", name);
+	put(file, list, strlen(list));
+	snprintf(file, sizeof(file), "var/lib/dpkg/info/%s.md5sums", name);
+	if (md5s != NULL)
+		put(file, md5s, strlen(md5s));
+	snprintf(file, sizeof(file), "var/lib/dpkg/info/%s.conffiles", name);
+	if (conf != NULL)
+		put(file, conf, strlen(conf));
+}
+
+START_TEST(a_package_without_md5sums_is_a_finding)
+{
+	usual();
+	mkd("usr/share/doc/other");
+	put("usr/share/doc/other/copyright", "c", 1);
+	put("usr/bin/other", "x", 1);
+	package("other", "installed", "/.\n/usr\n/usr/share/doc/other\n"
+	    "/usr/share/doc/other/copyright\n/usr/bin/other\n", NULL, NULL);
+	check();
+	ck_assert_uint_eq(json_array_size(found), 1);
+	ck_assert_str_eq(s(0, "package"), "other");
+	ck_assert_str_eq(s(0, "path"), "/usr/share/doc/other/copyright");
+	ck_assert_str_eq(s(0, "problem"), "no md5sums");
+	ck_assert(json_is_null(json_object_get(json_array_get(found, 0),
+	    "expected_md5")));
+}
+END_TEST
+
+START_TEST(an_emptied_md5sums_is_a_finding)
+{
+	usual();
+	put("usr/bin/other", "x", 1);
+	package("other", "triggers-pending", "/usr/bin/other\n", "", NULL);
+	check();
+	ck_assert_uint_eq(json_array_size(found), 1);
+	ck_assert_str_eq(s(0, "path"), "/usr/bin/other");
+	ck_assert_str_eq(s(0, "problem"), "empty md5sums");
+}
+END_TEST
+
+/* What legitimately has no md5sums: links and directories only, or
+ * conffiles only; and a package removed but for its conffiles. */
+START_TEST(packages_with_nothing_to_list_are_no_finding)
+{
+	usual();
+	mkd("etc");
+	put("etc/conf", "c", 1);
+	put("usr/bin/old", "x", 1);
+	ck_assert_int_eq(symlink("tool", path("usr/share/doc/meta")), 0);
+	package("meta", "installed", "/.\n/usr\n/usr/share/doc/meta\n",
+	    NULL, NULL);
+	package("conf", "installed", "/.\n/etc\n/etc/conf\n", NULL,
+	    "/etc/conf\n");
+	package("old", "config-files", "/usr/bin/old\n", NULL, NULL);
+	check();
+	ck_assert_uint_eq(json_array_size(found), 0);
+}
+END_TEST
+
 START_TEST(a_root_without_dpkg_fails_with_enoent)
 {
 	int fd = open(path("usr"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -244,6 +321,9 @@ unit_suite(void)
 	tcase_add_test(tc, a_missing_executable_is_a_finding);
 	tcase_add_test(tc, paths_resolve_inside_the_root);
 	tcase_add_test(tc, a_root_without_dpkg_fails_with_enoent);
+	tcase_add_test(tc, a_package_without_md5sums_is_a_finding);
+	tcase_add_test(tc, an_emptied_md5sums_is_a_finding);
+	tcase_add_test(tc, packages_with_nothing_to_list_are_no_finding);
 	suite_add_tcase(su, tc);
 	return su;
 }
