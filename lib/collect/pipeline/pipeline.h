@@ -86,6 +86,9 @@ int	cust_flusher_new(struct cust_ctx *, int fd, struct cust_flusher **);
 /* Ask for an fdatasync of what is written so far, without waiting.
  * Returns the errno of an earlier fdatasync that failed, or 0. */
 int	cust_flusher_kick(struct cust_flusher *);
+/* Ask for writeback to start (sync_file_range) on the flusher's thread,
+ * without waiting.  Returns as cust_flusher_kick. */
+int	cust_flusher_push(struct cust_flusher *);
 /* Wait for a flush under way, and stop the thread.  Returns the errno of
  * the first fdatasync that failed, or 0; the caller's fsync comes after. */
 int	cust_flusher_end(struct cust_flusher *);

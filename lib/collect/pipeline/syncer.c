@@ -7,12 +7,18 @@
  * cache) is only emptied by a flush, and the final fsync would wait for
  * all of it.
  *
+ * The thread also starts the writeback asked for between two flushes:
+ * sync_file_range allocates the blocks and submits the I/O in the caller,
+ * which can then wait for the disk's queue, and the caller is the thread
+ * that writes the bundle, the one every other stage waits on.
+ *
  * The kernel reports a failed writeback once for each open file: after an
  * fdatasync here has returned EIO, an fsync by the caller on the same
  * descriptor would return 0.  So the first error is kept, and whoever asks
  * next is told.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -27,6 +33,7 @@ struct cust_flusher {
 	pthread_t	 thread;
 	bool		 running;
 	bool		 wanted;	/* a flush asked for, not yet begun */
+	bool		 pushed;	/* a writeback asked for, not yet begun */
 	bool		 done;		/* no more flushes: stop */
 	int		 err;		/* errno of the first failed fdatasync */
 };
@@ -35,19 +42,30 @@ static void *
 run(void *arg)
 {
 	struct cust_flusher *f = arg;
+	bool flush;
 	int e;
 
 	pthread_setname_np(pthread_self(), "custody-flush");
 	pthread_mutex_lock(&f->lock);
 	for (;;) {
-		while (!f->wanted && !f->done)
+		while (!f->wanted && !f->pushed && !f->done)
 			pthread_cond_wait(&f->asked, &f->lock);
-		/* What is still asked for at the end, the caller's fsync does. */
-		if (f->done)
+		/* A flush still asked for at the end, the caller's fsync
+		 * does; a writeback is started even then, so that every
+		 * request is met by one call at least. */
+		if (f->done && !f->pushed)
 			break;
-		f->wanted = false;
+		flush = f->wanted && !f->done;
+		f->wanted = f->pushed = false;
 		pthread_mutex_unlock(&f->lock);
-		e = fdatasync(f->fd) == 0 ? 0 : errno;
+		/* A flush writes back too.  Starting is advisory: the final
+		 * fsync decides, so its failure is not kept. */
+		e = 0;
+		if (flush && fdatasync(f->fd) != 0)
+			e = errno;
+		else if (!flush)
+			(void)sync_file_range(f->fd, 0, 0,
+			    SYNC_FILE_RANGE_WRITE);
 		pthread_mutex_lock(&f->lock);
 		if (e != 0 && f->err == 0)
 			f->err = e;
@@ -79,17 +97,33 @@ cust_flusher_new(struct cust_ctx *ctx, int fd, struct cust_flusher **fp)
 	return CUST_OK;
 }
 
-int
-cust_flusher_kick(struct cust_flusher *f)
+/* Ask for a flush (FLUSH) or a writeback, without waiting. */
+static int
+ask(struct cust_flusher *f, bool flush)
 {
 	int e;
 
 	pthread_mutex_lock(&f->lock);
-	f->wanted = true;
+	if (flush)
+		f->wanted = true;
+	else
+		f->pushed = true;
 	e = f->err;
 	pthread_cond_signal(&f->asked);
 	pthread_mutex_unlock(&f->lock);
 	return e;
+}
+
+int
+cust_flusher_kick(struct cust_flusher *f)
+{
+	return ask(f, true);
+}
+
+int
+cust_flusher_push(struct cust_flusher *f)
+{
+	return ask(f, false);
 }
 
 int

@@ -14,8 +14,9 @@
  * fsync would wait for all of it, after every other piece of work is done.
  * So the sink asks for writeback of every MiB as it goes, and the disk
  * works while we hash; the host also never holds much of our output dirty.
- * Every 32 MiB it also asks the flusher (syncer.c) for an fdatasync, which
- * empties the disk's cache on another thread, so the last fsync is short.
+ * Every 32 MiB it asks for an fdatasync instead, which empties the disk's
+ * cache.  The flusher (syncer.c) does both on a thread of its own, so the
+ * writing thread never waits for the disk, and the last fsync is short.
  *
  * zstd is ours too (zstd_writer.c): the press cuts the stream into frames of
  * 1 MiB that its workers compress side by side, and a thread of its own
@@ -72,10 +73,9 @@ writeback(struct cust_sink *s)
 	if (!s->file || s->bytes - s->pushed < WRITEBACK)
 		return 0;
 	s->pushed = s->bytes;
-	(void)sync_file_range(s->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	/* A file's sink always has a flusher. */
 	if (s->bytes - s->flushed < FLUSH)
-		return 0;
+		return cust_flusher_push(s->flusher);
 	s->flushed = s->bytes;
 	return cust_flusher_kick(s->flusher);
 }
