@@ -802,8 +802,8 @@ static const struct help_row options[] = {
 	    "without -m, --profile and PATH: the built-in linux-triage "
 	    "manifest" },
 	{ "--profile NAME|FILE", "collect what a profile names "
-	    "(repeatable): a built-in one (default; triage: and the sweeps of "
-	    "/; live: the live state alone), a UAC profile installed "
+	    "(repeatable): a built-in one (default, or triage, the same; "
+	    "live: the live state alone), a UAC profile installed "
 	    "in " CUSTODY_MANIFEST_DIR "/uac/profiles by its name, or a UAC "
 	    "profile file, whose entries are read in the artifacts directory "
 	    "beside its own" },

@@ -98,21 +98,6 @@ add_default(struct cust_ctx *ctx, struct sources *s)
 	return push(s, m);
 }
 
-/* The built-in manifest, then the sweeps of / (UAC ir_triage's). */
-static int
-add_triage(struct cust_ctx *ctx, struct sources *s)
-{
-	struct cust_manifest *m;
-	int rc;
-
-	if ((rc = add_default(ctx, s)) != EXIT_DONE)
-		return rc;
-	if (cust_manifest_load_buffer(ctx, cust_sweeps_manifest_name,
-	    cust_sweeps_manifest, cust_sweeps_manifest_len, &m) != CUST_OK)
-		return warnctx(ctx), EXIT_FATAL;
-	return push(s, m);
-}
-
 /* Profiles custody builds in; one more is one more row. */
 /* The live state alone: no manifest (collect takes it first, and only
  * it, when this profile is named). */
@@ -128,8 +113,9 @@ const struct profile profiles[] = {
 	{ "default", "the built-in linux-triage manifest", add_default },
 	{ "live", "the live state alone: processes, their executables, "
 	    "sockets, the kernel; no files", add_live },
-	{ "triage", "the built-in manifest and the sweeps of / "
-	    "(linux-sweeps.yaml)", add_triage },
+	/* The name of old, when the sweeps of / were not in the default. */
+	{ "triage", "the same as default (it takes the sweeps of /)",
+	    add_default },
 	{ NULL, NULL, NULL },
 };
 

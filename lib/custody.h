@@ -202,10 +202,6 @@ void	cust_names_free(char **v, size_t n);
 extern const char cust_default_manifest_name[];
 extern const unsigned char cust_default_manifest[];
 extern const size_t cust_default_manifest_len;
-/* The whole-file-system sweeps (manifests/linux-sweeps.yaml). */
-extern const char cust_sweeps_manifest_name[];
-extern const unsigned char cust_sweeps_manifest[];
-extern const size_t cust_sweeps_manifest_len;
 
 /* ------------------------------------------------------------ collect */
 

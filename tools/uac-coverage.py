@@ -79,13 +79,25 @@ SELECT = ["name_pattern", "path_pattern", "permissions", "no_user",
 
 def filters(d):
     keys = ["max_depth", "max_file_size", "file_type", "exclude_path_pattern",
-            "exclude_name_pattern"]
+            "exclude_name_pattern", "name_pattern"]
     return [k for k in keys if k in d]
 
 
-def selects_same(a, d):
-    """D's selective tests are A's own (or D has none)."""
-    return all(d.get(k) == a.get(k) for k in SELECT if k in d)
+def selects_same(a, d, p):
+    """D's selective tests are A's own (or D has none); a name pattern of
+    D that A has not is met when the last component of A's path P
+    matches it (authorized_keys* by ["authorized_keys*", ...])."""
+    for k in SELECT:
+        if k not in d or d.get(k) == a.get(k):
+            continue
+        base = p.rstrip("/").rsplit("/", 1)[-1]
+        if k == "name_pattern" and "name_pattern" not in a and \
+                any(fnmatch.fnmatch(base, x) for x in d[k]):
+            continue
+        if k == "name_pattern" and set(a.get(k) or ["-"]) <= set(d[k]):
+            continue
+        return False
+    return True
 
 
 def cover(a, mine):
@@ -97,7 +109,7 @@ def cover(a, mine):
         best = None
         for i, d in enumerate(mine):
             if STRENGTH.get(d["collector"], 9) > need or \
-                    not selects_same(a, d):
+                    not selects_same(a, d, p):
                 continue
             if any(under(p, q) for q in str(d["path"]).split()):
                 f = filters(d)

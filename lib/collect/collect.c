@@ -68,6 +68,7 @@ struct start {
 	const char	**labels;		/* owned, each plan's */
 	size_t		 n, cap;
 	int		 rank;			/* strongest collector */
+	int		 weakest;		/* weakest collector */
 	size_t		 order;			/* when first named */
 };
 
@@ -468,8 +469,10 @@ judge(struct run *run, const struct cust_entry *e)
 	rec.st = &st;
 	if (e->err != 0 || e->what != NULL)
 		return take_failed(run, e, &rec);
-	if (!reads(run, e) && cust_meta_read(-1, e->dirfd, e->name, &e->st,
-	    &meta) != CUST_OK)
+	/* A timeline (stat) records the stat alone, as find -printf would:
+	 * no open, no attribute list of each of a million inodes. */
+	if (!reads(run, e) && run->rule->collector != CUST_COLLECTOR_STAT &&
+	    cust_meta_read(-1, e->dirfd, e->name, &e->st, &meta) != CUST_OK)
 		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "record");
 	rec.meta = meta;
 	rec.not_walked = e->not_walked;
@@ -1171,6 +1174,8 @@ plan_start(struct run *run, char *path, const struct cust_rule *rule,
 	g->labels[g->n++] = label;
 	if (pass_of(rule->collector) < g->rank)
 		g->rank = pass_of(rule->collector);
+	if (pass_of(rule->collector) > g->weakest)
+		g->weakest = pass_of(rule->collector);
 	return CUST_OK;
 }
 
@@ -1273,6 +1278,35 @@ walk_group(struct run *run, const struct start *g)
 	return r;
 }
 
+/*
+ * A walk whose start holds other starts (the sweeps of /) goes in the
+ * pass of its weakest artefact: the first record of a path is the one
+ * kept, and the timeline of / must not take /usr/bin/ls before the
+ * hashing of /usr/bin does, nor /etc/passwd before /etc is stored.
+ * Each start looks its ancestors up in the plan's table.
+ */
+static int
+rank_enclosing(struct plan *p)
+{
+	size_t *sl, n = p->n;
+	char *buf;
+
+	for (size_t j = 0; j < n; j++) {
+		if ((buf = strdup(p->v[j].path)) == NULL)
+			return -1;
+		for (char *cut = strrchr(buf, '/'); cut != NULL;
+		    cut = strrchr(buf, '/')) {
+			if (cut == buf && buf[1] == '\0')
+				break;		/* "/" itself: done */
+			cut[cut == buf ? 1 : 0] = '\0';
+			if (*(sl = slot(p, buf)) != 0)
+				p->v[*sl - 1].rank = p->v[*sl - 1].weakest;
+		}
+		free(buf);
+	}
+	return 0;
+}
+
 /* The walks, the strongest collectors' first, then is_file_list. */
 static int
 run_plan(struct run *run)
@@ -1280,6 +1314,8 @@ run_plan(struct run *run)
 	struct plan *p = &run->plan;
 	int r = CUST_OK;
 
+	if (p->nslots > 0 && rank_enclosing(p) != 0)
+		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "plan");
 	if (p->n > 1)
 		qsort(p->v, p->n, sizeof(*p->v), by_rank);
 	/* Each level the plan records at has its set before the first walk,

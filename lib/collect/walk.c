@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <stddef.h>
 #include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,7 @@
 #define MAX_LINK_HOPS	40
 #define MAX_RESOLVE	512	/* components met resolving one path */
 #define FD_BUDGET	64	/* directory fds kept open at once */
-#define DIRBUF		(32 * 1024)
+#define DIRBUF		(64 * 1024)	/* getdents64 asks for at least half */
 
 struct frame {
 	int		 fd;		/* owned; -1 while closed for budget */
@@ -307,93 +308,102 @@ cmpname(const void *a, const void *b)
 }
 
 /*
- * Each name read from a directory is kept with its entry's inode number
- * and type just in front of it, so that a regular file can be taken
- * without a stat of its own (cust_walk_opts.lazy_files).
+ * A directory's names point into the dirent64 records getdents64 gave,
+ * kept whole in one buffer, so that a regular file can be taken without
+ * a stat of its own (cust_walk_opts.lazy_files) by the inode number and
+ * type just in front of its name, and a directory costs two allocations
+ * however many names it holds.  The buffer hangs after the last name, at
+ * v[n].
  */
-#define NAMEHDR		(sizeof(ino_t) + 1)
-
-static char *
-keepname(const struct dirent64 *d)
-{
-	size_t n = strlen(d->d_name);
-	ino_t ino = (ino_t)d->d_ino;
-	char *p;
-
-	if ((p = malloc(NAMEHDR + n + 1)) == NULL)
-		return NULL;
-	memcpy(p, &ino, sizeof(ino));
-	p[sizeof(ino)] = (char)d->d_type;
-	memcpy(p + NAMEHDR, d->d_name, n + 1);
-	return p + NAMEHDR;
-}
+#define DENT(name)	((const struct dirent64 *)(const void *)((name) - \
+			    offsetof(struct dirent64, d_name)))
 
 static unsigned char
 nametype(const char *name)
 {
-	return (unsigned char)name[-1];
+	return DENT(name)->d_type;
 }
 
 static ino_t
 nameino(const char *name)
 {
-	ino_t ino;
-
-	memcpy(&ino, name - NAMEHDR, sizeof(ino));
-	return ino;
+	return (ino_t)DENT(name)->d_ino;
 }
 
 static void
 freenames(char **v, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free(v[i] - NAMEHDR);
+	if (v != NULL)
+		free(v[n]);
 	free(v);
+}
+
+/* Every dirent64 of directory FD into *BUFP (owned), *LENP bytes of it;
+ * *errp is set when the listing failed part way. */
+static int
+readdents(int fd, char **bufp, size_t *lenp, int *errp)
+{
+	size_t len = 0, cap = DIRBUF;
+	char *buf, *nb;
+	ssize_t k;
+
+	if ((buf = malloc(cap)) == NULL)
+		return -1;
+	for (;;) {
+		if (cap - len < DIRBUF / 2) {
+			if ((nb = realloc(buf, cap * 2)) == NULL) {
+				free(buf);
+				return -1;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		if ((k = getdents64(fd, buf + len, cap - len)) <= 0)
+			break;
+		len += (size_t)k;
+	}
+	if (k < 0)
+		*errp = errno;
+	/* A frame keeps it while its subtree is walked: no slack. */
+	if (cap - len > 4096 && (nb = realloc(buf, len + 1)) != NULL)
+		buf = nb;
+	*bufp = buf;
+	*lenp = len;
+	return 0;
 }
 
 /* Read every name in directory FD, sorted; *errp is set on failure. */
 static int
 readnames(int fd, char ***vp, size_t *np, int *errp)
 {
-	char *buf, **v = NULL, **nv;
-	size_t n = 0, cap = 0;
-	ssize_t k;
-	int r = 0;
+	char *buf, **v;
+	size_t len, n = 0;
 
 	*errp = 0;
-	if ((buf = malloc(DIRBUF)) == NULL)
+	if (readdents(fd, &buf, &len, errp) != 0)
 		return -1;
-	while ((k = getdents64(fd, buf, DIRBUF)) > 0) {
-		for (ssize_t off = 0; off < k;) {
-			struct dirent64 *d = (struct dirent64 *)(buf + off);
-
-			off += d->d_reclen;
-			if (strcmp(d->d_name, ".") == 0 ||
-			    strcmp(d->d_name, "..") == 0)
-				continue;
-			if (n == cap) {
-				cap = cap ? cap * 2 : 64;
-				if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
-					goto oom;
-				v = nv;
-			}
-			if ((v[n] = keepname(d)) == NULL)
-				goto oom;
-			n++;
-		}
+	for (size_t off = 0; off < len; n++)
+		off += ((struct dirent64 *)(void *)(buf + off))->d_reclen;
+	if ((v = malloc((n + 1) * sizeof(*v))) == NULL) {
+		free(buf);
+		return -1;
 	}
-	if (k < 0)
-		*errp = errno;
-	free(buf);
+	n = 0;
+	for (size_t off = 0; off < len;) {
+		struct dirent64 *d = (struct dirent64 *)(void *)(buf + off);
+
+		off += d->d_reclen;
+		if (d->d_name[0] == '.' && (d->d_name[1] == '\0' ||
+		    (d->d_name[1] == '.' && d->d_name[2] == '\0')))
+			continue;
+		v[n++] = d->d_name;
+	}
+	v[n] = buf;
 	if (n > 1)
 		qsort(v, n, sizeof(*v), cmpname);
 	*vp = v;
 	*np = n;
-	return r;
-oom:
-	free(buf);
-	freenames(v, n);
-	return -1;
+	return 0;
 }
 
 /* Hand the entry at NAME, of status ST, to the visitor; LAZY: see

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # default.sh: the built-in manifest collects this machine and the result
-# verifies as intact (core issue, acceptance 8).
+# verifies as intact (core issue, acceptance 8), sweeps of / included.
 . "$E2E_LIB"
 
 run "$CUSTODY" collect -o host.tar
@@ -16,6 +16,10 @@ expect_out_match "VERIFIED" '^verdict: +VERIFIED'
 tar -xOf host.tar --wildcards '*/metadata/files.jsonl' >files.jsonl
 check "/etc/passwd was collected" grep -q '"path":"/etc/passwd","stored":"data/etc/passwd"' files.jsonl
 check "/etc/os-release or its target was recorded" grep -q '"path":"/etc/os-release"' files.jsonl
+check "the timeline of / lists /usr/bin" \
+    grep -q '"path":"/usr/bin","type":"dir","status":"listed"' files.jsonl
+check "an executable of /usr/bin is hashed, not only listed" \
+    grep -q '"path":"/usr/bin/[^"]*","type":"file","status":"hashed"' files.jsonl
 check "the built-in manifest is named in acquisition.json" bash -c \
     "tar -xOf host.tar --wildcards '*/metadata/acquisition.json' | grep -q '\"name\": \"linux-triage.yaml\"'"
 check "nothing under /proc was walked (the live state reads it, itself)" \

@@ -61,6 +61,38 @@ check "no path is recorded twice" \
     test "$(grep -o '"path":"[^"]*"' files.jsonl | sort | uniq -d | wc -l)" \
     -eq 0
 
+# Which walk goes first: the sweeps of a root (a timeline, and *.log files
+# stored from it) enclose a hashed directory; the hashing must still take
+# its executables, and the sweeps the rest (docs/design.md, 7.14).
+art2() {
+	printf '  -\n    description: %s\n    supported_os: [linux]\n' "$1"
+	printf '    collector: %s\n    path: %s\n' "$2" "$3"
+	[ -n "${4:-}" ] && printf '    %s\n' "$4"
+	return 0
+}
+mkdir -p "$F/data/bin"
+printf '#!/bin/sh\n' >"$F/data/bin/tool"
+chmod 755 "$F/data/bin/tool"
+{
+	echo "version: 1.0"; echo "artifacts:"
+	art2 timeline stat /
+	art2 logs file / 'name_pattern: ["*.log"]'
+	art2 exes hash /data/bin
+} >nested.yaml
+run "$CUSTODY" collect --no-nice --root "$F" -m nested.yaml -o nested.tar
+expect_rc "a timeline, logs and hashes nested in one another" 0
+tar -xOf nested.tar --wildcards '*/metadata/files.jsonl' >nested.jsonl
+check "the enclosed hash artefact hashes its executable" \
+    grep -q '"path":"/data/bin/tool".*"artefact":"nested.yaml:[0-9]*".*"sha256"' \
+    nested.jsonl
+check "and it is not listed by the timeline" \
+    test "$(grep '"path":"/data/bin/tool"' nested.jsonl | grep -c listed)" \
+    -eq 0
+check "the sweeps' file artefact stores a log" \
+    grep -q '"path":"/data/a/1/y.log","stored"' nested.jsonl
+check "the timeline lists a directory" \
+    grep -q '"path":"/data/a","type":"dir","status":"listed"' nested.jsonl
+
 # Nested start paths are separate walks.  The walk of /data, which only
 # stats /data/a/1 (its file artefact takes *.conf), comes first; the
 # walk of /data/a/1, which stores, must still store what the first
@@ -68,12 +100,12 @@ check "no path is recorded twice" \
 { echo "version: 1.0"; echo "artifacts:"; art conf file 'name_pattern: ["*.conf"]'
   art all stat
   printf '  -\n    description: nested\n    collector: file\n    path: /data/a/1\n'
-} >nested.yaml
-run "$CUSTODY" collect --no-nice --root "$F" -m nested.yaml -o nested.tar
+} >stored.yaml
+run "$CUSTODY" collect --no-nice --root "$F" -m stored.yaml -o stored.tar
 expect_rc "a stat of /data and a file artefact of /data/a/1" 0
-tar -xOf nested.tar --wildcards '*/metadata/files.jsonl' >nested.jsonl
+tar -xOf stored.tar --wildcards '*/metadata/files.jsonl' >stored.jsonl
 check "the nested walk stores its 3 files, listed by the first walk too" \
-    test "$(grep -c '"path":"/data/a/1/[xyz].log","stored"' nested.jsonl)" \
+    test "$(grep -c '"path":"/data/a/1/[xyz].log","stored"' stored.jsonl)" \
     -eq 3
-check "and nothing else is stored" test "$(grep -c '"stored"' nested.jsonl)" -eq 3
+check "and nothing else is stored" test "$(grep -c '"stored"' stored.jsonl)" -eq 3
 done_testing

@@ -228,6 +228,7 @@ END_TEST
 START_TEST(default_manifest_loads_bounded)
 {
 	const struct cust_rule *r;
+	size_t sweeps = 0, stats = 0;
 
 	ck_assert_int_eq(cust_manifest_load_buffer(ctx,
 	    cust_default_manifest_name, cust_default_manifest,
@@ -237,44 +238,42 @@ START_TEST(default_manifest_loads_bounded)
 	for (size_t i = 0; i < cust_manifest_count(m); i++) {
 		r = cust_manifest_rule(m, i);
 		ck_assert_ptr_null(r->skip);
+		ck_assert_str_ne(r->description, "");
+		/* The sweeps of /: one walk, each path just "/". */
 		for (size_t j = 0; j < r->paths.n; j++)
-			ck_assert_str_ne(r->paths.v[j], "/");
+			if (strcmp(r->paths.v[j], "/") == 0) {
+				ck_assert_uint_eq(r->paths.n, 1);
+				sweeps++;
+			}
+		if (r->collector == CUST_COLLECTOR_STAT ||
+		    r->collector == CUST_COLLECTOR_FIND) {
+			stats += r->collector == CUST_COLLECTOR_STAT;
+			ck_assert_str_eq(r->paths.v[0], "/");
+			continue;
+		}
 		/* Hashes, not copies: executables only, never stored. */
+		ck_assert_int_gt(r->max_size, 0);
 		if (r->collector == CUST_COLLECTOR_HASH) {
 			ck_assert_uint_gt(r->nperms, 0);
 			ck_assert_uint_eq(r->file_types, CUST_FT_FILE);
+			ck_assert_int_le(r->max_size, 256 * 1024 * 1024);
 			continue;
 		}
 		ck_assert_int_eq(r->collector, CUST_COLLECTOR_FILE);
-		ck_assert_str_ne(r->description, "");
-		ck_assert_int_gt(r->max_size, 0);
 		ck_assert_int_le(r->max_size, 128 * 1024 * 1024);
+		/* Stored from /: small files of a name or path only. */
+		if (strcmp(r->paths.v[0], "/") == 0) {
+			ck_assert_uint_gt(r->name_patterns.n +
+			    r->path_patterns.n, 0);
+			ck_assert_int_le(r->max_size, 10 * 1024 * 1024);
+			continue;
+		}
 		ck_assert_int_ge(r->max_depth, 0);
 		ck_assert_int_le(r->max_depth, 6);
 	}
-}
-END_TEST
-
-/* The sweeps of / all start there (one walk), store nothing but small
- * logs, and none is skipped. */
-START_TEST(sweeps_manifest_walks_root_once)
-{
-	const struct cust_rule *r;
-
-	ck_assert_int_eq(cust_manifest_load_buffer(ctx,
-	    cust_sweeps_manifest_name, cust_sweeps_manifest,
-	    cust_sweeps_manifest_len, &m), CUST_OK);
-	ck_assert_uint_ge(cust_manifest_count(m), 8);
-	for (size_t i = 0; i < cust_manifest_count(m); i++) {
-		r = cust_manifest_rule(m, i);
-		ck_assert_ptr_null(r->skip);
-		ck_assert_uint_eq(r->paths.n, 1);
-		ck_assert_str_eq(r->paths.v[0], "/");
-		if (r->collector == CUST_COLLECTOR_FILE) {
-			ck_assert_uint_gt(r->name_patterns.n, 0);
-			ck_assert_int_gt(r->max_size, 0);
-		}
-	}
+	/* The timeline, 7 finds, logs and git hooks. */
+	ck_assert_uint_eq(stats, 1);
+	ck_assert_uint_eq(sweeps, 10);
 }
 END_TEST
 
@@ -780,7 +779,6 @@ loading_case(void)
 	tcase_add_test(tc, tomcat_condition_is_skipped);
 	tcase_add_test(tc, file_sha256_is_of_its_bytes);
 	tcase_add_test(tc, default_manifest_loads_bounded);
-	tcase_add_test(tc, sweeps_manifest_walks_root_once);
 	tcase_add_test(tc, buffer_sha256_is_known);
 	tcase_add_test(tc, quoted_percent_survives);
 	tcase_add_test(tc, directive_in_column_zero_still_works);
