@@ -106,7 +106,7 @@ static struct cust_recipients *
 recipients(X509 *const *certs, size_t n)
 {
 	struct cust_recipients *rs;
-	char *paths[2];
+	char *paths[2] = { NULL, NULL };
 
 	ck_assert_uint_le(n, 2);
 	for (size_t i = 0; i < n; i++) {
