@@ -26,7 +26,10 @@ CALLS=$CALLS,symlink,symlinkat,rename,renameat,renameat2,unlink,unlinkat
 CALLS=$CALLS,rmdir,truncate,chmod,fchmodat,chown,fchownat,lchown,utimensat
 CALLS=$CALLS,setxattr,lsetxattr,removexattr,lremovexattr,memfd_create,mount
 CALLS=$CALLS,unshare,execve
-COLLECT="strace -f -qq -e trace=$CALLS $(printf %q "$CUSTODY") collect --no-nice --case SSH-1 -o - $(printf %q "$T/tree")"
+# One file at a time (CUSTODY_IO_URING=off): an open that io_uring makes
+# is no system call, and strace would not see it.  The ring path submits
+# read-only opens, statx, reads and closes only (lib/collect/uring.c).
+COLLECT="CUSTODY_IO_URING=off strace -f -qq -e trace=$CALLS $(printf %q "$CUSTODY") collect --no-nice --case SSH-1 -o - $(printf %q "$T/tree")"
 
 via=
 if start_sshd; then
