@@ -96,29 +96,33 @@ cust_live_str(const char *s, size_t n)
 	return j;
 }
 
-int
-cust_live_read(int dirfd, const char *path, char **pp, size_t *np)
+/* DIRFD/PATH whole (at most CUST_LIVE_RAW_MAX bytes) into *BUFP, grown as
+ * needed (its capacity *CAPP; NULL and 0 start one) and NUL-terminated;
+ * 0, or -1 with errno set.  The buffer stays the caller's either way. */
+static int
+read_into(int dirfd, const char *path, char **bufp, size_t *capp,
+    size_t *np)
 {
-	size_t n = 0, cap = 4096;
-	char *p = NULL, *q;
+	size_t n = 0, cap;
 	ssize_t k;
+	char *q;
 	int fd, err = 0;
 
-	*pp = NULL;
 	*np = 0;
 	if ((fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
 	    O_NONBLOCK)) < 0)
 		return -1;
 	for (;;) {
-		if (n + 1 >= cap || p == NULL) {
-			cap = p == NULL ? cap : cap * 2;
-			if ((q = realloc(p, cap)) == NULL) {
+		if (n + 1 >= *capp) {
+			cap = *capp == 0 ? 4096 : *capp * 2;
+			if ((q = realloc(*bufp, cap)) == NULL) {
 				err = ENOMEM;
 				break;
 			}
-			p = q;
+			*bufp = q;
+			*capp = cap;
 		}
-		k = read(fd, p + n, cap - n - 1);
+		k = read(fd, *bufp + n, *capp - n - 1);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
@@ -130,14 +134,29 @@ cust_live_read(int dirfd, const char *path, char **pp, size_t *np)
 			break;
 	}
 	close(fd);
-	if (err != 0) {
+	if (*bufp != NULL)
+		(*bufp)[n] = '\0';
+	*np = n;
+	errno = err;
+	return err != 0 ? -1 : 0;
+}
+
+int
+cust_live_read(int dirfd, const char *path, char **pp, size_t *np)
+{
+	size_t cap = 0;
+	char *p = NULL;
+	int err;
+
+	*pp = NULL;
+	if (read_into(dirfd, path, &p, &cap, np) != 0) {
+		err = errno;
 		free(p);
+		*np = 0;
 		errno = err;
 		return -1;
 	}
-	p[n] = '\0';
 	*pp = p;
-	*np = n;
 	return 0;
 }
 
@@ -217,39 +236,7 @@ line_list(const char *s, size_t n)
 static int
 read_text(struct cust_live_procs *ps, int dirfd, const char *what, size_t *np)
 {
-	size_t n = 0;
-	ssize_t k;
-	char *q;
-	int fd, err = 0;
-
-	if ((fd = openat(dirfd, what, O_RDONLY | O_CLOEXEC | O_NOCTTY |
-	    O_NONBLOCK)) < 0)
-		return -1;
-	for (;;) {
-		if (n + 1 >= ps->textcap) {
-			if ((q = realloc(ps->text, ps->textcap * 2)) == NULL) {
-				err = ENOMEM;
-				break;
-			}
-			ps->text = q;
-			ps->textcap *= 2;
-		}
-		k = read(fd, ps->text + n, ps->textcap - n - 1);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			err = k < 0 ? errno : 0;
-			break;
-		}
-		n += (size_t)k;
-		if (n >= CUST_LIVE_RAW_MAX)
-			break;
-	}
-	close(fd);
-	ps->text[n] = '\0';
-	*np = n;
-	errno = err;
-	return err != 0 ? -1 : 0;
+	return read_into(dirfd, what, &ps->text, &ps->textcap, np);
 }
 
 /* Read PROC/WHAT whole into p->ps->text (borrowed, good until the next
