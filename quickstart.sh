@@ -101,35 +101,42 @@ fuzz() {
 	tests/fuzz/run.sh -t "${FUZZ_SECONDS:-10}" -p 2 build-fuzz
 }
 
-# Both builds' suites at once, the longest tests first in each.  ASan
-# keeps 16 MB of freed memory in quarantine rather than its 256: a use
-# after free is still caught while the block is among the last 16 MB
-# freed, and a collection of thousands of files no longer faults in a
-# fresh page for each allocation (a third less CPU).  Many
-# tests wait (on the disk's syncs, on throttled reads, on signals), and
-# four at a time keep two cores busy where two at a time did not.  The
-# fuzz runs start when the plain suite ends and share the machine with
-# the sanitizer suite's last tests instead of waiting for them: each
-# target still runs its seconds, with fewer executions in them.  Each
-# output is shown when it ends.  The two ways of reading small files
+# Each build's suite starts as soon as that build is done, the longest
+# tests first: the plain build's while build-asan and build-fuzz compile
+# (the compilers' serial steps, configure and link, leave a core idle
+# otherwise), the sanitizer build's beside it.  ASan keeps 16 MB of freed
+# memory in quarantine rather than its 256: a use after free is still
+# caught while the block is among the last 16 MB freed, and a collection
+# of thousands of files no longer faults in a fresh page for each
+# allocation (a third less CPU).  Many tests wait (on the disk's syncs, on
+# throttled reads, on signals), and four at a time keep two cores busy
+# where two at a time did not.  The two ways of reading small files
 # (design 7.15) each get a whole suite: the plain build's reads one at a
 # time (CUSTODY_IO_URING=off), the sanitizer build's in io_uring batches
 # wherever the kernel allows them (auto).
-suites() {
+plain_suite() {
 	CUSTODY_IO_URING=off CUSTODY_STATIC=$(pwd)/build/cmd/custody-static \
-	    meson test -C build --print-errorlogs >build.test.log 2>&1 &
-	plain=$!
+	    meson test -C build --print-errorlogs >build.test.log 2>&1
+}
+
+asan_suite() {
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb=16 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    meson test -C build-asan --print-errorlogs >build-asan.test.log \
-	    2>&1 &
-	asan=$!
+	    meson test -C build-asan --print-errorlogs >build-asan.test.log 2>&1
+}
+
+# finish PLAIN ASAN FUZZBUILD: wait for the suites; the fuzz runs start
+# when the plain suite ends and share the machine with the sanitizer
+# suite's last tests instead of waiting for them (each target still runs
+# its seconds, with fewer executions in them).  Each output is shown when
+# it ends.
+finish() {
 	ok=0
-	wait $plain || ok=1
+	wait "$1" || ok=1
 	stage "the tests of build"
 	cat build.test.log
 	fz=
-	if wait "$1"; then
+	if wait "$3"; then
 		fuzz >fuzz.log 2>&1 &
 		fz=$!
 	else
@@ -137,7 +144,7 @@ suites() {
 		echo "quickstart: the fuzz targets did not build" >&2
 		ok=1
 	fi
-	wait $asan || ok=1
+	wait "$2" || ok=1
 	stage "the tests of build-asan"
 	cat build-asan.test.log
 	if [ -n "$fz" ]; then
@@ -185,15 +192,23 @@ test)
 	# -Dkit=true: build also links custody-static, the responder's kit,
 	# from its own objects (tests/e2e/static.sh tests it).
 	build build -Dkit=true
+	stage "build"
+	plain_suite &
+	plain=$!
 	fuzz_build &
 	fb=$!
 	# -O1, as AddressSanitizer's authors advise, and -g1: a report still
 	# names each frame's function, file and line; the build takes a
 	# third less CPU than -O2 -g.
-	build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
-	    -Doptimization=1 -Ddebug=true -Dc_args=-g1
-	stage "build and build-asan"
-	suites $fb || rc=1
+	if ! (build build-asan -Db_sanitize=address,undefined \
+	    -Db_lundef=false -Doptimization=1 -Ddebug=true -Dc_args=-g1); then
+		kill "$plain" "$fb" 2>/dev/null
+		exit 3
+	fi
+	stage "build-asan"
+	asan_suite &
+	asan=$!
+	finish "$plain" "$asan" "$fb" || rc=1
 	count build/meson-logs/testlog.json build-asan/meson-logs/testlog.json \
 	    build-fuzz/fuzz/results.json
 	exit $rc
