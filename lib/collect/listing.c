@@ -28,6 +28,7 @@ struct cust_listings {
 	int		 spooldir;	/* borrowed */
 	struct listing	*v;		/* owned */
 	size_t		 n, cap;
+	uint64_t	 lines;		/* in all listings */
 };
 
 int
@@ -178,6 +179,11 @@ cust_listings_line(struct cust_listings *l, int i, const char *path,
 	char *e;
 	int r;
 
+	/* What the verifier would refuse is never sealed. */
+	if (l->lines == CUST_LISTED_MAX)
+		return cust_set_error(l->ctx, EFBIG, CUST_FATAL, "%s: more "
+		    "than %u paths in the listings of one bundle", x->label,
+		    CUST_LISTED_MAX);
 	/* The escape of a stored name: no path can forge a line. */
 	if ((e = cust_escape(path, n, &len)) == NULL)
 		return cust_set_error(l->ctx, ENOMEM, CUST_FATAL, "listings");
@@ -185,6 +191,7 @@ cust_listings_line(struct cust_listings *l, int i, const char *path,
 	r = cust_spool_write(x->sp, e, len + 1);
 	free(e);
 	x->lines++;
+	l->lines++;
 	return r;
 }
 

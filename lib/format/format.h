@@ -100,6 +100,7 @@ extern const struct cust_part_def cust_layout[CUST_NPART];
 #define CUST_LISTING_DIR	"metadata/listings/"
 #define CUST_LISTING_NAME_MAX	100
 #define CUST_LISTING_MAX	4096	/* listings in one bundle */
+#define CUST_LISTED_MAX		(4u * 1024 * 1024) /* their lines in all */
 /* Is REL (under the bag) a name a listing may have? */
 bool	cust_listing_name_valid(const char *rel);
 
