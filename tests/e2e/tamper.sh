@@ -141,6 +141,15 @@ check "a path stored by another artefact is still listed; a newline is ^0A" \
     '$T/ltree/sub/deeper/d.txt' '$T/ltree/with space.txt' | sort | cmp - got"
 run "$CUSTODY" verify --pubkey k.pub l.tar
 expect_rc "a bundle with listings verifies" 0
+run "$CUSTODY" show l.tar
+expect_out_match "show names each listing, its lines and artefact" \
+    "^listings: +$TXT: 5 lines, find\\.yaml:4\$"
+expect_out_match "show names the second listing" \
+    "^ +$SUB: 4 lines, find\\.yaml:12\$"
+mkdir lx
+check "extract copies the listings out as they are" bash -c \
+    "'$CUSTODY' extract --pubkey k.pub -C lx l.tar >/dev/null 2>&1 &&
+    tar -xOf l.tar B/$SUB | cmp - lx/B/$SUB"
 
 tamper edit l.tar lt1.tar "$TXT" "a.txt" "b.txt"
 verify_fails "a listing's line changed" lt1.tar \
