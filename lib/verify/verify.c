@@ -27,7 +27,9 @@
 #define MAX_ITEMS	(64u * 1024 * 1024)	/* payload files accepted */
 #define LINE_FILES	(1024 * 1024)		/* files.jsonl line */
 #define LINE_MANIFEST	(72 * 1024)		/* manifest line */
-#define LINE_LISTING	(3 * 4096 + 1)		/* an escaped PATH_MAX */
+/* A listing's line: the path of a files.jsonl line, escaped (at most 3
+ * bytes a byte), so that no path whose record is taken is refused here. */
+#define LINE_LISTING	(3 * LINE_FILES)
 #define JSON_VALUES	(256u * 1024)		/* values in one JSON text */
 
 static const char *const manifest_name[CUST_NALG] = {
@@ -1077,7 +1079,7 @@ cust_verify(struct cust_ctx *ctx, const struct cust_verify_opts *o,
 	if ((v.rep = calloc(1, sizeof(*v.rep))) == NULL ||
 	    (v.tagmd = EVP_MD_CTX_new()) == NULL ||
 	    (v.names = malloc(NAMES_BUF)) == NULL ||
-	    (v.line = malloc(LINE_FILES + 1)) == NULL) {
+	    (v.line = malloc(LINE_LISTING + 1)) == NULL) {
 		r = oom(&v);
 		goto out;
 	}
