@@ -690,22 +690,44 @@ record_listed(struct ver *v, json_t *o)
 		s->list |= LISTED_FOUND;
 }
 
+static int
+by_place(const void *a, const void *b)
+{
+	const struct listed *x = a, *y = b;
+
+	if (x->list != y->list)
+		return x->list < y->list ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* The listed paths with no record, in listing and line order (the table's
+ * order is its random key's). */
 int
 ver_listed(struct ver *v)
 {
-	const struct listed *s;
-	int r;
+	struct listed *miss;
+	size_t n = 0;
+	int r = CUST_OK;
 
-	for (size_t i = 0; i < v->listedcap; i++) {
-		s = &v->listed[i];
-		if (s->key == 0 || (s->list & LISTED_FOUND))
-			continue;
-		if ((r = FIND(v, C_META, v->lists[s->list].member, "line %u "
+	for (size_t i = 0; i < v->listedcap; i++)
+		n += v->listed[i].key != 0 &&
+		    !(v->listed[i].list & LISTED_FOUND);
+	if (n == 0)
+		return CUST_OK;
+	if ((miss = malloc(n * sizeof(*miss))) == NULL)
+		return oom(v);
+	n = 0;
+	for (size_t i = 0; i < v->listedcap; i++)
+		if (v->listed[i].key != 0 &&
+		    !(v->listed[i].list & LISTED_FOUND))
+			miss[n++] = v->listed[i];
+	qsort(miss, n, sizeof(*miss), by_place);
+	for (size_t i = 0; r == CUST_OK && i < n; i++)
+		r = FIND(v, C_META, v->lists[miss[i].list].member, "line %u "
 		    "names a path that has no record in metadata/files.jsonl",
-		    s->line)) != CUST_OK)
-			return r;
-	}
-	return CUST_OK;
+		    miss[i].line);
+	free(miss);
+	return r;
 }
 
 /* A short read's fields, when there are any, must say one thing: the
