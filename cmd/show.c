@@ -70,6 +70,22 @@ seal_key(struct cust_ctx *ctx, json_t *a, char *buf, size_t n)
 	return ok;
 }
 
+/* A line for each find artefact's listing: its member, lines, artefact. */
+static void
+listings(json_t *v)
+{
+	json_t *o;
+	char buf[1024];
+
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		o = json_array_get(v, i);
+		snprintf(buf, sizeof(buf), "%s: %lld lines, %s", str(o,
+		    "member", NULL), json_integer_value(json_object_get(o,
+		    "lines")), str(o, "artefact", NULL));
+		line(i == 0 ? "listings:" : "", buf);
+	}
+}
+
 static int
 acquisition(struct cust_ctx *ctx, const char *text, size_t len)
 {
@@ -109,6 +125,7 @@ acquisition(struct cust_ctx *ctx, const char *text, size_t len)
 	    json_integer_value(json_object_get(c, "skipped")),
 	    json_integer_value(json_object_get(c, "failed")));
 	line("counts:", buf);
+	listings(json_object_get(a, "listings"));
 	printf("\n%-10s %14s %-64s %s\n", "STATUS", "SIZE", "SHA256", "PATH");
 	json_decref(a);
 	return r;

@@ -66,6 +66,8 @@ struct start {
 	char		*path;			/* owned */
 	const struct cust_rule **rules;		/* owned, each borrowed */
 	const char	**labels;		/* owned, each plan's */
+	int		*lists;			/* owned: each rule's listing,
+						   -1 for none */
 	size_t		 n, cap;
 	int		 rank;			/* strongest collector */
 	int		 weakest;		/* weakest collector */
@@ -116,6 +118,9 @@ struct run {
 	const char	*artefact;		/* borrowed: its label */
 	const struct start *group;		/* borrowed: current walk */
 	struct plan	 plan;
+	struct cust_listings *listings;		/* owned: find artefacts' */
+	int		 listing;		/* the current rule's, or -1
+						   (walks of no group) */
 	struct cust_walk_counts counts;		/* what filters left out */
 	struct timespec	 start, end;
 };
@@ -731,6 +736,28 @@ first_time(struct run *run, const struct cust_entry *e)
 	return 1;
 }
 
+/*
+ * A line in the listing of each find artefact that selects E, recorded
+ * now or already: a path is recorded once, but listed by every find that
+ * selects it.  A lazy entry is never listed: a walk with a find in it
+ * stats every entry.
+ */
+static int
+list(struct run *run, const struct cust_entry *e)
+{
+	const struct start *g = run->group;
+	int r = CUST_OK;
+
+	if (g == NULL)
+		return run->listing < 0 ? CUST_OK : cust_listings_line(
+		    run->listings, run->listing, e->path, e->pathlen);
+	for (size_t k = 0; r == CUST_OK && k < g->n; k++)
+		if ((e->matched >> k & 1) && g->lists[k] >= 0)
+			r = cust_listings_line(run->listings, g->lists[k],
+			    e->path, e->pathlen);
+	return r;
+}
+
 static int
 on_entry(void *arg, const struct cust_entry *e)
 {
@@ -740,6 +767,8 @@ on_entry(void *arg, const struct cust_entry *e)
 		choose(run, e);
 	if (e->err == 0 && !e->lazy && ours(run, &e->st))
 		return CUST_OK;
+	if (list(run, e) != CUST_OK)
+		return CUST_FATAL;
 	switch (first_time(run, e)) {
 	case -1:
 		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "walk");
@@ -1030,6 +1059,7 @@ run_rule(struct run *run, const struct cust_rule *rule, const char *label)
 	if ((r = load_ids(run, rule)) != CUST_OK)
 		return r;
 	run->rule = rule;
+	run->listing = cust_listings_find(run->listings, rule);
 	if (rule->file_list) {
 		run->artefact = label;
 		for (size_t i = 0; r != CUST_FATAL && i < rule->paths.n; i++)
@@ -1168,8 +1198,10 @@ plan_start(struct run *run, char *path, const struct cust_rule *rule,
 	}
 	if (g->n == g->cap && ((g->rules = grow(g->rules, &g->cap, g->n,
 	    sizeof(*g->rules))) == NULL || (g->labels = realloc(g->labels,
-	    g->cap * sizeof(*g->labels))) == NULL))
+	    g->cap * sizeof(*g->labels))) == NULL || (g->lists = realloc(
+	    g->lists, g->cap * sizeof(*g->lists))) == NULL))
 		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "plan");
+	g->lists[g->n] = cust_listings_find(run->listings, rule);
 	g->rules[g->n] = rule;
 	g->labels[g->n++] = label;
 	if (pass_of(rule->collector) < g->rank)
@@ -1339,6 +1371,7 @@ plan_free(struct plan *p)
 		free(p->v[i].path);
 		free(p->v[i].rules);
 		free(p->v[i].labels);
+		free(p->v[i].lists);
 	}
 	free(p->v);
 	free(p->slots);
@@ -1370,6 +1403,9 @@ one_rule(struct run *run, const struct cust_manifest *m, size_t j,
 		return skip_rule(run, rule, label, why);
 	}
 	run->res->artefacts_run++;
+	if (rule->collector == CUST_COLLECTOR_FIND && (c = cust_listings_add(
+	    run->listings, rule, cust_manifest_name(m), j, label)) != CUST_OK)
+		return c;
 	return plan_rule(run, rule, label);
 }
 
@@ -1638,6 +1674,7 @@ acquisition(struct run *run)
 	bad |= setjson(a, "seal", seal_json(run));
 	bad |= setjson(a, "counts", counts_json(run->res));
 	bad |= setjson(a, "artefacts_skipped", json_incref(run->skipped));
+	bad |= setjson(a, "listings", cust_listings_json(run->listings));
 	bad |= setjson(a, "live", live_json(run));
 	if (bad == 0)
 		s = json_dumps(a, JSON_INDENT(2));
@@ -1717,12 +1754,23 @@ seal(struct run *run)
 	struct cust_chain chain;
 	char id[CUST_KEYID_HEXLEN + 1], when[CUST_TIMELEN];
 	char *acq = NULL, *info = NULL, *trusted = NULL;
+	size_t nl = cust_listings_count(run->listings);
+	const char **names = calloc(nl + 1, sizeof(*names));
+	struct cust_spool **spools = calloc(nl + 1, sizeof(*spools));
 	int r;
 
 	cust_chain_init(&chain);
 	clock_gettime(CLOCK_REALTIME, &run->end);
 	cust_key_id_hex(run->key, id);
 	cust_time_utc(&run->end, when);
+	if (names == NULL || spools == NULL) {
+		r = cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "seal");
+		goto out;
+	}
+	for (size_t i = 0; i < nl; i++) {
+		names[i] = cust_listings_member(run->listings, i);
+		spools[i] = cust_listings_spool(run->listings, i);
+	}
 	if ((r = events(run, &chain)) != CUST_OK)
 		goto out;
 	if ((acq = acquisition(run)) == NULL ||
@@ -1736,6 +1784,9 @@ seal(struct run *run)
 	memset(&in, 0, sizeof(in));
 	in.acquisition = acq;
 	in.custody = chain.text;
+	in.listing_names = names;
+	in.listing_spools = spools;
+	in.nlistings = nl;
 	in.info = info;
 	in.key = run->key;
 	in.untrusted = CUST_SIG_UNTRUSTED;
@@ -1745,6 +1796,8 @@ seal(struct run *run)
 	    CUST_OK)
 		r = close_bag(run);
 out:
+	free(spools);
+	free(names);
 	free(trusted);
 	free(info);
 	free(acq);
@@ -1856,7 +1909,9 @@ setup(struct run *run)
 	    (r = cust_sink_new(ctx, o->out_fd, o->out_name, o->zstd_level,
 	    o->zstd_threads, o->recipients, &run->sink)) != CUST_OK)
 		return r;
-	if ((r = batches(run)) != CUST_OK)
+	if ((r = batches(run)) != CUST_OK ||
+	    (r = cust_listings_new(ctx, o->spool_dirfd, &run->listings)) !=
+	    CUST_OK)
 		return r;
 	cust_sink_set_mtime(run->sink, run->start.tv_sec);
 	if ((r = cust_bag_new(ctx, run->sink, o->bag_name, o->algs,
@@ -1928,6 +1983,7 @@ teardown(struct run *run)
 		cust_ids_free(&run->ids[k]);
 	}
 	plan_free(&run->plan);
+	cust_listings_free(run->listings);
 	if (run->rootfd >= 0)
 		close(run->rootfd);
 }
@@ -1945,6 +2001,7 @@ cust_collect(struct cust_ctx *ctx, const struct cust_collect_opts *o,
 	run.o = o;
 	run.res = res;
 	run.rootfd = -1;
+	run.listing = -1;
 	clock_gettime(CLOCK_REALTIME, &run.start);
 	if ((r = check_opts(ctx, o)) != CUST_OK || (r = guard(&run)) != 0 ||
 	    (r = setup(&run)) != 0)

@@ -378,6 +378,8 @@ struct cust_rule {
 	const struct cust_manifest *manifest;	/* borrowed: the owner */
 	unsigned	 line;		/* line of the artefact in the file */
 	char		*description;	/* owned; "" when absent */
+	char		*output_file;	/* owned: UAC's, or NULL; names a
+					   find's listing */
 	enum cust_collector collector;
 	struct cust_strv paths;		/* `path` split on blanks */
 	struct cust_strv name_patterns;
@@ -415,6 +417,32 @@ struct cust_cond_env {
 /* UAC's condition COND on ENV, without a shell: 1 it holds, 0 it does
  * not, -1 not evaluated (a form condition.c does not decide). */
 int	cust_condition_eval(const struct cust_cond_env *, const char *cond);
+
+/* ------------------------------------------------------------ listing.c */
+
+/* The listings of a collection's find artefacts, each in a spool. */
+struct cust_listings;
+
+int	cust_listings_new(struct cust_ctx *, int spooldir,
+	    struct cust_listings **);
+void	cust_listings_free(struct cust_listings *);	/* NULL is a no-op */
+/* A listing for RULE, artefact J (from 0) of the manifest named MNAME,
+ * labelled LABEL; named as custody-bundle(5) says. */
+int	cust_listings_add(struct cust_listings *, const struct cust_rule *,
+	    const char *mname, size_t j, const char *label);
+/* The index of RULE's listing, or -1 when it has none. */
+int	cust_listings_find(const struct cust_listings *,
+	    const struct cust_rule *);
+/* Append raw PATH (N bytes), escaped, as a line of listing I. */
+int	cust_listings_line(struct cust_listings *, int i, const char *path,
+	    size_t n);
+size_t	cust_listings_count(const struct cust_listings *);
+/* Listing I's member name and spool (borrowed). */
+const char *cust_listings_member(const struct cust_listings *, size_t i);
+struct cust_spool *cust_listings_spool(const struct cust_listings *,
+	    size_t i);
+/* acquisition.json's "listings": member, artefact, collector, lines. */
+json_t	*cust_listings_json(const struct cust_listings *);
 
 /* ------------------------------------------------------------ pathset.c */
 

@@ -527,6 +527,7 @@ static void
 rule_fini(struct cust_rule *r)
 {
 	free(r->description);
+	free(r->output_file);
 	strv_free(&r->paths);
 	strv_free(&r->name_patterns);
 	strv_free(&r->path_patterns);
@@ -910,7 +911,7 @@ static const struct field fields[NFIELDS] = {
 	FIELD(LOOP_COMMAND, "loop_command", f_present, other),
 	FIELD(IS_FILE_LIST, "is_file_list", f_flag, r.file_list),
 	FIELD(OUTPUT_DIRECTORY, "output_directory", f_present, other),
-	FIELD(OUTPUT_FILE, "output_file", f_present, other),
+	FIELD(OUTPUT_FILE, "output_file", f_text, r.output_file),
 	FIELD(COMPRESS_OUTPUT_FILE, "compress_output_file", f_flag, other),
 	FIELD(REDIRECT_STDERR_TO_STDOUT, "redirect_stderr_to_stdout",
 	    f_flag, other),

@@ -69,7 +69,8 @@ const char *cust_tar_field(size_t i);
  * the tests of the man pages read it, and nothing else spells the layout.
  */
 enum cust_part {
-	CUST_M_BAGIT, CUST_M_ALGS, CUST_M_DATA, CUST_M_ACQ, CUST_M_FILES,
+	CUST_M_BAGIT, CUST_M_ALGS, CUST_M_DATA, CUST_M_ACQ, CUST_M_LISTING,
+	CUST_M_FILES,
 	CUST_M_BODY, CUST_M_CUSTODY, CUST_M_MANIFEST, CUST_M_BAGINFO,
 	CUST_M_TAGMAN, CUST_M_SIG, CUST_M_P7S, CUST_M_TSR, CUST_M_P7STSR,
 	CUST_M_CLOSING, CUST_M_CLOSESIG,
@@ -89,6 +90,19 @@ struct cust_part_def {
 };
 
 extern const struct cust_part_def cust_layout[CUST_NPART];
+
+/*
+ * The listings of find artefacts (custody-bundle(5), "Listings"): each
+ * CUST_LISTING_DIR NAME ".txt", NAME 1 to CUST_LISTING_NAME_MAX of
+ * A-Z a-z 0-9 . _ - not starting with a dot; acquisition.json's
+ * "listings" names them, in their order in the bag.
+ */
+#define CUST_LISTING_DIR	"metadata/listings/"
+#define CUST_LISTING_NAME_MAX	100
+#define CUST_LISTING_MAX	4096	/* listings in one bundle */
+#define CUST_LISTED_MAX		(4u * 1024 * 1024) /* their lines in all */
+/* Is REL (under the bag) a name a listing may have? */
+bool	cust_listing_name_valid(const char *rel);
 
 /* Names of members also used in constant initialisers. */
 #define CUST_SIG_MEMBER		"signatures/tagmanifest-sha512.txt.minisig"

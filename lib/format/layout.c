@@ -4,6 +4,8 @@
  * and what vouches for each.  The writer refuses to write a member larger
  * than its bound, so that it never seals a bundle its verifier refuses.
  */
+#include <string.h>
+
 #include "format/format.h"
 
 #define KiB	(1024u)
@@ -17,6 +19,9 @@ const struct cust_part_def cust_layout[CUST_NPART] = {
 	    CUST_M_MANIFEST },
 	[CUST_M_ACQ] = { "metadata/acquisition.json", 16 * MiB, 0,
 	    CUST_M_TAGMAN },
+	/* Any number, in acquisition.json's order ("listings"). */
+	[CUST_M_LISTING] = { CUST_LISTING_DIR, 0, CUST_MF_MANY |
+	    CUST_MF_OPTIONAL | CUST_MF_STREAMED, CUST_M_TAGMAN },
 	[CUST_M_FILES] = { "metadata/files.jsonl", 0, CUST_MF_STREAMED,
 	    CUST_M_TAGMAN },
 	[CUST_M_BODY] = { "metadata/bodyfile.txt", 0, CUST_MF_STREAMED,
@@ -41,3 +46,19 @@ const struct cust_part_def cust_layout[CUST_NPART] = {
 	[CUST_M_CLOSESIG] = { CUST_CLOSESIG_MEMBER, CUST_SIG_MAX, 0,
 	    CUST_NPART },
 };
+
+bool
+cust_listing_name_valid(const char *rel)
+{
+	size_t d = sizeof(CUST_LISTING_DIR) - 1, n;
+
+	if (strncmp(rel, CUST_LISTING_DIR, d) != 0)
+		return false;
+	rel += d;
+	n = strlen(rel);
+	if (n < 5 || n - 4 > CUST_LISTING_NAME_MAX || rel[0] == '.' ||
+	    strcmp(rel + n - 4, ".txt") != 0)
+		return false;
+	return strspn(rel, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._-") == n;
+}

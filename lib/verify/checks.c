@@ -661,6 +661,7 @@ checks(struct ver *v, json_t *acq)
 	    (r = check_tagman(v)) != CUST_OK ||
 	    (r = check_oxum(v)) != CUST_OK ||
 	    (r = check_items(v)) != CUST_OK ||
+	    (r = ver_listed(v)) != CUST_OK ||
 	    (r = check_custody(v)) != CUST_OK)
 		return r;
 	if ((r = check_acquisition(v, acq)) != CUST_OK)

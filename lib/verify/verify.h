@@ -54,6 +54,22 @@ struct tagsum {
 	bool		 listed;
 };
 
+/* A listing named by acquisition.json, in the bag's order. */
+struct vlisting {
+	char		*member;	/* owned */
+	uint64_t	 lines;		/* as acquisition.json says */
+};
+
+/* A path some listing holds: a keyed hash of its raw bytes, and where it
+ * was first listed, to name it when files.jsonl has no record of it. */
+struct listed {
+	uint64_t	 key;		/* 0: an empty slot */
+	uint32_t	 list;		/* index into lists; bit 31: found */
+	uint32_t	 line;		/* from 1 */
+};
+
+#define LISTED_FOUND	0x80000000u
+
 struct ver {
 	struct cust_ctx	*ctx;			/* borrowed */
 	const struct cust_verify_opts *o;	/* borrowed */
@@ -80,8 +96,13 @@ struct ver {
 	uint64_t	 spilled;		/* bytes of names in the file */
 	int		 scratch;		/* owned: the file, or -1 */
 	/* tag files */
-	struct tagsum	 tags[16];
-	size_t		 ntags;
+	struct tagsum	*tags;			/* owned */
+	size_t		 ntags, tagcap;
+	/* the listings of find artefacts, and the paths they hold */
+	struct vlisting	*lists;			/* owned */
+	size_t		 nlists, curlist;
+	struct listed	*listed;		/* owned: open addressing */
+	size_t		 nlisted, listedcap;
 	struct held	 bagit, algs, acq, custody, baginfo, tagman, sig;
 	/* line-by-line members */
 	char		*line;			/* owned */
@@ -138,6 +159,8 @@ json_t	*ver_json(const char *p, size_t n, json_error_t *err);
 /* The closing statement against the members it lists, signed with the
  * seal key (closing_check.c); nothing to do when the seal did not verify. */
 int	ver_closing(struct ver *);
+/* Every path a listing holds has a record in files.jsonl (verify.c). */
+int	ver_listed(struct ver *);
 /* Checks made after the stream ended (checks.c). */
 int	ver_finish(struct ver *);
 /* Every RFC 3161 token, in the bundle and the custody log (timestamps.c). */

@@ -39,19 +39,22 @@ art() {
 	art ys stat 'name_pattern: ["y*"]'
 } >eight.yaml
 # One file at a time (CUSTODY_IO_URING=off): io_uring's opens are no
-# system calls strace can count.
+# system calls strace can count.  The unnamed scratch files (O_TMPFILE)
+# are the bundle's, not the tree's: each find artefact has its listing's.
 counts() {
-	CUSTODY_IO_URING=off strace -f -c -o "$T/$1.st" \
+	CUSTODY_IO_URING=off strace -f -o "$T/$1.st" \
 	    -e trace=getdents64,openat "$CUSTODY" collect --no-nice --root "$F" -m "$1.yaml" \
 	    -o "$1.tar" >/dev/null 2>&1
-	awk '$NF == "getdents64" || $NF == "openat" { print $NF, $4 }' \
-	    "$T/$1.st" | sort | tr '\n' ' '
+	printf 'getdents64 %s openat %s (scratch files %s) ' \
+	    "$(grep -c 'getdents64(' "$T/$1.st")" \
+	    "$(grep 'openat(' "$T/$1.st" | grep -vc O_TMPFILE)" \
+	    "$(grep 'openat(' "$T/$1.st" | grep -c O_TMPFILE)"
 }
 one=$(counts one)
 eight=$(counts eight)
 check "strace counted calls ($one)" test -n "$one"
 check "8 artefacts: the same getdents64 and openat counts as 1 ($eight)" \
-    test "$one" = "$eight"
+    test "${one% (*}" = "${eight% (*}"
 tar -xOf eight.tar --wildcards '*/metadata/files.jsonl' >files.jsonl
 check "every file is stored once (45)" \
     test "$(grep -c '"stored"' files.jsonl)" -eq 45

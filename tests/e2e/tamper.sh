@@ -101,6 +101,92 @@ expect_err_match "a zstd frame left out: the tar ends too soon" \
 expect_out_match "and the report says how far the reading got" \
     "^bundle: +zd\\.tar\\.zst \\(reading stopped after $(stat -c %s zd.tar.zst) bytes: no sha256 of the whole\\)\$"
 
+# The listings of find artefacts (custody-bundle(5), "Listings"): a
+# collection with two find artefacts and a file artefact over one tree.
+make_tree ltree
+printf 'x\n' >"ltree/nl
+name.txt"
+cat >find.yaml <<EOF
+version: 1.0
+artifacts:
+  -
+    description: the .txt files
+    supported_os: [linux]
+    collector: find
+    path: $T/ltree
+    name_pattern: ["*.txt"]
+    file_type: [f]
+    output_file: txt_files.txt
+  -
+    description: everything under sub
+    supported_os: [linux]
+    collector: find
+    path: $T/ltree/sub
+  -
+    description: a.txt, stored
+    supported_os: [linux]
+    collector: file
+    path: $T/ltree/a.txt
+EOF
+"$CUSTODY" collect --no-live --key k.key --evidence-id B -m find.yaml \
+    -o l.tar >/dev/null 2>&1 || exit 99
+TXT=metadata/listings/txt_files.txt
+SUB=metadata/listings/find-2.txt
+check "the listings come after acquisition.json, in artefact order" \
+    bash -c "tar -tf l.tar | sed -n 4,6p | tr '\n' ' ' |
+    grep -qx 'B/metadata/acquisition.json B/$TXT B/$SUB '"
+check "a path stored by another artefact is still listed; a newline is ^0A" \
+    bash -c "tar -xOf l.tar B/$TXT | sort >got && printf '%s\n' \
+    '$T/ltree/a.txt' '$T/ltree/nl^0Aname.txt' '$T/ltree/résumé-ü.txt' \
+    '$T/ltree/sub/deeper/d.txt' '$T/ltree/with space.txt' | sort | cmp - got"
+run "$CUSTODY" verify --pubkey k.pub l.tar
+expect_rc "a bundle with listings verifies" 0
+run "$CUSTODY" show l.tar
+expect_out_match "show names each listing, its lines and artefact" \
+    "^listings: +$TXT: 5 lines, find\\.yaml:4\$"
+expect_out_match "show names the second listing" \
+    "^ +$SUB: 4 lines, find\\.yaml:12\$"
+mkdir lx
+check "extract copies the listings out as they are" bash -c \
+    "'$CUSTODY' extract --pubkey k.pub -C lx l.tar >/dev/null 2>&1 &&
+    tar -xOf l.tar B/$SUB | cmp - lx/B/$SUB"
+
+tamper edit l.tar lt1.tar "$TXT" "a.txt" "b.txt"
+verify_fails "a listing's line changed" lt1.tar \
+    "custody: $TXT: sha512 differs from tagmanifest-sha512.txt: the file was altered"
+tamper remove l.tar lt2.tar "$SUB"
+verify_fails "a listing removed" lt2.tar \
+    "custody: metadata/files.jsonl: unexpected member where $SUB should be"
+tamper add l.tar lt3.tar metadata/listings/extra.txt "/etc/passwd
+" metadata/files.jsonl
+verify_fails "a listing added" lt3.tar \
+    "custody: metadata/listings/extra.txt: unexpected member where metadata/files.jsonl should be"
+tamper move l.tar lt4.tar "$SUB" "$TXT"
+verify_fails "two listings reordered" lt4.tar \
+    "custody: $SUB: unexpected member where $TXT should be"
+tamper rename l.tar lt5.tar "$SUB" metadata/listings/other.txt
+verify_fails "a listing renamed" lt5.tar \
+    "custody: metadata/listings/other.txt: unexpected member where $SUB should be"
+# Re-signed with the seal key, so that only the cross-checks can tell.
+tamper edit l.tar lt6.tar "$TXT" "a.txt" "z.txt" --sign k.key k.pub
+verify_fails "a listed path with no record in files.jsonl" lt6.tar \
+    "custody: $TXT: line 1 names a path that has no record in metadata/files.jsonl"
+tamper edit l.tar lt7.tar "$SUB" "d.txt
+" "d.txt
+$T/ltree/a.txt
+" --sign k.key k.pub
+verify_fails "a listing with more lines than acquisition.json says" lt7.tar \
+    "custody: $SUB: 5 lines; acquisition.json says 4"
+tamper edit l.tar lt8.tar "$TXT" "nl^0Aname" "nl
+name" --sign k.key k.pub
+verify_fails "a raw newline forges a line" lt8.tar \
+    "custody: $TXT: 6 lines; acquisition.json says 5"
+expect_err "a raw newline forges a line: its halves have no record" \
+    "custody: $TXT: line 3 names a path that has no record in metadata/files.jsonl"
+tamper edit l.tar lt9.tar "$TXT" "nl^0Aname" "nl^0aname" --sign k.key k.pub
+verify_fails "a listed path not escaped as custody escapes" lt9.tar \
+    "custody: $TXT: line 2 is not an escaped path"
+
 size=$(stat -c %s good.tar)
 for cut in 100 1000 $((size / 2)) $((size - 1536)); do
 	head -c $((size - cut)) good.tar >trunc.tar

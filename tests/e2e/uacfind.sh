@@ -49,6 +49,8 @@ FILES=$(cd "$UAC" && grep -rl "collector: find" . | sed 's|^\./||' | sort)
 python3 "$HERE/uacfind.py" "$F" "$UAC" $FILES >want.txt ||
 	echo "Bail out! uacfind.py failed"
 : >got.txt
+: >listed.txt
+: >members.txt
 for rel in $FILES; do
 	"$CUSTODY" collect --no-nice --root "$F" -m "$UAC/$rel" -o "out.tar" \
 	    >/dev/null 2>&1
@@ -57,20 +59,36 @@ for rel in $FILES; do
 		    python3 -c 'import json,sys
 for l in sys.stdin:
     print(sys.argv[1] + "\t" + json.loads(l)["path"])' "$rel" >>got.txt
+		# Each find artefact's listing (the fixture's names need no
+		# escape); a file's artefacts may list a path twice.
+		tar -xOf out.tar --wildcards '*/metadata/listings/*' |
+		    sort -u | sed "s|^|$rel	|" >>listed.txt
+		tar -tf out.tar | grep '/metadata/listings/' |
+		    sed "s|^|$rel	|" >>members.txt
 	fi
 	rm -f out.tar out.tar.*
 done
 sort -o want.txt want.txt
 sort -o got.txt got.txt
+sort -o listed.txt listed.txt
 for rel in $FILES; do
 	w=$(grep -F "$rel	" want.txt | cut -f2 | tr '\n' ' ')
 	g=$(grep -F "$rel	" got.txt | cut -f2 | tr '\n' ' ')
+	l=$(grep -F "$rel	" listed.txt | cut -f2 | tr '\n' ' ')
 	if [ "$w" = "$g" ]; then
-		ok "$rel lists what GNU find selects (${w:-nothing})"
+		ok "$rel records what GNU find selects (${w:-nothing})"
 	else
-		not_ok "$rel: custody lists '$g', GNU find '$w'"
+		not_ok "$rel: custody records '$g', GNU find '$w'"
+	fi
+	if [ "$w" = "$l" ]; then
+		ok "$rel's listing holds what GNU find selects"
+	else
+		not_ok "$rel: custody's listing holds '$l', GNU find '$w'"
 	fi
 done
+# A listing is named after UAC's output_file.
+check "suid.yaml's listing is metadata/listings/suid.txt" grep -qxF \
+    "system/suid.yaml	out/metadata/listings/suid.txt" members.txt
 # The sets are not trivially empty: the plants are found.
 check "suid.yaml finds the setuid binary" grep -qxF \
     "system/suid.yaml	/usr/bin/passwd" want.txt

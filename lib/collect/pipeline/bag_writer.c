@@ -413,8 +413,17 @@ cust_bag_seal(struct cust_bag *b, const struct cust_bag_seal *in)
 	int r;
 
 	if ((r = tagmem(b, CUST_M_ACQ, in->acquisition,
-	    strlen(in->acquisition))) != CUST_OK ||
-	    (r = tagspool(b, cust_layout[CUST_M_FILES].name, b->files)) != CUST_OK ||
+	    strlen(in->acquisition))) != CUST_OK)
+		return r;
+	for (size_t i = 0; i < in->nlistings; i++) {
+		if (!cust_listing_name_valid(in->listing_names[i]))
+			return cust_set_error(b->ctx, EINVAL, CUST_FATAL,
+			    "%s: not a listing's name", in->listing_names[i]);
+		if ((r = tagspool(b, in->listing_names[i],
+		    in->listing_spools[i])) != CUST_OK)
+			return r;
+	}
+	if ((r = tagspool(b, cust_layout[CUST_M_FILES].name, b->files)) != CUST_OK ||
 	    (r = tagspool(b, cust_layout[CUST_M_BODY].name, b->body)) != CUST_OK ||
 	    (r = tagmem(b, CUST_M_CUSTODY, in->custody,
 	    strlen(in->custody))) != CUST_OK)

@@ -176,6 +176,11 @@ struct cust_bag;
 struct cust_bag_seal {
 	const char	*acquisition;	/* metadata/acquisition.json text */
 	const char	*custody;	/* metadata/custody.jsonl text */
+	/* the find artefacts' listings, in their order: member names under
+	   CUST_LISTING_DIR and their spools (borrowed) */
+	const char *const *listing_names;
+	struct cust_spool *const *listing_spools;
+	size_t		 nlistings;
 	const char	*info;		/* extra bag-info.txt lines, or NULL */
 	const struct cust_key *key;	/* signing key (secret) */
 	const char	*untrusted;	/* signature comments, one line each */
