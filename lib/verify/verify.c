@@ -37,12 +37,6 @@ static const char *const manifest_name[CUST_NALG] = {
 	"manifest-md5.txt",
 };
 
-static int
-oom(struct ver *v)
-{
-	return cust_set_error(v->ctx, ENOMEM, CUST_FATAL, "verify");
-}
-
 /* SHA-256 names an item: equal keys are equal names, so lookups never
  * read the name store.  SHA256() cannot fail on a buffer in memory. */
 static void
@@ -221,10 +215,10 @@ add_item(struct ver *v, const char *rel, uint64_t size)
 		/* By half: less reserved and not used. */
 		cap = v->itemcap ? v->itemcap + v->itemcap / 2 : 1024;
 		if ((it = realloc(v->items, cap * sizeof(*it))) == NULL)
-			return oom(v);
+			return ver_oom(v);
 		v->items = it;
 		if ((d = realloc(v->digs, cap * v->dsize)) == NULL)
-			return oom(v);
+			return ver_oom(v);
 		v->digs = d;
 		v->itemcap = cap;
 	}
@@ -237,7 +231,7 @@ add_item(struct ver *v, const char *rel, uint64_t size)
 	it->flags = 0;
 	v->nitems++;
 	if (v->nitems * 4 > v->slotcap * 3)
-		return rehash(v) == 0 ? CUST_OK : oom(v);
+		return rehash(v) == 0 ? CUST_OK : ver_oom(v);
 	insert(v, v->nitems - 1);
 	return CUST_OK;
 }
@@ -264,7 +258,7 @@ tagsum(struct ver *v, const char *name, const unsigned char md[64])
 	if (v->ntags == v->tagcap) {
 		if ((t = reallocarray(v->tags, v->tagcap + 16,
 		    sizeof(*t))) == NULL)
-			return oom(v);
+			return ver_oom(v);
 		v->tags = t;
 		v->tagcap += 16;
 	}
@@ -295,7 +289,7 @@ hold(struct ver *v, const struct cust_member *m, uint64_t lim,
 	if (m->size > lim)
 		return too_big(v, m, lim);
 	if ((h->p = malloc(m->size + 1)) == NULL)
-		return oom(v);
+		return ver_oom(v);
 	h->n = 0;
 	while ((k = cust_reader_data(v->rd, &p)) > 0) {
 		if ((uint64_t)k > m->size - h->n)
@@ -469,8 +463,8 @@ failed(const char *status)
 }
 
 /* An integer member of O in [0, MAX], or -1. */
-static json_int_t
-bounded(json_t *o, const char *key, uint64_t max)
+json_int_t
+ver_bounded(json_t *o, const char *key, uint64_t max)
 {
 	json_t *n = json_object_get(o, key);
 
@@ -478,157 +472,6 @@ bounded(json_t *o, const char *key, uint64_t max)
 	    (uint64_t)json_integer_value(n) > max)
 		return -1;
 	return json_integer_value(n);
-}
-
-/* ------------------------------------------------------------ listings */
-
-static bool
-listed_before(const struct ver *v, const char *member)
-{
-	for (size_t i = 0; i < v->nlists; i++)
-		if (strcmp(v->lists[i].member, member) == 0)
-			return true;
-	return false;
-}
-
-static int
-bad_listings(struct ver *v)
-{
-	v->stop = true;
-	return FIND(v, C_STRUCTURE, "metadata/acquisition.json", "\"listings\" "
-	    "is not a list of at most %d distinct listing members, their "
-	    "lines %u at most in all", CUST_LISTING_MAX, CUST_LISTED_MAX);
-}
-
-/*
- * acquisition.json's "listings": the members that follow it, in their
- * order, and the lines of each.  A text that is no JSON object has none
- * here; checks.c reports it.
- */
-static int
-parse_listings(struct ver *v)
-{
-	json_t *acq, *a, *o;
-	json_error_t err;
-	const char *m;
-	json_int_t k;
-	uint64_t total = 0;
-	int r = CUST_OK;
-
-	acq = ver_json(v->acq.p, v->acq.n, &err);
-	if ((a = json_object_get(acq, "listings")) == NULL)
-		goto out;
-	if (!json_is_array(a) || json_array_size(a) > CUST_LISTING_MAX) {
-		r = bad_listings(v);
-		goto out;
-	}
-	if ((v->lists = calloc(json_array_size(a) + 1,
-	    sizeof(*v->lists))) == NULL) {
-		r = oom(v);
-		goto out;
-	}
-	for (size_t i = 0; i < json_array_size(a); i++) {
-		o = json_array_get(a, i);
-		m = json_string_value(json_object_get(o, "member"));
-		k = bounded(o, "lines", CUST_LISTED_MAX);
-		if (m == NULL || !cust_listing_name_valid(m) || k < 0 ||
-		    listed_before(v, m) || (total += (uint64_t)k) >
-		    CUST_LISTED_MAX) {
-			r = bad_listings(v);
-			goto out;
-		}
-		if ((v->lists[i].member = strdup(m)) == NULL) {
-			r = oom(v);
-			goto out;
-		}
-		v->lists[i].lines = (uint64_t)k;
-		v->nlists++;
-	}
-out:
-	json_decref(acq);
-	return r;
-}
-
-/* The keyed hash of raw path bytes; never 0, the empty slot. */
-static uint64_t
-path_key(const struct ver *v, const char *p, size_t n)
-{
-	uint64_t h[2];
-
-	cust_siphash128(v->k0, v->k1, (const unsigned char *)p, n, h);
-	return h[0] != 0 ? h[0] : 1;
-}
-
-static struct listed *
-listed_slot(const struct ver *v, uint64_t key)
-{
-	size_t i = (size_t)key & (v->listedcap - 1);
-
-	while (v->listed[i].key != 0 && v->listed[i].key != key)
-		i = (i + 1) & (v->listedcap - 1);
-	return &v->listed[i];
-}
-
-static int
-listed_grow(struct ver *v)
-{
-	struct listed *old = v->listed, *s;
-	size_t ocap = v->listedcap;
-
-	if ((v->listed = calloc(ocap ? 2 * ocap : 1024,
-	    sizeof(*v->listed))) == NULL) {
-		v->listed = old;
-		return oom(v);
-	}
-	v->listedcap = ocap ? 2 * ocap : 1024;
-	for (size_t i = 0; i < ocap; i++)
-		if (old[i].key != 0) {
-			s = listed_slot(v, old[i].key);
-			*s = old[i];
-		}
-	free(old);
-	return CUST_OK;
-}
-
-/* Line LINE of listing K names raw path P; a path listed twice is kept
- * once.  Past CUST_LISTED_MAX paths a listing holds more lines than
- * acquisition.json says, which listing() reports. */
-static int
-add_listed(struct ver *v, size_t k, uint64_t line, const char *p, size_t n)
-{
-	uint64_t key = path_key(v, p, n);
-	struct listed *s;
-	int r;
-
-	if (v->nlisted == CUST_LISTED_MAX)
-		return CUST_OK;
-	if (2 * (v->nlisted + 1) > v->listedcap &&
-	    (r = listed_grow(v)) != CUST_OK)
-		return r;
-	if ((s = listed_slot(v, key))->key != 0)
-		return CUST_OK;
-	s->key = key;
-	s->list = (uint32_t)k;
-	s->line = (uint32_t)line;
-	v->nlisted++;
-	return CUST_OK;
-}
-
-/* One line of listing K: a canonical stored name of a path (custody-
- * bundle(5)), so that no path can forge a line or two spell one path. */
-static int
-listing_line(struct ver *v, size_t k, char *line, size_t n)
-{
-	char *raw;
-	size_t len;
-	int r;
-
-	if (n == 0 || cust_unescape(line, n, &raw, &len) != 0)
-		return FIND(v, C_META, v->lists[k].member, "line %ju is not an "
-		    "escaped path", (uintmax_t)v->lineno + 1);
-	r = add_listed(v, k, v->lineno + 1, raw, len);
-	free(raw);
-	return r;
 }
 
 /* The next listing, its lines against acquisition.json's count. */
@@ -640,94 +483,11 @@ listing(struct ver *v, const struct cust_member *m)
 
 	if (v->curlist < v->nlists)
 		v->stage = CUST_M_LISTING;
-	r = lines(v, m, LINE_LISTING, listing_line, k, v->lists[k].member);
+	r = lines(v, m, LINE_LISTING, ver_listing_line, k, v->lists[k].member);
 	if (r != CUST_OK || v->stop || v->lineno == v->lists[k].lines)
 		return r;
 	return FIND(v, C_META, m->rel, "%ju lines; acquisition.json says "
 	    "%ju", (uintmax_t)v->lineno, (uintmax_t)v->lists[k].lines);
-}
-
-/* Base64 of JSON text S (a record's path_b64): raw bytes, owned, or NULL. */
-static unsigned char *
-unb64(const char *s, size_t *np)
-{
-	size_t n = strlen(s);
-	unsigned char *out;
-	int k;
-
-	if (n % 4 != 0 || n > INT_MAX || (out = malloc(n / 4 * 3 + 1)) ==
-	    NULL)
-		return NULL;
-	if ((k = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n)) < 0) {
-		free(out);
-		return NULL;
-	}
-	for (size_t i = n; i > 0 && s[i - 1] == '=' && k > 0; i--)
-		k--;
-	*np = (size_t)k;
-	return out;
-}
-
-/* A record's path is listed: that listing line has its record. */
-static void
-record_listed(struct ver *v, json_t *o)
-{
-	json_t *p = json_object_get(o, "path");
-	const char *b64 = json_string_value(json_object_get(o, "path_b64"));
-	unsigned char *raw = NULL;
-	struct listed *s;
-	size_t n = 0;
-	uint64_t key;
-
-	if (json_is_string(p))
-		key = path_key(v, json_string_value(p), json_string_length(p));
-	else if (b64 != NULL && (raw = unb64(b64, &n)) != NULL)
-		key = path_key(v, (const char *)raw, n);
-	else
-		return;		/* no path: not one a listing names */
-	free(raw);
-	if ((s = listed_slot(v, key))->key != 0)
-		s->list |= LISTED_FOUND;
-}
-
-static int
-by_place(const void *a, const void *b)
-{
-	const struct listed *x = a, *y = b;
-
-	if (x->list != y->list)
-		return x->list < y->list ? -1 : 1;
-	return x->line < y->line ? -1 : x->line > y->line;
-}
-
-/* The listed paths with no record, in listing and line order (the table's
- * order is its random key's). */
-int
-ver_listed(struct ver *v)
-{
-	struct listed *miss;
-	size_t n = 0;
-	int r = CUST_OK;
-
-	for (size_t i = 0; i < v->listedcap; i++)
-		n += v->listed[i].key != 0 &&
-		    !(v->listed[i].list & LISTED_FOUND);
-	if (n == 0)
-		return CUST_OK;
-	if ((miss = malloc(n * sizeof(*miss))) == NULL)
-		return oom(v);
-	n = 0;
-	for (size_t i = 0; i < v->listedcap; i++)
-		if (v->listed[i].key != 0 &&
-		    !(v->listed[i].list & LISTED_FOUND))
-			miss[n++] = v->listed[i];
-	qsort(miss, n, sizeof(*miss), by_place);
-	for (size_t i = 0; r == CUST_OK && i < n; i++)
-		r = FIND(v, C_META, v->lists[miss[i].list].member, "line %u "
-		    "names a path that has no record in metadata/files.jsonl",
-		    miss[i].line);
-	free(miss);
-	return r;
 }
 
 /* A short read's fields, when there are any, must say one thing: the
@@ -741,9 +501,9 @@ padding(struct ver *v, const char *stored, json_t *o, uint64_t size)
 	    json_object_get(o, "padding_offset") == NULL &&
 	    json_object_get(o, "padding_bytes") == NULL)
 		return CUST_OK;
-	got = bounded(o, "bytes_read", size);
-	at = bounded(o, "padding_offset", size);
-	pad = bounded(o, "padding_bytes", size);
+	got = ver_bounded(o, "bytes_read", size);
+	at = ver_bounded(o, "padding_offset", size);
+	pad = ver_bounded(o, "padding_bytes", size);
 	if (got < 0 || at != got || pad < 0 ||
 	    (uint64_t)got + (uint64_t)pad != size)
 		return FIND(v, C_META, stored, "files.jsonl gives bytes_read, "
@@ -810,7 +570,7 @@ files_line(struct ver *v, size_t k, char *line, size_t n)
 	else if (failed(status))
 		v->rep->not_collected++;
 	if (v->nlisted > 0)
-		record_listed(v, o);
+		ver_record_listed(v, o);
 	if (r == CUST_OK && stored != NULL)
 		r = record_stored(v, stored, o);
 	else if (r == CUST_OK && json_object_get(o, "stored") != NULL)
@@ -933,7 +693,7 @@ tagmember(struct ver *v, const struct cust_member *m)
 		if ((r = hold(v, m, cust_layout[s].max, &v->acq, name)) !=
 		    CUST_OK || v->stop)
 			return r;
-		return parse_listings(v);
+		return ver_listings_parse(v);
 	case CUST_M_CUSTODY:
 		return hold(v, m, cust_layout[s].max, &v->custody, name);
 	case CUST_M_BAGINFO:
@@ -1035,7 +795,7 @@ envelope(struct ver *v, bool end)
 	if (v->o->unseal == NULL)
 		return CUST_OK;
 	if (cust_ctx_new(&tmp) != CUST_OK)
-		return oom(v);
+		return ver_oom(v);
 	r = cust_unseal_end(v->o->unseal, tmp, v->rep->sealed_sha256,
 	    &v->rep->sealed_bytes);
 	if (r == CUST_OK || (!end && r != CUST_FAILED))
@@ -1102,7 +862,7 @@ cust_verify(struct cust_ctx *ctx, const struct cust_verify_opts *o,
 	    (v.tagmd = EVP_MD_CTX_new()) == NULL ||
 	    (v.names = malloc(NAMES_BUF)) == NULL ||
 	    (v.line = malloc(LINE_LISTING + 1)) == NULL) {
-		r = oom(&v);
+		r = ver_oom(&v);
 		goto out;
 	}
 	if (getrandom(&v.k0, sizeof(v.k0), 0) != sizeof(v.k0) ||
@@ -1115,7 +875,7 @@ cust_verify(struct cust_ctx *ctx, const struct cust_verify_opts *o,
 		goto out;
 	if (v.rd != NULL && cust_reader_bag(v.rd) != NULL &&
 	    (v.rep->bag = strdup(cust_reader_bag(v.rd))) == NULL) {
-		r = oom(&v);
+		r = ver_oom(&v);
 		goto out;
 	}
 	*reportp = v.rep;

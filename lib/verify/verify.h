@@ -159,7 +159,15 @@ json_t	*ver_json(const char *p, size_t n, json_error_t *err);
 /* The closing statement against the members it lists, signed with the
  * seal key (closing_check.c); nothing to do when the seal did not verify. */
 int	ver_closing(struct ver *);
-/* Every path a listing holds has a record in files.jsonl (verify.c). */
+/* An integer member of O in [0, MAX], or -1 (verify.c). */
+json_int_t ver_bounded(json_t *o, const char *key, uint64_t max);
+/* The listings acquisition.json names, after it is held (listings.c). */
+int	ver_listings_parse(struct ver *);
+/* Line LINE (N bytes) of listing K: an escaped path (listings.c). */
+int	ver_listing_line(struct ver *, size_t k, char *line, size_t n);
+/* A files.jsonl record O: its path, if listed, has its record. */
+void	ver_record_listed(struct ver *, json_t *o);
+/* Every path a listing holds has a record in files.jsonl (listings.c). */
 int	ver_listed(struct ver *);
 /* Checks made after the stream ended (checks.c). */
 int	ver_finish(struct ver *);
