@@ -226,15 +226,23 @@ bodyfile(struct cust_export *x, json_t *rec)
 
 /* ---------------------------------------------------------------- csv */
 
-/* One field, quoted as RFC 4180 says when it must be. */
+/* One field, quoted as RFC 4180 says when it must be.  A value from the
+ * host (a link's target, a type probe's words) beginning with = + - @, a
+ * tab or a carriage return would be a formula to a spreadsheet, which may
+ * run it when the investigator opens the file: it gets a leading
+ * apostrophe, which spreadsheets read as "text follows" (custody(1)). */
 static void
 csv_field(FILE *f, const char *s)
 {
-	if (strpbrk(s, ",\"\r\n") == NULL) {
+	bool formula = s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+
+	if (!formula && strpbrk(s, ",\"\r\n") == NULL) {
 		fputs(s, f);
 		return;
 	}
 	fputc('"', f);
+	if (formula)
+		fputc('\'', f);
 	for (; *s != '\0'; s++) {
 		if (*s == '"')
 			fputc('"', f);

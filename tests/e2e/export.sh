@@ -16,6 +16,8 @@ printf 'comma\n' >'tree/sub/c,"quoted".txt'
 printf 'old\n' >tree/old.txt
 printf 'nano\n' >tree/nano.txt
 ln -s a.txt tree/ln
+# A link whose target a spreadsheet would run as a formula.
+ln -s '=HYPERLINK("http://example.invalid/","x")' tree/formula
 printf 'raw\n' >"tree/$(printf 'not\377utf8')"
 # Before 1970, and a time with nanoseconds.
 touch -m -d '1965-03-04 05:06:07.250 UTC' tree/old.txt || exit 99
@@ -115,6 +117,14 @@ for r, row in zip(recs, rows):
     assert row["sha256"] == r.get("sha256", "")
     assert row["verification"] == "verified: authentic"
 assert any(row["path"].endswith('c,"quoted".txt') for row in rows)
+EOF
+check "a value a spreadsheet would run as a formula begins with an apostrophe" \
+    python3 - rows.csv <<'EOF'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+f = [r for r in rows if r["path"].endswith("/formula")]
+assert len(f) == 1 and f[0]["target"] == "'=HYPERLINK(\"http://example.invalid/\",\"x\")", f
+assert not any(v and v[0] in "=+-@\t\r" for r in rows for v in r.values())
 EOF
 
 # --- CASE/UCO
