@@ -473,7 +473,8 @@ judge(struct run *run, const struct cust_entry *e)
 	/* A timeline (stat) records the stat alone, as find -printf would:
 	 * no open, no attribute list of each of a million inodes. */
 	if (!reads(run, e) && run->rule->collector != CUST_COLLECTOR_STAT &&
-	    cust_meta_read(-1, e->dirfd, e->name, &e->st, false, &meta) != CUST_OK)
+	    cust_meta_read(-1, e->dirfd, e->name, &e->st, false, &meta) !=
+	    CUST_OK)
 		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "record");
 	rec.meta = meta;
 	rec.not_walked = e->not_walked;

@@ -105,13 +105,27 @@ cust_uring_new(struct cust_ctx *ctx, struct cust_uring **up, char *why,
 	return CUST_OK;
 }
 
-/* Submit what is queued and reap every completion; results of files go
- * to u->res by their tag. */
+/* Take every completion there is; results of files go to u->res by
+ * their tag. */
+static void
+reap(struct cust_uring *u)
+{
+	struct io_uring_cqe *cqe;
+	uint64_t tag;
+
+	while (u->inflight > 0 && io_uring_peek_cqe(&u->ring, &cqe) == 0) {
+		if ((tag = cqe->user_data) != 0)
+			u->res[(tag - 1) / 2][(tag - 1) % 2] = cqe->res;
+		io_uring_cqe_seen(&u->ring, cqe);
+		u->inflight--;
+	}
+}
+
+/* Submit what is queued and reap every completion. */
 static int
 run(struct cust_uring *u)
 {
 	struct io_uring_cqe *cqe;
-	uint64_t tag;
 	int r;
 
 	while (u->queued > 0) {
@@ -133,14 +147,7 @@ run(struct cust_uring *u)
 			return cust_set_error(u->ctx, -r, CUST_FATAL,
 			    "io_uring_enter");
 		}
-		while (u->inflight > 0 && io_uring_peek_cqe(&u->ring, &cqe) ==
-		    0) {
-			if ((tag = cqe->user_data) != 0)
-				u->res[(tag - 1) / 2][(tag - 1) % 2] =
-				    cqe->res;
-			io_uring_cqe_seen(&u->ring, cqe);
-			u->inflight--;
-		}
+		reap(u);
 	}
 	return CUST_OK;
 }
