@@ -632,6 +632,13 @@ cust_acquire_buffer(struct cust_acquirer *a, const void *buf, size_t n,
 }
 
 bool
+cust_acquire_pseudo(struct cust_acquirer *a, const struct cust_entry *e,
+    int fd, dev_t dev)
+{
+	return pseudo_dev(a, fd, e, dev);
+}
+
+bool
 cust_acquire_small(struct cust_acquirer *a, const struct cust_entry *e,
     int fd, const struct cust_taken *t)
 {

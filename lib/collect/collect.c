@@ -341,7 +341,8 @@ take_file(struct run *run, const struct cust_entry *e, struct cust_record *rec,
 	}
 	/* Attributes and flags from the descriptor the file is read by. */
 	if (fd >= 0 && rec->meta == NULL && cust_meta_read(fd, -1, NULL,
-	    &t->st, &meta) != CUST_OK) {
+	    &t->st, !cust_acquire_pseudo(run->acq, e, fd, t->st.st_dev),
+	    &meta) != CUST_OK) {
 		r = cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "record");
 		release(fd, pre);
 		goto out;
@@ -477,7 +478,8 @@ judge(struct run *run, const struct cust_entry *e)
 	/* A timeline (stat) records the stat alone, as find -printf would:
 	 * no open, no attribute list of each of a million inodes. */
 	if (!reads(run, e) && run->rule->collector != CUST_COLLECTOR_STAT &&
-	    cust_meta_read(-1, e->dirfd, e->name, &e->st, &meta) != CUST_OK)
+	    cust_meta_read(-1, e->dirfd, e->name, &e->st, false, &meta) !=
+	    CUST_OK)
 		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "record");
 	rec.meta = meta;
 	rec.not_walked = e->not_walked;

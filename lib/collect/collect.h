@@ -62,10 +62,12 @@ json_t	*cust_tool_facts(void);
  * in *TEXTP (owned; NULL when there are none).  FD is the regular file
  * open for reading, or -1: then NAME under DIRFD, whose lstat is ST, is
  * opened O_PATH (never followed, never opened for reading unless it is a
- * regular file or a directory).  CUST_FATAL only out of memory.
+ * regular file or a directory).  ORDINARY: the caller knows FD's file
+ * system to be none of the pseudo ones (cust_acquire_pseudo()), so it is
+ * not asked again.  CUST_FATAL only out of memory.
  */
 int	cust_meta_read(int fd, int dirfd, const char *name,
-	    const struct stat *st, char **textp);
+	    const struct stat *st, bool ordinary, char **textp);
 
 /* ------------------------------------------------------------- mounts.c */
 
@@ -296,6 +298,10 @@ int	cust_acquire_read(struct cust_acquirer *, const struct cust_entry *e,
  * mean something, with no --max-rate to keep. */
 bool	cust_acquire_small(struct cust_acquirer *, const struct cust_entry *e,
 	    int fd, const struct cust_taken *t);
+/* Whether FD, E's file on device DEV, lies on a pseudo file system (proc,
+ * sysfs, cgroup...), asked once for the files of one open directory. */
+bool	cust_acquire_pseudo(struct cust_acquirer *, const struct cust_entry *e,
+	    int fd, dev_t dev);
 
 /* -------------------------------------------------------------- uring.c */
 

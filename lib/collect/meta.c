@@ -439,7 +439,7 @@ kernfs(int fd)
 
 int
 cust_meta_read(int fd, int dirfd, const char *name, const struct stat *st,
-    char **textp)
+    bool ordinary, char **textp)
 {
 	struct obj o = { .fd = fd };
 	struct stat now;
@@ -472,7 +472,9 @@ cust_meta_read(int fd, int dirfd, const char *name, const struct stat *st,
 			o.opath = false;
 		}
 	}
-	if (fd >= 0 && kernfs(fd)) {
+	/* kernfs is one of the pseudo file systems: an ordinary one, known
+	 * for the whole directory, spares a statfs a file. */
+	if (fd >= 0 && !ordinary && kernfs(fd)) {
 		r = CUST_OK;
 		goto out;
 	}

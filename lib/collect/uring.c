@@ -81,9 +81,17 @@ cust_uring_new(struct cust_ctx *ctx, struct cust_uring **up, char *why,
 	if ((u = calloc(1, sizeof(*u))) == NULL)
 		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "io_uring");
 	u->ctx = ctx;
-	/* ENOSYS: an old kernel or a seccomp filter; EPERM: the
-	 * kernel.io_uring_disabled sysctl or a container's policy. */
-	if ((r = io_uring_queue_init(DEPTH, &u->ring, 0)) < 0) {
+	/* One thread submits and reaps, so the completions of the kernel's
+	 * workers (every statx goes to one) can wait until it asks for them
+	 * all, rather than wake it one by one.  Before Linux 6.1 the flags
+	 * are refused with EINVAL: a plain ring then.  ENOSYS: an old kernel
+	 * or a seccomp filter; EPERM: the kernel.io_uring_disabled sysctl or
+	 * a container's policy. */
+	r = io_uring_queue_init(DEPTH, &u->ring, IORING_SETUP_SINGLE_ISSUER |
+	    IORING_SETUP_DEFER_TASKRUN);
+	if (r == -EINVAL)
+		r = io_uring_queue_init(DEPTH, &u->ring, 0);
+	if (r < 0) {
 		snprintf(why, n, "io_uring_setup: %s", strerror(-r));
 		free(u);
 		return CUST_FAILED;
@@ -97,13 +105,27 @@ cust_uring_new(struct cust_ctx *ctx, struct cust_uring **up, char *why,
 	return CUST_OK;
 }
 
-/* Submit what is queued and reap every completion; results of files go
- * to u->res by their tag. */
+/* Take every completion there is; results of files go to u->res by
+ * their tag. */
+static void
+reap(struct cust_uring *u)
+{
+	struct io_uring_cqe *cqe;
+	uint64_t tag;
+
+	while (u->inflight > 0 && io_uring_peek_cqe(&u->ring, &cqe) == 0) {
+		if ((tag = cqe->user_data) != 0)
+			u->res[(tag - 1) / 2][(tag - 1) % 2] = cqe->res;
+		io_uring_cqe_seen(&u->ring, cqe);
+		u->inflight--;
+	}
+}
+
+/* Submit what is queued and reap every completion. */
 static int
 run(struct cust_uring *u)
 {
 	struct io_uring_cqe *cqe;
-	uint64_t tag;
 	int r;
 
 	while (u->queued > 0) {
@@ -117,16 +139,15 @@ run(struct cust_uring *u)
 		u->inflight += (unsigned)r;
 	}
 	while (u->inflight > 0) {
-		if ((r = io_uring_wait_cqe(&u->ring, &cqe)) < 0) {
+		/* Woken once for the round, not once a completion. */
+		if ((r = io_uring_wait_cqe_nr(&u->ring, &cqe, u->inflight)) <
+		    0) {
 			if (r == -EINTR)
 				continue;
 			return cust_set_error(u->ctx, -r, CUST_FATAL,
 			    "io_uring_enter");
 		}
-		if ((tag = cqe->user_data) != 0)
-			u->res[(tag - 1) / 2][(tag - 1) % 2] = cqe->res;
-		io_uring_cqe_seen(&u->ring, cqe);
-		u->inflight--;
+		reap(u);
 	}
 	return CUST_OK;
 }

@@ -148,7 +148,9 @@ flush(struct cust_sink *s)
 }
 
 /* N bytes at P join the stream: small ones are gathered into blocks of
- * BLOCK, and a large one goes on as it is once the buffer is empty. */
+ * BLOCK, and a large one goes on as it is once the buffer is empty.  The
+ * press gathers its pieces itself: a block before it would copy every
+ * byte of the tar twice on the thread that every other stage waits on. */
 static int
 put(struct cust_sink *s, const void *p, size_t n)
 {
@@ -156,6 +158,8 @@ put(struct cust_sink *s, const void *p, size_t n)
 	size_t k;
 	int r;
 
+	if (s->press != NULL)
+		return n > 0 && send(s, p, n) != 0 ? werr(s) : CUST_OK;
 	while (n > 0) {
 		if (s->len == 0 && n >= BLOCK)
 			return send(s, c, n) != 0 ? werr(s) : CUST_OK;
