@@ -309,6 +309,25 @@ hold(struct ver *v, const struct cust_member *m, uint64_t lim,
 
 typedef int line_fn(struct ver *, size_t k, char *line, size_t n);
 
+/* Room for N bytes in the line buffer, which grows to the longest line
+ * met (a line is bounded by v->linemax before it gets here): most lines
+ * are short, and a buffer of the longest allowed line would cost its
+ * megabytes of memory on every run. */
+static int
+line_room(struct ver *v, size_t n)
+{
+	size_t cap = v->linecap != 0 ? v->linecap : 4096;
+	char *p;
+
+	while (cap < n)
+		cap *= 2;
+	if ((p = realloc(v->line, cap)) == NULL)
+		return ver_oom(v);
+	v->line = p;
+	v->linecap = cap;
+	return CUST_OK;
+}
+
 /* Split bytes into lines for FN, bounded by v->linemax. */
 static int
 split_lines(struct ver *v, const struct cust_member *m, const char *p,
@@ -327,6 +346,9 @@ split_lines(struct ver *v, const struct cust_member *m, const char *p,
 			    "than %zu bytes", (uintmax_t)v->lineno + 1,
 			    v->linemax);
 		}
+		if (v->linelen + take >= v->linecap &&
+		    (r = line_room(v, v->linelen + take + 1)) != CUST_OK)
+			return r;
 		memcpy(v->line + v->linelen, p, take);
 		v->linelen += take;
 		p += take;
@@ -860,8 +882,7 @@ cust_verify(struct cust_ctx *ctx, const struct cust_verify_opts *o,
 	v.scratch = -1;
 	if ((v.rep = calloc(1, sizeof(*v.rep))) == NULL ||
 	    (v.tagmd = EVP_MD_CTX_new()) == NULL ||
-	    (v.names = malloc(NAMES_BUF)) == NULL ||
-	    (v.line = malloc(LINE_LISTING + 1)) == NULL) {
+	    (v.names = malloc(NAMES_BUF)) == NULL) {
 		r = ver_oom(&v);
 		goto out;
 	}

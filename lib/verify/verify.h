@@ -105,8 +105,8 @@ struct ver {
 	size_t		 nlisted, listedcap;
 	struct held	 bagit, algs, acq, custody, baginfo, tagman, sig;
 	/* line-by-line members */
-	char		*line;			/* owned */
-	size_t		 linelen, linemax;
+	char		*line;			/* owned: linecap bytes */
+	size_t		 linelen, linemax, linecap;
 	uint64_t	 lineno;
 	size_t		 lastidx;		/* 1 + item of the last manifest
 						   line found; 0: none yet */
