@@ -802,35 +802,60 @@ slots(struct walk *w)
 	return w->ah[k];
 }
 
+/* A name to stat ahead: its inode number, its index in the frame. */
+struct pending {
+	ino_t		 ino;
+	size_t		 at;
+};
+
+static int
+by_inode(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
 /*
  * Name I of the top frame, open at FD, with its lstat done: the names
  * after it are queued a half-ring at a time (a lazy one is not stat'ed),
- * so that the kernel stats them while this thread records I.  NULL and
- * the error set when the ring or memory failed.
+ * so that the kernel stats them while this thread records I; in the
+ * order of their inode numbers, which is the order of the inode tables
+ * on the disk.  NULL and the error set when the ring or memory failed.
  */
 static struct ahead *
 stat_ahead(struct walk *w, int fd, size_t i)
 {
 	struct frame *f = &w->fr[w->nfr - 1];
+	struct pending p[CUST_STATQ_DEPTH];
 	struct ahead *ah;
-	size_t k;
+	size_t k, np = 0;
 
 	if ((ah = slots(w)) == NULL) {
 		cust_set_error(w->ctx, ENOMEM, CUST_FATAL, "walk");
 		return NULL;
 	}
+	if (f->ahead < i)
+		f->ahead = i;	/* names passed lazily, never stat'ed */
 	if (f->ahead < i + CUST_STATQ_DEPTH / 2)
 		for (; f->ahead < f->n && f->ahead < i + CUST_STATQ_DEPTH;
 		    f->ahead++) {
-			k = f->ahead % CUST_STATQ_DEPTH;
 			if (lazy(w, f->names[f->ahead], f->depth + 1,
 			    f->active))
-				ah->res[k] = NOT_AHEAD;
-			else if (cust_statq_add(w->o->statq, fd,
-			    f->names[f->ahead], &ah->sx[k], &ah->res[k]) !=
-			    CUST_OK)
-				return NULL;
+				ah->res[f->ahead % CUST_STATQ_DEPTH] =
+				    NOT_AHEAD;
+			else
+				p[np++] = (struct pending){
+				    nameino(f->names[f->ahead]), f->ahead };
 		}
+	if (np > 1)
+		qsort(p, np, sizeof(*p), by_inode);
+	for (size_t j = 0; j < np; j++) {
+		k = p[j].at % CUST_STATQ_DEPTH;
+		if (cust_statq_add(w->o->statq, fd, f->names[p[j].at],
+		    &ah->sx[k], &ah->res[k]) != CUST_OK)
+			return NULL;
+	}
 	if (cust_statq_wait(w->o->statq, &ah->res[i % CUST_STATQ_DEPTH]) !=
 	    CUST_OK)
 		return NULL;
