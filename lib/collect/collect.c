@@ -105,6 +105,7 @@ struct run {
 	struct cust_mounts *mounts;		/* owned */
 	struct cust_atimes *atimes;		/* owned; NULL when guarded */
 	struct cust_uring *uring;		/* owned; NULL: no batches */
+	struct cust_statq *statq;		/* owned; NULL: no stats ahead */
 	struct batch	 batch;
 	struct links	 links;			/* hard links stored */
 	struct cust_key	*onetime;		/* owned, when no key given */
@@ -117,6 +118,8 @@ struct run {
 	const struct cust_rule *rule;		/* borrowed: current */
 	const char	*artefact;		/* borrowed: its label */
 	const struct start *group;		/* borrowed: current walk */
+	bool		 last;			/* it is the last walk, of
+						   one tree: see first_time() */
 	struct plan	 plan;
 	struct cust_listings *listings;		/* owned: find artefacts' */
 	int		 listing;		/* the current rule's, or -1
@@ -728,6 +731,13 @@ first_time(struct run *run, const struct cust_entry *e)
 
 	if (recorded(run, lvl) != CUST_OK)
 		return -1;
+	/* Nothing is recorded after the last walk, and a walk of one tree
+	 * meets each path once but a directory's, again when it could not
+	 * be reopened: the rest need only be looked up. */
+	if (run->last && e->err == 0 && e->what == NULL &&
+	    !S_ISDIR(e->st.st_mode))
+		return !cust_pathset_has(run->recorded[lvl], e->path,
+		    e->pathlen);
 	if ((r = cust_pathset_add(run->recorded[lvl], e->path,
 	    e->pathlen)) != 1)
 		return r;
@@ -801,6 +811,7 @@ walk_one(struct run *run, const char *path)
 		.atimes = run->atimes,
 		.counts = &run->counts,
 		.users = &run->ids[0], .groups = &run->ids[1],
+		.statq = run->statq,
 	};
 
 	if (cust_walk(run->ctx, &wo, path) == CUST_FATAL) {
@@ -1295,6 +1306,7 @@ walk_group(struct run *run, const struct start *g)
 		.atimes = run->atimes,
 		.counts = &run->counts,
 		.users = &run->ids[0], .groups = &run->ids[1],
+		.statq = run->statq,
 	};
 	int r;
 
@@ -1341,6 +1353,25 @@ rank_enclosing(struct plan *p)
 	return 0;
 }
 
+/* Does a walk of PATH meet each path once?  Yes, but for a directory
+ * it could not reopen, when no glob or ".." can lead two ways to one
+ * place (two links into one directory). */
+static bool
+one_tree(const char *path)
+{
+	const char *p = path;
+
+	if (strpbrk(path, "*?[") != NULL)
+		return false;
+	while ((p = strstr(p, "..")) != NULL) {
+		if ((p == path || p[-1] == '/') && (p[2] == '/' ||
+		    p[2] == '\0'))
+			return false;
+		p += 2;
+	}
+	return true;
+}
+
 /* The walks, the strongest collectors' first, then is_file_list. */
 static int
 run_plan(struct run *run)
@@ -1359,8 +1390,12 @@ run_plan(struct run *run)
 			r = recorded(run, level(p->v[i].rules[k]->collector));
 	for (size_t i = 0; r == CUST_OK && i < p->nlists; i++)
 		r = recorded(run, level(p->lists[i]->collector));
-	for (size_t i = 0; r != CUST_FATAL && i < p->n; i++)
+	for (size_t i = 0; r != CUST_FATAL && i < p->n; i++) {
+		run->last = i + 1 == p->n && p->nlists == 0 &&
+		    run->o->npaths == 0 && one_tree(p->v[i].path);
 		r = walk_group(run, &p->v[i]);
+		run->last = false;
+	}
 	for (size_t i = 0; r != CUST_FATAL && i < p->nlists; i++)
 		r = run_rule(run, p->lists[i], p->listlabels[i]);
 	return r == CUST_FATAL ? r : CUST_OK;
@@ -1875,6 +1910,9 @@ batches(struct run *run)
 	if ((run->batch.buf = malloc(CUST_URING_BATCH *
 	    CUST_URING_SMALL)) == NULL)
 		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "batch");
+	/* Without a ring of its own, the walk stats one name at a time. */
+	if ((r = cust_statq_new(run->ctx, &run->statq)) == CUST_FATAL)
+		return r;
 	res->io_uring = true;
 	res->io_reason[0] = '\0';
 	return CUST_OK;
@@ -1962,6 +2000,7 @@ teardown(struct run *run)
 	if (run->uring != NULL)
 		batch_clear(run);
 	cust_uring_free(run->uring);
+	cust_statq_free(run->statq);
 	free(run->batch.buf);
 	cust_writer_free(run->writer);
 	cust_ledger_free(run->ledger);

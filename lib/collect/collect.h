@@ -162,6 +162,9 @@ struct cust_walk_opts {
 	 * not a file this host does not have (a manifest's path). */
 	bool		 must_exist;
 	struct cust_walk_counts *counts; /* borrowed, may be NULL */
+	/* Where to stat a directory's names ahead of the walk (borrowed;
+	 * NULL: one statx at a time, when each is looked at). */
+	struct cust_statq *statq;
 	/* Called for every matching entry and every failure; a return of
 	 * CUST_FATAL stops the walk. */
 	int		(*visit)(void *arg, const struct cust_entry *);
@@ -177,6 +180,10 @@ int	cust_walk(struct cust_ctx *, const struct cust_walk_opts *,
 	    const char *path);
 /* statx at DIRFD/NAME into a struct stat and a birth time. */
 int	cust_stat_at(int dirfd, const char *name, int flags, struct stat *,
+	    struct timespec *btime);
+/* A statx's answer as a struct stat and a birth time (tv_sec -1:
+ * unknown). */
+void	cust_stat_from(const struct statx *, struct stat *,
 	    struct timespec *btime);
 /* Open directory NAME under DIRFD, not following links, without atime. */
 int	cust_open_dir(int dirfd, const char *name);
@@ -346,6 +353,25 @@ int	cust_uring_close(struct cust_uring *, int fd);
 /* Submit what waits and reap it (NULL is a no-op). */
 int	cust_uring_flush(struct cust_uring *);
 
+/* Stats of a walk, submitted ahead of it: at most CUST_STATQ_DEPTH in
+ * flight, each filling its statx and then its result (0 or -errno) in
+ * place of CUST_STATQ_PENDING. */
+#define CUST_STATQ_DEPTH	64
+#define CUST_STATQ_PENDING	1
+struct cust_statq;
+
+/* CUST_FAILED when io_uring is unavailable; CUST_FATAL out of memory. */
+int	cust_statq_new(struct cust_ctx *, struct cust_statq **);
+void	cust_statq_free(struct cust_statq *);	/* NULL is a no-op */
+/* Queue an lstat of DIRFD/NAME, as cust_stat_at does it, into SX and RES
+ * (borrowed until its result is in; DIRFD must stay open until then). */
+int	cust_statq_add(struct cust_statq *, int dirfd, const char *name,
+	    struct statx *sx, int *res);
+/* Submit what is queued, take what is done, and wait until *RES is. */
+int	cust_statq_wait(struct cust_statq *, const int *res);
+/* Wait until nothing is in flight (NULL is a no-op). */
+int	cust_statq_settle(struct cust_statq *);
+
 /* ----------------------------------------------------------- manifest.c */
 
 /* What an artefact asks for, by UAC's `collector` field. */
@@ -462,6 +488,10 @@ int	cust_pathset_add(struct cust_pathset *, const char *path, size_t n);
 /* The same for a path already hashed to (A, B); a slot's home is A's low
  * bits, so tests can choose where entries collide. */
 int	cust_pathset_add_hash(struct cust_pathset *, uint64_t a, uint64_t b);
+/* Whether PATH is in the set, adding nothing (nothing hashed when the
+ * set is empty). */
+bool	cust_pathset_has(const struct cust_pathset *, const char *path,
+	    size_t n);
 
 /* -------------------------------------------------------------- users.c */
 

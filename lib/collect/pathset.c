@@ -184,3 +184,18 @@ cust_pathset_add(struct cust_pathset *ps, const char *path, size_t n)
 	cust_siphash128(ps->k0, ps->k1, (const unsigned char *)path, n, h);
 	return cust_pathset_add_hash(ps, h[0], h[1]);
 }
+
+bool
+cust_pathset_has(const struct cust_pathset *ps, const char *path, size_t n)
+{
+	const struct slot *s;
+	uint64_t h[2];
+
+	if (ps->n == 0)
+		return false;
+	cust_siphash128(ps->k0, ps->k1, (const unsigned char *)path, n, h);
+	if (h[0] == 0 && h[1] == 0)
+		h[1] = 1;	/* as cust_pathset_add_hash keeps it */
+	s = &ps->s[probe(ps->s, ps->cap, NULL, h[0], h[1])];
+	return s->a == h[0] && s->b == h[1];
+}

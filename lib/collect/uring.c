@@ -164,34 +164,6 @@ sqe(struct cust_uring *u)
 	return s;
 }
 
-static void
-to_stat(const struct statx *sx, struct stat *st, struct timespec *bt)
-{
-	memset(st, 0, sizeof(*st));
-	st->st_dev = makedev(sx->stx_dev_major, sx->stx_dev_minor);
-	st->st_ino = sx->stx_ino;
-	st->st_mode = sx->stx_mode;
-	st->st_nlink = sx->stx_nlink;
-	st->st_uid = sx->stx_uid;
-	st->st_gid = sx->stx_gid;
-	st->st_rdev = makedev(sx->stx_rdev_major, sx->stx_rdev_minor);
-	st->st_size = (off_t)sx->stx_size;
-	st->st_blksize = sx->stx_blksize;
-	st->st_blocks = (blkcnt_t)sx->stx_blocks;
-	st->st_atim.tv_sec = sx->stx_atime.tv_sec;
-	st->st_atim.tv_nsec = sx->stx_atime.tv_nsec;
-	st->st_mtim.tv_sec = sx->stx_mtime.tv_sec;
-	st->st_mtim.tv_nsec = sx->stx_mtime.tv_nsec;
-	st->st_ctim.tv_sec = sx->stx_ctime.tv_sec;
-	st->st_ctim.tv_nsec = sx->stx_ctime.tv_nsec;
-	bt->tv_sec = -1;
-	bt->tv_nsec = 0;
-	if (sx->stx_mask & STATX_BTIME) {
-		bt->tv_sec = sx->stx_btime.tv_sec;
-		bt->tv_nsec = sx->stx_btime.tv_nsec;
-	}
-}
-
 /* A statx of FD (AT_EMPTY_PATH), as cust_stat_at does it, into SX. */
 static void
 prep_statx(struct io_uring_sqe *s, int fd, struct statx *sx)
@@ -271,7 +243,7 @@ cust_uring_open(struct cust_uring *u, struct cust_uring_file *f, size_t n)
 			continue;
 		}
 		f[k].serr = 0;
-		to_stat(&u->sx[k], &f[k].t.st, &f[k].t.btime);
+		cust_stat_from(&u->sx[k], &f[k].t.st, &f[k].t.btime);
 	}
 	return CUST_OK;
 }
@@ -308,7 +280,7 @@ cust_uring_read(struct cust_uring *u, struct cust_uring_file *f, size_t n)
 		f[k].got = u->res[k][0];
 		f[k].aerr = u->res[k][1] < 0 ? -u->res[k][1] : 0;
 		if (f[k].aerr == 0)
-			to_stat(&u->ax[k], &f[k].after, &f[k].abtime);
+			cust_stat_from(&u->ax[k], &f[k].after, &f[k].abtime);
 	}
 	return CUST_OK;
 }
@@ -344,4 +316,116 @@ cust_uring_free(struct cust_uring *u)
 		io_uring_queue_exit(&u->ring);
 	}
 	free(u);
+}
+
+/* ------------------------------------------------------ stats ahead */
+
+/*
+ * The walk's stats, submitted ahead of the entry being looked at: the
+ * kernel runs a statx on a worker thread of its own (io_uring cannot do
+ * one without blocking), so the other core stats the next names while
+ * this thread records the last ones, and a cold cache has several inodes
+ * read at once.  A ring of its own: completions come by the address of
+ * the result they fill, never mixed with a file batch's.
+ */
+struct cust_statq {
+	struct cust_ctx	*ctx;		/* borrowed */
+	struct io_uring	 ring;
+	unsigned	 queued;	/* prepared, not yet submitted */
+	unsigned	 inflight;	/* submitted, not yet reaped */
+};
+
+int
+cust_statq_new(struct cust_ctx *ctx, struct cust_statq **qp)
+{
+	struct cust_statq *q;
+
+	*qp = NULL;
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "io_uring");
+	q->ctx = ctx;
+	if (io_uring_queue_init(2 * CUST_STATQ_DEPTH, &q->ring, 0) < 0) {
+		free(q);
+		return CUST_FAILED;
+	}
+	*qp = q;
+	return CUST_OK;
+}
+
+int
+cust_statq_add(struct cust_statq *q, int dirfd, const char *name,
+    struct statx *sx, int *res)
+{
+	struct io_uring_sqe *s;
+
+	if (q->queued + q->inflight >= CUST_STATQ_DEPTH ||
+	    (s = io_uring_get_sqe(&q->ring)) == NULL)
+		return cust_set_error(q->ctx, EOVERFLOW, CUST_FATAL,
+		    "io_uring");
+	io_uring_prep_statx(s, dirfd, name, AT_SYMLINK_NOFOLLOW |
+	    AT_NO_AUTOMOUNT, STATX_MASK, sx);
+	io_uring_sqe_set_data(s, res);
+	*res = CUST_STATQ_PENDING;
+	q->queued++;
+	return CUST_OK;
+}
+
+/* Submit what is queued; then reap completions, waiting for one only
+ * while *RES (NULL: anything in flight) is still pending. */
+static int
+statq_run(struct cust_statq *q, const int *res)
+{
+	struct io_uring_cqe *cqe;
+	int r;
+
+	while (q->queued > 0) {
+		if ((r = io_uring_submit(&q->ring)) < 0) {
+			if (r == -EINTR || r == -EAGAIN)
+				continue;
+			return cust_set_error(q->ctx, -r, CUST_FATAL,
+			    "io_uring_enter");
+		}
+		q->queued -= (unsigned)r;
+		q->inflight += (unsigned)r;
+	}
+	while (q->inflight > 0) {
+		if (res != NULL && *res != CUST_STATQ_PENDING)
+			r = io_uring_peek_cqe(&q->ring, &cqe);
+		else
+			r = io_uring_wait_cqe(&q->ring, &cqe);
+		if (r == -EAGAIN)
+			break;		/* none ready, none awaited */
+		if (r < 0) {
+			if (r == -EINTR)
+				continue;
+			return cust_set_error(q->ctx, -r, CUST_FATAL,
+			    "io_uring_enter");
+		}
+		*(int *)io_uring_cqe_get_data(cqe) = cqe->res;
+		io_uring_cqe_seen(&q->ring, cqe);
+		q->inflight--;
+	}
+	return CUST_OK;
+}
+
+int
+cust_statq_wait(struct cust_statq *q, const int *res)
+{
+	return statq_run(q, res);
+}
+
+int
+cust_statq_settle(struct cust_statq *q)
+{
+	return q == NULL ? CUST_OK : statq_run(q, NULL);
+}
+
+void
+cust_statq_free(struct cust_statq *q)
+{
+	if (q == NULL)
+		return;
+	(void)statq_run(q, NULL);
+	io_uring_queue_exit(&q->ring);
+	free(q);
 }

@@ -41,7 +41,17 @@ struct frame {
 	size_t		 n, i;
 	int		 depth;
 	uint64_t	 active;	/* rules still looking below it */
+	size_t		 ahead;		/* names[i..ahead) stat'ed ahead */
 };
+
+/* A frame's stats ahead (cust_walk_opts.statq): name K's in slot K % N. */
+struct ahead {
+	struct statx	 sx[CUST_STATQ_DEPTH];
+	int		 res[CUST_STATQ_DEPTH];
+};
+
+/* In a slot, for a name the walk will not stat (lazy()). */
+#define NOT_AHEAD	2
 
 struct walk {
 	struct cust_ctx	*ctx;		/* borrowed */
@@ -50,6 +60,8 @@ struct walk {
 	size_t		 pathcap;
 	struct frame	*fr;		/* owned: the directory stack */
 	size_t		 nfr, frcap;
+	struct ahead	**ah;		/* owned, by frame; each owned */
+	size_t		 ahcap;
 	int		 base;		/* borrowed: parent of the start */
 	int		 open;		/* frame fds open */
 	uint64_t	 opened;	/* frame fds ever opened: their ids */
@@ -214,6 +226,35 @@ matches(const struct cust_walk_opts *o, const struct cust_rule *r,
 	return true;
 }
 
+void
+cust_stat_from(const struct statx *sx, struct stat *st,
+    struct timespec *btime)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_dev = makedev(sx->stx_dev_major, sx->stx_dev_minor);
+	st->st_ino = sx->stx_ino;
+	st->st_mode = sx->stx_mode;
+	st->st_nlink = sx->stx_nlink;
+	st->st_uid = sx->stx_uid;
+	st->st_gid = sx->stx_gid;
+	st->st_rdev = makedev(sx->stx_rdev_major, sx->stx_rdev_minor);
+	st->st_size = (off_t)sx->stx_size;
+	st->st_blksize = sx->stx_blksize;
+	st->st_blocks = (blkcnt_t)sx->stx_blocks;
+	st->st_atim.tv_sec = sx->stx_atime.tv_sec;
+	st->st_atim.tv_nsec = sx->stx_atime.tv_nsec;
+	st->st_mtim.tv_sec = sx->stx_mtime.tv_sec;
+	st->st_mtim.tv_nsec = sx->stx_mtime.tv_nsec;
+	st->st_ctim.tv_sec = sx->stx_ctime.tv_sec;
+	st->st_ctim.tv_nsec = sx->stx_ctime.tv_nsec;
+	btime->tv_sec = -1;
+	btime->tv_nsec = 0;
+	if (sx->stx_mask & STATX_BTIME) {
+		btime->tv_sec = sx->stx_btime.tv_sec;
+		btime->tv_nsec = sx->stx_btime.tv_nsec;
+	}
+}
+
 int
 cust_stat_at(int dirfd, const char *name, int flags, struct stat *st,
     struct timespec *btime)
@@ -223,29 +264,7 @@ cust_stat_at(int dirfd, const char *name, int flags, struct stat *st,
 	if (statx(dirfd, name, flags | AT_NO_AUTOMOUNT, STATX_BASIC_STATS |
 	    STATX_BTIME, &sx) != 0)
 		return -1;
-	memset(st, 0, sizeof(*st));
-	st->st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
-	st->st_ino = sx.stx_ino;
-	st->st_mode = sx.stx_mode;
-	st->st_nlink = sx.stx_nlink;
-	st->st_uid = sx.stx_uid;
-	st->st_gid = sx.stx_gid;
-	st->st_rdev = makedev(sx.stx_rdev_major, sx.stx_rdev_minor);
-	st->st_size = (off_t)sx.stx_size;
-	st->st_blksize = sx.stx_blksize;
-	st->st_blocks = (blkcnt_t)sx.stx_blocks;
-	st->st_atim.tv_sec = sx.stx_atime.tv_sec;
-	st->st_atim.tv_nsec = sx.stx_atime.tv_nsec;
-	st->st_mtim.tv_sec = sx.stx_mtime.tv_sec;
-	st->st_mtim.tv_nsec = sx.stx_mtime.tv_nsec;
-	st->st_ctim.tv_sec = sx.stx_ctime.tv_sec;
-	st->st_ctim.tv_nsec = sx.stx_ctime.tv_nsec;
-	btime->tv_sec = -1;
-	btime->tv_nsec = 0;
-	if (sx.stx_mask & STATX_BTIME) {
-		btime->tv_sec = sx.stx_btime.tv_sec;
-		btime->tv_nsec = sx.stx_btime.tv_nsec;
-	}
+	cust_stat_from(&sx, st, btime);
 	return 0;
 }
 
@@ -508,6 +527,12 @@ push(struct walk *w, int fd, const struct stat *st, const char *name,
 {
 	struct frame *f;
 
+	/* The stats ahead name the parent's fd, which budget() may close. */
+	if (cust_statq_settle(w->o->statq) != CUST_OK) {
+		close(fd);
+		freenames(names, n);
+		return CUST_FATAL;
+	}
 	if (w->nfr == w->frcap) {
 		size_t cap = w->frcap ? w->frcap * 2 : 16;
 
@@ -529,6 +554,7 @@ push(struct walk *w, int fd, const struct stat *st, const char *name,
 	f->i = 0;
 	f->depth = depth;
 	f->active = active;
+	f->ahead = 0;
 	w->nfr++;
 	w->open++;
 	budget(w, w->nfr - 1);
@@ -700,18 +726,35 @@ lazy(const struct walk *w, const char *name, int depth, uint64_t active)
 	return true;
 }
 
-/* Look at one name: visit it when it matches, descend when a directory. */
+/* The lstat of NAME into w->e: from PRE (its result RES) when it was
+ * taken ahead, else now; -1 and errno when it failed. */
+static int
+lstat_entry(struct walk *w, int dirfd, const char *name,
+    const struct statx *pre, int res)
+{
+	if (pre == NULL)
+		return cust_stat_at(dirfd, name, AT_SYMLINK_NOFOLLOW,
+		    &w->e.st, &w->e.btime);
+	if (res < 0) {
+		errno = -res;
+		return -1;
+	}
+	cust_stat_from(pre, &w->e.st, &w->e.btime);
+	return 0;
+}
+
+/* Look at one name: visit it when it matches, descend when a directory.
+ * PRE: its statx taken ahead (result RES), or NULL. */
 static int
 consider(struct walk *w, int dirfd, size_t len, const char *name, int depth,
-    uint64_t active)
+    uint64_t active, const struct statx *pre, int res)
 {
 	const struct cust_rule *r;
 	uint64_t match = 0, desc = 0, bit;
 
 	w->e.matched = 0;
 	w->mask = active;
-	if (cust_stat_at(dirfd, name, AT_SYMLINK_NOFOLLOW, &w->e.st,
-	    &w->e.btime) != 0) {
+	if (lstat_entry(w, dirfd, name, pre, res) != 0) {
 		memset(&w->e.st, 0, sizeof(w->e.st));
 		return visit(w, dirfd, len, name, depth, errno, "lstat");
 	}
@@ -739,6 +782,86 @@ consider(struct walk *w, int dirfd, size_t len, const char *name, int depth,
 	return match ? visit(w, dirfd, len, name, depth, 0, NULL) : CUST_OK;
 }
 
+/* The slots of the top frame's stats ahead, made when first needed. */
+static struct ahead *
+slots(struct walk *w)
+{
+	size_t k = w->nfr - 1, cap;
+	struct ahead **v;
+
+	if (k >= w->ahcap) {
+		cap = w->frcap;
+		if ((v = realloc(w->ah, cap * sizeof(*v))) == NULL)
+			return NULL;
+		memset(v + w->ahcap, 0, (cap - w->ahcap) * sizeof(*v));
+		w->ah = v;
+		w->ahcap = cap;
+	}
+	if (w->ah[k] == NULL)
+		w->ah[k] = malloc(sizeof(*w->ah[k]));
+	return w->ah[k];
+}
+
+/* A name to stat ahead: its inode number, its index in the frame. */
+struct pending {
+	ino_t		 ino;
+	size_t		 at;
+};
+
+static int
+by_inode(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/*
+ * Name I of the top frame, open at FD, with its lstat done: the names
+ * after it are queued a half-ring at a time (a lazy one is not stat'ed),
+ * so that the kernel stats them while this thread records I; in the
+ * order of their inode numbers, which is the order of the inode tables
+ * on the disk.  NULL and the error set when the ring or memory failed.
+ */
+static struct ahead *
+stat_ahead(struct walk *w, int fd, size_t i)
+{
+	struct frame *f = &w->fr[w->nfr - 1];
+	struct pending p[CUST_STATQ_DEPTH];
+	struct ahead *ah;
+	size_t k, np = 0;
+
+	if ((ah = slots(w)) == NULL) {
+		cust_set_error(w->ctx, ENOMEM, CUST_FATAL, "walk");
+		return NULL;
+	}
+	if (f->ahead < i)
+		f->ahead = i;	/* names passed lazily, never stat'ed */
+	if (f->ahead < i + CUST_STATQ_DEPTH / 2)
+		for (; f->ahead < f->n && f->ahead < i + CUST_STATQ_DEPTH;
+		    f->ahead++) {
+			if (lazy(w, f->names[f->ahead], f->depth + 1,
+			    f->active))
+				ah->res[f->ahead % CUST_STATQ_DEPTH] =
+				    NOT_AHEAD;
+			else
+				p[np++] = (struct pending){
+				    nameino(f->names[f->ahead]), f->ahead };
+		}
+	if (np > 1)
+		qsort(p, np, sizeof(*p), by_inode);
+	for (size_t j = 0; j < np; j++) {
+		k = p[j].at % CUST_STATQ_DEPTH;
+		if (cust_statq_add(w->o->statq, fd, f->names[p[j].at],
+		    &ah->sx[k], &ah->res[k]) != CUST_OK)
+			return NULL;
+	}
+	if (cust_statq_wait(w->o->statq, &ah->res[i % CUST_STATQ_DEPTH]) !=
+	    CUST_OK)
+		return NULL;
+	return ah;
+}
+
 /* Every rule of the walk. */
 static uint64_t
 all(const struct cust_walk_opts *o)
@@ -753,12 +876,13 @@ static int
 tree(struct walk *w, int parent, size_t len, const char *name)
 {
 	struct frame *f;
+	struct ahead *ah;
 	const char *child;
 	int fd, r, n;
 
 	w->base = parent;
 	w->nfr = 0;
-	r = consider(w, parent, len, name, 0, all(w->o));
+	r = consider(w, parent, len, name, 0, all(w->o), NULL, 0);
 	while (r != CUST_FATAL && w->nfr > 0) {
 		f = &w->fr[w->nfr - 1];
 		if (f->i == f->n) {
@@ -780,11 +904,22 @@ tree(struct walk *w, int parent, size_t len, const char *name)
 			f->i = f->n;
 			continue;
 		}
-		r = lazy(w, child, f->depth + 1, f->active) ?
-		    consider_file(w, fd, (size_t)n, child, f->depth + 1,
-		    f->active) :
-		    consider(w, fd, (size_t)n, child, f->depth + 1, f->active);
+		if (lazy(w, child, f->depth + 1, f->active))
+			r = consider_file(w, fd, (size_t)n, child,
+			    f->depth + 1, f->active);
+		else if (w->o->statq == NULL)
+			r = consider(w, fd, (size_t)n, child, f->depth + 1,
+			    f->active, NULL, 0);
+		else if ((ah = stat_ahead(w, fd, f->i - 1)) == NULL)
+			r = CUST_FATAL;
+		else
+			r = consider(w, fd, (size_t)n, child, f->depth + 1,
+			    f->active, &ah->sx[(f->i - 1) % CUST_STATQ_DEPTH],
+			    ah->res[(f->i - 1) % CUST_STATQ_DEPTH]);
 	}
+	/* Nothing in flight may outlive the fds it names. */
+	if (cust_statq_settle(w->o->statq) != CUST_OK)
+		r = CUST_FATAL;
 	while (w->nfr > 0)
 		pop(w);
 	return r == CUST_FATAL ? r : CUST_OK;
@@ -1117,6 +1252,9 @@ cust_walk(struct cust_ctx *ctx, const struct cust_walk_opts *o,
 out:
 	if (fd >= 0)
 		close(fd);
+	for (size_t k = 0; k < w.ahcap; k++)
+		free(w.ah[k]);
+	free(w.ah);
 	free(w.fr);
 	free(w.path);
 	free(comps);

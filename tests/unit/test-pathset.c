@@ -56,6 +56,20 @@ START_TEST(add_compares_bytes_not_pointers)
 }
 END_TEST
 
+START_TEST(has_looks_up_and_adds_nothing)
+{
+	/* An empty set has nothing, and asking adds nothing. */
+	ck_assert(!cust_pathset_has(ps, "/etc", 4));
+	ck_assert(!cust_pathset_has(ps, "/etc", 4));
+	ck_assert_int_eq(ADDS("/etc/passwd"), 1);
+	ck_assert(cust_pathset_has(ps, "/etc/passwd", 11));
+	ck_assert(!cust_pathset_has(ps, "/etc/passwd", 10));
+	ck_assert(!cust_pathset_has(ps, "/etc", 4));
+	ck_assert_int_eq(ADDS("/etc"), 1);
+	ck_assert(cust_pathset_has(ps, "/etc", 4));
+}
+END_TEST
+
 /* Strings that differ, some only in one byte, in length or in NULs. */
 static const struct {
 	const char	*s;
@@ -145,10 +159,13 @@ START_TEST(many_inserts_survive_growth)
 	}
 	for (int i = 0; i < N; i++) {
 		n = snprintf(buf, sizeof(buf), "/home/user/file-%d", i);
+		ck_assert_msg(cust_pathset_has(ps, buf, (size_t)n), "%s lost",
+		    buf);
 		ck_assert_msg(ADD(buf, (size_t)n) == 0, "%s lost", buf);
 	}
 	for (int i = 0; i < 1000; i++) {
 		n = snprintf(buf, sizeof(buf), "/home/user/other-%d", i);
+		ck_assert(!cust_pathset_has(ps, buf, (size_t)n));
 		ck_assert_int_eq(ADD(buf, (size_t)n), 1);
 	}
 }
@@ -384,6 +401,7 @@ unit_suite(void)
 	tcase_add_checked_fixture(set, setup, teardown);
 	tcase_set_timeout(set, 60);
 	tcase_add_test(set, add_is_new_once_then_known);
+	tcase_add_test(set, has_looks_up_and_adds_nothing);
 	tcase_add_test(set, add_compares_bytes_not_pointers);
 	tcase_add_test(set, distinct_strings_are_distinct);
 	tcase_add_test(set, length_decides_not_terminator);

@@ -43,6 +43,10 @@ static size_t nseen;
  * or run HOOK before recording. */
 static size_t stop_at;
 static void (*hook)(const struct cust_entry *);
+/* Stats ahead through this ring when set (the walk's statq). */
+static struct cust_statq *statq;
+/* Regular files by their directory entry (cust_walk_opts.lazy_files). */
+static bool lazy_files;
 
 static int
 count_fds(void)
@@ -74,6 +78,8 @@ setup(void)
 	nseen = 0;
 	stop_at = 0;
 	hook = NULL;
+	statq = NULL;
+	lazy_files = false;
 }
 
 static void
@@ -89,6 +95,8 @@ forget_seen(void)
 static void
 teardown(void)
 {
+	cust_statq_free(statq);
+	statq = NULL;
 	forget_seen();
 	cust_strv_free(&rule.name_patterns);
 	cust_strv_free(&rule.path_patterns);
@@ -174,6 +182,7 @@ walk_at(int fd, const char *start)
 {
 	struct cust_walk_opts o = {
 		.rootfd = fd, .rule = &rule, .visit = visitor, .arg = &rule,
+		.statq = statq, .lazy_files = lazy_files,
 	};
 
 	return cust_walk(ctx, &o, start);
@@ -893,9 +902,9 @@ END_TEST
 
 #define DEEP	400
 
-/* t/d/d/.../d, DEEP levels below t, each holding a file "z" after "d". */
+/* TOP/d/d/.../d, LEVELS below TOP, each holding a file "z" after "d". */
 static void
-mkdeep(const char *top)
+mkdeep_n(const char *top, int levels)
 {
 	int fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY), next;
 
@@ -903,7 +912,7 @@ mkdeep(const char *top)
 	next = openat(fd, top, O_RDONLY | O_DIRECTORY);
 	close(fd);
 	fd = next;
-	for (int i = 0; i < DEEP; i++) {
+	for (int i = 0; i < levels; i++) {
 		ck_assert_int_ge(fd, 0);
 		ck_assert_int_eq(mkdirat(fd, "d", 0755), 0);
 		ck_assert_int_eq(close(openat(fd, "z", O_CREAT | O_WRONLY,
@@ -915,6 +924,12 @@ mkdeep(const char *top)
 	ck_assert_int_eq(close(openat(fd, "leaf", O_CREAT | O_WRONLY, 0644)),
 	    0);
 	close(fd);
+}
+
+static void
+mkdeep(const char *top)
+{
+	mkdeep_n(top, DEEP);
 }
 
 START_TEST(walk_deep_tree_beyond_fd_budget)
@@ -981,6 +996,104 @@ START_TEST(walk_deep_tree_reports_replaced_ancestor)
 }
 END_TEST
 
+/* ------------------------------------------------------------ ahead */
+
+/* Every visit of the walk of START, one line each: path, mode, depth,
+ * error; then forget them (owned by the caller). */
+static char *
+visits(const char *start, int expect)
+{
+	size_t cap = 1 << 20, n = 0;
+	char *buf = malloc(cap);
+
+	ck_assert_ptr_nonnull(buf);
+	buf[0] = '\0';
+	ck_assert_int_eq(walk_at(rootfd, start), expect);
+	for (size_t i = 0; i < nseen; i++) {
+		n += (size_t)snprintf(buf + n, cap - n, "%s %o %d %d %s\n",
+		    seen[i].path, (unsigned)seen[i].mode, seen[i].depth,
+		    seen[i].err, seen[i].what != NULL ? seen[i].what : "-");
+		ck_assert_uint_lt(n, cap);
+	}
+	/* (A lazy file's entry holds its type and inode alone.) */
+	if (expect == CUST_OK && !lazy_files)
+		all_clean();
+	forget_seen();
+	return buf;
+}
+
+/* Deeper than the walker's descriptor budget (64), not by much. */
+#define SHALLOW	80
+
+/* A directory of more names than the ring holds (files, links, FIFOs,
+ * subdirectories), beside a tree deeper than the descriptor budget. */
+static void
+mkwide(void)
+{
+	char name[64];
+
+	mkd("t");
+	mkd("t/w");
+	for (int i = 0; i < 3 * CUST_STATQ_DEPTH + 5; i++) {
+		snprintf(name, sizeof(name), "t/w/%03d", i);
+		if (i % 7 == 0)
+			mkd(name);
+		else if (i % 11 == 0)
+			mkl(name, "nowhere");
+		else if (i % 13 == 0)
+			mkp(name);
+		else
+			mkf(name, "x");
+		if (i % 7 == 0) {
+			snprintf(name, sizeof(name), "t/w/%03d/in", i);
+			mkf(name, "y");
+		}
+	}
+	mkdeep_n("t/deep", SHALLOW);
+}
+
+/* The same visits, in the same order, with and without stats ahead. */
+static void
+same_ahead(const char *start, int expect)
+{
+	char *one, *ahead;
+
+	one = visits(start, expect);
+	ck_assert_int_eq(cust_statq_new(ctx, &statq), CUST_OK);
+	ahead = visits(start, expect);
+	ck_assert_str_eq(ahead, one);
+	free(one);
+	free(ahead);
+}
+
+START_TEST(walk_ahead_visits_as_one_at_a_time)
+{
+	mkwide();
+	same_ahead("/t", CUST_OK);
+	/* Files by their entries, the rest stat'ed ahead. */
+	lazy_files = true;
+	cust_statq_free(statq);
+	statq = NULL;
+	same_ahead("/t", CUST_OK);
+}
+END_TEST
+
+START_TEST(walk_ahead_stops_with_nothing_in_flight)
+{
+	mkwide();
+	/* Stopped deep down, then in the middle of the wide directory
+	 * (after /t, its 2 * SHALLOW + 2 deep entries and /t/w): the teardown
+	 * finds no descriptor left open, and the ring's results land in
+	 * memory that is still the walk's (ASan). */
+	stop_at = CUST_STATQ_DEPTH;
+	same_ahead("/t", CUST_FATAL);
+	cust_statq_free(statq);
+	statq = NULL;
+	stop_at = 2 * SHALLOW + 4 + CUST_STATQ_DEPTH + 6;
+	same_ahead("/t", CUST_FATAL);
+}
+END_TEST
+
 /* ----------------------------------------------------------- pseudo */
 
 START_TEST(walk_does_not_descend_into_proc_below_start)
@@ -1040,6 +1153,7 @@ unit_suite(void)
 	TCase *filters = tcase_create("filters");
 	TCase *errors = tcase_create("errors");
 	TCase *deep = tcase_create("deep");
+	TCase *ahead;
 	TCase *pseudo = tcase_create("pseudo");
 
 	tcase_add_checked_fixture(order, setup, teardown);
@@ -1103,6 +1217,11 @@ unit_suite(void)
 	tcase_add_test(deep, walk_deep_tree_beyond_fd_budget);
 	tcase_add_test(deep, walk_deep_tree_reports_replaced_ancestor);
 	suite_add_tcase(s, deep);
+	ahead = tcase_create("ahead");
+	tcase_add_checked_fixture(ahead, setup, teardown);
+	tcase_add_test(ahead, walk_ahead_visits_as_one_at_a_time);
+	tcase_add_test(ahead, walk_ahead_stops_with_nothing_in_flight);
+	suite_add_tcase(s, ahead);
 
 	tcase_add_checked_fixture(pseudo, setup, teardown);
 	tcase_set_timeout(pseudo, 60);
