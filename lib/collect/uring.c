@@ -121,6 +121,27 @@ reap(struct cust_uring *u)
 	}
 }
 
+/* Submit every queued SQE of RING, moving them from *QUEUED to
+ * *INFLIGHT (the batches' ring and the stats-ahead ring alike). */
+static int
+submit_all(struct cust_ctx *ctx, struct io_uring *ring, unsigned *queued,
+    unsigned *inflight)
+{
+	int r;
+
+	while (*queued > 0) {
+		if ((r = io_uring_submit(ring)) < 0) {
+			if (r == -EINTR || r == -EAGAIN)
+				continue;
+			return cust_set_error(ctx, -r, CUST_FATAL,
+			    "io_uring_enter");
+		}
+		*queued -= (unsigned)r;
+		*inflight += (unsigned)r;
+	}
+	return CUST_OK;
+}
+
 /* Submit what is queued and reap every completion. */
 static int
 run(struct cust_uring *u)
@@ -128,16 +149,9 @@ run(struct cust_uring *u)
 	struct io_uring_cqe *cqe;
 	int r;
 
-	while (u->queued > 0) {
-		if ((r = io_uring_submit(&u->ring)) < 0) {
-			if (r == -EINTR || r == -EAGAIN)
-				continue;
-			return cust_set_error(u->ctx, -r, CUST_FATAL,
-			    "io_uring_enter");
-		}
-		u->queued -= (unsigned)r;
-		u->inflight += (unsigned)r;
-	}
+	if ((r = submit_all(u->ctx, &u->ring, &u->queued, &u->inflight)) !=
+	    CUST_OK)
+		return r;
 	while (u->inflight > 0) {
 		/* Woken once for the round, not once a completion. */
 		if ((r = io_uring_wait_cqe_nr(&u->ring, &cqe, u->inflight)) <
@@ -378,16 +392,9 @@ statq_run(struct cust_statq *q, const int *res)
 	struct io_uring_cqe *cqe;
 	int r;
 
-	while (q->queued > 0) {
-		if ((r = io_uring_submit(&q->ring)) < 0) {
-			if (r == -EINTR || r == -EAGAIN)
-				continue;
-			return cust_set_error(q->ctx, -r, CUST_FATAL,
-			    "io_uring_enter");
-		}
-		q->queued -= (unsigned)r;
-		q->inflight += (unsigned)r;
-	}
+	if ((r = submit_all(q->ctx, &q->ring, &q->queued, &q->inflight)) !=
+	    CUST_OK)
+		return r;
 	while (q->inflight > 0) {
 		if (res != NULL && *res != CUST_STATQ_PENDING)
 			r = io_uring_peek_cqe(&q->ring, &cqe);
