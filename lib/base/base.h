@@ -124,6 +124,12 @@ char	*cust_escape(const char *raw, size_t n, size_t *lenp);
  * length in *lenp) or -1 when S is not a canonical stored name.
  */
 int	cust_unescape(const char *s, size_t n, char **outp, size_t *lenp);
+/*
+ * The bytes of base64 text S (a record's NAME_b64, for a name that is not
+ * UTF-8): owned, NUL-terminated, their count in *NP; NULL when S is no
+ * whole number of base64 quanta or out of memory.  Not a canonical check.
+ */
+char	*cust_b64_decode(const char *s, size_t *np);
 
 /* Longest stored name, "data/..." included, that tools can extract. */
 #define CUST_STORED_MAX	2048

@@ -6,9 +6,12 @@
  * stored name never holds '%', CR or LF, which keeps manifest lines valid
  * for both BagIt (RFC 8493 2.1.3) and `sha256sum -c`.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include "base/base.h"
 
@@ -262,4 +265,26 @@ cust_check_label(struct cust_ctx *ctx, const char *what, const char *s,
 			return cust_set_error(ctx, 0, CUST_FAILED,
 			    "%s: control characters are not allowed", what);
 	return CUST_OK;
+}
+
+char *
+cust_b64_decode(const char *s, size_t *np)
+{
+	size_t len = strlen(s);
+	unsigned char *out;
+	int k;
+
+	if (len % 4 != 0 || len > INT_MAX || (out = malloc(len / 4 * 3 +
+	    1)) == NULL)
+		return NULL;
+	if ((k = EVP_DecodeBlock(out, (const unsigned char *)s,
+	    (int)len)) < 0) {
+		free(out);
+		return NULL;
+	}
+	/* EVP_DecodeBlock counts the padding's bytes too. */
+	*np = (size_t)k - (len > 0 && s[len - 1] == '=') -
+	    (len > 1 && s[len - 2] == '=');
+	out[*np] = '\0';
+	return (char *)out;
 }

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
 
 #include "bundle/bundle.h"
 
@@ -115,28 +114,15 @@ rawname(json_t *rec, const char *key, size_t *n)
 {
 	char k64[32];
 	const char *s = str(rec, key), *b;
-	unsigned char *out;
-	size_t len;
-	int k;
 
 	if (s != NULL) {
 		*n = strlen(s);
 		return strdup(s);
 	}
 	snprintf(k64, sizeof(k64), "%s_b64", key);
-	if ((b = str(rec, k64)) == NULL || (len = strlen(b)) % 4 != 0 ||
-	    (out = malloc(len / 4 * 3 + 1)) == NULL)
+	if ((b = str(rec, k64)) == NULL)
 		return NULL;
-	if ((k = EVP_DecodeBlock(out, (const unsigned char *)b,
-	    (int)len)) < 0) {
-		free(out);
-		return NULL;
-	}
-	/* EVP_DecodeBlock counts the padding's bytes too. */
-	*n = (size_t)k - (len > 0 && b[len - 1] == '=') -
-	    (len > 1 && b[len - 2] == '=');
-	out[*n] = '\0';
-	return (char *)out;
+	return cust_b64_decode(b, n);
 }
 
 char *

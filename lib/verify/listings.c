@@ -7,11 +7,8 @@
  * lines, not the records.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/evp.h>
 
 #include "verify/verify.h"
 
@@ -164,42 +161,21 @@ ver_listing_line(struct ver *v, size_t k, char *line, size_t n)
 	return r;
 }
 
-/* Base64 of JSON text S (a record's path_b64): raw bytes, owned, or NULL. */
-static unsigned char *
-unb64(const char *s, size_t *np)
-{
-	size_t n = strlen(s);
-	unsigned char *out;
-	int k;
-
-	if (n % 4 != 0 || n > INT_MAX || (out = malloc(n / 4 * 3 + 1)) ==
-	    NULL)
-		return NULL;
-	if ((k = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n)) < 0) {
-		free(out);
-		return NULL;
-	}
-	for (size_t i = n; i > 0 && s[i - 1] == '=' && k > 0; i--)
-		k--;
-	*np = (size_t)k;
-	return out;
-}
-
 /* A record's path is listed: that listing line has its record. */
 void
 ver_record_listed(struct ver *v, json_t *o)
 {
 	json_t *p = json_object_get(o, "path");
 	const char *b64 = json_string_value(json_object_get(o, "path_b64"));
-	unsigned char *raw = NULL;
+	char *raw = NULL;
 	struct listed *s;
 	size_t n = 0;
 	uint64_t key;
 
 	if (json_is_string(p))
 		key = path_key(v, json_string_value(p), json_string_length(p));
-	else if (b64 != NULL && (raw = unb64(b64, &n)) != NULL)
-		key = path_key(v, (const char *)raw, n);
+	else if (b64 != NULL && (raw = cust_b64_decode(b64, &n)) != NULL)
+		key = path_key(v, raw, n);
 	else
 		return;		/* no path: not one a listing names */
 	free(raw);
