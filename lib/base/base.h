@@ -304,10 +304,11 @@ bool	cust_relay_aborted(struct cust_relay *);
 
 /* -------------------------------------------------------- hash_thread.c */
 
-/* The SHA-256 of a byte stream, computed on a thread of its own. */
+/* The SHA-256 of a byte stream, computed on a thread of its own (in line
+ * when EXPECT, its known length, is below the ring: 0 is unknown). */
 struct cust_tap;
 
-int	cust_tap_new(struct cust_ctx *, struct cust_tap **);
+int	cust_tap_new(struct cust_ctx *, uint64_t expect, struct cust_tap **);
 /* Stop the thread if it runs and free.  NULL is a no-op. */
 void	cust_tap_free(struct cust_tap *);
 /* The next N bytes of the stream (copied): 0, or -1 when it failed. */

@@ -18,20 +18,43 @@ struct scan {
 	struct cust_reader *rd;
 	cust_scan_fn	*fn;
 	void		*arg;
-	char		*buf;
-	size_t		 len;
+	char		*buf;		/* owned: cap bytes */
+	size_t		 cap, len;
 	bool		 custody;	/* also metadata/custody.jsonl */
 };
+
+/* Room for N bytes in the buffer.  It grows to the longest member or line
+ * met, at most ACQ_MAX + 1 bytes: a small bundle, or each of the fuzzer's,
+ * never pays for the largest one allowed. */
+static int
+room(struct scan *s, size_t n)
+{
+	size_t cap = s->cap > 0 ? s->cap : 64 * 1024;
+	char *p;
+
+	if (n <= s->cap)
+		return CUST_OK;
+	while (cap < n)
+		cap *= 2;
+	if ((p = realloc(s->buf, cap)) == NULL)
+		return cust_set_error(s->ctx, ENOMEM, CUST_FATAL, "scan");
+	s->buf = p;
+	s->cap = cap;
+	return CUST_OK;
+}
 
 static int
 whole(struct scan *s, const struct cust_member *m)
 {
 	const void *p;
 	ssize_t k;
+	int r;
 
 	if (m->size > ACQ_MAX)
 		return cust_set_error(s->ctx, 0, CUST_FAILED, "%s: larger "
 		    "than %ju bytes", m->rel, (uintmax_t)ACQ_MAX);
+	if ((r = room(s, (size_t)m->size + 1)) != CUST_OK)
+		return r;
 	s->len = 0;
 	while ((k = cust_reader_data(s->rd, &p)) > 0) {
 		if ((uint64_t)k > m->size - s->len)
@@ -77,6 +100,8 @@ bylines(struct scan *s, const struct cust_member *m)
 			if (s->len + take > LINE_MAX_LEN)
 				return cust_set_error(s->ctx, 0, CUST_FAILED,
 				    "%s: line too long", m->rel);
+			if ((r = room(s, s->len + take + 1)) != CUST_OK)
+				return r;
 			memcpy(s->buf + s->len, p, take);
 			s->len += take;
 			if (nl == NULL)
@@ -131,8 +156,6 @@ scan(struct scan *s, int fd, const char *name, uint64_t ratio,
 	const struct cust_member *m;
 	int r;
 
-	if ((s->buf = malloc(ACQ_MAX + 1)) == NULL)
-		return cust_set_error(s->ctx, ENOMEM, CUST_FATAL, "scan");
 	if ((r = cust_reader_new(s->ctx, fd, name, &s->rd)) != CUST_OK)
 		goto out;
 	cust_reader_bound(s->rd, ratio != 0 ? ratio : CUST_MAX_EXPANSION);

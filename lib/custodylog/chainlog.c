@@ -32,6 +32,9 @@
 #define NOTE_MAX	4096
 #define EVENT_VALUES	1024	/* JSON values in one event */
 #define UNTRUSTED	"custody event signature"
+/* The reading buffer: its first size, and its largest, a line and more. */
+#define SCAN_FIRST	(64 * 1024)
+#define SCAN_MAX	(CUST_LOG_LINE_MAX + 1 + 64 * 1024)
 
 static const char *const types[] = {
 	"sealed", "timestamped", "untimestamped", "transferred", "received",
@@ -401,12 +404,29 @@ lines(struct cust_log *log, char *buf, size_t *have, off_t *base, bool eof)
 	return CUST_OK;
 }
 
-/* Read the log once, line by line from offset 0, in a buffer of one
- * line's bound: nothing of it is held but what keep() keeps. */
+/* The read buffer is full of one unfinished line: double it.  lines()
+ * leaves at most CUST_LOG_LINE_MAX bytes, so it is never full at SCAN_MAX. */
+static int
+grow(struct cust_log *log, char **bufp, size_t *capp)
+{
+	size_t cap = *capp * 2 > SCAN_MAX ? SCAN_MAX : *capp * 2;
+	char *p;
+
+	if ((p = realloc(*bufp, cap)) == NULL)
+		return cust_set_error(log->ctx, ENOMEM, CUST_FATAL, "%s",
+		    log->name);
+	*bufp = p;
+	*capp = cap;
+	return CUST_OK;
+}
+
+/* Read the log once, line by line from offset 0, in a buffer that grows
+ * to the longest line met, at most one line's bound: nothing of it is
+ * held but what keep() keeps. */
 static int
 scan(struct cust_log *log)
 {
-	size_t cap = CUST_LOG_LINE_MAX + 1 + 64 * 1024, have = 0;
+	size_t cap = SCAN_FIRST, have = 0;
 	off_t base = 0;
 	struct stat st;
 	ssize_t k = 1;
@@ -427,6 +447,8 @@ scan(struct cust_log *log)
 		return cust_set_error(log->ctx, ENOMEM, CUST_FATAL, "%s",
 		    log->name);
 	while (r == CUST_OK && k != 0) {
+		if (have == cap && (r = grow(log, &buf, &cap)) != CUST_OK)
+			break;
 		k = pread(log->fd, buf + have, cap - have, base + (off_t)have);
 		if (k < 0 && errno == EINTR)
 			continue;

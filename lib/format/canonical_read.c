@@ -1038,7 +1038,7 @@ cust_reader_new(struct cust_ctx *ctx, int fd, const char *name,
 		rc = cust_set_error(ctx, ENOMEM, CUST_FATAL, "reader");
 		goto fail;
 	}
-	if ((rc = cust_tap_new(ctx, &r->tap)) != CUST_OK)
+	if ((rc = cust_tap_new(ctx, r->in_size, &r->tap)) != CUST_OK)
 		goto fail;
 	*rp = r;
 	return CUST_OK;

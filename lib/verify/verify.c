@@ -22,8 +22,11 @@
 
 /* Bytes of payload names kept in memory before they go to the scratch
  * file; each payload file costs 48 bytes more (verify.h), its digests
- * and an index slot, whatever its name's length. */
+ * and an index slot, whatever its name's length.  The buffer starts at
+ * NAMES_FIRST and doubles as names come: a bundle of a few files, the
+ * common case and every fuzzing run, never pays for 8 MiB. */
 #define NAMES_BUF	(8 * 1024 * 1024)
+#define NAMES_FIRST	(64 * 1024)
 #define MAX_ITEMS	(64u * 1024 * 1024)	/* payload files accepted */
 #define LINE_FILES	(1024 * 1024)		/* files.jsonl line */
 #define LINE_MANIFEST	(72 * 1024)		/* manifest line */
@@ -157,13 +160,34 @@ spill(struct ver *v)
 	return CUST_OK;
 }
 
+/* Room for N more bytes of names: the buffer doubles up to NAMES_BUF,
+ * then spills.  N is at most a name's length, far below NAMES_BUF. */
+static int
+names_room(struct ver *v, size_t n)
+{
+	size_t cap = v->namescap;
+	char *p;
+
+	while (n > cap - v->nameslen && cap < NAMES_BUF)
+		cap *= 2;
+	if (cap != v->namescap) {
+		if ((p = realloc(v->names, cap)) == NULL)
+			return ver_oom(v);
+		v->names = p;
+		v->namescap = cap;
+	}
+	if (n > v->namescap - v->nameslen)
+		return spill(v);
+	return CUST_OK;
+}
+
 /* Keep NAME at the end of the name store. */
 static int
 keep_name(struct ver *v, const char *name, size_t n)
 {
 	int r;
 
-	if (n > NAMES_BUF - v->nameslen && (r = spill(v)) != CUST_OK)
+	if ((r = names_room(v, n)) != CUST_OK)
 		return r;
 	memcpy(v->names + v->nameslen, name, n);
 	v->nameslen += n;
@@ -880,9 +904,10 @@ cust_verify(struct cust_ctx *ctx, const struct cust_verify_opts *o,
 	v.ctx = ctx;
 	v.o = o;
 	v.scratch = -1;
+	v.namescap = NAMES_FIRST;
 	if ((v.rep = calloc(1, sizeof(*v.rep))) == NULL ||
 	    (v.tagmd = EVP_MD_CTX_new()) == NULL ||
-	    (v.names = malloc(NAMES_BUF)) == NULL) {
+	    (v.names = malloc(NAMES_FIRST)) == NULL) {
 		r = ver_oom(&v);
 		goto out;
 	}

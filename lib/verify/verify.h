@@ -91,7 +91,8 @@ struct ver {
 	uint64_t	 k0, k1;
 	/* the name store: the items' names, one after the other; the first
 	   ones in an unnamed scratch file once they outgrow the buffer */
-	char		*names;			/* owned: NAMES_BUF bytes */
+	char		*names;			/* owned: namescap bytes */
+	size_t		 namescap;		/* at most NAMES_BUF */
 	size_t		 nameslen;		/* bytes used in names */
 	uint64_t	 spilled;		/* bytes of names in the file */
 	int		 scratch;		/* owned: the file, or -1 */

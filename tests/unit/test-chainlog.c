@@ -675,6 +675,19 @@ START_TEST(bounds_are_kept)
 	    CUST_FAILED);
 	ck_assert_str_eq(cust_ctx_error(ctx), "t.custody: line 1 is longer "
 	    "than 1048576 bytes");
+	/* Longer than the first reading buffer, within the bound: read
+	 * whole, so what is refused is its JSON, not its length. */
+	n = 200 * 1024;
+	ck_assert_ptr_nonnull(big = malloc(n + 2));
+	memset(big, 'x', n);
+	big[n] = '\n';
+	big[n + 1] = '\0';
+	set_log(big);
+	free(big);
+	ck_assert_int_eq(cust_log_read(ctx, fd, "t.custody", &log),
+	    CUST_FAILED);
+	ck_assert_str_eq(cust_ctx_error(ctx), "t.custody: line 1: '[' or "
+	    "'{' expected");
 	/* Well under the line bound, but far more values than an event. */
 	n = 2 + 2 * 5000;
 	ck_assert_ptr_nonnull(big = malloc(n + 64));
