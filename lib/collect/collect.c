@@ -99,6 +99,7 @@ struct run {
 	struct cust_relay *relay;		/* owned: reader to hasher */
 	struct cust_relay *forward;		/* owned: hasher to writer */
 	struct cust_ledger *ledger;		/* owned: the hashing thread */
+	struct cust_slips *slips;		/* owned: records' slips */
 	struct cust_writer *writer;		/* owned: the archive's */
 	struct cust_pathset *recorded[3];	/* owned: by level(), each
 						   NULL until used */
@@ -151,7 +152,7 @@ record(struct run *run, struct cust_record *rec, bool digest, bool payload)
 	if (o->progress != NULL)
 		o->progress(o->progress_arg, run->res->files,
 		    run->res->payload_bytes, run->artefact);
-	if ((slip = cust_slip_new(rec, digest, payload)) == NULL)
+	if ((slip = cust_slip_new(run->slips, rec, digest, payload)) == NULL)
 		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "record");
 	if (!cust_relay_record(run->relay, slip))
 		return cust_set_error(run->ctx, 0, CUST_FATAL,
@@ -1941,6 +1942,7 @@ setup(struct run *run)
 	if ((r = cust_filetype_new(ctx, &run->ft)) != CUST_OK ||
 	    (r = cust_relay_new(ctx, RING_BYTES, &run->relay)) != CUST_OK ||
 	    (r = cust_relay_new(ctx, 0, &run->forward)) != CUST_OK ||
+	    (r = cust_slips_new(ctx, &run->slips)) != CUST_OK ||
 	    (r = cust_acquirer_new(ctx, run->relay, o->max_rate,
 	    &run->acq)) != CUST_OK ||
 	    (r = cust_mounts_load(ctx, &run->mounts)) != CUST_OK ||
@@ -1958,7 +1960,7 @@ setup(struct run *run)
 	    o->spool_dirfd, &run->start, &run->bag)) != CUST_OK)
 		return r;
 	return cust_ledger_start(ctx, run->relay, run->forward, run->bag,
-	    run->ft, o->algs | CUST_ALG_SHA256, &run->ledger);
+	    run->ft, run->slips, o->algs | CUST_ALG_SHA256, &run->ledger);
 }
 
 /*
@@ -2006,6 +2008,7 @@ teardown(struct run *run)
 	cust_ledger_free(run->ledger);
 	cust_relay_free(run->forward);
 	cust_relay_free(run->relay);
+	cust_slips_free(run->slips);
 	cust_bag_free(run->bag);
 	cust_sink_free(run->sink);
 	for (size_t k = 0; k < 3; k++)
