@@ -121,6 +121,8 @@ struct run {
 	const struct start *group;		/* borrowed: current walk */
 	bool		 last;			/* it is the last walk, of
 						   one tree: see first_time() */
+	bool		 fresh[3];		/* by level: its set was empty
+						   when the last walk began */
 	struct plan	 plan;
 	struct cust_listings *listings;		/* owned: find artefacts' */
 	int		 listing;		/* the current rule's, or -1
@@ -734,11 +736,12 @@ first_time(struct run *run, const struct cust_entry *e)
 		return -1;
 	/* Nothing is recorded after the last walk, and a walk of one tree
 	 * meets each path once but a directory's, again when it could not
-	 * be reopened: the rest need only be looked up. */
+	 * be reopened: the rest need only be looked up, and only in what
+	 * was recorded before the walk. */
 	if (run->last && e->err == 0 && e->what == NULL &&
 	    !S_ISDIR(e->st.st_mode))
-		return !cust_pathset_has(run->recorded[lvl], e->path,
-		    e->pathlen);
+		return run->fresh[lvl] || !cust_pathset_has(
+		    run->recorded[lvl], e->path, e->pathlen);
 	if ((r = cust_pathset_add(run->recorded[lvl], e->path,
 	    e->pathlen)) != 1)
 		return r;
@@ -1394,6 +1397,9 @@ run_plan(struct run *run)
 	for (size_t i = 0; r != CUST_FATAL && i < p->n; i++) {
 		run->last = i + 1 == p->n && p->nlists == 0 &&
 		    run->o->npaths == 0 && one_tree(p->v[i].path);
+		for (int k = 0; k < 3; k++)
+			run->fresh[k] = run->recorded[k] != NULL &&
+			    cust_pathset_count(run->recorded[k]) == 0;
 		r = walk_group(run, &p->v[i]);
 		run->last = false;
 	}
