@@ -119,6 +119,8 @@ int	cust_check_label(struct cust_ctx *, const char *what, const char *s,
  * the caller and its length in *lenp (may be NULL); NULL when out of memory.
  */
 char	*cust_escape(const char *raw, size_t n, size_t *lenp);
+/* Whether cust_escape would give RAW back unchanged. */
+bool	cust_escape_none(const char *raw, size_t n);
 /*
  * Invert cust_escape.  Returns 0 and the raw bytes (owned, NUL-terminated,
  * length in *lenp) or -1 when S is not a canonical stored name.

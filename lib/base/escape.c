@@ -112,6 +112,13 @@ cust_escape(const char *raw, size_t n, size_t *lenp)
 	return out;
 }
 
+bool
+cust_escape_none(const char *raw, size_t n)
+{
+	/* Each byte escaped becomes three. */
+	return escape((const unsigned char *)raw, n, NULL) == n;
+}
+
 static int
 hexval(char c)
 {

@@ -208,6 +208,9 @@ putname(struct cust_spool *sp, const char *s, size_t n)
 	size_t len;
 	int r;
 
+	/* Most names, as they are: no copy. */
+	if (cust_escape_none(s, n) && memchr(s, '|', n) == NULL)
+		return cust_spool_write(sp, s, n);
 	if ((e = cust_escape(s, n, &len)) == NULL)
 		return CUST_FATAL;
 	/* In runs between bars: a write per byte cost more than the line. */
