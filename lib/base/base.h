@@ -198,6 +198,9 @@ void	cust_jw_strn(struct cust_jw *, const char *s, size_t n);
 void	cust_jw_str(struct cust_jw *, const char *key, const char *s);
 void	cust_jw_int(struct cust_jw *, const char *key, intmax_t v);
 void	cust_jw_bool(struct cust_jw *, const char *key, bool v);
+/* TS in UTC, as cust_time_utc spells it. */
+void	cust_jw_time(struct cust_jw *, const char *key,
+	    const struct timespec *ts);
 /* Members already written as JSON text ("\"a\":1,\"b\":[]"), or nothing
  * when TEXT is NULL or empty; the caller vouches for the text. */
 void	cust_jw_members(struct cust_jw *, const char *text);

@@ -156,11 +156,44 @@ cust_jw_strn(struct cust_jw *w, const char *s, size_t n)
 void
 cust_jw_key(struct cust_jw *w, const char *key)
 {
+	size_t n = strlen(key), k = 0;
+	char *p;
+
+	/* A key is a literal of ours: ",\"key\":" at once. */
+	if (!plain(key, n) || (p = room(w, n + 4)) == NULL) {
+		if (!w->first)
+			put(w, ",", 1);
+		w->first = false;
+		cust_jw_strn(w, key, n);
+		put(w, ":", 1);
+		return;
+	}
 	if (!w->first)
-		put(w, ",", 1);
+		p[k++] = ',';
 	w->first = false;
-	cust_jw_strn(w, key, strlen(key));
-	put(w, ":", 1);
+	p[k++] = '"';
+	memcpy(p + k, key, n);
+	k += n;
+	p[k++] = '"';
+	p[k++] = ':';
+	done(w, k);
+}
+
+void
+cust_jw_time(struct cust_jw *w, const char *key, const struct timespec *ts)
+{
+	size_t n;
+	char *p;
+
+	cust_jw_key(w, key);
+	/* Its text has nothing to escape: written in place. */
+	if ((p = room(w, CUST_TIMELEN + 2)) == NULL)
+		return;
+	cust_time_utc(ts, p + 1);
+	n = strlen(p + 1);
+	p[0] = '"';
+	p[n + 1] = '"';
+	done(w, n + 2);
 }
 
 void
