@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -105,6 +106,37 @@ int	cust_sha256_hex(struct cust_ctx *, const void *, size_t,
 	    char out[65]);
 
 /* ------------------------------------------------------------- escape.c */
+
+/*
+ * Eight bytes of text at a time, for the scans of every path of a record
+ * (UTF-8, JSON escapes, stored names): the 8 bytes at P as one word, and
+ * whether any byte of V is below N (N at most 128) or is C.  The carry of
+ * the subtraction can flag a byte wrongly only above one rightly flagged,
+ * so the answer is exact.
+ */
+#define CUST_ONES8	0x0101010101010101ULL
+#define CUST_HIGHS8	0x8080808080808080ULL
+
+static inline uint64_t
+cust_word8(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline bool
+cust_any_below8(uint64_t v, unsigned n)
+{
+	return ((v - CUST_ONES8 * n) & ~v & CUST_HIGHS8) != 0;
+}
+
+static inline bool
+cust_any_is8(uint64_t v, unsigned char c)
+{
+	return cust_any_below8(v ^ (CUST_ONES8 * c), 1);
+}
 
 /* Length of the valid UTF-8 sequence at S (1-4), or 0 if invalid. */
 size_t	cust_utf8_seq(const unsigned char *s, size_t n);

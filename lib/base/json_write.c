@@ -123,8 +123,16 @@ static bool
 plain(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	uint64_t v;
+	size_t i = 0;
 
-	for (size_t i = 0; i < n; i++)
+	for (; i + 8 <= n; i += 8) {
+		v = cust_word8(p + i);
+		if (cust_any_below8(v, 0x20) || cust_any_is8(v, '"') ||
+		    cust_any_is8(v, '\\'))
+			return false;
+	}
+	for (; i < n; i++)
 		if (special(p[i]))
 			return false;
 	return true;

@@ -1051,6 +1051,46 @@ START_TEST(writer_keys_and_times_in_place)
 }
 END_TEST
 
+/* RFC 8259's escape of one byte, as a reference for the writer. */
+static size_t
+ref_escape(unsigned char c, char *out)
+{
+	if (c == '"' || c == '\\')
+		return (size_t)sprintf(out, "\\%c", c);
+	if (c < 0x20)
+		return (size_t)sprintf(out, "\\u%04x", c);
+	out[0] = (char)c;
+	return 1;
+}
+
+/* One byte to escape, or a neighbour that is not, at every place of a
+ * string longer than the writer's eight-byte steps. */
+START_TEST(writer_escapes_a_byte_anywhere)
+{
+	static const unsigned char odd[] = { '"', '\\', '\n', 0x00, 0x1f,
+	    0x20, 0x21, 0x5b, 0x5d, 0x7f, 0xc3 };
+	char s[21], want[4 * 21 + 8];
+	struct cust_jw w = { 0 };
+	size_t k;
+
+	for (size_t at = 0; at < sizeof(s); at++)
+		for (size_t j = 0; j < sizeof(odd); j++) {
+			memset(s, 'a', sizeof(s));
+			s[at] = (char)odd[j];
+			k = 0;
+			want[k++] = '"';
+			for (size_t i = 0; i < sizeof(s); i++)
+				k += ref_escape((unsigned char)s[i], want + k);
+			want[k++] = '"';
+			want[k] = '\0';
+			cust_jw_reset(&w);
+			cust_jw_strn(&w, s, sizeof(s));
+			ck_assert_str_eq(w.p, want);
+		}
+	cust_jw_free(&w);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -1085,6 +1125,7 @@ unit_suite(void)
 	tcase_add_test(js, json_pseudo_file_says_so);
 	tcase_add_test(js, the_fullest_record_has_a_record_shape);
 	tcase_add_test(js, writer_keys_and_times_in_place);
+	tcase_add_test(js, writer_escapes_a_byte_anywhere);
 	tcase_add_test(js, dense_or_deep_lines_are_not_records);
 	suite_add_tcase(s, js);
 
