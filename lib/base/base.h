@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -106,6 +107,37 @@ int	cust_sha256_hex(struct cust_ctx *, const void *, size_t,
 
 /* ------------------------------------------------------------- escape.c */
 
+/*
+ * Eight bytes of text at a time, for the scans of every path of a record
+ * (UTF-8, JSON escapes, stored names): the 8 bytes at P as one word, and
+ * whether any byte of V is below N (N at most 128) or is C.  The carry of
+ * the subtraction can flag a byte wrongly only above one rightly flagged,
+ * so the answer is exact.
+ */
+#define CUST_ONES8	0x0101010101010101ULL
+#define CUST_HIGHS8	0x8080808080808080ULL
+
+static inline uint64_t
+cust_word8(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline bool
+cust_any_below8(uint64_t v, unsigned n)
+{
+	return ((v - CUST_ONES8 * n) & ~v & CUST_HIGHS8) != 0;
+}
+
+static inline bool
+cust_any_is8(uint64_t v, unsigned char c)
+{
+	return cust_any_below8(v ^ (CUST_ONES8 * c), 1);
+}
+
 /* Length of the valid UTF-8 sequence at S (1-4), or 0 if invalid. */
 size_t	cust_utf8_seq(const unsigned char *s, size_t n);
 bool	cust_utf8_valid(const char *, size_t);
@@ -119,6 +151,8 @@ int	cust_check_label(struct cust_ctx *, const char *what, const char *s,
  * the caller and its length in *lenp (may be NULL); NULL when out of memory.
  */
 char	*cust_escape(const char *raw, size_t n, size_t *lenp);
+/* Whether cust_escape would give RAW back unchanged. */
+bool	cust_escape_none(const char *raw, size_t n);
 /*
  * Invert cust_escape.  Returns 0 and the raw bytes (owned, NUL-terminated,
  * length in *lenp) or -1 when S is not a canonical stored name.
@@ -196,6 +230,9 @@ void	cust_jw_strn(struct cust_jw *, const char *s, size_t n);
 void	cust_jw_str(struct cust_jw *, const char *key, const char *s);
 void	cust_jw_int(struct cust_jw *, const char *key, intmax_t v);
 void	cust_jw_bool(struct cust_jw *, const char *key, bool v);
+/* TS in UTC, as cust_time_utc spells it. */
+void	cust_jw_time(struct cust_jw *, const char *key,
+	    const struct timespec *ts);
 /* Members already written as JSON text ("\"a\":1,\"b\":[]"), or nothing
  * when TEXT is NULL or empty; the caller vouches for the text. */
 void	cust_jw_members(struct cust_jw *, const char *text);

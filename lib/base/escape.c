@@ -53,8 +53,11 @@ cust_utf8_valid(const char *s, size_t n)
 	size_t k;
 
 	while (n > 0) {
-		/* ASCII, most of every path, without the call. */
-		if ((k = p[0] < 0x80 ? 1 : cust_utf8_seq(p, n)) == 0)
+		/* ASCII, most of every path, eight bytes at a time, or one
+		 * without the call. */
+		if (n >= 8 && (cust_word8(p) & CUST_HIGHS8) == 0)
+			k = 8;
+		else if ((k = p[0] < 0x80 ? 1 : cust_utf8_seq(p, n)) == 0)
 			return false;
 		p += k;
 		n -= k;
@@ -68,6 +71,15 @@ plain(unsigned char c)
 	return c >= 0x20 && c != 0x7f && c != '%' && c != '^';
 }
 
+/* Whether the 8 bytes of V are plain ASCII, each as plain() says. */
+static bool
+plain8(uint64_t v)
+{
+	return (v & CUST_HIGHS8) == 0 && !cust_any_below8(v, 0x20) &&
+	    !cust_any_is8(v, 0x7f) && !cust_any_is8(v, '%') &&
+	    !cust_any_is8(v, '^');
+}
+
 /* Escape RAW into OUT (NULL: only count); returns the escaped length. */
 static size_t
 escape(const unsigned char *raw, size_t n, char *out)
@@ -76,7 +88,10 @@ escape(const unsigned char *raw, size_t n, char *out)
 	size_t len = 0, k;
 
 	while (n > 0) {
-		k = raw[0] < 0x80 ? 1 : cust_utf8_seq(raw, n);
+		if (n >= 8 && plain8(cust_word8(raw)))
+			k = 8;
+		else
+			k = raw[0] < 0x80 ? 1 : cust_utf8_seq(raw, n);
 		if (k > 1 || (k == 1 && plain(raw[0]))) {
 			if (out != NULL)
 				memcpy(out + len, raw, k);
@@ -110,6 +125,13 @@ cust_escape(const char *raw, size_t n, size_t *lenp)
 	if (lenp != NULL)
 		*lenp = len;
 	return out;
+}
+
+bool
+cust_escape_none(const char *raw, size_t n)
+{
+	/* Each byte escaped becomes three. */
+	return escape((const unsigned char *)raw, n, NULL) == n;
 }
 
 static int

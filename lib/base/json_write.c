@@ -123,8 +123,16 @@ static bool
 plain(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	uint64_t v;
+	size_t i = 0;
 
-	for (size_t i = 0; i < n; i++)
+	for (; i + 8 <= n; i += 8) {
+		v = cust_word8(p + i);
+		if (cust_any_below8(v, 0x20) || cust_any_is8(v, '"') ||
+		    cust_any_is8(v, '\\'))
+			return false;
+	}
+	for (; i < n; i++)
 		if (special(p[i]))
 			return false;
 	return true;
@@ -156,11 +164,44 @@ cust_jw_strn(struct cust_jw *w, const char *s, size_t n)
 void
 cust_jw_key(struct cust_jw *w, const char *key)
 {
+	size_t n = strlen(key), k = 0;
+	char *p;
+
+	/* A key is a literal of ours: ",\"key\":" at once. */
+	if (!plain(key, n) || (p = room(w, n + 4)) == NULL) {
+		if (!w->first)
+			put(w, ",", 1);
+		w->first = false;
+		cust_jw_strn(w, key, n);
+		put(w, ":", 1);
+		return;
+	}
 	if (!w->first)
-		put(w, ",", 1);
+		p[k++] = ',';
 	w->first = false;
-	cust_jw_strn(w, key, strlen(key));
-	put(w, ":", 1);
+	p[k++] = '"';
+	memcpy(p + k, key, n);
+	k += n;
+	p[k++] = '"';
+	p[k++] = ':';
+	done(w, k);
+}
+
+void
+cust_jw_time(struct cust_jw *w, const char *key, const struct timespec *ts)
+{
+	size_t n;
+	char *p;
+
+	cust_jw_key(w, key);
+	/* Its text has nothing to escape: written in place. */
+	if ((p = room(w, CUST_TIMELEN + 2)) == NULL)
+		return;
+	cust_time_utc(ts, p + 1);
+	n = strlen(p + 1);
+	p[0] = '"';
+	p[n + 1] = '"';
+	done(w, n + 2);
 }
 
 void

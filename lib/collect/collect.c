@@ -99,6 +99,7 @@ struct run {
 	struct cust_relay *relay;		/* owned: reader to hasher */
 	struct cust_relay *forward;		/* owned: hasher to writer */
 	struct cust_ledger *ledger;		/* owned: the hashing thread */
+	struct cust_slips *slips;		/* owned: records' slips */
 	struct cust_writer *writer;		/* owned: the archive's */
 	struct cust_pathset *recorded[3];	/* owned: by level(), each
 						   NULL until used */
@@ -120,6 +121,8 @@ struct run {
 	const struct start *group;		/* borrowed: current walk */
 	bool		 last;			/* it is the last walk, of
 						   one tree: see first_time() */
+	bool		 fresh[3];		/* by level: its set was empty
+						   when the last walk began */
 	struct plan	 plan;
 	struct cust_listings *listings;		/* owned: find artefacts' */
 	int		 listing;		/* the current rule's, or -1
@@ -151,7 +154,7 @@ record(struct run *run, struct cust_record *rec, bool digest, bool payload)
 	if (o->progress != NULL)
 		o->progress(o->progress_arg, run->res->files,
 		    run->res->payload_bytes, run->artefact);
-	if ((slip = cust_slip_new(rec, digest, payload)) == NULL)
+	if ((slip = cust_slip_new(run->slips, rec, digest, payload)) == NULL)
 		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "record");
 	if (!cust_relay_record(run->relay, slip))
 		return cust_set_error(run->ctx, 0, CUST_FATAL,
@@ -733,11 +736,12 @@ first_time(struct run *run, const struct cust_entry *e)
 		return -1;
 	/* Nothing is recorded after the last walk, and a walk of one tree
 	 * meets each path once but a directory's, again when it could not
-	 * be reopened: the rest need only be looked up. */
+	 * be reopened: the rest need only be looked up, and only in what
+	 * was recorded before the walk. */
 	if (run->last && e->err == 0 && e->what == NULL &&
 	    !S_ISDIR(e->st.st_mode))
-		return !cust_pathset_has(run->recorded[lvl], e->path,
-		    e->pathlen);
+		return run->fresh[lvl] || !cust_pathset_has(
+		    run->recorded[lvl], e->path, e->pathlen);
 	if ((r = cust_pathset_add(run->recorded[lvl], e->path,
 	    e->pathlen)) != 1)
 		return r;
@@ -1393,6 +1397,9 @@ run_plan(struct run *run)
 	for (size_t i = 0; r != CUST_FATAL && i < p->n; i++) {
 		run->last = i + 1 == p->n && p->nlists == 0 &&
 		    run->o->npaths == 0 && one_tree(p->v[i].path);
+		for (int k = 0; k < 3; k++)
+			run->fresh[k] = run->recorded[k] != NULL &&
+			    cust_pathset_count(run->recorded[k]) == 0;
 		r = walk_group(run, &p->v[i]);
 		run->last = false;
 	}
@@ -1941,6 +1948,7 @@ setup(struct run *run)
 	if ((r = cust_filetype_new(ctx, &run->ft)) != CUST_OK ||
 	    (r = cust_relay_new(ctx, RING_BYTES, &run->relay)) != CUST_OK ||
 	    (r = cust_relay_new(ctx, 0, &run->forward)) != CUST_OK ||
+	    (r = cust_slips_new(ctx, &run->slips)) != CUST_OK ||
 	    (r = cust_acquirer_new(ctx, run->relay, o->max_rate,
 	    &run->acq)) != CUST_OK ||
 	    (r = cust_mounts_load(ctx, &run->mounts)) != CUST_OK ||
@@ -1958,7 +1966,7 @@ setup(struct run *run)
 	    o->spool_dirfd, &run->start, &run->bag)) != CUST_OK)
 		return r;
 	return cust_ledger_start(ctx, run->relay, run->forward, run->bag,
-	    run->ft, o->algs | CUST_ALG_SHA256, &run->ledger);
+	    run->ft, run->slips, o->algs | CUST_ALG_SHA256, &run->ledger);
 }
 
 /*
@@ -2006,6 +2014,7 @@ teardown(struct run *run)
 	cust_ledger_free(run->ledger);
 	cust_relay_free(run->forward);
 	cust_relay_free(run->relay);
+	cust_slips_free(run->slips);
 	cust_bag_free(run->bag);
 	cust_sink_free(run->sink);
 	for (size_t k = 0; k < 3; k++)

@@ -492,6 +492,8 @@ int	cust_pathset_add_hash(struct cust_pathset *, uint64_t a, uint64_t b);
  * set is empty). */
 bool	cust_pathset_has(const struct cust_pathset *, const char *path,
 	    size_t n);
+/* How many paths the set holds. */
+size_t	cust_pathset_count(const struct cust_pathset *);
 
 /* -------------------------------------------------------------- users.c */
 

@@ -199,3 +199,9 @@ cust_pathset_has(const struct cust_pathset *ps, const char *path, size_t n)
 	s = &ps->s[probe(ps->s, ps->cap, NULL, h[0], h[1])];
 	return s->a == h[0] && s->b == h[1];
 }
+
+size_t
+cust_pathset_count(const struct cust_pathset *ps)
+{
+	return ps->n;
+}

@@ -353,12 +353,19 @@ int
 cust_statq_new(struct cust_ctx *ctx, struct cust_statq **qp)
 {
 	struct cust_statq *q;
+	int r;
 
 	*qp = NULL;
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "io_uring");
 	q->ctx = ctx;
-	if (io_uring_queue_init(2 * CUST_STATQ_DEPTH, &q->ring, 0) < 0) {
+	/* As the batches' ring: the workers' completions wait for the
+	 * walker to ask, rather than interrupt it one by one. */
+	r = io_uring_queue_init(2 * CUST_STATQ_DEPTH, &q->ring,
+	    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN);
+	if (r == -EINVAL)
+		r = io_uring_queue_init(2 * CUST_STATQ_DEPTH, &q->ring, 0);
+	if (r < 0) {
 		free(q);
 		return CUST_FAILED;
 	}

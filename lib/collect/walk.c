@@ -862,6 +862,23 @@ stat_ahead(struct walk *w, int fd, size_t i)
 	return ah;
 }
 
+/*
+ * Whether the name being looked at in F is to be stat'ed now, not ahead:
+ * when it is not queued and no more than FEW_AHEAD names are left.  So
+ * small a batch costs more than its stats: handing it to the kernel's
+ * worker, waking it, and sleeping until its first statx is done (most
+ * directories of /usr hold fewer than 8 names).
+ */
+#define FEW_AHEAD	4
+
+static bool
+few_left(const struct frame *f)
+{
+	size_t i = f->i - 1;
+
+	return f->ahead <= i && f->n - i <= FEW_AHEAD;
+}
+
 /* Every rule of the walk. */
 static uint64_t
 all(const struct cust_walk_opts *o)
@@ -907,7 +924,7 @@ tree(struct walk *w, int parent, size_t len, const char *name)
 		if (lazy(w, child, f->depth + 1, f->active))
 			r = consider_file(w, fd, (size_t)n, child,
 			    f->depth + 1, f->active);
-		else if (w->o->statq == NULL)
+		else if (w->o->statq == NULL || few_left(f))
 			r = consider(w, fd, (size_t)n, child, f->depth + 1,
 			    f->active, NULL, 0);
 		else if ((ah = stat_ahead(w, fd, f->i - 1)) == NULL)

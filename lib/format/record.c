@@ -53,15 +53,6 @@ raw(struct cust_jw *w, const char *key, const char *s, size_t n)
 	free(out);
 }
 
-static void
-stamp(struct cust_jw *w, const char *key, const struct timespec *ts)
-{
-	char buf[CUST_TIMELEN];
-
-	cust_time_utc(ts, buf);
-	cust_jw_str(w, key, buf);
-}
-
 /* MAJOR:MINOR of a device, as "%u:%u"; the text at OUT. */
 static char *
 devno(dev_t rdev, char out[2 * CUST_INTLEN + 2])
@@ -93,11 +84,11 @@ stat_fields(struct cust_jw *w, const struct stat *st,
 	cust_jw_int(w, "ino", (intmax_t)st->st_ino);
 	if (S_ISBLK(st->st_mode) || S_ISCHR(st->st_mode))
 		cust_jw_str(w, "rdev", devno(st->st_rdev, rdev));
-	stamp(w, "atime", &st->st_atim);
-	stamp(w, "mtime", &st->st_mtim);
-	stamp(w, "ctime", &st->st_ctim);
+	cust_jw_time(w, "atime", &st->st_atim);
+	cust_jw_time(w, "mtime", &st->st_mtim);
+	cust_jw_time(w, "ctime", &st->st_ctim);
 	if (btime != NULL && btime->tv_sec >= 0)
-		stamp(w, "btime", btime);
+		cust_jw_time(w, "btime", btime);
 }
 
 int
@@ -208,6 +199,9 @@ putname(struct cust_spool *sp, const char *s, size_t n)
 	size_t len;
 	int r;
 
+	/* Most names, as they are: no copy. */
+	if (cust_escape_none(s, n) && memchr(s, '|', n) == NULL)
+		return cust_spool_write(sp, s, n);
 	if ((e = cust_escape(s, n, &len)) == NULL)
 		return CUST_FATAL;
 	/* In runs between bars: a write per byte cost more than the line. */

@@ -91,7 +91,7 @@ push_marker(void)
 	rec.path = "marker";
 	rec.pathlen = 6;
 	rec.st = &st;
-	ck_assert_ptr_nonnull(marker = cust_slip_new(&rec, false, false));
+	ck_assert_ptr_nonnull(marker = cust_slip_new(NULL, &rec, false, false));
 	ck_assert(cust_relay_record(relay, marker));
 	cust_relay_flush(relay);
 }

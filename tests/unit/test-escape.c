@@ -227,6 +227,9 @@ START_TEST(escape_known_cases)
 	char *e = esc(escapes[_i].raw, escapes[_i].n, &len);
 
 	ck_assert_str_eq(e, escapes[_i].want);
+	/* Nothing to escape exactly when the name comes back as it was. */
+	ck_assert(cust_escape_none(escapes[_i].raw, escapes[_i].n) ==
+	    (len == escapes[_i].n && memcmp(e, escapes[_i].raw, len) == 0));
 	free(e);
 }
 END_TEST
@@ -481,6 +484,8 @@ START_TEST(random_names_escape_to_safe_utf8)
 		}
 		/* A name is left alone exactly when it needs nothing. */
 		ck_assert((len == n && memcmp(e, raw, n) == 0) ==
+		    (refvalid(raw, n) && refplain(raw, n)));
+		ck_assert(cust_escape_none((const char *)raw, n) ==
 		    (refvalid(raw, n) && refplain(raw, n)));
 		same += len == n && memcmp(e, raw, n) == 0;
 		free(e);

@@ -70,6 +70,18 @@ START_TEST(has_looks_up_and_adds_nothing)
 }
 END_TEST
 
+START_TEST(count_is_paths_added_once)
+{
+	ck_assert_uint_eq(cust_pathset_count(ps), 0);
+	(void)cust_pathset_has(ps, "/etc", 4);
+	ck_assert_uint_eq(cust_pathset_count(ps), 0);
+	ck_assert_int_eq(ADDS("/etc"), 1);
+	ck_assert_int_eq(ADDS("/etc"), 0);
+	ck_assert_int_eq(ADDS("/etc/passwd"), 1);
+	ck_assert_uint_eq(cust_pathset_count(ps), 2);
+}
+END_TEST
+
 /* Strings that differ, some only in one byte, in length or in NULs. */
 static const struct {
 	const char	*s;
@@ -402,6 +414,7 @@ unit_suite(void)
 	tcase_set_timeout(set, 60);
 	tcase_add_test(set, add_is_new_once_then_known);
 	tcase_add_test(set, has_looks_up_and_adds_nothing);
+	tcase_add_test(set, count_is_paths_added_once);
 	tcase_add_test(set, add_compares_bytes_not_pointers);
 	tcase_add_test(set, distinct_strings_are_distinct);
 	tcase_add_test(set, length_decides_not_terminator);

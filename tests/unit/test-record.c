@@ -1025,6 +1025,72 @@ START_TEST(record_bytes_are_pinned)
 }
 END_TEST
 
+/* The writer's keys and times, written in place, against the spelling
+ * of the general path: a key to escape, an invalid time, a first member
+ * and the ones after it. */
+START_TEST(writer_keys_and_times_in_place)
+{
+	struct timespec t = { 1, 5 }, bad = { INT64_MAX, 0 };
+	struct cust_jw w = { 0 };
+
+	cust_jw_open(&w);
+	cust_jw_time(&w, "t", &t);
+	cust_jw_int(&w, "a\"b", 7);
+	cust_jw_time(&w, "x", &bad);
+	cust_jw_key(&w, "o");
+	cust_jw_open(&w);
+	cust_jw_time(&w, "first", &t);
+	cust_jw_close(&w);
+	cust_jw_close(&w);
+	ck_assert(!w.oom);
+	ck_assert_str_eq(w.p, "{\"t\":\"1970-01-01T00:00:01.000000005Z\","
+	    "\"a\\\"b\":7,\"x\":\"invalid\","
+	    "\"o\":{\"first\":\"1970-01-01T00:00:01.000000005Z\"}}");
+	ck_assert_uint_eq(w.n, strlen(w.p));
+	cust_jw_free(&w);
+}
+END_TEST
+
+/* RFC 8259's escape of one byte, as a reference for the writer. */
+static size_t
+ref_escape(unsigned char c, char *out)
+{
+	if (c == '"' || c == '\\')
+		return (size_t)sprintf(out, "\\%c", c);
+	if (c < 0x20)
+		return (size_t)sprintf(out, "\\u%04x", c);
+	out[0] = (char)c;
+	return 1;
+}
+
+/* One byte to escape, or a neighbour that is not, at every place of a
+ * string longer than the writer's eight-byte steps. */
+START_TEST(writer_escapes_a_byte_anywhere)
+{
+	static const unsigned char odd[] = { '"', '\\', '\n', 0x00, 0x1f,
+	    0x20, 0x21, 0x5b, 0x5d, 0x7f, 0xc3 };
+	char s[21], want[4 * 21 + 8];
+	struct cust_jw w = { 0 };
+	size_t k;
+
+	for (size_t at = 0; at < sizeof(s); at++)
+		for (size_t j = 0; j < sizeof(odd); j++) {
+			memset(s, 'a', sizeof(s));
+			s[at] = (char)odd[j];
+			k = 0;
+			want[k++] = '"';
+			for (size_t i = 0; i < sizeof(s); i++)
+				k += ref_escape((unsigned char)s[i], want + k);
+			want[k++] = '"';
+			want[k] = '\0';
+			cust_jw_reset(&w);
+			cust_jw_strn(&w, s, sizeof(s));
+			ck_assert_str_eq(w.p, want);
+		}
+	cust_jw_free(&w);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -1058,6 +1124,8 @@ unit_suite(void)
 	tcase_add_test(js, json_short_read_says_where_padding_starts);
 	tcase_add_test(js, json_pseudo_file_says_so);
 	tcase_add_test(js, the_fullest_record_has_a_record_shape);
+	tcase_add_test(js, writer_keys_and_times_in_place);
+	tcase_add_test(js, writer_escapes_a_byte_anywhere);
 	tcase_add_test(js, dense_or_deep_lines_are_not_records);
 	suite_add_tcase(s, js);
 

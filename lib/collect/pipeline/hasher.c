@@ -22,6 +22,7 @@ struct cust_ledger {
 	struct cust_bag	*bag;		/* borrowed: its spools are ours */
 	struct cust_digest *d;		/* owned */
 	struct cust_filetype *ft;	/* borrowed */
+	struct cust_slips *slips;	/* borrowed: where slips go back */
 	char		 magic[256];	/* type of the file being hashed */
 	bool		 first;		/* the next chunk starts a file */
 	struct cust_job	 out[BATCH];	/* for the writer, not yet sent */
@@ -119,7 +120,7 @@ job(struct cust_ledger *l, const struct cust_job *j)
 		return CUST_OK;
 	default:
 		r = write_slip(l, j->slip);
-		free(j->slip);
+		cust_slip_done(l->slips, j->slip);
 		return r;
 	}
 }
@@ -143,7 +144,8 @@ run(void *arg)
 			if (l->status == CUST_OK)
 				l->status = job(l, &v[i]);
 			else if (v[i].kind == CUST_JOB_RECORD)
-				free(v[i].slip);	/* never to be written */
+				cust_slip_done(l->slips, v[i].slip);
+		cust_slips_give_back(l->slips);
 		if (l->status == CUST_OK)
 			l->status = send(l);
 		if (l->status != CUST_OK) {
@@ -176,7 +178,7 @@ cust_ledger_free(struct cust_ledger *l)
 int
 cust_ledger_start(struct cust_ctx *ctx, struct cust_relay *relay,
     struct cust_relay *next, struct cust_bag *bag, struct cust_filetype *ft,
-    unsigned algs, struct cust_ledger **lp)
+    struct cust_slips *slips, unsigned algs, struct cust_ledger **lp)
 {
 	struct cust_ledger *l;
 	int r;
@@ -191,6 +193,7 @@ cust_ledger_start(struct cust_ctx *ctx, struct cust_relay *relay,
 	l->next = next;
 	l->bag = bag;
 	l->ft = ft;
+	l->slips = slips;
 	if ((r = cust_digest_new(l->ctx, algs, &l->d)) != CUST_OK) {
 		r = cust_set_error(ctx, 0, r, "%s", cust_ctx_error(l->ctx));
 		cust_ledger_free(l);

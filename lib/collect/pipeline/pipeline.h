@@ -63,18 +63,41 @@ struct cust_ctx *cust_sink_use_ctx(struct cust_sink *, struct cust_ctx *ctx);
 
 /*
  * A record handed from the reader to the hasher: a deep copy of a
- * struct cust_record in one allocation (free() it).
+ * struct cust_record in one allocation.
  */
 struct cust_slip {
 	struct cust_record r;		/* pointers into this allocation */
 	struct stat	 st, after;	/* what r.st and r.after point to */
 	bool		 digest;	/* finish the running digest into r.hex */
 	bool		 payload;	/* list r.stored in the payload manifests */
+	bool		 pooled;	/* of the pool's size: recycled */
+	struct cust_slip *next;		/* in a pool's list */
 };
 
-/* Copy R (borrowed) into a new slip; NULL when out of memory. */
-struct cust_slip *cust_slip_new(const struct cust_record *r, bool digest,
-	    bool payload);
+/*
+ * The slips of one reading and one hashing thread, recycled between
+ * them: the hasher gives back the slips it has written, a batch at a
+ * time, and the reader takes them again, so that the steady state
+ * allocates nothing.  A record too large for a pooled slip gets one of
+ * its own, freed when done.  Every slip can also be given to free().
+ */
+struct cust_slips;
+
+int	cust_slips_new(struct cust_ctx *, struct cust_slips **);
+/* Free the slips held; those still in a queue are the queue's to free.
+ * Once neither thread uses it.  NULL is a no-op. */
+void	cust_slips_free(struct cust_slips *);
+/* Slips of the pool's size allocated so far: at most as many as were
+ * ever in flight at once. */
+size_t	cust_slips_made(const struct cust_slips *);
+/* Reader: copy R (borrowed) into a slip of P (NULL: a slip of its own,
+ * to free()); NULL when out of memory. */
+struct cust_slip *cust_slip_new(struct cust_slips *p,
+	    const struct cust_record *r, bool digest, bool payload);
+/* Hasher: S is written; it is kept for the next give-back (or freed). */
+void	cust_slip_done(struct cust_slips *p, struct cust_slip *s);
+/* Hasher: hand the slips done with to the reader, with one lock. */
+void	cust_slips_give_back(struct cust_slips *p);
 
 /* ------------------------------------------------------------- syncer.c */
 
@@ -131,11 +154,13 @@ struct cust_bag;
  * until cust_ledger_finish, the thread alone writes the bag's spools); it
  * types each file's first chunk with FT (borrowed: it alone uses it) and
  * passes headers and chunks on to NEXT (borrowed), the writer's relay,
- * which it closes when it stops.
+ * which it closes when it stops.  The slips of the records it writes go
+ * back to SLIPS (borrowed; NULL: they are freed).
  */
 int	cust_ledger_start(struct cust_ctx *, struct cust_relay *relay,
 	    struct cust_relay *next, struct cust_bag *bag,
-	    struct cust_filetype *ft, unsigned algs, struct cust_ledger **);
+	    struct cust_filetype *ft, struct cust_slips *slips, unsigned algs,
+	    struct cust_ledger **);
 /* Close the relay, wait for the thread; its error, if any, goes to CTX. */
 int	cust_ledger_finish(struct cust_ledger *, struct cust_ctx *ctx);
 /* Stop the thread if it runs and free.  NULL is a no-op. */
