@@ -41,7 +41,13 @@ print(*[os.fstat(s.fileno()).st_ino for s in (t, u, x, f, g)],
 time.sleep(300)' "$T/holder.sock" >socks.txt &
 HOLDER=$!
 PIDS="$PIDS $HOLDER"
-wait_for 10 test -s socks.txt
+# The whole line, its seven numbers, not just a file that is not empty:
+# once (ci6, 2026-12-07) the test read a line that gave no numbers.
+wait_for 30 grep -qE '^([0-9]+ ){6}[0-9]+$' socks.txt || {
+	echo "Bail out! the socket holder printed no line of seven numbers:" \
+	    "$(head -c 200 socks.txt)"
+	exit 99
+}
 read -r TINO UINO XINO FINO GINO TPORT UPORT <socks.txt
 
 run "$CUSTODY" collect --profile live --no-nice -o l.tar
