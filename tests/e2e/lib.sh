@@ -198,11 +198,14 @@ craft() {
 # Peak memory (GNU time's %M).  Under a sanitizer or valgrind
 # (tests/valgrind.sh sets CUSTODY_WRAPPER) it is theirs, not custody's:
 # ASAN says so, and such checks are skipped.
+# meson says which sanitizers the build has (CUSTODY_SANITIZE); run by
+# hand without it, the binary's libraries tell.
 ASAN=
-if [ -n "${CUSTODY_WRAPPER:-}" ] ||
-    ldd "$CUSTODY" 2>/dev/null | grep -q libasan; then
-	ASAN=yes
-fi
+case ${CUSTODY_SANITIZE-unset} in
+*address*) ASAN=yes ;;
+unset) ldd "$CUSTODY" 2>/dev/null | grep -q libasan && ASAN=yes ;;
+esac
+[ -z "${CUSTODY_WRAPPER:-}" ] || ASAN=yes
 TIME=/usr/bin/time
 [ -x "$TIME" ] || TIME=
 
