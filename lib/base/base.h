@@ -246,6 +246,13 @@ void	cust_time_utc(const struct timespec *, char out[CUST_TIMELEN]);
 /* The same instant in the host's zone: "...T22:20:21.123456789+01:00" */
 void	cust_time_local(const struct timespec *, char out[CUST_TIMELEN]);
 
+/* ------------------------------------------------------------- mapped.c */
+
+/* SIZE bytes of zeroes, mapped, between two guard pages; NULL (errno set)
+ * when the mapping fails.  Unmap with the same SIZE.  NULL is a no-op. */
+void	*cust_map_buffer(size_t size);
+void	 cust_unmap_buffer(void *, size_t size);
+
 /* -------------------------------------------------------------- queue.c */
 
 /* A record on its way to the hashing thread (collect/pipeline): the queue

@@ -12,8 +12,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "base/base.h"
 
@@ -72,42 +70,8 @@ wait_room(struct cust_relay *r)
 	r->pwait = false;
 }
 
-/*
- * The ring is mapped, not allocated: its pages cost nothing until a file's
- * bytes reach them (a small collection touches a few of its 4 MiB; a
- * malloc'ed ring is written whole by MALLOC_PERTURB_, which meson sets for
- * every test), and a guard page on each side makes an overrun fault at
- * once in every build, not only under AddressSanitizer.
- */
-static unsigned char *
-map_ring(size_t size)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	unsigned char *p;
-
-	size = (size + page - 1) / page * page;
-	p = mmap(NULL, size + 2 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-	    -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	if (mprotect(p + page, size, PROT_READ | PROT_WRITE) != 0) {
-		munmap(p, size + 2 * page);
-		return NULL;
-	}
-	return p + page;
-}
-
-static void
-unmap_ring(unsigned char *ring, size_t size)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-
-	if (ring == NULL)
-		return;
-	size = (size + page - 1) / page * page;
-	munmap(ring - page, size + 2 * page);
-}
-
+/* The ring is mapped (mapped.c): a small collection touches a few of its
+ * pages, and an overrun faults. */
 int
 cust_relay_new(struct cust_ctx *ctx, size_t size, struct cust_relay **rp)
 {
@@ -115,7 +79,7 @@ cust_relay_new(struct cust_ctx *ctx, size_t size, struct cust_relay **rp)
 
 	*rp = NULL;
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
-	    (size > 0 && (r->ring = map_ring(size)) == NULL)) {
+	    (size > 0 && (r->ring = cust_map_buffer(size)) == NULL)) {
 		free(r);
 		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "relay");
 	}
@@ -140,7 +104,7 @@ cust_relay_free(struct cust_relay *r)
 	pthread_mutex_destroy(&r->mu);
 	pthread_cond_destroy(&r->room);
 	pthread_cond_destroy(&r->work);
-	unmap_ring(r->ring, r->size);
+	cust_unmap_buffer(r->ring, r->size);
 	free(r);
 }
 

@@ -19,6 +19,8 @@ print(json.load(sys.stdin)["read_only_mounts"]["active"])')
 if [ "$guarded" = True ]; then
 	check "every file's, directory's and link's atime is unchanged" \
 	    cmp -s before after
+	# what moved, to tell who moved it
+	diff before after | sed 's/^/# /'
 else
 	# No read-only, noatime mounts here (not root, a kernel before 5.12,
 	# or valgrind, which lacks mount_setattr): O_NOATIME still keeps

@@ -227,7 +227,7 @@ contexts(struct cust_ctx *ctx, const char *name, struct cust_press *p,
 
 	for (i = 0; i < (p->workers > 0 ? p->workers : 1); i++) {
 		p->crew[i].p = p;
-		if ((p->crew[i].spare = malloc(p->bound)) == NULL ||
+		if ((p->crew[i].spare = cust_map_buffer(p->bound)) == NULL ||
 		    (p->crew[i].z = ZSTD_createCCtx()) == NULL)
 			return cust_set_error(ctx, ENOMEM, CUST_FATAL,
 			    "%s: zstd", name);
@@ -274,7 +274,7 @@ cust_press_new(struct cust_ctx *ctx, const char *name, int level,
 	pthread_cond_init(&p->room, NULL);
 	p->slots = workers > 0 ? SLOTS : 1;
 	for (i = 0; i < p->slots; i++)
-		if ((p->slot[i].buf = malloc(p->bound)) == NULL) {
+		if ((p->slot[i].buf = cust_map_buffer(p->bound)) == NULL) {
 			r = cust_set_error(ctx, errno, CUST_FATAL, "%s: zstd",
 			    name);
 			goto fail;
@@ -402,10 +402,10 @@ cust_press_free(struct cust_press *p)
 		join(p, true);
 	for (i = 0; i < CUST_PRESS_WORKERS_MAX; i++) {
 		ZSTD_freeCCtx(p->crew[i].z);
-		free(p->crew[i].spare);
+		cust_unmap_buffer(p->crew[i].spare, p->bound);
 	}
 	for (i = 0; i < SLOTS; i++)
-		free(p->slot[i].buf);
+		cust_unmap_buffer(p->slot[i].buf, p->bound);
 	pthread_cond_destroy(&p->room);
 	pthread_cond_destroy(&p->done);
 	pthread_cond_destroy(&p->work);
