@@ -658,6 +658,20 @@ START_TEST(every_field_is_checked)
 }
 END_TEST
 
+/* The log: one line of N bytes 'x', then a newline. */
+static void
+set_log_of_x(size_t n)
+{
+	char *line;
+
+	ck_assert_ptr_nonnull(line = malloc(n + 2));
+	memset(line, 'x', n);
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	set_log(line);
+	free(line);
+}
+
 START_TEST(bounds_are_kept)
 {
 	struct cust_log *log;
@@ -665,25 +679,14 @@ START_TEST(bounds_are_kept)
 	size_t n = CUST_LOG_LINE_MAX + 10;
 	int p[2];
 
-	ck_assert_ptr_nonnull(big = malloc(n + 2));
-	memset(big, 'x', n);
-	big[n] = '\n';
-	big[n + 1] = '\0';
-	set_log(big);
-	free(big);
+	set_log_of_x(n);
 	ck_assert_int_eq(cust_log_read(ctx, fd, "t.custody", &log),
 	    CUST_FAILED);
 	ck_assert_str_eq(cust_ctx_error(ctx), "t.custody: line 1 is longer "
 	    "than 1048576 bytes");
 	/* Longer than the first reading buffer, within the bound: read
 	 * whole, so what is refused is its JSON, not its length. */
-	n = 200 * 1024;
-	ck_assert_ptr_nonnull(big = malloc(n + 2));
-	memset(big, 'x', n);
-	big[n] = '\n';
-	big[n + 1] = '\0';
-	set_log(big);
-	free(big);
+	set_log_of_x(200 * 1024);
 	ck_assert_int_eq(cust_log_read(ctx, fd, "t.custody", &log),
 	    CUST_FAILED);
 	ck_assert_str_eq(cust_ctx_error(ctx), "t.custody: line 1: '[' or "
