@@ -164,27 +164,23 @@ cust_jw_strn(struct cust_jw *w, const char *s, size_t n)
 void
 cust_jw_key(struct cust_jw *w, const char *key)
 {
-	size_t n = strlen(key), k = 0;
+	size_t n = strlen(key);
 	char *p;
 
-	/* A key is a literal of ours: ",\"key\":" at once. */
-	if (!plain(key, n) || (p = room(w, n + 4)) == NULL) {
-		if (!w->first)
-			put(w, ",", 1);
-		w->first = false;
-		cust_jw_strn(w, key, n);
-		put(w, ":", 1);
+	if (!w->first)
+		put(w, ",", 1);
+	w->first = false;
+	/* A key is a literal of ours: "\"key\":" in one piece. */
+	if (plain(key, n) && (p = room(w, n + 3)) != NULL) {
+		p[0] = '"';
+		memcpy(p + 1, key, n);
+		p[n + 1] = '"';
+		p[n + 2] = ':';
+		done(w, n + 3);
 		return;
 	}
-	if (!w->first)
-		p[k++] = ',';
-	w->first = false;
-	p[k++] = '"';
-	memcpy(p + k, key, n);
-	k += n;
-	p[k++] = '"';
-	p[k++] = ':';
-	done(w, k);
+	cust_jw_strn(w, key, n);
+	put(w, ":", 1);
 }
 
 void

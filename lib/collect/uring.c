@@ -70,6 +70,24 @@ probe(struct io_uring *ring, char *why, size_t n)
 	return ok;
 }
 
+/*
+ * A ring of ENTRIES, both rings' way: one thread submits and reaps, so the
+ * completions of the kernel's workers (every statx goes to one) can wait
+ * until it asks for them all, rather than wake it one by one.  Before
+ * Linux 6.1 the flags are refused with EINVAL: a plain ring then.
+ */
+static int
+ring_init(struct io_uring *ring, unsigned entries)
+{
+	int r;
+
+	r = io_uring_queue_init(entries, ring, IORING_SETUP_SINGLE_ISSUER |
+	    IORING_SETUP_DEFER_TASKRUN);
+	if (r == -EINVAL)
+		r = io_uring_queue_init(entries, ring, 0);
+	return r;
+}
+
 int
 cust_uring_new(struct cust_ctx *ctx, struct cust_uring **up, char *why,
     size_t n)
@@ -81,17 +99,9 @@ cust_uring_new(struct cust_ctx *ctx, struct cust_uring **up, char *why,
 	if ((u = calloc(1, sizeof(*u))) == NULL)
 		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "io_uring");
 	u->ctx = ctx;
-	/* One thread submits and reaps, so the completions of the kernel's
-	 * workers (every statx goes to one) can wait until it asks for them
-	 * all, rather than wake it one by one.  Before Linux 6.1 the flags
-	 * are refused with EINVAL: a plain ring then.  ENOSYS: an old kernel
-	 * or a seccomp filter; EPERM: the kernel.io_uring_disabled sysctl or
-	 * a container's policy. */
-	r = io_uring_queue_init(DEPTH, &u->ring, IORING_SETUP_SINGLE_ISSUER |
-	    IORING_SETUP_DEFER_TASKRUN);
-	if (r == -EINVAL)
-		r = io_uring_queue_init(DEPTH, &u->ring, 0);
-	if (r < 0) {
+	/* ENOSYS: an old kernel or a seccomp filter; EPERM: the
+	 * kernel.io_uring_disabled sysctl or a container's policy. */
+	if ((r = ring_init(&u->ring, DEPTH)) < 0) {
 		snprintf(why, n, "io_uring_setup: %s", strerror(-r));
 		free(u);
 		return CUST_FAILED;
@@ -353,19 +363,12 @@ int
 cust_statq_new(struct cust_ctx *ctx, struct cust_statq **qp)
 {
 	struct cust_statq *q;
-	int r;
 
 	*qp = NULL;
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "io_uring");
 	q->ctx = ctx;
-	/* As the batches' ring: the workers' completions wait for the
-	 * walker to ask, rather than interrupt it one by one. */
-	r = io_uring_queue_init(2 * CUST_STATQ_DEPTH, &q->ring,
-	    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN);
-	if (r == -EINVAL)
-		r = io_uring_queue_init(2 * CUST_STATQ_DEPTH, &q->ring, 0);
-	if (r < 0) {
+	if (ring_init(&q->ring, 2 * CUST_STATQ_DEPTH) < 0) {
 		free(q);
 		return CUST_FAILED;
 	}

@@ -116,21 +116,20 @@ size_of(const char *s, size_t *n)
 	return s != NULL ? *n + 1 : 0;
 }
 
-/* The optional strings of a record. */
-enum { STORED, LINK_OF, REASON, ARTEFACT, MAGIC, NOT_WALKED, META, NSTR };
+/* The optional strings of a record, in this order. */
+#define NSTR	7
 
-static const char **
-field(struct cust_record *r, int k)
+/* Copy each string of STR that is there into *AT, pointed to by TO. */
+static void
+put_strings(struct cust_record *to, const char *const str[NSTR],
+    const size_t len[NSTR], char **at)
 {
-	switch (k) {
-	case STORED:	return &r->stored;
-	case LINK_OF:	return &r->link_of;
-	case REASON:	return &r->reason;
-	case ARTEFACT:	return &r->artefact;
-	case MAGIC:	return &r->magic;
-	case NOT_WALKED: return &r->not_walked;
-	default:	return &r->meta;
-	}
+	const char **dst[NSTR] = { &to->stored, &to->link_of, &to->reason,
+	    &to->artefact, &to->magic, &to->not_walked, &to->meta };
+
+	for (int k = 0; k < NSTR; k++)
+		if (str[k] != NULL)
+			*dst[k] = put(at, str[k], len[k]);
 }
 
 struct cust_slip *
@@ -158,9 +157,7 @@ cust_slip_new(struct cust_slips *p, const struct cust_record *r,
 		s->r.after = &s->after;
 	}
 	s->r.path = put(&at, r->path, r->pathlen);
-	for (int k = 0; k < NSTR; k++)
-		if (str[k] != NULL)
-			*field(&s->r, k) = put(&at, str[k], len[k]);
+	put_strings(&s->r, str, len, &at);
 	if (r->target != NULL)
 		s->r.target = put(&at, r->target, r->targetlen);
 	memset(s->r.hex, 0, sizeof(s->r.hex));
