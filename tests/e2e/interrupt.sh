@@ -46,6 +46,18 @@ interrupt() {
 		    >/dev/null 2>&1; test \$? -eq 4"
 		return
 	fi
+	if grep -q '^custody: interrupted once the bundle was sealed' \
+	    "int-$2.err"; then
+		# It came after the seal (output.c defers it): the bundle
+		# and its sidecars are kept whole, and the exit says so.
+		check "round $2 ($1 after ${delay}s): sealed first, then exit 128+signal" \
+		    test "$rc" -eq $((128 + $(kill -l "$1")))
+		check "round $2: the sealed bundle is kept, and verifies" \
+		    bash -c "'$CUSTODY' verify --max-expansion 0 '$out' \
+		    >/dev/null 2>&1; test \$? -eq 4"
+		check "round $2: with its sidecar" test -s "$out.sha256"
+		return
+	fi
 	check "round $2 ($1 after ${delay}s): exit 128+signal" \
 	    test "$rc" -eq $((128 + $(kill -l "$1")))
 	check "round $2: no partial bundle is left" test ! -e "$out"
