@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,12 @@ struct start {
 	const char	**labels;		/* owned, each plan's */
 	int		*lists;			/* owned: each rule's listing,
 						   -1 for none */
+	struct cust_strv *anchors;		/* owned: each rule's start
+						   paths, when it came from
+						   a start below (nest()) */
 	size_t		 n, cap;
+	size_t		 into;			/* 1 + the start whose walk
+						   it joined; 0: its own */
 	int		 rank;			/* strongest collector */
 	int		 weakest;		/* weakest collector */
 	size_t		 order;			/* when first named */
@@ -721,11 +727,12 @@ recorded(struct run *run, int lvl)
 
 /*
  * Is E new to the bundle at the level of its collector: 1 yes, 0 recorded
- * already by this collector or a stronger one, -1 out of memory.  Nested
- * start paths are separate walks, and the one that lists /etc can come
- * before the one that stores it: the stored record then follows the
- * listed one, and the content is not lost to the listing.  A record is
- * added to the set of its level and to every weaker level's in use.
+ * already by this collector or a stronger one, -1 out of memory.  Start
+ * paths that could not join the walk enclosing them (nest()) are walks
+ * of their own, and the one that lists a path can come before the one
+ * that stores it: the stored record then follows the listed one, and the
+ * content is not lost to the listing.  A record is added to the set of
+ * its level and to every weaker level's in use.
  */
 static int
 first_time(struct run *run, const struct cust_entry *e)
@@ -971,7 +978,9 @@ out:
 	return r;
 }
 
-/* PATH with every %user_home% replaced by HOME ("/" counts as ""). */
+/* PATH with every %user_home% replaced by HOME ("/" counts as "", so
+ * that %user_home%/.x is /.x; but %user_home% alone is "/", the start
+ * that the sweeps of / share, not "", another walk of the whole root). */
 static char *
 subst(const char *path, const char *home)
 {
@@ -982,7 +991,7 @@ subst(const char *path, const char *home)
 
 	for (p = path; (q = strstr(p, var)) != NULL; p = q + sizeof(var) - 1)
 		n++;
-	if ((out = malloc(strlen(path) + n * hl + 1)) == NULL)
+	if ((out = malloc(strlen(path) + n * hl + 2)) == NULL)
 		return NULL;
 	out[0] = '\0';
 	for (p = path; (q = strstr(p, var)) != NULL; p = q + sizeof(var) - 1) {
@@ -992,6 +1001,8 @@ subst(const char *path, const char *home)
 	/* OUT was sized for all of it above:
 	 * NOLINTNEXTLINE(clang-analyzer-security.insecureAPI.strcpy) */
 	strcat(out, p);
+	if (out[0] == '\0')
+		strcpy(out, "/");	/* NOLINT: 2 bytes, sized above */
 	return out;
 }
 
@@ -1216,8 +1227,11 @@ plan_start(struct run *run, char *path, const struct cust_rule *rule,
 	if (g->n == g->cap && ((g->rules = grow(g->rules, &g->cap, g->n,
 	    sizeof(*g->rules))) == NULL || (g->labels = realloc(g->labels,
 	    g->cap * sizeof(*g->labels))) == NULL || (g->lists = realloc(
-	    g->lists, g->cap * sizeof(*g->lists))) == NULL))
+	    g->lists, g->cap * sizeof(*g->lists))) == NULL ||
+	    (g->anchors = realloc(g->anchors, g->cap *
+	    sizeof(*g->anchors))) == NULL))
 		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "plan");
+	g->anchors[g->n] = (struct cust_strv){ NULL, 0 };
 	g->lists[g->n] = cust_listings_find(run->listings, rule);
 	g->rules[g->n] = rule;
 	g->labels[g->n++] = label;
@@ -1303,7 +1317,7 @@ walk_group(struct run *run, const struct start *g)
 	bool lazy = true;
 	struct cust_walk_opts wo = {
 		.rootfd = run->rootfd, .rule = g->rules[0],
-		.rules = g->rules, .nrules = g->n,
+		.rules = g->rules, .nrules = g->n, .anchors = g->anchors,
 		.mounts = run->mounts, .one_file_system = o->one_file_system,
 		.date_fields = o->date_fields, .since = o->since,
 		.until = o->until, .visit = on_entry, .arg = run,
@@ -1328,6 +1342,301 @@ walk_group(struct run *run, const struct start *g)
 	return r;
 }
 
+/* Is PATH what a walk would name it: absolute, without a glob, an empty,
+ * "." or ".." component, or a trailing slash? */
+static bool
+literal(const char *path)
+{
+	const char *c = path, *end;
+	size_t n;
+
+	if (path[0] != '/' || strpbrk(path, "*?[") != NULL)
+		return false;
+	if (path[1] == '\0')
+		return true;
+	for (; c != NULL; c = end) {
+		end = strchr(c + 1, '/');
+		n = end != NULL ? (size_t)(end - c - 1) : strlen(c + 1);
+		if (n == 0 || (c[1] == '.' && (n == 1 || (n == 2 &&
+		    c[2] == '.'))))
+			return false;
+	}
+	return true;
+}
+
+/* The nearest start above PATH, or the one whose walk that joined. */
+static struct start *
+enclosing(struct plan *p, const char *path)
+{
+	struct start *g = NULL;
+	char *buf, *cut;
+	size_t *sl;
+
+	if (strcmp(path, "/") == 0 || (buf = strdup(path)) == NULL)
+		return NULL;
+	while (g == NULL && (cut = strrchr(buf, '/')) != NULL) {
+		cut[cut == buf ? 1 : 0] = '\0';
+		if (*(sl = slot(p, buf)) != 0)
+			g = &p->v[*sl - 1];
+		if (cut == buf)
+			break;
+	}
+	free(buf);
+	return g != NULL && g->into != 0 ? &p->v[g->into - 1] : g;
+}
+
+static bool
+excludes(const struct cust_rule *r, const char *type)
+{
+	for (size_t i = 0; type != NULL && i < r->exclude_file_systems.n; i++)
+		if (fnmatch(r->exclude_file_systems.v[i], type, 0) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Would the walk of OUTER meet G's path as G's own walk would?  Yes when
+ * every directory from the root down to it (it too, when a directory) is
+ * a real directory, not a link, and those from OUTER's down lie on
+ * OUTER's file system, outside /dev (which walks never enter), whose type
+ * no rule of G excludes; also when a name on the way is not there, since
+ * then neither walk meets anything.  (The tree may change before the
+ * walk: a directory replaced by a link then hides what lies beyond it,
+ * which G's own walk would have followed.)
+ */
+static bool
+reachable(const struct run *run, const struct start *outer,
+    const struct start *g)
+{
+	size_t olen = strlen(outer->path), at = 0;
+	const char *c = g->path, *end, *type;
+	bool ok = true, below = olen == 1;
+	struct stat st;
+	char name[256];
+	int fd, next;
+	dev_t dev;
+
+	if ((fd = dup(run->rootfd)) < 0 || fstat(fd, &st) != 0)
+		goto no;
+	dev = st.st_dev;
+	for (; ok && c[1] != '\0'; c = end) {
+		end = strchr(c + 1, '/');
+		if ((at = end != NULL ? (size_t)(end - c - 1) : strlen(c + 1)) >=
+		    sizeof(name))
+			goto no;
+		memcpy(name, c + 1, at);
+		name[at] = '\0';
+		if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			goto out;	/* not there: nothing to meet */
+		if (S_ISLNK(st.st_mode) || (below && S_ISDIR(st.st_mode) &&
+		    st.st_dev != dev) || (c == g->path &&
+		    strcmp(name, "dev") == 0))
+			goto no;
+		if (end == NULL)
+			break;
+		if (!S_ISDIR(st.st_mode))
+			goto out;
+		if ((next = cust_open_dir(fd, name)) < 0)
+			goto no;
+		close(fd);
+		fd = next;
+		if (!below && (size_t)(end - g->path) == olen) {
+			below = true;
+			dev = st.st_dev;
+			type = cust_mounts_type(run->mounts, fd);
+			for (size_t k = 0; k < g->n; k++)
+				ok &= !excludes(g->rules[k], type);
+		}
+	}
+	if (olen == 1) {
+		type = cust_mounts_type(run->mounts, run->rootfd);
+		for (size_t k = 0; k < g->n; k++)
+			ok &= !excludes(g->rules[k], type);
+	}
+	goto out;
+no:
+	ok = false;
+out:
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* The index of rule R in G, or G->n. */
+static size_t
+rule_index(const struct start *g, const struct cust_rule *r)
+{
+	size_t i = 0;
+
+	while (i < g->n && g->rules[i] != r)
+		i++;
+	return i;
+}
+
+/* Do G's rules fit in OUTER's walk: 64 rules, CUST_ANCHORS_MAX paths
+ * each? */
+static bool
+fits(const struct start *outer, const struct start *g)
+{
+	size_t more = 0, i, n;
+
+	for (size_t k = 0; k < g->n; k++) {
+		if ((i = rule_index(outer, g->rules[k])) == outer->n) {
+			more++;
+			continue;
+		}
+		n = outer->anchors[i].n;
+		if ((n == 0 ? 2 : n + 1) > CUST_ANCHORS_MAX)
+			return false;
+	}
+	return outer->n + more <= GROUP_MAX;
+}
+
+static int
+anchor(struct cust_strv *a, const char *path)
+{
+	char **v, *p;
+
+	if ((p = strdup(path)) == NULL ||
+	    (v = realloc(a->v, (a->n + 1) * sizeof(*v))) == NULL) {
+		free(p);
+		return -1;
+	}
+	a->v = v;
+	a->v[a->n++] = p;
+	return 0;
+}
+
+/* G's rules join OUTER's walk, each looking only below G's path (and,
+ * one already there, below OUTER's as well). */
+static int
+join_walk(struct start *outer, struct start *g, size_t into)
+{
+	const struct cust_rule *r;
+	size_t i;
+
+	for (size_t k = 0; k < g->n; k++) {
+		r = g->rules[k];
+		if ((i = rule_index(outer, r)) == outer->n) {
+			if (outer->n == outer->cap && ((outer->rules = grow(
+			    outer->rules, &outer->cap, outer->n,
+			    sizeof(*outer->rules))) == NULL ||
+			    (outer->labels = realloc(outer->labels, outer->cap *
+			    sizeof(*outer->labels))) == NULL ||
+			    (outer->lists = realloc(outer->lists, outer->cap *
+			    sizeof(*outer->lists))) == NULL ||
+			    (outer->anchors = realloc(outer->anchors,
+			    outer->cap * sizeof(*outer->anchors))) == NULL))
+				return -1;
+			outer->rules[i] = r;
+			outer->labels[i] = g->labels[k];
+			outer->lists[i] = g->lists[k];
+			outer->anchors[i] = (struct cust_strv){ NULL, 0 };
+			outer->n++;
+		} else if (outer->anchors[i].n == 0 &&
+		    anchor(&outer->anchors[i], outer->path) != 0)
+			return -1;
+		if (anchor(&outer->anchors[i], g->path) != 0)
+			return -1;
+	}
+	if (g->rank < outer->rank)
+		outer->rank = g->rank;
+	if (g->weakest > outer->weakest)
+		outer->weakest = g->weakest;
+	g->into = into;
+	g->rank = 4;		/* after every walk, and never walked */
+	return 0;
+}
+
+/* Where LABEL was named among the plan's artefacts. */
+static size_t
+named(const struct plan *p, const char *label)
+{
+	size_t i = 0;
+
+	while (i < p->nlabels && p->labels[i] != label)
+		i++;
+	return i;
+}
+
+/* G's rules in the order they were named, as plan_start() keeps them,
+ * after others joined: the first named among equals is the one a record
+ * names (choose()). */
+static void
+order_by_name(const struct plan *p, struct start *g)
+{
+	size_t key[GROUP_MAX], j;
+	struct cust_strv a;
+	const struct cust_rule *r;
+	const char *l;
+	int li;
+
+	for (size_t k = 0; k < g->n; k++)
+		key[k] = named(p, g->labels[k]);
+	for (size_t k = 1; k < g->n; k++) {
+		size_t kk = key[k];
+
+		r = g->rules[k], l = g->labels[k], li = g->lists[k];
+		a = g->anchors[k];
+		for (j = k; j > 0 && key[j - 1] > kk; j--) {
+			key[j] = key[j - 1];
+			g->rules[j] = g->rules[j - 1];
+			g->labels[j] = g->labels[j - 1];
+			g->lists[j] = g->lists[j - 1];
+			g->anchors[j] = g->anchors[j - 1];
+		}
+		key[j] = kk;
+		g->rules[j] = r, g->labels[j] = l, g->lists[j] = li;
+		g->anchors[j] = a;
+	}
+}
+
+static int
+by_length(const void *a, const void *b)
+{
+	size_t x = strlen((*(struct start *const *)a)->path);
+	size_t y = strlen((*(struct start *const *)b)->path);
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Starts inside the tree of another start join its walk, so that each
+ * directory is read once however the artefacts' paths nest (/ and /etc):
+ * their rules look only at and below their own paths there (anchors,
+ * cust_walk_opts).  Shorter paths first, so that a start joins the walk
+ * its enclosing start joined.  One that cannot be met so (reachable(),
+ * fits()) keeps a walk of its own.
+ */
+static int
+nest(struct run *run)
+{
+	struct plan *p = &run->plan;
+	struct start **v, *outer;
+	int r = 0;
+
+	if (p->n < 2)
+		return 0;
+	if ((v = calloc(p->n, sizeof(*v))) == NULL)
+		return -1;
+	for (size_t j = 0; j < p->n; j++)
+		v[j] = &p->v[j];
+	qsort(v, p->n, sizeof(*v), by_length);
+	for (size_t j = 0; r == 0 && j < p->n; j++)
+		if (literal(v[j]->path) && (outer = enclosing(p,
+		    v[j]->path)) != NULL && fits(outer, v[j]) &&
+		    reachable(run, outer, v[j]))
+			r = join_walk(outer, v[j], (size_t)(outer - p->v) + 1);
+	free(v);
+	for (size_t j = 0; r == 0 && j < p->n; j++)
+		for (size_t k = 0; k < p->v[j].n; k++)
+			if (p->v[j].anchors[k].n > 0) {
+				order_by_name(p, &p->v[j]);
+				break;
+			}
+	return r;
+}
+
 /*
  * A walk whose start holds other starts (the sweeps of /) goes in the
  * pass of its weakest artefact: the first record of a path is the one
@@ -1342,6 +1651,8 @@ rank_enclosing(struct plan *p)
 	char *buf;
 
 	for (size_t j = 0; j < n; j++) {
+		if (p->v[j].into != 0)
+			continue;	/* in the walk of one enclosing it */
 		if ((buf = strdup(p->v[j].path)) == NULL)
 			return -1;
 		for (char *cut = strrchr(buf, '/'); cut != NULL;
@@ -1349,7 +1660,8 @@ rank_enclosing(struct plan *p)
 			if (cut == buf && buf[1] == '\0')
 				break;		/* "/" itself: done */
 			cut[cut == buf ? 1 : 0] = '\0';
-			if (*(sl = slot(p, buf)) != 0)
+			if (*(sl = slot(p, buf)) != 0 &&
+			    p->v[*sl - 1].into == 0)
 				p->v[*sl - 1].rank = p->v[*sl - 1].weakest;
 		}
 		free(buf);
@@ -1381,12 +1693,15 @@ static int
 run_plan(struct run *run)
 {
 	struct plan *p = &run->plan;
+	size_t walks = 0;
 	int r = CUST_OK;
 
-	if (p->nslots > 0 && rank_enclosing(p) != 0)
+	if (nest(run) != 0 || (p->nslots > 0 && rank_enclosing(p) != 0))
 		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "plan");
 	if (p->n > 1)
 		qsort(p->v, p->n, sizeof(*p->v), by_rank);
+	while (walks < p->n && p->v[walks].into == 0)
+		walks++;	/* the joined ones sort last */
 	/* Each level the plan records at has its set before the first walk,
 	 * so that a stronger record is known to every weaker level. */
 	for (size_t i = 0; r == CUST_OK && i < p->n; i++)
@@ -1394,8 +1709,8 @@ run_plan(struct run *run)
 			r = recorded(run, level(p->v[i].rules[k]->collector));
 	for (size_t i = 0; r == CUST_OK && i < p->nlists; i++)
 		r = recorded(run, level(p->lists[i]->collector));
-	for (size_t i = 0; r != CUST_FATAL && i < p->n; i++) {
-		run->last = i + 1 == p->n && p->nlists == 0 &&
+	for (size_t i = 0; r != CUST_FATAL && i < walks; i++) {
+		run->last = i + 1 == walks && p->nlists == 0 &&
 		    run->o->npaths == 0 && one_tree(p->v[i].path);
 		for (int k = 0; k < 3; k++)
 			run->fresh[k] = run->recorded[k] != NULL &&
@@ -1416,6 +1731,9 @@ plan_free(struct plan *p)
 		free(p->v[i].rules);
 		free(p->v[i].labels);
 		free(p->v[i].lists);
+		for (size_t k = 0; k < p->v[i].n; k++)
+			cust_strv_free(&p->v[i].anchors[k]);
+		free(p->v[i].anchors);
 	}
 	free(p->v);
 	free(p->slots);

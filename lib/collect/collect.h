@@ -165,11 +165,20 @@ struct cust_walk_opts {
 	/* Where to stat a directory's names ahead of the walk (borrowed;
 	 * NULL: one statx at a time, when each is looked at). */
 	struct cust_statq *statq;
+	/* Rules that start below the walk's path (docs/design.md, "One
+	 * walk"): rule K looks only at and below the paths of anchors[K],
+	 * normalised and from the root (the walk's own path among them
+	 * when K starts there too); n == 0, or ANCHORS NULL: rule K starts
+	 * at the walk's path alone.  Borrowed; at most CUST_ANCHORS_MAX
+	 * paths a rule. */
+	const struct cust_strv *anchors;
 	/* Called for every matching entry and every failure; a return of
 	 * CUST_FATAL stops the walk. */
 	int		(*visit)(void *arg, const struct cust_entry *);
 	void		*arg;
 };
+
+#define CUST_ANCHORS_MAX	64
 
 /*
  * Walk PATH (may hold globs; leading links resolve inside the root) under

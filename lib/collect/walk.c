@@ -42,6 +42,9 @@ struct frame {
 	int		 depth;
 	uint64_t	 active;	/* rules still looking below it */
 	size_t		 ahead;		/* names[i..ahead) stat'ed ahead */
+	uint64_t	 started;	/* anchored rules at or below an
+					   anchor of theirs, here */
+	int		 under[64];	/* and how far below it */
 };
 
 /* A frame's stats ahead (cust_walk_opts.statq): name K's in slot K % N. */
@@ -68,8 +71,17 @@ struct walk {
 	int		 resolving;	/* expand() calls under way */
 	char		 why[128];	/* why a directory is not entered */
 	uint64_t	 mask;		/* the rules still looking here */
+	uint64_t	 anchored;	/* rules with anchors */
+	size_t		 reach[64];	/* each one's longest anchor */
+	unsigned char	 at[64];	/* the entry against each: IN, WAY */
+	uint64_t	 started;	/* consider()'s, for push() */
+	int		 under[64];
 	struct cust_entry e;
 };
+
+/* An entry against an anchored rule: at or below one of its anchors, on
+ * the way to one (an ancestor of it), both, or neither. */
+enum { IN = 1, WAY = 2 };
 
 static int
 setpath(struct walk *w, size_t at, const char *name)
@@ -146,6 +158,38 @@ static size_t
 nrules(const struct cust_walk_opts *o)
 {
 	return o->nrules > 0 ? o->nrules : 1;
+}
+
+/*
+ * The entry at w->path[..len], DEPTH deep in the walk, against anchored
+ * rule K: IN when it is one of K's anchors or its parent was IN (*UNDER:
+ * how far below the nearest anchor), WAY when an anchor lies below it.
+ * Only names no longer than K's longest anchor are compared.
+ */
+static unsigned
+anchored(const struct walk *w, size_t k, size_t len, int depth, int *under)
+{
+	const struct cust_strv *a = &w->o->anchors[k];
+	const struct frame *f = depth > 0 ? &w->fr[w->nfr - 1] : NULL;
+	unsigned at = 0;
+	size_t n;
+
+	*under = -1;
+	if (f != NULL && (f->started >> k & 1)) {
+		*under = f->under[k] + 1;
+		at = IN;
+	}
+	for (size_t i = 0; len <= w->reach[k] && i < a->n; i++) {
+		n = strlen(a->v[i]);
+		if (n < len || memcmp(a->v[i], w->path, len) != 0)
+			continue;
+		if (n == len) {
+			*under = 0;
+			at |= IN;
+		} else if (len == 1 || a->v[i][len] == '/')
+			at |= WAY;
+	}
+	return at;
 }
 
 /* UAC's date range: any of the chosen times inside it. */
@@ -555,6 +599,9 @@ push(struct walk *w, int fd, const struct stat *st, const char *name,
 	f->depth = depth;
 	f->active = active;
 	f->ahead = 0;
+	f->started = w->started;
+	for (uint64_t m = w->started; m != 0; m &= m - 1)
+		f->under[__builtin_ctzll(m)] = w->under[__builtin_ctzll(m)];
 	w->nfr++;
 	w->open++;
 	budget(w, w->nfr - 1);
@@ -676,6 +723,26 @@ descend(struct walk *w, int dirfd, size_t len, const char *name, int depth,
 }
 
 /*
+ * Which of the frame's ACTIVE rules look at the entry at w->path[..len]:
+ * each anchored one only when the entry is IN its tree or on the WAY to
+ * it (w->at[K], and w->under[K] how far below its anchor).
+ */
+static uint64_t
+looking(struct walk *w, size_t len, int depth, uint64_t active)
+{
+	uint64_t mask = active & ~w->anchored;
+	int k;
+
+	for (uint64_t m = active & w->anchored; m != 0; m &= m - 1) {
+		k = __builtin_ctzll(m);
+		if ((w->at[k] = (unsigned char)anchored(w, (size_t)k, len,
+		    depth, &w->under[k])) != 0)
+			mask |= (uint64_t)1 << k;
+	}
+	return mask;
+}
+
+/*
  * A regular file, by its directory entry, for a visitor that stats it
  * itself (it opens it anyway): when no test of the rule needs a stat, the
  * entry carries only its type, its inode number and its directory's
@@ -696,8 +763,10 @@ consider_file(struct walk *w, int dirfd, size_t len, const char *name,
 	e->btime.tv_nsec = 0;
 	e->name = name;
 	e->path = w->path;
+	active = looking(w, len, depth, active);
 	for (size_t k = 0; k < nrules(w->o); k++)
-		if ((active >> k & 1) && !pruned(rule_at(w->o, k), w->path,
+		if ((active >> k & 1) && (!(w->anchored >> k & 1) ||
+		    (w->at[k] & IN)) && !pruned(rule_at(w->o, k), w->path,
 		    name) && matches(w->o, rule_at(w->o, k), e))
 			match |= (uint64_t)1 << k;
 	if (match == 0)
@@ -751,9 +820,12 @@ consider(struct walk *w, int dirfd, size_t len, const char *name, int depth,
 {
 	const struct cust_rule *r;
 	uint64_t match = 0, desc = 0, bit;
+	unsigned at;
+	int under;
 
 	w->e.matched = 0;
-	w->mask = active;
+	w->mask = looking(w, len, depth, active);
+	w->started = 0;
 	if (lstat_entry(w, dirfd, name, pre, res) != 0) {
 		memset(&w->e.st, 0, sizeof(w->e.st));
 		return visit(w, dirfd, len, name, depth, errno, "lstat");
@@ -769,12 +841,19 @@ consider(struct walk *w, int dirfd, size_t len, const char *name, int depth,
 	for (size_t k = 0; k < nrules(w->o); k++) {
 		r = rule_at(w->o, k);
 		bit = (uint64_t)1 << k;
-		if (!(active & bit) || pruned(r, w->path, w->e.name))
+		if (!(w->mask & bit))
 			continue;
-		if (matches(w->o, r, &w->e))
+		at = w->anchored & bit ? w->at[k] : IN;
+		under = w->anchored & bit ? w->under[k] : depth;
+		if ((at & IN) && pruned(r, w->path, w->e.name))
+			at &= ~(unsigned)IN;
+		if ((at & IN) && matches(w->o, r, &w->e))
 			match |= bit;
-		if (r->max_depth < 0 || depth < r->max_depth)
-			desc |= bit;
+		if ((at & IN) && (r->max_depth < 0 || under < r->max_depth))
+			w->started |= bit & w->anchored;
+		else if (!(at & WAY))
+			continue;
+		desc |= bit;
 	}
 	if (S_ISDIR(w->e.st.st_mode) && desc != 0)
 		return descend(w, dirfd, len, name, depth, match, desc);
@@ -1252,6 +1331,12 @@ cust_walk(struct cust_ctx *ctx, const struct cust_walk_opts *o,
 	w.ctx = ctx;
 	w.o = o;
 	w.mask = all(o);
+	for (size_t k = 0; o->anchors != NULL && k < nrules(o); k++)
+		for (size_t i = 0; i < o->anchors[k].n; i++) {
+			w.anchored |= (uint64_t)1 << k;
+			if (strlen(o->anchors[k].v[i]) > w.reach[k])
+				w.reach[k] = strlen(o->anchors[k].v[i]);
+		}
 	w.pathcap = 256;
 	if ((w.path = malloc(w.pathcap)) == NULL ||
 	    split(path, &buf, &comps, &n) != 0) {

@@ -42,6 +42,7 @@ art() {
 # system calls strace can count.  The unnamed scratch files (O_TMPFILE)
 # are the bundle's, not the tree's: each find artefact has its listing's.
 counts() {
+	rm -f "$1.tar" "$1.tar".*
 	CUSTODY_IO_URING=off strace -f -o "$T/$1.st" \
 	    -e trace=getdents64,openat "$CUSTODY" collect --no-nice --root "$F" -m "$1.yaml" \
 	    -o "$1.tar" >/dev/null 2>&1
@@ -96,10 +97,10 @@ check "the sweeps' file artefact stores a log" \
 check "the timeline lists a directory" \
     grep -q '"path":"/data/a","type":"dir","status":"listed"' nested.jsonl
 
-# Nested start paths are separate walks.  The walk of /data, which only
-# stats /data/a/1 (its file artefact takes *.conf), comes first; the
-# walk of /data/a/1, which stores, must still store what the first
-# listed (UAC's find and stat sweeps of / once hid every file of /etc).
+# A start path inside another's tree joins its walk: the stat of /data
+# and the file artefact of /data/a/1 are one traversal, and the nested
+# one must still store what the other lists (UAC's find and stat sweeps
+# of / once hid every file of /etc).
 { echo "version: 1.0"; echo "artifacts:"; art conf file 'name_pattern: ["*.conf"]'
   art all stat
   printf '  -\n    description: nested\n    collector: file\n    path: /data/a/1\n'
@@ -111,4 +112,56 @@ check "the nested walk stores its 3 files, listed by the first walk too" \
     test "$(grep -c '"path":"/data/a/1/[xyz].log","stored"' stored.jsonl)" \
     -eq 3
 check "and nothing else is stored" test "$(grep -c '"stored"' stored.jsonl)" -eq 3
+
+# Start paths nested in one another, of every collector: the directories
+# are read as often as by the one artefact over /data, and each artefact
+# still takes what it would alone (its max_depth counted from its own
+# path).  A start reached through a link (data/a, which its own walk
+# follows) keeps a walk of its own.
+{
+	echo "version: 1.0"; echo "artifacts:"
+	art2 all stat /data
+	art2 content file /data/a
+	art2 hashes hash '/data/b/2 /data/c' 'max_depth: 1'
+	art2 logs find /data/d 'name_pattern: ["y*"]'
+	art2 one file /data/e/3/z.log
+} >nest.yaml
+one=$(counts one)
+nest=$(counts nest)
+check "nested starts: the same getdents64 count as one walk ($nest)" \
+    test "${one%% openat*}" = "${nest%% openat*}"
+tar -xOf nest.tar --wildcards '*/metadata/files.jsonl' >nest.jsonl
+check "the nested file artefact stores its 9 files" \
+    test "$(grep -c '"path":"/data/a/[^"]*","stored"' nest.jsonl)" -eq 9
+check "and records its 4 directories" \
+    test "$(grep '"path":"/data/a[^"]*","type":"dir"' nest.jsonl |
+    grep -vc listed)" -eq 4
+check "the hash artefact hashes the files one level below its path" \
+    test "$(grep '"status":"hashed"' nest.jsonl |
+    grep -c '"path":"/data/b/2/[xyz].log"')" -eq 3
+check "and none two levels below" \
+    grep -q '"path":"/data/c/1/x.log","type":"file","status":"listed"' \
+    nest.jsonl
+check "the find artefact lists what its pattern selects" \
+    test "$(tar -xOf nest.tar --wildcards '*/metadata/listings/*' |
+    grep -c '^/data/d/[123]/y.log$')" -eq 3
+check "the file start stores that one file" \
+    grep -q '"path":"/data/e/3/z.log","stored"' nest.jsonl
+check "and the stat artefact lists the rest" \
+    grep -q '"path":"/data/e/3/y.log","type":"file","status":"listed"' \
+    nest.jsonl
+check "no path is recorded twice" \
+    test "$(grep -o '"path":"[^"]*"' nest.jsonl | sort | uniq -d | wc -l)" \
+    -eq 0
+ln -s data/a "$F/link"
+{
+	echo "version: 1.0"; echo "artifacts:"
+	art2 all stat /data
+	art2 linked file /link/2
+} >linked.yaml
+run "$CUSTODY" collect --no-nice --root "$F" -m linked.yaml -o linked.tar
+expect_rc "a start through a link, inside another start's tree" 0
+check "stores what lies beyond the link, under the path it resolves to" \
+    test "$(tar -xOf linked.tar --wildcards '*/metadata/files.jsonl' |
+    grep -c '"path":"/data/a/2/[xyz].log","stored"')" -eq 3
 done_testing
