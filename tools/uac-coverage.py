@@ -96,6 +96,12 @@ def selects_same(a, d, p):
             continue
         if k == "name_pattern" and set(a.get(k) or ["-"]) <= set(d[k]):
             continue
+        # A takes the directories named N (file_type d), D the files in
+        # every directory so named (path_pattern */N/*).
+        if k == "path_pattern" and "path_pattern" not in a and \
+                a.get("file_type") == ["d"] and a.get("name_pattern") and \
+                {"*/%s/*" % n for n in a["name_pattern"]} <= set(d[k]):
+            continue
         return False
     return True
 
