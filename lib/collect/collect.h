@@ -426,6 +426,12 @@ struct cust_dir_ahead {
  * walk reads alone); CUST_FATAL out of memory. */
 int	cust_dirq_new(struct cust_ctx *, struct cust_dirq **);
 void	cust_dirq_free(struct cust_dirq *);	/* NULL is a no-op */
+/* cust_read_names, timed: whether listings wait on the disk tells
+ * whether reading ahead is worth its cost (cust_dirq_cold). */
+int	cust_dirq_list(struct cust_dirq *, int fd, char ***vp, size_t *np,
+	    size_t *bytesp, int *errp);
+/* Were enough of the last listings slow (the cache cold) to read ahead? */
+bool	cust_dirq_cold(struct cust_dirq *);
 /* A key for a frame's jobs, never given before. */
 uint64_t cust_dirq_key(struct cust_dirq *);
 /* Post a read of directory NAME (index IDX) of frame KEY, at DEPTH, open

@@ -602,7 +602,7 @@ post_dirs(struct walk *w)
 	struct frame *f = &w->fr[w->nfr - 1];
 	const char *name;
 
-	if (w->o->dirq == NULL || f->fd < 0)
+	if (w->o->dirq == NULL || f->fd < 0 || !cust_dirq_cold(w->o->dirq))
 		return;
 	if (f->posted < f->i)
 		f->posted = f->i;
@@ -787,8 +787,9 @@ descend(struct walk *w, int dirfd, size_t len, const char *name, int depth,
 		return r;
 	}
 	w->e.matched = match;
-	if (d.names == NULL && cust_read_names(d.fd, &d.names, &d.n, NULL,
-	    &d.err) != 0) {
+	if (d.names == NULL && (w->o->dirq != NULL ? cust_dirq_list(w->o->dirq,
+	    d.fd, &d.names, &d.n, NULL, &d.err) : cust_read_names(d.fd,
+	    &d.names, &d.n, NULL, &d.err)) != 0) {
 		untake(&d);
 		return cust_set_error(w->ctx, ENOMEM, CUST_FATAL, "walk");
 	}
