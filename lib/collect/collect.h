@@ -192,9 +192,11 @@ void	cust_stat_from(const struct statx *, struct stat *,
 int	cust_open_dir(int dirfd, const char *name);
 /* Every name in directory FD, sorted, in *VP (owned: free it with
  * cust_free_names), *BYTESP of listing; *ERRP set when the listing failed
- * part way.  -1 when out of memory. */
+ * part way; its time told to DIRQ (may be NULL).  -1 when out of
+ * memory. */
+struct cust_dirq;
 int	cust_read_names(int fd, char ***vp, size_t *np, size_t *bytesp,
-	    int *errp);
+	    int *errp, struct cust_dirq *dirq);
 void	cust_free_names(char **v, size_t n);
 /* The inode number of a name cust_read_names gave. */
 uint64_t cust_name_ino(const char *name);
@@ -426,10 +428,11 @@ struct cust_dir_ahead {
  * walk reads alone); CUST_FATAL out of memory. */
 int	cust_dirq_new(struct cust_ctx *, struct cust_dirq **);
 void	cust_dirq_free(struct cust_dirq *);	/* NULL is a no-op */
-/* cust_read_names, timed: whether listings wait on the disk tells
- * whether reading ahead is worth its cost (cust_dirq_cold). */
-int	cust_dirq_list(struct cust_dirq *, int fd, char ***vp, size_t *np,
-	    size_t *bytesp, int *errp);
+/* A listing of LEN bytes begun at T0 (CLOCK_MONOTONIC) is done: whether
+ * listings wait on the disk tells whether reading ahead is worth its
+ * cost (cust_dirq_cold). */
+void	cust_dirq_timed(struct cust_dirq *, const struct timespec *t0,
+	    size_t len);
 /* Were enough of the last listings slow (the cache cold) to read ahead? */
 bool	cust_dirq_cold(struct cust_dirq *);
 /* A key for a frame's jobs, never given before. */

@@ -120,8 +120,8 @@ read_one(struct job *j)
 	}
 	if (g->st.st_dev != j->dev)
 		return;		/* a mount point: the walker decides */
-	if (cust_dirq_list(j->q, g->fd, &g->names, &g->n, &j->bytes,
-	    &g->err) != 0)
+	if (cust_read_names(g->fd, &g->names, &g->n, &j->bytes, &g->err,
+	    j->q) != 0)
 		g->names = NULL;	/* out of memory: the walker reads */
 	else if (j->stats)
 		stat_names(g, &j->bytes);
@@ -238,30 +238,28 @@ cust_dirq_new(struct cust_ctx *ctx, struct cust_dirq **qp)
 }
 
 /* A listing slower than this waited on the disk: a cached one takes a
- * few microseconds (96% of /usr's under 10), one read from the disk
- * 20 to 100 (all but a few). */
+ * few microseconds (96% of /usr's under 10) and some more a kilobyte,
+ * one read from the disk 20 to 100 (all but a few). */
 #define SLOW_NS		20000
+#define NS_PER_KB	500
 /* Read ahead while this many of the last 32 listings were slow. */
 #define COLD_OF_32	8
 
-int
-cust_dirq_list(struct cust_dirq *q, int fd, char ***vp, size_t *np,
-    size_t *bytesp, int *errp)
+void
+cust_dirq_timed(struct cust_dirq *q, const struct timespec *t0, size_t len)
 {
-	struct timespec a, b;
+	struct timespec t;
 	uint32_t old, slow;
-	int r;
+	int64_t ns;
 
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	r = cust_read_names(fd, vp, np, bytesp, errp);
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	slow = (b.tv_sec - a.tv_sec) * 1000000000 + b.tv_nsec - a.tv_nsec >
-	    SLOW_NS;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	ns = (int64_t)(t.tv_sec - t0->tv_sec) * 1000000000 + t.tv_nsec -
+	    t0->tv_nsec;
+	slow = ns > SLOW_NS + (int64_t)(len / 1024 * NS_PER_KB);
 	old = atomic_load_explicit(&q->recent, memory_order_relaxed);
 	while (!atomic_compare_exchange_weak_explicit(&q->recent, &old,
 	    old << 1 | slow, memory_order_relaxed, memory_order_relaxed))
 		;
-	return r;
 }
 
 bool

@@ -369,16 +369,20 @@ cust_free_names(char **v, size_t n)
 }
 
 /* Every dirent64 of directory FD into *BUFP (owned), *LENP bytes of it;
- * *errp is set when the listing failed part way. */
+ * *errp is set when the listing failed part way.  Its time told to Q
+ * (may be NULL). */
 static int
-readdents(int fd, char **bufp, size_t *lenp, int *errp)
+readdents(int fd, char **bufp, size_t *lenp, int *errp, struct cust_dirq *q)
 {
 	size_t len = 0, cap = DIRBUF;
+	struct timespec t0;
 	char *buf, *nb;
 	ssize_t k;
 
 	if ((buf = malloc(cap)) == NULL)
 		return -1;
+	if (q != NULL)
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		if (cap - len < DIRBUF / 2) {
 			if ((nb = realloc(buf, cap * 2)) == NULL) {
@@ -394,6 +398,8 @@ readdents(int fd, char **bufp, size_t *lenp, int *errp)
 	}
 	if (k < 0)
 		*errp = errno;
+	if (q != NULL)
+		cust_dirq_timed(q, &t0, len);
 	/* A frame keeps it while its subtree is walked: no slack. */
 	if (cap - len > 4096 && (nb = realloc(buf, len + 1)) != NULL)
 		buf = nb;
@@ -403,13 +409,14 @@ readdents(int fd, char **bufp, size_t *lenp, int *errp)
 }
 
 int
-cust_read_names(int fd, char ***vp, size_t *np, size_t *bytesp, int *errp)
+cust_read_names(int fd, char ***vp, size_t *np, size_t *bytesp, int *errp,
+    struct cust_dirq *q)
 {
 	char *buf, **v;
 	size_t len, n = 0;
 
 	*errp = 0;
-	if (readdents(fd, &buf, &len, errp) != 0)
+	if (readdents(fd, &buf, &len, errp, q) != 0)
 		return -1;
 	for (size_t off = 0; off < len; n++)
 		off += ((struct dirent64 *)(void *)(buf + off))->d_reclen;
@@ -787,9 +794,8 @@ descend(struct walk *w, int dirfd, size_t len, const char *name, int depth,
 		return r;
 	}
 	w->e.matched = match;
-	if (d.names == NULL && (w->o->dirq != NULL ? cust_dirq_list(w->o->dirq,
-	    d.fd, &d.names, &d.n, NULL, &d.err) : cust_read_names(d.fd,
-	    &d.names, &d.n, NULL, &d.err)) != 0) {
+	if (d.names == NULL && cust_read_names(d.fd, &d.names, &d.n, NULL,
+	    &d.err, w->o->dirq) != 0) {
 		untake(&d);
 		return cust_set_error(w->ctx, ENOMEM, CUST_FATAL, "walk");
 	}
@@ -1294,7 +1300,7 @@ glob(struct walk *w, int dirfd, size_t len, char **comps, size_t n, int hops)
 	if (w->o->atimes != NULL && fstat(dirfd, &st) == 0 &&
 	    cust_atimes_note(w->o->atimes, &st) != CUST_OK)
 		return CUST_FATAL;
-	if (cust_read_names(dirfd, &names, &nn, NULL, &err) != 0)
+	if (cust_read_names(dirfd, &names, &nn, NULL, &err, NULL) != 0)
 		return cust_set_error(w->ctx, ENOMEM, CUST_FATAL, "walk");
 	for (size_t i = 0; r != CUST_FATAL && i < nn; i++)
 		if (fnmatch(comps[0], names[i], FNM_PERIOD) == 0)
