@@ -394,13 +394,9 @@ int	cust_statq_settle(struct cust_statq *);
  * of them a frame's, and start no listing while those held take
  * CUST_DIRQ_BYTES or more.
  */
-#ifndef CUST_DIRQ_THREADS
 #define CUST_DIRQ_THREADS	4
-#endif
-#ifndef CUST_DIRQ_SLOTS
 #define CUST_DIRQ_SLOTS		32
 #define CUST_DIRQ_FRAME		8
-#endif
 #define CUST_DIRQ_BYTES		(16u << 20)
 #define CUST_DIRQ_STATS		4096	/* names a directory's stats go up to */
 struct cust_dirq;
