@@ -113,6 +113,7 @@ struct run {
 	struct cust_atimes *atimes;		/* owned; NULL when guarded */
 	struct cust_uring *uring;		/* owned; NULL: no batches */
 	struct cust_statq *statq;		/* owned; NULL: no stats ahead */
+	struct cust_dirq *dirq;			/* owned; NULL: no reads ahead */
 	struct batch	 batch;
 	struct links	 links;			/* hard links stored */
 	struct cust_key	*onetime;		/* owned, when no key given */
@@ -822,7 +823,7 @@ walk_one(struct run *run, const char *path)
 		.atimes = run->atimes,
 		.counts = &run->counts,
 		.users = &run->ids[0], .groups = &run->ids[1],
-		.statq = run->statq,
+		.statq = run->statq, .dirq = run->dirq,
 	};
 
 	if (cust_walk(run->ctx, &wo, path) == CUST_FATAL) {
@@ -1324,7 +1325,7 @@ walk_group(struct run *run, const struct start *g)
 		.atimes = run->atimes,
 		.counts = &run->counts,
 		.users = &run->ids[0], .groups = &run->ids[1],
-		.statq = run->statq,
+		.statq = run->statq, .dirq = run->dirq,
 	};
 	int r;
 
@@ -2275,6 +2276,10 @@ setup(struct run *run)
 	    (r = cust_sink_new(ctx, o->out_fd, o->out_name, o->zstd_level,
 	    o->zstd_threads, o->recipients, &run->sink)) != CUST_OK)
 		return r;
+	/* Without threads of its own, the walk reads each directory itself
+	 * (the mount namespace is taken already: they share it). */
+	if ((r = cust_dirq_new(ctx, &run->dirq)) == CUST_FATAL)
+		return r;
 	if ((r = batches(run)) != CUST_OK ||
 	    (r = cust_listings_new(ctx, o->spool_dirfd, &run->listings)) !=
 	    CUST_OK)
@@ -2327,6 +2332,7 @@ teardown(struct run *run)
 		batch_clear(run);
 	cust_uring_free(run->uring);
 	cust_statq_free(run->statq);
+	cust_dirq_free(run->dirq);
 	free(run->batch.buf);
 	cust_writer_free(run->writer);
 	cust_ledger_free(run->ledger);

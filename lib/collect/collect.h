@@ -172,6 +172,9 @@ struct cust_walk_opts {
 	 * at the walk's path alone.  Borrowed; at most CUST_ANCHORS_MAX
 	 * paths a rule. */
 	const struct cust_strv *anchors;
+	/* Where to read directories ahead of the walk (borrowed; NULL:
+	 * each is read when the walk enters it). */
+	struct cust_dirq *dirq;
 	/* Called for every matching entry and every failure; a return of
 	 * CUST_FATAL stops the walk. */
 	int		(*visit)(void *arg, const struct cust_entry *);
@@ -196,6 +199,16 @@ void	cust_stat_from(const struct statx *, struct stat *,
 	    struct timespec *btime);
 /* Open directory NAME under DIRFD, not following links, without atime. */
 int	cust_open_dir(int dirfd, const char *name);
+/* Every name in directory FD, sorted, in *VP (owned: free it with
+ * cust_free_names), *BYTESP of listing; *ERRP set when the listing failed
+ * part way; its time told to DIRQ (may be NULL).  -1 when out of
+ * memory. */
+struct cust_dirq;
+int	cust_read_names(int fd, char ***vp, size_t *np, size_t *bytesp,
+	    int *errp, struct cust_dirq *dirq);
+void	cust_free_names(char **v, size_t n);
+/* The inode number of a name cust_read_names gave. */
+uint64_t cust_name_ino(const char *name);
 
 /* ----------------------------------------------------------- filetype.c */
 
@@ -380,6 +393,70 @@ int	cust_statq_add(struct cust_statq *, int dirfd, const char *name,
 int	cust_statq_wait(struct cust_statq *, const int *res);
 /* Wait until nothing is in flight (NULL is a no-op). */
 int	cust_statq_settle(struct cust_statq *);
+
+/* ----------------------------------------------------------- dirahead.c */
+
+/*
+ * Directories read ahead of a walk (cust_walk_opts.dirq): CUST_DIRQ_THREADS
+ * threads open and list the directories the walker posts, at most
+ * CUST_DIRQ_SLOTS posted or held at once (so as many fds), CUST_DIRQ_FRAME
+ * of them a frame's, and start no listing while those held take
+ * CUST_DIRQ_BYTES or more.
+ */
+#define CUST_DIRQ_THREADS	4
+#define CUST_DIRQ_SLOTS		32
+#define CUST_DIRQ_FRAME		8
+#define CUST_DIRQ_BYTES		(16u << 20)
+#define CUST_DIRQ_STATS		4096	/* names a directory's stats go up to */
+struct cust_dirq;
+
+/* A name's lstat taken ahead: its statx when RES is 0, else -errno. */
+struct cust_pre {
+	struct statx	 sx;
+	int		 res;
+};
+
+/* A directory read ahead, handed over: FD -1 when it could not be opened
+ * without moving its atime (the walker opens it); else ST its fstat, and
+ * NAMES (NULL: not listed, the walker lists it) as cust_read_names gives
+ * them, ERR set when the listing failed part way. */
+struct cust_dir_ahead {
+	int		 fd;		/* owned */
+	struct stat	 st;
+	char		**names;	/* owned */
+	size_t		 n;
+	int		 err;
+	struct cust_pre	*pre;		/* owned: the names' lstats, or NULL */
+};
+
+/* CUST_FAILED, and no error set, when no thread could be started (the
+ * walk reads alone); CUST_FATAL out of memory. */
+int	cust_dirq_new(struct cust_ctx *, struct cust_dirq **);
+void	cust_dirq_free(struct cust_dirq *);	/* NULL is a no-op */
+/* A listing of LEN bytes begun at T0 (CLOCK_MONOTONIC) is done: whether
+ * listings wait on the disk tells whether reading ahead is worth its
+ * cost (cust_dirq_cold). */
+void	cust_dirq_timed(struct cust_dirq *, const struct timespec *t0,
+	    size_t len);
+/* Were enough of the last listings slow (the cache cold) to read ahead? */
+bool	cust_dirq_cold(struct cust_dirq *);
+/* A key for a frame's jobs, never given before. */
+uint64_t cust_dirq_key(struct cust_dirq *);
+/* Post a read of directory NAME (index IDX) of frame KEY, at DEPTH, open
+ * at DIRFD on device DEV, and with STATS the lstats of its names (in the
+ * order of their inode numbers) when it holds at most CUST_DIRQ_STATS;
+ * NAME and DIRFD are borrowed until the job is claimed or dropped.
+ * CUST_FAILED when the slots (or the frame's) are taken. */
+int	cust_dirq_post(struct cust_dirq *, uint64_t key, int depth, int dirfd,
+	    dev_t dev, const char *name, size_t idx, bool stats);
+/* Take the job (KEY, IDX), waiting while it is read: true and *OUT when
+ * it was read ahead; false when it was never posted or not started (and
+ * is not any more). */
+bool	cust_dirq_claim(struct cust_dirq *, uint64_t key, size_t idx,
+	    struct cust_dir_ahead *out);
+/* Drop frame KEY's jobs not started, and ALL: those read too; wait for
+ * those being read (they use its fd). */
+void	cust_dirq_drop(struct cust_dirq *, uint64_t key, bool all);
 
 /* ----------------------------------------------------------- manifest.c */
 

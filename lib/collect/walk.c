@@ -45,6 +45,9 @@ struct frame {
 	uint64_t	 started;	/* anchored rules at or below an
 					   anchor of theirs, here */
 	int		 under[64];	/* and how far below it */
+	uint64_t	 key;		/* its directories read ahead */
+	struct cust_pre	*pre;		/* owned: names' lstats, or NULL */
+	size_t		 posted;	/* names[..posted) looked at for it */
 };
 
 /* A frame's stats ahead (cust_walk_opts.statq): name K's in slot K % N. */
@@ -70,6 +73,8 @@ struct walk {
 	uint64_t	 opened;	/* frame fds ever opened: their ids */
 	int		 resolving;	/* expand() calls under way */
 	char		 why[128];	/* why a directory is not entered */
+	char		*tmp;		/* owned: a child's path, to post it */
+	size_t		 tmpcap;
 	uint64_t	 mask;		/* the rules still looking here */
 	uint64_t	 anchored;	/* rules with anchors */
 	size_t		 reach[64];	/* each one's longest anchor */
@@ -161,16 +166,17 @@ nrules(const struct cust_walk_opts *o)
 }
 
 /*
- * The entry at w->path[..len], DEPTH deep in the walk, against anchored
- * rule K: IN when it is one of K's anchors or its parent was IN (*UNDER:
- * how far below the nearest anchor), WAY when an anchor lies below it.
- * Only names no longer than K's longest anchor are compared.
+ * The entry at PATH[..len], in the directory of frame F (NULL: the walk's
+ * start), against anchored rule K: IN when it is one of K's anchors or F
+ * was IN (*UNDER: how far below the nearest anchor), WAY when an anchor
+ * lies below it.  Only names no longer than K's longest anchor are
+ * compared.
  */
 static unsigned
-anchored(const struct walk *w, size_t k, size_t len, int depth, int *under)
+anchored(const struct walk *w, const struct frame *f, size_t k,
+    const char *path, size_t len, int *under)
 {
 	const struct cust_strv *a = &w->o->anchors[k];
-	const struct frame *f = depth > 0 ? &w->fr[w->nfr - 1] : NULL;
 	unsigned at = 0;
 	size_t n;
 
@@ -181,7 +187,7 @@ anchored(const struct walk *w, size_t k, size_t len, int depth, int *under)
 	}
 	for (size_t i = 0; len <= w->reach[k] && i < a->n; i++) {
 		n = strlen(a->v[i]);
-		if (n < len || memcmp(a->v[i], w->path, len) != 0)
+		if (n < len || memcmp(a->v[i], path, len) != 0)
 			continue;
 		if (n == len) {
 			*under = 0;
@@ -393,8 +399,14 @@ nameino(const char *name)
 	return (ino_t)DENT(name)->d_ino;
 }
 
-static void
-freenames(char **v, size_t n)
+uint64_t
+cust_name_ino(const char *name)
+{
+	return nameino(name);
+}
+
+void
+cust_free_names(char **v, size_t n)
 {
 	if (v != NULL)
 		free(v[n]);
@@ -402,16 +414,20 @@ freenames(char **v, size_t n)
 }
 
 /* Every dirent64 of directory FD into *BUFP (owned), *LENP bytes of it;
- * *errp is set when the listing failed part way. */
+ * *errp is set when the listing failed part way.  Its time told to Q
+ * (may be NULL). */
 static int
-readdents(int fd, char **bufp, size_t *lenp, int *errp)
+readdents(int fd, char **bufp, size_t *lenp, int *errp, struct cust_dirq *q)
 {
 	size_t len = 0, cap = DIRBUF;
+	struct timespec t0;
 	char *buf, *nb;
 	ssize_t k;
 
 	if ((buf = malloc(cap)) == NULL)
 		return -1;
+	if (q != NULL)
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		if (cap - len < DIRBUF / 2) {
 			if ((nb = realloc(buf, cap * 2)) == NULL) {
@@ -427,6 +443,8 @@ readdents(int fd, char **bufp, size_t *lenp, int *errp)
 	}
 	if (k < 0)
 		*errp = errno;
+	if (q != NULL)
+		cust_dirq_timed(q, &t0, len);
 	/* A frame keeps it while its subtree is walked: no slack. */
 	if (cap - len > 4096 && (nb = realloc(buf, len + 1)) != NULL)
 		buf = nb;
@@ -435,15 +453,15 @@ readdents(int fd, char **bufp, size_t *lenp, int *errp)
 	return 0;
 }
 
-/* Read every name in directory FD, sorted; *errp is set on failure. */
-static int
-readnames(int fd, char ***vp, size_t *np, int *errp)
+int
+cust_read_names(int fd, char ***vp, size_t *np, size_t *bytesp, int *errp,
+    struct cust_dirq *q)
 {
 	char *buf, **v;
 	size_t len, n = 0;
 
 	*errp = 0;
-	if (readdents(fd, &buf, &len, errp) != 0)
+	if (readdents(fd, &buf, &len, errp, q) != 0)
 		return -1;
 	for (size_t off = 0; off < len; n++)
 		off += ((struct dirent64 *)(void *)(buf + off))->d_reclen;
@@ -464,6 +482,8 @@ readnames(int fd, char ***vp, size_t *np, int *errp)
 	v[n] = buf;
 	if (n > 1)
 		qsort(v, n, sizeof(*v), cmpname);
+	if (bytesp != NULL)
+		*bytesp = len + (n + 1) * sizeof(*v);
 	*vp = v;
 	*np = n;
 	return 0;
@@ -506,6 +526,10 @@ budget(struct walk *w, size_t keep)
 {
 	for (size_t k = 0; w->open > FD_BUDGET && k < keep; k++)
 		if (w->fr[k].fd >= 0) {
+			/* Its reads ahead not started name this fd. */
+			if (w->o->dirq != NULL)
+				cust_dirq_drop(w->o->dirq, w->fr[k].key,
+				    false);
 			close(w->fr[k].fd);
 			w->fr[k].fd = -1;
 			w->open--;
@@ -557,24 +581,123 @@ pop(struct walk *w)
 {
 	struct frame *f = &w->fr[--w->nfr];
 
+	/* Directories read ahead and not entered (the walk changed its
+	 * mind, or stops): their reads name f's fd and names. */
+	if (w->o->dirq != NULL)
+		cust_dirq_drop(w->o->dirq, f->key, true);
 	if (f->fd >= 0) {
 		close(f->fd);
 		w->open--;
 	}
-	freenames(f->names, f->n);
+	cust_free_names(f->names, f->n);
+	free(f->pre);
 	free(f->name);
 }
 
+/* The path of NAME in frame F into w->tmp, for its rules' -path tests. */
+static const char *
+child_path(struct walk *w, const struct frame *f, const char *name)
+{
+	size_t at = f->pathlen, n = strlen(name), need = at + n + 2;
+	char *p;
+
+	if (need > w->tmpcap) {
+		if ((p = realloc(w->tmp, need * 2)) == NULL)
+			return NULL;
+		w->tmp = p;
+		w->tmpcap = need * 2;
+	}
+	memcpy(w->tmp, w->path, at);
+	if (at == 1 && w->path[0] == '/')
+		at = 0;
+	w->tmp[at] = '/';
+	memcpy(w->tmp + at + 1, name, n + 1);
+	return w->tmp;
+}
+
+/*
+ * Will the walk enter directory NAME of frame F, as far as can be told
+ * before its stat: not /dev, and a rule still looking below it (as
+ * consider() tells).  A wrong yes costs a listing the walk drops; the
+ * threads' own checks (open without atime, same file system) keep it
+ * harmless.
+ */
+static bool
+enters(struct walk *w, const struct frame *f, const char *name)
+{
+	const struct cust_rule *r;
+	const char *path = NULL;
+	int depth = f->depth + 1, under;
+	unsigned at;
+
+	if (nametype(name) != DT_DIR || (f->pathlen == 1 &&
+	    w->path[0] == '/' && strcmp(name, "dev") == 0))
+		return false;
+	for (size_t k = 0; k < nrules(w->o); k++) {
+		r = rule_at(w->o, k);
+		if (!(f->active >> k & 1))
+			continue;
+		under = depth;
+		if (w->anchored >> k & 1) {	/* as looking() and consider() */
+			if (path == NULL &&
+			    (path = child_path(w, f, name)) == NULL)
+				return false;
+			at = anchored(w, f, k, path, strlen(path), &under);
+			if (at & WAY)
+				return true;
+			if (!(at & IN))
+				continue;
+		}
+		if (r->max_depth >= 0 && under >= r->max_depth)
+			continue;
+		if (r->exclude_path_patterns.n > 0 && path == NULL &&
+		    (path = child_path(w, f, name)) == NULL)
+			return false;
+		if (!pruned(r, path != NULL ? path : "", name))
+			return true;
+	}
+	return false;
+}
+
+/* Post the top frame's next directories to be read ahead, as many as
+ * the read-ahead takes. */
+static void
+post_dirs(struct walk *w)
+{
+	struct frame *f = &w->fr[w->nfr - 1];
+	const char *name;
+
+	if (w->o->dirq == NULL || f->fd < 0 || !cust_dirq_cold(w->o->dirq))
+		return;
+	if (f->posted < f->i)
+		f->posted = f->i;
+	for (; f->posted < f->n; f->posted++) {
+		name = f->names[f->posted];
+		if (enters(w, f, name) && cust_dirq_post(w->o->dirq, f->key,
+		    f->depth, f->fd, f->dev, name, f->posted,
+		    !w->o->lazy_files) != CUST_OK)
+			break;
+	}
+}
+
+static void
+untake(struct cust_dir_ahead *d)
+{
+	close(d->fd);
+	cust_free_names(d->names, d->n);
+	free(d->pre);
+}
+
+/* Push directory NAME, open and listed in D (taken over). */
 static int
-push(struct walk *w, int fd, const struct stat *st, const char *name,
-    size_t len, int depth, char **names, size_t n, uint64_t active)
+push(struct walk *w, struct cust_dir_ahead *d, const char *name,
+    size_t len, int depth, uint64_t active)
 {
 	struct frame *f;
 
 	/* The stats ahead name the parent's fd, which budget() may close. */
 	if (cust_statq_settle(w->o->statq) != CUST_OK) {
-		close(fd);
-		freenames(names, n);
+		untake(d);
 		return CUST_FATAL;
 	}
 	if (w->nfr == w->frcap) {
@@ -588,13 +711,14 @@ push(struct walk *w, int fd, const struct stat *st, const char *name,
 	f = &w->fr[w->nfr];
 	if ((f->name = strdup(name)) == NULL)
 		goto oom;
-	f->fd = fd;
+	f->fd = d->fd;
 	f->id = ++w->opened;
-	f->dev = st->st_dev;
-	f->ino = st->st_ino;
+	f->dev = d->st.st_dev;
+	f->ino = d->st.st_ino;
 	f->pathlen = len;
-	f->names = names;
-	f->n = n;
+	f->names = d->names;
+	f->n = d->n;
+	f->pre = d->pre;
 	f->i = 0;
 	f->depth = depth;
 	f->active = active;
@@ -602,13 +726,15 @@ push(struct walk *w, int fd, const struct stat *st, const char *name,
 	f->started = w->started;
 	for (uint64_t m = w->started; m != 0; m &= m - 1)
 		f->under[__builtin_ctzll(m)] = w->under[__builtin_ctzll(m)];
+	f->key = w->o->dirq != NULL ? cust_dirq_key(w->o->dirq) : 0;
+	f->posted = 0;
 	w->nfr++;
 	w->open++;
 	budget(w, w->nfr - 1);
+	post_dirs(w);
 	return CUST_OK;
 oom:
-	close(fd);
-	freenames(names, n);
+	untake(d);
 	return cust_set_error(w->ctx, ENOMEM, CUST_FATAL, "walk");
 }
 
@@ -669,29 +795,57 @@ boundary(struct walk *w, int fd, const struct stat *st, int depth,
 	return STOP_HERE;
 }
 
+/*
+ * Directory NAME in DIRFD, the top frame's current name when DEPTH > 0,
+ * open in D: as read ahead (and then listed, unless D->names is NULL), or
+ * opened now; -1 and errno when it could not be opened.  A failed fstat
+ * leaves D->st zero, which no lstat matches ("replaced").
+ */
+static int
+take(struct walk *w, int dirfd, const char *name, int depth,
+    struct cust_dir_ahead *d)
+{
+	const struct frame *f;
+	bool got = false;
+
+	if (depth > 0 && w->o->dirq != NULL) {
+		f = &w->fr[w->nfr - 1];
+		got = cust_dirq_claim(w->o->dirq, f->key, f->i - 1, d);
+		post_dirs(w);	/* a slot is free */
+	}
+	if (got && d->fd >= 0)
+		return 0;
+	d->names = NULL;
+	d->n = 0;
+	d->err = 0;
+	d->pre = NULL;
+	if ((d->fd = cust_open_dir(dirfd, name)) < 0)
+		return -1;
+	if (fstat(d->fd, &d->st) != 0)
+		memset(&d->st, 0, sizeof(d->st));
+	return 0;
+}
+
 /* Open directory NAME for descent and push it; visit it when it matches. */
 static int
 descend(struct walk *w, int dirfd, size_t len, const char *name, int depth,
     uint64_t match, uint64_t desc)
 {
-	struct stat st;
-	char **names;
-	size_t n;
-	int fd, err, r;
+	struct cust_dir_ahead d;
+	int r;
 
 	if (onstack(w, &w->e.st))
 		return deliver(w, dirfd, len, name, depth, CUST_ST_LOOP, ELOOP,
 		    "directory loop", false);
-	if ((fd = cust_open_dir(dirfd, name)) < 0)
+	if (take(w, dirfd, name, depth, &d) != 0)
 		return visit(w, dirfd, len, name, depth, errno, "open");
-	if (fstat(fd, &st) != 0 || st.st_dev != w->e.st.st_dev ||
-	    st.st_ino != w->e.st.st_ino) {
-		close(fd);
+	if (d.st.st_dev != w->e.st.st_dev || d.st.st_ino != w->e.st.st_ino) {
+		untake(&d);
 		return deliver(w, dirfd, len, name, depth, CUST_ST_CHANGED, 0,
 		    "replaced", false);
 	}
-	if (boundary(w, fd, &st, depth, &desc) == STOP_HERE) {
-		close(fd);
+	if (boundary(w, d.fd, &d.st, depth, &desc) == STOP_HERE) {
+		untake(&d);
 		w->e.matched = match;
 		if (!match)
 			return CUST_OK;
@@ -701,25 +855,21 @@ descend(struct walk *w, int dirfd, size_t len, const char *name, int depth,
 		return r;
 	}
 	w->e.matched = match;
-	if (readnames(fd, &names, &n, &err) != 0) {
-		close(fd);
+	if (d.names == NULL && cust_read_names(d.fd, &d.names, &d.n, NULL,
+	    &d.err, w->o->dirq) != 0) {
+		untake(&d);
 		return cust_set_error(w->ctx, ENOMEM, CUST_FATAL, "walk");
 	}
-	if (err != 0 || match)
-		r = visit(w, dirfd, len, name, depth, err, err ? "list" : NULL);
+	if (d.err != 0 || match)
+		r = visit(w, dirfd, len, name, depth, d.err,
+		    d.err ? "list" : NULL);
 	else
 		r = CUST_OK;
-	if (r == CUST_FATAL) {
-		close(fd);
-		freenames(names, n);
+	if (r == CUST_FATAL || desc == 0) {
+		untake(&d);
 		return r;
 	}
-	if (desc == 0) {
-		close(fd);
-		freenames(names, n);
-		return CUST_OK;
-	}
-	return push(w, fd, &st, name, len, depth, names, n, desc);
+	return push(w, &d, name, len, depth, desc);
 }
 
 /*
@@ -735,8 +885,9 @@ looking(struct walk *w, size_t len, int depth, uint64_t active)
 
 	for (uint64_t m = active & w->anchored; m != 0; m &= m - 1) {
 		k = __builtin_ctzll(m);
-		if ((w->at[k] = (unsigned char)anchored(w, (size_t)k, len,
-		    depth, &w->under[k])) != 0)
+		if ((w->at[k] = (unsigned char)anchored(w, depth > 0 ?
+		    &w->fr[w->nfr - 1] : NULL, (size_t)k, w->path, len,
+		    &w->under[k])) != 0)
 			mask |= (uint64_t)1 << k;
 	}
 	return mask;
@@ -1003,6 +1154,10 @@ tree(struct walk *w, int parent, size_t len, const char *name)
 		if (lazy(w, child, f->depth + 1, f->active))
 			r = consider_file(w, fd, (size_t)n, child,
 			    f->depth + 1, f->active);
+		else if (f->pre != NULL)	/* stat'ed with its listing */
+			r = consider(w, fd, (size_t)n, child, f->depth + 1,
+			    f->active, &f->pre[f->i - 1].sx,
+			    f->pre[f->i - 1].res);
 		else if (w->o->statq == NULL || few_left(f))
 			r = consider(w, fd, (size_t)n, child, f->depth + 1,
 			    f->active, NULL, 0);
@@ -1239,13 +1394,13 @@ glob(struct walk *w, int dirfd, size_t len, char **comps, size_t n, int hops)
 	if (w->o->atimes != NULL && fstat(dirfd, &st) == 0 &&
 	    cust_atimes_note(w->o->atimes, &st) != CUST_OK)
 		return CUST_FATAL;
-	if (readnames(dirfd, &names, &nn, &err) != 0)
+	if (cust_read_names(dirfd, &names, &nn, NULL, &err, NULL) != 0)
 		return cust_set_error(w->ctx, ENOMEM, CUST_FATAL, "walk");
 	for (size_t i = 0; r != CUST_FATAL && i < nn; i++)
 		if (fnmatch(comps[0], names[i], FNM_PERIOD) == 0)
 			r = step(w, dirfd, len, names[i], comps + 1, n - 1,
 			    hops);
-	freenames(names, nn);
+	cust_free_names(names, nn);
 	return r;
 }
 
@@ -1358,6 +1513,7 @@ out:
 		free(w.ah[k]);
 	free(w.ah);
 	free(w.fr);
+	free(w.tmp);
 	free(w.path);
 	free(comps);
 	free(buf);
