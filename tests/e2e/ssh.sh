@@ -29,7 +29,11 @@ CALLS=$CALLS,unshare,execve
 # One file at a time (CUSTODY_IO_URING=off): an open that io_uring makes
 # is no system call, and strace would not see it.  The ring path submits
 # read-only opens, statx, reads and closes only (lib/collect/uring.c).
-COLLECT="CUSTODY_IO_URING=off strace -f -qq -e trace=$CALLS $(printf %q "$CUSTODY") collect --no-nice --case SSH-1 -o - $(printf %q "$T/tree")"
+# The trace goes to a file of its own (strace's writes, not the
+# collector's), where strace -f starts every line with the caller's PID;
+# on stderr a call made once threads run reads "[pid N] call(", which the
+# checks below would not see.
+COLLECT="CUSTODY_IO_URING=off strace -f -qq -o $(printf %q "$T/trace.log") -e trace=$CALLS $(printf %q "$CUSTODY") collect --no-nice --case SSH-1 -o - $(printf %q "$T/tree")"
 
 via=
 if start_sshd; then
@@ -38,18 +42,18 @@ fi
 
 if [ "$via" = ssh ]; then
 	ok "an sshd of the test's own answers on 127.0.0.1:$SSH_PORT"
-	sshc "$COLLECT" >host.tar 2>trace.log
+	sshc "$COLLECT" >host.tar 2>err.log
 	RC=$?
 	check "ssh host custody collect -o - > host.tar completes" \
 	    test "$RC" -eq 0
 else
 	ok "# SKIP no sshd of our own (needs root and openssh-server): the collection runs without ssh"
-	bash -c "$COLLECT" >host.tar 2>trace.log
+	bash -c "$COLLECT" >host.tar 2>err.log
 	RC=$?
 	check "custody collect -o - > host.tar completes" test "$RC" -eq 0
 fi
 
-ID=$(sed -n 's/^seal key: *\([0-9A-F]\{16\}\).*/\1/p' trace.log)
+ID=$(sed -n 's/^seal key: *\([0-9A-F]\{16\}\).*/\1/p' err.log)
 run "$CUSTODY" verify --trusted-key-id "$ID" host.tar
 expect_rc "the bundle that came over the connection verifies" 0
 tar -xOf host.tar --wildcards '*/metadata/files.jsonl' >files.jsonl
@@ -59,9 +63,10 @@ check "and holds the tree" grep -q '"path":".*/tree/sub/deeper/d.txt"' files.jso
 check "the trace saw the collector start" \
     grep -qE "execve\\(\"$CUSTODY\"" trace.log
 check "and open the tree's files" grep -qE 'open.*"d\.txt"' trace.log
-# ... and no call that makes, changes or removes a file.  (strace -f
-# prefixes a call with its PID once there is more than one thread.)
-grep -E '^([0-9]+ +)?[a-z0-9_]+\(' trace.log >calls.log
+# ... and no call that makes, changes or removes a file.
+grep -E '^[0-9]+ +[a-z0-9_]+\(' trace.log >calls.log
+check "every traced call names its caller" \
+    test "$(grep -cvE '^[0-9]+ ' trace.log)" -eq 0
 grep -E '(open|openat|openat2)\(.*(O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_TMPFILE)' \
     calls.log >written.log
 grep -E '(^|[0-9] +)(creat|mkdir|mkdirat|mknod|mknodat|link|linkat|symlink|symlinkat|rename|renameat|renameat2|unlink|unlinkat|rmdir|truncate|chmod|fchmodat|chown|fchownat|lchown|utimensat|setxattr|lsetxattr|removexattr|lremovexattr)\(' \

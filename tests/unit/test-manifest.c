@@ -271,9 +271,9 @@ START_TEST(default_manifest_loads_bounded)
 		ck_assert_int_ge(r->max_depth, 0);
 		ck_assert_int_le(r->max_depth, 6);
 	}
-	/* The timeline, 7 finds, logs and git hooks. */
+	/* The timeline, 7 finds, logs, git hooks and executables. */
 	ck_assert_uint_eq(stats, 1);
-	ck_assert_uint_eq(sweeps, 10);
+	ck_assert_uint_eq(sweeps, 11);
 }
 END_TEST
 
