@@ -1396,71 +1396,123 @@ excludes(const struct cust_rule *r, const char *type)
 }
 
 /*
+ * The way down to a directory, as reachable() last walked it: siblings
+ * (the histories of one home) share it, and it is walked once for them
+ * all rather than a system call a component each.
+ */
+struct way {
+	const struct start *outer;	/* borrowed: the walk it is for */
+	char		*dir;		/* owned: the directory's path */
+	int		 fd;		/* owned: open on it; -1: not there */
+	bool		 ok;		/* the walk of OUTER goes this way */
+	dev_t		 dev;		/* OUTER's file system */
+	const char	*type;		/* and its type (mounts' own) */
+};
+
+static void
+way_clear(struct way *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w->dir);
+	memset(w, 0, sizeof(*w));
+	w->fd = -1;
+}
+
+/*
+ * Walk from the root down to directory DIR[..len] for the walk of OUTER:
+ * every directory on the way a real directory, not a link, and those
+ * below OUTER's on OUTER's file system.  A name not there leaves W->fd
+ * -1 and W->ok true: nothing there for either walk to meet.
+ */
+static void
+way_down(const struct run *run, const struct start *outer, const char *dir,
+    size_t len, struct way *w)
+{
+	size_t olen = strlen(outer->path), n;
+	const char *c = dir, *end;
+	bool below = olen == 1;
+	struct stat st;
+	char name[256];
+	int next;
+
+	way_clear(w);
+	w->outer = outer;
+	if ((w->dir = strndup(dir, len)) == NULL ||
+	    (w->fd = dup(run->rootfd)) < 0 || fstat(w->fd, &st) != 0)
+		return;
+	w->dev = st.st_dev;
+	if (below)
+		w->type = cust_mounts_type(run->mounts, w->fd);
+	for (w->ok = true; c < dir + len; c = end) {
+		end = memchr(c + 1, '/', (size_t)(dir + len - c - 1));
+		end = end != NULL ? end : dir + len;
+		if ((n = (size_t)(end - c - 1)) >= sizeof(name))
+			goto no;
+		memcpy(name, c + 1, n);
+		name[n] = '\0';
+		if (fstatat(w->fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			if (errno == ENOENT || errno == ENOTDIR)
+				goto gone;
+			goto no;
+		}
+		if (!S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode))
+			goto gone;	/* a file: nothing below it */
+		if (S_ISLNK(st.st_mode) || (below && st.st_dev != w->dev) ||
+		    (next = cust_open_dir(w->fd, name)) < 0)
+			goto no;
+		close(w->fd);
+		w->fd = next;
+		if (!below && (size_t)(end - dir) == olen) {
+			below = true;
+			w->dev = st.st_dev;
+			w->type = cust_mounts_type(run->mounts, w->fd);
+		}
+	}
+	return;
+gone:
+	close(w->fd);
+	w->fd = -1;
+	return;
+no:
+	w->ok = false;
+}
+
+/*
  * Would the walk of OUTER meet G's path as G's own walk would?  Yes when
- * every directory from the root down to it (it too, when a directory) is
- * a real directory, not a link, and those from OUTER's down lie on
- * OUTER's file system, outside /dev (which walks never enter), whose type
- * no rule of G excludes; also when a name on the way is not there, since
- * then neither walk meets anything.  (The tree may change before the
- * walk: a directory replaced by a link then hides what lies beyond it,
- * which G's own walk would have followed.)
+ * the way down to it is one that walk takes (way_down()), it lies outside
+ * /dev (which walks never enter), it is not a link, not a directory of
+ * another file system, and no rule of G excludes the type of OUTER's;
+ * also when a name on the way is not there, since then neither walk meets
+ * anything.  (The tree may change before the walk: a directory replaced
+ * by a link then hides what lies beyond it, which G's own walk would
+ * have followed.)
  */
 static bool
 reachable(const struct run *run, const struct start *outer,
-    const struct start *g)
+    const struct start *g, struct way *w)
 {
-	size_t olen = strlen(outer->path), at = 0;
-	const char *c = g->path, *end, *type;
-	bool ok = true, below = olen == 1;
+	const char *last = strrchr(g->path, '/');
+	size_t dlen = (size_t)(last - g->path);
 	struct stat st;
-	char name[256];
-	int fd, next;
-	dev_t dev;
 
-	if ((fd = dup(run->rootfd)) < 0 || fstat(fd, &st) != 0)
-		goto no;
-	dev = st.st_dev;
-	for (; ok && c[1] != '\0'; c = end) {
-		end = strchr(c + 1, '/');
-		if ((at = end != NULL ? (size_t)(end - c - 1) : strlen(c + 1)) >=
-		    sizeof(name))
-			goto no;
-		memcpy(name, c + 1, at);
-		name[at] = '\0';
-		if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-			goto out;	/* not there: nothing to meet */
-		if (S_ISLNK(st.st_mode) || (below && S_ISDIR(st.st_mode) &&
-		    st.st_dev != dev) || (c == g->path &&
-		    strcmp(name, "dev") == 0))
-			goto no;
-		if (end == NULL)
-			break;
-		if (!S_ISDIR(st.st_mode))
-			goto out;
-		if ((next = cust_open_dir(fd, name)) < 0)
-			goto no;
-		close(fd);
-		fd = next;
-		if (!below && (size_t)(end - g->path) == olen) {
-			below = true;
-			dev = st.st_dev;
-			type = cust_mounts_type(run->mounts, fd);
-			for (size_t k = 0; k < g->n; k++)
-				ok &= !excludes(g->rules[k], type);
-		}
-	}
-	if (olen == 1) {
-		type = cust_mounts_type(run->mounts, run->rootfd);
-		for (size_t k = 0; k < g->n; k++)
-			ok &= !excludes(g->rules[k], type);
-	}
-	goto out;
-no:
-	ok = false;
-out:
-	if (fd >= 0)
-		close(fd);
-	return ok;
+	if (strncmp(g->path, "/dev", 4) == 0 &&
+	    (g->path[4] == '/' || g->path[4] == '\0'))
+		return false;
+	if (w->outer != outer || w->dir == NULL || strlen(w->dir) != dlen ||
+	    memcmp(w->dir, g->path, dlen) != 0)
+		way_down(run, outer, g->path, dlen, w);
+	if (!w->ok || w->fd < 0)
+		return w->ok;
+	if (fstatat(w->fd, last + 1, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno == ENOENT || errno == ENOTDIR;
+	if (S_ISLNK(st.st_mode) || (S_ISDIR(st.st_mode) &&
+	    st.st_dev != w->dev))
+		return false;
+	for (size_t k = 0; k < g->n; k++)
+		if (excludes(g->rules[k], w->type))
+			return false;
+	return true;
 }
 
 /* The index of rule R in G, or G->n. */
@@ -1592,27 +1644,28 @@ order_by_name(const struct plan *p, struct start *g)
 	}
 }
 
+/* By path: a directory before what lies below it, siblings together. */
 static int
-by_length(const void *a, const void *b)
+by_path(const void *a, const void *b)
 {
-	size_t x = strlen((*(struct start *const *)a)->path);
-	size_t y = strlen((*(struct start *const *)b)->path);
-
-	return x < y ? -1 : x > y;
+	return strcmp((*(struct start *const *)a)->path,
+	    (*(struct start *const *)b)->path);
 }
 
 /*
  * Starts inside the tree of another start join its walk, so that each
  * directory is read once however the artefacts' paths nest (/ and /etc):
  * their rules look only at and below their own paths there (anchors,
- * cust_walk_opts).  Shorter paths first, so that a start joins the walk
- * its enclosing start joined.  One that cannot be met so (reachable(),
+ * cust_walk_opts).  In the order of their paths, so that a start joins
+ * the walk its enclosing start joined, and siblings share their way
+ * down.  One that cannot be met so (reachable(),
  * fits()) keeps a walk of its own.
  */
 static int
 nest(struct run *run)
 {
 	struct plan *p = &run->plan;
+	struct way w = { .fd = -1 };
 	struct start **v, *outer;
 	int r = 0;
 
@@ -1622,12 +1675,13 @@ nest(struct run *run)
 		return -1;
 	for (size_t j = 0; j < p->n; j++)
 		v[j] = &p->v[j];
-	qsort(v, p->n, sizeof(*v), by_length);
+	qsort(v, p->n, sizeof(*v), by_path);
 	for (size_t j = 0; r == 0 && j < p->n; j++)
 		if (literal(v[j]->path) && (outer = enclosing(p,
 		    v[j]->path)) != NULL && fits(outer, v[j]) &&
-		    reachable(run, outer, v[j]))
+		    reachable(run, outer, v[j], &w))
 			r = join_walk(outer, v[j], (size_t)(outer - p->v) + 1);
+	way_clear(&w);
 	free(v);
 	for (size_t j = 0; r == 0 && j < p->n; j++)
 		for (size_t k = 0; k < p->v[j].n; k++)

@@ -440,6 +440,9 @@ void	cust_dirq_timed(struct cust_dirq *, const struct timespec *t0,
 	    size_t len);
 /* Were enough of the last listings slow (the cache cold) to read ahead? */
 bool	cust_dirq_cold(struct cust_dirq *);
+/* As if the last listings had all been slow (a queue starts warm): for
+ * the tests, which read ahead in trees that are all in the cache. */
+void	cust_dirq_assume_cold(struct cust_dirq *);
 /* A key for a frame's jobs, never given before. */
 uint64_t cust_dirq_key(struct cust_dirq *);
 /* Post a read of directory NAME (index IDX) of frame KEY, at DEPTH, open

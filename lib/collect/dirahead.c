@@ -226,17 +226,22 @@ cust_dirq_new(struct cust_ctx *ctx, struct cust_dirq **qp)
 	*qp = NULL;
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return cust_set_error(ctx, ENOMEM, CUST_FATAL, "read ahead");
-	/* Cold until the listings say otherwise. */
-	atomic_init(&q->recent, UINT32_MAX);
+	/* Warm until the listings say otherwise, and no thread until the
+	 * first post: a collection of a few directories (most of them, and
+	 * every one in the tests) pays neither the threads nor a hand-over,
+	 * and a cold walk lists 8 directories itself before it reads ahead. */
+	atomic_init(&q->recent, 0);
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->work, NULL);
 	pthread_cond_init(&q->done, NULL);
-	if (start(q) != 0 && q->nth == 0) {
-		cust_dirq_free(q);
-		return CUST_FAILED;
-	}
 	*qp = q;
 	return CUST_OK;
+}
+
+void
+cust_dirq_assume_cold(struct cust_dirq *q)
+{
+	atomic_store_explicit(&q->recent, UINT32_MAX, memory_order_relaxed);
 }
 
 /* A listing slower than this waited on the disk: a cached one takes a
@@ -299,6 +304,8 @@ cust_dirq_post(struct cust_dirq *q, uint64_t key, int depth, int dirfd,
 {
 	struct job *j = NULL;
 
+	if (q->nth == 0 && (start(q), q->nth == 0))
+		return CUST_FAILED;	/* no thread: the walker reads it */
 	pthread_mutex_lock(&q->mu);
 	for (size_t k = 0; j == NULL && k < CUST_DIRQ_SLOTS; k++)
 		if (q->jobs[k].state == FREE)

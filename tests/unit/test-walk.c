@@ -1110,6 +1110,7 @@ same_read_ahead(const char *start, int expect)
 	dirq = NULL;
 	one = visits(start, expect);
 	ck_assert_int_eq(cust_dirq_new(ctx, &dirq), CUST_OK);
+	cust_dirq_assume_cold(dirq);
 	ahead = visits(start, expect);
 	ck_assert_str_eq(ahead, one);
 	free(one);
