@@ -207,6 +207,14 @@ struct cust_dirq;
 int	cust_read_names(int fd, char ***vp, size_t *np, size_t *bytesp,
 	    int *errp, struct cust_dirq *dirq);
 void	cust_free_names(char **v, size_t n);
+/* A name of a listing, its inode number and its index: sorted by inode
+ * (cust_by_ino), the order of the inode tables on the disk, in which
+ * stats of a cold directory are taken. */
+struct cust_byino {
+	uint64_t	 ino;
+	size_t		 at;
+};
+int	cust_by_ino(const void *, const void *);
 /* The inode number of a name cust_read_names gave. */
 uint64_t cust_name_ino(const char *name);
 

@@ -55,27 +55,13 @@ struct cust_dirq {
 	size_t		 nth;		/* threads running */
 };
 
-/* A name of a listing, by inode number. */
-struct byino {
-	uint64_t	 ino;
-	size_t		 at;
-};
-
-static int
-cmpino(const void *a, const void *b)
-{
-	const struct byino *x = a, *y = b;
-
-	return x->ino < y->ino ? -1 : x->ino > y->ino;
-}
-
 /* The lstats of G's names, as cust_stat_at takes them, in the order of
  * their inode numbers (the inode tables' order on the disk); G->pre stays
  * NULL when out of memory. */
 static void
 stat_names(struct cust_dir_ahead *g, size_t *bytes)
 {
-	struct byino *v;
+	struct cust_byino *v;
 	struct cust_pre *p;
 	size_t i;
 
@@ -87,8 +73,8 @@ stat_names(struct cust_dir_ahead *g, size_t *bytes)
 		return;
 	}
 	for (i = 0; i < g->n; i++)
-		v[i] = (struct byino){ cust_name_ino(g->names[i]), i };
-	qsort(v, g->n, sizeof(*v), cmpino);
+		v[i] = (struct cust_byino){ cust_name_ino(g->names[i]), i };
+	qsort(v, g->n, sizeof(*v), cust_by_ino);
 	for (i = 0; i < g->n; i++)
 		p[v[i].at].res = statx(g->fd, g->names[v[i].at],
 		    AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_BASIC_STATS |

@@ -1032,16 +1032,10 @@ slots(struct walk *w)
 	return w->ah[k];
 }
 
-/* A name to stat ahead: its inode number, its index in the frame. */
-struct pending {
-	ino_t		 ino;
-	size_t		 at;
-};
-
-static int
-by_inode(const void *a, const void *b)
+int
+cust_by_ino(const void *a, const void *b)
 {
-	const struct pending *x = a, *y = b;
+	const struct cust_byino *x = a, *y = b;
 
 	return x->ino < y->ino ? -1 : x->ino > y->ino;
 }
@@ -1057,7 +1051,7 @@ static struct ahead *
 stat_ahead(struct walk *w, int fd, size_t i)
 {
 	struct frame *f = &w->fr[w->nfr - 1];
-	struct pending p[CUST_STATQ_DEPTH];
+	struct cust_byino p[CUST_STATQ_DEPTH];	/* the names to stat */
 	struct ahead *ah;
 	size_t k, np = 0;
 
@@ -1075,11 +1069,11 @@ stat_ahead(struct walk *w, int fd, size_t i)
 				ah->res[f->ahead % CUST_STATQ_DEPTH] =
 				    NOT_AHEAD;
 			else
-				p[np++] = (struct pending){
+				p[np++] = (struct cust_byino){
 				    nameino(f->names[f->ahead]), f->ahead };
 		}
 	if (np > 1)
-		qsort(p, np, sizeof(*p), by_inode);
+		qsort(p, np, sizeof(*p), cust_by_ino);
 	for (size_t j = 0; j < np; j++) {
 		k = p[j].at % CUST_STATQ_DEPTH;
 		if (cust_statq_add(w->o->statq, fd, f->names[p[j].at],
