@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1203,6 +1202,30 @@ new_start(struct plan *p, char *path)
 	return g;
 }
 
+/* RULE (labelled LABEL, its listing LIST) in G's walk, from G's path;
+ * -1 when out of memory. */
+static int
+add_rule(struct start *g, const struct cust_rule *rule, const char *label,
+    int list)
+{
+	if (g->n == g->cap && ((g->rules = grow(g->rules, &g->cap, g->n,
+	    sizeof(*g->rules))) == NULL || (g->labels = realloc(g->labels,
+	    g->cap * sizeof(*g->labels))) == NULL || (g->lists = realloc(
+	    g->lists, g->cap * sizeof(*g->lists))) == NULL ||
+	    (g->anchors = realloc(g->anchors, g->cap *
+	    sizeof(*g->anchors))) == NULL))
+		return -1;
+	g->anchors[g->n] = (struct cust_strv){ NULL, 0 };
+	g->lists[g->n] = list;
+	g->rules[g->n] = rule;
+	g->labels[g->n++] = label;
+	if (pass_of(rule->collector) < g->rank)
+		g->rank = pass_of(rule->collector);
+	if (pass_of(rule->collector) > g->weakest)
+		g->weakest = pass_of(rule->collector);
+	return 0;
+}
+
 /* Add RULE (labelled LABEL) to the walk from PATH (owned here). */
 static int
 plan_start(struct run *run, char *path, const struct cust_rule *rule,
@@ -1225,21 +1248,9 @@ plan_start(struct run *run, char *path, const struct cust_rule *rule,
 		free(path);
 		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "plan");
 	}
-	if (g->n == g->cap && ((g->rules = grow(g->rules, &g->cap, g->n,
-	    sizeof(*g->rules))) == NULL || (g->labels = realloc(g->labels,
-	    g->cap * sizeof(*g->labels))) == NULL || (g->lists = realloc(
-	    g->lists, g->cap * sizeof(*g->lists))) == NULL ||
-	    (g->anchors = realloc(g->anchors, g->cap *
-	    sizeof(*g->anchors))) == NULL))
+	if (add_rule(g, rule, label, cust_listings_find(run->listings,
+	    rule)) != 0)
 		return cust_set_error(run->ctx, ENOMEM, CUST_FATAL, "plan");
-	g->anchors[g->n] = (struct cust_strv){ NULL, 0 };
-	g->lists[g->n] = cust_listings_find(run->listings, rule);
-	g->rules[g->n] = rule;
-	g->labels[g->n++] = label;
-	if (pass_of(rule->collector) < g->rank)
-		g->rank = pass_of(rule->collector);
-	if (pass_of(rule->collector) > g->weakest)
-		g->weakest = pass_of(rule->collector);
 	return CUST_OK;
 }
 
@@ -1365,34 +1376,34 @@ literal(const char *path)
 	return true;
 }
 
+/* Cut path BUF to its directory ("/" of "/a"); false when BUF is "/"
+ * already. */
+static bool
+to_parent(char *buf)
+{
+	char *cut = strrchr(buf, '/');
+
+	if (cut == NULL || (cut == buf && buf[1] == '\0'))
+		return false;
+	cut[cut == buf ? 1 : 0] = '\0';
+	return true;
+}
+
 /* The nearest start above PATH, or the one whose walk that joined. */
 static struct start *
 enclosing(struct plan *p, const char *path)
 {
 	struct start *g = NULL;
-	char *buf, *cut;
 	size_t *sl;
+	char *buf;
 
-	if (strcmp(path, "/") == 0 || (buf = strdup(path)) == NULL)
+	if ((buf = strdup(path)) == NULL)
 		return NULL;
-	while (g == NULL && (cut = strrchr(buf, '/')) != NULL) {
-		cut[cut == buf ? 1 : 0] = '\0';
+	while (g == NULL && to_parent(buf))
 		if (*(sl = slot(p, buf)) != 0)
 			g = &p->v[*sl - 1];
-		if (cut == buf)
-			break;
-	}
 	free(buf);
 	return g != NULL && g->into != 0 ? &p->v[g->into - 1] : g;
-}
-
-static bool
-excludes(const struct cust_rule *r, const char *type)
-{
-	for (size_t i = 0; type != NULL && i < r->exclude_file_systems.n; i++)
-		if (fnmatch(r->exclude_file_systems.v[i], type, 0) == 0)
-			return true;
-	return false;
 }
 
 /*
@@ -1510,7 +1521,8 @@ reachable(const struct run *run, const struct start *outer,
 	    st.st_dev != w->dev))
 		return false;
 	for (size_t k = 0; k < g->n; k++)
-		if (excludes(g->rules[k], w->type))
+		if (w->type != NULL && cust_strv_any(
+		    &g->rules[k]->exclude_file_systems, w->type, 0))
 			return false;
 	return true;
 }
@@ -1571,32 +1583,15 @@ join_walk(struct start *outer, struct start *g, size_t into)
 	for (size_t k = 0; k < g->n; k++) {
 		r = g->rules[k];
 		if ((i = rule_index(outer, r)) == outer->n) {
-			if (outer->n == outer->cap && ((outer->rules = grow(
-			    outer->rules, &outer->cap, outer->n,
-			    sizeof(*outer->rules))) == NULL ||
-			    (outer->labels = realloc(outer->labels, outer->cap *
-			    sizeof(*outer->labels))) == NULL ||
-			    (outer->lists = realloc(outer->lists, outer->cap *
-			    sizeof(*outer->lists))) == NULL ||
-			    (outer->anchors = realloc(outer->anchors,
-			    outer->cap * sizeof(*outer->anchors))) == NULL))
+			if (add_rule(outer, r, g->labels[k], g->lists[k]) != 0)
 				return -1;
-			outer->rules[i] = r;
-			outer->labels[i] = g->labels[k];
-			outer->lists[i] = g->lists[k];
-			outer->anchors[i] = (struct cust_strv){ NULL, 0 };
-			outer->n++;
 		} else if (outer->anchors[i].n == 0 &&
 		    anchor(&outer->anchors[i], outer->path) != 0)
 			return -1;
 		if (anchor(&outer->anchors[i], g->path) != 0)
 			return -1;
 	}
-	if (g->rank < outer->rank)
-		outer->rank = g->rank;
-	if (g->weakest > outer->weakest)
-		outer->weakest = g->weakest;
-	g->into = into;
+	g->into = into;		/* its rules' passes are OUTER's now */
 	g->rank = 4;		/* after every walk, and never walked */
 	return 0;
 }
@@ -1710,15 +1705,10 @@ rank_enclosing(struct plan *p)
 			continue;	/* in the walk of one enclosing it */
 		if ((buf = strdup(p->v[j].path)) == NULL)
 			return -1;
-		for (char *cut = strrchr(buf, '/'); cut != NULL;
-		    cut = strrchr(buf, '/')) {
-			if (cut == buf && buf[1] == '\0')
-				break;		/* "/" itself: done */
-			cut[cut == buf ? 1 : 0] = '\0';
+		while (to_parent(buf))
 			if (*(sl = slot(p, buf)) != 0 &&
 			    p->v[*sl - 1].into == 0)
 				p->v[*sl - 1].rank = p->v[*sl - 1].weakest;
-		}
 		free(buf);
 	}
 	return 0;

@@ -602,6 +602,8 @@ size_t	cust_pathset_count(const struct cust_pathset *);
 int	cust_user_homes(struct cust_ctx *, int rootfd, bool skip_nologin,
 	    struct cust_strv *);
 void	cust_strv_free(struct cust_strv *);
+/* Does S match one of V's fnmatch(3) patterns (FLAGS)? (walk.c) */
+bool	cust_strv_any(const struct cust_strv *v, const char *s, int flags);
 /* The name of UID in ROOTFD's etc/passwd (no NSS) in *NAMEP (owned; NULL
  * when not there); CUST_FATAL out of memory. */
 int	cust_user_name(struct cust_ctx *, int rootfd, uid_t uid, char **namep);

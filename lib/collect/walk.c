@@ -88,28 +88,46 @@ struct walk {
  * the way to one (an ancestor of it), both, or neither. */
 enum { IN = 1, WAY = 2 };
 
+/*
+ * NAME after the directory path DIR[..at] in *BUFP, grown as needed
+ * (*CAPP); DIR NULL when the path is in *BUFP already.  The root's
+ * children are "/x", not "//x".  The path's length, or -1 and errno.
+ */
 static int
-setpath(struct walk *w, size_t at, const char *name)
+join(char **bufp, size_t *capp, const char *dir, size_t at,
+    const char *name)
 {
 	size_t n = strlen(name), need = at + 1 + n + 1;
 	char *p;
 
-	if (need > w->pathcap) {
-		if ((p = realloc(w->path, need * 2)) == NULL)
-			return cust_set_error(w->ctx, errno, CUST_FATAL,
-			    "walk");
-		w->path = p;
-		w->pathcap = need * 2;
+	if (need > *capp) {
+		if ((p = realloc(*bufp, need * 2)) == NULL)
+			return -1;
+		*bufp = p;
+		*capp = need * 2;
 	}
-	if (at == 1 && w->path[0] == '/')
-		at = 0;		/* the root's children: "/x", not "//x" */
-	w->path[at] = '/';
-	memcpy(w->path + at + 1, name, n + 1);
+	if (dir != NULL)
+		memcpy(*bufp, dir, at);
+	if (at == 1 && (*bufp)[0] == '/')
+		at = 0;
+	(*bufp)[at] = '/';
+	memcpy(*bufp + at + 1, name, n + 1);
 	return (int)(at + 1 + n);
 }
 
-static bool
-any(const struct cust_strv *v, const char *s, int flags)
+/* The current path: NAME after w->path[..at]. */
+static int
+setpath(struct walk *w, size_t at, const char *name)
+{
+	int n;
+
+	if ((n = join(&w->path, &w->pathcap, NULL, at, name)) < 0)
+		return cust_set_error(w->ctx, errno, CUST_FATAL, "walk");
+	return n;
+}
+
+bool
+cust_strv_any(const struct cust_strv *v, const char *s, int flags)
 {
 	for (size_t i = 0; i < v->n; i++)
 		if (fnmatch(v->v[i], s, flags) == 0)
@@ -136,8 +154,8 @@ ftype(mode_t m)
 static bool
 pruned(const struct cust_rule *r, const char *path, const char *name)
 {
-	return any(&r->exclude_path_patterns, path, 0) ||
-	    any(&r->exclude_name_patterns, name, 0);
+	return cust_strv_any(&r->exclude_path_patterns, path, 0) ||
+	    cust_strv_any(&r->exclude_name_patterns, name, 0);
 }
 
 static bool
@@ -257,9 +275,11 @@ matches(const struct cust_walk_opts *o, const struct cust_rule *r,
 	if (r->no_group && o->groups != NULL &&
 	    cust_ids_has(o->groups, e->st.st_gid))
 		return false;
-	if (r->name_patterns.n > 0 && !any(&r->name_patterns, e->name, 0))
+	if (r->name_patterns.n > 0 &&
+	    !cust_strv_any(&r->name_patterns, e->name, 0))
 		return false;
-	if (r->path_patterns.n > 0 && !any(&r->path_patterns, e->path, 0))
+	if (r->path_patterns.n > 0 &&
+	    !cust_strv_any(&r->path_patterns, e->path, 0))
 		return false;
 	/* The filters last, so that each counts only what it alone left
 	 * out (acquisition.json). */
@@ -598,21 +618,8 @@ pop(struct walk *w)
 static const char *
 child_path(struct walk *w, const struct frame *f, const char *name)
 {
-	size_t at = f->pathlen, n = strlen(name), need = at + n + 2;
-	char *p;
-
-	if (need > w->tmpcap) {
-		if ((p = realloc(w->tmp, need * 2)) == NULL)
-			return NULL;
-		w->tmp = p;
-		w->tmpcap = need * 2;
-	}
-	memcpy(w->tmp, w->path, at);
-	if (at == 1 && w->path[0] == '/')
-		at = 0;
-	w->tmp[at] = '/';
-	memcpy(w->tmp + at + 1, name, n + 1);
-	return w->tmp;
+	return join(&w->tmp, &w->tmpcap, w->path, f->pathlen, name) < 0 ?
+	    NULL : w->tmp;
 }
 
 /*
@@ -769,7 +776,8 @@ boundary(struct walk *w, int fd, const struct stat *st, int depth,
 	/* A rule that excludes this type goes no further down; the mount
 	 * point itself is still recorded, with why. */
 	for (size_t k = 0; type != NULL && k < nrules(w->o); k++)
-		if (any(&rule_at(w->o, k)->exclude_file_systems, type, 0) &&
+		if (cust_strv_any(&rule_at(w->o, k)->exclude_file_systems,
+		    type, 0) &&
 		    (*desc & ((uint64_t)1 << k)) != 0) {
 			*desc &= ~((uint64_t)1 << k);
 			excluded = true;
